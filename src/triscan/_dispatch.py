@@ -1,0 +1,66 @@
+"""Dispatch: pick the kernel family for a scan and launch it.
+
+The only decision today is the layout's inner size: K == 1 runs the row scan, K > 1 the
+column scan. Shape-aware choices for long rows and small tensors belong to issue 3.
+"""
+
+import torch
+import triton.language as tl
+from triton.runtime import JITFunction
+
+from ._layout import scan_view
+from .kernels.column_scan import launch_column_scan
+from .kernels.row_scan import launch_row_scan, row_scan_kernel
+
+# Kernels run through the Triton interpreter when TRITON_INTERPRET=1 was set before
+# triton.jit decorated them; then they take CPU tensors.
+INTERPRETED = not isinstance(row_scan_kernel.fn, JITFunction)
+
+
+def accumulator_dtype(dtype: torch.dtype):
+    """The tl dtype a scan accumulates in: float64 stays, other floats use float32, integers int64."""
+    if dtype == torch.float64:
+        return tl.float64
+    if dtype.is_floating_point:
+        return tl.float32
+    return tl.int64
+
+
+def runs_triton(device: torch.device) -> bool:
+    """True when a tensor on `device` is scanned by triscan's Triton kernels."""
+    return device.type == "cuda" or (INTERPRETED and device.type == "cpu")
+
+
+def torch_scan(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int) -> None:
+    """The plain-torch path for CPU tensors when the Triton interpreter is off."""
+    out.narrow(dim, shift, length).copy_(torch.cumsum(x.narrow(dim, 0, length), dim, dtype=out.dtype))
+    if shift:
+        out.narrow(dim, 0, 1).zero_()
+
+
+def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int) -> None:
+    """Write the scan of x[..., :length, ...] (along `dim`) into the contiguous `out`.
+
+    `out.shape[dim] == length + shift`; with shift == 1 the scan is exclusive: out[0] = 0 and
+    out[j + 1] = x[0] + ... + x[j]. Every other dimension of `out` matches `x`.
+    """
+    if out.numel() == 0:
+        return
+    if not runs_triton(x.device):
+        torch_scan(x, out, dim, length, shift)
+        return
+    view = scan_view(x.shape, x.stride(), dim)
+    if view is None:
+        # The dimensions before (or after) `dim` interleave in memory, so no single
+        # stride walks them: this is the one layout that is copied.
+        x = x.contiguous()
+        view = scan_view(x.shape, x.stride(), dim)
+    out_view = scan_view(out.shape, out.stride(), dim)
+    acc_dtype = accumulator_dtype(out.dtype)
+    if view.inner == 1:
+        launch_row_scan(x, out, view.outer, length, view.stride_outer, view.stride_scan,
+                        out_view.stride_outer, shift, acc_dtype, INTERPRETED)
+    else:
+        launch_column_scan(x, out, view.outer, length, view.inner, view.stride_outer, view.stride_scan,
+                           view.stride_inner, out_view.stride_outer, out_view.stride_scan, shift,
+                           acc_dtype, INTERPRETED)

@@ -1,0 +1,51 @@
+"""Layout: a tensor seen through its strides as (outer M, scan length L, inner K)."""
+
+from typing import NamedTuple
+
+
+class ScanView(NamedTuple):
+    outer: int
+    length: int
+    inner: int
+    stride_outer: int
+    stride_scan: int
+    stride_inner: int
+
+
+def merged_stride(sizes, strides):
+    """The single stride that walks `sizes` (row-major) as one flat axis, or None.
+
+    Size-1 dimensions never constrain the result; an axis of no elements merges trivially.
+    """
+    stride = None
+    for size, step in zip(reversed(sizes), reversed(strides)):
+        if size == 1:
+            continue
+        if stride is None:
+            stride, span = step, size
+        elif step == stride * span:
+            span *= size
+        else:
+            return None
+    return 1 if stride is None else stride
+
+
+def scan_view(shape, strides, dim):
+    """Describe a strided tensor as (M, L, K) lanes for a scan along `dim`, without copying.
+
+    Returns None when the dimensions before or after `dim` cannot be walked with a single
+    stride each (for example a permutation that interleaves them); the caller then makes
+    the one contiguous copy.
+    """
+    outer_sizes, inner_sizes = shape[:dim], shape[dim + 1:]
+    stride_outer = merged_stride(outer_sizes, strides[:dim])
+    stride_inner = merged_stride(inner_sizes, strides[dim + 1:])
+    if stride_outer is None or stride_inner is None:
+        return None
+    outer = 1
+    for size in outer_sizes:
+        outer *= size
+    inner = 1
+    for size in inner_sizes:
+        inner *= size
+    return ScanView(outer, shape[dim], inner, stride_outer, strides[dim], stride_inner)

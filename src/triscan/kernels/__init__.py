@@ -1,0 +1,1 @@
+"""Triton kernels, one module per kernel family, each with its launcher and tuning space."""

@@ -1,0 +1,104 @@
+"""Row scan: the scan runs along contiguous-in-memory rows (inner size K == 1).
+
+One program walks one row in blocks of BLOCK elements, carrying the running sum, so
+every element is read once and written once, with no traffic between programs.
+
+Output alignment. The seed's output rows have L + 1 elements, so for float32 the row
+starts move through all four phases of a 16-byte word, and an exclusive scan writes
+element j of the input's scan to output column j + 1. Stored as is, such a block can
+only be written with 4-byte stores. This kernel instead rotates the scanned block in
+registers (`tl.gather`) by the row's phase, so that each store is a whole, 16-byte
+aligned window of the output; the `phase` lanes at the front of a window come from the
+previous block. Measured on an H100 for the headline shape: 96.2% of copy speed with
+the 4-byte stores, 98.4% with the aligned windows (benchmarks/NOTES.md).
+"""
+
+import triton
+import triton.language as tl
+
+# Tuning space. num_stages is in the space because the seed's stage rules ask for it;
+# on the H100 it changes nothing here (the row loop's loads are not pipelined by
+# Triton 3.6, and several programs per SM hide the latency instead).
+ROW_SCAN_CONFIGS = [
+    triton.Config({"BLOCK": block}, num_warps=warps, num_stages=stages)
+    for block, warps in ((1024, 2), (2048, 2), (2048, 4), (4096, 2), (4096, 4), (8192, 4), (8192, 8))
+    for stages in (1, 2, 3)
+]
+# Block and warps used when the kernel runs in the Triton interpreter (no autotuning there).
+ROW_SCAN_INTERPRETER_CONFIG = {"BLOCK": 64, "num_warps": 1}
+
+
+@triton.autotune(configs=ROW_SCAN_CONFIGS, key=["LENGTH_BUCKET", "SHIFT", "ROTATE"])
+@triton.jit
+def row_scan_kernel(
+    x_ptr,  # input, rows of `length` elements: x[row, col] at row * stride_x_row + col * stride_x_col
+    y_ptr,  # output, rows of `length + SHIFT` contiguous elements starting at row * stride_y_row
+    length,  # number of input elements scanned per row
+    stride_x_row,
+    stride_x_col,
+    stride_y_row,
+    LENGTH_BUCKET,  # next power of two of `length`: the autotune key, unused in the body
+    SHIFT: tl.constexpr,  # 1: exclusive (y[0] = 0, y[j + 1] = x[0] + ... + x[j]); 0: inclusive
+    ROTATE: tl.constexpr,  # False when every output row is already 16-byte aligned at column SHIFT
+    VEC: tl.constexpr,  # output elements per 16 bytes
+    ACC_DTYPE: tl.constexpr,  # float32 for half types and float32, float64, int64 for integers
+    BLOCK: tl.constexpr,
+):
+    row = tl.program_id(0).to(tl.int64)
+    x_row = x_ptr + row * stride_x_row
+    # element offset (from y_ptr) where the scan of x[row, 0] is stored
+    out_first = row * stride_y_row + SHIFT
+    if SHIFT == 1:
+        tl.store(y_ptr + out_first - 1, tl.zeros([], dtype=y_ptr.dtype.element_ty))
+    lanes = tl.arange(0, BLOCK)
+    if ROTATE:
+        phase = (out_first % VEC).to(tl.int32)
+    else:
+        phase = 0
+    # window t covers y_win[t * BLOCK : (t + 1) * BLOCK]; lane k holds the scan of input
+    # element t * BLOCK + k - phase
+    y_win = y_ptr + tl.multiple_of(out_first - phase, VEC)
+    rotation = (lanes - phase + BLOCK) % BLOCK  # [BLOCK]
+    previous = tl.zeros([BLOCK], dtype=ACC_DTYPE)  # rotated scan of the previous block
+    carry = tl.zeros([], dtype=ACC_DTYPE)
+    for start in range(0, length, BLOCK):
+        start = tl.multiple_of(start, BLOCK)
+        x_block = x_row + start.to(tl.int64) * stride_x_col
+        x = tl.load(x_block + lanes * stride_x_col, mask=start + lanes < length, other=0)
+        scanned = tl.cumsum(x.to(ACC_DTYPE), 0) + carry  # [BLOCK]
+        carry += tl.sum(x.to(ACC_DTYPE), 0)
+        if ROTATE:
+            rotated = tl.gather(scanned, rotation, 0)
+            window = tl.where(lanes >= phase, rotated, previous)
+            previous = rotated
+        else:
+            window = scanned
+        source = start + lanes - phase  # input index whose scan lane k holds
+        if (start >= VEC) & (start + BLOCK <= length):
+            tl.store(y_win + start + lanes, window.to(y_ptr.dtype.element_ty))
+        else:
+            tl.store(y_win + start + lanes, window.to(y_ptr.dtype.element_ty),
+                     mask=(source >= 0) & (source < length))
+    if ROTATE:
+        # the last `phase` scanned values spill into one more window
+        end = tl.cdiv(length, BLOCK) * BLOCK
+        source = end + lanes - phase
+        tl.store(y_win + end + lanes, previous.to(y_ptr.dtype.element_ty),
+                 mask=(lanes < phase) & (source >= 0) & (source < length))
+
+
+def launch_row_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_y_row, shift, acc_dtype,
+                    interpreted):
+    """Scan `rows` rows of `x` into `y` (rows contiguous, `length + shift` long).
+
+    `acc_dtype` is the tl dtype to accumulate in; `interpreted` launches the untuned
+    kernel with a small fixed block, as the Triton interpreter needs.
+    """
+    vec = max(16 // y.element_size(), 1)
+    rotate = vec > 1 and (shift % vec != 0 or (rows > 1 and stride_y_row % vec != 0))
+    kernel = row_scan_kernel.fn if interpreted else row_scan_kernel
+    meta = ROW_SCAN_INTERPRETER_CONFIG if interpreted else {}
+    kernel[(rows,)](
+        x, y, length, stride_x_row, stride_x_col, stride_y_row, triton.next_power_of_2(length),
+        SHIFT=shift, ROTATE=rotate, VEC=vec, ACC_DTYPE=acc_dtype, **meta,
+    )

@@ -1,0 +1,89 @@
+"""Public scan functions: argument checks with torch-like errors, dtype rules, allocation."""
+
+import torch
+
+from ._dispatch import scan_into
+
+SUPPORTED_DTYPES = (
+    torch.float16, torch.bfloat16, torch.float32, torch.float64,
+    torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.bool,
+)
+
+
+def check_input(x, dim, name: str) -> int:
+    """Validate `x` and `dim` as torch.cumsum does; return `dim` made non-negative."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be a Tensor, not {type(x).__name__}")
+    if x.dtype not in SUPPORTED_DTYPES:
+        raise TypeError(f"{name}(): unsupported dtype {x.dtype}; supported: "
+                        + ", ".join(str(d) for d in SUPPORTED_DTYPES))
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+    rank = max(x.dim(), 1)
+    if not -rank <= dim < rank:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], "
+                         f"but got {dim})")
+    return dim % rank
+
+
+def result_dtype(dtype: torch.dtype) -> torch.dtype:
+    """torch.cumsum's result dtype: integers and bool promote to int64."""
+    return dtype if dtype.is_floating_point else torch.int64
+
+
+def cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """Inclusive prefix sum along `dim`, like ``torch.cumsum(x, dim)``.
+
+    Float16 and bfloat16 accumulate in float32 and are stored in their own dtype; integer
+    and bool inputs give int64. CUDA tensors run triscan's Triton kernels; CPU tensors run
+    them through the Triton interpreter when ``TRITON_INTERPRET=1`` was set before import,
+    and otherwise take a plain ``torch.cumsum`` path.
+    """
+    dim = check_input(x, dim, "cumsum")
+    flat = x.reshape(1) if x.dim() == 0 else x
+    out = torch.empty(flat.shape, dtype=result_dtype(x.dtype), device=x.device)
+    scan_into(flat, out, dim, flat.shape[dim], shift=0)
+    return out.reshape(x.shape)
+
+
+def exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """Exclusive prefix sum along `dim`: same shape as `x`, ``out[0] = 0``,
+    ``out[j] = x[0] + ... + x[j - 1]`` (what KernelBench's corrected reference computes).
+
+    Dtypes and devices as in :func:`cumsum`.
+    """
+    dim = check_input(x, dim, "exclusive_cumsum")
+    flat = x.reshape(1) if x.dim() == 0 else x
+    out = torch.empty(flat.shape, dtype=result_dtype(x.dtype), device=x.device)
+    if out.numel():
+        scan_into(flat, out, dim, flat.shape[dim] - 1, shift=1)
+    return out.reshape(x.shape)
+
+
+def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """The seed reference's exclusive cumsum, quirk included, in one pass.
+
+    The reference computes ``cumsum(cat((zeros, x), dim)[:-1], dim)``; its ``[:-1]`` slices
+    dimension 0 whatever `dim` is. So for ``dim != 0`` the result has one row fewer along
+    dimension 0 and ``L + 1`` elements along `dim` (a leading 0, then the running sums up to
+    the full total); for ``dim == 0`` it is the textbook exclusive scan. Errors follow the
+    reference's (an empty `dim` cannot be selected from).
+    """
+    if isinstance(x, torch.Tensor) and x.dim() == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    dim = check_input(x, dim, "exclusive_cumsum")
+    if x.shape[dim] == 0:
+        raise IndexError(f"select(): index 0 out of range for tensor of size {list(x.shape)} "
+                         f"at dimension {dim}")
+    shape = list(x.shape)
+    if dim == 0:
+        length = shape[0] - 1
+        lanes = x
+    else:
+        length = shape[dim]
+        shape[dim] += 1
+        shape[0] = max(shape[0] - 1, 0)
+        lanes = x[:-1]
+    out = torch.empty(shape, dtype=result_dtype(x.dtype), device=x.device)
+    scan_into(lanes, out, dim, length, shift=1)
+    return out
