@@ -13,7 +13,6 @@ Writes a JSON of every median to $OUT (or the cwd) and prints a short table.
 import itertools
 import json
 import os
-import sys
 
 import torch
 import triton
@@ -193,13 +192,12 @@ def scan_g(x_ptr, y_ptr, L, stride_xm, stride_ym, BLOCK: tl.constexpr):
 
 def main():
     out_dir = os.environ.get("OUT", ".")
-    quick = "--quick" in sys.argv
     torch.manual_seed(0)
     n = 32768
     x = torch.rand(n, n, device="cuda")
     m = n - 1
     y = torch.empty(m, n + 1, device="cuda")
-    y_sq = torch.empty(m, n, device="cuda")
+    torch.empty(m, n, device="cuda")
     y_full = torch.empty(n, n, device="cuda")
     results = []
 
@@ -261,7 +259,8 @@ def main():
     for block, warps in ((2048, 4), (8192, 8)):
         bench(f"P B={block} w={warps}",
               lambda b=block, w=warps: scan_p[(m,)](x, y, n, x.stride(0), y.stride(0), BLOCK=b, num_warps=w))
-    for block, warps in ((1024, 2), (2048, 2), (4096, 2), (2048, 4), (4096, 4), (8192, 4), (4096, 8), (8192, 8)):
+    g_shapes = ((1024, 2), (2048, 2), (4096, 2), (2048, 4), (4096, 4), (8192, 4), (4096, 8), (8192, 8))
+    for block, warps in g_shapes:
         bench(f"G B={block} w={warps}",
               lambda b=block, w=warps: scan_g[(m,)](x, y, n, x.stride(0), y.stride(0), BLOCK=b, num_warps=w))
     for block, warps, per_sm in itertools.product((4096,), (2,), (8,)):

@@ -18,7 +18,7 @@ def merged_stride(sizes, strides):
     Size-1 dimensions never constrain the result; an axis of no elements merges trivially.
     """
     stride = None
-    for size, step in zip(reversed(sizes), reversed(strides)):
+    for size, step in zip(reversed(sizes), reversed(strides), strict=False):
         if size == 1:
             continue
         if stride is None:

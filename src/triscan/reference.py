@@ -1,0 +1,39 @@
+"""Plain-torch references, computed in float64 (int64 for integers), for tests and benchmarks.
+
+`seed_model_reference` restates the seed task's reference semantics: a zero slice is
+concatenated in front of x along `dim`, then ``[:-1]`` drops the last index of
+dimension 0 (whatever `dim` is), then an inclusive cumsum runs along `dim`.
+"""
+
+import torch
+
+
+def exact_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The dtype a reference computes in: float64 for floats, int64 for integers and bool."""
+    return torch.float64 if dtype.is_floating_point else torch.int64
+
+
+def seed_model(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """The seed's Model.forward, in the input's own dtype (what KernelBench compares against)."""
+    zeros = torch.zeros_like(x.select(dim, 0).unsqueeze(dim))
+    shifted = torch.cat((zeros, x), dim=dim)[:-1]
+    return torch.cumsum(shifted, dim=dim)
+
+
+def seed_model_reference(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """`seed_model` computed exactly enough to judge others: float64 / int64."""
+    return seed_model(x.to(exact_dtype(x.dtype)), dim)
+
+
+def cumsum_reference(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """Inclusive cumsum in float64 / int64."""
+    return torch.cumsum(x.to(exact_dtype(x.dtype)), dim)
+
+
+def exclusive_cumsum_reference(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """Textbook exclusive cumsum (same shape as x, first element 0) in float64 / int64."""
+    inclusive = cumsum_reference(x, dim)
+    if x.dim() == 0 or x.shape[dim] == 0:
+        return torch.zeros_like(inclusive)
+    leading_zero = torch.zeros_like(inclusive.narrow(dim, 0, 1))
+    return torch.cat((leading_zero, inclusive.narrow(dim, 0, x.shape[dim] - 1)), dim)
