@@ -36,7 +36,7 @@ def scan_tolerance(dtype: torch.dtype, length: int) -> tuple[float, float]:
     acc_eps = EPSILON[torch.float64 if dtype == torch.float64 else torch.float32]
     path = math.sqrt(max(length, 1)) + 64
     rounding = EPSILON[dtype]
-    if dtype == torch.bfloat16 and _dispatch.INTERPRETED:
+    if dtype == torch.bfloat16 and _dispatch.kernels_interpreted():
         # The Triton 3.6 interpreter converts float32 to bfloat16 by truncation (seen on
         # 1.0059 -> 1.0), so one full bfloat16 ulp; compiled kernels round to nearest.
         rounding *= 2

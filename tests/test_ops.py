@@ -150,7 +150,7 @@ def test_cpu_without_interpreter_falls_back_to_torch():
     code = (
         "import torch, triscan\n"
         "from triscan import _dispatch\n"
-        "assert not _dispatch.INTERPRETED\n"
+        "assert not _dispatch.kernels_interpreted()\n"
         "assert not _dispatch.runs_triton(torch.device('cpu'))\n"
         "x = torch.rand(5, 7)\n"
         "ref = torch.cat((torch.zeros_like(x.select(1, 0).unsqueeze(1)), x), dim=1)[:-1].cumsum(1)\n"

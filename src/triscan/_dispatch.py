@@ -2,19 +2,21 @@
 
 The only decision today is the layout's inner size: K == 1 runs the row scan, K > 1 the
 column scan. Shape-aware choices for long rows and small tensors belong to issue 3.
+These functions use only torch and triton, so `triscan emit` can copy them verbatim.
 """
 
 import torch
 import triton.language as tl
-from triton.runtime import JITFunction
 
 from ._layout import scan_view
 from .kernels.column_scan import launch_column_scan
 from .kernels.row_scan import launch_row_scan, row_scan_kernel
 
-# Kernels run through the Triton interpreter when TRITON_INTERPRET=1 was set before
-# triton.jit decorated them; then they take CPU tensors.
-INTERPRETED = not isinstance(row_scan_kernel.fn, JITFunction)
+
+def kernels_interpreted() -> bool:
+    """True when triton.jit built interpreter functions (TRITON_INTERPRET=1 before import);
+    they then take CPU tensors."""
+    return type(row_scan_kernel.fn).__name__ == "InterpretedFunction"
 
 
 def accumulator_dtype(dtype: torch.dtype):
@@ -28,7 +30,7 @@ def accumulator_dtype(dtype: torch.dtype):
 
 def runs_triton(device: torch.device) -> bool:
     """True when a tensor on `device` is scanned by triscan's Triton kernels."""
-    return device.type == "cuda" or (INTERPRETED and device.type == "cpu")
+    return device.type == "cuda" or (device.type == "cpu" and kernels_interpreted())
 
 
 def torch_scan(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int) -> None:
@@ -55,12 +57,13 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
         # stride walks them: this is the one layout that is copied.
         x = x.contiguous()
         view = scan_view(x.shape, x.stride(), dim)
-    out_view = scan_view(out.shape, out.stride(), dim)
+    outer, _, inner, stride_x_outer, stride_x_scan, stride_x_inner = view
+    _, _, _, stride_y_outer, stride_y_scan, _ = scan_view(out.shape, out.stride(), dim)
     acc_dtype = accumulator_dtype(out.dtype)
-    if view.inner == 1:
-        launch_row_scan(x, out, view.outer, length, view.stride_outer, view.stride_scan,
-                        out_view.stride_outer, shift, acc_dtype, INTERPRETED)
+    interpreted = x.device.type == "cpu"
+    if inner == 1:
+        launch_row_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
+                        acc_dtype, interpreted)
     else:
-        launch_column_scan(x, out, view.outer, length, view.inner, view.stride_outer, view.stride_scan,
-                           view.stride_inner, out_view.stride_outer, out_view.stride_scan, shift,
-                           acc_dtype, INTERPRETED)
+        launch_column_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan, stride_x_inner,
+                           stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted)

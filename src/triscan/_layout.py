@@ -1,17 +1,5 @@
 """Layout: a tensor seen through its strides as (outer M, scan length L, inner K)."""
 
-from typing import NamedTuple
-
-
-class ScanView(NamedTuple):
-    outer: int
-    length: int
-    inner: int
-    stride_outer: int
-    stride_scan: int
-    stride_inner: int
-
-
 def merged_stride(sizes, strides):
     """The single stride that walks `sizes` (row-major) as one flat axis, or None.
 
@@ -33,9 +21,10 @@ def merged_stride(sizes, strides):
 def scan_view(shape, strides, dim):
     """Describe a strided tensor as (M, L, K) lanes for a scan along `dim`, without copying.
 
-    Returns None when the dimensions before or after `dim` cannot be walked with a single
-    stride each (for example a permutation that interleaves them); the caller then makes
-    the one contiguous copy.
+    Returns (outer, length, inner, stride_outer, stride_scan, stride_inner), or None when
+    the dimensions before or after `dim` cannot be walked with a single stride each (for
+    example a permutation that interleaves them); the caller then makes the one contiguous
+    copy.
     """
     outer_sizes, inner_sizes = shape[:dim], shape[dim + 1:]
     stride_outer = merged_stride(outer_sizes, strides[:dim])
@@ -48,4 +37,4 @@ def scan_view(shape, strides, dim):
     inner = 1
     for size in inner_sizes:
         inner *= size
-    return ScanView(outer, shape[dim], inner, stride_outer, strides[dim], stride_inner)
+    return outer, shape[dim], inner, stride_outer, strides[dim], stride_inner

@@ -1,22 +1,25 @@
-"""Public scan functions: argument checks with torch-like errors, dtype rules, allocation."""
+"""Public scan functions: argument checks with torch-like errors, dtype rules, allocation.
+
+These functions use only torch, so `triscan emit` can copy them verbatim."""
 
 import torch
 
 from ._dispatch import scan_into
 
-SUPPORTED_DTYPES = (
-    torch.float16, torch.bfloat16, torch.float32, torch.float64,
-    torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.bool,
-)
+
+def supported_dtypes() -> tuple:
+    """The input dtypes triscan scans (torch.cumsum's real, non-quantized ones)."""
+    return (torch.float16, torch.bfloat16, torch.float32, torch.float64,
+            torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.bool)
 
 
 def check_input(x, dim, name: str) -> int:
     """Validate `x` and `dim` as torch.cumsum does; return `dim` made non-negative."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name}(): argument 'input' must be a Tensor, not {type(x).__name__}")
-    if x.dtype not in SUPPORTED_DTYPES:
+    if x.dtype not in supported_dtypes():
         raise TypeError(f"{name}(): unsupported dtype {x.dtype}; supported: "
-                        + ", ".join(str(d) for d in SUPPORTED_DTYPES))
+                        + ", ".join(str(d) for d in supported_dtypes()))
     if isinstance(dim, bool) or not isinstance(dim, int):
         raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
     rank = max(x.dim(), 1)

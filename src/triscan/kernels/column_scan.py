@@ -14,7 +14,6 @@ COLUMN_SCAN_CONFIGS = [
     for block_l, block_k, warps in ((16, 128, 4), (32, 64, 4), (64, 32, 4), (8, 256, 4))
     for stages in (1, 2, 3)
 ]
-COLUMN_SCAN_INTERPRETER_CONFIG = {"BLOCK_L": 8, "BLOCK_K": 8, "num_warps": 1}
 
 
 @triton.autotune(configs=COLUMN_SCAN_CONFIGS, key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT"])
@@ -63,7 +62,7 @@ def launch_column_scan(x, y, outer, length, inner, stride_x_outer, stride_x_scan
                        stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted):
     """Scan the (outer, length, inner) view of `x` along its middle axis into `y`."""
     kernel = column_scan_kernel.fn if interpreted else column_scan_kernel
-    meta = COLUMN_SCAN_INTERPRETER_CONFIG if interpreted else {}
+    meta = {"BLOCK_L": 8, "BLOCK_K": 8, "num_warps": 1} if interpreted else {}
     grid = lambda meta: (outer * triton.cdiv(inner, meta["BLOCK_K"]),)
     kernel[grid](
         x, y, inner, length, stride_x_outer, stride_x_scan, stride_x_inner, stride_y_outer, stride_y_scan,

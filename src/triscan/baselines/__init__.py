@@ -1,0 +1,1 @@
+"""Competitors re-implemented for benchmarks (never used by the library itself)."""

@@ -1,0 +1,50 @@
+"""triscan's command line: `triscan emit`, `triscan bench`, `triscan demo`."""
+
+import argparse
+import sys
+
+
+def command_emit(args) -> int:
+    from . import emit
+
+    emit.write(args.output)
+    if args.output:
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def command_bench(args) -> int:
+    from . import bench
+
+    return bench.main(json_path=args.json, repeat_ms=args.rep)
+
+
+def command_demo(args) -> int:
+    from . import demo
+
+    return demo.main()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="triscan", description="Prefix scans for PyTorch, in Triton.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    emit_parser = commands.add_parser("emit", help="write the seed's single-file ModelNew answer")
+    emit_parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+    emit_parser.set_defaults(run=command_emit)
+    bench_parser = commands.add_parser(
+        "bench", help="headline benchmark on CUDA: triscan vs eager, torch.compile, seed baseline, copy")
+    bench_parser.add_argument("--json", help="also write the results as JSON to this file")
+    bench_parser.add_argument("--rep", type=int, default=200, help="do_bench repetition time in ms")
+    bench_parser.set_defaults(run=command_bench)
+    demo_parser = commands.add_parser("demo", help="small worked example (runs anywhere)")
+    demo_parser.set_defaults(run=command_demo)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
