@@ -16,7 +16,14 @@ COLUMN_SCAN_CONFIGS = [
 ]
 
 
-@triton.autotune(configs=COLUMN_SCAN_CONFIGS, key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT"])
+@triton.autotune(
+    configs=COLUMN_SCAN_CONFIGS,
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT"],
+    prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
+        config for config in configs
+        if config.kwargs["BLOCK_L"] <= max(16, args["LENGTH_BUCKET"])
+        and config.kwargs["BLOCK_K"] <= max(64, args["INNER_BUCKET"])]},
+)
 @triton.jit
 def column_scan_kernel(
     x_ptr,  # input: x[m, l, k] at m * stride_x_outer + l * stride_x_scan + k * stride_x_inner

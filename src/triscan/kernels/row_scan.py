@@ -26,7 +26,13 @@ ROW_SCAN_CONFIGS = [
 ]
 
 
-@triton.autotune(configs=ROW_SCAN_CONFIGS, key=["LENGTH_BUCKET", "SHIFT", "ROTATE"])
+@triton.autotune(
+    configs=ROW_SCAN_CONFIGS,
+    key=["LENGTH_BUCKET", "SHIFT", "ROTATE"],
+    # blocks longer than the row only add masked lanes (and compile time)
+    prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
+        config for config in configs if config.kwargs["BLOCK"] <= max(1024, args["LENGTH_BUCKET"])]},
+)
 @triton.jit
 def row_scan_kernel(
     x_ptr,  # input, rows of `length` elements: x[row, col] at row * stride_x_row + col * stride_x_col
