@@ -8,6 +8,7 @@ the size of x, which moves the same bytes a one-pass scan must move.
 """
 
 import json
+import os
 import platform
 import subprocess
 
@@ -40,6 +41,8 @@ def environment() -> dict:
                                         text=True, timeout=30).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         pass
+    # a checkout copied without .git (as on a lent GPU machine) can name its commit
+    info["commit"] = info["commit"] or os.environ.get("TRISCAN_COMMIT")
     return info
 
 
