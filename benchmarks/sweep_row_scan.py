@@ -10,7 +10,8 @@ from triton.testing import do_bench
 
 from triscan.kernels.row_scan import ROW_SCAN_CONFIGS, row_scan_kernel
 
-EXTRA = [triton.Config({"BLOCK": b}, num_warps=w, num_stages=1) for b, w in ((16384, 4), (16384, 8), (8192, 2))]
+EXTRA = [triton.Config({"BLOCK": b}, num_warps=w, num_stages=1)
+         for b, w in ((16384, 4), (16384, 8), (8192, 2))]
 
 
 def main():
