@@ -67,8 +67,13 @@ def row_scan_kernel(
     carry = tl.zeros([], dtype=ACC_DTYPE)
     for start in range(0, length, BLOCK):
         start = tl.multiple_of(start, BLOCK)
-        x_block = x_row + start.to(tl.int64) * stride_x_col
-        x = tl.load(x_block + lanes * stride_x_col, mask=start + lanes < length, other=0)
+        if stride_x_col == 1:  # compile-time: Triton specializes an argument equal to 1
+            # BLOCK=8192 with 4 warps sits at the 255-register limit: this exact form compiles
+            # without spills (ptxas -v), int64 offsets or `x_row + start + lanes` spilled
+            x_ptrs = x_row + (start + lanes)
+        else:
+            x_ptrs = x_row + (start + lanes).to(tl.int64) * stride_x_col
+        x = tl.load(x_ptrs, mask=start + lanes < length, other=0)
         scanned = tl.cumsum(x.to(ACC_DTYPE), 0) + carry  # [BLOCK]
         carry += tl.sum(x.to(ACC_DTYPE), 0)
         if ROTATE:
