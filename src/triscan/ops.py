@@ -34,6 +34,16 @@ def result_dtype(dtype: torch.dtype) -> torch.dtype:
     return dtype if dtype.is_floating_point else torch.int64
 
 
+def scan(x: torch.Tensor, dim: int, shift: int, name: str) -> torch.Tensor:
+    """Shared body of cumsum (shift 0) and exclusive_cumsum (shift 1): same shape as x."""
+    dim = check_input(x, dim, name)
+    flat = x.reshape(1) if x.dim() == 0 else x
+    out = torch.empty(flat.shape, dtype=result_dtype(x.dtype), device=x.device)
+    if out.numel():
+        scan_into(flat, out, dim, flat.shape[dim] - shift, shift)
+    return out.reshape(x.shape)
+
+
 def cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
     """Inclusive prefix sum along `dim`, like ``torch.cumsum(x, dim)``.
 
@@ -42,11 +52,7 @@ def cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
     them through the Triton interpreter when ``TRITON_INTERPRET=1`` was set before import,
     and otherwise take a plain ``torch.cumsum`` path.
     """
-    dim = check_input(x, dim, "cumsum")
-    flat = x.reshape(1) if x.dim() == 0 else x
-    out = torch.empty(flat.shape, dtype=result_dtype(x.dtype), device=x.device)
-    scan_into(flat, out, dim, flat.shape[dim], shift=0)
-    return out.reshape(x.shape)
+    return scan(x, dim, shift=0, name="cumsum")
 
 
 def exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -55,12 +61,7 @@ def exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
 
     Dtypes and devices as in :func:`cumsum`.
     """
-    dim = check_input(x, dim, "exclusive_cumsum")
-    flat = x.reshape(1) if x.dim() == 0 else x
-    out = torch.empty(flat.shape, dtype=result_dtype(x.dtype), device=x.device)
-    if out.numel():
-        scan_into(flat, out, dim, flat.shape[dim] - 1, shift=1)
-    return out.reshape(x.shape)
+    return scan(x, dim, shift=1, name="exclusive_cumsum")
 
 
 def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
