@@ -13,7 +13,7 @@ if not torch.cuda.is_available():
 
 import triscan  # noqa: E402
 from triscan import _dispatch  # noqa: E402
-from triscan.kernels import column_scan, row_scan  # noqa: E402
+from triscan.kernels import column_scan, lookback_scan, row_scan  # noqa: E402
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 
@@ -94,6 +94,8 @@ class LaunchRecorder:
                             _CountingKernel(row_scan.row_scan_kernel, self.counts, "row_scan"))
         monkeypatch.setattr(column_scan, "column_scan_kernel",
                             _CountingKernel(column_scan.column_scan_kernel, self.counts, "column_scan"))
+        monkeypatch.setattr(lookback_scan, "lookback_scan_kernel",
+                            _CountingKernel(lookback_scan.lookback_scan_kernel, self.counts, "lookback_scan"))
 
     def run(self, fn, *args):
         def no_torch_cumsum(*args, **kwargs):

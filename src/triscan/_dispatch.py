@@ -10,6 +10,7 @@ import triton.language as tl
 
 from ._layout import scan_view
 from .kernels.column_scan import launch_column_scan
+from .kernels.lookback_scan import launch_lookback_scan
 from .kernels.row_scan import launch_row_scan, row_scan_kernel
 
 
@@ -26,6 +27,30 @@ def accumulator_dtype(dtype: torch.dtype):
     if dtype.is_floating_point:
         return tl.float32
     return tl.int64
+
+
+def workspace_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The torch dtype of look-back workspace values: the accumulator's."""
+    if dtype == torch.float64:
+        return torch.float64
+    return torch.float32 if dtype.is_floating_point else torch.int64
+
+
+def prefer_lookback(rows: int, length: int, device: torch.device) -> bool:
+    """Whether rows are too few to fill the GPU with one program each, and long enough
+    to cut into chunks: then the look-back scan, else the row scan.
+
+    A row program streams one row; the row scan reaches copy speed with about 8 resident
+    programs per SM (H100 sweeps, benchmarks/NOTES.md), so fewer rows than 8 per SM leave
+    bandwidth unused. Rows shorter than 8 chunks gain little from cutting. Under the
+    interpreter a pretend 4-SM device lets small tests reach this path.
+    """
+    if device.type == "cuda":
+        sms = torch.cuda.get_device_properties(device).multi_processor_count
+        chunk = 8192
+    else:
+        sms, chunk = 4, 64
+    return rows < 8 * sms and length >= 8 * chunk
 
 
 def runs_triton(device: torch.device) -> bool:
@@ -61,7 +86,10 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
     _, _, _, stride_y_outer, stride_y_scan, _ = scan_view(out.shape, out.stride(), dim)
     acc_dtype = accumulator_dtype(out.dtype)
     interpreted = x.device.type == "cpu"
-    if inner == 1:
+    if inner == 1 and prefer_lookback(outer, length, x.device):
+        launch_lookback_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
+                             acc_dtype, workspace_dtype(out.dtype), interpreted)
+    elif inner == 1:
         launch_row_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
                         acc_dtype, interpreted)
     else:

@@ -109,15 +109,27 @@ def format_table(results: dict, info: dict) -> str:
     return "\n".join(lines)
 
 
-def main(json_path: str | None = None, repeat_ms: int = 200) -> int:
+def main(json_path: str | None = None, repeat_ms: int = 200, suite: str = "headline") -> int:
     if not torch.cuda.is_available():
         print("triscan bench needs a CUDA GPU and none is visible here. "
               "Run `triscan demo` for a small example through the Triton interpreter.")
         return 2
     info = environment()
     results = run_headline(repeat_ms)
-    print(format_table(results, info))
+    print(format_table(results, info), flush=True)
+    report = {"environment": info, "headline": results}
+    ok = all(row["correct"] is not False for row in results["rows"])
+    if suite == "all":
+        from . import suite as scan_suite
+
+        report["suite"] = []
+        for name in scan_suite.CASES:
+            report["suite"].append(scan_suite.run_case(name, repeat_ms))
+            print(f"  timed {name}", flush=True)
+            torch.cuda.empty_cache()
+        print(scan_suite.format_suite(report["suite"]))
+        ok = ok and all(r["correct"] for r in report["suite"])
     if json_path:
         with open(json_path, "w") as handle:
-            json.dump({"environment": info, "headline": results}, handle, indent=1)
-    return 0 if all(row["correct"] is not False for row in results["rows"]) else 1
+            json.dump(report, handle, indent=1)
+    return 0 if ok else 1

@@ -16,7 +16,7 @@ def command_emit(args) -> int:
 def command_bench(args) -> int:
     from . import bench
 
-    return bench.main(json_path=args.json, repeat_ms=args.rep)
+    return bench.main(json_path=args.json, repeat_ms=args.rep, suite=args.suite)
 
 
 def command_demo(args) -> int:
@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser = commands.add_parser(
         "bench", help="headline benchmark on CUDA: triscan vs eager, torch.compile, seed baseline, copy")
     bench_parser.add_argument("--json", help="also write the results as JSON to this file")
+    bench_parser.add_argument("--suite", choices=("headline", "all"), default="headline",
+                              help="headline only, or the headline plus every shape family")
     bench_parser.add_argument("--rep", type=int, default=200, help="do_bench repetition time in ms")
     bench_parser.set_defaults(run=command_bench)
     demo_parser = commands.add_parser("demo", help="small worked example (runs anywhere)")

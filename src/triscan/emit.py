@@ -9,7 +9,7 @@ else: no tests, no `if __name__`, no get_inputs / get_init_inputs, no import of 
 import inspect
 
 from . import _dispatch, _layout, ops
-from .kernels import column_scan, row_scan
+from .kernels import column_scan, lookback_scan, row_scan
 from .model import ModelNew
 
 IMPORTS = "import torch\nimport torch.nn as nn\nimport triton\nimport triton.language as tl\n"
@@ -18,6 +18,7 @@ IMPORTS = "import torch\nimport torch.nn as nn\nimport triton\nimport triton.lan
 KERNELS = (
     (row_scan.row_scan_kernel, "ROW_SCAN_CONFIGS"),
     (column_scan.column_scan_kernel, "COLUMN_SCAN_CONFIGS"),
+    (lookback_scan.lookback_scan_kernel, "LOOKBACK_SCAN_CONFIGS"),
 )
 
 # Host functions in the order a reader meets them: layout, dispatch, launchers, public op.
@@ -26,10 +27,13 @@ WRAPPERS = (
     _layout.scan_view,
     _dispatch.kernels_interpreted,
     _dispatch.accumulator_dtype,
+    _dispatch.workspace_dtype,
+    _dispatch.prefer_lookback,
     _dispatch.runs_triton,
     _dispatch.torch_scan,
     row_scan.launch_row_scan,
     column_scan.launch_column_scan,
+    lookback_scan.launch_lookback_scan,
     _dispatch.scan_into,
     ops.supported_dtypes,
     ops.check_input,

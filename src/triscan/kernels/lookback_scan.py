@@ -1,0 +1,120 @@
+"""Look-back scan: one pass over long rows when there are too few rows to fill the GPU.
+
+Each row is cut into chunks of BLOCK elements, one chunk per program (Merrill & Garland,
+"Single-pass Parallel Prefix Scan with Decoupled Look-back", 2016; CUB's DeviceScan). A
+program scans its chunk in registers, publishes the chunk's total, learns the sum of
+everything before it from its predecessors' published values, publishes its own
+inclusive prefix, and writes its chunk once.
+
+Why it cannot deadlock: chunk ids are not program ids (the hardware may start programs
+in any order) but tickets drawn with an atomic increment when a program starts. A
+program only ever waits for chunks with smaller tickets, whose programs have therefore
+already started and stay resident until they finish; each of them publishes its own
+total before it waits for anything, so the chain of waits always reaches a chunk that
+is complete or the first chunk of the row, which needs nobody. Under the Triton
+interpreter programs run one after another in order, so every wait is already satisfied.
+
+Workspace per call: one int32 status word per chunk (0 = nothing yet, 1 = chunk total
+published, 2 = inclusive prefix published) plus the ticket counter, zeroed; two value
+slots per chunk in the accumulator dtype. A value is written before its status word is
+released, and read after the status word is acquired.
+"""
+
+import torch
+import triton
+import triton.language as tl
+
+LOOKBACK_SCAN_CONFIGS = [
+    triton.Config({"BLOCK": block}, num_warps=warps, num_stages=stages)
+    for block, warps in ((2048, 4), (4096, 4), (8192, 4), (8192, 8))
+    for stages in (1, 2)
+]
+
+
+@triton.autotune(
+    configs=LOOKBACK_SCAN_CONFIGS,
+    key=["LENGTH_BUCKET", "SHIFT"],
+    # every timing run of the autotuner needs fresh flags and a fresh ticket counter
+    reset_to_zero=["status_ptr"],
+)
+@triton.jit
+def lookback_scan_kernel(
+    x_ptr,  # input, rows of `length` elements: x[row, col] at row * stride_x_row + col * stride_x_col
+    y_ptr,  # output, rows of `length + SHIFT` contiguous elements starting at row * stride_y_row
+    status_ptr,  # int32 [chunks + 1], zeroed: a status word per chunk, then the ticket counter
+    values_ptr,  # ACC_DTYPE [2 * chunks]: chunk totals, then inclusive prefixes
+    max_chunks,  # chunks the workspace holds (index of the ticket counter)
+    length,
+    stride_x_row,
+    stride_x_col,
+    stride_y_row,
+    LENGTH_BUCKET,  # autotune key, unused in the body
+    SHIFT: tl.constexpr,  # 1: exclusive (y[0] = 0, y[j + 1] = x[0] + ... + x[j]); 0: inclusive
+    ACC_DTYPE: tl.constexpr,
+    LOOKBACK: tl.constexpr,  # predecessors examined at once
+    BLOCK: tl.constexpr,
+):
+    chunks_per_row = tl.cdiv(length, BLOCK)
+    ticket = tl.atomic_add(status_ptr + max_chunks, 1)
+    row = (ticket // chunks_per_row).to(tl.int64)
+    chunk = ticket % chunks_per_row
+    start = chunk.to(tl.int64) * BLOCK
+    lanes = tl.arange(0, BLOCK)
+    x_row = x_ptr + row * stride_x_row
+    y_row = y_ptr + row * stride_y_row
+    mask = start + lanes < length
+    x = tl.load(x_row + (start + lanes) * stride_x_col, mask=mask, other=0).to(ACC_DTYPE)
+    scanned = tl.cumsum(x, 0)  # [BLOCK]
+    total = tl.sum(x, 0)
+    totals_ptr = values_ptr
+    prefixes_ptr = values_ptr + max_chunks
+    if chunk == 0:
+        tl.store(prefixes_ptr + ticket, total)
+        tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
+        if SHIFT == 1:
+            tl.store(y_row, tl.zeros([], dtype=y_ptr.dtype.element_ty))
+        exclusive = tl.zeros([], dtype=ACC_DTYPE)
+    else:
+        tl.store(totals_ptr + ticket, total)
+        tl.atomic_xchg(status_ptr + ticket, 1, sem="release")
+        exclusive = tl.zeros([], dtype=ACC_DTYPE)
+        steps = tl.arange(0, LOOKBACK)
+        row_first = ticket - chunk  # ticket of this row's chunk 0
+        window_end = ticket  # examine tickets [window_end - LOOKBACK, window_end)
+        done = tl.zeros([], dtype=tl.int32)
+        while done == 0:
+            index = window_end - 1 - steps  # [LOOKBACK], nearest predecessor first
+            valid = index >= row_first
+            flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
+            flags = tl.where(valid, flags, 2)
+            # nearest predecessor that has published its inclusive prefix
+            nearest = tl.min(tl.where(flags == 2, steps, LOOKBACK), 0)
+            ready = tl.min(tl.where(steps < nearest, flags, 2), 0) > 0
+            if ready:
+                totals = tl.load(totals_ptr + index, mask=valid & (steps < nearest), other=0, volatile=True)
+                prefix = tl.load(prefixes_ptr + index, mask=valid & (steps == nearest), other=0,
+                                 volatile=True)
+                exclusive += tl.sum(totals.to(ACC_DTYPE), 0) + tl.sum(prefix.to(ACC_DTYPE), 0)
+                done = (nearest < LOOKBACK).to(tl.int32)
+                window_end -= LOOKBACK
+        tl.store(prefixes_ptr + ticket, exclusive + total)
+        tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
+    out = scanned + exclusive
+    tl.store(y_row + (start + lanes + SHIFT), out.to(y_ptr.dtype.element_ty), mask=mask)
+
+
+def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_y_row, shift, acc_dtype,
+                         workspace_dtype, interpreted):
+    """Scan `rows` long rows of `x` into `y` with chunks spread over the whole GPU."""
+    # the workspace is sized for the smallest block, whichever config the autotuner runs
+    block = 64 if interpreted else min(config.kwargs["BLOCK"] for config in lookback_scan_kernel.configs)
+    max_chunks = rows * triton.cdiv(length, block)
+    status = torch.zeros(max_chunks + 1, dtype=torch.int32, device=x.device)
+    values = torch.empty(2 * max_chunks, dtype=workspace_dtype, device=x.device)
+    kernel = lookback_scan_kernel.fn if interpreted else lookback_scan_kernel
+    meta = {"BLOCK": 64, "num_warps": 1} if interpreted else {}
+    grid = lambda meta: (rows * triton.cdiv(length, meta["BLOCK"]),)
+    kernel[grid](
+        x, y, status, values, max_chunks, length, stride_x_row, stride_x_col, stride_y_row,
+        triton.next_power_of_2(length), SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, **meta,
+    )

@@ -1,0 +1,68 @@
+"""The scan benchmark suite: one case per shape family the dispatcher serves.
+
+Each case times triscan, torch eager (torch.cumsum), torch.compile(torch.cumsum) and the
+copy roofline of the same bytes (a device copy of a byte buffer half the size of what the
+scan reads plus writes), all in one process with do_bench medians.
+"""
+
+import torch
+
+from .bench import measure
+
+# name -> (shape, dim, dtype, output dtype)
+CASES = {
+    "dim 0 of (32768, 32768)": ((32768, 32768), 0, torch.float32),
+    "middle dim of (512, 2048, 1024)": ((512, 2048, 1024), 1, torch.float32),
+    "narrow K: (2^27, 8) dim 0": ((1 << 27, 8), 0, torch.float32),
+    "1-D 2^30": ((1 << 30,), 0, torch.float32),
+    "4 rows of 2^27": ((4, 1 << 27), 1, torch.float32),
+    "bf16 (32768, 32768) dim 1": ((32768, 32768), 1, torch.bfloat16),
+    "int32 -> int64 (16384, 16384) dim 1": ((16384, 16384), 1, torch.int32),
+    "small (128, 4000) dim 1": ((128, 4000), 1, torch.float32),
+}
+
+
+def make_input(shape, dtype):
+    if dtype.is_floating_point:
+        return torch.rand(shape, device="cuda", dtype=dtype)
+    return torch.randint(-100, 100, shape, device="cuda", dtype=dtype)
+
+
+def run_case(name, repeat_ms=200, with_compile=True):
+    import triscan
+
+    shape, dim, dtype = CASES[name]
+    x = make_input(shape, dtype)
+    expected = torch.cumsum(x, dim)
+    bytes_moved = x.numel() * x.element_size() + expected.numel() * expected.element_size()
+    out = triscan.cumsum(x, dim)
+    tolerance = 1e-2 if dtype == torch.bfloat16 else 1e-3
+    correct = bool(torch.allclose(out.double(), expected.double(), rtol=tolerance, atol=tolerance * 10)) \
+        if dtype.is_floating_point else bool(torch.equal(out, expected))
+    del out, expected
+    buffer = torch.empty(bytes_moved // 2, dtype=torch.uint8, device="cuda")
+    target = torch.empty_like(buffer)
+    rows = {"triscan": measure(lambda: triscan.cumsum(x, dim), repeat_ms),
+            "torch eager": measure(lambda: torch.cumsum(x, dim), repeat_ms)}
+    if with_compile:
+        compiled = torch.compile(lambda t: torch.cumsum(t, dim))
+        compiled(x)
+        rows["torch.compile"] = measure(lambda: compiled(x), repeat_ms)
+    rows["copy roofline"] = measure(lambda: target.copy_(buffer), repeat_ms)
+    return {"case": name, "shape": list(shape), "dim": dim, "dtype": str(dtype), "bytes": bytes_moved,
+            "correct": correct, "ms": rows}
+
+
+def format_suite(results) -> str:
+    lines = ["| case | triscan ms | % of copy | eager ms | % of copy | compile ms | % of copy | "
+             "copy ms | correct |", "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in results:
+        ms = r["ms"]
+        copy = ms["copy roofline"]
+        cells = [r["case"]]
+        for key in ("triscan", "torch eager", "torch.compile"):
+            value = ms.get(key)
+            cells += [f"{value:.4f}", f"{100 * copy / value:.1f}%"] if value else ["", ""]
+        cells += [f"{copy:.4f}", "yes" if r["correct"] else "NO"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,92 @@
+"""The look-back scan: long rows, too few of them to fill the GPU one program per row."""
+
+import pytest
+import torch
+from conftest import DEVICE, abs_of, assert_scan_close, random_input
+
+import triscan
+from triscan import _dispatch
+from triscan.reference import cumsum_reference, exclusive_cumsum_reference, seed_model_reference
+
+# Under the interpreter the chunk is 64 elements and the pretend device has 4 SMs, so these
+# shapes cut into many chunks; on CUDA the chunk is 2048-8192 elements.
+SCALE = 1 if DEVICE == "cpu" else 128
+LONG = [((3001 * SCALE,), 0), ((3, 1000 * SCALE), 1), ((1, 4096 * SCALE), -1), ((5, 777 * SCALE), 1)]
+
+
+@pytest.mark.parametrize("shape,dim", LONG, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in LONG])
+@pytest.mark.parametrize("op", ["cumsum", "exclusive", "model"])
+def test_lookback_matches_reference(op, shape, dim, triton_launches, poisoned_outputs):
+    x = random_input(shape, torch.float32)
+    if op == "cumsum":
+        out, ref = triton_launches.run(triscan.cumsum, x, dim), cumsum_reference(x, dim)
+        bound = cumsum_reference(abs_of(x), dim)
+    elif op == "exclusive":
+        out, ref = triton_launches.run(triscan.exclusive_cumsum, x, dim), exclusive_cumsum_reference(x, dim)
+        bound = cumsum_reference(abs_of(x), dim)
+    else:
+        if shape[0] == 1 and len(shape) > 1:
+            pytest.skip("seed semantics drop the only row")
+        out, ref = triton_launches.run(triscan.ModelNew(dim), x), seed_model_reference(x, dim)
+        bound = seed_model_reference(abs_of(x), dim)
+    assert_scan_close(out, ref, bound, shape[dim])
+    assert triton_launches.counts == {"lookback_scan": 1}
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.bool],
+                         ids=str)
+def test_lookback_dtypes(dtype, triton_launches, poisoned_outputs):
+    x = random_input((2, 1500 * SCALE), dtype)
+    for fn, reference in ((triscan.cumsum, cumsum_reference), (triscan.exclusive_cumsum,
+                                                               exclusive_cumsum_reference)):
+        out = triton_launches.run(fn, x, 1)
+        assert out.dtype == (dtype if dtype.is_floating_point else torch.int64)
+        assert_scan_close(out, reference(x, 1), cumsum_reference(abs_of(x), 1), x.shape[1])
+    assert triton_launches.counts == {"lookback_scan": 2}
+
+
+def test_lookback_strided_rows(triton_launches):
+    base = random_input((3, 2 * 900 * SCALE), torch.float32)
+    x = base[:, ::2]
+    out = triton_launches.run(triscan.cumsum, x, 1)
+    assert_scan_close(out, cumsum_reference(x, 1), cumsum_reference(abs_of(x), 1), x.shape[1])
+    assert triton_launches.counts == {"lookback_scan": 1}
+
+
+def test_dispatch_thresholds():
+    device = torch.device(DEVICE)
+    sms = torch.cuda.get_device_properties(device).multi_processor_count if DEVICE == "cuda" else 4
+    chunk = 8192 if DEVICE == "cuda" else 64
+    assert _dispatch.prefer_lookback(1, 8 * chunk, device)
+    assert not _dispatch.prefer_lookback(1, 8 * chunk - 1, device)
+    assert not _dispatch.prefer_lookback(8 * sms, 10 * chunk, device)
+    assert _dispatch.prefer_lookback(8 * sms - 1, 10 * chunk, device)
+
+
+@pytest.mark.gpu
+def test_lookback_repeatable_gpu():
+    """Same input, same bits, run after run (the look-back order of additions is fixed)."""
+    x = random_input((1 << 26,), torch.float32)
+    first = triscan.cumsum(x, 0)
+    for _ in range(3):
+        assert torch.equal(triscan.cumsum(x, 0), first)
+
+
+@pytest.mark.gpu
+def test_past_2_to_the_31_elements_gpu():
+    """More than 2^31 elements: int64 index math on the look-back and row paths."""
+    n = (1 << 31) + 5
+    x = torch.randint(-3, 4, (n,), device="cuda", dtype=torch.int32)
+    out = triscan.cumsum(x, 0)
+    assert torch.equal(out, torch.cumsum(x, 0))
+    del out
+    assert torch.equal(triscan.exclusive_cumsum(x, 0)[1:], torch.cumsum(x[:-1], 0))
+    del x
+    torch.cuda.empty_cache()
+    rows = (1 << 16) + 2  # (65538, 32768): 2^31 + 65536 elements through the row scan
+    x = torch.randint(-3, 4, (rows, 32768), device="cuda", dtype=torch.int32)
+    out = triscan.ModelNew(1)(x)
+    assert out.shape == (rows - 1, 32769)
+    for band in (slice(0, 3), slice(rows - 4, rows - 1)):
+        assert torch.equal(out[band, 1:], torch.cumsum(x[band], 1))
+    assert not out[:, 0].any()
