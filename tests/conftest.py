@@ -78,6 +78,9 @@ class _CountingKernel:
         self._kernel, self._counter, self._name = kernel, counter, name
         self.fn = _CountingKernel(kernel.fn, counter, name) if hasattr(kernel, "fn") else None
 
+    def __getattr__(self, name):  # configs and the like come from the real kernel
+        return getattr(self._kernel, name)
+
     def __getitem__(self, grid):
         self._counter[self._name] = self._counter.get(self._name, 0) + 1
         return self._kernel[grid]
@@ -96,6 +99,9 @@ class LaunchRecorder:
                             _CountingKernel(column_scan.column_scan_kernel, self.counts, "column_scan"))
         monkeypatch.setattr(lookback_scan, "lookback_scan_kernel",
                             _CountingKernel(lookback_scan.lookback_scan_kernel, self.counts, "lookback_scan"))
+        monkeypatch.setattr(lookback_scan, "column_lookback_scan_kernel",
+                            _CountingKernel(lookback_scan.column_lookback_scan_kernel, self.counts,
+                                            "column_lookback_scan"))
 
     def run(self, fn, *args):
         def no_torch_cumsum(*args, **kwargs):

@@ -55,12 +55,31 @@ def test_lookback_strided_rows(triton_launches):
 
 def test_dispatch_thresholds():
     device = torch.device(DEVICE)
-    sms = torch.cuda.get_device_properties(device).multi_processor_count if DEVICE == "cuda" else 4
-    chunk = 8192 if DEVICE == "cuda" else 64
-    assert _dispatch.prefer_lookback(1, 8 * chunk, device)
-    assert not _dispatch.prefer_lookback(1, 8 * chunk - 1, device)
-    assert not _dispatch.prefer_lookback(8 * sms, 10 * chunk, device)
-    assert _dispatch.prefer_lookback(8 * sms - 1, 10 * chunk, device)
+    sms = _dispatch.device_sms(device)
+    assert _dispatch.prefer_lookback(1, 8 * 64, 64, device)
+    assert not _dispatch.prefer_lookback(1, 8 * 64 - 1, 64, device)
+    assert not _dispatch.prefer_lookback(8 * sms, 10 * 64, 64, device)
+    assert _dispatch.prefer_lookback(8 * sms - 1, 10 * 64, 64, device)
+
+
+NARROW = [((900 * SCALE, 3), 0), ((2, 600 * SCALE, 5), 1), ((700 * SCALE, 2, 4), 0)]
+
+
+@pytest.mark.parametrize("shape,dim", NARROW, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in NARROW])
+@pytest.mark.parametrize("op", ["cumsum", "exclusive", "model"])
+def test_column_lookback_narrow_inner(op, shape, dim, triton_launches, poisoned_outputs):
+    x = random_input(shape, torch.float32)
+    if op == "cumsum":
+        out, ref = triton_launches.run(triscan.cumsum, x, dim), cumsum_reference(x, dim)
+        bound = cumsum_reference(abs_of(x), dim)
+    elif op == "exclusive":
+        out, ref = triton_launches.run(triscan.exclusive_cumsum, x, dim), exclusive_cumsum_reference(x, dim)
+        bound = cumsum_reference(abs_of(x), dim)
+    else:
+        out, ref = triton_launches.run(triscan.ModelNew(dim), x), seed_model_reference(x, dim)
+        bound = seed_model_reference(abs_of(x), dim)
+    assert_scan_close(out, ref, bound, shape[dim])
+    assert triton_launches.counts == {"column_lookback_scan": 1}
 
 
 @pytest.mark.gpu

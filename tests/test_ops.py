@@ -35,12 +35,14 @@ def test_scan_every_dim(op, shape, dim, triton_launches, poisoned_outputs):
     out = triton_launches.run(fn, x, dim)
     assert out.dtype == torch.float32 and out.shape == x.shape
     assert_scan_close(out, reference(x, dim), cumsum_reference(abs_of(x), dim), shape[dim])
+    # one launch of one kernel (an exclusive scan of length 1 only writes the leading zero,
+    # still by the kernel); the families: row scans for K == 1, column scans for K > 1
+    assert sum(triton_launches.counts.values()) == 1
     inner = 1
     for size in shape[dim % len(shape) + 1:]:
         inner *= size
-    # an exclusive scan of length 1 writes only the leading zero, still by the kernel
-    expected = "row_scan" if inner == 1 else "column_scan"
-    assert triton_launches.counts == {expected: 1}
+    (family,) = triton_launches.counts
+    assert ("column" in family) == (inner > 1)
 
 
 DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.uint8, torch.int8, torch.int16,

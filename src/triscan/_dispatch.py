@@ -6,11 +6,12 @@ These functions use only torch and triton, so `triscan emit` can copy them verba
 """
 
 import torch
+import triton
 import triton.language as tl
 
 from ._layout import scan_view
 from .kernels.column_scan import launch_column_scan
-from .kernels.lookback_scan import launch_lookback_scan
+from .kernels.lookback_scan import launch_column_lookback_scan, launch_lookback_scan
 from .kernels.row_scan import launch_row_scan, row_scan_kernel
 
 
@@ -36,21 +37,23 @@ def workspace_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float32 if dtype.is_floating_point else torch.int64
 
 
-def prefer_lookback(rows: int, length: int, device: torch.device) -> bool:
-    """Whether rows are too few to fill the GPU with one program each, and long enough
-    to cut into chunks: then the look-back scan, else the row scan.
-
-    A row program streams one row; the row scan reaches copy speed with about 8 resident
-    programs per SM (H100 sweeps, benchmarks/NOTES.md), so fewer rows than 8 per SM leave
-    bandwidth unused. Rows shorter than 8 chunks gain little from cutting. Under the
-    interpreter a pretend 4-SM device lets small tests reach this path.
-    """
+def device_sms(device: torch.device) -> int:
+    """Multiprocessors of a CUDA device; the interpreter pretends to have 4, so that small
+    tests reach every dispatch path."""
     if device.type == "cuda":
-        sms = torch.cuda.get_device_properties(device).multi_processor_count
-        chunk = 8192
-    else:
-        sms, chunk = 4, 64
-    return rows < 8 * sms and length >= 8 * chunk
+        return torch.cuda.get_device_properties(device).multi_processor_count
+    return 4
+
+
+def prefer_lookback(lane_programs: int, length: int, chunk: int, device: torch.device) -> bool:
+    """Whether one program per lane group leaves the GPU short of work while the scan is
+    long enough to cut into chunks: then a look-back scan, else a row or column scan.
+
+    The row scan reaches copy speed with about 8 resident programs per SM (H100 sweeps,
+    benchmarks/NOTES.md), so fewer lane programs than 8 per SM leave bandwidth unused;
+    lanes shorter than 8 chunks gain little from cutting.
+    """
+    return lane_programs < 8 * device_sms(device) and length >= 8 * chunk
 
 
 def runs_triton(device: torch.device) -> bool:
@@ -86,12 +89,17 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
     _, _, _, stride_y_outer, stride_y_scan, _ = scan_view(out.shape, out.stride(), dim)
     acc_dtype = accumulator_dtype(out.dtype)
     interpreted = x.device.type == "cpu"
-    if inner == 1 and prefer_lookback(outer, length, x.device):
+    chunk = 64 if interpreted else 8192  # elements per look-back chunk, at the smallest config
+    if inner == 1 and prefer_lookback(outer, length, chunk, x.device):
         launch_lookback_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
                              acc_dtype, workspace_dtype(out.dtype), interpreted)
     elif inner == 1:
         launch_row_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
                         acc_dtype, interpreted)
+    elif prefer_lookback(outer * triton.cdiv(inner, 64), length, chunk // 64, x.device):
+        launch_column_lookback_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan,
+                                    stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,
+                                    workspace_dtype(out.dtype), interpreted)
     else:
         launch_column_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan, stride_x_inner,
                            stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted)

@@ -19,6 +19,7 @@ KERNELS = (
     (row_scan.row_scan_kernel, "ROW_SCAN_CONFIGS"),
     (column_scan.column_scan_kernel, "COLUMN_SCAN_CONFIGS"),
     (lookback_scan.lookback_scan_kernel, "LOOKBACK_SCAN_CONFIGS"),
+    (lookback_scan.column_lookback_scan_kernel, "COLUMN_LOOKBACK_SCAN_CONFIGS"),
 )
 
 # Host functions in the order a reader meets them: layout, dispatch, launchers, public op.
@@ -28,12 +29,14 @@ WRAPPERS = (
     _dispatch.kernels_interpreted,
     _dispatch.accumulator_dtype,
     _dispatch.workspace_dtype,
+    _dispatch.device_sms,
     _dispatch.prefer_lookback,
     _dispatch.runs_triton,
     _dispatch.torch_scan,
     row_scan.launch_row_scan,
     column_scan.launch_column_scan,
     lookback_scan.launch_lookback_scan,
+    lookback_scan.launch_column_lookback_scan,
     _dispatch.scan_into,
     ops.supported_dtypes,
     ops.check_input,

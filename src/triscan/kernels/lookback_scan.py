@@ -118,3 +118,121 @@ def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_
         x, y, status, values, max_chunks, length, stride_x_row, stride_x_col, stride_y_row,
         triton.next_power_of_2(length), SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, **meta,
     )
+
+
+# Tiles of [BLOCK_L, BLOCK_K]; BLOCK_K is pruned to the inner size (narrow K is the point).
+COLUMN_LOOKBACK_SCAN_CONFIGS = [
+    triton.Config({"BLOCK_L": elements // block_k, "BLOCK_K": block_k}, num_warps=4, num_stages=stages)
+    for block_k in (2, 4, 8, 16, 32, 64)
+    for elements in (4096, 8192)
+    for stages in (1, 2)
+]
+
+
+@triton.autotune(
+    configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT"],
+    prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
+        config for config in configs
+        if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 64)]},
+    reset_to_zero=["status_ptr"],
+)
+@triton.jit
+def column_lookback_scan_kernel(
+    x_ptr,  # input: x[m, l, k] at m * stride_x_outer + l * stride_x_scan + k * stride_x_inner
+    y_ptr,  # output, contiguous along k: y[m, l, k] at m * stride_y_outer + l * stride_y_scan + k
+    status_ptr,  # int32 [max_chunks + 1], zeroed: a status word per chunk, then the ticket counter
+    values_ptr,  # ACC_DTYPE [2 * max_chunks * slot]: per-lane chunk totals, then inclusive prefixes
+    max_chunks,
+    slot,  # values per chunk in the workspace (>= BLOCK_K)
+    inner,
+    length,
+    stride_x_outer,
+    stride_x_scan,
+    stride_x_inner,
+    stride_y_outer,
+    stride_y_scan,
+    LENGTH_BUCKET,  # autotune keys, unused in the body
+    INNER_BUCKET,
+    SHIFT: tl.constexpr,
+    ACC_DTYPE: tl.constexpr,
+    LOOKBACK: tl.constexpr,
+    BLOCK_L: tl.constexpr,
+    BLOCK_K: tl.constexpr,
+):
+    """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile, and each chunk
+    publishes one total per lane. Same tickets, same statuses, same deadlock argument."""
+    chunks_per_group = tl.cdiv(length, BLOCK_L)
+    tiles_k = tl.cdiv(inner, BLOCK_K)
+    ticket = tl.atomic_add(status_ptr + max_chunks, 1)
+    group = ticket // chunks_per_group  # one (outer index, lane tile) pair
+    chunk = ticket % chunks_per_group
+    outer = (group // tiles_k).to(tl.int64)
+    lanes = (group % tiles_k) * BLOCK_K + tl.arange(0, BLOCK_K)  # [BLOCK_K]
+    lane_mask = lanes < inner
+    position = chunk.to(tl.int64) * BLOCK_L + tl.arange(0, BLOCK_L).to(tl.int64)  # [BLOCK_L]
+    mask = (position < length)[:, None] & lane_mask[None, :]  # [BLOCK_L, BLOCK_K]
+    x_outer = x_ptr + outer * stride_x_outer + lanes * stride_x_inner  # [BLOCK_K]
+    x = tl.load(x_outer[None, :] + (position * stride_x_scan)[:, None], mask=mask, other=0).to(ACC_DTYPE)
+    scanned = tl.cumsum(x, 0)  # [BLOCK_L, BLOCK_K]
+    total = tl.sum(x, 0)  # [BLOCK_K]
+    k = tl.arange(0, BLOCK_K)
+    totals_ptr = values_ptr
+    prefixes_ptr = values_ptr + max_chunks * slot
+    y_outer = y_ptr + outer * stride_y_outer + lanes
+    if chunk == 0:
+        tl.store(prefixes_ptr + ticket * slot + k, total)
+        tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
+        if SHIFT == 1:
+            tl.store(y_outer, tl.zeros([BLOCK_K], dtype=y_ptr.dtype.element_ty), mask=lane_mask)
+        exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
+    else:
+        tl.store(totals_ptr + ticket * slot + k, total)
+        tl.atomic_xchg(status_ptr + ticket, 1, sem="release")
+        exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
+        steps = tl.arange(0, LOOKBACK)
+        group_first = ticket - chunk
+        window_end = ticket
+        done = tl.zeros([], dtype=tl.int32)
+        while done == 0:
+            index = window_end - 1 - steps  # [LOOKBACK]
+            valid = index >= group_first
+            flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
+            flags = tl.where(valid, flags, 2)
+            nearest = tl.min(tl.where(flags == 2, steps, LOOKBACK), 0)
+            ready = tl.min(tl.where(steps < nearest, flags, 2), 0) > 0
+            if ready:
+                slots = (index * slot)[:, None] + k[None, :]  # [LOOKBACK, BLOCK_K]
+                totals = tl.load(totals_ptr + slots, mask=(valid & (steps < nearest))[:, None], other=0,
+                                 volatile=True)
+                prefix = tl.load(prefixes_ptr + slots, mask=(valid & (steps == nearest))[:, None], other=0,
+                                 volatile=True)
+                exclusive += tl.sum(totals.to(ACC_DTYPE) + prefix.to(ACC_DTYPE), 0)
+                done = (nearest < LOOKBACK).to(tl.int32)
+                window_end -= LOOKBACK
+        tl.store(prefixes_ptr + ticket * slot + k, exclusive + total)
+        tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
+    out = scanned + exclusive[None, :]
+    tl.store(y_outer[None, :] + ((position + SHIFT) * stride_y_scan)[:, None], out.to(y_ptr.dtype.element_ty),
+             mask=mask)
+
+
+def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stride_x_scan,
+                                stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,
+                                workspace_dtype, interpreted):
+    """Scan the (outer, length, inner) view along its middle axis when lane tiles are too few."""
+    configs = column_lookback_scan_kernel.configs
+    min_block_l = 8 if interpreted else min(config.kwargs["BLOCK_L"] for config in configs)
+    min_block_k = 8 if interpreted else min(config.kwargs["BLOCK_K"] for config in configs)
+    slot = 8 if interpreted else max(config.kwargs["BLOCK_K"] for config in configs)
+    max_chunks = outer * triton.cdiv(inner, min_block_k) * triton.cdiv(length, min_block_l)
+    status = torch.zeros(max_chunks + 1, dtype=torch.int32, device=x.device)
+    values = torch.empty(2 * max_chunks * slot, dtype=workspace_dtype, device=x.device)
+    kernel = column_lookback_scan_kernel.fn if interpreted else column_lookback_scan_kernel
+    meta = {"BLOCK_L": 8, "BLOCK_K": 8, "num_warps": 1} if interpreted else {}
+    grid = lambda meta: (outer * triton.cdiv(inner, meta["BLOCK_K"]) * triton.cdiv(length, meta["BLOCK_L"]),)
+    kernel[grid](
+        x, y, status, values, max_chunks, slot, inner, length, stride_x_outer, stride_x_scan, stride_x_inner,
+        stride_y_outer, stride_y_scan, triton.next_power_of_2(length), triton.next_power_of_2(inner),
+        SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, **meta,
+    )
