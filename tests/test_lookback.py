@@ -83,12 +83,20 @@ def test_column_lookback_narrow_inner(op, shape, dim, triton_launches, poisoned_
 
 
 @pytest.mark.gpu
-def test_lookback_repeatable_gpu():
-    """Same input, same bits, run after run (the look-back order of additions is fixed)."""
+def test_lookback_runs_agree_gpu():
+    """Float look-back results may differ in the last bits from run to run: a chunk adds up
+    whichever predecessors have published when it looks (documented in the README). Every
+    run must still be within the scan tolerance of the float64 reference."""
     x = random_input((1 << 26,), torch.float32)
-    first = triscan.cumsum(x, 0)
+    reference, bound = cumsum_reference(x, 0), cumsum_reference(abs_of(x), 0)
     for _ in range(3):
-        assert torch.equal(triscan.cumsum(x, 0), first)
+        assert_scan_close(triscan.cumsum(x, 0), reference, bound, x.numel())
+
+
+@pytest.mark.gpu
+def test_lookback_integers_exact_gpu():
+    x = torch.randint(-1000, 1000, (1 << 26,), device="cuda", dtype=torch.int32)
+    assert torch.equal(triscan.cumsum(x, 0), torch.cumsum(x, 0))
 
 
 @pytest.mark.gpu

@@ -89,14 +89,15 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
     _, _, _, stride_y_outer, stride_y_scan, _ = scan_view(out.shape, out.stride(), dim)
     acc_dtype = accumulator_dtype(out.dtype)
     interpreted = x.device.type == "cpu"
-    chunk = 64 if interpreted else 8192  # elements per look-back chunk, at the smallest config
-    if inner == 1 and prefer_lookback(outer, length, chunk, x.device):
+    # scan steps per look-back chunk (smallest configs; the interpreter's fixed blocks)
+    row_chunk, column_chunk = (64, 8) if interpreted else (8192, 64)
+    if inner == 1 and prefer_lookback(outer, length, row_chunk, x.device):
         launch_lookback_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
                              acc_dtype, workspace_dtype(out.dtype), interpreted)
     elif inner == 1:
         launch_row_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
                         acc_dtype, interpreted)
-    elif prefer_lookback(outer * triton.cdiv(inner, 64), length, chunk // 64, x.device):
+    elif prefer_lookback(outer * triton.cdiv(inner, 256), length, column_chunk, x.device):
         launch_column_lookback_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan,
                                     stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,
                                     workspace_dtype(out.dtype), interpreted)

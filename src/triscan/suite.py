@@ -33,24 +33,41 @@ def run_case(name, repeat_ms=200, with_compile=True):
 
     shape, dim, dtype = CASES[name]
     x = make_input(shape, dtype)
-    expected = torch.cumsum(x, dim)
-    bytes_moved = x.numel() * x.element_size() + expected.numel() * expected.element_size()
     out = triscan.cumsum(x, dim)
-    tolerance = 1e-2 if dtype == torch.bfloat16 else 1e-3
-    correct = bool(torch.allclose(out.double(), expected.double(), rtol=tolerance, atol=tolerance * 10)) \
-        if dtype.is_floating_point else bool(torch.equal(out, expected))
+    bytes_moved = x.numel() * x.element_size() + out.numel() * out.element_size()
+    if dtype.is_floating_point:
+        # against float64: torch's own float32 result is far off on long sequential scans
+        expected = torch.cumsum(x.double(), dim)
+        tolerance = 1e-2 if dtype == torch.bfloat16 else 1e-4
+        relative = ((out.double() - expected).abs() / expected.abs().clamp_min(1.0)).max().item()
+        correct = relative <= tolerance
+    else:
+        expected = torch.cumsum(x, dim)
+        relative, correct = 0.0, bool(torch.equal(out, expected))
     del out, expected
     buffer = torch.empty(bytes_moved // 2, dtype=torch.uint8, device="cuda")
     target = torch.empty_like(buffer)
     rows = {"triscan": measure(lambda: triscan.cumsum(x, dim), repeat_ms),
-            "torch eager": measure(lambda: torch.cumsum(x, dim), repeat_ms)}
+            "torch eager": measure_once_if_slow(lambda: torch.cumsum(x, dim), repeat_ms)}
     if with_compile:
         compiled = torch.compile(lambda t: torch.cumsum(t, dim))
         compiled(x)
         rows["torch.compile"] = measure(lambda: compiled(x), repeat_ms)
     rows["copy roofline"] = measure(lambda: target.copy_(buffer), repeat_ms)
     return {"case": name, "shape": list(shape), "dim": dim, "dtype": str(dtype), "bytes": bytes_moved,
-            "correct": correct, "ms": rows}
+            "correct": correct, "max_relative_error": relative, "ms": rows}
+
+
+def measure_once_if_slow(fn, repeat_ms):
+    """do_bench median, or a single timed call when one call takes over a second (torch's
+    dim-0 cumsum of narrow tensors takes tens of seconds)."""
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    fn()
+    end.record()
+    torch.cuda.synchronize()
+    once = start.elapsed_time(end)
+    return once if once > 1000 else measure(fn, repeat_ms)
 
 
 def format_suite(results) -> str:

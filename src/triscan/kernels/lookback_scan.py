@@ -120,11 +120,14 @@ def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_
     )
 
 
-# Tiles of [BLOCK_L, BLOCK_K]; BLOCK_K is pruned to the inner size (narrow K is the point).
+# Tiles of [BLOCK_L, BLOCK_K]; BLOCK_K is pruned to the inner size, up to 256 lanes. Every
+# chunk publishes BLOCK_K totals and prefixes, so tiles stay at least 64 steps long: the
+# workspace traffic is then a few percent of the data's.
 COLUMN_LOOKBACK_SCAN_CONFIGS = [
-    triton.Config({"BLOCK_L": elements // block_k, "BLOCK_K": block_k}, num_warps=4, num_stages=stages)
-    for block_k in (2, 4, 8, 16, 32, 64)
-    for elements in (4096, 8192)
+    triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k}, num_warps=4 if block_l * block_k <= 8192 else 8,
+                  num_stages=stages)
+    for block_k in (2, 4, 8, 16, 32, 64, 128, 256)
+    for block_l in sorted({max(64, 4096 // block_k), max(128, 8192 // block_k)})
     for stages in (1, 2)
 ]
 
@@ -134,7 +137,7 @@ COLUMN_LOOKBACK_SCAN_CONFIGS = [
     key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
-        if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 64)]},
+        if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)]},
     reset_to_zero=["status_ptr"],
 )
 @triton.jit
@@ -221,11 +224,13 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
                                 stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,
                                 workspace_dtype, interpreted):
     """Scan the (outer, length, inner) view along its middle axis when lane tiles are too few."""
-    configs = column_lookback_scan_kernel.configs
+    # the workspace is sized for the lane tile the pruning keeps and its shortest tile
+    block_k = min(max(triton.next_power_of_2(inner), 2), 256)
+    configs = [config for config in column_lookback_scan_kernel.configs
+               if config.kwargs["BLOCK_K"] == block_k]
     min_block_l = 8 if interpreted else min(config.kwargs["BLOCK_L"] for config in configs)
-    min_block_k = 8 if interpreted else min(config.kwargs["BLOCK_K"] for config in configs)
-    slot = 8 if interpreted else max(config.kwargs["BLOCK_K"] for config in configs)
-    max_chunks = outer * triton.cdiv(inner, min_block_k) * triton.cdiv(length, min_block_l)
+    slot = 8 if interpreted else block_k
+    max_chunks = outer * triton.cdiv(inner, slot) * triton.cdiv(length, min_block_l)
     status = torch.zeros(max_chunks + 1, dtype=torch.int32, device=x.device)
     values = torch.empty(2 * max_chunks * slot, dtype=workspace_dtype, device=x.device)
     kernel = column_lookback_scan_kernel.fn if interpreted else column_lookback_scan_kernel
