@@ -31,6 +31,13 @@ LOOKBACK_SCAN_CONFIGS = [
 ]
 
 
+@triton.jit
+def _pack(value, status: tl.constexpr):
+    """A float32 and its status in one int64 word, written and read in one access."""
+    bits = value.to(tl.int32, bitcast=True).to(tl.int64) & 0xFFFFFFFF
+    return bits | (status << 32)
+
+
 @triton.autotune(
     configs=LOOKBACK_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "SHIFT"],
@@ -41,8 +48,8 @@ LOOKBACK_SCAN_CONFIGS = [
 def lookback_scan_kernel(
     x_ptr,  # input, rows of `length` elements: x[row, col] at row * stride_x_row + col * stride_x_col
     y_ptr,  # output, rows of `length + SHIFT` contiguous elements starting at row * stride_y_row
-    status_ptr,  # int32 [chunks + 1], zeroed: a status word per chunk, then the ticket counter
-    values_ptr,  # ACC_DTYPE [2 * chunks]: chunk totals, then inclusive prefixes
+    status_ptr,  # [chunks + 1], zeroed: a status word per chunk, then the ticket counter
+    values_ptr,  # ACC_DTYPE [2 * chunks]: chunk totals, then inclusive prefixes (unused if PACKED)
     max_chunks,  # chunks the workspace holds (index of the ticket counter)
     length,
     stride_x_row,
@@ -52,6 +59,7 @@ def lookback_scan_kernel(
     SHIFT: tl.constexpr,  # 1: exclusive (y[0] = 0, y[j + 1] = x[0] + ... + x[j]); 0: inclusive
     ACC_DTYPE: tl.constexpr,
     LOOKBACK: tl.constexpr,  # predecessors examined at once
+    PACKED: tl.constexpr,  # float32 sums: int64 status words hold (status << 32) | value bits
     BLOCK: tl.constexpr,
 ):
     chunks_per_row = tl.cdiv(length, BLOCK)
@@ -69,14 +77,20 @@ def lookback_scan_kernel(
     totals_ptr = values_ptr
     prefixes_ptr = values_ptr + max_chunks
     if chunk == 0:
-        tl.store(prefixes_ptr + ticket, total)
-        tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
+        if PACKED:
+            tl.atomic_xchg(status_ptr + ticket, _pack(total, 2), sem="release")
+        else:
+            tl.store(prefixes_ptr + ticket, total)
+            tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
         if SHIFT == 1:
             tl.store(y_row, tl.zeros([], dtype=y_ptr.dtype.element_ty))
         exclusive = tl.zeros([], dtype=ACC_DTYPE)
     else:
-        tl.store(totals_ptr + ticket, total)
-        tl.atomic_xchg(status_ptr + ticket, 1, sem="release")
+        if PACKED:
+            tl.atomic_xchg(status_ptr + ticket, _pack(total, 1), sem="release")
+        else:
+            tl.store(totals_ptr + ticket, total)
+            tl.atomic_xchg(status_ptr + ticket, 1, sem="release")
         exclusive = tl.zeros([], dtype=ACC_DTYPE)
         steps = tl.arange(0, LOOKBACK)
         row_first = ticket - chunk  # ticket of this row's chunk 0
@@ -85,20 +99,33 @@ def lookback_scan_kernel(
         while done == 0:
             index = window_end - 1 - steps  # [LOOKBACK], nearest predecessor first
             valid = index >= row_first
-            flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
-            flags = tl.where(valid, flags, 2)
+            if PACKED:
+                # one 64-bit volatile load sees a status and its value together
+                words = tl.load(status_ptr + index, mask=valid, other=0, volatile=True)
+                flags = tl.where(valid, (words >> 32).to(tl.int32), 2)
+            else:
+                flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
+                flags = tl.where(valid, flags, 2)
             # nearest predecessor that has published its inclusive prefix
             nearest = tl.min(tl.where(flags == 2, steps, LOOKBACK), 0)
             ready = tl.min(tl.where(steps < nearest, flags, 2), 0) > 0
             if ready:
-                totals = tl.load(totals_ptr + index, mask=valid & (steps < nearest), other=0, volatile=True)
-                prefix = tl.load(prefixes_ptr + index, mask=valid & (steps == nearest), other=0,
-                                 volatile=True)
-                exclusive += tl.sum(totals.to(ACC_DTYPE), 0) + tl.sum(prefix.to(ACC_DTYPE), 0)
+                if PACKED:
+                    values = (words & 0xFFFFFFFF).to(tl.int32).to(tl.float32, bitcast=True)
+                    exclusive += tl.sum(tl.where(valid & (steps <= nearest), values, 0), 0)
+                else:
+                    totals = tl.load(totals_ptr + index, mask=valid & (steps < nearest), other=0,
+                                     volatile=True)
+                    prefix = tl.load(prefixes_ptr + index, mask=valid & (steps == nearest), other=0,
+                                     volatile=True)
+                    exclusive += tl.sum(totals.to(ACC_DTYPE), 0) + tl.sum(prefix.to(ACC_DTYPE), 0)
                 done = (nearest < LOOKBACK).to(tl.int32)
                 window_end -= LOOKBACK
-        tl.store(prefixes_ptr + ticket, exclusive + total)
-        tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
+        if PACKED:
+            tl.atomic_xchg(status_ptr + ticket, _pack(exclusive + total, 2), sem="release")
+        else:
+            tl.store(prefixes_ptr + ticket, exclusive + total)
+            tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
     out = scanned + exclusive
     tl.store(y_row + (start + lanes + SHIFT), out.to(y_ptr.dtype.element_ty), mask=mask)
 
@@ -109,14 +136,16 @@ def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_
     # the workspace is sized for the smallest block, whichever config the autotuner runs
     block = 64 if interpreted else min(config.kwargs["BLOCK"] for config in lookback_scan_kernel.configs)
     max_chunks = rows * triton.cdiv(length, block)
-    status = torch.zeros(max_chunks + 1, dtype=torch.int32, device=x.device)
-    values = torch.empty(2 * max_chunks, dtype=workspace_dtype, device=x.device)
+    packed = workspace_dtype == torch.float32
+    status = torch.zeros(max_chunks + 1, dtype=torch.int64 if packed else torch.int32, device=x.device)
+    values = status if packed else torch.empty(2 * max_chunks, dtype=workspace_dtype, device=x.device)
     kernel = lookback_scan_kernel.fn if interpreted else lookback_scan_kernel
     meta = {"BLOCK": 64, "num_warps": 1} if interpreted else {}
     grid = lambda meta: (rows * triton.cdiv(length, meta["BLOCK"]),)
     kernel[grid](
         x, y, status, values, max_chunks, length, stride_x_row, stride_x_col, stride_y_row,
-        triton.next_power_of_2(length), SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, **meta,
+        triton.next_power_of_2(length), SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, PACKED=packed,
+        **meta,
     )
 
 
