@@ -3,7 +3,9 @@
 def merged_stride(sizes, strides):
     """The single stride that walks `sizes` (row-major) as one flat axis, or None.
 
-    Size-1 dimensions never constrain the result; an axis of no elements merges trivially.
+    Size-1 dimensions never constrain the result. With nothing to walk the stride is 0:
+    kernels then see an offset that is 16-byte aligned (Triton specializes arguments
+    divisible by 16), where 1 would have made a single row's loads and stores 4-byte wide.
     """
     stride = None
     for size, step in zip(reversed(sizes), reversed(strides), strict=False):
@@ -15,7 +17,7 @@ def merged_stride(sizes, strides):
             span *= size
         else:
             return None
-    return 1 if stride is None else stride
+    return 0 if stride is None else stride
 
 
 def scan_view(shape, strides, dim):
