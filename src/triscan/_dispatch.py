@@ -93,7 +93,7 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
     row_chunk, column_chunk = (64, 8) if interpreted else (8192, 64)
     if inner == 1 and prefer_lookback(outer, length, row_chunk, x.device):
         launch_lookback_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
-                             acc_dtype, workspace_dtype(out.dtype), interpreted)
+                             acc_dtype, workspace_dtype(out.dtype), 8 * device_sms(x.device), interpreted)
     elif inner == 1:
         launch_row_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
                         acc_dtype, interpreted)
@@ -103,7 +103,7 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
         # (benchmarks/NOTES.md); the factor 2 sends that shape to the column scan.
         launch_column_lookback_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan,
                                     stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,
-                                    workspace_dtype(out.dtype), interpreted)
+                                    workspace_dtype(out.dtype), 8 * device_sms(x.device), interpreted)
     else:
         launch_column_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan, stride_x_inner,
                            stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted)

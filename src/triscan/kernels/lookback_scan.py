@@ -6,13 +6,18 @@ program scans its chunk in registers, publishes the chunk's total, learns the su
 everything before it from its predecessors' published values, publishes its own
 inclusive prefix, and writes its chunk once.
 
+Programs are persistent: at most a few per SM are launched, and each keeps drawing
+chunks until none are left, so the cost of starting a program is paid a few times per SM
+rather than once per chunk.
+
 Why it cannot deadlock: chunk ids are not program ids (the hardware may start programs
-in any order) but tickets drawn with an atomic increment when a program starts. A
-program only ever waits for chunks with smaller tickets, whose programs have therefore
-already started and stay resident until they finish; each of them publishes its own
-total before it waits for anything, so the chain of waits always reaches a chunk that
-is complete or the first chunk of the row, which needs nobody. Under the Triton
-interpreter programs run one after another in order, so every wait is already satisfied.
+in any order) but tickets drawn with an atomic increment by a running program. A
+program only ever waits for chunks with smaller tickets, which running programs drew
+earlier and are working on (a program draws its next ticket only after finishing its
+chunk); each of them publishes its chunk's total before it waits for anything, so the
+chain of waits always reaches a chunk that is complete or the first chunk of its row,
+which needs nobody. Under the Triton interpreter programs run one after another in
+order, so every wait is already satisfied.
 
 Workspace per call: one int32 status word per chunk (0 = nothing yet, 1 = chunk total
 published, 2 = inclusive prefix published) plus the ticket counter, zeroed; two value
@@ -51,6 +56,7 @@ def lookback_scan_kernel(
     status_ptr,  # [chunks + 1], zeroed: a status word per chunk, then the ticket counter
     values_ptr,  # ACC_DTYPE [2 * chunks]: chunk totals, then inclusive prefixes (unused if PACKED)
     max_chunks,  # chunks the workspace holds (index of the ticket counter)
+    rows,
     length,
     stride_x_row,
     stride_x_col,
@@ -63,76 +69,81 @@ def lookback_scan_kernel(
     BLOCK: tl.constexpr,
 ):
     chunks_per_row = tl.cdiv(length, BLOCK)
+    # persistent: each program keeps drawing tickets until every chunk is taken
+    total_chunks = rows * chunks_per_row
     ticket = tl.atomic_add(status_ptr + max_chunks, 1)
-    row = (ticket // chunks_per_row).to(tl.int64)
-    chunk = ticket % chunks_per_row
-    start = chunk.to(tl.int64) * BLOCK
-    lanes = tl.arange(0, BLOCK)
-    x_row = x_ptr + row * stride_x_row
-    y_row = y_ptr + row * stride_y_row
-    mask = start + lanes < length
-    x = tl.load(x_row + (start + lanes) * stride_x_col, mask=mask, other=0).to(ACC_DTYPE)
-    scanned = tl.cumsum(x, 0)  # [BLOCK]
-    total = tl.sum(x, 0)
-    totals_ptr = values_ptr
-    prefixes_ptr = values_ptr + max_chunks
-    if chunk == 0:
-        if PACKED:
-            tl.atomic_xchg(status_ptr + ticket, _pack(total, 2), sem="release")
-        else:
-            tl.store(prefixes_ptr + ticket, total)
-            tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        if SHIFT == 1:
-            tl.store(y_row, tl.zeros([], dtype=y_ptr.dtype.element_ty))
-        exclusive = tl.zeros([], dtype=ACC_DTYPE)
-    else:
-        if PACKED:
-            tl.atomic_xchg(status_ptr + ticket, _pack(total, 1), sem="release")
-        else:
-            tl.store(totals_ptr + ticket, total)
-            tl.atomic_xchg(status_ptr + ticket, 1, sem="release")
-        exclusive = tl.zeros([], dtype=ACC_DTYPE)
-        steps = tl.arange(0, LOOKBACK)
-        row_first = ticket - chunk  # ticket of this row's chunk 0
-        window_end = ticket  # examine tickets [window_end - LOOKBACK, window_end)
-        done = tl.zeros([], dtype=tl.int32)
-        while done == 0:
-            index = window_end - 1 - steps  # [LOOKBACK], nearest predecessor first
-            valid = index >= row_first
+    while ticket < total_chunks:
+        row = (ticket // chunks_per_row).to(tl.int64)
+        chunk = ticket % chunks_per_row
+        start = chunk.to(tl.int64) * BLOCK
+        lanes = tl.arange(0, BLOCK)
+        x_row = x_ptr + row * stride_x_row
+        y_row = y_ptr + row * stride_y_row
+        mask = start + lanes < length
+        x = tl.load(x_row + (start + lanes) * stride_x_col, mask=mask, other=0).to(ACC_DTYPE)
+        scanned = tl.cumsum(x, 0)  # [BLOCK]
+        total = tl.sum(x, 0)
+        totals_ptr = values_ptr
+        prefixes_ptr = values_ptr + max_chunks
+        if chunk == 0:
             if PACKED:
-                # one 64-bit volatile load sees a status and its value together
-                words = tl.load(status_ptr + index, mask=valid, other=0, volatile=True)
-                flags = tl.where(valid, (words >> 32).to(tl.int32), 2)
+                tl.atomic_xchg(status_ptr + ticket, _pack(total, 2), sem="release")
             else:
-                flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
-                flags = tl.where(valid, flags, 2)
-            # nearest predecessor that has published its inclusive prefix
-            nearest = tl.min(tl.where(flags == 2, steps, LOOKBACK), 0)
-            ready = tl.min(tl.where(steps < nearest, flags, 2), 0) > 0
-            if ready:
-                if PACKED:
-                    values = (words & 0xFFFFFFFF).to(tl.int32).to(tl.float32, bitcast=True)
-                    exclusive += tl.sum(tl.where(valid & (steps <= nearest), values, 0), 0)
-                else:
-                    totals = tl.load(totals_ptr + index, mask=valid & (steps < nearest), other=0,
-                                     volatile=True)
-                    prefix = tl.load(prefixes_ptr + index, mask=valid & (steps == nearest), other=0,
-                                     volatile=True)
-                    exclusive += tl.sum(totals.to(ACC_DTYPE), 0) + tl.sum(prefix.to(ACC_DTYPE), 0)
-                done = (nearest < LOOKBACK).to(tl.int32)
-                window_end -= LOOKBACK
-        if PACKED:
-            tl.atomic_xchg(status_ptr + ticket, _pack(exclusive + total, 2), sem="release")
+                tl.store(prefixes_ptr + ticket, total)
+                tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
+            if SHIFT == 1:
+                tl.store(y_row, tl.zeros([], dtype=y_ptr.dtype.element_ty))
+            exclusive = tl.zeros([], dtype=ACC_DTYPE)
         else:
-            tl.store(prefixes_ptr + ticket, exclusive + total)
-            tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-    out = scanned + exclusive
-    tl.store(y_row + (start + lanes + SHIFT), out.to(y_ptr.dtype.element_ty), mask=mask)
+            if PACKED:
+                tl.atomic_xchg(status_ptr + ticket, _pack(total, 1), sem="release")
+            else:
+                tl.store(totals_ptr + ticket, total)
+                tl.atomic_xchg(status_ptr + ticket, 1, sem="release")
+            exclusive = tl.zeros([], dtype=ACC_DTYPE)
+            steps = tl.arange(0, LOOKBACK)
+            row_first = ticket - chunk  # ticket of this row's chunk 0
+            window_end = ticket  # examine tickets [window_end - LOOKBACK, window_end)
+            done = tl.zeros([], dtype=tl.int32)
+            while done == 0:
+                index = window_end - 1 - steps  # [LOOKBACK], nearest predecessor first
+                valid = index >= row_first
+                if PACKED:
+                    # one 64-bit volatile load sees a status and its value together
+                    words = tl.load(status_ptr + index, mask=valid, other=0, volatile=True)
+                    flags = tl.where(valid, (words >> 32).to(tl.int32), 2)
+                else:
+                    flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
+                    flags = tl.where(valid, flags, 2)
+                # nearest predecessor that has published its inclusive prefix
+                nearest = tl.min(tl.where(flags == 2, steps, LOOKBACK), 0)
+                ready = tl.min(tl.where(steps < nearest, flags, 2), 0) > 0
+                if ready:
+                    if PACKED:
+                        values = (words & 0xFFFFFFFF).to(tl.int32).to(tl.float32, bitcast=True)
+                        exclusive += tl.sum(tl.where(valid & (steps <= nearest), values, 0), 0)
+                    else:
+                        totals = tl.load(totals_ptr + index, mask=valid & (steps < nearest), other=0,
+                                         volatile=True)
+                        prefix = tl.load(prefixes_ptr + index, mask=valid & (steps == nearest), other=0,
+                                         volatile=True)
+                        exclusive += tl.sum(totals.to(ACC_DTYPE), 0) + tl.sum(prefix.to(ACC_DTYPE), 0)
+                    done = (nearest < LOOKBACK).to(tl.int32)
+                    window_end -= LOOKBACK
+            if PACKED:
+                tl.atomic_xchg(status_ptr + ticket, _pack(exclusive + total, 2), sem="release")
+            else:
+                tl.store(prefixes_ptr + ticket, exclusive + total)
+                tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
+        out = scanned + exclusive
+        tl.store(y_row + (start + lanes + SHIFT), out.to(y_ptr.dtype.element_ty), mask=mask)
+        ticket = tl.atomic_add(status_ptr + max_chunks, 1)
 
 
 def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_y_row, shift, acc_dtype,
-                         workspace_dtype, interpreted):
-    """Scan `rows` long rows of `x` into `y` with chunks spread over the whole GPU."""
+                         workspace_dtype, max_programs, interpreted):
+    """Scan `rows` long rows of `x` into `y` with chunks spread over the whole GPU, by at most
+    `max_programs` persistent programs."""
     # the workspace is sized for the smallest block, whichever config the autotuner runs
     block = 64 if interpreted else min(config.kwargs["BLOCK"] for config in lookback_scan_kernel.configs)
     max_chunks = rows * triton.cdiv(length, block)
@@ -141,9 +152,9 @@ def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_
     values = status if packed else torch.empty(2 * max_chunks, dtype=workspace_dtype, device=x.device)
     kernel = lookback_scan_kernel.fn if interpreted else lookback_scan_kernel
     meta = {"BLOCK": 64, "num_warps": 1} if interpreted else {}
-    grid = lambda meta: (rows * triton.cdiv(length, meta["BLOCK"]),)
+    grid = lambda meta: (min(rows * triton.cdiv(length, meta["BLOCK"]), max_programs),)
     kernel[grid](
-        x, y, status, values, max_chunks, length, stride_x_row, stride_x_col, stride_y_row,
+        x, y, status, values, max_chunks, rows, length, stride_x_row, stride_x_col, stride_y_row,
         triton.next_power_of_2(length), SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, PACKED=packed,
         **meta,
     )
@@ -177,6 +188,7 @@ def column_lookback_scan_kernel(
     values_ptr,  # ACC_DTYPE [2 * max_chunks * slot]: per-lane chunk totals, then inclusive prefixes
     max_chunks,
     slot,  # values per chunk in the workspace (>= BLOCK_K)
+    outer_count,  # M of the (M, L, K) view
     inner,
     length,
     stride_x_outer,
@@ -196,63 +208,67 @@ def column_lookback_scan_kernel(
     publishes one total per lane. Same tickets, same statuses, same deadlock argument."""
     chunks_per_group = tl.cdiv(length, BLOCK_L)
     tiles_k = tl.cdiv(inner, BLOCK_K)
+    total_chunks = outer_count * tiles_k * chunks_per_group  # persistent, as lookback_scan_kernel
     ticket = tl.atomic_add(status_ptr + max_chunks, 1)
-    group = ticket // chunks_per_group  # one (outer index, lane tile) pair
-    chunk = ticket % chunks_per_group
-    outer = (group // tiles_k).to(tl.int64)
-    lanes = (group % tiles_k) * BLOCK_K + tl.arange(0, BLOCK_K)  # [BLOCK_K]
-    lane_mask = lanes < inner
-    position = chunk.to(tl.int64) * BLOCK_L + tl.arange(0, BLOCK_L).to(tl.int64)  # [BLOCK_L]
-    mask = (position < length)[:, None] & lane_mask[None, :]  # [BLOCK_L, BLOCK_K]
-    x_outer = x_ptr + outer * stride_x_outer + lanes * stride_x_inner  # [BLOCK_K]
-    x = tl.load(x_outer[None, :] + (position * stride_x_scan)[:, None], mask=mask, other=0).to(ACC_DTYPE)
-    scanned = tl.cumsum(x, 0)  # [BLOCK_L, BLOCK_K]
-    total = tl.sum(x, 0)  # [BLOCK_K]
-    k = tl.arange(0, BLOCK_K)
-    totals_ptr = values_ptr
-    prefixes_ptr = values_ptr + max_chunks * slot
-    y_outer = y_ptr + outer * stride_y_outer + lanes
-    if chunk == 0:
-        tl.store(prefixes_ptr + ticket * slot + k, total)
-        tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        if SHIFT == 1:
-            tl.store(y_outer, tl.zeros([BLOCK_K], dtype=y_ptr.dtype.element_ty), mask=lane_mask)
-        exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
-    else:
-        tl.store(totals_ptr + ticket * slot + k, total)
-        tl.atomic_xchg(status_ptr + ticket, 1, sem="release")
-        exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
-        steps = tl.arange(0, LOOKBACK)
-        group_first = ticket - chunk
-        window_end = ticket
-        done = tl.zeros([], dtype=tl.int32)
-        while done == 0:
-            index = window_end - 1 - steps  # [LOOKBACK]
-            valid = index >= group_first
-            flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
-            flags = tl.where(valid, flags, 2)
-            nearest = tl.min(tl.where(flags == 2, steps, LOOKBACK), 0)
-            ready = tl.min(tl.where(steps < nearest, flags, 2), 0) > 0
-            if ready:
-                slots = (index * slot)[:, None] + k[None, :]  # [LOOKBACK, BLOCK_K]
-                totals = tl.load(totals_ptr + slots, mask=(valid & (steps < nearest))[:, None], other=0,
-                                 volatile=True)
-                prefix = tl.load(prefixes_ptr + slots, mask=(valid & (steps == nearest))[:, None], other=0,
-                                 volatile=True)
-                exclusive += tl.sum(totals.to(ACC_DTYPE) + prefix.to(ACC_DTYPE), 0)
-                done = (nearest < LOOKBACK).to(tl.int32)
-                window_end -= LOOKBACK
-        tl.store(prefixes_ptr + ticket * slot + k, exclusive + total)
-        tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-    out = scanned + exclusive[None, :]
-    tl.store(y_outer[None, :] + ((position + SHIFT) * stride_y_scan)[:, None], out.to(y_ptr.dtype.element_ty),
-             mask=mask)
+    while ticket < total_chunks:
+        group = ticket // chunks_per_group  # one (outer index, lane tile) pair
+        chunk = ticket % chunks_per_group
+        outer = (group // tiles_k).to(tl.int64)
+        lanes = (group % tiles_k) * BLOCK_K + tl.arange(0, BLOCK_K)  # [BLOCK_K]
+        lane_mask = lanes < inner
+        position = chunk.to(tl.int64) * BLOCK_L + tl.arange(0, BLOCK_L).to(tl.int64)  # [BLOCK_L]
+        mask = (position < length)[:, None] & lane_mask[None, :]  # [BLOCK_L, BLOCK_K]
+        x_outer = x_ptr + outer * stride_x_outer + lanes * stride_x_inner  # [BLOCK_K]
+        x = tl.load(x_outer[None, :] + (position * stride_x_scan)[:, None], mask=mask, other=0).to(ACC_DTYPE)
+        scanned = tl.cumsum(x, 0)  # [BLOCK_L, BLOCK_K]
+        total = tl.sum(x, 0)  # [BLOCK_K]
+        k = tl.arange(0, BLOCK_K)
+        totals_ptr = values_ptr
+        prefixes_ptr = values_ptr + max_chunks * slot
+        y_outer = y_ptr + outer * stride_y_outer + lanes
+        if chunk == 0:
+            tl.store(prefixes_ptr + ticket * slot + k, total)
+            tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
+            if SHIFT == 1:
+                tl.store(y_outer, tl.zeros([BLOCK_K], dtype=y_ptr.dtype.element_ty), mask=lane_mask)
+            exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
+        else:
+            tl.store(totals_ptr + ticket * slot + k, total)
+            tl.atomic_xchg(status_ptr + ticket, 1, sem="release")
+            exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
+            steps = tl.arange(0, LOOKBACK)
+            group_first = ticket - chunk
+            window_end = ticket
+            done = tl.zeros([], dtype=tl.int32)
+            while done == 0:
+                index = window_end - 1 - steps  # [LOOKBACK]
+                valid = index >= group_first
+                flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
+                flags = tl.where(valid, flags, 2)
+                nearest = tl.min(tl.where(flags == 2, steps, LOOKBACK), 0)
+                ready = tl.min(tl.where(steps < nearest, flags, 2), 0) > 0
+                if ready:
+                    slots = (index * slot)[:, None] + k[None, :]  # [LOOKBACK, BLOCK_K]
+                    before = (valid & (steps < nearest))[:, None]
+                    at = (valid & (steps == nearest))[:, None]
+                    totals = tl.load(totals_ptr + slots, mask=before, other=0, volatile=True)
+                    prefix = tl.load(prefixes_ptr + slots, mask=at, other=0, volatile=True)
+                    exclusive += tl.sum(totals.to(ACC_DTYPE) + prefix.to(ACC_DTYPE), 0)
+                    done = (nearest < LOOKBACK).to(tl.int32)
+                    window_end -= LOOKBACK
+            tl.store(prefixes_ptr + ticket * slot + k, exclusive + total)
+            tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
+        out = scanned + exclusive[None, :]
+        y_tile = y_outer[None, :] + ((position + SHIFT) * stride_y_scan)[:, None]
+        tl.store(y_tile, out.to(y_ptr.dtype.element_ty), mask=mask)
+        ticket = tl.atomic_add(status_ptr + max_chunks, 1)
 
 
 def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stride_x_scan,
                                 stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,
-                                workspace_dtype, interpreted):
-    """Scan the (outer, length, inner) view along its middle axis when lane tiles are too few."""
+                                workspace_dtype, max_programs, interpreted):
+    """Scan the (outer, length, inner) view along its middle axis when lane tiles are too few,
+    by at most `max_programs` persistent programs."""
     # the workspace is sized for the lane tile the pruning keeps and its shortest tile
     block_k = min(max(triton.next_power_of_2(inner), 2), 256)
     configs = [config for config in column_lookback_scan_kernel.configs
@@ -264,9 +280,11 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     values = torch.empty(2 * max_chunks * slot, dtype=workspace_dtype, device=x.device)
     kernel = column_lookback_scan_kernel.fn if interpreted else column_lookback_scan_kernel
     meta = {"BLOCK_L": 8, "BLOCK_K": 8, "num_warps": 1} if interpreted else {}
-    grid = lambda meta: (outer * triton.cdiv(inner, meta["BLOCK_K"]) * triton.cdiv(length, meta["BLOCK_L"]),)
+    chunks = lambda meta: outer * triton.cdiv(inner, meta["BLOCK_K"]) * triton.cdiv(length, meta["BLOCK_L"])
+    grid = lambda meta: (min(chunks(meta), max_programs),)
     kernel[grid](
-        x, y, status, values, max_chunks, slot, inner, length, stride_x_outer, stride_x_scan, stride_x_inner,
+        x, y, status, values, max_chunks, slot, outer, inner, length, stride_x_outer, stride_x_scan,
+        stride_x_inner,
         stride_y_outer, stride_y_scan, triton.next_power_of_2(length), triton.next_power_of_2(inner),
         SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, **meta,
     )
