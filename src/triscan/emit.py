@@ -15,7 +15,7 @@ from .model import ModelNew
 IMPORTS = "import torch\nimport torch.nn as nn\nimport triton\nimport triton.language as tl\n"
 
 # @triton.jit helpers the kernels call, emitted first
-JIT_HELPERS = (lookback_scan._pack,)
+JIT_HELPERS = (lookback_scan._pack, lookback_scan._load_row_chunk)
 
 # (kernel, name of its config list in the package source)
 KERNELS = (

@@ -43,6 +43,17 @@ def _pack(value, status: tl.constexpr):
     return bits | (status << 32)
 
 
+@triton.jit
+def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_row, stride_x_col,
+                    BLOCK: tl.constexpr):
+    """The input of chunk `ticket` (all zeros past the last chunk)."""
+    row = (ticket // chunks_per_row).to(tl.int64)
+    start = (ticket % chunks_per_row).to(tl.int64) * BLOCK
+    lanes = tl.arange(0, BLOCK)
+    mask = (start + lanes < length) & (ticket < total_chunks)
+    return tl.load(x_ptr + row * stride_x_row + (start + lanes) * stride_x_col, mask=mask, other=0)
+
+
 @triton.autotune(
     configs=LOOKBACK_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "SHIFT"],
@@ -71,20 +82,19 @@ def lookback_scan_kernel(
     chunks_per_row = tl.cdiv(length, BLOCK)
     # persistent: each program keeps drawing tickets until every chunk is taken
     total_chunks = rows * chunks_per_row
+    lanes = tl.arange(0, BLOCK)
+    totals_ptr = values_ptr
+    prefixes_ptr = values_ptr + max_chunks
     ticket = tl.atomic_add(status_ptr + max_chunks, 1)
+    x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_row, stride_x_col,
+                        BLOCK)
     while ticket < total_chunks:
         row = (ticket // chunks_per_row).to(tl.int64)
         chunk = ticket % chunks_per_row
         start = chunk.to(tl.int64) * BLOCK
-        lanes = tl.arange(0, BLOCK)
-        x_row = x_ptr + row * stride_x_row
         y_row = y_ptr + row * stride_y_row
-        mask = start + lanes < length
-        x = tl.load(x_row + (start + lanes) * stride_x_col, mask=mask, other=0).to(ACC_DTYPE)
-        scanned = tl.cumsum(x, 0)  # [BLOCK]
-        total = tl.sum(x, 0)
-        totals_ptr = values_ptr
-        prefixes_ptr = values_ptr + max_chunks
+        scanned = tl.cumsum(x.to(ACC_DTYPE), 0)  # [BLOCK]
+        total = tl.sum(x.to(ACC_DTYPE), 0)
         if chunk == 0:
             if PACKED:
                 tl.atomic_xchg(status_ptr + ticket, _pack(total, 2), sem="release")
@@ -93,14 +103,20 @@ def lookback_scan_kernel(
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
             if SHIFT == 1:
                 tl.store(y_row, tl.zeros([], dtype=y_ptr.dtype.element_ty))
-            exclusive = tl.zeros([], dtype=ACC_DTYPE)
         else:
             if PACKED:
                 tl.atomic_xchg(status_ptr + ticket, _pack(total, 1), sem="release")
             else:
                 tl.store(totals_ptr + ticket, total)
                 tl.atomic_xchg(status_ptr + ticket, 1, sem="release")
-            exclusive = tl.zeros([], dtype=ACC_DTYPE)
+        # Draw the next chunk and start its load before waiting on predecessors, so DRAM
+        # latency overlaps the look-back. Safe: the next ticket's own wait only starts after
+        # this chunk is complete, and it waits on smaller tickets only.
+        next_ticket = tl.atomic_add(status_ptr + max_chunks, 1)
+        x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length, stride_x_row,
+                                 stride_x_col, BLOCK)
+        exclusive = tl.zeros([], dtype=ACC_DTYPE)
+        if chunk != 0:
             steps = tl.arange(0, LOOKBACK)
             row_first = ticket - chunk  # ticket of this row's chunk 0
             window_end = ticket  # examine tickets [window_end - LOOKBACK, window_end)
@@ -136,8 +152,9 @@ def lookback_scan_kernel(
                 tl.store(prefixes_ptr + ticket, exclusive + total)
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
         out = scanned + exclusive
-        tl.store(y_row + (start + lanes + SHIFT), out.to(y_ptr.dtype.element_ty), mask=mask)
-        ticket = tl.atomic_add(status_ptr + max_chunks, 1)
+        tl.store(y_row + (start + lanes + SHIFT), out.to(y_ptr.dtype.element_ty), mask=start + lanes < length)
+        ticket = next_ticket
+        x = x_next
 
 
 def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_y_row, shift, acc_dtype,
