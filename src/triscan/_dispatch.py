@@ -61,23 +61,31 @@ def runs_triton(device: torch.device) -> bool:
     return device.type == "cuda" or (device.type == "cpu" and kernels_interpreted())
 
 
-def torch_scan(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int) -> None:
+def torch_scan(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int,
+               reverse: bool = False) -> None:
     """The plain-torch path for CPU tensors when the Triton interpreter is off."""
+    if reverse:
+        flipped = torch.empty_like(out)
+        torch_scan(x.flip(dim), flipped, dim, length, shift)
+        out.copy_(flipped.flip(dim))
+        return
     out.narrow(dim, shift, length).copy_(torch.cumsum(x.narrow(dim, 0, length), dim, dtype=out.dtype))
     if shift:
         out.narrow(dim, 0, 1).zero_()
 
 
-def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int) -> None:
+def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int,
+              reverse: bool = False) -> None:
     """Write the scan of x[..., :length, ...] (along `dim`) into the contiguous `out`.
 
     `out.shape[dim] == length + shift`; with shift == 1 the scan is exclusive: out[0] = 0 and
-    out[j + 1] = x[0] + ... + x[j]. Every other dimension of `out` matches `x`.
+    out[j + 1] = x[0] + ... + x[j]. Every other dimension of `out` matches `x`. With `reverse`
+    the same holds with both `x` and `out` read from their last index along `dim` backwards.
     """
     if out.numel() == 0:
         return
     if not runs_triton(x.device):
-        torch_scan(x, out, dim, length, shift)
+        torch_scan(x, out, dim, length, shift, reverse)
         return
     view = scan_view(x.shape, x.stride(), dim)
     if view is None:
@@ -91,7 +99,22 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
     interpreted = x.device.type == "cpu"
     # scan steps per look-back chunk (smallest configs; the interpreter's fixed blocks)
     row_chunk, column_chunk = (64, 8) if interpreted else (8192, 64)
-    if inner == 1 and prefer_lookback(outer, length, row_chunk, x.device):
+    if reverse:
+        # Walk both tensors backwards: start at their last index along `dim`, negative
+        # strides. The row kernels assume output rows that run forwards, so reversed rows
+        # (K == 1) take the column look-back with one lane: correct and parallel, not yet
+        # tuned (benchmarks/NOTES.md).
+        x = x.narrow(dim, x.shape[dim] - 1, 1)
+        out = out.narrow(dim, out.shape[dim] - 1, 1)
+        stride_x_scan, stride_y_scan = -stride_x_scan, -stride_y_scan
+        if length == 0:  # only the zeros of an exclusive scan of length 1: nothing to chunk
+            launch_column_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan, stride_x_inner,
+                               stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted)
+        else:
+            launch_column_lookback_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan,
+                                        stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,
+                                        workspace_dtype(out.dtype), 8 * device_sms(x.device), interpreted)
+    elif inner == 1 and prefer_lookback(outer, length, row_chunk, x.device):
         launch_lookback_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
                              acc_dtype, workspace_dtype(out.dtype), 8 * device_sms(x.device), interpreted)
     elif inner == 1:

@@ -34,34 +34,48 @@ def result_dtype(dtype: torch.dtype) -> torch.dtype:
     return dtype if dtype.is_floating_point else torch.int64
 
 
-def scan(x: torch.Tensor, dim: int, shift: int, name: str) -> torch.Tensor:
+def check_dtype(dtype, name: str):
+    """Validate a `dtype=` argument as torch.cumsum's: a supported torch.dtype or None."""
+    if dtype is not None and (not isinstance(dtype, torch.dtype) or dtype not in supported_dtypes()
+                              or dtype == torch.bool):
+        raise TypeError(f"{name}(): unsupported dtype= {dtype}")
+
+
+def scan(x: torch.Tensor, dim: int, shift: int, name: str, reverse: bool = False,
+         dtype: torch.dtype | None = None) -> torch.Tensor:
     """Shared body of cumsum (shift 0) and exclusive_cumsum (shift 1): same shape as x."""
     dim = check_input(x, dim, name)
+    check_dtype(dtype, name)
     flat = x.reshape(1) if x.dim() == 0 else x
-    out = torch.empty(flat.shape, dtype=result_dtype(x.dtype), device=x.device)
+    out = torch.empty(flat.shape, dtype=dtype or result_dtype(x.dtype), device=x.device)
     if out.numel():
-        scan_into(flat, out, dim, flat.shape[dim] - shift, shift)
+        scan_into(flat, out, dim, flat.shape[dim] - shift, shift, reverse)
     return out.reshape(x.shape)
 
 
-def cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
-    """Inclusive prefix sum along `dim`, like ``torch.cumsum(x, dim)``.
+def cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dtype | None = None
+           ) -> torch.Tensor:
+    """Inclusive prefix sum along `dim`, like ``torch.cumsum(x, dim, dtype=dtype)``.
 
-    Float16 and bfloat16 accumulate in float32 and are stored in their own dtype; integer
-    and bool inputs give int64. CUDA tensors run triscan's Triton kernels; CPU tensors run
-    them through the Triton interpreter when ``TRITON_INTERPRET=1`` was set before import,
-    and otherwise take a plain ``torch.cumsum`` path.
+    ``reverse=True`` sums from the end: ``out[j] = x[j] + ... + x[n - 1]``. The result has
+    `dtype` when given (the values accumulate in its accumulator type), else torch.cumsum's:
+    float16 and bfloat16 accumulate in float32 and are stored in their own dtype; integer and
+    bool inputs give int64. CUDA tensors run triscan's Triton kernels; CPU tensors run them
+    through the Triton interpreter when ``TRITON_INTERPRET=1`` was set before import, and
+    otherwise take a plain ``torch.cumsum`` path.
     """
-    return scan(x, dim, shift=0, name="cumsum")
+    return scan(x, dim, shift=0, name="cumsum", reverse=reverse, dtype=dtype)
 
 
-def exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
+def exclusive_cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False,
+                     dtype: torch.dtype | None = None) -> torch.Tensor:
     """Exclusive prefix sum along `dim`: same shape as `x`, ``out[0] = 0``,
     ``out[j] = x[0] + ... + x[j - 1]`` (what KernelBench's corrected reference computes).
 
-    Dtypes and devices as in :func:`cumsum`.
+    ``reverse=True``: ``out[n - 1] = 0``, ``out[j] = x[j + 1] + ... + x[n - 1]``. Dtypes and
+    devices as in :func:`cumsum`.
     """
-    return scan(x, dim, shift=1, name="exclusive_cumsum")
+    return scan(x, dim, shift=1, name="exclusive_cumsum", reverse=reverse, dtype=dtype)
 
 
 def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
