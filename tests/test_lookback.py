@@ -117,3 +117,28 @@ def test_past_2_to_the_31_elements_gpu():
     for band in (slice(0, 3), slice(rows - 4, rows - 1)):
         assert torch.equal(out[band, 1:], torch.cumsum(x[band], 1))
     assert not out[:, 0].any()
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+def test_deterministic_mode_avoids_lookback(reverse, triton_launches):
+    """torch.use_deterministic_algorithms(True) keeps float scans off the look-back kernels."""
+    x = random_input((2, 1000 * SCALE), torch.float32)
+    before = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        out = triton_launches.run(lambda t: triscan.cumsum(t, 1, reverse=reverse), x)
+        again = triscan.cumsum(x, 1, reverse=reverse)
+    finally:
+        torch.use_deterministic_algorithms(before)
+    assert torch.equal(out, again)
+    assert not any("lookback" in name for name in triton_launches.counts), triton_launches.counts
+    reference = torch.cumsum(x.double().flip(1), 1).flip(1) if reverse else cumsum_reference(x, 1)
+    bound = torch.cumsum(abs_of(x).double().flip(1), 1).flip(1) if reverse else cumsum_reference(abs_of(x), 1)
+    assert_scan_close(out, reference, bound, x.shape[1])
+    ints = random_input((2, 1000 * SCALE), torch.int32)
+    torch.use_deterministic_algorithms(True)
+    try:
+        triton_launches.run(lambda t: triscan.cumsum(t, 1), ints)
+    finally:
+        torch.use_deterministic_algorithms(before)
+    assert triton_launches.counts.get("lookback_scan", 0) == 1  # integers are exact: look-back stays

@@ -45,6 +45,13 @@ def device_sms(device: torch.device) -> int:
     return 4
 
 
+def lookback_allowed(dtype: torch.dtype) -> bool:
+    """Look-back float sums depend on which predecessors have published when a chunk looks,
+    so their last bits can vary from run to run; under
+    ``torch.use_deterministic_algorithms(True)`` floats take the row and column scans only."""
+    return not (dtype.is_floating_point and torch.are_deterministic_algorithms_enabled())
+
+
 def prefer_lookback(lane_programs: int, length: int, chunk: int, device: torch.device) -> bool:
     """Whether one program per lane group leaves the GPU short of work while the scan is
     long enough to cut into chunks: then a look-back scan, else a row or column scan.
@@ -99,6 +106,8 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
     interpreted = x.device.type == "cpu"
     # scan steps per look-back chunk (smallest configs; the interpreter's fixed blocks)
     row_chunk, column_chunk = (64, 8) if interpreted else (8192, 64)
+    if not lookback_allowed(out.dtype):
+        row_chunk = column_chunk = length + 1  # never long enough to cut into chunks
     if reverse:
         # Walk both tensors backwards: start at their last index along `dim`, negative
         # strides. The row kernels assume output rows that run forwards, so reversed rows
@@ -107,7 +116,9 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
         x = x.narrow(dim, x.shape[dim] - 1, 1)
         out = out.narrow(dim, out.shape[dim] - 1, 1)
         stride_x_scan, stride_y_scan = -stride_x_scan, -stride_y_scan
-        if length == 0:  # only the zeros of an exclusive scan of length 1: nothing to chunk
+        if length == 0 or not lookback_allowed(out.dtype):
+            # nothing to chunk (only the zeros of an exclusive scan of length 1), or a
+            # deterministic float result asked for: one program per lane tile
             launch_column_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan, stride_x_inner,
                                stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted)
         else:

@@ -33,6 +33,7 @@ WRAPPERS = (
     _dispatch.accumulator_dtype,
     _dispatch.workspace_dtype,
     _dispatch.device_sms,
+    _dispatch.lookback_allowed,
     _dispatch.prefer_lookback,
     _dispatch.runs_triton,
     _dispatch.torch_scan,
