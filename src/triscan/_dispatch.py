@@ -1,7 +1,7 @@
-"""Dispatch: pick the kernel family for a scan and launch it.
+"""Dispatch: pick the kernel family for a scan (`choose_kernel`) and launch it (`scan_into`).
 
-The only decision today is the layout's inner size: K == 1 runs the row scan, K > 1 the
-column scan. Shape-aware choices for long rows and small tensors belong to issue 3.
+Row scan for many rows along the innermost dim, column scan for many lane tiles across an
+inner dim, look-back scans when either would leave the GPU short of programs.
 These functions use only torch and triton, so `triscan emit` can copy them verbatim.
 """
 
@@ -21,17 +21,9 @@ def kernels_interpreted() -> bool:
     return type(row_scan_kernel.fn).__name__ == "InterpretedFunction"
 
 
-def accumulator_dtype(dtype: torch.dtype):
-    """The tl dtype a scan accumulates in: float64 stays, other floats use float32, integers int64."""
-    if dtype == torch.float64:
-        return tl.float64
-    if dtype.is_floating_point:
-        return tl.float32
-    return tl.int64
-
-
-def workspace_dtype(dtype: torch.dtype) -> torch.dtype:
-    """The torch dtype of look-back workspace values: the accumulator's."""
+def accumulator_dtype(dtype: torch.dtype) -> torch.dtype:
+    """What a scan with result `dtype` accumulates in (and keeps in look-back workspaces):
+    float64 stays, other floats use float32, integers int64."""
     if dtype == torch.float64:
         return torch.float64
     return torch.float32 if dtype.is_floating_point else torch.int64
@@ -81,6 +73,28 @@ def torch_scan(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift:
         out.narrow(dim, 0, 1).zero_()
 
 
+def choose_kernel(outer: int, length: int, inner: int, reverse: bool, dtype: torch.dtype,
+                  device: torch.device) -> str:
+    """The kernel family for a scan of the (outer, length, inner) view: "row", "lookback",
+    "column" or "column_lookback"."""
+    # scan steps per look-back chunk (smallest configs; the interpreter's fixed blocks)
+    row_chunk, column_chunk = (64, 8) if device.type == "cpu" else (8192, 64)
+    lookback = length > 0 and lookback_allowed(dtype)
+    if reverse:
+        # The row kernels assume output rows that run forwards, so reversed scans walk both
+        # tensors backwards through the column kernels, one lane when K == 1: correct and
+        # parallel, not yet tuned (benchmarks/NOTES.md).
+        return "column_lookback" if lookback else "column"
+    if inner == 1:
+        return "lookback" if lookback and prefer_lookback(outer, length, row_chunk, device) else "row"
+    # 32-lane column programs reach 90.5% of copy for dim 0 of (32768, 32768) on the H100 (1024
+    # programs, about 8 per SM) where the column look-back reached 67.6% (benchmarks/NOTES.md);
+    # counting each such program twice sends that shape to the column scan.
+    if lookback and prefer_lookback(2 * outer * triton.cdiv(inner, 32), length, column_chunk, device):
+        return "column_lookback"
+    return "column"
+
+
 def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int,
               reverse: bool = False) -> None:
     """Write the scan of x[..., :length, ...] (along `dim`) into the contiguous `out`.
@@ -102,42 +116,25 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
         view = scan_view(x.shape, x.stride(), dim)
     outer, _, inner, stride_x_outer, stride_x_scan, stride_x_inner = view
     _, _, _, stride_y_outer, stride_y_scan, _ = scan_view(out.shape, out.stride(), dim)
-    acc_dtype = accumulator_dtype(out.dtype)
-    interpreted = x.device.type == "cpu"
-    # scan steps per look-back chunk (smallest configs; the interpreter's fixed blocks)
-    row_chunk, column_chunk = (64, 8) if interpreted else (8192, 64)
-    if not lookback_allowed(out.dtype):
-        row_chunk = column_chunk = length + 1  # never long enough to cut into chunks
-    if reverse:
-        # Walk both tensors backwards: start at their last index along `dim`, negative
-        # strides. The row kernels assume output rows that run forwards, so reversed rows
-        # (K == 1) take the column look-back with one lane: correct and parallel, not yet
-        # tuned (benchmarks/NOTES.md).
+    kernel = choose_kernel(outer, length, inner, reverse, out.dtype, x.device)
+    if reverse:  # start at the last index along `dim` and walk backwards
         x = x.narrow(dim, x.shape[dim] - 1, 1)
         out = out.narrow(dim, out.shape[dim] - 1, 1)
         stride_x_scan, stride_y_scan = -stride_x_scan, -stride_y_scan
-        if length == 0 or not lookback_allowed(out.dtype):
-            # nothing to chunk (only the zeros of an exclusive scan of length 1), or a
-            # deterministic float result asked for: one program per lane tile
-            launch_column_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan, stride_x_inner,
-                               stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted)
-        else:
-            launch_column_lookback_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan,
-                                        stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,
-                                        workspace_dtype(out.dtype), 8 * device_sms(x.device), interpreted)
-    elif inner == 1 and prefer_lookback(outer, length, row_chunk, x.device):
-        launch_lookback_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
-                             acc_dtype, workspace_dtype(out.dtype), 8 * device_sms(x.device), interpreted)
-    elif inner == 1:
+    workspace = accumulator_dtype(out.dtype)
+    acc_dtype = {torch.float64: tl.float64, torch.float32: tl.float32, torch.int64: tl.int64}[workspace]
+    interpreted = x.device.type == "cpu"
+    programs = 8 * device_sms(x.device)  # persistent look-back programs
+    if kernel == "row":
         launch_row_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
                         acc_dtype, interpreted)
-    elif prefer_lookback(2 * outer * triton.cdiv(inner, 32), length, column_chunk, x.device):
-        # 32-lane column programs reach 90.5% of copy for dim 0 of (32768, 32768) on the H100
-        # (1024 programs, about 8 per SM) where the column look-back reached 67.6%
-        # (benchmarks/NOTES.md); the factor 2 sends that shape to the column scan.
+    elif kernel == "lookback":
+        launch_lookback_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
+                             acc_dtype, workspace, programs, interpreted)
+    elif kernel == "column_lookback":
         launch_column_lookback_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan,
                                     stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,
-                                    workspace_dtype(out.dtype), 8 * device_sms(x.device), interpreted)
+                                    workspace, programs, interpreted)
     else:
         launch_column_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan, stride_x_inner,
                            stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted)
