@@ -105,7 +105,8 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
     """
     if out.numel() == 0:
         return
-    if not runs_triton(x.device):
+    device = x.device
+    if not runs_triton(device):
         torch_scan(x, out, dim, length, shift, reverse)
         return
     view = scan_view(x.shape, x.stride(), dim)
@@ -115,16 +116,19 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
         x = x.contiguous()
         view = scan_view(x.shape, x.stride(), dim)
     outer, _, inner, stride_x_outer, stride_x_scan, stride_x_inner = view
-    _, _, _, stride_y_outer, stride_y_scan, _ = scan_view(out.shape, out.stride(), dim)
-    kernel = choose_kernel(outer, length, inner, reverse, out.dtype, x.device)
+    # `out` is contiguous: its strides follow from the shape
+    stride_y_scan = inner
+    stride_y_outer = out.shape[dim] * inner if outer > 1 else 0
+    kernel = choose_kernel(outer, length, inner, reverse, out.dtype, device)
     if reverse:  # start at the last index along `dim` and walk backwards
         x = x.narrow(dim, x.shape[dim] - 1, 1)
         out = out.narrow(dim, out.shape[dim] - 1, 1)
         stride_x_scan, stride_y_scan = -stride_x_scan, -stride_y_scan
     workspace = accumulator_dtype(out.dtype)
-    acc_dtype = {torch.float64: tl.float64, torch.float32: tl.float32, torch.int64: tl.int64}[workspace]
-    interpreted = x.device.type == "cpu"
-    programs = 8 * device_sms(x.device)  # persistent look-back programs
+    acc_dtype = tl.float64 if workspace == torch.float64 else tl.float32 if workspace == torch.float32 \
+        else tl.int64
+    interpreted = device.type == "cpu"
+    programs = 8 * device_sms(device) if kernel.endswith("lookback") else 0  # persistent programs
     if kernel == "row":
         launch_row_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
                         acc_dtype, interpreted)
