@@ -1,0 +1,66 @@
+"""The tolerance rule triscan's tests and `triscan check` judge scans by, and their inputs.
+
+A float scan is compared with a float64 reference (int64 for integers, which must match
+exactly). Accumulation is in float32 (float64 for float64), so the accumulated error is at
+most eps_acc x (terms on a summation path) x the running sum of |x|; the blocked scans'
+paths are about sqrt(length) + 64 long, and a factor 4 covers the carry and tree steps.
+Rounding to the output dtype adds one of its epsilons of |reference|.
+"""
+
+import math
+
+import torch
+
+# unit roundoff of each dtype
+EPSILON = {
+    torch.float16: 2.0**-11,
+    torch.bfloat16: 2.0**-8,
+    torch.float32: 2.0**-24,
+    torch.float64: 2.0**-53,
+}
+
+RULE = ("|out - ref| <= 4 * eps_acc * (sqrt(L) + 64) * cumsum(|x|) + eps_out * |ref|, "
+        "ref in float64; integers exact; NaN (unwritten output) fails")
+
+
+def scan_tolerance(dtype: torch.dtype, length: int, interpreted: bool = False) -> tuple[float, float]:
+    """(factor on the running sum of |x|, factor on |reference|) for a scan of `length` terms."""
+    acc_eps = EPSILON[torch.float64 if dtype == torch.float64 else torch.float32]
+    rounding = EPSILON[dtype]
+    if dtype == torch.bfloat16 and interpreted:
+        # The Triton 3.6 interpreter converts float32 to bfloat16 by truncation (seen on
+        # 1.0059 -> 1.0), so one full bfloat16 ulp; compiled kernels round to nearest.
+        rounding *= 2
+    return 4 * acc_eps * (math.sqrt(max(length, 1)) + 64), rounding
+
+
+def scan_error_excess(out: torch.Tensor, reference: torch.Tensor, abs_running_sum: torch.Tensor,
+                      length: int, interpreted: bool = False) -> float:
+    """How far the worst element exceeds the tolerance (<= 0 passes; inf for NaN, a wrong
+    integer, or a shape mismatch)."""
+    if out.shape != reference.shape:
+        return math.inf
+    if not out.dtype.is_floating_point:
+        return 0.0 if torch.equal(out.cpu(), reference.cpu().to(out.dtype)) else math.inf
+    if out.numel() == 0:
+        return 0.0
+    if torch.isnan(out).any():
+        return math.inf
+    factor, rounding = scan_tolerance(out.dtype, length, interpreted)
+    error = (out.double() - reference.double()).abs()
+    allowed = factor * abs_running_sum.double() + rounding * reference.double().abs() + 1e-30
+    return (error - allowed).max().item()
+
+
+def abs_of(x: torch.Tensor) -> torch.Tensor:
+    """|x| for the error bound (bool has no abs; its values are already non-negative)."""
+    return x if x.dtype == torch.bool else x.abs()
+
+
+def random_input(shape, dtype: torch.dtype, device) -> torch.Tensor:
+    """Fresh random data, never zeros: normal floats with mean 0.5, integers in [-50, 50]."""
+    if dtype == torch.bool:
+        return torch.rand(shape, device=device) < 0.5
+    if not dtype.is_floating_point:
+        return torch.randint(-50, 51, shape, device=device).to(dtype)
+    return (torch.randn(shape, device=device, dtype=torch.float64) + 0.5).to(dtype)
