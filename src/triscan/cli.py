@@ -1,4 +1,4 @@
-"""triscan's command line: `triscan emit`, `triscan bench`, `triscan demo`."""
+"""triscan's command line: `triscan emit`, `bench`, `check`, `demo`."""
 
 import argparse
 import sys
@@ -17,6 +17,12 @@ def command_bench(args) -> int:
     from . import bench
 
     return bench.main(json_path=args.json, repeat_ms=args.rep, suite=args.suite)
+
+
+def command_check(args) -> int:
+    from . import check
+
+    return check.main(quick=args.quick)
 
 
 def command_demo(args) -> int:
@@ -38,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
                               help="headline only, or the headline plus every shape family")
     bench_parser.add_argument("--rep", type=int, default=200, help="do_bench repetition time in ms")
     bench_parser.set_defaults(run=command_bench)
+    check_parser = commands.add_parser(
+        "check", help="correctness matrix against float64 references (CUDA, or the interpreter on CPU)")
+    check_parser.add_argument("--quick", action="store_true", help="a few shapes and dtypes only")
+    check_parser.set_defaults(run=command_check)
     demo_parser = commands.add_parser("demo", help="small worked example (runs anywhere)")
     demo_parser.set_defaults(run=command_demo)
     return parser

@@ -1,0 +1,130 @@
+"""`triscan check`: the correctness matrix, as a command with a pass/fail table and exit code.
+
+Every case draws fresh random inputs, poisons triscan's output allocations with NaN (or a
+sentinel for integers) so unwritten elements show, and judges the result against a float64
+reference by the rule in triscan.tolerance. On CUDA the shapes are real sizes; on a CPU the
+kernels run through the Triton interpreter on small ones.
+"""
+
+import contextlib
+import math
+
+import torch
+
+from . import ModelNew, cumsum, exclusive_cumsum
+from ._dispatch import kernels_interpreted
+from .reference import cumsum_reference, exact_dtype, exclusive_cumsum_reference, seed_model_reference
+from .tolerance import RULE, abs_of, random_input, scan_error_excess
+
+
+def reversed_reference(x, dim, exclusive):
+    inclusive = torch.cumsum(x.to(exact_dtype(x.dtype)).flip(dim), dim).flip(dim)
+    return inclusive - x.to(exact_dtype(x.dtype)) if exclusive else inclusive
+
+
+# op -> (triscan call, reference, running sum of |x| for the bound)
+OPS = {
+    "cumsum": (cumsum, cumsum_reference, lambda x, d: cumsum_reference(abs_of(x), d)),
+    "exclusive": (exclusive_cumsum, exclusive_cumsum_reference, lambda x, d: cumsum_reference(abs_of(x), d)),
+    "cumsum reverse": (lambda x, d: cumsum(x, d, reverse=True), lambda x, d: reversed_reference(x, d, False),
+                       lambda x, d: reversed_reference(abs_of(x), d, False)),
+    "exclusive reverse": (lambda x, d: exclusive_cumsum(x, d, reverse=True),
+                          lambda x, d: reversed_reference(x, d, True),
+                          lambda x, d: reversed_reference(abs_of(x), d, False)),
+    "seed ModelNew": (lambda x, d: ModelNew(d)(x), seed_model_reference,
+                      lambda x, d: seed_model_reference(abs_of(x), d)),
+}
+DTYPES = (torch.float32, torch.float16, torch.bfloat16, torch.float64, torch.int32, torch.bool)
+
+
+def layouts(shape, dtype, device):
+    """The input as given, transposed (last two dims) and as a strided slice."""
+    base = random_input(shape, dtype, device)
+    views = {"contiguous": base}
+    if len(shape) >= 2:
+        swapped = shape[:-2] + shape[-1:] + shape[-2:-1]
+        views["transposed"] = random_input(swapped, dtype, device).transpose(-1, -2)
+    wide = random_input(shape[:-1] + (2 * shape[-1],), dtype, device)
+    views["strided"] = wide[..., ::2]
+    return views
+
+
+def shapes(device_type: str, quick: bool):
+    if device_type == "cuda":
+        return [(1 << 22,), (4096, 4099), (3, 1 << 20), (257, 64, 129), (1 << 20, 3)]
+    if quick:
+        return [(7,), (3, 37), (2, 3, 5)]
+    # small enough for the interpreter (about a minute), long enough to reach the look-back paths
+    return [(1,), (700,), (3, 37), (100, 3), (2, 3, 5)]
+
+
+@contextlib.contextmanager
+def poisoned_allocations():
+    """torch.empty returns NaN-filled (sentinel-filled for integers) memory meanwhile."""
+    real_empty = torch.empty
+
+    def poisoned_empty(*args, **kwargs):
+        out = real_empty(*args, **kwargs)
+        return out.fill_(math.nan if out.dtype.is_floating_point else 1234567)
+
+    torch.empty = poisoned_empty
+    try:
+        yield
+    finally:
+        torch.empty = real_empty
+
+
+def run_matrix(device: str, quick: bool = False, ops=OPS, dtypes=DTYPES):
+    """Run every case; returns one dict per case with its worst excess over the tolerance."""
+    interpreted = kernels_interpreted() and device == "cpu"
+    results = []
+    for shape in shapes(device, quick):
+        for dtype in dtypes[:2] if quick else dtypes:
+            for layout, x in layouts(shape, dtype, device).items():
+                for dim in range(x.dim()):
+                    for op, (call, reference, bound) in ops.items():
+                        try:
+                            with poisoned_allocations():
+                                out = call(x, dim)
+                            excess = scan_error_excess(out, reference(x, dim), bound(x, dim),
+                                                       x.shape[dim], interpreted)
+                            error = None
+                        except Exception as failure:  # reported, never hidden
+                            excess, error = math.inf, f"{type(failure).__name__}: {failure}"
+                        results.append({"op": op, "dtype": str(dtype).removeprefix("torch."),
+                                        "layout": layout, "shape": tuple(x.shape), "dim": dim,
+                                        "excess": excess, "error": error, "passed": excess <= 0})
+    return results
+
+
+def format_report(results) -> str:
+    lines = [f"tolerance: {RULE}", "", "| op | dtype | cases | passed |", "|---|---|---:|---:|"]
+    groups = {}
+    for r in results:
+        groups.setdefault((r["op"], r["dtype"]), []).append(r)
+    for (op, dtype), rows in groups.items():
+        lines.append(f"| {op} | {dtype} | {len(rows)} | {sum(r['passed'] for r in rows)} |")
+    failures = [r for r in results if not r["passed"]]
+    lines.append("")
+    for r in failures[:20]:
+        lines.append(f"FAILED {r['op']} {r['dtype']} {r['layout']} shape {r['shape']} dim {r['dim']}: "
+                     + (r["error"] or f"exceeds tolerance by {r['excess']:.3e}"))
+    passed = len(results) - len(failures)
+    lines.append(f"{passed} passed, {len(failures)} failed")
+    return "\n".join(lines)
+
+
+def main(quick: bool = False) -> int:
+    import os
+    import subprocess
+    import sys
+
+    if not torch.cuda.is_available() and not kernels_interpreted():
+        print("No CUDA device: running the matrix through the Triton interpreter on the CPU, "
+              "small shapes.", flush=True)
+        argv = [sys.executable, "-m", "triscan", "check"] + (["--quick"] if quick else [])
+        return subprocess.call(argv, env=dict(os.environ, TRITON_INTERPRET="1"))
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    results = run_matrix(device, quick)
+    print(format_report(results))
+    return 0 if all(r["passed"] for r in results) else 1
