@@ -21,6 +21,22 @@ def kernels_interpreted() -> bool:
     return type(row_scan_kernel.fn).__name__ == "InterpretedFunction"
 
 
+def needs_interpreter_rerun(command: list[str], why: str) -> int | None:
+    """Without CUDA and with the interpreter off, run `triscan <command>` again in a child
+    process with TRITON_INTERPRET=1 (it must be set before triton.jit runs) and return its
+    exit code; None when this process can run the kernels itself."""
+    if torch.cuda.is_available() or kernels_interpreted():
+        return None
+    import os
+    import subprocess
+    import sys
+
+    print(f"No CUDA device here: {why} through the Triton interpreter on the CPU (TRITON_INTERPRET=1).",
+          flush=True)
+    env = dict(os.environ, TRITON_INTERPRET="1")
+    return subprocess.call([sys.executable, "-m", "triscan", *command], env=env)
+
+
 def accumulator_dtype(dtype: torch.dtype) -> torch.dtype:
     """What a scan with result `dtype` accumulates in (and keeps in look-back workspaces):
     float64 stays, other floats use float32, integers int64."""

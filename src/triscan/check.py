@@ -12,7 +12,7 @@ import math
 import torch
 
 from . import ModelNew, cumsum, exclusive_cumsum
-from ._dispatch import kernels_interpreted
+from ._dispatch import kernels_interpreted, needs_interpreter_rerun
 from .reference import cumsum_reference, exact_dtype, exclusive_cumsum_reference, seed_model_reference
 from .tolerance import RULE, abs_of, random_input, scan_error_excess
 
@@ -115,15 +115,10 @@ def format_report(results) -> str:
 
 
 def main(quick: bool = False) -> int:
-    import os
-    import subprocess
-    import sys
-
-    if not torch.cuda.is_available() and not kernels_interpreted():
-        print("No CUDA device: running the matrix through the Triton interpreter on the CPU, "
-              "small shapes.", flush=True)
-        argv = [sys.executable, "-m", "triscan", "check"] + (["--quick"] if quick else [])
-        return subprocess.call(argv, env=dict(os.environ, TRITON_INTERPRET="1"))
+    code = needs_interpreter_rerun(["check"] + (["--quick"] if quick else []),
+                                   "running the matrix on small shapes")
+    if code is not None:
+        return code
     device = "cuda" if torch.cuda.is_available() else "cpu"
     results = run_matrix(device, quick)
     print(format_report(results))

@@ -1,20 +1,15 @@
 """`triscan demo`: a small worked example that runs on any machine."""
 
-import os
-import subprocess
-import sys
-
 import torch
+
+from ._dispatch import needs_interpreter_rerun
 
 
 def main() -> int:
-    from . import _dispatch
-
-    if not torch.cuda.is_available() and not _dispatch.kernels_interpreted():
-        print("No CUDA device here: running the demo through the Triton interpreter on the CPU "
-              "(TRITON_INTERPRET=1). Timings are meaningless on this path; `triscan bench` needs a GPU.")
-        env = dict(os.environ, TRITON_INTERPRET="1")
-        return subprocess.call([sys.executable, "-m", "triscan", "demo"], env=env)
+    code = needs_interpreter_rerun(["demo"], "running the demo (timings mean nothing there; "
+                                             "`triscan bench` needs a GPU)")
+    if code is not None:
+        return code
     import triscan
     from triscan.reference import seed_model
 
