@@ -14,22 +14,29 @@ SCALE = 1 if DEVICE == "cpu" else 128
 LONG = [((3001 * SCALE,), 0), ((3, 1000 * SCALE), 1), ((1, 4096 * SCALE), -1), ((5, 777 * SCALE), 1)]
 
 
-@pytest.mark.parametrize("shape,dim", LONG, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in LONG])
-@pytest.mark.parametrize("op", ["cumsum", "exclusive", "model"])
-def test_lookback_matches_reference(op, shape, dim, triton_launches, poisoned_outputs):
+# op -> (call, reference, running sum of |x| for the error bound)
+OPS = {
+    "cumsum": (triscan.cumsum, cumsum_reference, lambda x, d: cumsum_reference(abs_of(x), d)),
+    "exclusive": (triscan.exclusive_cumsum, exclusive_cumsum_reference,
+                  lambda x, d: cumsum_reference(abs_of(x), d)),
+    "model": (lambda x, d: triscan.ModelNew(d)(x), seed_model_reference,
+              lambda x, d: seed_model_reference(abs_of(x), d)),
+}
+
+
+def check_op(op, shape, dim, triton_launches):
     x = random_input(shape, torch.float32)
-    if op == "cumsum":
-        out, ref = triton_launches.run(triscan.cumsum, x, dim), cumsum_reference(x, dim)
-        bound = cumsum_reference(abs_of(x), dim)
-    elif op == "exclusive":
-        out, ref = triton_launches.run(triscan.exclusive_cumsum, x, dim), exclusive_cumsum_reference(x, dim)
-        bound = cumsum_reference(abs_of(x), dim)
-    else:
-        if shape[0] == 1 and len(shape) > 1:
-            pytest.skip("seed semantics drop the only row")
-        out, ref = triton_launches.run(triscan.ModelNew(dim), x), seed_model_reference(x, dim)
-        bound = seed_model_reference(abs_of(x), dim)
-    assert_scan_close(out, ref, bound, shape[dim])
+    call, reference, bound = OPS[op]
+    out = triton_launches.run(call, x, dim)
+    assert_scan_close(out, reference(x, dim), bound(x, dim), shape[dim])
+
+
+@pytest.mark.parametrize("shape,dim", LONG, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in LONG])
+@pytest.mark.parametrize("op", list(OPS))
+def test_lookback_matches_reference(op, shape, dim, triton_launches, poisoned_outputs):
+    if op == "model" and shape[0] == 1 and len(shape) > 1:
+        pytest.skip("seed semantics drop the only row")
+    check_op(op, shape, dim, triton_launches)
     assert triton_launches.counts == {"lookback_scan": 1}
 
 
@@ -66,19 +73,9 @@ NARROW = [((900 * SCALE, 3), 0), ((2, 600 * SCALE, 5), 1), ((700 * SCALE, 2, 4),
 
 
 @pytest.mark.parametrize("shape,dim", NARROW, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in NARROW])
-@pytest.mark.parametrize("op", ["cumsum", "exclusive", "model"])
+@pytest.mark.parametrize("op", list(OPS))
 def test_column_lookback_narrow_inner(op, shape, dim, triton_launches, poisoned_outputs):
-    x = random_input(shape, torch.float32)
-    if op == "cumsum":
-        out, ref = triton_launches.run(triscan.cumsum, x, dim), cumsum_reference(x, dim)
-        bound = cumsum_reference(abs_of(x), dim)
-    elif op == "exclusive":
-        out, ref = triton_launches.run(triscan.exclusive_cumsum, x, dim), exclusive_cumsum_reference(x, dim)
-        bound = cumsum_reference(abs_of(x), dim)
-    else:
-        out, ref = triton_launches.run(triscan.ModelNew(dim), x), seed_model_reference(x, dim)
-        bound = seed_model_reference(abs_of(x), dim)
-    assert_scan_close(out, ref, bound, shape[dim])
+    check_op(op, shape, dim, triton_launches)
     assert triton_launches.counts == {"column_lookback_scan": 1}
 
 
