@@ -15,7 +15,7 @@ def run(*args):
 def test_help_lists_every_command():
     result = run("--help")
     assert result.returncode == 0
-    for command in ("emit", "bench", "check", "demo"):
+    for command in ("emit", "bench", "check", "eval", "demo"):
         assert command in result.stdout
 
 

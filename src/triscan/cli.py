@@ -1,4 +1,4 @@
-"""triscan's command line: `triscan emit`, `bench`, `check`, `demo`."""
+"""triscan's command line: `triscan emit`, `bench`, `check`, `eval`, `demo`."""
 
 import argparse
 import sys
@@ -25,6 +25,12 @@ def command_check(args) -> int:
     return check.main(quick=args.quick)
 
 
+def command_eval(args) -> int:
+    from . import evaluate
+
+    return evaluate.main(args.reference, args.candidate, args.trials, args.atol, args.rtol)
+
+
 def command_demo(args) -> int:
     from . import demo
 
@@ -48,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="correctness matrix against float64 references (CUDA, or the interpreter on CPU)")
     check_parser.add_argument("--quick", action="store_true", help="a few shapes and dtypes only")
     check_parser.set_defaults(run=command_check)
+    eval_parser = commands.add_parser(
+        "eval", help="judge a KernelBench-style pair: REF.py (Model, get_inputs) vs NEW.py (ModelNew)")
+    eval_parser.add_argument("reference", help="file defining Model, get_inputs, get_init_inputs")
+    eval_parser.add_argument("candidate", help="file defining ModelNew")
+    eval_parser.add_argument("--trials", type=int, default=3, help="fresh inputs to compare on")
+    eval_parser.add_argument("--atol", type=float, default=1e-4)
+    eval_parser.add_argument("--rtol", type=float, default=1e-4)
+    eval_parser.set_defaults(run=command_eval)
     demo_parser = commands.add_parser("demo", help="small worked example (runs anywhere)")
     demo_parser.set_defaults(run=command_demo)
     return parser
