@@ -6,7 +6,12 @@ from conftest import DEVICE, abs_of, assert_scan_close, random_input
 
 import triscan
 from triscan import _dispatch
-from triscan.reference import cumsum_reference, exclusive_cumsum_reference, seed_model_reference
+from triscan.reference import (
+    cumsum_reference,
+    exclusive_cumsum_reference,
+    reversed_cumsum_reference,
+    seed_model_reference,
+)
 
 # Under the interpreter the chunk is 64 elements and the pretend device has 4 SMs, so these
 # shapes cut into many chunks; on CUDA the chunk is 2048-8192 elements.
@@ -129,8 +134,8 @@ def test_deterministic_mode_avoids_lookback(reverse, triton_launches):
         torch.use_deterministic_algorithms(before)
     assert torch.equal(out, again)
     assert not any("lookback" in name for name in triton_launches.counts), triton_launches.counts
-    reference = torch.cumsum(x.double().flip(1), 1).flip(1) if reverse else cumsum_reference(x, 1)
-    bound = torch.cumsum(abs_of(x).double().flip(1), 1).flip(1) if reverse else cumsum_reference(abs_of(x), 1)
+    reference = reversed_cumsum_reference(x, 1) if reverse else cumsum_reference(x, 1)
+    bound = reversed_cumsum_reference(abs_of(x), 1) if reverse else cumsum_reference(abs_of(x), 1)
     assert_scan_close(out, reference, bound, x.shape[1])
     ints = random_input((2, 1000 * SCALE), torch.int32)
     torch.use_deterministic_algorithms(True)

@@ -13,24 +13,23 @@ import torch
 
 from . import ModelNew, cumsum, exclusive_cumsum
 from ._dispatch import kernels_interpreted, needs_interpreter_rerun
-from .reference import cumsum_reference, exact_dtype, exclusive_cumsum_reference, seed_model_reference
+from .reference import (
+    cumsum_reference,
+    exclusive_cumsum_reference,
+    reversed_cumsum_reference,
+    seed_model_reference,
+)
 from .tolerance import RULE, abs_of, random_input, scan_error_excess
-
-
-def reversed_reference(x, dim, exclusive):
-    inclusive = torch.cumsum(x.to(exact_dtype(x.dtype)).flip(dim), dim).flip(dim)
-    return inclusive - x.to(exact_dtype(x.dtype)) if exclusive else inclusive
-
 
 # op -> (triscan call, reference, running sum of |x| for the bound)
 OPS = {
     "cumsum": (cumsum, cumsum_reference, lambda x, d: cumsum_reference(abs_of(x), d)),
     "exclusive": (exclusive_cumsum, exclusive_cumsum_reference, lambda x, d: cumsum_reference(abs_of(x), d)),
-    "cumsum reverse": (lambda x, d: cumsum(x, d, reverse=True), lambda x, d: reversed_reference(x, d, False),
-                       lambda x, d: reversed_reference(abs_of(x), d, False)),
+    "cumsum reverse": (lambda x, d: cumsum(x, d, reverse=True), reversed_cumsum_reference,
+                       lambda x, d: reversed_cumsum_reference(abs_of(x), d)),
     "exclusive reverse": (lambda x, d: exclusive_cumsum(x, d, reverse=True),
-                          lambda x, d: reversed_reference(x, d, True),
-                          lambda x, d: reversed_reference(abs_of(x), d, False)),
+                          lambda x, d: reversed_cumsum_reference(x, d, True),
+                          lambda x, d: reversed_cumsum_reference(abs_of(x), d)),
     "seed ModelNew": (lambda x, d: ModelNew(d)(x), seed_model_reference,
                       lambda x, d: seed_model_reference(abs_of(x), d)),
 }

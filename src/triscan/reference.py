@@ -37,3 +37,11 @@ def exclusive_cumsum_reference(x: torch.Tensor, dim: int) -> torch.Tensor:
         return torch.zeros_like(inclusive)
     leading_zero = torch.zeros_like(inclusive.narrow(dim, 0, 1))
     return torch.cat((leading_zero, inclusive.narrow(dim, 0, x.shape[dim] - 1)), dim)
+
+
+def reversed_cumsum_reference(x: torch.Tensor, dim: int, exclusive: bool = False) -> torch.Tensor:
+    """Suffix sums in float64 / int64: flip, scan, flip back; the exclusive form leaves each
+    element itself out (so its last element is 0)."""
+    exact = x.to(exact_dtype(x.dtype))
+    inclusive = torch.cumsum(exact.flip(dim), dim).flip(dim)
+    return inclusive - exact if exclusive else inclusive
