@@ -1,4 +1,4 @@
-"""triscan's command line: `triscan emit`, `bench`, `check`, `eval`, `demo`."""
+"""triscan's command line: `triscan emit`, `bench`, `check`, `profile`, `eval`, `demo`."""
 
 import argparse
 import sys
@@ -23,6 +23,12 @@ def command_check(args) -> int:
     from . import check
 
     return check.main(quick=args.quick)
+
+
+def command_profile(args) -> int:
+    from . import profile
+
+    return profile.main(args.case, args.impl, json_path=args.json, ncu=args.ncu, extra_metrics=args.metric)
 
 
 def command_eval(args) -> int:
@@ -54,6 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="correctness matrix against float64 references (CUDA, or the interpreter on CPU)")
     check_parser.add_argument("--quick", action="store_true", help="a few shapes and dtypes only")
     check_parser.set_defaults(run=command_check)
+    profile_parser = commands.add_parser(
+        "profile", help="Nsight Compute metrics of the kernels, judged by the seed's stage rules")
+    from .profile import CASES, IMPLEMENTATIONS
+
+    profile_parser.add_argument("--case", nargs="+", choices=sorted(CASES), default=["headline"],
+                                help="shapes to profile (default: headline)")
+    profile_parser.add_argument("--impl", nargs="+", choices=IMPLEMENTATIONS, default=["triscan", "seed"],
+                                help="implementations to profile (default: triscan and the seed's baseline)")
+    profile_parser.add_argument("--json", help="also write metrics and verdicts as JSON to this file")
+    profile_parser.add_argument("--ncu", help="path to Nsight Compute's ncu (default: ncu on PATH)")
+    profile_parser.add_argument("--metric", action="append", help="one more ncu metric to collect (repeatable)")
+    profile_parser.set_defaults(run=command_profile)
     eval_parser = commands.add_parser(
         "eval", help="judge a KernelBench-style pair: REF.py (Model, get_inputs) vs NEW.py (ModelNew)")
     eval_parser.add_argument("reference", help="file defining Model, get_inputs, get_init_inputs")

@@ -1,0 +1,111 @@
+"""Times the look-back kernels over block, warps and persistent programs per SM, for the
+three shapes below 90% of copy (1-D 2^30, 4 rows of 2^27, narrow K (2^27, 8) along dim 0),
+with the copy roofline of the same bytes in the same process (dev tool; results go to
+benchmarks/tuning/).
+
+Each timed call includes the zeroed workspace, as the library's launcher allocates it.
+"""
+
+import json
+import os
+
+import torch
+import triton
+import triton.language as tl
+from triton.testing import do_bench
+
+from triscan.kernels.lookback_scan import column_lookback_scan_kernel, lookback_scan_kernel
+
+SMS = torch.cuda.get_device_properties(0).multi_processor_count
+
+
+def bench(fn):
+    return do_bench(fn, warmup=25, rep=150, return_mode="median")
+
+
+def copy_ms(nbytes):
+    source = torch.empty(nbytes // 2, dtype=torch.uint8, device="cuda")
+    target = torch.empty_like(source)
+    return bench(lambda: target.copy_(source))
+
+
+def sweep_rows(rows, length, results):
+    x = torch.rand(rows, length, device="cuda")
+    y = torch.empty_like(x)
+    expected = torch.cumsum(x.double(), 1)
+    roof = copy_ms(2 * x.numel() * 4)
+    for block in (2048, 4096, 8192, 16384):
+        for warps in (4, 8, 16):
+            if block // (32 * warps) < 4:
+                continue
+            for per_sm in (2, 4, 8, 16):
+                chunks = rows * triton.cdiv(length, block)
+
+                def launch(block=block, warps=warps, per_sm=per_sm, chunks=chunks):
+                    status = torch.zeros(chunks + 1, dtype=torch.int64, device="cuda")
+                    return lookback_scan_kernel.fn[(min(chunks, per_sm * SMS),)](
+                        x, y, status, status, chunks, rows, length, length if rows > 1 else 0, 1,
+                        length if rows > 1 else 0, 0, SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32,
+                        PACKED=True, BLOCK=block, num_warps=warps, num_stages=1)
+
+                y.fill_(float("nan"))
+                compiled = launch()
+                error = ((y.double() - expected).abs() / expected.abs().clamp_min(1)).max().item()
+                ms = bench(launch)
+                row = {"shape": [rows, length], "block": block, "warps": warps, "per_sm": per_sm, "ms": ms,
+                       "pct_of_copy": 100 * roof / ms, "regs": compiled.n_regs, "spills": compiled.n_spills,
+                       "max_rel_error": error}
+                results.append(row)
+                print(f"rows {rows} x {length}: BLOCK {block:5d} warps {warps:2d} {per_sm:2d}/SM "
+                      f"{ms:.4f} ms {row['pct_of_copy']:5.1f}% regs {compiled.n_regs} "
+                      f"spills {compiled.n_spills} err {error:.1e}", flush=True)
+    return roof
+
+
+def sweep_narrow(length, inner, results):
+    x = torch.rand(length, inner, device="cuda")
+    y = torch.empty_like(x)
+    expected = torch.cumsum(x.double(), 0)
+    roof = copy_ms(2 * x.numel() * 4)
+    for block_l in (512, 1024, 2048, 4096):
+        for warps in (4, 8):
+            for per_sm in (4, 8, 16):
+                chunks = triton.cdiv(length, block_l)
+
+                def launch(block_l=block_l, warps=warps, per_sm=per_sm, chunks=chunks):
+                    status = torch.zeros(chunks + 1, dtype=torch.int32, device="cuda")
+                    values = torch.empty(2 * chunks * inner, dtype=torch.float32, device="cuda")
+                    return column_lookback_scan_kernel.fn[(min(chunks, per_sm * SMS),)](
+                        x, y, status, values, chunks, inner, 1, inner, length, 0, inner, 1, 0, inner, 0, 0,
+                        SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, BLOCK_L=block_l, BLOCK_K=inner,
+                        num_warps=warps, num_stages=1)
+
+                y.fill_(float("nan"))
+                compiled = launch()
+                error = ((y.double() - expected).abs() / expected.abs().clamp_min(1)).max().item()
+                ms = bench(launch)
+                row = {"shape": [length, inner], "block_l": block_l, "warps": warps, "per_sm": per_sm,
+                       "ms": ms, "pct_of_copy": 100 * roof / ms, "regs": compiled.n_regs,
+                       "spills": compiled.n_spills, "max_rel_error": error}
+                results.append(row)
+                print(f"narrow ({length}, {inner}): BLOCK_L {block_l:5d} warps {warps} {per_sm:2d}/SM "
+                      f"{ms:.4f} ms {row['pct_of_copy']:5.1f}% regs {compiled.n_regs} "
+                      f"spills {compiled.n_spills} err {error:.1e}", flush=True)
+    return roof
+
+
+def main():
+    results, roofs = [], {}
+    roofs["1-D 2^30"] = sweep_rows(1, 1 << 30, results)
+    roofs["4 rows of 2^27"] = sweep_rows(4, 1 << 27, results)
+    roofs["narrow (2^27, 8)"] = sweep_narrow(1 << 27, 8, results)
+    for shape in ([1, 1 << 30], [4, 1 << 27], [1 << 27, 8]):
+        best = sorted((r for r in results if r["shape"] == shape), key=lambda r: r["ms"])[:5]
+        for row in best:
+            print("best", row, flush=True)
+    with open(os.path.join(os.environ.get("OUT", "."), "sweep_lookback.json"), "w") as handle:
+        json.dump({"gpu": torch.cuda.get_device_name(), "copy_ms": roofs, "rows": results}, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main()

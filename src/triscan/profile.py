@@ -1,0 +1,269 @@
+"""`triscan profile`: Nsight Compute metrics of triscan's kernels, judged by the seed's stage rules.
+
+The seed's stage ("memory efficiency & latency hiding") reads five metrics per kernel plus the
+share of warps stalled on memory, and gives rules: memory-dependency stalls under 20%, raise
+num_stages only when those stalls are high, rewrite access patterns only on metric evidence,
+mind register pressure when growing blocks, try num_stages in {1, 2, 3}.
+
+The memory-dependency stall. The seed names
+``smsp__warp_issue_stalled_memory_dependency_per_warp_active.pct``, nvprof's old
+``stall_memory_dependency``. Current Nsight Compute (2025.3 on the H100) reports it as n/a:
+since Volta that stall is called *long scoreboard* -- a warp waiting for the result of an
+L1TEX operation (global, local, texture or surface memory) -- and Nsight Compute's
+nvprof-to-ncu metric table maps ``stall_memory_dependency`` to
+``smsp__warp_issue_stalled_long_scoreboard_per_warp_active.pct``: the percentage of active
+warp cycles spent in that stall, the same quantity. triscan reads that metric and names it.
+
+The profile runs in a child process under ``ncu --profile-from-start off``: the child
+compiles and autotunes first, then opens the profiler around one call, so only that call's
+kernels are measured.
+"""
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SEED_METRICS = [
+    "sm__throughput.avg.pct_of_peak_sustained_elapsed",
+    "launch__grid_size",
+    "sm__warps_active.avg.pct_of_peak_sustained_active",
+    "dram__throughput.avg.pct_of_peak_sustained_elapsed",
+    "lts__t_sector_hit_rate.pct",
+]
+SEED_STALL_METRIC = "smsp__warp_issue_stalled_memory_dependency_per_warp_active.pct"
+STALL_METRIC = "smsp__warp_issue_stalled_long_scoreboard_per_warp_active.pct"
+EXTRA_METRICS = ["launch__registers_per_thread", "launch__block_size", "gpu__time_duration.sum"]
+STALL_LIMIT = 20.0  # the seed's rule: memory-dependency stalls under 20%
+DRAM_EVIDENCE = 80.0  # below this share of peak DRAM throughput, access patterns deserve a look
+
+# name -> (shape, dim, dtype name, what runs); "headline" is ModelNew's seed semantics
+CASES = {
+    "headline": ((32768, 32768), 1, "float32", "ModelNew"),
+    "dim0": ((32768, 32768), 0, "float32", "cumsum"),
+    "middle": ((512, 2048, 1024), 1, "float32", "cumsum"),
+    "narrow": ((1 << 27, 8), 0, "float32", "cumsum"),
+    "1d": ((1 << 30,), 0, "float32", "cumsum"),
+    "rows": ((4, 1 << 27), 1, "float32", "cumsum"),
+    "bf16": ((32768, 32768), 1, "bfloat16", "cumsum"),
+    "int32": ((16384, 16384), 1, "int32", "cumsum"),
+    "small": ((128, 4000), 1, "float32", "cumsum"),
+}
+IMPLEMENTATIONS = ("triscan", "seed", "torch")
+
+
+def parse_ncu_csv(text: str) -> list[dict]:
+    """Rows of ``ncu --csv --page raw`` output: one dict per profiled kernel launch, metric
+    name -> float (None for n/a), plus "Kernel Name". Lines that are not CSV are skipped."""
+    lines = [line for line in text.splitlines() if line.startswith('"')]
+    if len(lines) < 2:
+        return []
+    rows = list(csv.reader(io.StringIO("\n".join(lines))))
+    header, body = rows[0], rows[2:]  # the second row holds the units
+    launches = []
+    for row in body:
+        record = {}
+        for name, value in zip(header, row):
+            if name == "Kernel Name":
+                record[name] = value
+            elif "__" in name:
+                try:
+                    record[name] = float(value.replace(",", ""))
+                except ValueError:
+                    record[name] = None
+        launches.append(record)
+    return launches
+
+
+def seed_block(launches: list[dict]) -> dict:
+    """The metrics in the seed's JSON form, one entry per kernel launch (a repeated kernel
+    name gets " #2", " #3"), with the memory-dependency stall under its seed name and source."""
+    block, seen = {}, {}
+    for launch in launches:
+        name = short_name(launch.get("Kernel Name", "?"))
+        seen[name] = seen.get(name, 0) + 1
+        key = name if seen[name] == 1 else f"{name} #{seen[name]}"
+        entry = {metric: launch.get(metric) for metric in SEED_METRICS}
+        entry[SEED_STALL_METRIC] = launch.get(SEED_STALL_METRIC)
+        entry[f"memory_dependency_stall.pct (= {STALL_METRIC})"] = launch.get(STALL_METRIC)
+        for metric in EXTRA_METRICS:
+            entry[metric] = launch.get(metric)
+        block[key] = entry
+    return block
+
+
+def short_name(name: str) -> str:
+    """Triton kernels keep their name; C++ kernels lose template arguments and parameters."""
+    for mark in ("<", "("):
+        name = name.split(mark)[0]
+    return name.replace("void ", "").strip() or "?"
+
+
+def verdicts(launch: dict, stages: int | None, stages_tried: list[int] | None) -> list[tuple[str, str, str]]:
+    """(rule, PASS/FAIL/INFO, why) for one kernel launch under the seed's stage rules."""
+    stall = launch.get(STALL_METRIC)
+    dram = launch.get("dram__throughput.avg.pct_of_peak_sustained_elapsed")
+    registers = launch.get("launch__registers_per_thread")
+    out = []
+    if stall is None:
+        out.append(("memory-dependency stalls < 20%", "INFO", "stall metric not available"))
+    else:
+        out.append(("memory-dependency stalls < 20%", "PASS" if stall < STALL_LIMIT else "FAIL",
+                    f"{stall:.1f}% of active warp cycles in long-scoreboard stalls"))
+    if stages is None or stall is None:
+        out.append(("num_stages raised only if memory stalls are high", "INFO",
+                    "not a triscan autotuned kernel" if stages is None else "stall metric not available"))
+    elif stall >= STALL_LIMIT and stages < 3:
+        out.append(("num_stages raised only if memory stalls are high", "FAIL",
+                    f"stalls {stall:.1f}% with num_stages={stages}: try more stages"))
+    elif stall < STALL_LIMIT and stages > 1:
+        out.append(("num_stages raised only if memory stalls are high", "INFO",
+                    f"num_stages={stages} with low stalls: the autotuner timed it no slower than fewer"))
+    else:
+        out.append(("num_stages raised only if memory stalls are high", "PASS", f"num_stages={stages}"))
+    if dram is None:
+        out.append(("access patterns rewritten only on metric evidence", "INFO", "no DRAM metric"))
+    elif dram >= DRAM_EVIDENCE:
+        out.append(("access patterns rewritten only on metric evidence", "PASS",
+                    f"DRAM at {dram:.1f}% of peak: no evidence for rewriting access patterns"))
+    else:
+        out.append(("access patterns rewritten only on metric evidence", "INFO",
+                    f"DRAM at {dram:.1f}% of peak: below {DRAM_EVIDENCE:.0f}%, access patterns and "
+                    "latency hiding deserve a look"))
+    if registers is not None:
+        state = "at the 255 limit: a larger block would spill" if registers >= 255 else "below the limit"
+        out.append(("larger blocks raise register pressure", "INFO", f"{registers:.0f} registers/thread, {state}"))
+    if stages_tried is not None:
+        covered = {1, 2, 3} <= set(stages_tried)
+        out.append(("autotune tries num_stages in {1, 2, 3}", "PASS" if covered else "INFO",
+                    f"tried {sorted(set(stages_tried))}"))
+    return out
+
+
+def autotuned_kernels() -> dict:
+    """triscan's autotuned kernels by name: the configs chosen so far and the stages tried."""
+    from .kernels.column_scan import column_scan_kernel
+    from .kernels.lookback_scan import column_lookback_scan_kernel, lookback_scan_kernel
+    from .kernels.row_scan import row_scan_kernel
+
+    report = {}
+    for kernel in (row_scan_kernel, column_scan_kernel, lookback_scan_kernel, column_lookback_scan_kernel):
+        chosen = list(getattr(kernel, "cache", {}).values())
+        report[kernel.fn.__name__] = {
+            "chosen": [str(config) for config in chosen],
+            "num_stages": chosen[-1].num_stages if chosen else None,
+            "stages_tried": sorted({config.num_stages for config in kernel.configs}),
+        }
+    return report
+
+
+def target_main(argv: list[str]) -> int:
+    """The profiled child: warm up (compile, autotune) outside the profiler, then one call
+    inside it. argv: case, implementation, path for the autotuner's choices."""
+    import torch
+
+    import triscan
+    from triscan.baselines.seed_three_pass import seed_three_pass
+    from triscan.reference import seed_model
+
+    case, implementation, report_path = argv
+    shape, dim, dtype_name, what = CASES[case]
+    dtype = getattr(torch, dtype_name)
+    torch.manual_seed(0)
+    if dtype.is_floating_point:
+        x = torch.rand(shape, device="cuda", dtype=dtype)
+    else:
+        x = torch.randint(-100, 100, shape, device="cuda", dtype=dtype)
+    if implementation == "triscan":
+        model = triscan.ModelNew(dim)
+        call = (lambda: model(x)) if what == "ModelNew" else (lambda: triscan.cumsum(x, dim))
+    elif implementation == "seed":
+        call = lambda: seed_three_pass(x, dim)  # noqa: E731
+    else:
+        call = (lambda: seed_model(x, dim)) if what == "ModelNew" else (lambda: torch.cumsum(x, dim))
+    call()
+    call()
+    torch.cuda.synchronize()
+    torch.cuda.cudart().cudaProfilerStart()
+    call()
+    torch.cuda.synchronize()
+    torch.cuda.cudart().cudaProfilerStop()
+    with open(report_path, "w") as handle:
+        json.dump(autotuned_kernels(), handle)
+    return 0
+
+
+def run_ncu(ncu: str, case: str, implementation: str, metrics: list[str]) -> tuple[int, str, dict]:
+    """Profile one (case, implementation) in a child process; (exit code, ncu output, autotune report)."""
+    with tempfile.TemporaryDirectory() as folder:
+        report_path = os.path.join(folder, "autotune.json")
+        command = [ncu, "--profile-from-start", "off", "--metrics", ",".join(metrics), "--csv", "--page",
+                   "raw", "--print-units", "base", sys.executable, "-m", "triscan.profile", case,
+                   implementation, report_path]
+        done = subprocess.run(command, capture_output=True, text=True)
+        report = {}
+        if os.path.exists(report_path):
+            with open(report_path) as handle:
+                report = json.load(handle)
+        return done.returncode, done.stdout + done.stderr, report
+
+
+def main(cases: list[str], implementations: list[str], json_path: str | None = None, ncu: str | None = None,
+         extra_metrics: list[str] | None = None) -> int:
+    import torch
+
+    executable = shutil.which(ncu or "ncu")
+    if executable is None:
+        print(f"triscan profile needs Nsight Compute's `ncu`, and {ncu or 'ncu'!r} is not on PATH here. "
+              "Install Nsight Compute or pass --ncu PATH.")
+        return 2
+    if not torch.cuda.is_available():
+        print("triscan profile needs a CUDA GPU and none is visible here.")
+        return 2
+    metrics = SEED_METRICS + [SEED_STALL_METRIC, STALL_METRIC] + EXTRA_METRICS + list(extra_metrics or [])
+    report, failed = {}, False
+    for case in cases:
+        for implementation in implementations:
+            if implementation == "seed" and CASES[case][3] != "ModelNew":
+                print(f"[{case} / seed] skipped: the seed's baseline computes the headline's semantics only")
+                continue
+            code, output, tuned = run_ncu(executable, case, implementation, metrics)
+            if "ERR_NVGPUCTRPERM" in output:
+                print("Nsight Compute has no access to the GPU's performance counters here "
+                      "(ERR_NVGPUCTRPERM): run as root or allow profiling for all users "
+                      "(NVreg_RestrictProfilingToAdminUsers=0).")
+                return 3
+            launches = parse_ncu_csv(output)
+            if code != 0 or not launches:
+                print(f"[{case} / {implementation}] ncu failed (exit {code}):\n" + output[-3000:])
+                failed = True
+                continue
+            block = seed_block(launches)
+            print(f"\n[{case} / {implementation}] Nsight Compute metrics (seed form):")
+            print(json.dumps(block, indent=2))
+            judged = {}
+            for key, launch in zip(block, launches):
+                kernel = short_name(launch.get("Kernel Name", "?"))
+                tuned_kernel = tuned.get(kernel, {})
+                rules = verdicts(launch, tuned_kernel.get("num_stages"), tuned_kernel.get("stages_tried"))
+                judged[key] = [{"rule": rule, "verdict": verdict, "why": why} for rule, verdict, why in rules]
+                print(f"  {key}" + (f"  (autotuner chose {tuned_kernel['chosen'][-1]})"
+                                    if tuned_kernel.get("chosen") else ""))
+                for rule, verdict, why in rules:
+                    print(f"    {verdict:4s}  {rule}: {why}")
+            report[f"{case}/{implementation}"] = {"metrics": block, "verdicts": judged, "autotune": tuned}
+    if json_path:
+        from .bench import environment
+
+        with open(json_path, "w") as handle:
+            json.dump({"environment": environment(), "stall_metric": STALL_METRIC, "profiles": report},
+                      handle, indent=1)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(target_main(sys.argv[1:]))
