@@ -2,6 +2,8 @@
 # Batched GPU work, one call each (every call must end inside the device's 10-minute limit):
 #   STEP=bench  bash scripts/gpu_session.sh   headline + suite benchmark, emitted file timed
 #   STEP=verify bash scripts/gpu_session.sh   triscan check at real sizes, accuracy vs torch, gpu tests
+#   STEP=profile bash scripts/gpu_session.sh  triscan profile (ncu) of headline, 1-D, rows, narrow K
+#   STEP=sweep bash scripts/gpu_session.sh    look-back kernel sweep (benchmarks/sweep_lookback.py)
 # Everything lands under $OUT (or ./gpu_out). Set TRISCAN_COMMIT when the checkout has no .git.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,5 +38,13 @@ verify)
     timeout 200 python3 -m triscan check 2>&1 | tail -40 | tee "$OUT/check.txt"
     timeout 150 python3 benchmarks/accuracy.py --json "$OUT/accuracy.json" 2>&1 | tee "$OUT/accuracy.txt"
     timeout 220 python3 -m pytest -x -q -p no:cacheprovider tests -m gpu 2>&1 | tail -15 | tee "$OUT/gpu_tests.txt"
+    ;;
+profile)
+    ncu --query-metrics 2>&1 | grep -i "stalled_long_scoreboard\|stalled_memory" | tee "$OUT/ncu_stall_metrics.txt"
+    timeout 500 python3 -m triscan profile --case ${CASES:-headline 1d rows narrow} --impl triscan seed \
+        --json "$OUT/profile.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/profile.txt"
+    ;;
+sweep)
+    timeout 560 python3 benchmarks/sweep_lookback.py 2>&1 | tee "$OUT/sweep_lookback.txt"
     ;;
 esac

@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="implementations to profile (default: triscan and the seed's baseline)")
     profile_parser.add_argument("--json", help="also write metrics and verdicts as JSON to this file")
     profile_parser.add_argument("--ncu", help="path to Nsight Compute's ncu (default: ncu on PATH)")
-    profile_parser.add_argument("--metric", action="append", help="one more ncu metric to collect (repeatable)")
+    profile_parser.add_argument("--metric", action="append",
+                                help="one more ncu metric to collect (repeatable)")
     profile_parser.set_defaults(run=command_profile)
     eval_parser = commands.add_parser(
         "eval", help="judge a KernelBench-style pair: REF.py (Model, get_inputs) vs NEW.py (ModelNew)")

@@ -67,7 +67,7 @@ def parse_ncu_csv(text: str) -> list[dict]:
     launches = []
     for row in body:
         record = {}
-        for name, value in zip(header, row):
+        for name, value in zip(header, row, strict=False):
             if name == "Kernel Name":
                 record[name] = value
             elif "__" in name:
@@ -136,7 +136,8 @@ def verdicts(launch: dict, stages: int | None, stages_tried: list[int] | None) -
                     "latency hiding deserve a look"))
     if registers is not None:
         state = "at the 255 limit: a larger block would spill" if registers >= 255 else "below the limit"
-        out.append(("larger blocks raise register pressure", "INFO", f"{registers:.0f} registers/thread, {state}"))
+        out.append(("larger blocks raise register pressure", "INFO",
+                    f"{registers:.0f} registers/thread, {state}"))
     if stages_tried is not None:
         covered = {1, 2, 3} <= set(stages_tried)
         out.append(("autotune tries num_stages in {1, 2, 3}", "PASS" if covered else "INFO",
@@ -246,7 +247,7 @@ def main(cases: list[str], implementations: list[str], json_path: str | None = N
             print(f"\n[{case} / {implementation}] Nsight Compute metrics (seed form):")
             print(json.dumps(block, indent=2))
             judged = {}
-            for key, launch in zip(block, launches):
+            for key, launch in zip(block, launches, strict=True):
                 kernel = short_name(launch.get("Kernel Name", "?"))
                 tuned_kernel = tuned.get(kernel, {})
                 rules = verdicts(launch, tuned_kernel.get("num_stages"), tuned_kernel.get("stages_tried"))
