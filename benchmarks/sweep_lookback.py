@@ -34,11 +34,9 @@ def sweep_rows(rows, length, results):
     y = torch.empty_like(x)
     expected = torch.cumsum(x.double(), 1)
     roof = copy_ms(2 * x.numel() * 4)
-    for block in (2048, 4096, 8192, 16384):
-        for warps in (4, 8, 16):
-            if block // (32 * warps) < 4:
-                continue
-            for per_sm in (2, 4, 8, 16):
+    for block in (4096, 8192, 16384):
+        for warps in (4, 8):
+            for per_sm in (4, 8):
                 chunks = rows * triton.cdiv(length, block)
 
                 def launch(block=block, warps=warps, per_sm=per_sm, chunks=chunks):
@@ -67,9 +65,9 @@ def sweep_narrow(length, inner, results):
     y = torch.empty_like(x)
     expected = torch.cumsum(x.double(), 0)
     roof = copy_ms(2 * x.numel() * 4)
-    for block_l in (512, 1024, 2048, 4096):
+    for block_l in (256, 512, 1024, 2048):
         for warps in (4, 8):
-            for per_sm in (4, 8, 16):
+            for per_sm in (8,):
                 chunks = triton.cdiv(length, block_l)
 
                 def launch(block_l=block_l, warps=warps, per_sm=per_sm, chunks=chunks):
@@ -77,7 +75,8 @@ def sweep_narrow(length, inner, results):
                     values = torch.empty(2 * chunks * inner, dtype=torch.float32, device="cuda")
                     return column_lookback_scan_kernel.fn[(min(chunks, per_sm * SMS),)](
                         x, y, status, values, chunks, inner, 1, inner, length, 0, inner, 1, 0, inner, 0, 0,
-                        SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, BLOCK_L=block_l, BLOCK_K=inner,
+                        SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, DENSE=True, WIDE_OFFSETS=False,
+                        BLOCK_L=block_l, BLOCK_K=inner,
                         num_warps=warps, num_stages=1)
 
                 y.fill_(float("nan"))

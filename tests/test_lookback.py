@@ -74,7 +74,9 @@ def test_dispatch_thresholds():
     assert _dispatch.prefer_lookback(8 * sms - 1, 10 * 64, 64, device)
 
 
-NARROW = [((900 * SCALE, 3), 0), ((2, 600 * SCALE, 5), 1), ((700 * SCALE, 2, 4), 0)]
+# inner 8 (the interpreter's lane tile; a power of two on CUDA) takes the dense tile path
+NARROW = [((900 * SCALE, 3), 0), ((2, 600 * SCALE, 5), 1), ((700 * SCALE, 2, 4), 0), ((900 * SCALE, 8), 0),
+          ((3, 500 * SCALE, 8), 1)]
 
 
 @pytest.mark.parametrize("shape,dim", NARROW, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in NARROW])

@@ -13,11 +13,12 @@ rather than once per chunk.
 Why it cannot deadlock: chunk ids are not program ids (the hardware may start programs
 in any order) but tickets drawn with an atomic increment by a running program. A
 program only ever waits for chunks with smaller tickets, which running programs drew
-earlier and are working on (a program draws its next ticket only after finishing its
-chunk); each of them publishes its chunk's total before it waits for anything, so the
-chain of waits always reaches a chunk that is complete or the first chunk of its row,
-which needs nobody. Under the Triton interpreter programs run one after another in
-order, so every wait is already satisfied.
+earlier. A program draws its next ticket only after its current chunk has published its
+inclusive prefix, and then loads the new chunk and publishes its total without waiting
+for anyone; so every drawn chunk publishes its total after a bounded time, every wait
+ends, and the chain of waits always reaches a chunk with a published prefix or the first
+chunk of its row, which needs nobody. Under the Triton interpreter programs run one after
+another in order, so every wait is already satisfied.
 
 Workspace per call: one int32 status word per chunk (0 = nothing yet, 1 = chunk total
 published, 2 = inclusive prefix published) plus the ticket counter, zeroed; two value
@@ -93,7 +94,6 @@ def lookback_scan_kernel(
         chunk = ticket % chunks_per_row
         start = chunk.to(tl.int64) * BLOCK
         y_row = y_ptr + row * stride_y_row
-        scanned = tl.cumsum(x.to(ACC_DTYPE), 0)  # [BLOCK]
         total = tl.sum(x.to(ACC_DTYPE), 0)
         if chunk == 0:
             if PACKED:
@@ -109,12 +109,6 @@ def lookback_scan_kernel(
             else:
                 tl.store(totals_ptr + ticket, total)
                 tl.atomic_xchg(status_ptr + ticket, 1, sem="release")
-        # Draw the next chunk and start its load before waiting on predecessors, so DRAM
-        # latency overlaps the look-back. Safe: the next ticket's own wait only starts after
-        # this chunk is complete, and it waits on smaller tickets only.
-        next_ticket = tl.atomic_add(status_ptr + max_chunks, 1)
-        x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length, stride_x_row,
-                                 stride_x_col, BLOCK)
         exclusive = tl.zeros([], dtype=ACC_DTYPE)
         if chunk != 0:
             steps = tl.arange(0, LOOKBACK)
@@ -151,7 +145,16 @@ def lookback_scan_kernel(
             else:
                 tl.store(prefixes_ptr + ticket, exclusive + total)
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        out = scanned + exclusive
+        # Draw the next chunk now, and start its load before scanning and storing this one,
+        # so DRAM latency overlaps that work. Not earlier: a drawn chunk publishes its total
+        # only once its program is back at the top of the loop, and successors wait for that
+        # total; drawn before the look-back, it would be held through this chunk's wait, and
+        # the waits chain from program to program (measured: 86% of copy, against the chunk
+        # count times a wait; benchmarks/NOTES.md).
+        next_ticket = tl.atomic_add(status_ptr + max_chunks, 1)
+        x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length, stride_x_row,
+                                 stride_x_col, BLOCK)
+        out = tl.cumsum(x.to(ACC_DTYPE), 0) + exclusive  # [BLOCK]
         tl.store(y_row + (start + lanes + SHIFT), out.to(y_ptr.dtype.element_ty), mask=start + lanes < length)
         ticket = next_ticket
         x = x_next
@@ -180,18 +183,68 @@ def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_
 # Tiles of [BLOCK_L, BLOCK_K]; BLOCK_K is pruned to the inner size, up to 256 lanes. Every
 # chunk publishes BLOCK_K totals and prefixes, so tiles stay at least 64 steps long: the
 # workspace traffic is then a few percent of the data's.
-COLUMN_LOOKBACK_SCAN_CONFIGS = [
-    triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k}, num_warps=4 if block_l * block_k <= 8192 else 8,
-                  num_stages=stages)
-    for block_k in (2, 4, 8, 16, 32, 64, 128, 256)
-    for block_l in sorted({max(64, 4096 // block_k), max(128, 8192 // block_k)})
-    for stages in (1, 2)
-]
+def _column_lookback_configs():
+    configs = []
+    for block_k in (2, 4, 8, 16, 32, 64, 128, 256):
+        for block_l in sorted({max(64, 4096 // block_k), max(128, 8192 // block_k)}):
+            tile = block_l * block_k
+            # 8192-element tiles sit near the register limit with 4 warps: try 8 as well
+            for warps in (4, 8) if tile == 8192 else (4,) if tile < 8192 else (8,):
+                configs += [triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k}, num_warps=warps,
+                                          num_stages=stages) for stages in (1, 2)]
+    return configs
+
+
+COLUMN_LOOKBACK_SCAN_CONFIGS = _column_lookback_configs()
+
+
+@triton.jit
+def _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
+    """(outer index, first scan step, first lane) of chunk `ticket`'s [BLOCK_L, BLOCK_K] tile."""
+    group = ticket // chunks_per_group  # one (outer index, lane tile) pair
+    outer = (group // tiles_k).to(tl.int64)
+    first_step = (ticket % chunks_per_group).to(tl.int64) * BLOCK_L
+    first_lane = (group % tiles_k) * BLOCK_K
+    return outer, first_step, first_lane
+
+
+@triton.jit
+def _tile_offsets(stride_scan, stride_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
+                  BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
+    """Element offsets of a [BLOCK_L, BLOCK_K] tile from its first element. int32 unless the
+    tile spans 2^31 elements: 64-bit offsets would double the registers of every tile.
+    DENSE: the tile is one contiguous block (stride_scan == BLOCK_K, stride_inner == 1);
+    spelled with constants, so the compiler sees 16-byte runs and loads them as vectors."""
+    steps = tl.arange(0, BLOCK_L)
+    lanes = tl.arange(0, BLOCK_K)
+    if DENSE:
+        return steps[:, None] * BLOCK_K + lanes[None, :]
+    if WIDE_OFFSETS:
+        return steps.to(tl.int64)[:, None] * stride_scan + lanes.to(tl.int64)[None, :] * stride_inner
+    return steps[:, None] * stride_scan + lanes[None, :] * stride_inner  # [BLOCK_L, BLOCK_K]
+
+
+@triton.jit
+def _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length, stride_x_outer,
+                       stride_x_scan, stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
+                       BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
+    """The input tile of chunk `ticket` (all zeros past the last chunk)."""
+    outer, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
+    steps = tl.arange(0, BLOCK_L)
+    lanes = tl.arange(0, BLOCK_K)
+    mask = ((first_step + steps < length) & (ticket < total_chunks))[:, None]  # [BLOCK_L, 1]
+    if DENSE:  # every lane is in range; a mask constant along K keeps 16-byte vectors
+        x_tile = x_ptr + outer * stride_x_outer + first_step * BLOCK_K
+    else:
+        mask = mask & (first_lane + lanes < inner)[None, :]  # [BLOCK_L, BLOCK_K]
+        x_tile = x_ptr + outer * stride_x_outer + first_step * stride_x_scan + first_lane * stride_x_inner
+    offsets = _tile_offsets(stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K)
+    return tl.load(x_tile + offsets, mask=mask, other=0)
 
 
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT"],
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "DENSE", "WIDE_OFFSETS"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)]},
@@ -218,56 +271,57 @@ def column_lookback_scan_kernel(
     SHIFT: tl.constexpr,
     ACC_DTYPE: tl.constexpr,
     LOOKBACK: tl.constexpr,
+    DENSE: tl.constexpr,  # inner == BLOCK_K and both tensors contiguous within an outer index
+    WIDE_OFFSETS: tl.constexpr,  # a tile's element offsets need 64 bits
     BLOCK_L: tl.constexpr,
     BLOCK_K: tl.constexpr,
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile, and each chunk
-    publishes one total per lane. Same tickets, same statuses, same deadlock argument."""
+    publishes one total per lane. Same tickets, same statuses, same order of drawing and
+    loading, same deadlock argument."""
     chunks_per_group = tl.cdiv(length, BLOCK_L)
     tiles_k = tl.cdiv(inner, BLOCK_K)
     total_chunks = outer_count * tiles_k * chunks_per_group  # persistent, as lookback_scan_kernel
+    k = tl.arange(0, BLOCK_K)
+    steps = tl.arange(0, BLOCK_L)
+    totals_ptr = values_ptr
+    prefixes_ptr = values_ptr + max_chunks * slot
+    y_offsets = _tile_offsets(stride_y_scan, 1, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K)  # [BLOCK_L, BLOCK_K]
     ticket = tl.atomic_add(status_ptr + max_chunks, 1)
+    x = _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length,
+                           stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, BLOCK_L,
+                           BLOCK_K)
     while ticket < total_chunks:
-        group = ticket // chunks_per_group  # one (outer index, lane tile) pair
         chunk = ticket % chunks_per_group
-        outer = (group // tiles_k).to(tl.int64)
-        lanes = (group % tiles_k) * BLOCK_K + tl.arange(0, BLOCK_K)  # [BLOCK_K]
-        lane_mask = lanes < inner
-        position = chunk.to(tl.int64) * BLOCK_L + tl.arange(0, BLOCK_L).to(tl.int64)  # [BLOCK_L]
-        mask = (position < length)[:, None] & lane_mask[None, :]  # [BLOCK_L, BLOCK_K]
-        x_outer = x_ptr + outer * stride_x_outer + lanes * stride_x_inner  # [BLOCK_K]
-        x = tl.load(x_outer[None, :] + (position * stride_x_scan)[:, None], mask=mask, other=0).to(ACC_DTYPE)
-        scanned = tl.cumsum(x, 0)  # [BLOCK_L, BLOCK_K]
-        total = tl.sum(x, 0)  # [BLOCK_K]
-        k = tl.arange(0, BLOCK_K)
-        totals_ptr = values_ptr
-        prefixes_ptr = values_ptr + max_chunks * slot
-        y_outer = y_ptr + outer * stride_y_outer + lanes
+        outer, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
+        lane_mask = first_lane + k < inner  # [BLOCK_K]
+        total = tl.sum(x.to(ACC_DTYPE), 0)  # [BLOCK_K]
+        y_first = y_ptr + outer * stride_y_outer + first_lane  # output of step 0, lane first_lane
         if chunk == 0:
             tl.store(prefixes_ptr + ticket * slot + k, total)
             tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
             if SHIFT == 1:
-                tl.store(y_outer, tl.zeros([BLOCK_K], dtype=y_ptr.dtype.element_ty), mask=lane_mask)
+                tl.store(y_first + k, tl.zeros([BLOCK_K], dtype=y_ptr.dtype.element_ty), mask=lane_mask)
             exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
         else:
             tl.store(totals_ptr + ticket * slot + k, total)
             tl.atomic_xchg(status_ptr + ticket, 1, sem="release")
             exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
-            steps = tl.arange(0, LOOKBACK)
+            window = tl.arange(0, LOOKBACK)
             group_first = ticket - chunk
             window_end = ticket
             done = tl.zeros([], dtype=tl.int32)
             while done == 0:
-                index = window_end - 1 - steps  # [LOOKBACK]
+                index = window_end - 1 - window  # [LOOKBACK]
                 valid = index >= group_first
                 flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
                 flags = tl.where(valid, flags, 2)
-                nearest = tl.min(tl.where(flags == 2, steps, LOOKBACK), 0)
-                ready = tl.min(tl.where(steps < nearest, flags, 2), 0) > 0
+                nearest = tl.min(tl.where(flags == 2, window, LOOKBACK), 0)
+                ready = tl.min(tl.where(window < nearest, flags, 2), 0) > 0
                 if ready:
                     slots = (index * slot)[:, None] + k[None, :]  # [LOOKBACK, BLOCK_K]
-                    before = (valid & (steps < nearest))[:, None]
-                    at = (valid & (steps == nearest))[:, None]
+                    before = (valid & (window < nearest))[:, None]
+                    at = (valid & (window == nearest))[:, None]
                     totals = tl.load(totals_ptr + slots, mask=before, other=0, volatile=True)
                     prefix = tl.load(prefixes_ptr + slots, mask=at, other=0, volatile=True)
                     exclusive += tl.sum(totals.to(ACC_DTYPE) + prefix.to(ACC_DTYPE), 0)
@@ -275,10 +329,20 @@ def column_lookback_scan_kernel(
                     window_end -= LOOKBACK
             tl.store(prefixes_ptr + ticket * slot + k, exclusive + total)
             tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        out = scanned + exclusive[None, :]
-        y_tile = y_outer[None, :] + ((position + SHIFT) * stride_y_scan)[:, None]
-        tl.store(y_tile, out.to(y_ptr.dtype.element_ty), mask=mask)
-        ticket = tl.atomic_add(status_ptr + max_chunks, 1)
+        next_ticket = tl.atomic_add(status_ptr + max_chunks, 1)
+        x_next = _load_column_chunk(x_ptr, next_ticket, total_chunks, chunks_per_group, tiles_k, inner,
+                                    length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE,
+                                    WIDE_OFFSETS, BLOCK_L, BLOCK_K)
+        out = tl.cumsum(x.to(ACC_DTYPE), 0) + exclusive[None, :]  # [BLOCK_L, BLOCK_K]
+        mask = (first_step + steps < length)[:, None]
+        if DENSE:
+            y_tile = y_ptr + outer * stride_y_outer + (first_step + SHIFT) * BLOCK_K
+        else:
+            mask = mask & lane_mask[None, :]
+            y_tile = y_first + (first_step + SHIFT) * stride_y_scan
+        tl.store(y_tile + y_offsets, out.to(y_ptr.dtype.element_ty), mask=mask)
+        ticket = next_ticket
+        x = x_next
 
 
 def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stride_x_scan,
@@ -295,6 +359,10 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     max_chunks = outer * triton.cdiv(inner, slot) * triton.cdiv(length, min_block_l)
     status = torch.zeros(max_chunks + 1, dtype=torch.int32, device=x.device)
     values = torch.empty(2 * max_chunks * slot, dtype=workspace_dtype, device=x.device)
+    longest = max(config.kwargs["BLOCK_L"] for config in configs)
+    wide = max(abs(stride_x_scan), abs(stride_y_scan)) * longest + abs(stride_x_inner) * block_k >= 2**31
+    dense = (inner == (8 if interpreted else block_k) and stride_x_inner == 1 and stride_x_scan == inner
+             and stride_y_scan == inner)
     kernel = column_lookback_scan_kernel.fn if interpreted else column_lookback_scan_kernel
     meta = {"BLOCK_L": 8, "BLOCK_K": 8, "num_warps": 1} if interpreted else {}
     chunks = lambda meta: outer * triton.cdiv(inner, meta["BLOCK_K"]) * triton.cdiv(length, meta["BLOCK_L"])
@@ -303,5 +371,5 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
         x, y, status, values, max_chunks, slot, outer, inner, length, stride_x_outer, stride_x_scan,
         stride_x_inner,
         stride_y_outer, stride_y_scan, triton.next_power_of_2(length), triton.next_power_of_2(inner),
-        SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, **meta,
+        SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, DENSE=dense, WIDE_OFFSETS=wide, **meta,
     )
