@@ -13,11 +13,10 @@ rather than once per chunk.
 Why it cannot deadlock: chunk ids are not program ids (the hardware may start programs
 in any order) but tickets drawn with an atomic increment by a running program. A
 program only ever waits for chunks with smaller tickets, which running programs drew
-earlier. A program draws its next ticket only after its current chunk has published its
-inclusive prefix, and then loads the new chunk and publishes its total without waiting
-for anyone; so every drawn chunk publishes its total after a bounded time, every wait
-ends, and the chain of waits always reaches a chunk with a published prefix or the first
-chunk of its row, which needs nobody. Under the Triton interpreter programs run one after
+earlier. A program that draws a ticket loads that chunk and publishes its total before
+it waits for anything, so every drawn chunk publishes its total after one load; every
+wait therefore ends, and the chain of waits always reaches a chunk with a published
+prefix or the first chunk of its row, which needs nobody. Under the Triton interpreter programs run one after
 another in order, so every wait is already satisfied.
 
 Workspace per call: one int32 status word per chunk (0 = nothing yet, 1 = chunk total
@@ -55,6 +54,20 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
     return tl.load(x_ptr + row * stride_x_row + (start + lanes) * stride_x_col, mask=mask, other=0)
 
 
+@triton.jit
+def _publish_row_total(status_ptr, values_ptr, max_chunks, ticket, total, first_in_row, PACKED: tl.constexpr):
+    """Publish a chunk's total (status 1); the first chunk of a row publishes it as its
+    inclusive prefix (status 2), since nothing comes before it."""
+    if PACKED:
+        tl.atomic_xchg(status_ptr + ticket, tl.where(first_in_row, _pack(total, 2), _pack(total, 1)),
+                       sem="release")
+    else:
+        # totals at values_ptr[ticket], inclusive prefixes at values_ptr[max_chunks + ticket]
+        tl.store(values_ptr + tl.where(first_in_row, max_chunks, 0) + ticket, total)
+        tl.debug_barrier()  # every thread's value store precedes the flag's release
+        tl.atomic_xchg(status_ptr + ticket, tl.where(first_in_row, 2, 1), sem="release")
+
+
 @triton.autotune(
     configs=LOOKBACK_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "SHIFT"],
@@ -89,28 +102,31 @@ def lookback_scan_kernel(
     ticket = tl.atomic_add(status_ptr + max_chunks, 1)
     x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_row, stride_x_col,
                         BLOCK)
+    total = tl.sum(x.to(ACC_DTYPE), 0)
+    if ticket < total_chunks:
+        _publish_row_total(status_ptr, values_ptr, max_chunks, ticket, total, ticket % chunks_per_row == 0,
+                           PACKED)
     while ticket < total_chunks:
         row = (ticket // chunks_per_row).to(tl.int64)
         chunk = ticket % chunks_per_row
         start = chunk.to(tl.int64) * BLOCK
         y_row = y_ptr + row * stride_y_row
-        total = tl.sum(x.to(ACC_DTYPE), 0)
+        # This chunk's total is out. Draw the next chunk, load it and publish its total
+        # before waiting on this chunk's predecessors: a drawn chunk's total then follows
+        # one load and no wait, so waits never chain from program to program, and the
+        # look-back below finds its predecessors published (benchmarks/NOTES.md, section 6).
+        next_ticket = tl.atomic_add(status_ptr + max_chunks, 1)
+        x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length, stride_x_row,
+                                 stride_x_col, BLOCK)
+        next_total = tl.sum(x_next.to(ACC_DTYPE), 0)
+        if next_ticket < total_chunks:
+            _publish_row_total(status_ptr, values_ptr, max_chunks, next_ticket, next_total,
+                               next_ticket % chunks_per_row == 0, PACKED)
+        exclusive = tl.zeros([], dtype=ACC_DTYPE)
         if chunk == 0:
-            if PACKED:
-                tl.atomic_xchg(status_ptr + ticket, _pack(total, 2), sem="release")
-            else:
-                tl.store(prefixes_ptr + ticket, total)
-                tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
             if SHIFT == 1:
                 tl.store(y_row, tl.zeros([], dtype=y_ptr.dtype.element_ty))
         else:
-            if PACKED:
-                tl.atomic_xchg(status_ptr + ticket, _pack(total, 1), sem="release")
-            else:
-                tl.store(totals_ptr + ticket, total)
-                tl.atomic_xchg(status_ptr + ticket, 1, sem="release")
-        exclusive = tl.zeros([], dtype=ACC_DTYPE)
-        if chunk != 0:
             steps = tl.arange(0, LOOKBACK)
             row_first = ticket - chunk  # ticket of this row's chunk 0
             window_end = ticket  # examine tickets [window_end - LOOKBACK, window_end)
@@ -144,20 +160,13 @@ def lookback_scan_kernel(
                 tl.atomic_xchg(status_ptr + ticket, _pack(exclusive + total, 2), sem="release")
             else:
                 tl.store(prefixes_ptr + ticket, exclusive + total)
+                tl.debug_barrier()
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        # Draw the next chunk now, and start its load before scanning and storing this one,
-        # so DRAM latency overlaps that work. Not earlier: a drawn chunk publishes its total
-        # only once its program is back at the top of the loop, and successors wait for that
-        # total; drawn before the look-back, it would be held through this chunk's wait, and
-        # the waits chain from program to program (measured: 86% of copy, against the chunk
-        # count times a wait; benchmarks/NOTES.md).
-        next_ticket = tl.atomic_add(status_ptr + max_chunks, 1)
-        x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length, stride_x_row,
-                                 stride_x_col, BLOCK)
         out = tl.cumsum(x.to(ACC_DTYPE), 0) + exclusive  # [BLOCK]
         tl.store(y_row + (start + lanes + SHIFT), out.to(y_ptr.dtype.element_ty), mask=start + lanes < length)
         ticket = next_ticket
         x = x_next
+        total = next_total
 
 
 def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_y_row, shift, acc_dtype,
@@ -242,6 +251,18 @@ def _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, i
     return tl.load(x_tile + offsets, mask=mask, other=0)
 
 
+@triton.jit
+def _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, first_in_group,
+                          BLOCK_K: tl.constexpr):
+    """Publish a tile's per-lane totals (status 1), or, for the first tile of its lanes, the
+    same values as inclusive prefixes (status 2)."""
+    lanes = tl.arange(0, BLOCK_K)
+    # totals at values_ptr[ticket * slot + k], prefixes max_chunks * slot further on
+    tl.store(values_ptr + tl.where(first_in_group, max_chunks * slot, 0) + ticket * slot + lanes, total)
+    tl.debug_barrier()  # every thread's value store precedes the flag's release
+    tl.atomic_xchg(status_ptr + ticket, tl.where(first_in_group, 2, 1), sem="release")
+
+
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "DENSE", "WIDE_OFFSETS"],
@@ -291,22 +312,29 @@ def column_lookback_scan_kernel(
     x = _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length,
                            stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, BLOCK_L,
                            BLOCK_K)
+    total = tl.sum(x.to(ACC_DTYPE), 0)  # [BLOCK_K]
+    if ticket < total_chunks:
+        _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total,
+                              ticket % chunks_per_group == 0, BLOCK_K)
     while ticket < total_chunks:
         chunk = ticket % chunks_per_group
         outer, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
         lane_mask = first_lane + k < inner  # [BLOCK_K]
-        total = tl.sum(x.to(ACC_DTYPE), 0)  # [BLOCK_K]
         y_first = y_ptr + outer * stride_y_outer + first_lane  # output of step 0, lane first_lane
+        # next chunk drawn, loaded and published before this one's look-back, as in lookback_scan_kernel
+        next_ticket = tl.atomic_add(status_ptr + max_chunks, 1)
+        x_next = _load_column_chunk(x_ptr, next_ticket, total_chunks, chunks_per_group, tiles_k, inner,
+                                    length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE,
+                                    WIDE_OFFSETS, BLOCK_L, BLOCK_K)
+        next_total = tl.sum(x_next.to(ACC_DTYPE), 0)
+        if next_ticket < total_chunks:
+            _publish_column_total(status_ptr, values_ptr, max_chunks, slot, next_ticket, next_total,
+                                  next_ticket % chunks_per_group == 0, BLOCK_K)
+        exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
         if chunk == 0:
-            tl.store(prefixes_ptr + ticket * slot + k, total)
-            tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
             if SHIFT == 1:
                 tl.store(y_first + k, tl.zeros([BLOCK_K], dtype=y_ptr.dtype.element_ty), mask=lane_mask)
-            exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
         else:
-            tl.store(totals_ptr + ticket * slot + k, total)
-            tl.atomic_xchg(status_ptr + ticket, 1, sem="release")
-            exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
             window = tl.arange(0, LOOKBACK)
             group_first = ticket - chunk
             window_end = ticket
@@ -328,11 +356,8 @@ def column_lookback_scan_kernel(
                     done = (nearest < LOOKBACK).to(tl.int32)
                     window_end -= LOOKBACK
             tl.store(prefixes_ptr + ticket * slot + k, exclusive + total)
+            tl.debug_barrier()
             tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        next_ticket = tl.atomic_add(status_ptr + max_chunks, 1)
-        x_next = _load_column_chunk(x_ptr, next_ticket, total_chunks, chunks_per_group, tiles_k, inner,
-                                    length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE,
-                                    WIDE_OFFSETS, BLOCK_L, BLOCK_K)
         out = tl.cumsum(x.to(ACC_DTYPE), 0) + exclusive[None, :]  # [BLOCK_L, BLOCK_K]
         mask = (first_step + steps < length)[:, None]
         if DENSE:
@@ -343,6 +368,7 @@ def column_lookback_scan_kernel(
         tl.store(y_tile + y_offsets, out.to(y_ptr.dtype.element_ty), mask=mask)
         ticket = next_ticket
         x = x_next
+        total = next_total
 
 
 def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stride_x_scan,
