@@ -38,6 +38,7 @@ verify)
     timeout 200 python3 -m triscan check 2>&1 | tail -40 | tee "$OUT/check.txt"
     timeout 150 python3 benchmarks/accuracy.py --json "$OUT/accuracy.json" 2>&1 | tee "$OUT/accuracy.txt"
     timeout 220 python3 -m pytest -x -q -p no:cacheprovider tests -m gpu 2>&1 | tail -15 | tee "$OUT/gpu_tests.txt"
+    timeout 60 python3 benchmarks/host_overhead.py 2>&1 | tee "$OUT/host_overhead.txt"
     ;;
 profile)
     ncu --query-metrics 2>&1 | grep -i "stalled_long_scoreboard\|stalled_memory" | tee "$OUT/ncu_stall_metrics.txt"

@@ -36,13 +36,15 @@ def environment() -> dict:
             capture_output=True, text=True, timeout=30).stdout.strip().splitlines()[0]
     except (OSError, IndexError, subprocess.SubprocessError):
         pass
+    # a copied checkout (as on a lent GPU machine) may carry no .git, or a stale one: there
+    # TRISCAN_COMMIT names the commit, and it wins
+    info["commit"] = os.environ.get("TRISCAN_COMMIT")
     try:
-        info["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                                        text=True, timeout=30).stdout.strip() or None
+        info["commit"] = info["commit"] or subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+            timeout=30).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         pass
-    # a checkout copied without .git (as on a lent GPU machine) can name its commit
-    info["commit"] = info["commit"] or os.environ.get("TRISCAN_COMMIT")
     return info
 
 
