@@ -73,12 +73,17 @@ def poisoned_allocations():
         torch.empty = real_empty
 
 
-def run_matrix(device: str, quick: bool = False, ops=OPS, dtypes=DTYPES):
-    """Run every case; returns one dict per case with its worst excess over the tolerance."""
+def run_matrix(device: str, quick: bool = False, ops=OPS, dtypes=DTYPES, progress=None):
+    """Run every case; returns one dict per case with its worst excess over the tolerance.
+    `progress(line)` hears about each (shape, dtype) group as it finishes (compiling and
+    autotuning make the first CUDA run slow)."""
+    import time
+
     interpreted = kernels_interpreted() and device == "cpu"
     results = []
     for shape in shapes(device, quick):
         for dtype in dtypes[:2] if quick else dtypes:
+            started, before = time.perf_counter(), len(results)
             for layout, x in layouts(shape, dtype, device).items():
                 for dim in range(x.dim()):
                     for op, (call, reference, bound) in ops.items():
@@ -93,6 +98,11 @@ def run_matrix(device: str, quick: bool = False, ops=OPS, dtypes=DTYPES):
                         results.append({"op": op, "dtype": str(dtype).removeprefix("torch."),
                                         "layout": layout, "shape": tuple(x.shape), "dim": dim,
                                         "excess": excess, "error": error, "passed": excess <= 0})
+            if progress:
+                group = results[before:]
+                failed = sum(not r["passed"] for r in group)
+                progress(f"  {str(dtype).removeprefix('torch.'):8s} {str(shape):18s} {len(group):3d} cases, "
+                         f"{failed} failed ({time.perf_counter() - started:.1f} s)")
     return results
 
 
@@ -119,6 +129,6 @@ def main(quick: bool = False) -> int:
     if code is not None:
         return code
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    results = run_matrix(device, quick)
+    results = run_matrix(device, quick, progress=lambda line: print(line, flush=True))
     print(format_report(results))
     return 0 if all(r["passed"] for r in results) else 1
