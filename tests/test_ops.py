@@ -179,3 +179,31 @@ def test_scan_real_sizes_gpu(shape, poisoned_outputs):
         for fn, reference in OPS.values():
             out = fn(x, dim)
             assert_scan_close(out, reference(x, dim), cumsum_reference(abs_of(x), dim), shape[dim])
+
+
+def test_repeated_calls_reuse_the_plan(monkeypatch, triton_launches):
+    """Layout and dispatch run once per (shape, strides, dtype, dim, ...): later calls only
+    allocate and launch. A new stride pattern or deterministic mode makes a new plan."""
+    made = []
+    real_plan = _dispatch.plan_scan
+
+    def counting_plan(*args):
+        made.append(args[:2])
+        return real_plan(*args)
+
+    monkeypatch.setattr(_dispatch, "plan_scan", counting_plan)
+    _dispatch.scan_into.__dict__.get("plans", {}).clear()
+    x = random_input((5, 70), torch.float32)
+    for _ in range(3):
+        out = triton_launches.run(triscan.cumsum, x, 1)
+        assert_scan_close(out, cumsum_reference(x, 1), cumsum_reference(abs_of(x), 1), 70)
+    assert len(made) == 1
+    triton_launches.run(triscan.cumsum, random_input((5, 140), torch.float32)[:, ::2], 1)
+    assert len(made) == 2
+    torch.use_deterministic_algorithms(True)
+    try:
+        triton_launches.run(triscan.cumsum, x, 1)
+    finally:
+        torch.use_deterministic_algorithms(False)
+    assert len(made) == 3
+    assert triton_launches.counts == {"row_scan": 5}

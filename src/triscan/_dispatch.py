@@ -111,6 +111,56 @@ def choose_kernel(outer: int, length: int, inner: int, reverse: bool, dtype: tor
     return "column"
 
 
+def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, out_shape,
+              out_dtype: torch.dtype, device: torch.device):
+    """Every decision of a scan that depends on shapes, strides, dtypes and device only:
+    the (M, L, K) view, the kernel, its arguments. Returns `launch(x, out)`."""
+    view = scan_view(shape, strides, dim)
+    # The dimensions before (or after) `dim` interleave in memory, so no single stride walks
+    # them: this is the one layout that is copied (inside `launch`).
+    copy = view is None
+    if copy:
+        contiguous, step = [], 1
+        for size in reversed(shape):
+            contiguous.insert(0, step)
+            step *= size
+        view = scan_view(shape, contiguous, dim)
+    outer, _, inner, stride_x_outer, stride_x_scan, stride_x_inner = view
+    # `out` is contiguous: its strides follow from its shape
+    stride_y_scan = inner
+    stride_y_outer = out_shape[dim] * inner if outer > 1 else 0
+    kernel = choose_kernel(outer, length, inner, reverse, out_dtype, device)
+    if reverse:  # start at the last index along `dim` and walk backwards
+        stride_x_scan, stride_y_scan = -stride_x_scan, -stride_y_scan
+    workspace = accumulator_dtype(out_dtype)
+    acc_dtype = tl.float64 if workspace == torch.float64 else tl.float32 if workspace == torch.float32 \
+        else tl.int64
+    interpreted = device.type == "cpu"
+    programs = 8 * device_sms(device) if kernel.endswith("lookback") else 0  # persistent programs
+
+    def launch(x, out):
+        if copy:
+            x = x.contiguous()
+        if reverse:
+            x = x.narrow(dim, x.shape[dim] - 1, 1)
+            out = out.narrow(dim, out.shape[dim] - 1, 1)
+        if kernel == "row":
+            launch_row_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
+                            acc_dtype, interpreted)
+        elif kernel == "lookback":
+            launch_lookback_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
+                                 acc_dtype, workspace, programs, interpreted)
+        elif kernel == "column_lookback":
+            launch_column_lookback_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan,
+                                        stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,
+                                        workspace, programs, interpreted)
+        else:
+            launch_column_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan, stride_x_inner,
+                               stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted)
+
+    return launch
+
+
 def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int,
               reverse: bool = False) -> None:
     """Write the scan of x[..., :length, ...] (along `dim`) into the contiguous `out`.
@@ -118,6 +168,9 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
     `out.shape[dim] == length + shift`; with shift == 1 the scan is exclusive: out[0] = 0 and
     out[j + 1] = x[0] + ... + x[j]. Every other dimension of `out` matches `x`. With `reverse`
     the same holds with both `x` and `out` read from their last index along `dim` backwards.
+
+    Plans are cached per (shape, strides, dtypes, device, dim, length, shift, reverse,
+    deterministic mode), so a repeated call does no layout or dispatch work in Python.
     """
     if out.numel() == 0:
         return
@@ -125,36 +178,14 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
     if not runs_triton(device):
         torch_scan(x, out, dim, length, shift, reverse)
         return
-    view = scan_view(x.shape, x.stride(), dim)
-    if view is None:
-        # The dimensions before (or after) `dim` interleave in memory, so no single
-        # stride walks them: this is the one layout that is copied.
-        x = x.contiguous()
-        view = scan_view(x.shape, x.stride(), dim)
-    outer, _, inner, stride_x_outer, stride_x_scan, stride_x_inner = view
-    # `out` is contiguous: its strides follow from the shape
-    stride_y_scan = inner
-    stride_y_outer = out.shape[dim] * inner if outer > 1 else 0
-    kernel = choose_kernel(outer, length, inner, reverse, out.dtype, device)
-    if reverse:  # start at the last index along `dim` and walk backwards
-        x = x.narrow(dim, x.shape[dim] - 1, 1)
-        out = out.narrow(dim, out.shape[dim] - 1, 1)
-        stride_x_scan, stride_y_scan = -stride_x_scan, -stride_y_scan
-    workspace = accumulator_dtype(out.dtype)
-    acc_dtype = tl.float64 if workspace == torch.float64 else tl.float32 if workspace == torch.float32 \
-        else tl.int64
-    interpreted = device.type == "cpu"
-    programs = 8 * device_sms(device) if kernel.endswith("lookback") else 0  # persistent programs
-    if kernel == "row":
-        launch_row_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
-                        acc_dtype, interpreted)
-    elif kernel == "lookback":
-        launch_lookback_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
-                             acc_dtype, workspace, programs, interpreted)
-    elif kernel == "column_lookback":
-        launch_column_lookback_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan,
-                                    stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,
-                                    workspace, programs, interpreted)
-    else:
-        launch_column_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan, stride_x_inner,
-                           stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted)
+    key = (x.shape, x.stride(), x.dtype, out.dtype, device, dim, length, shift, reverse,
+           torch.are_deterministic_algorithms_enabled())
+    # the cache lives on this function, so the emitted single file carries it too
+    plans = scan_into.__dict__.setdefault("plans", {})
+    launch = plans.get(key)
+    if launch is None:
+        if len(plans) >= 4096:  # many distinct shapes: start over rather than grow without bound
+            plans.clear()
+        launch = plans[key] = plan_scan(x.shape, x.stride(), dim, length, shift, reverse, out.shape,
+                                        out.dtype, device)
+    launch(x, out)

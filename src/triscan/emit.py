@@ -55,6 +55,7 @@ WRAPPERS = (
     lookback_scan.launch_lookback_scan,
     lookback_scan.launch_column_lookback_scan,
     _dispatch.choose_kernel,
+    _dispatch.plan_scan,
     _dispatch.scan_into,
     ops.supported_dtypes,
     ops.check_input,

@@ -46,11 +46,12 @@ def scan(x: torch.Tensor, dim: int, shift: int, name: str, reverse: bool = False
     """Shared body of cumsum (shift 0) and exclusive_cumsum (shift 1): same shape as x."""
     dim = check_input(x, dim, name)
     check_dtype(dtype, name)
-    flat = x.reshape(1) if x.dim() == 0 else x
-    out = torch.empty(flat.shape, dtype=dtype or result_dtype(x.dtype), device=x.device)
-    if out.numel():
-        scan_into(flat, out, dim, flat.shape[dim] - shift, shift, reverse)
-    return out.reshape(x.shape)
+    out = torch.empty(x.shape, dtype=dtype or result_dtype(x.dtype), device=x.device)
+    if x.dim() == 0:  # torch.cumsum takes 0-d tensors: scan them as one element
+        scan_into(x.view(1), out.view(1), 0, 1 - shift, shift, reverse)
+    elif out.numel():
+        scan_into(x, out, dim, x.shape[dim] - shift, shift, reverse)
+    return out
 
 
 def cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dtype | None = None
