@@ -55,6 +55,9 @@ class LaunchRecorder:
         self._monkeypatch = monkeypatch
         monkeypatch.setattr(row_scan, "row_scan_kernel",
                             _CountingKernel(row_scan.row_scan_kernel, self.counts, "row_scan"))
+        monkeypatch.setattr(row_scan, "reverse_row_scan_kernel",
+                            _CountingKernel(row_scan.reverse_row_scan_kernel, self.counts,
+                                            "reverse_row_scan"))
         monkeypatch.setattr(column_scan, "column_scan_kernel",
                             _CountingKernel(column_scan.column_scan_kernel, self.counts, "column_scan"))
         monkeypatch.setattr(lookback_scan, "lookback_scan_kernel",

@@ -150,18 +150,17 @@ def test_deterministic_mode_avoids_lookback(reverse, triton_launches):
 
 def test_choose_kernel_routes_every_family():
     cpu = torch.device("cpu")  # the interpreter's pretend device: 4 SMs, 64-step row chunks
-    assert _dispatch.choose_kernel(1, 10_000, 1, False, torch.float32, cpu) == "lookback"
-    assert _dispatch.choose_kernel(100, 10_000, 1, False, torch.float32, cpu) == "row"
-    assert _dispatch.choose_kernel(1, 100, 1, False, torch.float32, cpu) == "row"
-    assert _dispatch.choose_kernel(1, 10_000, 3, False, torch.float32, cpu) == "column_lookback"
-    assert _dispatch.choose_kernel(64, 10_000, 300, False, torch.float32, cpu) == "column"
-    assert _dispatch.choose_kernel(100, 10_000, 1, True, torch.float32, cpu) == "column_lookback"
-    assert _dispatch.choose_kernel(1, 0, 1, True, torch.float32, cpu) == "column"
+    assert _dispatch.choose_kernel(1, 10_000, 1, torch.float32, cpu) == "lookback"
+    assert _dispatch.choose_kernel(100, 10_000, 1, torch.float32, cpu) == "row"
+    assert _dispatch.choose_kernel(1, 100, 1, torch.float32, cpu) == "row"
+    assert _dispatch.choose_kernel(1, 10_000, 3, torch.float32, cpu) == "column_lookback"
+    assert _dispatch.choose_kernel(64, 10_000, 300, torch.float32, cpu) == "column"
+    assert _dispatch.choose_kernel(1, 0, 1, torch.float32, cpu) == "row"
     before = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True)
     try:
-        assert _dispatch.choose_kernel(1, 10_000, 1, False, torch.float32, cpu) == "row"
-        assert _dispatch.choose_kernel(1, 10_000, 1, False, torch.int32, cpu) == "lookback"
-        assert _dispatch.choose_kernel(1, 10_000, 3, True, torch.float64, cpu) == "column"
+        assert _dispatch.choose_kernel(1, 10_000, 1, torch.float32, cpu) == "row"
+        assert _dispatch.choose_kernel(1, 10_000, 1, torch.int32, cpu) == "lookback"
+        assert _dispatch.choose_kernel(1, 10_000, 3, torch.float64, cpu) == "column"
     finally:
         torch.use_deterministic_algorithms(before)

@@ -56,3 +56,19 @@ def test_dtype_argument_errors():
     for bad in (torch.complex64, torch.bool, "float32"):
         with pytest.raises(TypeError, match="dtype"):
             triscan.cumsum(x, 0, dtype=bad)
+
+
+# reversed scans take the forward families: reversed row twin, look-back with REVERSE, column
+ROUTES = [((3, 70), 1, "reverse_row_scan"), ((700 * SCALE,), 0, "lookback_scan"), ((40, 3), 0, "column_scan"),
+          ((900 * SCALE, 3), 0, "column_lookback_scan")]
+
+
+@pytest.mark.parametrize("shape,dim,kernel", ROUTES, ids=[k for _, _, k in ROUTES])
+@pytest.mark.parametrize("exclusive", [False, True], ids=["inclusive", "exclusive"])
+def test_reverse_routes(shape, dim, kernel, exclusive, triton_launches, poisoned_outputs):
+    x = random_input(shape, torch.float32)
+    fn = triscan.exclusive_cumsum if exclusive else triscan.cumsum
+    out = triton_launches.run(lambda t: fn(t, dim, reverse=True), x)
+    bound = reversed_cumsum_reference(abs_of(x), dim)
+    assert_scan_close(out, reversed_cumsum_reference(x, dim, exclusive), bound, shape[dim])
+    assert triton_launches.counts == {kernel: 1}

@@ -89,18 +89,14 @@ def torch_scan(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift:
         out.narrow(dim, 0, 1).zero_()
 
 
-def choose_kernel(outer: int, length: int, inner: int, reverse: bool, dtype: torch.dtype,
-                  device: torch.device) -> str:
+def choose_kernel(outer: int, length: int, inner: int, dtype: torch.dtype, device: torch.device) -> str:
     """The kernel family for a scan of the (outer, length, inner) view: "row", "lookback",
     "column" or "column_lookback"."""
     # scan steps per look-back chunk (smallest configs; the interpreter's fixed blocks)
     row_chunk, column_chunk = (64, 8) if device.type == "cpu" else (8192, 64)
     lookback = length > 0 and lookback_allowed(dtype)
-    if reverse:
-        # The row kernels assume output rows that run forwards, so reversed scans walk both
-        # tensors backwards through the column kernels, one lane when K == 1: correct and
-        # parallel, not yet tuned (benchmarks/NOTES.md).
-        return "column_lookback" if lookback else "column"
+    # reversed scans take the same families: the row kernels have reversed twins, the
+    # column kernels walk both tensors backwards through negative strides
     if inner == 1:
         return "lookback" if lookback and prefer_lookback(outer, length, row_chunk, device) else "row"
     # 32-lane column programs reach 90.5% of copy for dim 0 of (32768, 32768) on the H100 (1024
@@ -129,8 +125,10 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
     # `out` is contiguous: its strides follow from its shape
     stride_y_scan = inner
     stride_y_outer = out_shape[dim] * inner if outer > 1 else 0
-    kernel = choose_kernel(outer, length, inner, reverse, out_dtype, device)
-    if reverse:  # start at the last index along `dim` and walk backwards
+    kernel = choose_kernel(outer, length, inner, out_dtype, device)
+    # reversed column scans start at the last index along `dim` and walk backwards
+    backwards = reverse and kernel.startswith("column")
+    if backwards:
         stride_x_scan, stride_y_scan = -stride_x_scan, -stride_y_scan
     workspace = accumulator_dtype(out_dtype)
     acc_dtype = tl.float64 if workspace == torch.float64 else tl.float32 if workspace == torch.float32 \
@@ -141,15 +139,15 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
     def launch(x, out):
         if copy:
             x = x.contiguous()
-        if reverse:
+        if backwards:
             x = x.narrow(dim, x.shape[dim] - 1, 1)
             out = out.narrow(dim, out.shape[dim] - 1, 1)
         if kernel == "row":
             launch_row_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
-                            acc_dtype, interpreted)
+                            acc_dtype, interpreted, reverse)
         elif kernel == "lookback":
             launch_lookback_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
-                                 acc_dtype, workspace, programs, interpreted)
+                                 acc_dtype, workspace, programs, interpreted, reverse)
         elif kernel == "column_lookback":
             launch_column_lookback_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan,
                                         stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,

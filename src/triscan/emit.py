@@ -34,6 +34,7 @@ def jit_helpers() -> list:
 # (kernel, name of its config list in the package source)
 KERNELS = (
     (row_scan.row_scan_kernel, "ROW_SCAN_CONFIGS"),
+    (row_scan.reverse_row_scan_kernel, "ROW_SCAN_CONFIGS"),
     (column_scan.column_scan_kernel, "COLUMN_SCAN_CONFIGS"),
     (lookback_scan.lookback_scan_kernel, "LOOKBACK_SCAN_CONFIGS"),
     (lookback_scan.column_lookback_scan_kernel, "COLUMN_LOOKBACK_SCAN_CONFIGS"),

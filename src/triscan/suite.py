@@ -9,7 +9,8 @@ import torch
 
 from .bench import measure
 
-# name -> (shape, dim, dtype, output dtype)
+# name -> (shape, dim, dtype[, reverse]); torch has no reversed cumsum, so its rows for the
+# reversed cases time what a user writes instead: x.flip(dim).cumsum(dim).flip(dim)
 CASES = {
     "dim 0 of (32768, 32768)": ((32768, 32768), 0, torch.float32),
     "middle dim of (512, 2048, 1024)": ((512, 2048, 1024), 1, torch.float32),
@@ -19,7 +20,16 @@ CASES = {
     "bf16 (32768, 32768) dim 1": ((32768, 32768), 1, torch.bfloat16),
     "int32 -> int64 (16384, 16384) dim 1": ((16384, 16384), 1, torch.int32),
     "small (128, 4000) dim 1": ((128, 4000), 1, torch.float32),
+    "reverse (32768, 32768) dim 1": ((32768, 32768), 1, torch.float32, True),
+    "reverse 1-D 2^30": ((1 << 30,), 0, torch.float32, True),
 }
+
+
+def torch_scan_of(dim, reverse):
+    """torch's way to the same result: cumsum, or flip, cumsum, flip."""
+    if reverse:
+        return lambda t: torch.cumsum(t.flip(dim), dim).flip(dim)
+    return lambda t: torch.cumsum(t, dim)
 
 
 def make_input(shape, dtype):
@@ -31,26 +41,28 @@ def make_input(shape, dtype):
 def run_case(name, repeat_ms=200, with_compile=True):
     import triscan
 
-    shape, dim, dtype = CASES[name]
+    shape, dim, dtype, *flags = CASES[name]
+    reverse = bool(flags and flags[0])
+    torch_fn = torch_scan_of(dim, reverse)
     x = make_input(shape, dtype)
-    out = triscan.cumsum(x, dim)
+    out = triscan.cumsum(x, dim, reverse=reverse)
     bytes_moved = x.numel() * x.element_size() + out.numel() * out.element_size()
     if dtype.is_floating_point:
         # against float64: torch's own float32 result is far off on long sequential scans
-        expected = torch.cumsum(x.double(), dim)
+        expected = torch_fn(x.double())
         tolerance = 1e-2 if dtype == torch.bfloat16 else 1e-4
         relative = ((out.double() - expected).abs() / expected.abs().clamp_min(1.0)).max().item()
         correct = relative <= tolerance
     else:
-        expected = torch.cumsum(x, dim)
+        expected = torch_fn(x)
         relative, correct = 0.0, bool(torch.equal(out, expected))
     del out, expected
     buffer = torch.empty(bytes_moved // 2, dtype=torch.uint8, device="cuda")
     target = torch.empty_like(buffer)
-    rows = {"triscan": measure(lambda: triscan.cumsum(x, dim), repeat_ms),
-            "torch eager": measure_once_if_slow(lambda: torch.cumsum(x, dim), repeat_ms)}
+    rows = {"triscan": measure(lambda: triscan.cumsum(x, dim, reverse=reverse), repeat_ms),
+            "torch eager": measure_once_if_slow(lambda: torch_fn(x), repeat_ms)}
     if with_compile:
-        compiled = torch.compile(lambda t: torch.cumsum(t, dim))
+        compiled = torch.compile(torch_fn)
         compiled(x)
         rows["torch.compile"] = measure(lambda: compiled(x), repeat_ms)
     rows["copy roofline"] = measure(lambda: target.copy_(buffer), repeat_ms)

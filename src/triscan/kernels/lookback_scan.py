@@ -44,11 +44,21 @@ def _pack(value, status: tl.constexpr):
 
 
 @triton.jit
+def _row_chunk_start(ticket, chunks_per_row, REVERSE: tl.constexpr, BLOCK: tl.constexpr):
+    """First position of chunk `ticket` in its row: tickets walk a row from its start, or
+    from its end when REVERSE (chunks stay aligned to the row's start either way)."""
+    chunk = ticket % chunks_per_row
+    if REVERSE:
+        chunk = chunks_per_row - 1 - chunk
+    return chunk.to(tl.int64) * BLOCK
+
+
+@triton.jit
 def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_row, stride_x_col,
-                    BLOCK: tl.constexpr):
+                    REVERSE: tl.constexpr, BLOCK: tl.constexpr):
     """The input of chunk `ticket` (all zeros past the last chunk)."""
     row = (ticket // chunks_per_row).to(tl.int64)
-    start = (ticket % chunks_per_row).to(tl.int64) * BLOCK
+    start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
     lanes = tl.arange(0, BLOCK)
     mask = (start + lanes < length) & (ticket < total_chunks)
     return tl.load(x_ptr + row * stride_x_row + (start + lanes) * stride_x_col, mask=mask, other=0)
@@ -70,7 +80,7 @@ def _publish_row_total(status_ptr, values_ptr, max_chunks, ticket, total, first_
 
 @triton.autotune(
     configs=LOOKBACK_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "SHIFT"],
+    key=["LENGTH_BUCKET", "SHIFT", "REVERSE"],
     # every timing run of the autotuner needs fresh flags and a fresh ticket counter
     reset_to_zero=["status_ptr"],
 )
@@ -91,41 +101,44 @@ def lookback_scan_kernel(
     ACC_DTYPE: tl.constexpr,
     LOOKBACK: tl.constexpr,  # predecessors examined at once
     PACKED: tl.constexpr,  # float32 sums: int64 status words hold (status << 32) | value bits
+    REVERSE: tl.constexpr,  # sum from the end: y[p] = x[p + SHIFT] + ... (rows of length + SHIFT inputs)
     BLOCK: tl.constexpr,
 ):
-    chunks_per_row = tl.cdiv(length, BLOCK)
+    # input positions per row: with REVERSE the row's first SHIFT positions are read, never summed
+    positions = length + SHIFT if REVERSE else length
+    chunks_per_row = tl.cdiv(positions, BLOCK)
     # persistent: each program keeps drawing tickets until every chunk is taken
     total_chunks = rows * chunks_per_row
     lanes = tl.arange(0, BLOCK)
     totals_ptr = values_ptr
     prefixes_ptr = values_ptr + max_chunks
     ticket = tl.atomic_add(status_ptr + max_chunks, 1)
-    x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_row, stride_x_col,
-                        BLOCK)
+    x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, positions, stride_x_row, stride_x_col,
+                        REVERSE, BLOCK)
     total = tl.sum(x.to(ACC_DTYPE), 0)
     if ticket < total_chunks:
         _publish_row_total(status_ptr, values_ptr, max_chunks, ticket, total, ticket % chunks_per_row == 0,
                            PACKED)
     while ticket < total_chunks:
         row = (ticket // chunks_per_row).to(tl.int64)
-        chunk = ticket % chunks_per_row
-        start = chunk.to(tl.int64) * BLOCK
+        chunk = ticket % chunks_per_row  # in drawing order
+        start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
         y_row = y_ptr + row * stride_y_row
         # This chunk's total is out. Draw the next chunk, load it and publish its total
         # before waiting on this chunk's predecessors: a drawn chunk's total then follows
         # one load and no wait, so waits never chain from program to program, and the
         # look-back below finds its predecessors published (benchmarks/NOTES.md, section 6).
         next_ticket = tl.atomic_add(status_ptr + max_chunks, 1)
-        x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length, stride_x_row,
-                                 stride_x_col, BLOCK)
+        x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, positions, stride_x_row,
+                                 stride_x_col, REVERSE, BLOCK)
         next_total = tl.sum(x_next.to(ACC_DTYPE), 0)
         if next_ticket < total_chunks:
             _publish_row_total(status_ptr, values_ptr, max_chunks, next_ticket, next_total,
                                next_ticket % chunks_per_row == 0, PACKED)
         exclusive = tl.zeros([], dtype=ACC_DTYPE)
         if chunk == 0:
-            if SHIFT == 1:
-                tl.store(y_row, tl.zeros([], dtype=y_ptr.dtype.element_ty))
+            if SHIFT == 1:  # the scan's leading zero: first output, or last when REVERSE
+                tl.store(y_row + (length if REVERSE else 0), tl.zeros([], dtype=y_ptr.dtype.element_ty))
         else:
             steps = tl.arange(0, LOOKBACK)
             row_first = ticket - chunk  # ticket of this row's chunk 0
@@ -162,30 +175,37 @@ def lookback_scan_kernel(
                 tl.store(prefixes_ptr + ticket, exclusive + total)
                 tl.debug_barrier()
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        out = tl.cumsum(x.to(ACC_DTYPE), 0) + exclusive  # [BLOCK]
-        tl.store(y_row + (start + lanes + SHIFT), out.to(y_ptr.dtype.element_ty), mask=start + lanes < length)
+        out = tl.cumsum(x.to(ACC_DTYPE), 0, reverse=REVERSE) + exclusive  # [BLOCK]
+        if REVERSE:  # the sum from input position q on goes to output position q - SHIFT
+            position = start + lanes
+            tl.store(y_row + (position - SHIFT), out.to(y_ptr.dtype.element_ty),
+                     mask=(position >= SHIFT) & (position < positions))
+        else:
+            tl.store(y_row + (start + lanes + SHIFT), out.to(y_ptr.dtype.element_ty),
+                     mask=start + lanes < length)
         ticket = next_ticket
         x = x_next
         total = next_total
 
 
 def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_y_row, shift, acc_dtype,
-                         workspace_dtype, max_programs, interpreted):
+                         workspace_dtype, max_programs, interpreted, reverse=False):
     """Scan `rows` long rows of `x` into `y` with chunks spread over the whole GPU, by at most
-    `max_programs` persistent programs."""
+    `max_programs` persistent programs (`reverse`: sums from the end, as reverse_row_scan_kernel)."""
     # the workspace is sized for the smallest block, whichever config the autotuner runs
     block = 64 if interpreted else min(config.kwargs["BLOCK"] for config in lookback_scan_kernel.configs)
-    max_chunks = rows * triton.cdiv(length, block)
+    max_chunks = rows * triton.cdiv(length + shift, block)
     packed = workspace_dtype == torch.float32
     status = torch.zeros(max_chunks + 1, dtype=torch.int64 if packed else torch.int32, device=x.device)
     values = status if packed else torch.empty(2 * max_chunks, dtype=workspace_dtype, device=x.device)
     kernel = lookback_scan_kernel.fn if interpreted else lookback_scan_kernel
     meta = {"BLOCK": 64, "num_warps": 1} if interpreted else {}
-    grid = lambda meta: (min(rows * triton.cdiv(length, meta["BLOCK"]), max_programs),)
+    positions = length + shift if reverse else length
+    grid = lambda meta: (min(rows * triton.cdiv(positions, meta["BLOCK"]), max_programs),)
     kernel[grid](
         x, y, status, values, max_chunks, rows, length, stride_x_row, stride_x_col, stride_y_row,
         triton.next_power_of_2(length), SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, PACKED=packed,
-        **meta,
+        REVERSE=reverse, **meta,
     )
 
 

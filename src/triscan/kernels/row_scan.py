@@ -96,16 +96,91 @@ def row_scan_kernel(
                  mask=(lanes < phase) & (source >= 0) & (source < length))
 
 
+@triton.autotune(
+    configs=ROW_SCAN_CONFIGS,
+    key=["LENGTH_BUCKET", "SHIFT", "ROTATE"],
+    prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
+        config for config in configs if config.kwargs["BLOCK"] <= max(1024, args["LENGTH_BUCKET"])]},
+)
+@triton.jit
+def reverse_row_scan_kernel(
+    x_ptr,  # input, rows of `length + SHIFT` elements (same layout as for row_scan_kernel)
+    y_ptr,  # output, rows of `length + SHIFT` contiguous elements starting at row * stride_y_row
+    length,  # elements scanned per row: x[row, SHIFT:] (the first SHIFT are not summed)
+    stride_x_row,
+    stride_x_col,
+    stride_y_row,
+    LENGTH_BUCKET,
+    SHIFT: tl.constexpr,  # 1: y[p] = x[p + 1] + ... (exclusive), y[length] = 0; 0: y[p] = x[p] + ...
+    ROTATE: tl.constexpr,
+    VEC: tl.constexpr,
+    ACC_DTYPE: tl.constexpr,
+    BLOCK: tl.constexpr,
+):
+    """row_scan_kernel summing from the end: y[p] = sum of x[q] for q >= p + SHIFT.
+
+    Blocks stay aligned to the row's start and are walked from the last to the first, each
+    scanned with tl.cumsum(reverse=True). The value for input position q goes to output
+    position q - SHIFT, so the aligned output window of block t takes its first `phase`
+    lanes from block t - 1, which comes *after* it here: window t is stored while block
+    t - 1 is scanned, one step late.
+    """
+    row = tl.program_id(0).to(tl.int64)
+    x_row = x_ptr + row * stride_x_row
+    positions = length + SHIFT  # input positions q in [0, positions); outputs exist for q >= SHIFT
+    if SHIFT == 1:
+        tl.store(y_ptr + row * stride_y_row + length, tl.zeros([], dtype=y_ptr.dtype.element_ty))
+    out_origin = row * stride_y_row - SHIFT  # element offset (from y_ptr) of input position 0
+    lanes = tl.arange(0, BLOCK)
+    if ROTATE:
+        phase = (((out_origin % VEC) + VEC) % VEC).to(tl.int32)  # out_origin may be -1
+    else:
+        phase = 0
+    # window t covers y_win[t * BLOCK : (t + 1) * BLOCK]; lane k holds input position t * BLOCK + k - phase
+    y_win = y_ptr + tl.multiple_of(out_origin - phase, VEC)
+    rotation = (lanes - phase + BLOCK) % BLOCK  # [BLOCK]
+    later = tl.zeros([BLOCK], dtype=ACC_DTYPE)  # rotated scan of the block after this one
+    carry = tl.zeros([], dtype=ACC_DTYPE)  # sum of everything after this block
+    last = (positions - 1) // BLOCK * BLOCK
+    for step in range(0, positions, BLOCK):
+        start = tl.multiple_of(last - step, BLOCK)
+        if stride_x_col == 1:
+            x_ptrs = x_row + (start + lanes)
+        else:
+            x_ptrs = x_row + (start + lanes).to(tl.int64) * stride_x_col
+        x = tl.load(x_ptrs, mask=start + lanes < positions, other=0)
+        scanned = tl.cumsum(x.to(ACC_DTYPE), 0, reverse=True) + carry  # [BLOCK]
+        carry += tl.sum(x.to(ACC_DTYPE), 0)
+        if ROTATE:
+            rotated = tl.gather(scanned, rotation, 0)
+        else:
+            rotated = scanned
+        # window of the block after this one: its first `phase` lanes come from this block
+        window = tl.where(lanes >= phase, later, rotated)
+        source = start + BLOCK + lanes - phase  # input position whose sum lane k holds
+        if start + 2 * BLOCK <= positions:
+            tl.store(y_win + start + BLOCK + lanes, window.to(y_ptr.dtype.element_ty))
+        else:
+            tl.store(y_win + start + BLOCK + lanes, window.to(y_ptr.dtype.element_ty),
+                     mask=(source >= SHIFT) & (source < positions))
+        later = rotated
+    # window 0: lanes from `phase` on hold block 0; the lanes before it hold no position
+    source = lanes - phase
+    tl.store(y_win + lanes, later.to(y_ptr.dtype.element_ty), mask=(source >= SHIFT) & (source < positions))
+
+
 def launch_row_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_y_row, shift, acc_dtype,
-                    interpreted):
+                    interpreted, reverse=False):
     """Scan `rows` rows of `x` into `y` (rows contiguous, `length + shift` long).
 
     `acc_dtype` is the tl dtype to accumulate in; `interpreted` launches the untuned
-    kernel with a small fixed block, as the Triton interpreter needs.
+    kernel with a small fixed block, as the Triton interpreter needs. With `reverse` the
+    sums run from the end of each row, whose first `shift` elements are then not summed.
     """
     vec = max(16 // y.element_size(), 1)
     rotate = vec > 1 and (shift % vec != 0 or (rows > 1 and stride_y_row % vec != 0))
-    kernel = row_scan_kernel.fn if interpreted else row_scan_kernel
+    autotuned = reverse_row_scan_kernel if reverse else row_scan_kernel
+    kernel = autotuned.fn if interpreted else autotuned
     # the interpreter runs untuned, with a block small enough for tests to cross it
     meta = {"BLOCK": 64, "num_warps": 1} if interpreted else {}
     kernel[(rows,)](
