@@ -1,5 +1,6 @@
 """`triscan check`: the matrix passes, and a broken op shows up as a failure with exit code 1."""
 
+import math
 import subprocess
 import sys
 
@@ -7,6 +8,7 @@ import torch
 from conftest import DEVICE
 
 from triscan import check
+from triscan.tolerance import scan_error_excess
 
 
 def test_check_command_passes_quick_matrix():
@@ -32,3 +34,19 @@ def test_check_reports_a_wrong_op():
     report = check.format_report(results)
     assert "FAILED wrong" in report and "FAILED unwritten" in report and "ZeroDivisionError" in report
     assert report.endswith(f"0 passed, {len(results)} failed")
+
+
+def test_float16_overflow_counts_as_torch_does():
+    """A float16 running sum past 65504 is inf in torch too: an infinity of the reference's
+    sign passes there, and fails anywhere the sum is finite or of the other sign."""
+    x = torch.full((70000,), 1.0, dtype=torch.float64)
+    reference, bound = torch.cumsum(x, 0), torch.cumsum(x, 0)
+    out = reference.to(torch.float16)  # inf from 65520 on
+    assert torch.isinf(out).any()
+    assert scan_error_excess(out, reference, bound, x.numel()) <= 0
+    wrong_sign = out.clone()
+    wrong_sign[-1] = -math.inf
+    assert scan_error_excess(wrong_sign, reference, bound, x.numel()) > 0
+    early = out.clone()
+    early[100] = math.inf
+    assert scan_error_excess(early, reference, bound, x.numel()) > 0
