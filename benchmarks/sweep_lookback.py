@@ -65,33 +65,31 @@ def sweep_narrow(length, inner, results):
     y = torch.empty_like(x)
     expected = torch.cumsum(x.double(), 0)
     roof = copy_ms(2 * x.numel() * 4)
-    for block_l, warps, dot_scan in [(b, w, d) for d in (False, True) for b in (256, 512, 1024)
-                                     for w in (4, 8)]:
-        per_sm = 8
-        chunks = triton.cdiv(length, block_l)
+    for block_l in (256, 512, 1024, 2048):
+        for warps in (4, 8):
+            for per_sm in (8,):
+                chunks = triton.cdiv(length, block_l)
 
-        def launch(block_l=block_l, warps=warps, per_sm=per_sm, chunks=chunks, dot_scan=dot_scan):
-            status = torch.zeros(chunks + 1, dtype=torch.int32, device="cuda")
-            values = torch.empty(2 * chunks * inner, dtype=torch.float32, device="cuda")
-            return column_lookback_scan_kernel.fn[(min(chunks, per_sm * SMS),)](
-                x, y, status, values, chunks, inner, 1, inner, length, 0, inner, 1, 0, inner, 0, 0,
-                SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, DENSE=True, DOT_SCAN=dot_scan,
-                WIDE_OFFSETS=False,
-                BLOCK_L=block_l, BLOCK_K=inner,
-                num_warps=warps, num_stages=1)
+                def launch(block_l=block_l, warps=warps, per_sm=per_sm, chunks=chunks):
+                    status = torch.zeros(chunks + 1, dtype=torch.int32, device="cuda")
+                    values = torch.empty(2 * chunks * inner, dtype=torch.float32, device="cuda")
+                    return column_lookback_scan_kernel.fn[(min(chunks, per_sm * SMS),)](
+                        x, y, status, values, chunks, inner, 1, inner, length, 0, inner, 1, 0, inner, 0, 0,
+                        SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, DENSE=True, WIDE_OFFSETS=False,
+                        BLOCK_L=block_l, BLOCK_K=inner,
+                        num_warps=warps, num_stages=1)
 
-        y.fill_(float("nan"))
-        compiled = launch()
-        error = ((y.double() - expected).abs() / expected.abs().clamp_min(1)).max().item()
-        ms = bench(launch)
-        row = {"shape": [length, inner], "block_l": block_l, "warps": warps, "dot_scan": dot_scan,
-               "per_sm": per_sm,
-               "ms": ms, "pct_of_copy": 100 * roof / ms, "regs": compiled.n_regs,
-               "spills": compiled.n_spills, "max_rel_error": error}
-        results.append(row)
-        print(f"narrow ({length}, {inner}): dot {dot_scan:d} BLOCK_L {block_l:5d} warps {warps} "
-              f"{ms:.4f} ms {row['pct_of_copy']:5.1f}% regs {compiled.n_regs} "
-              f"spills {compiled.n_spills} err {error:.1e}", flush=True)
+                y.fill_(float("nan"))
+                compiled = launch()
+                error = ((y.double() - expected).abs() / expected.abs().clamp_min(1)).max().item()
+                ms = bench(launch)
+                row = {"shape": [length, inner], "block_l": block_l, "warps": warps, "per_sm": per_sm,
+                       "ms": ms, "pct_of_copy": 100 * roof / ms, "regs": compiled.n_regs,
+                       "spills": compiled.n_spills, "max_rel_error": error}
+                results.append(row)
+                print(f"narrow ({length}, {inner}): BLOCK_L {block_l:5d} warps {warps} {per_sm:2d}/SM "
+                      f"{ms:.4f} ms {row['pct_of_copy']:5.1f}% regs {compiled.n_regs} "
+                      f"spills {compiled.n_spills} err {error:.1e}", flush=True)
     return roof
 
 
@@ -99,7 +97,7 @@ def main():
     import sys
 
     results, roofs = [], {}
-    if "narrow" not in sys.argv[1:]:
+    if "narrow" not in sys.argv[1:]:  # `sweep_lookback.py narrow`: the narrow-K part only
         roofs["1-D 2^30"] = sweep_rows(1, 1 << 30, results)
         roofs["4 rows of 2^27"] = sweep_rows(4, 1 << 27, results)
     roofs["narrow (2^27, 8)"] = sweep_narrow(1 << 27, 8, results)

@@ -238,90 +238,37 @@ def _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L: tl.constexpr, BLOC
 
 
 @triton.jit
-def _dot_tile_steps(BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
-    """Step (in its chunk) of each element of a DOT_SCAN tile: [16, G * BLOCK_K] holds step
-    g * 16 + r at [r, g * BLOCK_K + k], G = BLOCK_L // 16."""
-    r = tl.arange(0, 16)
-    column = tl.arange(0, BLOCK_L // 16 * BLOCK_K)
-    return (column // BLOCK_K * 16)[None, :] + r[:, None]  # [16, G * BLOCK_K]
-
-
-@triton.jit
-def _tile_offsets(stride_scan, stride_inner, DENSE: tl.constexpr, DOT_SCAN: tl.constexpr,
-                  WIDE_OFFSETS: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
+def _tile_offsets(stride_scan, stride_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
+                  BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
     """Element offsets of a [BLOCK_L, BLOCK_K] tile from its first element. int32 unless the
     tile spans 2^31 elements: 64-bit offsets would double the registers of every tile.
     DENSE: the tile is one contiguous block (stride_scan == BLOCK_K, stride_inner == 1);
-    spelled with constants, so the compiler sees 16-byte runs and loads them as vectors.
-    DOT_SCAN (dense tiles): the [16, G * BLOCK_K] arrangement of `_dot_tile_steps`."""
+    spelled with constants, so the compiler sees 16-byte runs and loads them as vectors."""
     steps = tl.arange(0, BLOCK_L)
     lanes = tl.arange(0, BLOCK_K)
-    # one return: Triton wants every return of a function to agree in shape
-    if DOT_SCAN:
-        column = tl.arange(0, BLOCK_L // 16 * BLOCK_K)
-        offsets = _dot_tile_steps(BLOCK_L, BLOCK_K) * BLOCK_K + (column % BLOCK_K)[None, :]
-    elif DENSE:
-        offsets = steps[:, None] * BLOCK_K + lanes[None, :]
-    elif WIDE_OFFSETS:
-        offsets = steps.to(tl.int64)[:, None] * stride_scan + lanes.to(tl.int64)[None, :] * stride_inner
-    else:
-        offsets = steps[:, None] * stride_scan + lanes[None, :] * stride_inner  # [BLOCK_L, BLOCK_K]
-    return offsets
+    if DENSE:
+        return steps[:, None] * BLOCK_K + lanes[None, :]
+    if WIDE_OFFSETS:
+        return steps.to(tl.int64)[:, None] * stride_scan + lanes.to(tl.int64)[None, :] * stride_inner
+    return steps[:, None] * stride_scan + lanes[None, :] * stride_inner  # [BLOCK_L, BLOCK_K]
 
 
 @triton.jit
 def _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length, stride_x_outer,
-                       stride_x_scan, stride_x_inner, DENSE: tl.constexpr, DOT_SCAN: tl.constexpr,
-                       WIDE_OFFSETS: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
+                       stride_x_scan, stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
+                       BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
     """The input tile of chunk `ticket` (all zeros past the last chunk)."""
     outer, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
     steps = tl.arange(0, BLOCK_L)
     lanes = tl.arange(0, BLOCK_K)
-    if DOT_SCAN:
-        mask = (first_step + _dot_tile_steps(BLOCK_L, BLOCK_K) < length) & (ticket < total_chunks)
-    else:
-        mask = ((first_step + steps < length) & (ticket < total_chunks))[:, None]  # [BLOCK_L, 1]
+    mask = ((first_step + steps < length) & (ticket < total_chunks))[:, None]  # [BLOCK_L, 1]
     if DENSE:  # every lane is in range; a mask constant along K keeps 16-byte vectors
         x_tile = x_ptr + outer * stride_x_outer + first_step * BLOCK_K
     else:
         mask = mask & (first_lane + lanes < inner)[None, :]  # [BLOCK_L, BLOCK_K]
         x_tile = x_ptr + outer * stride_x_outer + first_step * stride_x_scan + first_lane * stride_x_inner
-    offsets = _tile_offsets(stride_x_scan, stride_x_inner, DENSE, DOT_SCAN, WIDE_OFFSETS, BLOCK_L, BLOCK_K)
+    offsets = _tile_offsets(stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K)
     return tl.load(x_tile + offsets, mask=mask, other=0)
-
-
-@triton.jit
-def _lane_totals(x, DOT_SCAN: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
-    """Per-lane sum of a chunk's tile: [BLOCK_K]."""
-    if DOT_SCAN:
-        totals = tl.sum(tl.reshape(tl.sum(x, 0), [BLOCK_L // 16, BLOCK_K]), 0)
-    else:
-        totals = tl.sum(x, 0)
-    return totals
-
-
-@triton.jit
-def _scan_tile(x, exclusive, DOT_SCAN: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
-    """The tile's inclusive scan along its steps, plus `exclusive` [BLOCK_K] per lane.
-
-    DOT_SCAN: a product with a lower-triangular matrix of ones scans each group of 16 steps
-    (fp32 FMAs, input_precision="ieee": every sum is an exact-order float32 sum, no TF32), then
-    the groups' totals are scanned and added. tl.cumsum along the steps of a narrow tile runs
-    across threads for every step a thread holds (320 shuffles, 4300 PTX lines for [1024, 8]
-    against 12 shuffles, 1830 lines this way; benchmarks/NOTES.md)."""
-    if DOT_SCAN:
-        GROUPS: tl.constexpr = BLOCK_L // 16
-        r = tl.arange(0, 16)
-        lower = (r[:, None] >= r[None, :]).to(tl.float32)  # [16, 16]
-        within = tl.dot(lower, x, input_precision="ieee")  # [16, GROUPS * BLOCK_K]
-        group_totals = tl.sum(tl.where((r == 15)[:, None], within, 0), 0)  # [GROUPS * BLOCK_K]
-        groups_before = tl.reshape(tl.cumsum(tl.reshape(group_totals, [GROUPS, BLOCK_K]), 0),
-                                   [GROUPS * BLOCK_K]) - group_totals
-        carry = tl.reshape(tl.broadcast_to(exclusive[None, :], [GROUPS, BLOCK_K]), [GROUPS * BLOCK_K])
-        out = within + (groups_before + carry)[None, :]
-    else:
-        out = tl.cumsum(x, 0) + exclusive[None, :]
-    return out
 
 
 @triton.jit
@@ -338,7 +285,7 @@ def _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, tota
 
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "DENSE", "DOT_SCAN", "WIDE_OFFSETS"],
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "DENSE", "WIDE_OFFSETS"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)]},
@@ -366,7 +313,6 @@ def column_lookback_scan_kernel(
     ACC_DTYPE: tl.constexpr,
     LOOKBACK: tl.constexpr,
     DENSE: tl.constexpr,  # inner == BLOCK_K and both tensors contiguous within an outer index
-    DOT_SCAN: tl.constexpr,  # dense float32-accumulated tiles scanned by a matrix product (_scan_tile)
     WIDE_OFFSETS: tl.constexpr,  # a tile's element offsets need 64 bits
     BLOCK_L: tl.constexpr,
     BLOCK_K: tl.constexpr,
@@ -381,12 +327,12 @@ def column_lookback_scan_kernel(
     steps = tl.arange(0, BLOCK_L)
     totals_ptr = values_ptr
     prefixes_ptr = values_ptr + max_chunks * slot
-    y_offsets = _tile_offsets(stride_y_scan, 1, DENSE, DOT_SCAN, WIDE_OFFSETS, BLOCK_L, BLOCK_K)
+    y_offsets = _tile_offsets(stride_y_scan, 1, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K)  # [BLOCK_L, BLOCK_K]
     ticket = tl.atomic_add(status_ptr + max_chunks, 1)
     x = _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length,
-                           stride_x_outer, stride_x_scan, stride_x_inner, DENSE, DOT_SCAN, WIDE_OFFSETS,
-                           BLOCK_L, BLOCK_K).to(ACC_DTYPE)
-    total = _lane_totals(x, DOT_SCAN, BLOCK_L, BLOCK_K)  # [BLOCK_K]
+                           stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, BLOCK_L,
+                           BLOCK_K)
+    total = tl.sum(x.to(ACC_DTYPE), 0)  # [BLOCK_K]
     if ticket < total_chunks:
         _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total,
                               ticket % chunks_per_group == 0, BLOCK_K)
@@ -399,8 +345,8 @@ def column_lookback_scan_kernel(
         next_ticket = tl.atomic_add(status_ptr + max_chunks, 1)
         x_next = _load_column_chunk(x_ptr, next_ticket, total_chunks, chunks_per_group, tiles_k, inner,
                                     length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE,
-                                    DOT_SCAN, WIDE_OFFSETS, BLOCK_L, BLOCK_K).to(ACC_DTYPE)
-        next_total = _lane_totals(x_next, DOT_SCAN, BLOCK_L, BLOCK_K)
+                                    WIDE_OFFSETS, BLOCK_L, BLOCK_K)
+        next_total = tl.sum(x_next.to(ACC_DTYPE), 0)
         if next_ticket < total_chunks:
             _publish_column_total(status_ptr, values_ptr, max_chunks, slot, next_ticket, next_total,
                                   next_ticket % chunks_per_group == 0, BLOCK_K)
@@ -432,11 +378,8 @@ def column_lookback_scan_kernel(
             tl.store(prefixes_ptr + ticket * slot + k, exclusive + total)
             tl.debug_barrier()
             tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        out = _scan_tile(x, exclusive, DOT_SCAN, BLOCK_L, BLOCK_K)
-        if DOT_SCAN:
-            mask = first_step + _dot_tile_steps(BLOCK_L, BLOCK_K) < length
-        else:
-            mask = (first_step + steps < length)[:, None]
+        out = tl.cumsum(x.to(ACC_DTYPE), 0) + exclusive[None, :]  # [BLOCK_L, BLOCK_K]
+        mask = (first_step + steps < length)[:, None]
         if DENSE:
             y_tile = y_ptr + outer * stride_y_outer + (first_step + SHIFT) * BLOCK_K
         else:
@@ -466,16 +409,13 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     wide = max(abs(stride_x_scan), abs(stride_y_scan)) * longest + abs(stride_x_inner) * block_k >= 2**31
     dense = (inner == (8 if interpreted else block_k) and stride_x_inner == 1 and stride_x_scan == inner
              and stride_y_scan == inner)
-    # the matrix-product scan: dense float32 accumulation, at least 16 columns in the product
-    dot_scan = dense and acc_dtype == tl.float32 and (interpreted or block_k <= 64)
     kernel = column_lookback_scan_kernel.fn if interpreted else column_lookback_scan_kernel
-    meta = {"BLOCK_L": 32 if dot_scan else 8, "BLOCK_K": 8, "num_warps": 1} if interpreted else {}
+    meta = {"BLOCK_L": 8, "BLOCK_K": 8, "num_warps": 1} if interpreted else {}
     chunks = lambda meta: outer * triton.cdiv(inner, meta["BLOCK_K"]) * triton.cdiv(length, meta["BLOCK_L"])
     grid = lambda meta: (min(chunks(meta), max_programs),)
     kernel[grid](
         x, y, status, values, max_chunks, slot, outer, inner, length, stride_x_outer, stride_x_scan,
         stride_x_inner,
         stride_y_outer, stride_y_scan, triton.next_power_of_2(length), triton.next_power_of_2(inner),
-        SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, DENSE=dense, DOT_SCAN=dot_scan, WIDE_OFFSETS=wide,
-        **meta,
+        SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, DENSE=dense, WIDE_OFFSETS=wide, **meta,
     )
