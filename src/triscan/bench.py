@@ -48,13 +48,57 @@ def environment() -> dict:
     return info
 
 
+# L2 state for every timing: "cold" (do_bench empties the L2 before each run, as KernelBench
+# does) or "warm" (back-to-back runs, inputs left in L2 by the previous run where they fit)
+L2 = {"mode": "cold"}
+
+
 def measure(fn, repeat_ms: int) -> float:
+    """Median milliseconds of `fn` on the GPU."""
     from triton.testing import do_bench
 
-    return do_bench(fn, warmup=50, rep=repeat_ms, return_mode="median")
+    if L2["mode"] == "cold":
+        return do_bench(fn, warmup=50, rep=repeat_ms, return_mode="median")
+    fn()
+    torch.cuda.synchronize()
+    times = []
+    deadline = repeat_ms
+    while deadline > 0 and len(times) < 10_000:
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+        deadline -= times[-1]
+    return sorted(times)[len(times) // 2]
 
 
-def run_headline(repeat_ms: int = 200, verbose: bool = True) -> dict:
+class Progress:
+    """A one-line progress bar on a terminal, one line per step elsewhere (logs, pipes)."""
+
+    def __init__(self, total: int, stream=None):
+        import sys
+        import time
+
+        self.total, self.done, self.stream = total, 0, stream or sys.stderr
+        self.started = time.perf_counter()
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def step(self, label: str) -> None:
+        import time
+
+        self.done += 1
+        filled = 30 * self.done // max(self.total, 1)
+        line = (f"[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} {label} "
+                f"({time.perf_counter() - self.started:.0f} s)")
+        self.stream.write(("\r" + line.ljust(100)) if self.tty else line + "\n")
+        if self.tty and self.done == self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def run_headline(repeat_ms: int = 200, progress: Progress | None = None) -> dict:
     """Time every implementation on the headline shape; returns the raw results."""
     import triscan
     from triscan.baselines.seed_three_pass import seed_three_pass
@@ -81,8 +125,8 @@ def run_headline(repeat_ms: int = 200, verbose: bool = True) -> dict:
         correct = out.shape == reference.shape and torch.allclose(out, reference, atol=1e-4, rtol=1e-4)
         del out
         results["rows"].append({"name": name, "ms": measure(fn, repeat_ms), "correct": bool(correct)})
-        if verbose:
-            print(f"  timed {name}", flush=True)
+        if progress:
+            progress.step(f"headline: {name}")
     del reference
     copy_ms = measure(lambda: copy_target.copy_(x), repeat_ms)
     results["rows"].append({"name": "copy roofline (x.copy_)", "ms": copy_ms, "correct": None})
@@ -111,27 +155,124 @@ def format_table(results: dict, info: dict) -> str:
     return "\n".join(lines)
 
 
-def main(json_path: str | None = None, repeat_ms: int = 200, suite: str = "headline") -> int:
+# The JSON report's shape: key -> type, checked before writing (tests check committed reports)
+REPORT_KEYS = {"environment": dict, "headline": dict}
+ENVIRONMENT_KEYS = {"gpu": str, "torch": str, "triton": str, "driver": (str, type(None)),
+                    "commit": (str, type(None))}
+HEADLINE_ROW_KEYS = {"name": str, "ms": float, "gb_per_s": float, "pct_of_copy": float,
+                     "speedup_vs_eager": float, "correct": (bool, type(None))}
+SUITE_CASE_KEYS = {"case": str, "shape": list, "dim": int, "dtype": str, "bytes": int, "correct": bool,
+                   "ms": dict}
+
+
+def validate_report(report: dict) -> list[str]:
+    """What is missing or mistyped in a `triscan bench` report (empty when it is well formed)."""
+    problems = []
+
+    def check(record, keys, where):
+        for key, kind in keys.items():
+            if key not in record:
+                problems.append(f"{where}: missing {key!r}")
+            elif not isinstance(record[key], kind):
+                problems.append(f"{where}: {key!r} is {type(record[key]).__name__}")
+
+    check(report, REPORT_KEYS, "report")
+    check(report.get("environment", {}), ENVIRONMENT_KEYS, "environment")
+    rows = report.get("headline", {}).get("rows", [])
+    if not rows or not any(row.get("name", "").startswith("copy roofline") for row in rows):
+        problems.append("headline: no rows, or no copy roofline row")
+    for row in rows:
+        check(row, HEADLINE_ROW_KEYS, f"headline row {row.get('name')!r}")
+    for case in report.get("suite", []):
+        check(case, SUITE_CASE_KEYS, f"suite case {case.get('case')!r}")
+        ms = case.get("ms", {})
+        if "copy roofline" not in ms or "triscan" not in ms:
+            problems.append(f"suite case {case.get('case')!r}: no triscan or copy roofline time")
+        if not all(isinstance(value, float) and value > 0 for value in ms.values()):
+            problems.append(f"suite case {case.get('case')!r}: a time is not a positive float")
+    return problems
+
+
+# headline rows under the names the suite uses, so one colour means one implementation
+PLOT_NAMES = {"triscan ModelNew": "triscan", "eager reference": "torch eager",
+              "torch.compile(reference)": "torch.compile"}
+
+
+def plot_report(report: dict, path: str) -> None:
+    """Throughput per case and implementation as % of the copy roofline of the same bytes
+    (the roofline drawn at 100%), written as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = report["headline"]["rows"]
+    headline = {PLOT_NAMES.get(row["name"], row["name"]): row["ms"] for row in rows}
+    copy_ms = next(row["ms"] for row in rows if row["name"].startswith("copy"))
+    cases = [("headline (seed ModelNew)", headline, copy_ms)]
+    cases += [(case["case"], case["ms"], case["ms"]["copy roofline"]) for case in report.get("suite", [])]
+    names = []
+    for _, times, _ in cases:
+        names += [name for name in times if not name.startswith("copy") and name not in names]
+    colours = dict(zip(names, plt.rcParams["axes.prop_cycle"].by_key()["color"], strict=False))
+    figure, axes = plt.subplots(figsize=(12, 5))
+    width = 0.8 / max(len(names), 1)
+    for position, (_, times, copy) in enumerate(cases):
+        present = [name for name in names if name in times]
+        for slot, name in enumerate(present):
+            offset = (slot - (len(present) - 1) / 2) * width
+            axes.bar(position + offset, 100 * copy / times[name], width, color=colours[name],
+                     label=name if name not in axes.get_legend_handles_labels()[1] else None)
+    axes.axhline(100, color="black", linestyle="--", linewidth=1, label="copy roofline (same bytes)")
+    axes.set_xticks(range(len(cases)))
+    axes.set_xticklabels([label for label, _, _ in cases], rotation=30, ha="right", fontsize=8)
+    axes.set_ylabel("% of copy throughput")
+    axes.set_ylim(0, 125)  # room for the legend above the roofline
+    environment = report.get("environment", {})
+    axes.set_title(f"triscan bench, {environment.get('gpu')}, commit {environment.get('commit')}",
+                   fontsize=10)
+    axes.legend(fontsize=8, loc="upper right", ncol=3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def main(json_path: str | None = None, repeat_ms: int = 200, suite: str = "headline",
+         plot_path: str | None = None, warm_l2: bool = False) -> int:
     if not torch.cuda.is_available():
         print("triscan bench needs a CUDA GPU and none is visible here. "
               "Run `triscan demo` for a small example through the Triton interpreter.")
         return 2
+    L2["mode"] = "warm" if warm_l2 else "cold"
     info = environment()
-    results = run_headline(repeat_ms)
+    info["l2"] = L2["mode"]
+    from . import suite as scan_suite
+
+    cases = list(scan_suite.CASES) if suite == "all" else []
+    progress = Progress(4 + len(cases))
+    results = run_headline(repeat_ms, progress)
     print(format_table(results, info), flush=True)
     report = {"environment": info, "headline": results}
     ok = all(row["correct"] is not False for row in results["rows"])
-    if suite == "all":
-        from . import suite as scan_suite
-
+    if cases:
         report["suite"] = []
-        for name in scan_suite.CASES:
+        for name in cases:
             report["suite"].append(scan_suite.run_case(name, repeat_ms))
-            print(f"  timed {name}", flush=True)
+            progress.step(name)
             torch.cuda.empty_cache()
         print(scan_suite.format_suite(report["suite"]))
         ok = ok and all(r["correct"] for r in report["suite"])
+    problems = validate_report(report)
+    if problems:
+        print("report does not match its schema: " + "; ".join(problems))
+        ok = False
     if json_path:
         with open(json_path, "w") as handle:
             json.dump(report, handle, indent=1)
+    if plot_path:
+        try:
+            plot_report(report, plot_path)
+            print(f"wrote {plot_path}")
+        except ImportError:
+            print("plot skipped: matplotlib is not installed (pip install matplotlib)")
     return 0 if ok else 1

@@ -16,7 +16,8 @@ def command_emit(args) -> int:
 def command_bench(args) -> int:
     from . import bench
 
-    return bench.main(json_path=args.json, repeat_ms=args.rep, suite=args.suite)
+    return bench.main(json_path=args.json, repeat_ms=args.rep, suite=args.suite, plot_path=args.plot,
+                      warm_l2=args.warm_l2)
 
 
 def command_check(args) -> int:
@@ -55,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("--suite", choices=("headline", "all"), default="headline",
                               help="headline only, or the headline plus every shape family")
     bench_parser.add_argument("--rep", type=int, default=200, help="do_bench repetition time in ms")
+    bench_parser.add_argument("--plot", help="also draw % of the copy roofline per case as a PNG")
+    bench_parser.add_argument("--warm-l2", action="store_true",
+                              help="time back-to-back runs (default: L2 emptied before each run, cold)")
     bench_parser.set_defaults(run=command_bench)
     check_parser = commands.add_parser(
         "check", help="correctness matrix against float64 references (CUDA, or the interpreter on CPU)")

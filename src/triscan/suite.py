@@ -47,16 +47,31 @@ def run_case(name, repeat_ms=200, with_compile=True):
     x = make_input(shape, dtype)
     out = triscan.cumsum(x, dim, reverse=reverse)
     bytes_moved = x.numel() * x.element_size() + out.numel() * out.element_size()
-    if dtype.is_floating_point:
-        # against float64: torch's own float32 result is far off on long sequential scans
-        expected = torch_fn(x.double())
-        tolerance = 1e-2 if dtype == torch.bfloat16 else 1e-4
-        relative = ((out.double() - expected).abs() / expected.abs().clamp_min(1.0)).max().item()
-        correct = relative <= tolerance
-    else:
-        expected = torch_fn(x)
-        relative, correct = 0.0, bool(torch.equal(out, expected))
-    del out, expected
+    def judge(result, expected):
+        """(max relative error, correct) against float64: torch's own float32 result is far off
+        on long sequential scans."""
+        if not dtype.is_floating_point:
+            return 0.0, bool(torch.equal(result, expected))
+        relative = ((result.double() - expected).abs() / expected.abs().clamp_min(1.0)).max().item()
+        return relative, relative <= (1e-2 if dtype == torch.bfloat16 else 1e-4)
+
+    expected = torch_fn(x.double() if dtype.is_floating_point else x)
+    relative, correct = judge(out, expected)
+    del out
+    from .competitors import competitors_for
+
+    others, skipped = competitors_for(shape, reverse)
+    for other, fn in list(others.items()):
+        try:
+            other_relative, other_correct = judge(fn(x, dim), expected)
+        except Exception as failure:  # a broken install is reported, never fatal
+            skipped[other] = f"failed here: {type(failure).__name__}: {str(failure)[:120]}"
+            del others[other]
+            continue
+        if not other_correct:
+            skipped[other] = f"wrong result (max relative error {other_relative:.1e})"
+            del others[other]
+    del expected
     buffer = torch.empty(bytes_moved // 2, dtype=torch.uint8, device="cuda")
     target = torch.empty_like(buffer)
     rows = {"triscan": measure(lambda: triscan.cumsum(x, dim, reverse=reverse), repeat_ms),
@@ -65,9 +80,12 @@ def run_case(name, repeat_ms=200, with_compile=True):
         compiled = torch.compile(torch_fn)
         compiled(x)
         rows["torch.compile"] = measure(lambda: compiled(x), repeat_ms)
+    for other, fn in others.items():
+        rows[other] = measure(lambda fn=fn: fn(x, dim), repeat_ms)
     rows["copy roofline"] = measure(lambda: target.copy_(buffer), repeat_ms)
-    return {"case": name, "shape": list(shape), "dim": dim, "dtype": str(dtype), "bytes": bytes_moved,
-            "correct": correct, "max_relative_error": relative, "ms": rows}
+    return {"case": name, "shape": list(shape), "dim": dim, "dtype": str(dtype), "reverse": reverse,
+            "bytes": bytes_moved, "correct": correct, "max_relative_error": relative, "ms": rows,
+            "skipped": skipped}
 
 
 def measure_once_if_slow(fn, repeat_ms):
@@ -83,15 +101,25 @@ def measure_once_if_slow(fn, repeat_ms):
 
 
 def format_suite(results) -> str:
-    lines = ["| case | triscan ms | % of copy | eager ms | % of copy | compile ms | % of copy | "
-             "copy ms | correct |", "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    """The suite as a markdown table (ms and % of copy per implementation), then one line per
+    competitor that was skipped, with the reason."""
+    names = ["triscan", "torch eager", "torch.compile"]
+    names += sorted({name for r in results for name in r["ms"]} - set(names) - {"copy roofline"})
+    lines = ["| case | " + " | ".join(f"{name} ms | % of copy" for name in names) + " | copy ms | correct |",
+             "|---|" + "---:|---:|" * len(names) + "---:|---|"]
     for r in results:
         ms = r["ms"]
         copy = ms["copy roofline"]
         cells = [r["case"]]
-        for key in ("triscan", "torch eager", "torch.compile"):
+        for key in names:
             value = ms.get(key)
             cells += [f"{value:.4f}", f"{100 * copy / value:.1f}%"] if value else ["", ""]
         cells += [f"{copy:.4f}", "yes" if r["correct"] else "NO"]
         lines.append("| " + " | ".join(cells) + " |")
+    reasons = {}
+    for r in results:
+        for name, why in r.get("skipped", {}).items():
+            reasons.setdefault(name, set()).add(why)
+    for name, whys in sorted(reasons.items()):
+        lines.append(f"{name}: skipped ({'; '.join(sorted(whys))})")
     return "\n".join(lines)

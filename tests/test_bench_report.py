@@ -1,0 +1,64 @@
+"""`triscan bench` without a GPU: the JSON report's schema (checked on a committed H100 report),
+the plot, the progress bar and the competitor discovery."""
+
+import io
+import json
+import pathlib
+
+from triscan import bench, competitors
+from triscan.suite import format_suite
+
+REPORT = pathlib.Path(__file__).parent.parent / "benchmarks" / "results-2026-11-26-h100-suite-4a4788d.json"
+
+
+def load_report():
+    return json.loads(REPORT.read_text())
+
+
+def test_committed_report_matches_the_schema():
+    assert bench.validate_report(load_report()) == []
+
+
+def test_schema_catches_missing_and_mistyped_fields():
+    report = load_report()
+    del report["environment"]["gpu"]
+    report["headline"]["rows"][0]["ms"] = "fast"
+    report["suite"][0]["ms"]["triscan"] = -1.0
+    del report["suite"][1]["ms"]["copy roofline"]
+    problems = bench.validate_report(report)
+    assert any("missing 'gpu'" in p for p in problems)
+    assert any("'ms' is str" in p for p in problems)
+    assert any("not a positive float" in p for p in problems)
+    assert any("no triscan or copy roofline" in p for p in problems)
+
+
+def test_plot_is_written(tmp_path):
+    path = tmp_path / "bench.png"
+    bench.plot_report(load_report(), str(path))
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+
+
+def test_progress_lines_without_a_terminal():
+    stream = io.StringIO()
+    progress = bench.Progress(2, stream)
+    progress.step("headline")
+    progress.step("1-D 2^30")
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2 and lines[1].startswith("[" + "#" * 30 + "] 2/2 1-D 2^30")
+
+
+def test_competitors_are_found_or_skipped_with_a_reason():
+    found, skipped = competitors.competitors_for((1 << 20,), reverse=False)
+    for name in ("CUB (cuda-cccl)", "FlagGems"):
+        assert (name in found) != (name in skipped)
+        assert name not in skipped or skipped[name]  # a one-line reason
+    found, skipped = competitors.competitors_for((4, 100), reverse=True)
+    assert "CUB (cuda-cccl)" in skipped and "FlagGems" in skipped
+
+
+def test_suite_table_lists_skipped_competitors():
+    report = load_report()
+    report["suite"][0]["skipped"] = {"FlagGems": "FlagGems is not installed (pip install flag-gems)"}
+    table = format_suite(report["suite"])
+    assert "FlagGems: skipped (FlagGems is not installed (pip install flag-gems))" in table
+    assert table.count("\n| ") == len(report["suite"])  # one row per case after the header
