@@ -8,7 +8,7 @@ import pathlib
 from triscan import bench, competitors
 from triscan.suite import format_suite
 
-REPORT = pathlib.Path(__file__).parent.parent / "benchmarks" / "results-2026-11-26-h100-suite-4a4788d.json"
+REPORT = pathlib.Path(__file__).parent.parent / "benchmarks" / "results-2026-11-26-h100-suite-ef88235.json"
 
 
 def load_report():
