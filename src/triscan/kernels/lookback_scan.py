@@ -16,8 +16,8 @@ program only ever waits for chunks with smaller tickets, which running programs 
 earlier. A program that draws a ticket loads that chunk and publishes its total before
 it waits for anything, so every drawn chunk publishes its total after one load; every
 wait therefore ends, and the chain of waits always reaches a chunk with a published
-prefix or the first chunk of its row, which needs nobody. Under the Triton interpreter programs run one after
-another in order, so every wait is already satisfied.
+prefix or the first chunk of its row, which needs nobody. Under the Triton interpreter
+programs run one after another in order, so every wait is already satisfied.
 
 Workspace per call: one int32 status word per chunk (0 = nothing yet, 1 = chunk total
 published, 2 = inclusive prefix published) plus the ticket counter, zeroed; two value
@@ -246,11 +246,15 @@ def _tile_offsets(stride_scan, stride_inner, DENSE: tl.constexpr, WIDE_OFFSETS: 
     spelled with constants, so the compiler sees 16-byte runs and loads them as vectors."""
     steps = tl.arange(0, BLOCK_L)
     lanes = tl.arange(0, BLOCK_K)
+    # One return: Triton's code generator visits every return, also those after a constexpr
+    # branch has returned, and rejects returns of different types (int32 and int64 here).
     if DENSE:
-        return steps[:, None] * BLOCK_K + lanes[None, :]
-    if WIDE_OFFSETS:
-        return steps.to(tl.int64)[:, None] * stride_scan + lanes.to(tl.int64)[None, :] * stride_inner
-    return steps[:, None] * stride_scan + lanes[None, :] * stride_inner  # [BLOCK_L, BLOCK_K]
+        offsets = steps[:, None] * BLOCK_K + lanes[None, :]
+    elif WIDE_OFFSETS:
+        offsets = steps.to(tl.int64)[:, None] * stride_scan + lanes.to(tl.int64)[None, :] * stride_inner
+    else:
+        offsets = steps[:, None] * stride_scan + lanes[None, :] * stride_inner
+    return offsets  # [BLOCK_L, BLOCK_K]
 
 
 @triton.jit
