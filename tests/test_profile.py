@@ -103,3 +103,10 @@ def test_help_lists_profile():
     result = subprocess.run([sys.executable, "-m", "triscan", "--help"], capture_output=True, text=True,
                             timeout=60, env=dict(os.environ))
     assert "profile" in result.stdout
+
+
+def test_profile_cases_are_the_suite_cases():
+    from triscan import suite
+
+    assert profile.CASES["headline"] is None
+    assert {name for name in profile.CASES.values() if name} == set(suite.CASES)

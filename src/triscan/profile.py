@@ -44,17 +44,20 @@ EXTRA_METRICS = ["launch__registers_per_thread", "launch__block_size", "gpu__tim
 STALL_LIMIT = 20.0  # the seed's rule: memory-dependency stalls under 20%
 DRAM_EVIDENCE = 80.0  # below this share of peak DRAM throughput, access patterns deserve a look
 
-# name -> (shape, dim, dtype name, what runs); "headline" is ModelNew's seed semantics
+# short name -> the benchmark suite's case (triscan.suite.CASES); "headline" is ModelNew on
+# triscan.bench.HEADLINE, the seed's semantics
 CASES = {
-    "headline": ((32768, 32768), 1, "float32", "ModelNew"),
-    "dim0": ((32768, 32768), 0, "float32", "cumsum"),
-    "middle": ((512, 2048, 1024), 1, "float32", "cumsum"),
-    "narrow": ((1 << 27, 8), 0, "float32", "cumsum"),
-    "1d": ((1 << 30,), 0, "float32", "cumsum"),
-    "rows": ((4, 1 << 27), 1, "float32", "cumsum"),
-    "bf16": ((32768, 32768), 1, "bfloat16", "cumsum"),
-    "int32": ((16384, 16384), 1, "int32", "cumsum"),
-    "small": ((128, 4000), 1, "float32", "cumsum"),
+    "headline": None,
+    "dim0": "dim 0 of (32768, 32768)",
+    "middle": "middle dim of (512, 2048, 1024)",
+    "narrow": "narrow K: (2^27, 8) dim 0",
+    "1d": "1-D 2^30",
+    "rows": "4 rows of 2^27",
+    "bf16": "bf16 (32768, 32768) dim 1",
+    "int32": "int32 -> int64 (16384, 16384) dim 1",
+    "small": "small (128, 4000) dim 1",
+    "reverse": "reverse (32768, 32768) dim 1",
+    "reverse1d": "reverse 1-D 2^30",
 }
 IMPLEMENTATIONS = ("triscan", "seed", "torch")
 
@@ -180,10 +183,11 @@ def autotuned_kernels() -> dict:
     """triscan's autotuned kernels by name: the configs chosen so far and the stages tried."""
     from .kernels.column_scan import column_scan_kernel
     from .kernels.lookback_scan import column_lookback_scan_kernel, lookback_scan_kernel
-    from .kernels.row_scan import row_scan_kernel
+    from .kernels.row_scan import reverse_row_scan_kernel, row_scan_kernel
 
     report = {}
-    for kernel in (row_scan_kernel, column_scan_kernel, lookback_scan_kernel, column_lookback_scan_kernel):
+    for kernel in (row_scan_kernel, reverse_row_scan_kernel, column_scan_kernel, lookback_scan_kernel,
+                   column_lookback_scan_kernel):
         chosen = list(getattr(kernel, "cache", {}).values())
         report[kernel.fn.__name__] = {
             "chosen": [str(config) for config in chosen],
@@ -203,13 +207,17 @@ def target_main(argv: list[str]) -> int:
     from triscan.reference import seed_model
 
     case, implementation, report_path = argv
-    shape, dim, dtype_name, what = CASES[case]
-    dtype = getattr(torch, dtype_name)
+    from triscan import suite
+    from triscan.bench import HEADLINE
+
     torch.manual_seed(0)
-    if dtype.is_floating_point:
-        x = torch.rand(shape, device="cuda", dtype=dtype)
+    if CASES[case] is None:
+        shape, dim, dtype, reverse = (HEADLINE["rows"], HEADLINE["length"]), HEADLINE["dim"], torch.float32, \
+            False
     else:
-        x = torch.randint(-100, 100, shape, device="cuda", dtype=dtype)
+        shape, dim, dtype, *flags = suite.CASES[CASES[case]]
+        reverse = bool(flags and flags[0])
+    x = suite.make_input(shape, dtype)
     if implementation == "copy":  # the roofline: a device copy of the bytes a one-pass scan moves
         from triscan.ops import result_dtype
 
@@ -221,11 +229,13 @@ def target_main(argv: list[str]) -> int:
         call = lambda: torch.neg(source, out=target)  # noqa: E731
     elif implementation == "triscan":
         model = triscan.ModelNew(dim)
-        call = (lambda: model(x)) if what == "ModelNew" else (lambda: triscan.cumsum(x, dim))
+        call = (lambda: model(x)) if CASES[case] is None else \
+            (lambda: triscan.cumsum(x, dim, reverse=reverse))
     elif implementation == "seed":
         call = lambda: seed_three_pass(x, dim)  # noqa: E731
     else:
-        call = (lambda: seed_model(x, dim)) if what == "ModelNew" else (lambda: torch.cumsum(x, dim))
+        torch_fn = suite.torch_scan_of(dim, reverse)
+        call = (lambda: seed_model(x, dim)) if CASES[case] is None else (lambda: torch_fn(x))
     call()
     call()
     torch.cuda.synchronize()
@@ -270,7 +280,7 @@ def main(cases: list[str], implementations: list[str], json_path: str | None = N
     for case in cases:
         copy_dram = None
         for implementation in ("copy", *implementations):
-            if implementation == "seed" and CASES[case][3] != "ModelNew":
+            if implementation == "seed" and CASES[case] is not None:
                 print(f"[{case} / seed] skipped: the seed's baseline computes the headline's semantics only")
                 continue
             code, output, tuned = run_ncu(executable, case, implementation, metrics)
