@@ -3,7 +3,9 @@
 import torch
 from torch import nn
 
-from .ops import seed_exclusive_cumsum
+# differentiable and torch.compile-traceable; `triscan emit` pairs this class with the plain
+# triscan.ops.seed_exclusive_cumsum of the same name
+from .library import seed_exclusive_cumsum
 
 
 class ModelNew(nn.Module):

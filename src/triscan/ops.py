@@ -54,6 +54,19 @@ def scan(x: torch.Tensor, dim: int, shift: int, name: str, reverse: bool = False
     return out
 
 
+def public_scan(x, dim, shift: int, name: str, reverse: bool, dtype) -> torch.Tensor:
+    """cumsum and exclusive_cumsum: through the registered operator where autograd or
+    torch.compile needs it (triscan.library), else straight to the kernels."""
+    if isinstance(x, torch.Tensor):
+        from .library import needs_operator, scan_op
+
+        if needs_operator(x):
+            dim = check_input(x, dim, name)
+            check_dtype(dtype, name)
+            return scan_op(x, dim, bool(shift), reverse, dtype)
+    return scan(x, dim, shift, name, reverse, dtype)
+
+
 def cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dtype | None = None
            ) -> torch.Tensor:
     """Inclusive prefix sum along `dim`, like ``torch.cumsum(x, dim, dtype=dtype)``.
@@ -63,9 +76,10 @@ def cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dty
     float16 and bfloat16 accumulate in float32 and are stored in their own dtype; integer and
     bool inputs give int64. CUDA tensors run triscan's Triton kernels; CPU tensors run them
     through the Triton interpreter when ``TRITON_INTERPRET=1`` was set before import, and
-    otherwise take a plain ``torch.cumsum`` path.
+    otherwise take a plain ``torch.cumsum`` path. Differentiable (the backward runs triscan's
+    kernels) and traceable by ``torch.compile(fullgraph=True)`` (``torch.ops.triscan.scan``).
     """
-    return scan(x, dim, shift=0, name="cumsum", reverse=reverse, dtype=dtype)
+    return public_scan(x, dim, 0, "cumsum", reverse, dtype)
 
 
 def exclusive_cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False,
@@ -76,7 +90,7 @@ def exclusive_cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False,
     ``reverse=True``: ``out[n - 1] = 0``, ``out[j] = x[j + 1] + ... + x[n - 1]``. Dtypes and
     devices as in :func:`cumsum`.
     """
-    return scan(x, dim, shift=1, name="exclusive_cumsum", reverse=reverse, dtype=dtype)
+    return public_scan(x, dim, 1, "exclusive_cumsum", reverse, dtype)
 
 
 def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
