@@ -17,6 +17,7 @@ if ! "$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1
         2>/dev/null || pip_install "numpy>=1.24,<2.4"
 fi
 "$PY" -c "import pytest" 2>/dev/null || pip_install "pytest>=7"
+"$PY" -c "import hypothesis" 2>/dev/null || pip_install "hypothesis>=6"
 # `triscan bench --plot` draws with matplotlib; the tests draw a committed report
 "$PY" -c "import matplotlib" 2>/dev/null || pip_install "matplotlib>=3.5"
 "$PY" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \

@@ -1,0 +1,79 @@
+"""Property-based: random shapes, strides, dims, dtypes, directions and forms against plain-torch
+float64 references (on CPU through the interpreter), and NaN / Inf propagation as torch.cumsum's."""
+
+import math
+
+import pytest
+import torch
+from conftest import DEVICE, abs_of
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import triscan
+from triscan.reference import cumsum_reference, exclusive_cumsum_reference, reversed_cumsum_reference
+from triscan.tolerance import random_input, scan_error_excess
+
+SIZES = [0, 1, 2, 3, 5, 8, 13, 64, 65, 130, 700]  # block edges of the interpreter's 64-element blocks
+DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.int64, torch.bool]
+
+
+@st.composite
+def scan_cases(draw):
+    rank = draw(st.integers(1, 3))
+    shape = draw(st.lists(st.sampled_from(SIZES), min_size=rank, max_size=rank).filter(
+        lambda sizes: math.prod(sizes) <= 3000))
+    layout = draw(st.sampled_from(["contiguous", "transposed", "strided", "expanded"]))
+    return (tuple(shape), draw(st.integers(-rank, rank - 1)), draw(st.sampled_from(DTYPES)), layout,
+            draw(st.booleans()), draw(st.booleans()))
+
+
+def make_view(shape, dtype, layout):
+    """A tensor of `shape` in the given memory layout (never copied to be contiguous)."""
+    if layout == "transposed" and len(shape) >= 2:
+        return random_input(shape[::-1], dtype, DEVICE).permute(*reversed(range(len(shape))))
+    if layout == "strided":
+        return random_input(shape[:-1] + (2 * shape[-1],), dtype, DEVICE)[..., ::2]
+    if layout == "expanded" and 1 not in shape and shape[0] > 0:
+        return random_input((1,) + shape[1:], dtype, DEVICE).expand(shape)
+    return random_input(shape, dtype, DEVICE)
+
+
+def reference(x, dim, exclusive, reverse):
+    if reverse:
+        return reversed_cumsum_reference(x, dim, exclusive)
+    return exclusive_cumsum_reference(x, dim) if exclusive else cumsum_reference(x, dim)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scan_cases())
+def test_matches_torch_on_random_layouts(case):
+    shape, dim, dtype, layout, exclusive, reverse = case
+    x = make_view(shape, dtype, layout)
+    fn = triscan.exclusive_cumsum if exclusive else triscan.cumsum
+    out = fn(x, dim, reverse=reverse)
+    expected_dtype = dtype if dtype.is_floating_point else torch.int64
+    assert out.shape == x.shape and out.dtype == expected_dtype
+    bound = reversed_cumsum_reference(abs_of(x), dim) if reverse else cumsum_reference(abs_of(x), dim)
+    excess = scan_error_excess(out.cpu(), reference(x, dim, exclusive, reverse).cpu(), bound.cpu(),
+                               x.shape[dim], interpreted=DEVICE == "cpu")
+    assert excess <= 0, (case, excess)
+
+
+# numpy, inside the interpreter, warns on inf - inf; the NaN it makes is the point
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_nan_and_inf_propagate_as_in_torch():
+    """A NaN poisons every later sum, +Inf then -Inf give NaN: exactly torch.cumsum's pattern,
+    on the row, look-back and column paths."""
+    for shape, dim in (((3, 200), 1), ((2000,), 0), ((200, 3), 0)):
+        x = random_input(shape, torch.float32, DEVICE)
+        line = x.select(1 - dim, 0) if len(shape) == 2 else x
+        line[50], line[120], line[150] = math.inf, -math.inf, 1.0
+        if len(shape) == 2:
+            x.select(1 - dim, 1)[7] = math.nan
+        for reverse in (False, True):
+            out = triscan.cumsum(x, dim, reverse=reverse)
+            torch_out = torch.cumsum(x.flip(dim), dim).flip(dim) if reverse else torch.cumsum(x, dim)
+            assert torch.equal(torch.isnan(out), torch.isnan(torch_out)), (shape, reverse)
+            assert torch.equal(torch.isinf(out), torch.isinf(torch_out)), (shape, reverse)
+            finite = torch.isfinite(torch_out)
+            torch.testing.assert_close(out[finite], torch_out[finite], rtol=1e-4, atol=1e-3)
