@@ -18,8 +18,8 @@ keeps the host path of small calls short.
 
 import torch
 
+# ops imports this module too: names from it are looked up when called, not at import
 from . import ops
-from .ops import result_dtype, scan
 
 
 @torch.library.custom_op("triscan::scan", mutates_args=())
@@ -27,12 +27,12 @@ def scan_op(x: torch.Tensor, dim: int, exclusive: bool, reverse: bool,
             dtype: torch.dtype | None) -> torch.Tensor:
     """Inclusive (or exclusive) scan along `dim`, from the start (or the end)."""
     name = "exclusive_cumsum" if exclusive else "cumsum"
-    return scan(x, dim, shift=int(exclusive), name=name, reverse=reverse, dtype=dtype)
+    return ops.scan(x, dim, shift=int(exclusive), name=name, reverse=reverse, dtype=dtype)
 
 
 @scan_op.register_fake
 def _(x, dim, exclusive, reverse, dtype):
-    return x.new_empty(x.shape, dtype=dtype or result_dtype(x.dtype))
+    return x.new_empty(x.shape, dtype=dtype or ops.result_dtype(x.dtype))
 
 
 def _scan_setup(ctx, inputs, output):
@@ -62,7 +62,7 @@ def _(x, dim):
     if dim % x.dim() != 0:
         shape[dim] += 1
         shape[0] = max(shape[0] - 1, 0)
-    return x.new_empty(shape, dtype=result_dtype(x.dtype))
+    return x.new_empty(shape, dtype=ops.result_dtype(x.dtype))
 
 
 def _seed_setup(ctx, inputs, output):

@@ -4,6 +4,7 @@ These functions use only torch, so `triscan emit` can copy them verbatim."""
 
 import torch
 
+from . import library
 from ._dispatch import scan_into
 
 
@@ -57,13 +58,10 @@ def scan(x: torch.Tensor, dim: int, shift: int, name: str, reverse: bool = False
 def public_scan(x, dim, shift: int, name: str, reverse: bool, dtype) -> torch.Tensor:
     """cumsum and exclusive_cumsum: through the registered operator where autograd or
     torch.compile needs it (triscan.library), else straight to the kernels."""
-    if isinstance(x, torch.Tensor):
-        from .library import needs_operator, scan_op
-
-        if needs_operator(x):
-            dim = check_input(x, dim, name)
-            check_dtype(dtype, name)
-            return scan_op(x, dim, bool(shift), reverse, dtype)
+    if isinstance(x, torch.Tensor) and library.needs_operator(x):
+        dim = check_input(x, dim, name)
+        check_dtype(dtype, name)
+        return library.scan_op(x, dim, bool(shift), reverse, dtype)
     return scan(x, dim, shift, name, reverse, dtype)
 
 
