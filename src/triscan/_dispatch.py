@@ -186,4 +186,9 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
             plans.clear()
         launch = plans[key] = plan_scan(x.shape, x.stride(), dim, length, shift, reverse, out.shape,
                                         out.dtype, device)
-    launch(x, out)
+    if device.type == "cuda" and device.index != torch.cuda.current_device():
+        # Triton launches on the current device (and its current stream): make it the tensor's
+        with torch.cuda.device(device):
+            launch(x, out)
+    else:
+        launch(x, out)
