@@ -15,8 +15,10 @@ VARIANTS = [
     ("row", "BLOCK=4096 num_warps=4"),
     ("reverse_row", "BLOCK=2048 num_warps=4"),
     ("lookback", "BLOCK=8192 num_warps=4 REVERSE=0"),
+    ("lookback", "BLOCK=4096 num_warps=2 REVERSE=0"),
     ("lookback", "BLOCK=4096 num_warps=4 REVERSE=1 SHIFT=1"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 DENSE=1 WIDE_OFFSETS=0"),
+    ("column_lookback", "BLOCK_L=256 BLOCK_K=8 num_warps=2 DENSE=1 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 DENSE=0 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 DENSE=0 WIDE_OFFSETS=1"),
 ]

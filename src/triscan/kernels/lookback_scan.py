@@ -31,7 +31,8 @@ import triton.language as tl
 
 LOOKBACK_SCAN_CONFIGS = [
     triton.Config({"BLOCK": block}, num_warps=warps, num_stages=stages)
-    for block, warps in ((2048, 4), (4096, 4), (8192, 4), (8192, 8))
+    # (4096, 2): as many elements per thread as (8192, 4) at 167 registers, twice the programs per SM
+    for block, warps in ((2048, 4), (4096, 2), (4096, 4), (8192, 4), (8192, 8))
     for stages in (1, 2)
 ]
 
@@ -221,6 +222,11 @@ def _column_lookback_configs():
             for warps in (4, 8) if tile == 8192 else (4,) if tile < 8192 else (8,):
                 configs += [triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k}, num_warps=warps,
                                           num_stages=stages) for stages in (1, 2)]
+        if block_k <= 16:
+            # narrow lanes: [256, 8] with 2 warps takes 188 registers, so 5 programs fit per SM
+            # where [1024, 8] with 4 warps (255 registers) fits 2 (ptxas, benchmarks/registers.py)
+            configs += [triton.Config({"BLOCK_L": 2048 // block_k, "BLOCK_K": block_k}, num_warps=2,
+                                      num_stages=1)]
     return configs
 
 
