@@ -34,9 +34,9 @@ def sweep_rows(rows, length, results):
     y = torch.empty_like(x)
     expected = torch.cumsum(x.double(), 1)
     roof = copy_ms(2 * x.numel() * 4)
-    for block in (4096, 8192, 16384):
-        for warps in (4, 8):
-            for per_sm in (4, 8):
+    for block in (2048, 4096, 8192):
+        for warps in (2, 4, 8):
+            for per_sm in (8,):
                 chunks = rows * triton.cdiv(length, block)
 
                 def launch(block=block, warps=warps, per_sm=per_sm, chunks=chunks):
@@ -65,9 +65,9 @@ def sweep_narrow(length, inner, results):
     y = torch.empty_like(x)
     expected = torch.cumsum(x.double(), 0)
     roof = copy_ms(2 * x.numel() * 4)
-    for block_l in (256, 512, 1024, 2048):
-        for warps in (4, 8):
-            for per_sm in (8,):
+    for block_l in (128, 256, 512, 1024):
+        for warps in (1, 2, 4):
+            for per_sm in (8, 16):
                 chunks = triton.cdiv(length, block_l)
 
                 def launch(block_l=block_l, warps=warps, per_sm=per_sm, chunks=chunks):
