@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import triscan
-from triscan.reference import cumsum_reference, exclusive_cumsum_reference, reversed_cumsum_reference
+from triscan.reference import cumsum_reference, reversed_cumsum_reference, scan_reference
 from triscan.tolerance import random_input, scan_error_excess
 
 SIZES = [0, 1, 2, 3, 5, 8, 13, 64, 65, 130, 700]  # block edges of the interpreter's 64-element blocks
@@ -38,12 +38,6 @@ def make_view(shape, dtype, layout):
     return random_input(shape, dtype, DEVICE)
 
 
-def reference(x, dim, exclusive, reverse):
-    if reverse:
-        return reversed_cumsum_reference(x, dim, exclusive)
-    return exclusive_cumsum_reference(x, dim) if exclusive else cumsum_reference(x, dim)
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scan_cases())
 def test_matches_torch_on_random_layouts(case):
@@ -54,7 +48,7 @@ def test_matches_torch_on_random_layouts(case):
     expected_dtype = dtype if dtype.is_floating_point else torch.int64
     assert out.shape == x.shape and out.dtype == expected_dtype
     bound = reversed_cumsum_reference(abs_of(x), dim) if reverse else cumsum_reference(abs_of(x), dim)
-    excess = scan_error_excess(out.cpu(), reference(x, dim, exclusive, reverse).cpu(), bound.cpu(),
+    excess = scan_error_excess(out.cpu(), scan_reference(x, dim, exclusive, reverse).cpu(), bound.cpu(),
                                x.shape[dim], interpreted=DEVICE == "cpu")
     assert excess <= 0, (case, excess)
 

@@ -45,3 +45,10 @@ def reversed_cumsum_reference(x: torch.Tensor, dim: int, exclusive: bool = False
     exact = x.to(exact_dtype(x.dtype))
     inclusive = torch.cumsum(exact.flip(dim), dim).flip(dim)
     return inclusive - exact if exclusive else inclusive
+
+
+def scan_reference(x: torch.Tensor, dim: int, exclusive: bool = False, reverse: bool = False) -> torch.Tensor:
+    """Any of the four scans in float64 / int64 (differentiable for float64 inputs)."""
+    if reverse:
+        return reversed_cumsum_reference(x, dim, exclusive)
+    return exclusive_cumsum_reference(x, dim) if exclusive else cumsum_reference(x, dim)
