@@ -5,6 +5,8 @@ inner dim, look-back scans when either would leave the GPU short of programs.
 These functions use only torch and triton, so `triscan emit` can copy them verbatim.
 """
 
+import threading
+
 import torch
 import triton
 import triton.language as tl
@@ -107,6 +109,15 @@ def choose_kernel(outer: int, length: int, inner: int, dtype: torch.dtype, devic
     return "column"
 
 
+# Triton's Autotuner keeps the call it is tuning on the instance (`self.nargs`, set to None when
+# any call returns), so two threads inside one autotuned kernel at once can tune with each
+# other's arguments (the look-back's reset_to_zero then zeroes the other call's workspace) or
+# fail outright; the interpreter patches triton.language globally while a kernel runs. Launches
+# therefore take this lock. It covers the host-side enqueue only: kernels launched on different
+# streams still overlap on the GPU.
+LAUNCH_LOCK = threading.Lock()
+
+
 def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, out_shape,
               out_dtype: torch.dtype, device: torch.device):
     """Every decision of a scan that depends on shapes, strides, dtypes and device only:
@@ -159,6 +170,16 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
     return launch
 
 
+def launch_on_device(launch, x: torch.Tensor, out: torch.Tensor) -> None:
+    """Run a plan's launch with x's GPU current: Triton launches on the current device (and
+    its current stream)."""
+    if x.device.type == "cuda" and x.device.index != torch.cuda.current_device():
+        with torch.cuda.device(x.device):
+            launch(x, out)
+    else:
+        launch(x, out)
+
+
 def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int,
               reverse: bool = False) -> None:
     """Write the scan of x[..., :length, ...] (along `dim`) into the contiguous `out`.
@@ -186,9 +207,5 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
             plans.clear()
         launch = plans[key] = plan_scan(x.shape, x.stride(), dim, length, shift, reverse, out.shape,
                                         out.dtype, device)
-    if device.type == "cuda" and device.index != torch.cuda.current_device():
-        # Triton launches on the current device (and its current stream): make it the tensor's
-        with torch.cuda.device(device):
-            launch(x, out)
-    else:
-        launch(x, out)
+    with LAUNCH_LOCK:
+        launch_on_device(launch, x, out)

@@ -5,21 +5,42 @@ fails on this machine) the benchmark prints one line saying why and goes on with
 import torch
 
 
+class _TorchStream:
+    """torch's current CUDA stream in the `__cuda_stream__` protocol that cuda.compute reads."""
+
+    def __init__(self, handle: int):
+        self.handle = handle
+
+    def __cuda_stream__(self):
+        return (0, self.handle)
+
+
 def cccl_scan():
-    """(inclusive 1-D scan, None) through cuda-cccl, or (None, why not)."""
+    """(inclusive 1-D scan, None) through cuda-cccl's cuda.compute (1.x API), or (None, why not).
+
+    The scanner object and its temporary storage are built once per (dtype, length, device), as
+    a CUB user would keep them, so a timed call is the one `DeviceScan::InclusiveSum` launch plus
+    the output allocation that torch.cumsum also pays."""
     try:
-        import cuda.compute as cccl  # cuda-cccl 0.3 and later
+        import cuda.compute as cccl
     except ImportError:
-        try:
-            import cuda.cccl.parallel.experimental as cccl  # earlier releases
-        except ImportError:
-            return None, "cuda-cccl is not installed (pip install cuda-cccl)"
-    import numpy as np
+        return None, "cuda-cccl is not installed (pip install cuda-cccl[cu13])"
+    if not hasattr(cccl, "make_inclusive_scan"):
+        return None, "this cuda-cccl has no cuda.compute.make_inclusive_scan (1.x API needed)"
+    plans = {}
 
     def scan(x: torch.Tensor) -> torch.Tensor:
         out = torch.empty_like(x)
-        initial = np.zeros(1, dtype=np.dtype(str(x.dtype).removeprefix("torch.")))
-        cccl.inclusive_scan(x, out, cccl.OpKind.PLUS, initial, x.numel())
+        stream = _TorchStream(torch.cuda.current_stream(x.device).cuda_stream)
+        arguments = dict(d_in=x, d_out=out, op=cccl.OpKind.PLUS, init_value=None, num_items=x.numel(),
+                         stream=stream)
+        key = (x.dtype, x.numel(), x.device)
+        if key not in plans:
+            scanner = cccl.make_inclusive_scan(d_in=x, d_out=out, op=cccl.OpKind.PLUS, init_value=None)
+            temp_bytes = scanner(temp_storage=None, **arguments)
+            plans[key] = scanner, torch.empty(max(int(temp_bytes), 1), dtype=torch.uint8, device=x.device)
+        scanner, temp_storage = plans[key]
+        scanner(temp_storage=temp_storage, **arguments)
         return out
 
     return scan, None

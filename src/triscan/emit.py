@@ -14,6 +14,11 @@ from .model import ModelNew
 
 IMPORTS = "import torch\nimport torch.nn as nn\nimport triton\nimport triton.language as tl\n"
 
+# The package serializes launches across threads with `_dispatch.LAUNCH_LOCK`; the OUTPUT
+# RULES allow no `import threading`, so the single file (one model, called from one thread)
+# launches directly.
+LOCKED_LAUNCH = "    with LAUNCH_LOCK:\n        launch_on_device(launch, x, out)\n"
+DIRECT_LAUNCH = "    launch_on_device(launch, x, out)\n"
 
 
 def jit_helpers() -> list:
@@ -57,6 +62,7 @@ WRAPPERS = (
     lookback_scan.launch_column_lookback_scan,
     _dispatch.choose_kernel,
     _dispatch.plan_scan,
+    _dispatch.launch_on_device,
     _dispatch.scan_into,
     ops.supported_dtypes,
     ops.check_input,
@@ -83,6 +89,16 @@ def kernel_source(autotuned, configs_name: str) -> str:
     return source.replace(reference, "configs=" + config_literal(autotuned.configs))
 
 
+def wrapper_source(function) -> str:
+    """A host function's source; `scan_into` loses its launch lock (see LOCKED_LAUNCH)."""
+    source = inspect.getsource(function)
+    if function is _dispatch.scan_into:
+        if source.count(LOCKED_LAUNCH) != 1:
+            raise RuntimeError("expected one locked launch in scan_into")
+        source = source.replace(LOCKED_LAUNCH, DIRECT_LAUNCH)
+    return source
+
+
 def emit_source() -> str:
     """The whole single-file answer, as text."""
     parts = [
@@ -91,7 +107,7 @@ def emit_source() -> str:
     ]
     parts += [inspect.getsource(helper.fn) for helper in jit_helpers()]
     parts += [kernel_source(kernel, name) for kernel, name in KERNELS]
-    parts += [inspect.getsource(function) for function in WRAPPERS]
+    parts += [wrapper_source(function) for function in WRAPPERS]
     parts.append(inspect.getsource(ModelNew))
     return "\n\n".join(part.rstrip("\n") + "\n" for part in parts)
 
