@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Batched GPU work, one call each (every call must end inside the device's 10-minute limit):
 #   STEP=bench  bash scripts/gpu_session.sh   headline + suite benchmark, emitted file timed
-#   STEP=verify bash scripts/gpu_session.sh   triscan check at real sizes, accuracy vs torch, gpu tests
+#   STEP=check  bash scripts/gpu_session.sh   triscan check at real sizes, accuracy vs torch
+#   STEP=verify bash scripts/gpu_session.sh   gpu tests, threads, autograd/compile, properties, host cost
+#   STEP=competitors bash scripts/gpu_session.sh   bench --case $CASES with CUB and FlagGems (.whl)
 #   STEP=profile bash scripts/gpu_session.sh  triscan profile (ncu) of headline, 1-D, rows, narrow K
 #   STEP=sweep bash scripts/gpu_session.sh    look-back kernel sweep (benchmarks/sweep_lookback.py)
 # Everything lands under $OUT (or ./gpu_out). Set TRISCAN_COMMIT when the checkout has no .git.
@@ -34,14 +36,23 @@ ms = do_bench(lambda: model(x), warmup=50, rep=200, return_mode="median")
 print(f"emitted ModelNew {ms:.4f} ms; copy {copy_ms:.4f} ms; {100 * copy_ms / ms:.1f}% of copy")
 PY
     ;;
-verify)
+check)
     timeout 200 python3 -m triscan check 2>&1 | tail -40 | tee "$OUT/check.txt"
     timeout 150 python3 benchmarks/accuracy.py --json "$OUT/accuracy.json" 2>&1 | tee "$OUT/accuracy.txt"
-    timeout 220 python3 -m pytest -q -p no:cacheprovider tests -m gpu 2>&1 | tail -15 | tee "$OUT/gpu_tests.txt"
-    # autograd, torch.compile (inductor on CUDA), property tests: written on CPU, run here on CUDA
-    timeout 200 python3 -m pytest -q -p no:cacheprovider tests/test_autograd_compile.py tests/test_properties.py \
-        2>&1 | tail -15 | tee "$OUT/issue5_tests.txt"
+    ;;
+verify)
+    # issue 5 on CUDA: graphs, streams, threads, autograd, torch.compile (inductor), properties
+    timeout 240 python3 -m pytest -q -p no:cacheprovider tests -m gpu 2>&1 | tail -15 | tee "$OUT/gpu_tests.txt"
+    timeout 200 python3 -m pytest -q -p no:cacheprovider tests/test_threads.py tests/test_autograd_compile.py \
+        tests/test_properties.py 2>&1 | tail -15 | tee "$OUT/issue5_tests.txt"
     timeout 60 python3 benchmarks/host_overhead.py 2>&1 | tee "$OUT/host_overhead.txt"
+    ;;
+competitors)
+    # CUB (cuda-cccl) and FlagGems from wheels carried in .whl (the device has no internet)
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
+        .whl/*.whl && export PYTHONPATH=/tmp/site
+    timeout 400 python3 -m triscan bench --case ${CASES:-1d narrow dim0} --rep 100 --json "$OUT/bench.json" 2>&1 \
+        | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/bench.txt"
     ;;
 profile)
     ncu --query-metrics 2>&1 | grep -i "stalled_long_scoreboard\|stalled_memory" | tee "$OUT/ncu_stall_metrics.txt"

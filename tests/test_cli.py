@@ -15,8 +15,22 @@ def run(*args):
 def test_help_lists_every_command():
     result = run("--help")
     assert result.returncode == 0
-    for command in ("emit", "bench", "check", "eval", "demo"):
+    for command in COMMANDS:
         assert command in result.stdout
+
+
+COMMANDS = ("emit", "bench", "check", "profile", "eval", "demo")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command, capsys):
+    """argparse formats help strings with %: a bare % in one made `bench --help` crash."""
+    from triscan.cli import build_parser
+
+    with pytest.raises(SystemExit) as leaving:
+        build_parser().parse_args([command, "--help"])
+    assert leaving.value.code == 0
+    assert f"usage: triscan {command}" in capsys.readouterr().out
 
 
 def test_demo_runs_anywhere():

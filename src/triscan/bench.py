@@ -238,7 +238,9 @@ def plot_report(report: dict, path: str) -> None:
 
 
 def main(json_path: str | None = None, repeat_ms: int = 200, suite: str = "headline",
-         plot_path: str | None = None, warm_l2: bool = False) -> int:
+         plot_path: str | None = None, warm_l2: bool = False, case_names: list[str] | None = None) -> int:
+    """The headline, then the suite's cases: all of them (`suite="all"`) or those named by their
+    short names (`case_names`, as in triscan.suite.SHORT_NAMES)."""
     if not torch.cuda.is_available():
         print("triscan bench needs a CUDA GPU and none is visible here. "
               "Run `triscan demo` for a small example through the Triton interpreter.")
@@ -248,7 +250,10 @@ def main(json_path: str | None = None, repeat_ms: int = 200, suite: str = "headl
     info["l2"] = L2["mode"]
     from . import suite as scan_suite
 
-    cases = list(scan_suite.CASES) if suite == "all" else []
+    if case_names:
+        cases = [scan_suite.SHORT_NAMES[name] for name in case_names if scan_suite.SHORT_NAMES[name]]
+    else:
+        cases = list(scan_suite.CASES) if suite == "all" else []
     progress = Progress(4 + len(cases))
     results = run_headline(repeat_ms, progress)
     print(format_table(results, info), flush=True)

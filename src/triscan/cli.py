@@ -17,7 +17,7 @@ def command_bench(args) -> int:
     from . import bench
 
     return bench.main(json_path=args.json, repeat_ms=args.rep, suite=args.suite, plot_path=args.plot,
-                      warm_l2=args.warm_l2)
+                      warm_l2=args.warm_l2, case_names=args.case)
 
 
 def command_check(args) -> int:
@@ -45,6 +45,8 @@ def command_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .suite import SHORT_NAMES
+
     parser = argparse.ArgumentParser(prog="triscan", description="Prefix scans for PyTorch, in Triton.")
     commands = parser.add_subparsers(dest="command", required=True)
     emit_parser = commands.add_parser("emit", help="write the seed's single-file ModelNew answer")
@@ -55,8 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("--json", help="also write the results as JSON to this file")
     bench_parser.add_argument("--suite", choices=("headline", "all"), default="headline",
                               help="headline only, or the headline plus every shape family")
+    bench_parser.add_argument("--case", nargs="+", choices=sorted(SHORT_NAMES),
+                              help="after the headline, only these suite cases (overrides --suite)")
     bench_parser.add_argument("--rep", type=int, default=200, help="do_bench repetition time in ms")
-    bench_parser.add_argument("--plot", help="also draw % of the copy roofline per case as a PNG")
+    bench_parser.add_argument("--plot", help="also draw %% of the copy roofline per case as a PNG")
     bench_parser.add_argument("--warm-l2", action="store_true",
                               help="time back-to-back runs (default: L2 emptied before each run, cold)")
     bench_parser.set_defaults(run=command_bench)
@@ -66,9 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser.set_defaults(run=command_check)
     profile_parser = commands.add_parser(
         "profile", help="Nsight Compute metrics of the kernels, judged by the seed's stage rules")
-    from .profile import CASES, IMPLEMENTATIONS
+    from .profile import IMPLEMENTATIONS
 
-    profile_parser.add_argument("--case", nargs="+", choices=sorted(CASES), default=["headline"],
+    profile_parser.add_argument("--case", nargs="+", choices=sorted(SHORT_NAMES), default=["headline"],
                                 help="shapes to profile (default: headline)")
     profile_parser.add_argument("--impl", nargs="+", choices=IMPLEMENTATIONS, default=["triscan", "seed"],
                                 help="implementations to profile (default: triscan and the seed's baseline)")

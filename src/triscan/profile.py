@@ -31,6 +31,8 @@ import subprocess
 import sys
 import tempfile
 
+from . import suite
+
 SEED_METRICS = [
     "sm__throughput.avg.pct_of_peak_sustained_elapsed",
     "launch__grid_size",
@@ -44,21 +46,7 @@ EXTRA_METRICS = ["launch__registers_per_thread", "launch__block_size", "gpu__tim
 STALL_LIMIT = 20.0  # the seed's rule: memory-dependency stalls under 20%
 DRAM_EVIDENCE = 80.0  # below this share of peak DRAM throughput, access patterns deserve a look
 
-# short name -> the benchmark suite's case (triscan.suite.CASES); "headline" is ModelNew on
-# triscan.bench.HEADLINE, the seed's semantics
-CASES = {
-    "headline": None,
-    "dim0": "dim 0 of (32768, 32768)",
-    "middle": "middle dim of (512, 2048, 1024)",
-    "narrow": "narrow K: (2^27, 8) dim 0",
-    "1d": "1-D 2^30",
-    "rows": "4 rows of 2^27",
-    "bf16": "bf16 (32768, 32768) dim 1",
-    "int32": "int32 -> int64 (16384, 16384) dim 1",
-    "small": "small (128, 4000) dim 1",
-    "reverse": "reverse (32768, 32768) dim 1",
-    "reverse1d": "reverse 1-D 2^30",
-}
+CASES = suite.SHORT_NAMES
 IMPLEMENTATIONS = ("triscan", "seed", "torch")
 
 
@@ -207,7 +195,6 @@ def target_main(argv: list[str]) -> int:
     from triscan.reference import seed_model
 
     case, implementation, report_path = argv
-    from triscan import suite
     from triscan.bench import HEADLINE
 
     torch.manual_seed(0)

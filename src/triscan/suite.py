@@ -24,6 +24,22 @@ CASES = {
     "reverse 1-D 2^30": ((1 << 30,), 0, torch.float32, True),
 }
 
+# short names for the command line (`triscan bench --case`, `triscan profile --case`); "headline"
+# is ModelNew on triscan.bench.HEADLINE, the seed's semantics, which `bench` always runs
+SHORT_NAMES = {
+    "headline": None,
+    "dim0": "dim 0 of (32768, 32768)",
+    "middle": "middle dim of (512, 2048, 1024)",
+    "narrow": "narrow K: (2^27, 8) dim 0",
+    "1d": "1-D 2^30",
+    "rows": "4 rows of 2^27",
+    "bf16": "bf16 (32768, 32768) dim 1",
+    "int32": "int32 -> int64 (16384, 16384) dim 1",
+    "small": "small (128, 4000) dim 1",
+    "reverse": "reverse (32768, 32768) dim 1",
+    "reverse1d": "reverse 1-D 2^30",
+}
+
 
 def torch_scan_of(dim, reverse):
     """torch's way to the same result: cumsum, or flip, cumsum, flip."""
