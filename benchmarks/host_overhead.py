@@ -2,7 +2,8 @@
 
 For x = rand(128, 4000) float32 along dim 1: do_bench median (device time, L2 flushed),
 and the wall time per call of 2000 back-to-back calls (what a Python loop pays: host work
-plus launch), for triscan.cumsum, the bare row-scan launcher, and torch.cumsum.
+plus launch), for triscan.cumsum, the bare row-scan launcher through Triton's dispatch and
+with the compiled kernel launched directly (kernels/_launch.py), and torch.cumsum.
 """
 
 import time
@@ -16,10 +17,13 @@ from triscan.kernels.row_scan import launch_row_scan
 
 x = torch.rand(128, 4000, device="cuda")
 y = torch.empty_like(x)
+compiled = {}  # what a scan plan keeps: the compiled kernel, launched directly after the first call
 calls = {
     "triscan.cumsum": lambda: triscan.cumsum(x, 1),
-    "launch_row_scan (no checks, no allocation)": lambda: launch_row_scan(x, y, 128, 4000, 4000, 1, 4000, 0,
-                                                                          tl.float32, False),
+    "launch_row_scan, Triton's dispatch": lambda: launch_row_scan(x, y, 128, 4000, 4000, 1, 4000, 0,
+                                                                  tl.float32, False),
+    "launch_row_scan, compiled kernel direct": lambda: launch_row_scan(x, y, 128, 4000, 4000, 1, 4000, 0,
+                                                                       tl.float32, False, False, compiled),
     "torch.cumsum": lambda: torch.cumsum(x, 1),
 }
 for name, fn in calls.items():

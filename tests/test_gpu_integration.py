@@ -98,3 +98,28 @@ def test_deterministic_mode_makes_long_float_scans_repeatable():
         assert all(torch.equal(first, triscan.cumsum(x, 0)) for _ in range(5))
     finally:
         torch.use_deterministic_algorithms(False)
+
+
+@needs_cuda
+@pytest.mark.parametrize("shape,dim", SHAPES)
+def test_later_calls_launch_the_compiled_kernel_directly(triton_launches, shape, dim):
+    """The first call of a plan goes through Triton's dispatch (counted), later ones go straight
+    to the compiled kernel (not counted) and are still right on fresh data."""
+    for attempt in range(3):
+        x = random_input(shape, torch.float32)
+        out = triton_launches.run(triscan.cumsum, x, dim)
+        assert_scan_close(out, cumsum_reference(x, dim), cumsum_reference(abs_of(x), dim), shape[dim])
+        assert sum(triton_launches.counts.values()) == 1, (attempt, triton_launches.counts)
+
+
+@needs_cuda
+def test_a_change_of_alignment_goes_through_triton_again(triton_launches):
+    """Two views with one shape and stride (so one plan) whose data are 16-byte aligned and not:
+    the kernel specialized for aligned pointers must not be launched on the other."""
+    storage = random_input((1 << 16) + 1, torch.float32)
+    aligned, shifted = storage[:-1], storage[1:]
+    assert aligned.data_ptr() % 16 == 0 and shifted.data_ptr() % 16 != 0
+    for view, launches in ((aligned, 1), (aligned, 1), (shifted, 2), (shifted, 2), (aligned, 3)):
+        out = triton_launches.run(triscan.cumsum, view, 0)
+        assert_scan_close(out, cumsum_reference(view, 0), cumsum_reference(abs_of(view), 0), view.numel())
+        assert sum(triton_launches.counts.values()) == launches, triton_launches.counts

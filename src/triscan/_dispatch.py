@@ -146,6 +146,8 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
         else tl.int64
     interpreted = device.type == "cpu"
     programs = 8 * device_sms(device) if kernel.endswith("lookback") else 0  # persistent programs
+    # the plan's compiled kernel, launched directly after the first call (kernels/_launch.py)
+    compiled = None if interpreted else {}
 
     def launch(x, out):
         if copy:
@@ -155,17 +157,17 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
             out = out.narrow(dim, out.shape[dim] - 1, 1)
         if kernel == "row":
             launch_row_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
-                            acc_dtype, interpreted, reverse)
+                            acc_dtype, interpreted, reverse, compiled)
         elif kernel == "lookback":
             launch_lookback_scan(x, out, outer, length, stride_x_outer, stride_x_scan, stride_y_outer, shift,
-                                 acc_dtype, workspace, programs, interpreted, reverse)
+                                 acc_dtype, workspace, programs, interpreted, reverse, compiled)
         elif kernel == "column_lookback":
             launch_column_lookback_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan,
                                         stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,
-                                        workspace, programs, interpreted)
+                                        workspace, programs, interpreted, compiled)
         else:
             launch_column_scan(x, out, outer, length, inner, stride_x_outer, stride_x_scan, stride_x_inner,
-                               stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted)
+                               stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted, compiled)
 
     return launch
 

@@ -9,7 +9,7 @@ else: no tests, no `if __name__`, no get_inputs / get_init_inputs, no import of 
 import inspect
 
 from . import _dispatch, _layout, ops
-from .kernels import column_scan, lookback_scan, row_scan
+from .kernels import _launch, column_scan, lookback_scan, row_scan
 from .model import ModelNew
 
 IMPORTS = "import torch\nimport torch.nn as nn\nimport triton\nimport triton.language as tl\n"
@@ -56,6 +56,8 @@ WRAPPERS = (
     _dispatch.prefer_lookback,
     _dispatch.runs_triton,
     _dispatch.torch_scan,
+    _launch.launch_kernel,
+    _launch.describe,
     row_scan.launch_row_scan,
     column_scan.launch_column_scan,
     lookback_scan.launch_lookback_scan,

@@ -9,6 +9,8 @@ its tuning for every shape (narrow K, very long L) belongs to a later issue.
 import triton
 import triton.language as tl
 
+from ._launch import launch_kernel
+
 COLUMN_SCAN_CONFIGS = [
     triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k}, num_warps=warps, num_stages=stages)
     # (16, 32) survives every pruning below, so the pruned space is never empty
@@ -67,13 +69,11 @@ def column_scan_kernel(
 
 
 def launch_column_scan(x, y, outer, length, inner, stride_x_outer, stride_x_scan, stride_x_inner,
-                       stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted):
+                       stride_y_outer, stride_y_scan, shift, acc_dtype, interpreted, compiled=None):
     """Scan the (outer, length, inner) view of `x` along its middle axis into `y`."""
     kernel = column_scan_kernel.fn if interpreted else column_scan_kernel
     meta = {"BLOCK_L": 8, "BLOCK_K": 8, "num_warps": 1} if interpreted else {}
     grid = lambda meta: (outer * triton.cdiv(inner, meta["BLOCK_K"]),)
-    kernel[grid](
-        x, y, inner, length, stride_x_outer, stride_x_scan, stride_x_inner, stride_y_outer, stride_y_scan,
-        triton.next_power_of_2(length), triton.next_power_of_2(inner),
-        SHIFT=shift, ACC_DTYPE=acc_dtype, **meta,
-    )
+    arguments = (x, y, inner, length, stride_x_outer, stride_x_scan, stride_x_inner, stride_y_outer,
+                 stride_y_scan, triton.next_power_of_2(length), triton.next_power_of_2(inner))
+    launch_kernel(kernel, grid, arguments, dict(SHIFT=shift, ACC_DTYPE=acc_dtype, **meta), compiled)

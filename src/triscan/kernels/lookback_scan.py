@@ -29,6 +29,8 @@ import torch
 import triton
 import triton.language as tl
 
+from ._launch import launch_kernel
+
 LOOKBACK_SCAN_CONFIGS = [
     triton.Config({"BLOCK": block}, num_warps=warps, num_stages=stages)
     # (4096, 2): as many elements per thread as (8192, 4) at 167 registers, twice the programs per SM
@@ -190,7 +192,7 @@ def lookback_scan_kernel(
 
 
 def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_y_row, shift, acc_dtype,
-                         workspace_dtype, max_programs, interpreted, reverse=False):
+                         workspace_dtype, max_programs, interpreted, reverse=False, compiled=None):
     """Scan `rows` long rows of `x` into `y` with chunks spread over the whole GPU, by at most
     `max_programs` persistent programs (`reverse`: sums from the end, as reverse_row_scan_kernel)."""
     # the workspace is sized for the smallest block, whichever config the autotuner runs
@@ -203,11 +205,10 @@ def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_
     meta = {"BLOCK": 64, "num_warps": 1} if interpreted else {}
     positions = length + shift if reverse else length
     grid = lambda meta: (min(rows * triton.cdiv(positions, meta["BLOCK"]), max_programs),)
-    kernel[grid](
-        x, y, status, values, max_chunks, rows, length, stride_x_row, stride_x_col, stride_y_row,
-        triton.next_power_of_2(length), SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, PACKED=packed,
-        REVERSE=reverse, **meta,
-    )
+    arguments = (x, y, status, values, max_chunks, rows, length, stride_x_row, stride_x_col, stride_y_row,
+                 triton.next_power_of_2(length))
+    constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, PACKED=packed, REVERSE=reverse, **meta)
+    launch_kernel(kernel, grid, arguments, constexprs, compiled)
 
 
 # Tiles of [BLOCK_L, BLOCK_K]; BLOCK_K is pruned to the inner size, up to 256 lanes. Every
@@ -403,7 +404,7 @@ def column_lookback_scan_kernel(
 
 def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stride_x_scan,
                                 stride_x_inner, stride_y_outer, stride_y_scan, shift, acc_dtype,
-                                workspace_dtype, max_programs, interpreted):
+                                workspace_dtype, max_programs, interpreted, compiled=None):
     """Scan the (outer, length, inner) view along its middle axis when lane tiles are too few,
     by at most `max_programs` persistent programs."""
     # the workspace is sized for the lane tile the pruning keeps and its shortest tile
@@ -423,9 +424,8 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     meta = {"BLOCK_L": 8, "BLOCK_K": 8, "num_warps": 1} if interpreted else {}
     chunks = lambda meta: outer * triton.cdiv(inner, meta["BLOCK_K"]) * triton.cdiv(length, meta["BLOCK_L"])
     grid = lambda meta: (min(chunks(meta), max_programs),)
-    kernel[grid](
-        x, y, status, values, max_chunks, slot, outer, inner, length, stride_x_outer, stride_x_scan,
-        stride_x_inner,
-        stride_y_outer, stride_y_scan, triton.next_power_of_2(length), triton.next_power_of_2(inner),
-        SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, DENSE=dense, WIDE_OFFSETS=wide, **meta,
-    )
+    arguments = (x, y, status, values, max_chunks, slot, outer, inner, length, stride_x_outer, stride_x_scan,
+                 stride_x_inner, stride_y_outer, stride_y_scan, triton.next_power_of_2(length),
+                 triton.next_power_of_2(inner))
+    constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, DENSE=dense, WIDE_OFFSETS=wide, **meta)
+    launch_kernel(kernel, grid, arguments, constexprs, compiled)

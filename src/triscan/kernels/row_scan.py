@@ -16,6 +16,8 @@ the 4-byte stores, 98.4% with the aligned windows (benchmarks/NOTES.md).
 import triton
 import triton.language as tl
 
+from ._launch import launch_kernel
+
 # Tuning space. num_stages is in the space because the seed's stage rules ask for it;
 # on the H100 it changes nothing here (the row loop's loads are not pipelined by
 # Triton 3.6, and several programs per SM hide the latency instead).
@@ -170,7 +172,7 @@ def reverse_row_scan_kernel(
 
 
 def launch_row_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_y_row, shift, acc_dtype,
-                    interpreted, reverse=False):
+                    interpreted, reverse=False, compiled=None):
     """Scan `rows` rows of `x` into `y` (rows contiguous, `length + shift` long).
 
     `acc_dtype` is the tl dtype to accumulate in; `interpreted` launches the untuned
@@ -183,7 +185,6 @@ def launch_row_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_y_row
     kernel = autotuned.fn if interpreted else autotuned
     # the interpreter runs untuned, with a block small enough for tests to cross it
     meta = {"BLOCK": 64, "num_warps": 1} if interpreted else {}
-    kernel[(rows,)](
-        x, y, length, stride_x_row, stride_x_col, stride_y_row, triton.next_power_of_2(length),
-        SHIFT=shift, ROTATE=rotate, VEC=vec, ACC_DTYPE=acc_dtype, **meta,
-    )
+    arguments = (x, y, length, stride_x_row, stride_x_col, stride_y_row, triton.next_power_of_2(length))
+    constexprs = dict(SHIFT=shift, ROTATE=rotate, VEC=vec, ACC_DTYPE=acc_dtype, **meta)
+    launch_kernel(kernel, (rows,), arguments, constexprs, compiled)
