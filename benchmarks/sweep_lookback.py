@@ -65,30 +65,30 @@ def sweep_narrow(length, inner, results):
     y = torch.empty_like(x)
     expected = torch.cumsum(x.double(), 0)
     roof = copy_ms(2 * x.numel() * 4)
-    for block_l in (128, 256, 512, 1024):
-        for warps in (1, 2, 4):
-            for per_sm in (8, 16):
+    for block_l, sub in ((256, 8), (512, 8), (1024, 8), (2048, 8), (1024, 16), (2048, 16)):
+        for warps in (2, 4, 8):
+            for per_sm in (4, 8, 16):
                 chunks = triton.cdiv(length, block_l)
 
-                def launch(block_l=block_l, warps=warps, per_sm=per_sm, chunks=chunks):
+                def launch(block_l=block_l, warps=warps, per_sm=per_sm, chunks=chunks, sub=sub):
                     status = torch.zeros(chunks + 1, dtype=torch.int32, device="cuda")
                     values = torch.empty(2 * chunks * inner, dtype=torch.float32, device="cuda")
                     return column_lookback_scan_kernel.fn[(min(chunks, per_sm * SMS),)](
                         x, y, status, values, chunks, inner, 1, inner, length, 0, inner, 1, 0, inner, 0, 0,
                         SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, DENSE=True, WIDE_OFFSETS=False,
-                        BLOCK_L=block_l, BLOCK_K=inner,
+                        BLOCK_L=block_l, BLOCK_K=inner, SUB=sub,
                         num_warps=warps, num_stages=1)
 
                 y.fill_(float("nan"))
                 compiled = launch()
                 error = ((y.double() - expected).abs() / expected.abs().clamp_min(1)).max().item()
                 ms = bench(launch)
-                row = {"shape": [length, inner], "block_l": block_l, "warps": warps, "per_sm": per_sm,
-                       "ms": ms, "pct_of_copy": 100 * roof / ms, "regs": compiled.n_regs,
+                row = {"shape": [length, inner], "block_l": block_l, "sub": sub, "warps": warps,
+                       "per_sm": per_sm, "ms": ms, "pct_of_copy": 100 * roof / ms, "regs": compiled.n_regs,
                        "spills": compiled.n_spills, "max_rel_error": error}
                 results.append(row)
-                print(f"narrow ({length}, {inner}): BLOCK_L {block_l:5d} warps {warps} {per_sm:2d}/SM "
-                      f"{ms:.4f} ms {row['pct_of_copy']:5.1f}% regs {compiled.n_regs} "
+                print(f"narrow ({length}, {inner}): BLOCK_L {block_l:5d} SUB {sub:2d} warps {warps} "
+                      f"{per_sm:2d}/SM {ms:.4f} ms {row['pct_of_copy']:5.1f}% regs {compiled.n_regs} "
                       f"spills {compiled.n_spills} err {error:.1e}", flush=True)
     return roof
 

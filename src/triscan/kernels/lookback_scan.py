@@ -213,7 +213,8 @@ def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_
 
 # Tiles of [BLOCK_L, BLOCK_K]; BLOCK_K is pruned to the inner size, up to 256 lanes. Every
 # chunk publishes BLOCK_K totals and prefixes, so tiles stay at least 64 steps long: the
-# workspace traffic is then a few percent of the data's.
+# workspace traffic is then a few percent of the data's. Runs of SUB = 8 steps per thread:
+# fewer registers and instructions than 1 or 16 for every tile shape compiled offline.
 def _column_lookback_configs():
     configs = []
     for block_k in (2, 4, 8, 16, 32, 64, 128, 256):
@@ -221,12 +222,11 @@ def _column_lookback_configs():
             tile = block_l * block_k
             # 8192-element tiles sit near the register limit with 4 warps: try 8 as well
             for warps in (4, 8) if tile == 8192 else (4,) if tile < 8192 else (8,):
-                configs += [triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k}, num_warps=warps,
+                configs += [triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": 8}, num_warps=warps,
                                           num_stages=stages) for stages in (1, 2)]
         if block_k <= 16:
-            # narrow lanes: [256, 8] with 2 warps takes 188 registers, so 5 programs fit per SM
-            # where [1024, 8] with 4 warps (255 registers) fits 2 (ptxas, benchmarks/registers.py)
-            configs += [triton.Config({"BLOCK_L": 2048 // block_k, "BLOCK_K": block_k}, num_warps=2,
+            # narrow lanes: 2-warp tiles of 2048 elements, more programs per SM
+            configs += [triton.Config({"BLOCK_L": 2048 // block_k, "BLOCK_K": block_k, "SUB": 8}, num_warps=2,
                                       num_stages=1)]
     return configs
 
@@ -245,40 +245,56 @@ def _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L: tl.constexpr, BLOC
 
 
 @triton.jit
+def _tile_steps(BLOCK_L: tl.constexpr, SUB: tl.constexpr):
+    """Scan step of each [BLOCK_L // SUB, SUB, 1] position of a tile: run r, step s of the run
+    is step r * SUB + s.
+
+    Why a run axis: Triton lays a tile out by its memory order, lanes fastest, then the first
+    axis. With [BLOCK_L, BLOCK_K] every thread holds one step of 4 lanes, and a scan along L
+    crosses threads at every step (320 shuffles per [1024, 8] tile). With the SUB consecutive
+    steps of a run on their own axis after the run index, the runs go to threads and each
+    thread holds a whole run: the scan inside a run is additions in registers, and only the
+    run totals cross threads (24 shuffles; PTX 4286 -> 952 lines; benchmarks/NOTES.md)."""
+    runs = tl.arange(0, BLOCK_L // SUB)[:, None, None]
+    steps = tl.arange(0, SUB)[None, :, None]
+    return runs * SUB + steps  # [BLOCK_L // SUB, SUB, 1]
+
+
+@triton.jit
 def _tile_offsets(stride_scan, stride_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
-                  BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
-    """Element offsets of a [BLOCK_L, BLOCK_K] tile from its first element. int32 unless the
-    tile spans 2^31 elements: 64-bit offsets would double the registers of every tile.
-    DENSE: the tile is one contiguous block (stride_scan == BLOCK_K, stride_inner == 1);
+                  BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+    """Element offsets of a [BLOCK_L // SUB, SUB, BLOCK_K] tile from its first element. int32
+    unless the tile spans 2^31 elements: 64-bit offsets would double the registers of every
+    tile. DENSE: the tile is one contiguous block (stride_scan == BLOCK_K, stride_inner == 1);
     spelled with constants, so the compiler sees 16-byte runs and loads them as vectors."""
-    steps = tl.arange(0, BLOCK_L)
-    lanes = tl.arange(0, BLOCK_K)
+    steps = _tile_steps(BLOCK_L, SUB)
+    lanes = tl.arange(0, BLOCK_K)[None, None, :]
     # One return: Triton's code generator visits every return, also those after a constexpr
     # branch has returned, and rejects returns of different types (int32 and int64 here).
     if DENSE:
-        offsets = steps[:, None] * BLOCK_K + lanes[None, :]
+        offsets = steps * BLOCK_K + lanes
     elif WIDE_OFFSETS:
-        offsets = steps.to(tl.int64)[:, None] * stride_scan + lanes.to(tl.int64)[None, :] * stride_inner
+        offsets = steps.to(tl.int64) * stride_scan + lanes.to(tl.int64) * stride_inner
     else:
-        offsets = steps[:, None] * stride_scan + lanes[None, :] * stride_inner
-    return offsets  # [BLOCK_L, BLOCK_K]
+        offsets = steps * stride_scan + lanes * stride_inner
+    return offsets  # [BLOCK_L // SUB, SUB, BLOCK_K]
 
 
 @triton.jit
 def _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length, stride_x_outer,
                        stride_x_scan, stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
-                       BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
+                       BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
     """The input tile of chunk `ticket` (all zeros past the last chunk)."""
     outer, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
-    steps = tl.arange(0, BLOCK_L)
-    lanes = tl.arange(0, BLOCK_K)
-    mask = ((first_step + steps < length) & (ticket < total_chunks))[:, None]  # [BLOCK_L, 1]
+    lanes = tl.arange(0, BLOCK_K)[None, None, :]
+    steps = _tile_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
+    mask = (first_step + steps < length) & (ticket < total_chunks)
     if DENSE:  # every lane is in range; a mask constant along K keeps 16-byte vectors
         x_tile = x_ptr + outer * stride_x_outer + first_step * BLOCK_K
     else:
-        mask = mask & (first_lane + lanes < inner)[None, :]  # [BLOCK_L, BLOCK_K]
+        mask = mask & (first_lane + lanes < inner)  # [BLOCK_L // SUB, SUB, BLOCK_K]
         x_tile = x_ptr + outer * stride_x_outer + first_step * stride_x_scan + first_lane * stride_x_inner
-    offsets = _tile_offsets(stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K)
+    offsets = _tile_offsets(stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K, SUB)
     return tl.load(x_tile + offsets, mask=mask, other=0)
 
 
@@ -327,23 +343,24 @@ def column_lookback_scan_kernel(
     WIDE_OFFSETS: tl.constexpr,  # a tile's element offsets need 64 bits
     BLOCK_L: tl.constexpr,
     BLOCK_K: tl.constexpr,
+    SUB: tl.constexpr,  # consecutive steps one thread scans in registers (see _tile_steps)
 ):
-    """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile, and each chunk
-    publishes one total per lane. Same tickets, same statuses, same order of drawing and
-    loading, same deadlock argument."""
+    """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
+    [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
+    same statuses, same order of drawing and loading, same deadlock argument."""
     chunks_per_group = tl.cdiv(length, BLOCK_L)
     tiles_k = tl.cdiv(inner, BLOCK_K)
     total_chunks = outer_count * tiles_k * chunks_per_group  # persistent, as lookback_scan_kernel
     k = tl.arange(0, BLOCK_K)
-    steps = tl.arange(0, BLOCK_L)
+    steps = _tile_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
     totals_ptr = values_ptr
     prefixes_ptr = values_ptr + max_chunks * slot
-    y_offsets = _tile_offsets(stride_y_scan, 1, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K)  # [BLOCK_L, BLOCK_K]
+    y_offsets = _tile_offsets(stride_y_scan, 1, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K, SUB)
     ticket = tl.atomic_add(status_ptr + max_chunks, 1)
     x = _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length,
                            stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, BLOCK_L,
-                           BLOCK_K)
-    total = tl.sum(x.to(ACC_DTYPE), 0)  # [BLOCK_K]
+                           BLOCK_K, SUB)
+    total = tl.sum(tl.sum(x.to(ACC_DTYPE), 1), 0)  # [BLOCK_K]
     if ticket < total_chunks:
         _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total,
                               ticket % chunks_per_group == 0, BLOCK_K)
@@ -356,8 +373,8 @@ def column_lookback_scan_kernel(
         next_ticket = tl.atomic_add(status_ptr + max_chunks, 1)
         x_next = _load_column_chunk(x_ptr, next_ticket, total_chunks, chunks_per_group, tiles_k, inner,
                                     length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE,
-                                    WIDE_OFFSETS, BLOCK_L, BLOCK_K)
-        next_total = tl.sum(x_next.to(ACC_DTYPE), 0)
+                                    WIDE_OFFSETS, BLOCK_L, BLOCK_K, SUB)
+        next_total = tl.sum(tl.sum(x_next.to(ACC_DTYPE), 1), 0)
         if next_ticket < total_chunks:
             _publish_column_total(status_ptr, values_ptr, max_chunks, slot, next_ticket, next_total,
                                   next_ticket % chunks_per_group == 0, BLOCK_K)
@@ -389,12 +406,15 @@ def column_lookback_scan_kernel(
             tl.store(prefixes_ptr + ticket * slot + k, exclusive + total)
             tl.debug_barrier()
             tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        out = tl.cumsum(x.to(ACC_DTYPE), 0) + exclusive[None, :]  # [BLOCK_L, BLOCK_K]
-        mask = (first_step + steps < length)[:, None]
+        values = x.to(ACC_DTYPE)  # [BLOCK_L // SUB, SUB, BLOCK_K]
+        run_totals = tl.sum(values, 1)  # [BLOCK_L // SUB, BLOCK_K]
+        before_run = tl.cumsum(run_totals, 0) - run_totals + exclusive[None, :]
+        out = tl.cumsum(values, 1) + before_run[:, None, :]  # [BLOCK_L // SUB, SUB, BLOCK_K]
+        mask = first_step + steps < length
         if DENSE:
             y_tile = y_ptr + outer * stride_y_outer + (first_step + SHIFT) * BLOCK_K
         else:
-            mask = mask & lane_mask[None, :]
+            mask = mask & lane_mask[None, None, :]
             y_tile = y_first + (first_step + SHIFT) * stride_y_scan
         tl.store(y_tile + y_offsets, out.to(y_ptr.dtype.element_ty), mask=mask)
         ticket = next_ticket
@@ -421,7 +441,8 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     dense = (inner == (8 if interpreted else block_k) and stride_x_inner == 1 and stride_x_scan == inner
              and stride_y_scan == inner)
     kernel = column_lookback_scan_kernel.fn if interpreted else column_lookback_scan_kernel
-    meta = {"BLOCK_L": 8, "BLOCK_K": 8, "num_warps": 1} if interpreted else {}
+    # the interpreter's tile has two runs of 4 steps, so tests cross runs and tiles
+    meta = {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "num_warps": 1} if interpreted else {}
     chunks = lambda meta: outer * triton.cdiv(inner, meta["BLOCK_K"]) * triton.cdiv(length, meta["BLOCK_L"])
     grid = lambda meta: (min(chunks(meta), max_programs),)
     arguments = (x, y, status, values, max_chunks, slot, outer, inner, length, stride_x_outer, stride_x_scan,
