@@ -6,7 +6,6 @@ benchmarks/tuning/).
 Each timed call includes the zeroed workspace, as the library's launcher allocates it.
 """
 
-import itertools
 import json
 import os
 
@@ -66,34 +65,31 @@ def sweep_narrow(length, inner, results):
     y = torch.empty_like(x)
     expected = torch.cumsum(x.double(), 0)
     roof = copy_ms(2 * x.numel() * 4)
-    # programs per SM made no difference (registers decide occupancy): 8 per SM; packed per-lane
-    # status words against separate flags and values, at the best tiles of the SUB sweep
-    tiles = ((1024, 8, 4), (1024, 2, 4), (1024, 8, 8), (512, 8, 4), (2048, 16, 8), (2048, 8, 8))
-    for (block_l, sub, warps), packed in itertools.product(tiles, (False, True)):
-        chunks = triton.cdiv(length, block_l)
+    for block_l, sub in ((256, 8), (512, 8), (1024, 8), (2048, 8), (1024, 16), (2048, 16)):
+        for warps in (2, 4, 8):
+            for per_sm in (4, 8, 16):
+                chunks = triton.cdiv(length, block_l)
 
-        def launch(block_l=block_l, sub=sub, warps=warps, packed=packed, chunks=chunks):
-            status = torch.zeros(chunks + 1, dtype=torch.int32, device="cuda")
-            if packed:
-                values = torch.zeros(chunks * inner, dtype=torch.int64, device="cuda")
-            else:
-                values = torch.empty(2 * chunks * inner, dtype=torch.float32, device="cuda")
-            return column_lookback_scan_kernel.fn[(min(chunks, 8 * SMS),)](
-                x, y, status, values, chunks, inner, 1, inner, length, 0, inner, 1, 0, inner, 0, 0,
-                SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, DENSE=True, WIDE_OFFSETS=False, PACKED=packed,
-                BLOCK_L=block_l, BLOCK_K=inner, SUB=sub, num_warps=warps, num_stages=1)
+                def launch(block_l=block_l, warps=warps, per_sm=per_sm, chunks=chunks, sub=sub):
+                    status = torch.zeros(chunks + 1, dtype=torch.int32, device="cuda")
+                    values = torch.empty(2 * chunks * inner, dtype=torch.float32, device="cuda")
+                    return column_lookback_scan_kernel.fn[(min(chunks, per_sm * SMS),)](
+                        x, y, status, values, chunks, inner, 1, inner, length, 0, inner, 1, 0, inner, 0, 0,
+                        SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, DENSE=True, WIDE_OFFSETS=False,
+                        BLOCK_L=block_l, BLOCK_K=inner, SUB=sub,
+                        num_warps=warps, num_stages=1)
 
-        y.fill_(float("nan"))
-        compiled = launch()
-        error = ((y.double() - expected).abs() / expected.abs().clamp_min(1)).max().item()
-        ms = bench(launch)
-        row = {"shape": [length, inner], "block_l": block_l, "sub": sub, "packed": packed, "warps": warps,
-               "ms": ms, "pct_of_copy": 100 * roof / ms, "regs": compiled.n_regs,
-               "spills": compiled.n_spills, "max_rel_error": error}
-        results.append(row)
-        print(f"narrow ({length}, {inner}): BLOCK_L {block_l:5d} SUB {sub:2d} packed {packed:d} "
-              f"warps {warps} {ms:.4f} ms {row['pct_of_copy']:5.1f}% regs {compiled.n_regs} "
-              f"spills {compiled.n_spills} err {error:.1e}", flush=True)
+                y.fill_(float("nan"))
+                compiled = launch()
+                error = ((y.double() - expected).abs() / expected.abs().clamp_min(1)).max().item()
+                ms = bench(launch)
+                row = {"shape": [length, inner], "block_l": block_l, "sub": sub, "warps": warps,
+                       "per_sm": per_sm, "ms": ms, "pct_of_copy": 100 * roof / ms, "regs": compiled.n_regs,
+                       "spills": compiled.n_spills, "max_rel_error": error}
+                results.append(row)
+                print(f"narrow ({length}, {inner}): BLOCK_L {block_l:5d} SUB {sub:2d} warps {warps} "
+                      f"{per_sm:2d}/SM {ms:.4f} ms {row['pct_of_copy']:5.1f}% regs {compiled.n_regs} "
+                      f"spills {compiled.n_spills} err {error:.1e}", flush=True)
     return roof
 
 

@@ -300,37 +300,30 @@ def _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, i
 
 @triton.jit
 def _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, first_in_group,
-                          PACKED: tl.constexpr, BLOCK_K: tl.constexpr):
+                          BLOCK_K: tl.constexpr):
     """Publish a tile's per-lane totals (status 1), or, for the first tile of its lanes, the
     same values as inclusive prefixes (status 2)."""
     lanes = tl.arange(0, BLOCK_K)
-    if PACKED:
-        # one (status, value) word per lane at values_ptr[ticket * slot + k]: each lane is a
-        # scan of its own, so lanes need no common flag and no barrier between threads
-        words = tl.where(first_in_group, _pack(total, 2), _pack(total, 1))
-        tl.atomic_xchg(values_ptr + ticket * slot + lanes, words, sem="release")
-    else:
-        # totals at values_ptr[ticket * slot + k], prefixes max_chunks * slot further on
-        tl.store(values_ptr + tl.where(first_in_group, max_chunks * slot, 0) + ticket * slot + lanes, total)
-        tl.debug_barrier()  # every thread's value store precedes the flag's release
-        tl.atomic_xchg(status_ptr + ticket, tl.where(first_in_group, 2, 1), sem="release")
+    # totals at values_ptr[ticket * slot + k], prefixes max_chunks * slot further on
+    tl.store(values_ptr + tl.where(first_in_group, max_chunks * slot, 0) + ticket * slot + lanes, total)
+    tl.debug_barrier()  # every thread's value store precedes the flag's release
+    tl.atomic_xchg(status_ptr + ticket, tl.where(first_in_group, 2, 1), sem="release")
 
 
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "DENSE", "WIDE_OFFSETS", "PACKED"],
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "DENSE", "WIDE_OFFSETS"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)]},
-    reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
+    reset_to_zero=["status_ptr"],
 )
 @triton.jit
 def column_lookback_scan_kernel(
     x_ptr,  # input: x[m, l, k] at m * stride_x_outer + l * stride_x_scan + k * stride_x_inner
     y_ptr,  # output, contiguous along k: y[m, l, k] at m * stride_y_outer + l * stride_y_scan + k
     status_ptr,  # int32 [max_chunks + 1], zeroed: a status word per chunk, then the ticket counter
-    values_ptr,  # ACC_DTYPE [2 * max_chunks * slot]: per-lane chunk totals, then inclusive prefixes;
-    # if PACKED, int64 [max_chunks * slot], zeroed: one (status, value) word per chunk and lane
+    values_ptr,  # ACC_DTYPE [2 * max_chunks * slot]: per-lane chunk totals, then inclusive prefixes
     max_chunks,
     slot,  # values per chunk in the workspace (>= BLOCK_K)
     outer_count,  # M of the (M, L, K) view
@@ -348,7 +341,6 @@ def column_lookback_scan_kernel(
     LOOKBACK: tl.constexpr,
     DENSE: tl.constexpr,  # inner == BLOCK_K and both tensors contiguous within an outer index
     WIDE_OFFSETS: tl.constexpr,  # a tile's element offsets need 64 bits
-    PACKED: tl.constexpr,  # float32 sums: per-lane status words, read with the value in one load
     BLOCK_L: tl.constexpr,
     BLOCK_K: tl.constexpr,
     SUB: tl.constexpr,  # consecutive steps one thread scans in registers (see _tile_steps)
@@ -371,7 +363,7 @@ def column_lookback_scan_kernel(
     total = tl.sum(tl.sum(x.to(ACC_DTYPE), 1), 0)  # [BLOCK_K]
     if ticket < total_chunks:
         _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total,
-                              ticket % chunks_per_group == 0, PACKED, BLOCK_K)
+                              ticket % chunks_per_group == 0, BLOCK_K)
     while ticket < total_chunks:
         chunk = ticket % chunks_per_group
         outer, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
@@ -385,7 +377,7 @@ def column_lookback_scan_kernel(
         next_total = tl.sum(tl.sum(x_next.to(ACC_DTYPE), 1), 0)
         if next_ticket < total_chunks:
             _publish_column_total(status_ptr, values_ptr, max_chunks, slot, next_ticket, next_total,
-                                  next_ticket % chunks_per_group == 0, PACKED, BLOCK_K)
+                                  next_ticket % chunks_per_group == 0, BLOCK_K)
         exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
         if chunk == 0:
             if SHIFT == 1:
@@ -395,46 +387,25 @@ def column_lookback_scan_kernel(
             group_first = ticket - chunk
             window_end = ticket
             done = tl.zeros([], dtype=tl.int32)
-            if PACKED:
-                # per lane: lanes whose nearest prefix lies further back keep looking
-                lane_done = tl.zeros([BLOCK_K], dtype=tl.int32)
-                while done == 0:
-                    index = window_end - 1 - window  # [LOOKBACK]
-                    valid = (index >= group_first)[:, None]  # [LOOKBACK, 1]
+            while done == 0:
+                index = window_end - 1 - window  # [LOOKBACK]
+                valid = index >= group_first
+                flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
+                flags = tl.where(valid, flags, 2)
+                nearest = tl.min(tl.where(flags == 2, window, LOOKBACK), 0)
+                ready = tl.min(tl.where(window < nearest, flags, 2), 0) > 0
+                if ready:
                     slots = (index * slot)[:, None] + k[None, :]  # [LOOKBACK, BLOCK_K]
-                    words = tl.load(values_ptr + slots, mask=valid, other=0, volatile=True)
-                    # lanes already done count as found: they wait for nothing more
-                    flags = tl.where(valid & (lane_done == 0)[None, :], (words >> 32).to(tl.int32), 2)
-                    nearest = tl.min(tl.where(flags == 2, window[:, None], LOOKBACK), 0)  # [BLOCK_K]
-                    ready = tl.min(tl.where(window[:, None] < nearest[None, :], flags, 2), 0) > 0
-                    if tl.min(ready.to(tl.int32), 0) > 0:
-                        take = valid & (window[:, None] <= nearest[None, :]) & (lane_done == 0)[None, :]
-                        values = (words & 0xFFFFFFFF).to(tl.int32).to(tl.float32, bitcast=True)
-                        exclusive += tl.sum(tl.where(take, values, 0), 0)
-                        lane_done = tl.where(nearest < LOOKBACK, 1, lane_done)
-                        done = tl.min(lane_done, 0)
-                        window_end -= LOOKBACK
-                tl.atomic_xchg(values_ptr + ticket * slot + k, _pack(exclusive + total, 2), sem="release")
-            else:
-                while done == 0:
-                    index = window_end - 1 - window  # [LOOKBACK]
-                    valid = index >= group_first
-                    flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
-                    flags = tl.where(valid, flags, 2)
-                    nearest = tl.min(tl.where(flags == 2, window, LOOKBACK), 0)
-                    ready = tl.min(tl.where(window < nearest, flags, 2), 0) > 0
-                    if ready:
-                        slots = (index * slot)[:, None] + k[None, :]  # [LOOKBACK, BLOCK_K]
-                        before = (valid & (window < nearest))[:, None]
-                        at = (valid & (window == nearest))[:, None]
-                        totals = tl.load(totals_ptr + slots, mask=before, other=0, volatile=True)
-                        prefix = tl.load(prefixes_ptr + slots, mask=at, other=0, volatile=True)
-                        exclusive += tl.sum(totals.to(ACC_DTYPE) + prefix.to(ACC_DTYPE), 0)
-                        done = (nearest < LOOKBACK).to(tl.int32)
-                        window_end -= LOOKBACK
-                tl.store(prefixes_ptr + ticket * slot + k, exclusive + total)
-                tl.debug_barrier()
-                tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
+                    before = (valid & (window < nearest))[:, None]
+                    at = (valid & (window == nearest))[:, None]
+                    totals = tl.load(totals_ptr + slots, mask=before, other=0, volatile=True)
+                    prefix = tl.load(prefixes_ptr + slots, mask=at, other=0, volatile=True)
+                    exclusive += tl.sum(totals.to(ACC_DTYPE) + prefix.to(ACC_DTYPE), 0)
+                    done = (nearest < LOOKBACK).to(tl.int32)
+                    window_end -= LOOKBACK
+            tl.store(prefixes_ptr + ticket * slot + k, exclusive + total)
+            tl.debug_barrier()
+            tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
         values = x.to(ACC_DTYPE)  # [BLOCK_L // SUB, SUB, BLOCK_K]
         run_totals = tl.sum(values, 1)  # [BLOCK_L // SUB, BLOCK_K]
         before_run = tl.cumsum(run_totals, 0) - run_totals + exclusive[None, :]
@@ -464,11 +435,7 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     slot = 8 if interpreted else block_k
     max_chunks = outer * triton.cdiv(inner, slot) * triton.cdiv(length, min_block_l)
     status = torch.zeros(max_chunks + 1, dtype=torch.int32, device=x.device)
-    packed = workspace_dtype == torch.float32
-    if packed:
-        values = torch.zeros(max_chunks * slot, dtype=torch.int64, device=x.device)
-    else:
-        values = torch.empty(2 * max_chunks * slot, dtype=workspace_dtype, device=x.device)
+    values = torch.empty(2 * max_chunks * slot, dtype=workspace_dtype, device=x.device)
     longest = max(config.kwargs["BLOCK_L"] for config in configs)
     wide = max(abs(stride_x_scan), abs(stride_y_scan)) * longest + abs(stride_x_inner) * block_k >= 2**31
     dense = (inner == (8 if interpreted else block_k) and stride_x_inner == 1 and stride_x_scan == inner
@@ -481,6 +448,5 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     arguments = (x, y, status, values, max_chunks, slot, outer, inner, length, stride_x_outer, stride_x_scan,
                  stride_x_inner, stride_y_outer, stride_y_scan, triton.next_power_of_2(length),
                  triton.next_power_of_2(inner))
-    constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, DENSE=dense, WIDE_OFFSETS=wide,
-                      PACKED=packed, **meta)
+    constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, DENSE=dense, WIDE_OFFSETS=wide, **meta)
     launch_kernel(kernel, grid, arguments, constexprs, compiled)
