@@ -73,12 +73,17 @@ def test_two_streams_at_once():
 
 
 @pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two CUDA devices")
-def test_second_device():
-    x = random_input((1 << 20,), torch.float32).to("cuda:1")
-    assert torch.cuda.current_device() == 0
-    out = triscan.cumsum(x, 0)
-    assert out.device == x.device and torch.cuda.current_device() == 0
-    assert_scan_close(out, cumsum_reference(x, 0), cumsum_reference(abs_of(x), 0), x.numel())
+@pytest.mark.parametrize("shape,dim", SHAPES)
+def test_second_device(shape, dim):
+    """A tensor on cuda:1 while cuda:0 is current: every kernel family, three calls (the first
+    through Triton's dispatch, the others through the plan's direct launch)."""
+    for _ in range(3):
+        x = random_input(shape, torch.float32).to("cuda:1")
+        assert torch.cuda.current_device() == 0
+        out = triscan.cumsum(x, dim)
+        assert out.device == x.device and torch.cuda.current_device() == 0
+        torch.cuda.synchronize("cuda:1")
+        assert_scan_close(out, cumsum_reference(x, dim), cumsum_reference(abs_of(x), dim), shape[dim])
 
 
 @needs_cuda
