@@ -16,7 +16,7 @@ import triton.language as tl
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
-from triscan.kernels import lookback_scan, row_scan
+from triscan.kernels import column_scan, lookback_scan, row_scan
 
 ALIGNED = [["tt.divisibility", 16]]
 KERNELS = {
@@ -37,6 +37,13 @@ KERNELS = {
                          "WIDE_OFFSETS": False, "DENSE": True, "SUB": 8},
                         ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "stride_x_outer", "stride_y_outer",
                          "length")),
+    "column": (column_scan.column_scan_kernel.fn,
+               {"x_ptr": "*fp32", "y_ptr": "*fp32", "inner": "i32", "length": "i32", "stride_x_outer": "i32",
+                "stride_x_scan": "i32", "stride_x_inner": "constexpr", "stride_y_outer": "i32",
+                "stride_y_scan": "i32", "LENGTH_BUCKET": "i32", "INNER_BUCKET": "i32"},
+               {"stride_x_inner": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "SUB": 4},
+               ("x_ptr", "y_ptr", "inner", "stride_x_outer", "stride_x_scan", "stride_y_outer",
+                "stride_y_scan")),
     "reverse_row": (row_scan.reverse_row_scan_kernel.fn,
                     {"x_ptr": "*fp32", "y_ptr": "*fp32", "length": "i32", "stride_x_row": "i32",
                      "stride_x_col": "constexpr", "stride_y_row": "i32", "LENGTH_BUCKET": "i32"},

@@ -13,6 +13,8 @@ ROOT = pathlib.Path(__file__).parent.parent
 # kernel name in benchmarks/registers.py, then constexpr and launch options
 VARIANTS = [
     ("row", "BLOCK=4096 num_warps=4"),
+    ("column", "BLOCK_L=16 BLOCK_K=128 num_warps=4 SHIFT=1"),
+    ("column", "BLOCK_L=64 BLOCK_K=32 num_warps=4"),
     ("reverse_row", "BLOCK=2048 num_warps=4"),
     ("lookback", "BLOCK=8192 num_warps=4 REVERSE=0"),
     ("lookback", "BLOCK=4096 num_warps=2 REVERSE=0"),

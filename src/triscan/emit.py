@@ -31,7 +31,9 @@ def jit_helpers() -> list:
     for module in (row_scan, column_scan, lookback_scan):
         for name, value in vars(module).items():
             # under TRITON_INTERPRET=1, triton.jit makes InterpretedFunctions
-            if name.startswith("_") and isinstance(value, (JITFunction, InterpretedFunction)):
+            # a helper one kernel module imports from another is written once
+            if (name.startswith("_") and isinstance(value, (JITFunction, InterpretedFunction))
+                    and value not in helpers):
                 helpers.append(value)
     return helpers
 

@@ -30,6 +30,7 @@ import triton
 import triton.language as tl
 
 from ._launch import launch_kernel
+from .column_scan import _before_runs, _run_steps
 
 LOOKBACK_SCAN_CONFIGS = [
     triton.Config({"BLOCK": block}, num_warps=warps, num_stages=stages)
@@ -249,29 +250,13 @@ def _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L: tl.constexpr, BLOC
 
 
 @triton.jit
-def _tile_steps(BLOCK_L: tl.constexpr, SUB: tl.constexpr):
-    """Scan step of each [BLOCK_L // SUB, SUB, 1] position of a tile: run r, step s of the run
-    is step r * SUB + s.
-
-    Why a run axis: Triton lays a tile out by its memory order, lanes fastest, then the first
-    axis. With [BLOCK_L, BLOCK_K] every thread holds one step of 4 lanes, and a scan along L
-    crosses threads at every step (320 shuffles per [1024, 8] tile). With the SUB consecutive
-    steps of a run on their own axis after the run index, the runs go to threads and each
-    thread holds a whole run: the scan inside a run is additions in registers, and only the
-    run totals cross threads (24 shuffles; PTX 4286 -> 952 lines; benchmarks/NOTES.md)."""
-    runs = tl.arange(0, BLOCK_L // SUB)[:, None, None]
-    steps = tl.arange(0, SUB)[None, :, None]
-    return runs * SUB + steps  # [BLOCK_L // SUB, SUB, 1]
-
-
-@triton.jit
 def _tile_offsets(stride_scan, stride_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
                   BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
     """Element offsets of a [BLOCK_L // SUB, SUB, BLOCK_K] tile from its first element. int32
     unless the tile spans 2^31 elements: 64-bit offsets would double the registers of every
     tile. DENSE: the tile is one contiguous block (stride_scan == BLOCK_K, stride_inner == 1);
     spelled with constants, so the compiler sees 16-byte runs and loads them as vectors."""
-    steps = _tile_steps(BLOCK_L, SUB)
+    steps = _run_steps(BLOCK_L, SUB)
     lanes = tl.arange(0, BLOCK_K)[None, None, :]
     # One return: Triton's code generator visits every return, also those after a constexpr
     # branch has returned, and rejects returns of different types (int32 and int64 here).
@@ -291,7 +276,7 @@ def _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, i
     """The input tile of chunk `ticket` (all zeros past the last chunk)."""
     outer, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
     lanes = tl.arange(0, BLOCK_K)[None, None, :]
-    steps = _tile_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
+    steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
     mask = (first_step + steps < length) & (ticket < total_chunks)
     if DENSE:  # every lane is in range; a mask constant along K keeps 16-byte vectors
         x_tile = x_ptr + outer * stride_x_outer + first_step * BLOCK_K
@@ -347,7 +332,7 @@ def column_lookback_scan_kernel(
     WIDE_OFFSETS: tl.constexpr,  # a tile's element offsets need 64 bits
     BLOCK_L: tl.constexpr,
     BLOCK_K: tl.constexpr,
-    SUB: tl.constexpr,  # consecutive steps one thread scans in registers (see _tile_steps)
+    SUB: tl.constexpr,  # consecutive steps one thread scans in registers (see column_scan._run_steps)
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -356,7 +341,7 @@ def column_lookback_scan_kernel(
     tiles_k = tl.cdiv(inner, BLOCK_K)
     total_chunks = outer_count * tiles_k * chunks_per_group  # persistent, as lookback_scan_kernel
     k = tl.arange(0, BLOCK_K)
-    steps = _tile_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
+    steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
     totals_ptr = values_ptr
     prefixes_ptr = values_ptr + max_chunks * slot
     y_offsets = _tile_offsets(stride_y_scan, 1, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K, SUB)
@@ -411,9 +396,8 @@ def column_lookback_scan_kernel(
             tl.debug_barrier()
             tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
         values = x.to(ACC_DTYPE)  # [BLOCK_L // SUB, SUB, BLOCK_K]
-        run_totals = tl.sum(values, 1)  # [BLOCK_L // SUB, BLOCK_K]
-        before_run = tl.cumsum(run_totals, 0) - run_totals + exclusive[None, :]
-        out = tl.cumsum(values, 1) + before_run[:, None, :]  # [BLOCK_L // SUB, SUB, BLOCK_K]
+        before_run, _ = _before_runs(tl.sum(values, 1))  # [BLOCK_L // SUB, BLOCK_K]
+        out = tl.cumsum(values, 1) + (before_run + exclusive[None, :])[:, None, :]
         mask = first_step + steps < length
         if DENSE:
             y_tile = y_ptr + outer * stride_y_outer + (first_step + SHIFT) * BLOCK_K
