@@ -8,7 +8,7 @@ import pathlib
 from triscan import bench, competitors
 from triscan.suite import format_suite
 
-REPORT = pathlib.Path(__file__).parent.parent / "benchmarks" / "results-2026-11-26-h100-suite-1994120.json"
+REPORT = pathlib.Path(__file__).parent.parent / "benchmarks" / "results-2026-11-26-h100-suite-df6f79a.json"
 
 
 def load_report():
