@@ -64,3 +64,12 @@ def test_suite_table_lists_skipped_competitors():
     table = format_suite(report["suite"])
     assert "FlagGems: skipped (FlagGems is not installed (pip install flag-gems))" in table
     assert table.count("\n| ") == len(report["suite"])  # one row per case after the header
+
+
+def test_headline_table_names_the_l2_mode():
+    report = load_report()
+    info = dict(report["environment"])
+    assert "L2 flushed" in bench.format_table(report["headline"], info)
+    info["l2"] = "warm"
+    table = bench.format_table(report["headline"], info)
+    assert "L2 warm" in table and "flushed" not in table
