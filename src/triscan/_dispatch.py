@@ -8,10 +8,10 @@ These functions use only torch and triton, so `triscan emit` can copy them verba
 import threading
 
 import torch
-import triton
 import triton.language as tl
 
 from ._layout import scan_view
+from .kernels._launch import ceil_div
 from .kernels.column_scan import launch_column_scan
 from .kernels.lookback_scan import launch_column_lookback_scan, launch_lookback_scan
 from .kernels.row_scan import launch_row_scan, row_scan_kernel
@@ -104,7 +104,7 @@ def choose_kernel(outer: int, length: int, inner: int, dtype: torch.dtype, devic
     # 32-lane column programs reach 90.5% of copy for dim 0 of (32768, 32768) on the H100 (1024
     # programs, about 8 per SM) where the column look-back reached 67.6% (benchmarks/NOTES.md);
     # counting each such program twice sends that shape to the column scan.
-    if lookback and prefer_lookback(2 * outer * triton.cdiv(inner, 32), length, column_chunk, device):
+    if lookback and prefer_lookback(2 * outer * ceil_div(inner, 32), length, column_chunk, device):
         return "column_lookback"
     return "column"
 

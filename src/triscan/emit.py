@@ -58,6 +58,8 @@ WRAPPERS = (
     _dispatch.prefer_lookback,
     _dispatch.runs_triton,
     _dispatch.torch_scan,
+    _launch.ceil_div,
+    _launch.power_of_two_at_least,
     _launch.launch_kernel,
     _launch.describe,
     row_scan.launch_row_scan,

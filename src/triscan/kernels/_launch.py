@@ -13,6 +13,17 @@ import torch
 import triton
 
 
+def ceil_div(numerator: int, denominator: int) -> int:
+    """triton.cdiv for host code: in Triton 3.6 triton.cdiv and triton.next_power_of_2 are
+    ConstexprFunctions, about 3 us a call from Python, and a launch made several."""
+    return -(-numerator // denominator)
+
+
+def power_of_two_at_least(count: int) -> int:
+    """triton.next_power_of_2 for host code (see ceil_div); 1 for counts up to 1."""
+    return 1 << max(count - 1, 0).bit_length()
+
+
 def launch_kernel(kernel, grid, args: tuple, constexprs: dict, compiled: dict | None) -> None:
     """`kernel[grid](*args, **constexprs)`; with a `compiled` dict (one per scan plan, so
     integers and constexprs are the same on every call) the second and later calls go straight
@@ -29,8 +40,10 @@ def launch_kernel(kernel, grid, args: tuple, constexprs: dict, compiled: dict | 
     entry = compiled.get(kernel)
     if entry is not None:
         binary, grid_xyz, tail, tensor_positions, alignment = entry
-        if all((args[i].data_ptr() % 16 == 0) == aligned for i, aligned in zip(tensor_positions, alignment,
-                                                                                 strict=True)):
+        for position, aligned in zip(tensor_positions, alignment, strict=True):
+            if (args[position].data_ptr() % 16 == 0) != aligned:
+                break
+        else:
             driver = triton.runtime.driver.active  # the stream Triton itself would use
             stream = driver.get_current_stream(driver.get_current_device())
             binary.run(*grid_xyz, stream, binary.function, binary.packed_metadata, None, None, None,

@@ -9,7 +9,7 @@ its tuning for every shape (narrow K, very long L) belongs to a later issue.
 import triton
 import triton.language as tl
 
-from ._launch import launch_kernel
+from ._launch import ceil_div, launch_kernel, power_of_two_at_least
 
 
 @triton.jit
@@ -111,7 +111,7 @@ def launch_column_scan(x, y, outer, length, inner, stride_x_outer, stride_x_scan
     """Scan the (outer, length, inner) view of `x` along its middle axis into `y`."""
     kernel = column_scan_kernel.fn if interpreted else column_scan_kernel
     meta = {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "num_warps": 1} if interpreted else {}
-    grid = lambda meta: (outer * triton.cdiv(inner, meta["BLOCK_K"]),)
+    grid = lambda meta: (outer * ceil_div(inner, meta["BLOCK_K"]),)
     arguments = (x, y, inner, length, stride_x_outer, stride_x_scan, stride_x_inner, stride_y_outer,
-                 stride_y_scan, triton.next_power_of_2(length), triton.next_power_of_2(inner))
+                 stride_y_scan, power_of_two_at_least(length), power_of_two_at_least(inner))
     launch_kernel(kernel, grid, arguments, dict(SHIFT=shift, ACC_DTYPE=acc_dtype, **meta), compiled)

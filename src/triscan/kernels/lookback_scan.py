@@ -29,7 +29,7 @@ import torch
 import triton
 import triton.language as tl
 
-from ._launch import launch_kernel
+from ._launch import ceil_div, launch_kernel, power_of_two_at_least
 from .column_scan import _before_runs, _run_steps
 
 LOOKBACK_SCAN_CONFIGS = [
@@ -198,16 +198,16 @@ def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_
     `max_programs` persistent programs (`reverse`: sums from the end, as reverse_row_scan_kernel)."""
     # the workspace is sized for the smallest block, whichever config the autotuner runs
     block = 64 if interpreted else min(config.kwargs["BLOCK"] for config in lookback_scan_kernel.configs)
-    max_chunks = rows * triton.cdiv(length + shift, block)
+    max_chunks = rows * ceil_div(length + shift, block)
     packed = workspace_dtype == torch.float32
     status = torch.zeros(max_chunks + 1, dtype=torch.int64 if packed else torch.int32, device=x.device)
     values = status if packed else torch.empty(2 * max_chunks, dtype=workspace_dtype, device=x.device)
     kernel = lookback_scan_kernel.fn if interpreted else lookback_scan_kernel
     meta = {"BLOCK": 64, "num_warps": 1} if interpreted else {}
     positions = length + shift if reverse else length
-    grid = lambda meta: (min(rows * triton.cdiv(positions, meta["BLOCK"]), max_programs),)
+    grid = lambda meta: (min(rows * ceil_div(positions, meta["BLOCK"]), max_programs),)
     arguments = (x, y, status, values, max_chunks, rows, length, stride_x_row, stride_x_col, stride_y_row,
-                 triton.next_power_of_2(length))
+                 power_of_two_at_least(length))
     constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, PACKED=packed, REVERSE=reverse, **meta)
     launch_kernel(kernel, grid, arguments, constexprs, compiled)
 
@@ -416,12 +416,12 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     """Scan the (outer, length, inner) view along its middle axis when lane tiles are too few,
     by at most `max_programs` persistent programs."""
     # the workspace is sized for the lane tile the pruning keeps and its shortest tile
-    block_k = min(max(triton.next_power_of_2(inner), 2), 256)
+    block_k = min(max(power_of_two_at_least(inner), 2), 256)
     configs = [config for config in column_lookback_scan_kernel.configs
                if config.kwargs["BLOCK_K"] == block_k]
     min_block_l = 8 if interpreted else min(config.kwargs["BLOCK_L"] for config in configs)
     slot = 8 if interpreted else block_k
-    max_chunks = outer * triton.cdiv(inner, slot) * triton.cdiv(length, min_block_l)
+    max_chunks = outer * ceil_div(inner, slot) * ceil_div(length, min_block_l)
     status = torch.zeros(max_chunks + 1, dtype=torch.int32, device=x.device)
     values = torch.empty(2 * max_chunks * slot, dtype=workspace_dtype, device=x.device)
     longest = max(config.kwargs["BLOCK_L"] for config in configs)
@@ -431,10 +431,10 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     kernel = column_lookback_scan_kernel.fn if interpreted else column_lookback_scan_kernel
     # the interpreter's tile has two runs of 4 steps, so tests cross runs and tiles
     meta = {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "num_warps": 1} if interpreted else {}
-    chunks = lambda meta: outer * triton.cdiv(inner, meta["BLOCK_K"]) * triton.cdiv(length, meta["BLOCK_L"])
+    chunks = lambda meta: outer * ceil_div(inner, meta["BLOCK_K"]) * ceil_div(length, meta["BLOCK_L"])
     grid = lambda meta: (min(chunks(meta), max_programs),)
     arguments = (x, y, status, values, max_chunks, slot, outer, inner, length, stride_x_outer, stride_x_scan,
-                 stride_x_inner, stride_y_outer, stride_y_scan, triton.next_power_of_2(length),
-                 triton.next_power_of_2(inner))
+                 stride_x_inner, stride_y_outer, stride_y_scan, power_of_two_at_least(length),
+                 power_of_two_at_least(inner))
     constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, DENSE=dense, WIDE_OFFSETS=wide, **meta)
     launch_kernel(kernel, grid, arguments, constexprs, compiled)

@@ -16,7 +16,7 @@ the 4-byte stores, 98.4% with the aligned windows (benchmarks/NOTES.md).
 import triton
 import triton.language as tl
 
-from ._launch import launch_kernel
+from ._launch import launch_kernel, power_of_two_at_least
 
 # Tuning space. num_stages is in the space because the seed's stage rules ask for it;
 # on the H100 it changes nothing here (the row loop's loads are not pipelined by
@@ -185,6 +185,6 @@ def launch_row_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_y_row
     kernel = autotuned.fn if interpreted else autotuned
     # the interpreter runs untuned, with a block small enough for tests to cross it
     meta = {"BLOCK": 64, "num_warps": 1} if interpreted else {}
-    arguments = (x, y, length, stride_x_row, stride_x_col, stride_y_row, triton.next_power_of_2(length))
+    arguments = (x, y, length, stride_x_row, stride_x_col, stride_y_row, power_of_two_at_least(length))
     constexprs = dict(SHIFT=shift, ROTATE=rotate, VEC=vec, ACC_DTYPE=acc_dtype, **meta)
     launch_kernel(kernel, (rows,), arguments, constexprs, compiled)
