@@ -73,3 +73,25 @@ def test_headline_table_names_the_l2_mode():
     info["l2"] = "warm"
     table = bench.format_table(report["headline"], info)
     assert "L2 warm" in table and "flushed" not in table
+
+
+def test_commit_of_a_changed_tree_is_marked_dirty(tmp_path, monkeypatch):
+    """A copied checkout whose .git is older than its files must not pass for that commit."""
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "code.py").write_text("a = 1\n")
+    git("add", "code.py")
+    git("commit", "-q", "-m", "first")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRISCAN_COMMIT", raising=False)
+    clean = bench.environment()["commit"]
+    assert clean and not clean.endswith("-dirty")
+    (tmp_path / "code.py").write_text("a = 2\n")
+    assert bench.environment()["commit"] == clean + "-dirty"
+    monkeypatch.setenv("TRISCAN_COMMIT", "abc1234")
+    assert bench.environment()["commit"] == "abc1234"

@@ -37,12 +37,13 @@ def environment() -> dict:
     except (OSError, IndexError, subprocess.SubprocessError):
         pass
     # a copied checkout (as on a lent GPU machine) may carry no .git, or a stale one: there
-    # TRISCAN_COMMIT names the commit, and it wins
+    # TRISCAN_COMMIT names the commit, and it wins. Otherwise a tree that differs from its
+    # commit is marked "-dirty", so a stale .git cannot pass for the code that ran.
     info["commit"] = os.environ.get("TRISCAN_COMMIT")
     try:
         info["commit"] = info["commit"] or subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-            timeout=30).stdout.strip() or None
+            ["git", "describe", "--always", "--dirty", "--abbrev=7", "--exclude=*"], capture_output=True,
+            text=True, timeout=30).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         pass
     return info
