@@ -43,7 +43,7 @@ def _before_runs(run_totals):
 
 
 # SUB = 4: each thread scans runs of 4 consecutive steps in registers (as the column look-back's
-# tiles, lookback_scan._tile_steps); offline this halves the PTX of most tiles ([16, 128]: 1019 ->
+# tiles, _run_steps above); offline this halves the PTX of most tiles ([16, 128]: 1019 ->
 # 414 lines, 24 -> 0 shuffles), where runs of 8 gain less (benchmarks/NOTES.md section 13)
 COLUMN_SCAN_CONFIGS = [
     triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": 4}, num_warps=warps, num_stages=stages)
