@@ -58,12 +58,53 @@ def _row_chunk_start(ticket, chunks_per_row, REVERSE: tl.constexpr, BLOCK: tl.co
 
 
 @triton.jit
+def _chunk_lanes(REVERSE: tl.constexpr, BLOCK: tl.constexpr):
+    """Positions within a chunk: [BLOCK] in order, or with REVERSE [BLOCK // 4, 4]: runs of 4
+    (each one 16-byte vector for float32) in reverse run order, so that suffix sums become a
+    forward scan over runs (see _suffix_sums)."""
+    if REVERSE:
+        lanes = (BLOCK // 4 - 1 - tl.arange(0, BLOCK // 4))[:, None] * 4 + tl.arange(0, 4)[None, :]
+    else:
+        lanes = tl.arange(0, BLOCK)
+    return lanes
+
+
+@triton.jit
+def _chunk_total(values, REVERSE: tl.constexpr):
+    """Sum of a chunk shaped as _chunk_lanes."""
+    if REVERSE:
+        total = tl.sum(tl.sum(values, 1), 0)
+    else:
+        total = tl.sum(values, 0)
+    return total
+
+
+@triton.jit
+def _suffix_sums(values):
+    """Inclusive sums from the end of a [BLOCK // 4, 4] chunk held as _chunk_lanes(True) holds
+    it, without tl.cumsum(reverse=True): Triton 3.6 lowers that with shuffles even along an
+    axis inside one thread (640 for [2048, 4]; 736 against 96 forward for [8192]; NOTES.md
+    section 15). A run's suffix sums are three additions in registers; the sums of the runs
+    after each run are a forward scan, since later runs come first; additions only, so Inf and
+    NaN go as in torch."""
+    column = tl.arange(0, 4)[None, :]
+    suffix_3 = tl.sum(tl.where(column == 3, values, 0), 1)  # [BLOCK // 4]
+    suffix_2 = tl.sum(tl.where(column == 2, values, 0), 1) + suffix_3
+    suffix_1 = tl.sum(tl.where(column == 1, values, 0), 1) + suffix_2
+    suffix_0 = tl.sum(tl.where(column == 0, values, 0), 1) + suffix_1
+    after_run, _ = _before_runs(suffix_0)
+    inside = tl.where(column == 0, suffix_0[:, None], tl.where(column == 1, suffix_1[:, None],
+                      tl.where(column == 2, suffix_2[:, None], suffix_3[:, None])))
+    return inside + after_run[:, None]  # [BLOCK // 4, 4]
+
+
+@triton.jit
 def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_row, stride_x_col,
                     REVERSE: tl.constexpr, BLOCK: tl.constexpr):
-    """The input of chunk `ticket` (all zeros past the last chunk)."""
+    """The input of chunk `ticket` (all zeros past the last chunk), shaped as _chunk_lanes."""
     row = (ticket // chunks_per_row).to(tl.int64)
     start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
-    lanes = tl.arange(0, BLOCK)
+    lanes = _chunk_lanes(REVERSE, BLOCK)
     mask = (start + lanes < length) & (ticket < total_chunks)
     return tl.load(x_ptr + row * stride_x_row + (start + lanes) * stride_x_col, mask=mask, other=0)
 
@@ -113,13 +154,13 @@ def lookback_scan_kernel(
     chunks_per_row = tl.cdiv(positions, BLOCK)
     # persistent: each program keeps drawing tickets until every chunk is taken
     total_chunks = rows * chunks_per_row
-    lanes = tl.arange(0, BLOCK)
+    lanes = _chunk_lanes(REVERSE, BLOCK)
     totals_ptr = values_ptr
     prefixes_ptr = values_ptr + max_chunks
     ticket = tl.atomic_add(status_ptr + max_chunks, 1)
     x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, positions, stride_x_row, stride_x_col,
                         REVERSE, BLOCK)
-    total = tl.sum(x.to(ACC_DTYPE), 0)
+    total = _chunk_total(x.to(ACC_DTYPE), REVERSE)
     if ticket < total_chunks:
         _publish_row_total(status_ptr, values_ptr, max_chunks, ticket, total, ticket % chunks_per_row == 0,
                            PACKED)
@@ -135,7 +176,7 @@ def lookback_scan_kernel(
         next_ticket = tl.atomic_add(status_ptr + max_chunks, 1)
         x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, positions, stride_x_row,
                                  stride_x_col, REVERSE, BLOCK)
-        next_total = tl.sum(x_next.to(ACC_DTYPE), 0)
+        next_total = _chunk_total(x_next.to(ACC_DTYPE), REVERSE)
         if next_ticket < total_chunks:
             _publish_row_total(status_ptr, values_ptr, max_chunks, next_ticket, next_total,
                                next_ticket % chunks_per_row == 0, PACKED)
@@ -179,7 +220,10 @@ def lookback_scan_kernel(
                 tl.store(prefixes_ptr + ticket, exclusive + total)
                 tl.debug_barrier()
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        out = tl.cumsum(x.to(ACC_DTYPE), 0, reverse=REVERSE) + exclusive  # [BLOCK]
+        if REVERSE:
+            out = _suffix_sums(x.to(ACC_DTYPE)) + exclusive  # [BLOCK // 4, 4]
+        else:
+            out = tl.cumsum(x.to(ACC_DTYPE), 0) + exclusive  # [BLOCK]
         if REVERSE:  # the sum from input position q on goes to output position q - SHIFT
             position = start + lanes
             tl.store(y_row + (position - SHIFT), out.to(y_ptr.dtype.element_ty),
