@@ -1,0 +1,66 @@
+"""Narrow K (2^27, 8) along dim 0: the column look-back kernel of several modules (the
+library's and candidate copies) at fixed tiles, in one process with the copy roofline
+(dev tool; A/B of kernel changes, results go to benchmarks/tuning/).
+
+    python benchmarks/sweep_narrow_variants.py MODULE=BLOCK_L/SUB/WARPS,... [MODULE=...]
+"""
+
+import importlib
+import json
+import os
+import sys
+
+import torch
+import triton.language as tl
+from triton.testing import do_bench
+
+SMS = torch.cuda.get_device_properties(0).multi_processor_count
+LENGTH, INNER = 1 << 27, 8
+
+
+def bench(fn):
+    return do_bench(fn, warmup=25, rep=200, return_mode="median")
+
+
+def main():
+    torch.manual_seed(0)
+    x = torch.rand(LENGTH, INNER, device="cuda")
+    y = torch.empty_like(x)
+    expected = torch.cumsum(x.double(), 0)
+    source = torch.empty(x.numel() * 4, dtype=torch.uint8, device="cuda")
+    target = torch.empty_like(source)
+    roof = bench(lambda: target.copy_(source))
+    print(f"{torch.cuda.get_device_name()}: copy of the same bytes {roof:.4f} ms", flush=True)
+    rows = []
+    for argument in sys.argv[1:]:
+        name, configs = argument.split("=")
+        kernel = importlib.import_module(name).column_lookback_scan_kernel.fn
+        for config in configs.split(","):
+            block_l, sub, warps = (int(part) for part in config.split("/"))
+            chunks = LENGTH // block_l
+
+            def launch(kernel=kernel, block_l=block_l, sub=sub, warps=warps, chunks=chunks):
+                status = torch.zeros(chunks + 1, dtype=torch.int32, device="cuda")
+                values = torch.empty(2 * chunks * INNER, dtype=torch.float32, device="cuda")
+                return kernel[(min(chunks, 8 * SMS),)](
+                    x, y, status, values, chunks, INNER, 1, INNER, LENGTH, 0, INNER, 1, 0, INNER, 0, 0,
+                    SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, DENSE=True, WIDE_OFFSETS=False,
+                    BLOCK_L=block_l, BLOCK_K=INNER, SUB=sub, num_warps=warps, num_stages=1)
+
+            y.fill_(float("nan"))
+            compiled = launch()
+            error = ((y.double() - expected).abs() / expected.abs().clamp_min(1)).max().item()
+            ms = bench(launch)
+            row = {"module": name, "block_l": block_l, "sub": sub, "warps": warps, "ms": ms,
+                   "pct_of_copy": 100 * roof / ms, "regs": compiled.n_regs, "spills": compiled.n_spills,
+                   "max_rel_error": error}
+            rows.append(row)
+            print(f"{name:32s} [{block_l:4d}, 8] SUB {sub:2d} warps {warps} {ms:.4f} ms "
+                  f"{row['pct_of_copy']:5.1f}% regs {compiled.n_regs} spills {compiled.n_spills} "
+                  f"err {error:.1e}", flush=True)
+    with open(os.path.join(os.environ.get("OUT", "."), "sweep_narrow_variants.json"), "w") as handle:
+        json.dump({"gpu": torch.cuda.get_device_name(), "copy_ms": roof, "rows": rows}, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main()
