@@ -28,13 +28,13 @@ KERNELS = {
                  {"stride_x_col": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32, "PACKED": True},
                  ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "length", "stride_x_row", "stride_y_row")),
     "column_lookback": (lookback_scan.column_lookback_scan_kernel.fn,
-                        {"x_ptr": "*fp32", "y_ptr": "*fp32", "status_ptr": "*i32", "values_ptr": "*fp32",
+                        {"x_ptr": "*fp32", "y_ptr": "*fp32", "status_ptr": "*i32", "values_ptr": "*i64",
                          "max_chunks": "i32", "slot": "i32", "outer_count": "i32", "inner": "i32",
                          "length": "i32", "stride_x_outer": "i32", "stride_x_scan": "i32",
                          "stride_x_inner": "constexpr", "stride_y_outer": "i32", "stride_y_scan": "i32",
                          "LENGTH_BUCKET": "i32", "INNER_BUCKET": "i32"},
                         {"stride_x_inner": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32,
-                         "WIDE_OFFSETS": False, "DENSE": True, "SUB": 8},
+                         "WIDE_OFFSETS": False, "DENSE": True, "PACKED": True, "SUB": 8},
                         ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "stride_x_outer", "stride_y_outer",
                          "length")),
     "column": (column_scan.column_scan_kernel.fn,
@@ -62,6 +62,8 @@ def registers(name: str, **meta) -> tuple[int, int]:
     options = {key: meta.pop(key) for key in ("num_warps", "num_stages") if key in meta}
     constexprs = dict(constexprs, **meta)
     signature = dict(signature, **{key: "constexpr" for key in constexprs})
+    if name == "column_lookback" and not constexprs["PACKED"]:  # separate float32 totals and prefixes
+        signature["values_ptr"] = "*fp32"
     names = list(fn.arg_names)
     attrs = {(names.index(arg),): ALIGNED for arg in aligned}
     source = ASTSource(fn, signature, {(names.index(k),): v for k, v in constexprs.items()}, attrs)

@@ -76,7 +76,7 @@ def sweep_narrow(length, inner, results):
                     return column_lookback_scan_kernel.fn[(min(chunks, per_sm * SMS),)](
                         x, y, status, values, chunks, inner, 1, inner, length, 0, inner, 1, 0, inner, 0, 0,
                         SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, DENSE=True, WIDE_OFFSETS=False,
-                        BLOCK_L=block_l, BLOCK_K=inner, SUB=sub,
+                        PACKED=False, BLOCK_L=block_l, BLOCK_K=inner, SUB=sub,
                         num_warps=warps, num_stages=1)
 
                 y.fill_(float("nan"))

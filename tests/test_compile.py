@@ -23,6 +23,7 @@ VARIANTS = [
     ("column_lookback", "BLOCK_L=256 BLOCK_K=8 num_warps=2 DENSE=1 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 DENSE=0 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 DENSE=0 WIDE_OFFSETS=1"),
+    ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 DENSE=1 WIDE_OFFSETS=0 PACKED=0"),
 ]
 
 SCRIPT = """

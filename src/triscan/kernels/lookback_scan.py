@@ -19,14 +19,19 @@ wait therefore ends, and the chain of waits always reaches a chunk with a publis
 prefix or the first chunk of its row, which needs nobody. Under the Triton interpreter
 programs run one after another in order, so every wait is already satisfied.
 
-Workspace per call: one int32 status word per chunk (0 = nothing yet, 1 = chunk total
-published, 2 = inclusive prefix published) plus the ticket counter, zeroed; two value
-slots per chunk in the accumulator dtype. A value is written before its status word is
-released, and read after the status word is acquired. Tickets are drawn with relaxed
-atomics: a ticket orders nothing but itself (statuses carry all ordering), and the default
-acq_rel made every draw wait for the program's earlier stores to drain and invalidate L1
-(MEMBAR and CCTL in the SASS; relaxed: 1-D 2^30 92.0% -> 94.7% of copy, narrow K 74.6% ->
-77.5% on an H100, benchmarks/NOTES.md section 16).
+Workspace per call, zeroed, plus a ticket counter: a status per chunk (0 = nothing yet,
+1 = chunk total published, 2 = inclusive prefix published) and its value. For float32 sums
+(PACKED) status and value share one int64 word, per chunk (rows) or per chunk and lane
+(columns), written and read in one access; otherwise an int32 status word per chunk and two
+value slots in the accumulator dtype, a value written before its status word is released and
+read after the status word is acquired.
+
+No atomic here waits for memory it does not guard. A packed word orders nothing but itself,
+and neither does a ticket, so both are relaxed: a release or acq_rel atomic compiles to a
+MEMBAR that waits until the thread's earlier stores (the previous chunk's output) have
+drained. On an H100, relaxed tickets took 1-D 2^30 from 92.0% to 94.7% of copy, and relaxed
+packed publishes to 99.9% (reverse 1-D 87.2% -> 95.0%, narrow K 77.6% -> 82.9%;
+benchmarks/NOTES.md sections 16 and 18).
 """
 
 import torch
@@ -117,9 +122,9 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
 def _publish_row_total(status_ptr, values_ptr, max_chunks, ticket, total, first_in_row, PACKED: tl.constexpr):
     """Publish a chunk's total (status 1); the first chunk of a row publishes it as its
     inclusive prefix (status 2), since nothing comes before it."""
-    if PACKED:
+    if PACKED:  # value and status in one word: nothing else to order, so relaxed (no MEMBAR)
         tl.atomic_xchg(status_ptr + ticket, tl.where(first_in_row, _pack(total, 2), _pack(total, 1)),
-                       sem="release")
+                       sem="relaxed")
     else:
         # totals at values_ptr[ticket], inclusive prefixes at values_ptr[max_chunks + ticket]
         tl.store(values_ptr + tl.where(first_in_row, max_chunks, 0) + ticket, total)
@@ -219,7 +224,7 @@ def lookback_scan_kernel(
                     done = (nearest < LOOKBACK).to(tl.int32)
                     window_end -= LOOKBACK
             if PACKED:
-                tl.atomic_xchg(status_ptr + ticket, _pack(exclusive + total, 2), sem="release")
+                tl.atomic_xchg(status_ptr + ticket, _pack(exclusive + total, 2), sem="relaxed")
             else:
                 tl.store(prefixes_ptr + ticket, exclusive + total)
                 tl.debug_barrier()
@@ -274,13 +279,13 @@ def _column_lookback_configs():
                 configs += [triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": 8}, num_warps=warps,
                                           num_stages=stages) for stages in (1, 2)]
         if block_k <= 16:
-            # narrow lanes: 2-warp tiles of 2048 elements, more programs per SM; and runs of 2
-            # steps, whose loads stay better coalesced (74.0% of copy against 70.4% for runs of
-            # 8 on (2^27, 8) with [1024, 8] tiles, benchmarks/NOTES.md section 11)
+            # narrow lanes: 2-warp tiles of 2048 elements, more programs per SM; and 8192-element
+            # tiles with runs of 2 and 16 steps (on (2^27, 8) with [1024, 8] tiles and packed
+            # words: 80.0%, 82.1% and 82.9% of copy for runs of 2, 8, 16; NOTES.md section 18)
             configs += [triton.Config({"BLOCK_L": 2048 // block_k, "BLOCK_K": block_k, "SUB": 8}, num_warps=2,
-                                      num_stages=1),
-                        triton.Config({"BLOCK_L": 8192 // block_k, "BLOCK_K": block_k, "SUB": 2}, num_warps=4,
                                       num_stages=1)]
+            configs += [triton.Config({"BLOCK_L": 8192 // block_k, "BLOCK_K": block_k, "SUB": sub},
+                                      num_warps=4, num_stages=1) for sub in (2, 16)]
     return configs
 
 
@@ -337,30 +342,37 @@ def _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, i
 
 @triton.jit
 def _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, first_in_group,
-                          BLOCK_K: tl.constexpr):
+                          PACKED: tl.constexpr, BLOCK_K: tl.constexpr):
     """Publish a tile's per-lane totals (status 1), or, for the first tile of its lanes, the
     same values as inclusive prefixes (status 2)."""
     lanes = tl.arange(0, BLOCK_K)
-    # totals at values_ptr[ticket * slot + k], prefixes max_chunks * slot further on
-    tl.store(values_ptr + tl.where(first_in_group, max_chunks * slot, 0) + ticket * slot + lanes, total)
-    tl.debug_barrier()  # every thread's value store precedes the flag's release
-    tl.atomic_xchg(status_ptr + ticket, tl.where(first_in_group, 2, 1), sem="release")
+    if PACKED:
+        # one (status, value) word per lane at values_ptr[ticket * slot + k]: each lane is a scan
+        # of its own, so lanes need no common flag, and a word orders nothing but itself
+        words = tl.where(first_in_group, _pack(total, 2), _pack(total, 1))
+        tl.atomic_xchg(values_ptr + ticket * slot + lanes, words, sem="relaxed")
+    else:
+        # totals at values_ptr[ticket * slot + k], prefixes max_chunks * slot further on
+        tl.store(values_ptr + tl.where(first_in_group, max_chunks * slot, 0) + ticket * slot + lanes, total)
+        tl.debug_barrier()  # every thread's value store precedes the flag's release
+        tl.atomic_xchg(status_ptr + ticket, tl.where(first_in_group, 2, 1), sem="release")
 
 
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "DENSE", "WIDE_OFFSETS"],
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "DENSE", "WIDE_OFFSETS", "PACKED"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)]},
-    reset_to_zero=["status_ptr"],
+    reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
 )
 @triton.jit
 def column_lookback_scan_kernel(
     x_ptr,  # input: x[m, l, k] at m * stride_x_outer + l * stride_x_scan + k * stride_x_inner
     y_ptr,  # output, contiguous along k: y[m, l, k] at m * stride_y_outer + l * stride_y_scan + k
     status_ptr,  # int32 [max_chunks + 1], zeroed: a status word per chunk, then the ticket counter
-    values_ptr,  # ACC_DTYPE [2 * max_chunks * slot]: per-lane chunk totals, then inclusive prefixes
+    values_ptr,  # ACC_DTYPE [2 * max_chunks * slot]: per-lane chunk totals, then inclusive prefixes;
+    # if PACKED, int64 [max_chunks * slot], zeroed: one (status, value) word per chunk and lane
     max_chunks,
     slot,  # values per chunk in the workspace (>= BLOCK_K)
     outer_count,  # M of the (M, L, K) view
@@ -378,6 +390,7 @@ def column_lookback_scan_kernel(
     LOOKBACK: tl.constexpr,
     DENSE: tl.constexpr,  # inner == BLOCK_K and both tensors contiguous within an outer index
     WIDE_OFFSETS: tl.constexpr,  # a tile's element offsets need 64 bits
+    PACKED: tl.constexpr,  # float32 sums: per-lane (status, value) words, read in one load
     BLOCK_L: tl.constexpr,
     BLOCK_K: tl.constexpr,
     SUB: tl.constexpr,  # consecutive steps one thread scans in registers (see column_scan._run_steps)
@@ -400,7 +413,7 @@ def column_lookback_scan_kernel(
     total = tl.sum(tl.sum(x.to(ACC_DTYPE), 1), 0)  # [BLOCK_K]
     if ticket < total_chunks:
         _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total,
-                              ticket % chunks_per_group == 0, BLOCK_K)
+                              ticket % chunks_per_group == 0, PACKED, BLOCK_K)
     while ticket < total_chunks:
         chunk = ticket % chunks_per_group
         outer, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
@@ -414,7 +427,7 @@ def column_lookback_scan_kernel(
         next_total = tl.sum(tl.sum(x_next.to(ACC_DTYPE), 1), 0)
         if next_ticket < total_chunks:
             _publish_column_total(status_ptr, values_ptr, max_chunks, slot, next_ticket, next_total,
-                                  next_ticket % chunks_per_group == 0, BLOCK_K)
+                                  next_ticket % chunks_per_group == 0, PACKED, BLOCK_K)
         exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
         if chunk == 0:
             if SHIFT == 1:
@@ -424,25 +437,46 @@ def column_lookback_scan_kernel(
             group_first = ticket - chunk
             window_end = ticket
             done = tl.zeros([], dtype=tl.int32)
-            while done == 0:
-                index = window_end - 1 - window  # [LOOKBACK]
-                valid = index >= group_first
-                flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
-                flags = tl.where(valid, flags, 2)
-                nearest = tl.min(tl.where(flags == 2, window, LOOKBACK), 0)
-                ready = tl.min(tl.where(window < nearest, flags, 2), 0) > 0
-                if ready:
+            if PACKED:
+                # per lane: a lane whose nearest prefix lies further back keeps looking
+                lane_done = tl.zeros([BLOCK_K], dtype=tl.int32)
+                while done == 0:
+                    index = window_end - 1 - window  # [LOOKBACK]
+                    valid = (index >= group_first)[:, None]  # [LOOKBACK, 1]
                     slots = (index * slot)[:, None] + k[None, :]  # [LOOKBACK, BLOCK_K]
-                    before = (valid & (window < nearest))[:, None]
-                    at = (valid & (window == nearest))[:, None]
-                    totals = tl.load(totals_ptr + slots, mask=before, other=0, volatile=True)
-                    prefix = tl.load(prefixes_ptr + slots, mask=at, other=0, volatile=True)
-                    exclusive += tl.sum(totals.to(ACC_DTYPE) + prefix.to(ACC_DTYPE), 0)
-                    done = (nearest < LOOKBACK).to(tl.int32)
-                    window_end -= LOOKBACK
-            tl.store(prefixes_ptr + ticket * slot + k, exclusive + total)
-            tl.debug_barrier()
-            tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
+                    words = tl.load(values_ptr + slots, mask=valid, other=0, volatile=True)
+                    # lanes already done count as found: they wait for nothing more
+                    flags = tl.where(valid & (lane_done == 0)[None, :], (words >> 32).to(tl.int32), 2)
+                    nearest = tl.min(tl.where(flags == 2, window[:, None], LOOKBACK), 0)  # [BLOCK_K]
+                    ready = tl.min(tl.where(window[:, None] < nearest[None, :], flags, 2), 0) > 0
+                    if tl.min(ready.to(tl.int32), 0) > 0:
+                        take = valid & (window[:, None] <= nearest[None, :]) & (lane_done == 0)[None, :]
+                        found = (words & 0xFFFFFFFF).to(tl.int32).to(tl.float32, bitcast=True)
+                        exclusive += tl.sum(tl.where(take, found, 0), 0)
+                        lane_done = tl.where(nearest < LOOKBACK, 1, lane_done)
+                        done = tl.min(lane_done, 0)
+                        window_end -= LOOKBACK
+                tl.atomic_xchg(values_ptr + ticket * slot + k, _pack(exclusive + total, 2), sem="relaxed")
+            else:
+                while done == 0:
+                    index = window_end - 1 - window  # [LOOKBACK]
+                    valid = index >= group_first
+                    flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
+                    flags = tl.where(valid, flags, 2)
+                    nearest = tl.min(tl.where(flags == 2, window, LOOKBACK), 0)
+                    ready = tl.min(tl.where(window < nearest, flags, 2), 0) > 0
+                    if ready:
+                        slots = (index * slot)[:, None] + k[None, :]  # [LOOKBACK, BLOCK_K]
+                        before = (valid & (window < nearest))[:, None]
+                        at = (valid & (window == nearest))[:, None]
+                        totals = tl.load(totals_ptr + slots, mask=before, other=0, volatile=True)
+                        prefix = tl.load(prefixes_ptr + slots, mask=at, other=0, volatile=True)
+                        exclusive += tl.sum(totals.to(ACC_DTYPE) + prefix.to(ACC_DTYPE), 0)
+                        done = (nearest < LOOKBACK).to(tl.int32)
+                        window_end -= LOOKBACK
+                tl.store(prefixes_ptr + ticket * slot + k, exclusive + total)
+                tl.debug_barrier()
+                tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
         values = x.to(ACC_DTYPE)  # [BLOCK_L // SUB, SUB, BLOCK_K]
         # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
         # layout was converted through shared memory and back (NOTES.md section 16)
@@ -473,7 +507,11 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     slot = 8 if interpreted else block_k
     max_chunks = outer * ceil_div(inner, slot) * ceil_div(length, min_block_l)
     status = torch.zeros(max_chunks + 1, dtype=torch.int32, device=x.device)
-    values = torch.empty(2 * max_chunks * slot, dtype=workspace_dtype, device=x.device)
+    packed = workspace_dtype == torch.float32
+    if packed:
+        values = torch.zeros(max_chunks * slot, dtype=torch.int64, device=x.device)
+    else:
+        values = torch.empty(2 * max_chunks * slot, dtype=workspace_dtype, device=x.device)
     longest = max(config.kwargs["BLOCK_L"] for config in configs)
     wide = max(abs(stride_x_scan), abs(stride_y_scan)) * longest + abs(stride_x_inner) * block_k >= 2**31
     dense = (inner == (8 if interpreted else block_k) and stride_x_inner == 1 and stride_x_scan == inner
@@ -486,5 +524,6 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     arguments = (x, y, status, values, max_chunks, slot, outer, inner, length, stride_x_outer, stride_x_scan,
                  stride_x_inner, stride_y_outer, stride_y_scan, power_of_two_at_least(length),
                  power_of_two_at_least(inner))
-    constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, DENSE=dense, WIDE_OFFSETS=wide, **meta)
+    constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, DENSE=dense, WIDE_OFFSETS=wide,
+                      PACKED=packed, **meta)
     launch_kernel(kernel, grid, arguments, constexprs, compiled)
