@@ -2,9 +2,10 @@
 library's and candidate copies) at fixed tiles, in one process with the copy roofline
 (dev tool; A/B of kernel changes, results go to benchmarks/tuning/).
 
-    python benchmarks/sweep_narrow_variants.py MODULE=BLOCK_L/SUB/WARPS[/GROUP],... [MODULE=...]
+    python benchmarks/sweep_narrow_variants.py MODULE=BLOCK_L/SUB/WARPS[/LOOKBACK[/MAXNREG]],... [MODULE=...]
 
-GROUP is passed only where given; PACKED=True (per-lane status words) to modules that have it.
+PACKED=True (per-lane status words) goes to modules that have it; MAXNREG caps registers per
+thread (ptxas spills beyond it), to trade spills for programs per SM.
 """
 
 import importlib
@@ -38,14 +39,16 @@ def main():
         name, configs = argument.split("=")
         kernel = importlib.import_module(name).column_lookback_scan_kernel.fn
         for config in configs.split(","):
-            block_l, sub, warps, *group = (int(part) for part in config.split("/"))
+            block_l, sub, warps, *more = (int(part) for part in config.split("/"))
             chunks = LENGTH // block_l
-            extra = {"GROUP": group[0]} if group else {}
+            lookback = more[0] if more else 32
+            extra = {"maxnreg": more[1]} if len(more) > 1 else {}
 
             if "PACKED" in kernel.arg_names:  # modules from before PACKED had separate floats only
                 extra["PACKED"] = True
 
-            def launch(kernel=kernel, block_l=block_l, sub=sub, warps=warps, chunks=chunks, extra=extra):
+            def launch(kernel=kernel, block_l=block_l, sub=sub, warps=warps, chunks=chunks, extra=extra,
+                       lookback=lookback):
                 status = torch.zeros(chunks + 1, dtype=torch.int32, device="cuda")
                 if extra.get("PACKED"):
                     values = torch.zeros(chunks * INNER, dtype=torch.int64, device="cuda")
@@ -53,18 +56,19 @@ def main():
                     values = torch.empty(2 * chunks * INNER, dtype=torch.float32, device="cuda")
                 return kernel[(min(chunks, 8 * SMS),)](
                     x, y, status, values, chunks, INNER, 1, INNER, LENGTH, 0, INNER, 1, 0, INNER, 0, 0,
-                    SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, DENSE=True, WIDE_OFFSETS=False,
+                    SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=lookback, DENSE=True, WIDE_OFFSETS=False,
                     BLOCK_L=block_l, BLOCK_K=INNER, SUB=sub, num_warps=warps, num_stages=1, **extra)
 
             y.fill_(float("nan"))
             compiled = launch()
             error = ((y.double() - expected).abs() / expected.abs().clamp_min(1)).max().item()
             ms = bench(launch)
-            row = {"module": name, "block_l": block_l, "sub": sub, "warps": warps, **extra, "ms": ms,
-                   "pct_of_copy": 100 * roof / ms, "regs": compiled.n_regs, "spills": compiled.n_spills,
-                   "max_rel_error": error}
+            row = {"module": name, "block_l": block_l, "sub": sub, "warps": warps, "lookback": lookback,
+                   **extra, "ms": ms, "pct_of_copy": 100 * roof / ms, "regs": compiled.n_regs,
+                   "spills": compiled.n_spills, "max_rel_error": error}
             rows.append(row)
-            print(f"{name:32s} [{block_l:4d}, 8] SUB {sub:2d} warps {warps} {extra} {ms:.4f} ms "
+            print(f"{name:30s} [{block_l:4d}, 8] SUB {sub:2d} warps {warps} LOOKBACK {lookback} {extra} "
+                  f"{ms:.4f} ms "
                   f"{row['pct_of_copy']:5.1f}% regs {compiled.n_regs} spills {compiled.n_spills} "
                   f"err {error:.1e}", flush=True)
     with open(os.path.join(os.environ.get("OUT", "."), "sweep_narrow_variants.json"), "w") as handle:

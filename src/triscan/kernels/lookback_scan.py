@@ -281,11 +281,14 @@ def _column_lookback_configs():
         if block_k <= 16:
             # narrow lanes: 2-warp tiles of 2048 elements, more programs per SM; and 8192-element
             # tiles with runs of 2 and 16 steps (on (2^27, 8) with [1024, 8] tiles and packed
-            # words: 80.0%, 82.1% and 82.9% of copy for runs of 2, 8, 16; NOTES.md section 18)
+            # words: 80.0%, 82.1% and 82.9% of copy for runs of 2, 8, 16; NOTES.md section 18).
+            # Runs of 16 again capped at 168 registers: 3 programs of 4 warps per SM instead of
+            # 2, for a few bytes of spills (85.3% on the same case, NOTES.md section 19)
             configs += [triton.Config({"BLOCK_L": 2048 // block_k, "BLOCK_K": block_k, "SUB": 8}, num_warps=2,
                                       num_stages=1)]
             configs += [triton.Config({"BLOCK_L": 8192 // block_k, "BLOCK_K": block_k, "SUB": sub},
-                                      num_warps=4, num_stages=1) for sub in (2, 16)]
+                                      num_warps=4, num_stages=1, maxnreg=maxnreg)
+                        for sub, maxnreg in ((2, None), (16, None), (16, 168))]
     return configs
 
 
