@@ -2,7 +2,7 @@
 library's and candidate copies) at fixed tiles, in one process with the copy roofline
 (dev tool; A/B of kernel changes, results go to benchmarks/tuning/).
 
-    python benchmarks/sweep_narrow_variants.py MODULE=BLOCK_L/SUB/WARPS[/LOOKBACK[/MAXNREG]],... [MODULE=...]
+    python benchmarks/sweep_narrow_variants.py MODULE[:FLAG~0/1;...]=BLOCK_L/SUB/WARPS[/LOOKBACK[/MAXNREG]],..
 
 PACKED=True (per-lane status words) goes to modules that have it; MAXNREG caps registers per
 thread (ptxas spills beyond it), to trade spills for programs per SM.
@@ -36,7 +36,10 @@ def main():
     print(f"{torch.cuda.get_device_name()}: copy of the same bytes {roof:.4f} ms", flush=True)
     rows = []
     for argument in sys.argv[1:]:
-        name, configs = argument.split("=")
+        name, configs = argument.split("=", 1)
+        name, _, flags = name.partition(":")  # MODULE:FLAG=0/1;...: constexpr flags of a candidate
+        flags = {key: bool(int(value)) for key, value in (item.split("~") for item in flags.split(";")
+                                                          if item)}
         kernel = importlib.import_module(name).column_lookback_scan_kernel.fn
         for config in configs.split(","):
             block_l, sub, warps, *more = (int(part) for part in config.split("/"))
@@ -46,16 +49,23 @@ def main():
 
             if "PACKED" in kernel.arg_names:  # modules from before PACKED had separate floats only
                 extra["PACKED"] = True
+            head = (x, x) if "x_desc" in kernel.arg_names else (x,)
+            extra.update(flags)
+            if flags.get("TMA"):  # candidate: the input tile by bulk copy (a tensor descriptor)
+                from triton.tools.tensor_descriptor import TensorDescriptor
+
+                descriptor = TensorDescriptor(x, [LENGTH, INNER], [INNER, 1], [block_l, INNER])
+                head = (x, descriptor)
 
             def launch(kernel=kernel, block_l=block_l, sub=sub, warps=warps, chunks=chunks, extra=extra,
-                       lookback=lookback):
+                       lookback=lookback, head=head):
                 status = torch.zeros(chunks + 1, dtype=torch.int32, device="cuda")
                 if extra.get("PACKED"):
                     values = torch.zeros(chunks * INNER, dtype=torch.int64, device="cuda")
                 else:
                     values = torch.empty(2 * chunks * INNER, dtype=torch.float32, device="cuda")
                 return kernel[(min(chunks, 8 * SMS),)](
-                    x, y, status, values, chunks, INNER, 1, INNER, LENGTH, 0, INNER, 1, 0, INNER, 0, 0,
+                    *head, y, status, values, chunks, INNER, 1, INNER, LENGTH, 0, INNER, 1, 0, INNER, 0, 0,
                     SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=lookback, DENSE=True, WIDE_OFFSETS=False,
                     BLOCK_L=block_l, BLOCK_K=INNER, SUB=sub, num_warps=warps, num_stages=1, **extra)
 
