@@ -79,6 +79,15 @@ def test_emitted_model_matches_reference(emitted, shape, dim):
     assert module.runs_triton(torch.device(DEVICE))
 
 
+def test_emitted_configs_equal_the_package_configs(emitted):
+    """Every autotune config, register caps included, is written out as the package has it."""
+    module = load_module(emitted)
+    for kernel, _ in emit.KERNELS:
+        copy = getattr(module, kernel.fn.__name__)
+        described = [(c.kwargs, c.num_warps, c.num_stages, c.maxnreg) for c in copy.configs]
+        assert described == [(c.kwargs, c.num_warps, c.num_stages, c.maxnreg) for c in kernel.configs]
+
+
 def test_emit_cli_writes_file(tmp_path):
     path = tmp_path / "out.py"
     result = subprocess.run([sys.executable, "-m", "triscan", "emit", "-o", str(path)], capture_output=True,

@@ -78,11 +78,12 @@ WRAPPERS = (
 
 
 def config_literal(configs) -> str:
-    """Python source for a list of triton.Config equal to `configs`."""
-    lines = [
-        f"    triton.Config({config.kwargs!r}, num_warps={config.num_warps}, num_stages={config.num_stages}),"
-        for config in configs
-    ]
+    """Python source for a list of triton.Config equal to `configs` (register caps included)."""
+    lines = []
+    for config in configs:
+        cap = f", maxnreg={config.maxnreg}" if config.maxnreg is not None else ""
+        lines.append(f"    triton.Config({config.kwargs!r}, num_warps={config.num_warps}, "
+                     f"num_stages={config.num_stages}{cap}),")
     return "[\n" + "\n".join(lines) + "\n]"
 
 
