@@ -59,7 +59,7 @@ KERNELS = {
 
 def registers(name: str, **meta) -> tuple[int, int]:
     fn, signature, constexprs, aligned = KERNELS[name]
-    options = {key: meta.pop(key) for key in ("num_warps", "num_stages") if key in meta}
+    options = {key: meta.pop(key) for key in ("num_warps", "num_stages", "maxnreg") if key in meta}
     constexprs = dict(constexprs, **meta)
     signature = dict(signature, **{key: "constexpr" for key in constexprs})
     if name == "column_lookback" and not constexprs["PACKED"]:  # separate float32 totals and prefixes
