@@ -301,7 +301,8 @@ def _column_lookback_configs():
             # tiles with runs of 2 and 16 steps (on (2^27, 8) with [1024, 8] tiles and packed
             # words: 80.0%, 82.1% and 82.9% of copy for runs of 2, 8, 16; NOTES.md section 18).
             # Runs of 16 again capped at 168 registers: 3 programs of 4 warps per SM instead of
-            # 2, for a few bytes of spills (85.3% on the same case, NOTES.md section 19)
+            # 2, for a few bytes of spills (85.3% on the same case, NOTES.md section 19; 84.1%
+            # with the float64 prefixes of section 21)
             configs += [triton.Config({"BLOCK_L": 2048 // block_k, "BLOCK_K": block_k, "SUB": 8}, num_warps=2,
                                       num_stages=1)]
             configs += [triton.Config({"BLOCK_L": 8192 // block_k, "BLOCK_K": block_k, "SUB": sub},
