@@ -1,6 +1,10 @@
-"""A/B in one process: the look-back kernel of main against a candidate module (dev tool).
+"""A/B in one process: the row look-back kernel of main against a candidate module (dev tool).
 
-    python benchmarks/ab_reverse_lookback.py triscan.kernels._ab_reverse_runs
+    python benchmarks/ab_reverse_lookback.py CANDIDATE_MODULE
+
+The candidate is a copy of lookback_scan.py with the change under test, put under
+src/triscan/kernels/ for the run only (this session's runs used `_ab_base`, the committed file,
+as the candidate against a changed working tree).
 
 Times launch_lookback_scan from triscan.kernels.lookback_scan and from the candidate on a
 1-D 2^30 float32 scan, reversed and forward (inclusive), with do_bench medians (L2 flushed

@@ -61,6 +61,9 @@ def sweep_rows(rows, length, results):
 
 
 def sweep_narrow(length, inner, results):
+    """The column look-back with separate float status and value slots (PACKED=False, the
+    float64 and integer path); the packed float32 path the library takes is timed by
+    sweep_narrow_variants.py."""
     x = torch.rand(length, inner, device="cuda")
     y = torch.empty_like(x)
     expected = torch.cumsum(x.double(), 0)

@@ -37,7 +37,7 @@ def main():
     rows = []
     for argument in sys.argv[1:]:
         name, configs = argument.split("=", 1)
-        name, _, flags = name.partition(":")  # MODULE:FLAG=0/1;...: constexpr flags of a candidate
+        name, _, flags = name.partition(":")  # MODULE:FLAG~0/1;...: constexpr flags of a candidate
         flags = {key: bool(int(value)) for key, value in (item.split("~") for item in flags.split(";")
                                                           if item)}
         kernel = importlib.import_module(name).column_lookback_scan_kernel.fn
@@ -46,26 +46,19 @@ def main():
             chunks = LENGTH // block_l
             lookback = more[0] if more else 32
             extra = {"maxnreg": more[1]} if len(more) > 1 else {}
-
             if "PACKED" in kernel.arg_names:  # modules from before PACKED had separate floats only
                 extra["PACKED"] = True
-            head = (x, x) if "x_desc" in kernel.arg_names else (x,)
             extra.update(flags)
-            if flags.get("TMA"):  # candidate: the input tile by bulk copy (a tensor descriptor)
-                from triton.tools.tensor_descriptor import TensorDescriptor
-
-                descriptor = TensorDescriptor(x, [LENGTH, INNER], [INNER, 1], [block_l, INNER])
-                head = (x, descriptor)
 
             def launch(kernel=kernel, block_l=block_l, sub=sub, warps=warps, chunks=chunks, extra=extra,
-                       lookback=lookback, head=head):
+                       lookback=lookback):
                 status = torch.zeros(chunks + 1, dtype=torch.int32, device="cuda")
                 if extra.get("PACKED"):
                     values = torch.zeros(chunks * INNER, dtype=torch.int64, device="cuda")
                 else:
                     values = torch.empty(2 * chunks * INNER, dtype=torch.float32, device="cuda")
                 return kernel[(min(chunks, 8 * SMS),)](
-                    *head, y, status, values, chunks, INNER, 1, INNER, LENGTH, 0, INNER, 1, 0, INNER, 0, 0,
+                    x, y, status, values, chunks, INNER, 1, INNER, LENGTH, 0, INNER, 1, 0, INNER, 0, 0,
                     SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=lookback, DENSE=True, WIDE_OFFSETS=False,
                     BLOCK_L=block_l, BLOCK_K=INNER, SUB=sub, num_warps=warps, num_stages=1, **extra)
 
