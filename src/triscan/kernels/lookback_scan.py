@@ -345,11 +345,25 @@ def _tile_offsets(stride_scan, stride_inner, DENSE: tl.constexpr, WIDE_OFFSETS: 
 
 
 @triton.jit
+def _tile_elements(length, first_step, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
+    """Elements of a dense tile that lie in the scan, as an int32 bound for its flat offsets."""
+    return (tl.minimum(length - first_step, BLOCK_L) * BLOCK_K).to(tl.int32)
+
+
+@triton.jit
 def _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length, stride_x_outer,
-                       stride_x_scan, stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
-                       BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+                       stride_x_scan, stride_x_inner, run_layout, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
+                       TRANSPOSE: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
     """The input tile of chunk `ticket` (all zeros past the last chunk)."""
     outer, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
+    if TRANSPOSE:
+        flat = tl.arange(0, BLOCK_L * BLOCK_K)  # [BLOCK_L * BLOCK_K]
+        mask = (flat < _tile_elements(length, first_step, BLOCK_L, BLOCK_K)) & (ticket < total_chunks)
+        x_tile = x_ptr + outer * stride_x_outer + first_step * BLOCK_K
+        x = tl.load(x_tile + flat, mask=mask, other=0)
+        anchor = tl.load(x_tile + _tile_offsets(0, 0, True, False, BLOCK_L, BLOCK_K, SUB), mask=ticket < 0,
+                         other=-0.0)
+        return tl.reshape(x, [BLOCK_L // SUB, SUB, BLOCK_K]) + anchor
     lanes = tl.arange(0, BLOCK_K)[None, None, :]
     steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
     mask = (first_step + steps < length) & (ticket < total_chunks)
@@ -416,6 +430,7 @@ def column_lookback_scan_kernel(
     BLOCK_L: tl.constexpr,
     BLOCK_K: tl.constexpr,
     SUB: tl.constexpr,  # consecutive steps one thread scans in registers (see column_scan._run_steps)
+    TRANSPOSE: tl.constexpr = False,
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -428,10 +443,11 @@ def column_lookback_scan_kernel(
     totals_ptr = values_ptr
     prefixes_ptr = values_ptr + max_chunks * slot
     y_offsets = _tile_offsets(stride_y_scan, 1, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K, SUB)
+    run_layout = 0
     ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
     x = _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length,
-                           stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, BLOCK_L,
-                           BLOCK_K, SUB)
+                           stride_x_outer, stride_x_scan, stride_x_inner, run_layout, DENSE, WIDE_OFFSETS,
+                           TRANSPOSE, BLOCK_L, BLOCK_K, SUB)
     total = tl.sum(tl.sum(x.to(ACC_DTYPE), 1), 0)  # [BLOCK_K]
     if ticket < total_chunks:
         _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total,
@@ -444,8 +460,8 @@ def column_lookback_scan_kernel(
         # next chunk drawn, loaded and published before this one's look-back, as in lookback_scan_kernel
         next_ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
         x_next = _load_column_chunk(x_ptr, next_ticket, total_chunks, chunks_per_group, tiles_k, inner,
-                                    length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE,
-                                    WIDE_OFFSETS, BLOCK_L, BLOCK_K, SUB)
+                                    length, stride_x_outer, stride_x_scan, stride_x_inner, run_layout,
+                                    DENSE, WIDE_OFFSETS, TRANSPOSE, BLOCK_L, BLOCK_K, SUB)
         next_total = tl.sum(tl.sum(x_next.to(ACC_DTYPE), 1), 0)
         if next_ticket < total_chunks:
             _publish_column_total(status_ptr, values_ptr, max_chunks, slot, next_ticket, next_total,
@@ -507,12 +523,18 @@ def column_lookback_scan_kernel(
         before_run, _ = _before_runs(tl.sum(values, 1, keep_dims=True))  # [BLOCK_L // SUB, 1, BLOCK_K]
         out = tl.cumsum(values, 1) + before_run + exclusive.to(ACC_DTYPE)[None, None, :]
         mask = first_step + steps < length
-        if DENSE:
+        if TRANSPOSE:
+            flat = tl.arange(0, BLOCK_L * BLOCK_K)
             y_tile = y_ptr + outer * stride_y_outer + (first_step + SHIFT) * BLOCK_K
+            tl.store(y_tile + flat, tl.reshape(out.to(y_ptr.dtype.element_ty), [BLOCK_L * BLOCK_K]),
+                     mask=flat < _tile_elements(length, first_step, BLOCK_L, BLOCK_K))
         else:
-            mask = mask & lane_mask[None, None, :]
-            y_tile = y_first + (first_step + SHIFT) * stride_y_scan
-        tl.store(y_tile + y_offsets, out.to(y_ptr.dtype.element_ty), mask=mask)
+            if DENSE:
+                y_tile = y_ptr + outer * stride_y_outer + (first_step + SHIFT) * BLOCK_K
+            else:
+                mask = mask & lane_mask[None, None, :]
+                y_tile = y_first + (first_step + SHIFT) * stride_y_scan
+            tl.store(y_tile + y_offsets, out.to(y_ptr.dtype.element_ty), mask=mask)
         ticket = next_ticket
         x = x_next
         total = next_total
