@@ -34,7 +34,7 @@ KERNELS = {
                          "stride_x_inner": "constexpr", "stride_y_outer": "i32", "stride_y_scan": "i32",
                          "LENGTH_BUCKET": "i32", "INNER_BUCKET": "i32"},
                         {"stride_x_inner": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32,
-                         "WIDE_OFFSETS": False, "DENSE": True, "PACKED": True, "SUB": 8},
+                         "WIDE_OFFSETS": False, "DENSE": True, "PACKED": True, "SUB": 8, "TRANSPOSE": False},
                         ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "stride_x_outer", "stride_y_outer",
                          "length")),
     "column": (column_scan.column_scan_kernel.fn,

@@ -48,6 +48,8 @@ def main():
             extra = {"maxnreg": more[1]} if len(more) > 1 else {}
             if "PACKED" in kernel.arg_names:  # modules from before PACKED had separate floats only
                 extra["PACKED"] = True
+            if "TRANSPOSE" in kernel.arg_names:  # flat chunk loads and stores: off unless a flag says
+                extra["TRANSPOSE"] = False
             extra.update(flags)
 
             def launch(kernel=kernel, block_l=block_l, sub=sub, warps=warps, chunks=chunks, extra=extra,
