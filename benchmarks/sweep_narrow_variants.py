@@ -1,6 +1,7 @@
-"""Narrow K (2^27, 8) along dim 0: the column look-back kernel of several modules (the
-library's and candidate copies) at fixed tiles, in one process with the copy roofline
-(dev tool; A/B of kernel changes, results go to benchmarks/tuning/).
+"""Narrow K (2^27, 8) along dim 0 (NARROW_INNER=2, 4 or 16: (2^30 / K, K)): the column
+look-back kernel of several modules (the library's and candidate copies) at fixed tiles, in
+one process with the copy roofline (dev tool; A/B of kernel changes, results go to
+benchmarks/tuning/).
 
     python benchmarks/sweep_narrow_variants.py MODULE[:FLAG~0/1;...]=BLOCK_L/SUB/WARPS[/LOOKBACK[/MAXNREG]],..
 
@@ -18,7 +19,8 @@ import triton.language as tl
 from triton.testing import do_bench
 
 SMS = torch.cuda.get_device_properties(0).multi_processor_count
-LENGTH, INNER = 1 << 27, 8
+INNER = int(os.environ.get("NARROW_INNER", 8))  # lanes: 2, 4, 8 or 16 (2^30 elements in all)
+LENGTH = (1 << 30) // INNER
 
 
 def bench(fn):
@@ -72,8 +74,8 @@ def main():
                    **extra, "ms": ms, "pct_of_copy": 100 * roof / ms, "regs": compiled.n_regs,
                    "spills": compiled.n_spills, "max_rel_error": error}
             rows.append(row)
-            print(f"{name:30s} [{block_l:4d}, 8] SUB {sub:2d} warps {warps} LOOKBACK {lookback} {extra} "
-                  f"{ms:.4f} ms "
+            print(f"{name:30s} [{block_l:4d}, {INNER}] SUB {sub:2d} warps {warps} LOOKBACK {lookback} "
+                  f"{extra} {ms:.4f} ms "
                   f"{row['pct_of_copy']:5.1f}% regs {compiled.n_regs} spills {compiled.n_spills} "
                   f"err {error:.1e}", flush=True)
     with open(os.path.join(os.environ.get("OUT", "."), "sweep_narrow_variants.json"), "w") as handle:

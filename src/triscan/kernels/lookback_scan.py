@@ -303,9 +303,10 @@ def _column_lookback_configs():
         if block_k <= 16:
             # narrow lanes: 2-warp tiles of 2048 elements, more programs per SM; 8192-element
             # tiles with runs of 2 and 16 steps; and, for dense chunks, the same 16-step runs
-            # loaded and stored flat (TRANSPOSE). On (2^27, 8), H100, one process: 84.5% of copy
-            # for the best run-layout tile before this version's look-back changes (then capped
-            # at 168 registers, a cap that now spills), 87.6% for the flat one (NOTES.md section 22)
+            # loaded and stored flat (TRANSPOSE). On (2^27, 8), H100, one process, after the
+            # look-back changes of NOTES.md section 22: runs of 2 87.9% of copy, runs of 16 84.1%,
+            # flat 87.3% (84.0-84.5% before them, for runs of 16 capped at 168 registers, a cap
+            # that now spills)
             configs += [config(2048 // block_k, block_k, 8, 2)]
             configs += [config(8192 // block_k, block_k, sub, 4) for sub in (2, 16)]
             configs += [config(8192 // block_k, block_k, 16, 4, transpose=True)]
