@@ -16,7 +16,8 @@ program only ever waits for chunks with smaller tickets, which running programs 
 earlier. A program that draws a ticket loads that chunk and publishes its total before
 it waits for anything, so every drawn chunk publishes its total after one load; every
 wait therefore ends, and the chain of waits always reaches a chunk with a published
-prefix or the first chunk of its row, which needs nobody. Under the Triton interpreter
+prefix or the first chunk of its row, which needs nobody. (The column kernel draws its
+tickets one iteration further ahead; its docstring extends the argument.) Under the Triton interpreter
 programs run one after another in order, so every wait is already satisfied.
 
 Workspace per call, zeroed, plus a ticket counter: a status per chunk (0 = nothing yet,
@@ -568,13 +569,13 @@ def column_lookback_scan_kernel(
                 tl.debug_barrier()
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
         out = local + exclusive.to(ACC_DTYPE)[None, None, :]
-        mask = first_step + steps < length
         if TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
             flat = tl.arange(0, BLOCK_L * BLOCK_K)
             y_tile = y_ptr + outer * stride_y_outer + (first_step + SHIFT) * BLOCK_K
             tl.store(y_tile + flat, tl.reshape(out.to(y_ptr.dtype.element_ty), [BLOCK_L * BLOCK_K]),
                      mask=flat < _tile_elements(length, first_step, BLOCK_L, BLOCK_K))
         else:
+            mask = first_step + steps < length
             if DENSE:
                 y_tile = y_ptr + outer * stride_y_outer + (first_step + SHIFT) * BLOCK_K
             else:
