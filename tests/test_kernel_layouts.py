@@ -68,11 +68,10 @@ print(compiled.asm["ptx"].count("shfl.sync"), compiled.asm["ttgir"].count("ttg.c
 """
 
 
-@pytest.mark.skipif(DEVICE != "cpu", reason="offline compile check; CUDA runs time the kernel instead")
 def test_flat_tile_is_scanned_in_the_run_layout():
     """The flat path must still scan in registers: if Triton resolved the layouts the other way
     (as it did with the anchor load outside the loop), the scan would cross threads at every
-    step, 1242 shuffles instead of about 100 (the run-layout path's count)."""
+    step, 1242 shuffles instead of the run-layout path's 54 (Triton 3.6)."""
     env = {key: value for key, value in os.environ.items() if key != "TRITON_INTERPRET"}
     counts = {}
     for transpose in (False, True):
