@@ -71,7 +71,7 @@ print(compiled.asm["ptx"].count("shfl.sync"), compiled.asm["ttgir"].count("ttg.c
 def test_flat_tile_is_scanned_in_the_run_layout():
     """The flat path must still scan in registers: if Triton resolved the layouts the other way
     (as it did with the anchor load outside the loop), the scan would cross threads at every
-    step, 1242 shuffles instead of the run-layout path's 54 (Triton 3.6)."""
+    step, 1242 shuffles instead of the run-layout path's 50 (Triton 3.6)."""
     env = {key: value for key, value in os.environ.items() if key != "TRITON_INTERPRET"}
     counts = {}
     for transpose in (False, True):

@@ -16,8 +16,8 @@ program only ever waits for chunks with smaller tickets, which running programs 
 earlier. A program that draws a ticket loads that chunk and publishes its total before
 it waits for anything, so every drawn chunk publishes its total after one load; every
 wait therefore ends, and the chain of waits always reaches a chunk with a published
-prefix or the first chunk of its row, which needs nobody. (The column kernel draws its
-tickets one iteration further ahead; its docstring extends the argument.) Under the Triton interpreter
+prefix or the first chunk of its row, which needs nobody. (The column kernel holds one chunk
+at a time and loads it right after its ticket: the same argument.) Under the Triton interpreter
 programs run one after another in order, so every wait is already satisfied.
 
 Workspace per call, zeroed, plus a ticket counter: a status per chunk (0 = nothing yet,
@@ -291,9 +291,9 @@ def launch_lookback_scan(x, y, rows, length, stride_x_row, stride_x_col, stride_
 def _column_lookback_configs():
     configs = []
 
-    def config(block_l, block_k, sub, warps, stages=1, transpose=False):
-        return triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub, "TRANSPOSE": transpose},
-                             num_warps=warps, num_stages=stages)
+    def config(block_l, block_k, sub, warps, stages=1, transpose=False, lookback=32):
+        return triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub, "TRANSPOSE": transpose,
+                              "LOOKBACK": lookback}, num_warps=warps, num_stages=stages)
 
     for block_k in (2, 4, 8, 16, 32, 64, 128, 256):
         for block_l in sorted({max(64, 4096 // block_k), max(128, 8192 // block_k)}):
@@ -302,15 +302,17 @@ def _column_lookback_configs():
             for warps in (4, 8) if tile == 8192 else (4,) if tile < 8192 else (8,):
                 configs += [config(block_l, block_k, 8, warps, stages) for stages in (1, 2)]
         if block_k <= 16:
-            # narrow lanes: 2-warp tiles of 2048 elements, more programs per SM; 8192-element
-            # tiles with runs of 2 and 16 steps; and, for dense chunks, the same 16-step runs
-            # loaded and stored flat (TRANSPOSE). On (2^27, 8), H100, one process, after the
-            # look-back changes of NOTES.md section 22: runs of 2 87.9% of copy, runs of 16 84.1%,
-            # flat 87.3% (84.0-84.5% before them, for runs of 16 capped at 168 registers, a cap
-            # that now spills)
+            # narrow lanes: 2-warp tiles of 2048 elements; 8192-element tiles with runs of 2 and
+            # 16 steps; and, for dense chunks, the same 16-step runs loaded and stored flat
+            # (TRANSPOSE), with look-back windows of 32 or 64 chunks. H100, one process, one chunk
+            # per program at a time (NOTES.md section 25), flat tiles: (2^27, 8) 93.0% of copy
+            # with windows of 32, 94.2% with 64 (168 registers, 3 programs per SM); (2^28, 4)
+            # 92.6%, (2^29, 2) 93.1%, (2^26, 16) 88.9%. Windows of 64 cost K = 16 its third
+            # program per SM (210 registers), so the autotuner picks
             configs += [config(2048 // block_k, block_k, 8, 2)]
             configs += [config(8192 // block_k, block_k, sub, 4) for sub in (2, 16)]
-            configs += [config(8192 // block_k, block_k, 16, 4, transpose=True)]
+            configs += [config(8192 // block_k, block_k, 16, 4, transpose=True, lookback=lookback)
+                        for lookback in (32, 64)]
     return configs
 
 
@@ -454,7 +456,7 @@ def column_lookback_scan_kernel(
     INNER_BUCKET,
     SHIFT: tl.constexpr,
     ACC_DTYPE: tl.constexpr,
-    LOOKBACK: tl.constexpr,
+    LOOKBACK: tl.constexpr,  # predecessors examined at once (a config parameter here)
     DENSE: tl.constexpr,  # inner == BLOCK_K and both tensors contiguous within an outer index
     WIDE_OFFSETS: tl.constexpr,  # a tile's element offsets need 64 bits
     PACKED: tl.constexpr,  # float32 sums: per-lane (status, value) words, read in one load
@@ -465,12 +467,14 @@ def column_lookback_scan_kernel(
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
-    same statuses, same deadlock argument; one difference in order: each program draws its
-    tickets one iteration ahead, so it holds up to two drawn chunks whose totals are not out yet.
-    Both come after the chunk it looks back for, and its look-back waits only for chunks before
-    that one, so the argument holds: the smallest chunk without an inclusive prefix has every
-    predecessor's, and its program is either looking back for it (and finishes) or is past the
-    look-back of an earlier chunk of its own (and publishes it next)."""
+    same statuses, same deadlock argument, in the classic order (Merrill & Garland's, CUB's):
+    a program holds one chunk at a time, and draws its next ticket after it has stored the
+    chunk it holds. Holding two (the next chunk loaded and published before the look-back, as
+    the row kernel does) costs 241-255 registers per thread here, 2 programs per SM; with one,
+    a flat [1024, 8] tile takes 168, 3 programs per SM, and (2^27, 8) went from 87.3% to 94.2%
+    of copy on an H100 (benchmarks/NOTES.md section 25). The ticket waits for the store: drawn
+    earlier, a chunk's total waits a whole iteration for its load, look-backs chain, and the
+    same tile ran at 22% of copy (on an H200)."""
     chunks_per_group = tl.cdiv(length, BLOCK_L)
     tiles_k = tl.cdiv(inner, BLOCK_K)
     total_chunks = outer_count * tiles_k * chunks_per_group  # persistent, as lookback_scan_kernel
@@ -480,30 +484,18 @@ def column_lookback_scan_kernel(
     prefixes_ptr = values_ptr + max_chunks * slot
     y_offsets = _tile_offsets(stride_y_scan, 1, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K, SUB)
     ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
-    next_ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
-    x = _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length,
-                           stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
-                           BLOCK_L, BLOCK_K, SUB)
-    total = tl.sum(tl.sum(x.to(ACC_DTYPE), 1), 0)  # [BLOCK_K]
-    if ticket < total_chunks:
-        _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total,
-                              ticket % chunks_per_group == 0, PACKED, BLOCK_K)
     while ticket < total_chunks:
         chunk = ticket % chunks_per_group
         outer, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
         lane_mask = first_lane + k < inner  # [BLOCK_K]
         y_first = y_ptr + outer * stride_y_outer + first_lane  # output of step 0, lane first_lane
-        # next chunk loaded and published before this one's look-back, as in lookback_scan_kernel;
-        # the ticket after it is drawn now, so that its atomic's round trip (and the broadcast of
-        # its result) is not on the next iteration's way to its load (NOTES.md section 22)
-        x_next = _load_column_chunk(x_ptr, next_ticket, total_chunks, chunks_per_group, tiles_k, inner,
-                                    length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE,
-                                    WIDE_OFFSETS, TRANSPOSE, BLOCK_L, BLOCK_K, SUB)
-        later_ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
-        next_total = tl.sum(tl.sum(x_next.to(ACC_DTYPE), 1), 0)
-        if next_ticket < total_chunks:
-            _publish_column_total(status_ptr, values_ptr, max_chunks, slot, next_ticket, next_total,
-                                  next_ticket % chunks_per_group == 0, PACKED, BLOCK_K)
+        x = _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length,
+                               stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
+                               BLOCK_L, BLOCK_K, SUB)
+        total = tl.sum(tl.sum(x.to(ACC_DTYPE), 1), 0)  # [BLOCK_K]
+        # the total goes out before any wait: a drawn chunk's total follows one load
+        _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
+                              BLOCK_K)
         window = tl.arange(0, LOOKBACK)
         group_first = ticket - chunk
         if PACKED:
@@ -582,10 +574,7 @@ def column_lookback_scan_kernel(
                 mask = mask & lane_mask[None, None, :]
                 y_tile = y_first + (first_step + SHIFT) * stride_y_scan
             tl.store(y_tile + y_offsets, out.to(y_ptr.dtype.element_ty), mask=mask)
-        ticket = next_ticket
-        next_ticket = later_ticket
-        x = x_next
-        total = next_total
+        ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
 
 
 def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stride_x_scan,
@@ -613,12 +602,12 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     kernel = column_lookback_scan_kernel.fn if interpreted else column_lookback_scan_kernel
     # the interpreter's tile has two runs of 4 steps, so tests cross runs and tiles; dense chunks
     # take the flat loads and stores there too (tests/test_kernel_layouts.py runs both ways)
-    meta = {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "TRANSPOSE": dense, "num_warps": 1} if interpreted else {}
+    meta = ({"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "TRANSPOSE": dense, "LOOKBACK": 32, "num_warps": 1}
+            if interpreted else {})
     chunks = lambda meta: outer * ceil_div(inner, meta["BLOCK_K"]) * ceil_div(length, meta["BLOCK_L"])
     grid = lambda meta: (min(chunks(meta), max_programs),)
     arguments = (x, y, status, values, max_chunks, slot, outer, inner, length, stride_x_outer, stride_x_scan,
                  stride_x_inner, stride_y_outer, stride_y_scan, power_of_two_at_least(length),
                  power_of_two_at_least(inner))
-    constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, LOOKBACK=32, DENSE=dense, WIDE_OFFSETS=wide,
-                      PACKED=packed, **meta)
+    constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, DENSE=dense, WIDE_OFFSETS=wide, PACKED=packed, **meta)
     launch_kernel(kernel, grid, arguments, constexprs, compiled)
