@@ -1,6 +1,7 @@
 """A/B in one process: the column look-back kernel of the library against a candidate module,
 both autotuned, on narrow-K scans along dim 0: dense (2^27, 8), a strided view (2^27, 8) of a
-(2^27, 16) tensor (run-layout tiles only) and (2^28, 3) (dev tool).
+(2^27, 16) tensor (run-layout tiles only), and rows narrower than their lane tile, (2^28, 3)
+and (2^27, 5) (dev tool).
 
     python benchmarks/ab_column_lookback.py CANDIDATE_MODULE
 
@@ -26,6 +27,7 @@ CASES = {  # name -> input maker
     "dense (2^27, 8)": lambda: torch.rand(1 << 27, 8, device="cuda"),
     "strided (2^27, 8) of (2^27, 16)": lambda: torch.rand(1 << 27, 16, device="cuda")[:, :8],
     "(2^28, 3)": lambda: torch.rand(1 << 28, 3, device="cuda"),
+    "(2^27, 5)": lambda: torch.rand(1 << 27, 5, device="cuda"),
 }
 
 

@@ -64,6 +64,9 @@ def registers(name: str, **meta) -> tuple[int, int]:
     signature = dict(signature, **{key: "constexpr" for key in constexprs})
     if name == "column_lookback" and not constexprs["PACKED"]:  # separate float32 totals and prefixes
         signature["values_ptr"] = "*fp32"
+    if name == "column_lookback" and "FLAT_INNER" not in constexprs:  # dense rows, unless given
+        constexprs["FLAT_INNER"] = constexprs["BLOCK_K"] if constexprs["DENSE"] else 0
+        signature["FLAT_INNER"] = "constexpr"
     names = list(fn.arg_names)
     attrs = {(names.index(arg),): ALIGNED for arg in aligned}
     source = ASTSource(fn, signature, {(names.index(k),): v for k, v in constexprs.items()}, attrs)

@@ -52,6 +52,8 @@ def main():
                 extra["PACKED"] = True
             if "TRANSPOSE" in kernel.arg_names:  # flat chunk loads and stores: off unless a flag says
                 extra["TRANSPOSE"] = False
+            if "FLAT_INNER" in kernel.arg_names:  # dense rows: the flat tile is the chunk itself
+                extra["FLAT_INNER"] = INNER
             extra.update(flags)
 
             def launch(kernel=kernel, block_l=block_l, sub=sub, warps=warps, chunks=chunks, extra=extra,

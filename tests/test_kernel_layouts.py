@@ -1,7 +1,9 @@
-"""The column look-back kernel's two tile paths for dense chunks: run-layout loads and stores,
-and flat ones moved to the run layout through shared memory (TRANSPOSE). Both are run
-directly here, without the autotuner, so each is proven to run and to be right; and the
-compiled flat path is checked for the layout trick it relies on (see _load_column_chunk)."""
+"""The column look-back kernel's two tile paths for chunks whose steps are contiguous rows:
+run-layout loads and stores, and flat ones moved to the run layout through shared memory
+(TRANSPOSE), for rows as wide as the lane tile (dense) and narrower ones (gathered into padded
+rows). Both are run directly here, without the autotuner, so each is proven to run and to be
+right; and the compiled flat path is checked for the layout trick it relies on (see
+_load_column_chunk)."""
 
 import os
 import subprocess
@@ -15,7 +17,7 @@ from conftest import DEVICE, abs_of, assert_scan_close, random_input
 from triscan.kernels import lookback_scan
 from triscan.reference import cumsum_reference
 
-INNER = 8
+BLOCK_K = 8
 # (BLOCK_L, SUB, warps): the interpreter's small tile; on CUDA the narrow-lane tile of the configs
 TILE = (8, 4, 1) if DEVICE == "cpu" else (1024, 16, 4)
 LENGTHS = [1, 7, 61, 130] if DEVICE == "cpu" else [1, 1023, 1 << 20, (1 << 22) + 5]
@@ -23,22 +25,23 @@ LENGTHS = [1, 7, 61, 130] if DEVICE == "cpu" else [1, 1023, 1 << 20, (1 << 22) +
 
 @pytest.mark.parametrize("shift", [0, 1], ids=["inclusive", "exclusive"])
 @pytest.mark.parametrize("transpose", [False, True], ids=["run-layout", "flat"])
+@pytest.mark.parametrize("inner", [8, 3, 5], ids=["dense", "3-lanes", "5-lanes"])
 @pytest.mark.parametrize("length", LENGTHS)
-def test_dense_column_lookback_paths(length, transpose, shift):
+def test_contiguous_column_lookback_paths(length, inner, transpose, shift):
     block_l, sub, warps = TILE
     outer = 3
-    x = random_input((outer, length, INNER), torch.float32)
-    y = torch.full((outer, length + shift, INNER), float("nan"), device=x.device)
+    x = random_input((outer, length, inner), torch.float32)
+    y = torch.full((outer, length + shift, inner), float("nan"), device=x.device)
     chunks = outer * -(-length // block_l)
     status = torch.zeros(chunks + 1, dtype=torch.int32, device=x.device)
-    values = torch.zeros(chunks * INNER, dtype=torch.int64, device=x.device)
+    values = torch.zeros(chunks * BLOCK_K, dtype=torch.int64, device=x.device)
     sms = 4 if DEVICE == "cpu" else torch.cuda.get_device_properties(0).multi_processor_count
     programs = min(chunks, 2 * sms)
     lookback_scan.column_lookback_scan_kernel.fn[(programs,)](
-        x, y, status, values, chunks, INNER, outer, INNER, length, length * INNER, INNER, 1,
-        (length + shift) * INNER, INNER, 0, 0, SHIFT=shift, ACC_DTYPE=tl.float32, LOOKBACK=32, DENSE=True,
-        WIDE_OFFSETS=False, PACKED=True, BLOCK_L=block_l, BLOCK_K=INNER, SUB=sub, TRANSPOSE=transpose,
-        num_warps=warps)
+        x, y, status, values, chunks, BLOCK_K, outer, inner, length, length * inner, inner, 1,
+        (length + shift) * inner, inner, 0, 0, SHIFT=shift, ACC_DTYPE=tl.float32, LOOKBACK=32,
+        DENSE=inner == BLOCK_K, WIDE_OFFSETS=False, PACKED=True, BLOCK_L=block_l, BLOCK_K=BLOCK_K, SUB=sub,
+        TRANSPOSE=transpose, FLAT_INNER=inner, num_warps=warps)
     reference, bound = cumsum_reference(x, 1), cumsum_reference(abs_of(x), 1)
     if shift:
         zeros = torch.zeros_like(reference[:, :1])
@@ -55,7 +58,8 @@ from triton.compiler import ASTSource
 from triscan.kernels import lookback_scan
 fn = lookback_scan.column_lookback_scan_kernel.fn
 constexprs = dict(stride_x_inner=1, SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, DENSE=True,
-                  WIDE_OFFSETS=False, PACKED=True, BLOCK_L=1024, BLOCK_K=8, SUB=16, TRANSPOSE={transpose})
+                  WIDE_OFFSETS=False, PACKED=True, BLOCK_L=1024, BLOCK_K=8, SUB=16, TRANSPOSE={transpose},
+                  FLAT_INNER=8)
 signature = dict(x_ptr="*fp32", y_ptr="*fp32", status_ptr="*i32", values_ptr="*i64", max_chunks="i32",
                  slot="i32", outer_count="i32", inner="i32", length="i32", stride_x_outer="i32",
                  stride_x_scan="i32", stride_y_outer="i32", stride_y_scan="i32", LENGTH_BUCKET="i32",

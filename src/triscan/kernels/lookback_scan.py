@@ -313,6 +313,10 @@ def _column_lookback_configs():
             configs += [config(8192 // block_k, block_k, sub, 4) for sub in (2, 16)]
             configs += [config(8192 // block_k, block_k, 16, 4, transpose=True, lookback=lookback)
                         for lookback in (32, 64)]
+            # rows narrower than the lane tile (3 lanes in a tile of 4) are gathered into padded
+            # rows, whose indices cost registers: 8192-element flat tiles take 250 per thread for
+            # 3 lanes, 4096-element ones 128-160 (sm_90, offline)
+            configs += [config(4096 // block_k, block_k, sub, 4, transpose=True) for sub in (8, 16)]
     return configs
 
 
@@ -365,19 +369,20 @@ def _window_words(values_ptr, window_end, group_first, slot, LOOKBACK: tl.conste
 
 
 @triton.jit
-def _tile_elements(length, first_step, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
-    """Elements of a dense tile that lie in the scan, as an int32 bound for its flat offsets."""
-    return (tl.minimum(length - first_step, BLOCK_L) * BLOCK_K).to(tl.int32)
+def _tile_elements(length, first_step, BLOCK_L: tl.constexpr, ROW: tl.constexpr):
+    """Elements of a flat tile (steps of ROW contiguous elements) that lie in the scan, as an
+    int32 bound for its flat offsets."""
+    return (tl.minimum(length - first_step, BLOCK_L) * ROW).to(tl.int32)
 
 
 @triton.jit
 def _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length, stride_x_outer,
                        stride_x_scan, stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
-                       TRANSPOSE: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr,
-                       SUB: tl.constexpr):
+                       TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr, BLOCK_L: tl.constexpr,
+                       BLOCK_K: tl.constexpr, SUB: tl.constexpr):
     """The input tile of chunk `ticket` (all zeros past the last chunk), [BLOCK_L // SUB, SUB, BLOCK_K].
 
-    TRANSPOSE (dense chunks): in the run layout each warp instruction touches 16 separate 32-byte
+    TRANSPOSE (steps of contiguous lanes): in the run layout each warp instruction touches 16 separate 32-byte
     sectors, and a copy with that access pattern alone tops out at 80-92% of a torch copy
     (NOTES.md section 20). So the chunk is loaded flat, coalesced, and moved to the run layout
     through shared memory. Triton has no call for that move, but it places one where two
@@ -387,13 +392,22 @@ def _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, i
     tile, converted to the run layout. Defined next to each chunk's load, the conversion lands
     on the chunk; defined once before the loop, Triton converted it instead, and the scan ran in
     the flat layout with 1242 shuffles (NOTES.md section 22; tests/test_kernel_layouts.py
-    checks the compiled kernel)."""
+    checks the compiled kernel).
+
+    Rows narrower than the lane tile (FLAT_INNER < BLOCK_K, e.g. 3 lanes in a tile of 4) are
+    loaded flat as well and gathered into padded rows (`tl.gather` through shared memory; its
+    result takes the run layout directly). (2^28, 3) on an H100: 46% -> 55% of copy (NOTES.md
+    section 26)."""
     outer, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
     if TRANSPOSE:
         flat = tl.arange(0, BLOCK_L * BLOCK_K)  # [BLOCK_L * BLOCK_K]
-        mask = (flat < _tile_elements(length, first_step, BLOCK_L, BLOCK_K)) & (ticket < total_chunks)
-        x_tile = x_ptr + outer * stride_x_outer + first_step * BLOCK_K
-        x = tl.reshape(tl.load(x_tile + flat, mask=mask, other=0), [BLOCK_L // SUB, SUB, BLOCK_K])
+        mask = (flat < _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)) & (ticket < total_chunks)
+        x_tile = x_ptr + outer * stride_x_outer + first_step * FLAT_INNER
+        x = tl.load(x_tile + flat, mask=mask, other=0)
+        if FLAT_INNER < BLOCK_K:  # rows of FLAT_INNER elements: step s, lane k sits at s * FLAT_INNER + k
+            lane = flat % BLOCK_K
+            x = tl.where(lane < FLAT_INNER, tl.gather(x, (flat // BLOCK_K) * FLAT_INNER + lane, 0), 0)
+        x = tl.reshape(x, [BLOCK_L // SUB, SUB, BLOCK_K])
         run_offsets = _tile_offsets(0, 0, True, False, BLOCK_L, BLOCK_K, SUB)
         return tl.load(x_tile + run_offsets, mask=ticket < 0, other=x)  # the flat tile, in the run layout
     lanes = tl.arange(0, BLOCK_K)[None, None, :]
@@ -428,11 +442,11 @@ def _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, tota
 
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "DENSE", "WIDE_OFFSETS", "PACKED"],
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "DENSE", "FLAT_INNER", "WIDE_OFFSETS", "PACKED"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
-        and (kwargs["DENSE"] or not config.kwargs["TRANSPOSE"])]},  # flat chunks need dense ones
+        and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])]},  # flat chunks: contiguous rows
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
 )
 @triton.jit
@@ -463,7 +477,9 @@ def column_lookback_scan_kernel(
     BLOCK_L: tl.constexpr,
     BLOCK_K: tl.constexpr,
     SUB: tl.constexpr,  # consecutive steps one thread scans in registers (see column_scan._run_steps)
-    TRANSPOSE: tl.constexpr,  # DENSE only: chunks loaded and stored flat (see _load_column_chunk)
+    TRANSPOSE: tl.constexpr,  # chunks loaded and stored flat (see _load_column_chunk); needs FLAT_INNER
+    FLAT_INNER: tl.constexpr,  # inner if both tensors hold each step's lanes contiguously (stride_x_scan ==
+    # stride_y_scan == inner, stride_x_inner == 1, inner <= BLOCK_K), else 0
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -491,7 +507,7 @@ def column_lookback_scan_kernel(
         y_first = y_ptr + outer * stride_y_outer + first_lane  # output of step 0, lane first_lane
         x = _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length,
                                stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
-                               BLOCK_L, BLOCK_K, SUB)
+                               FLAT_INNER, BLOCK_L, BLOCK_K, SUB)
         total = tl.sum(tl.sum(x.to(ACC_DTYPE), 1), 0)  # [BLOCK_K]
         # the total goes out before any wait: a drawn chunk's total follows one load
         _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
@@ -563,9 +579,13 @@ def column_lookback_scan_kernel(
         out = local + exclusive.to(ACC_DTYPE)[None, None, :]
         if TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
             flat = tl.arange(0, BLOCK_L * BLOCK_K)
-            y_tile = y_ptr + outer * stride_y_outer + (first_step + SHIFT) * BLOCK_K
-            tl.store(y_tile + flat, tl.reshape(out.to(y_ptr.dtype.element_ty), [BLOCK_L * BLOCK_K]),
-                     mask=flat < _tile_elements(length, first_step, BLOCK_L, BLOCK_K))
+            count = _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
+            y_tile = y_ptr + outer * stride_y_outer + (first_step + SHIFT) * FLAT_INNER
+            out = tl.reshape(out.to(y_ptr.dtype.element_ty), [BLOCK_L * BLOCK_K])
+            if FLAT_INNER < BLOCK_K:  # memory position j holds step j // FLAT_INNER, lane j % FLAT_INNER
+                padded = (flat // FLAT_INNER) * BLOCK_K + flat % FLAT_INNER
+                out = tl.gather(out, tl.where(flat < count, padded, 0), 0)
+            tl.store(y_tile + flat, out, mask=flat < count)
         else:
             mask = first_step + steps < length
             if DENSE:
@@ -597,17 +617,21 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
         values = torch.empty(2 * max_chunks * slot, dtype=workspace_dtype, device=x.device)
     longest = max(config.kwargs["BLOCK_L"] for config in configs)
     wide = max(abs(stride_x_scan), abs(stride_y_scan)) * longest + abs(stride_x_inner) * block_k >= 2**31
-    dense = (inner == (8 if interpreted else block_k) and stride_x_inner == 1 and stride_x_scan == inner
-             and stride_y_scan == inner)
+    lane_tile = 8 if interpreted else block_k
+    # each step's lanes contiguous in both tensors: chunks can be loaded and stored flat
+    contiguous_rows = stride_x_inner == 1 and stride_x_scan == inner and stride_y_scan == inner
+    flat_inner = inner if contiguous_rows and inner <= lane_tile else 0
+    dense = flat_inner == lane_tile
     kernel = column_lookback_scan_kernel.fn if interpreted else column_lookback_scan_kernel
-    # the interpreter's tile has two runs of 4 steps, so tests cross runs and tiles; dense chunks
-    # take the flat loads and stores there too (tests/test_kernel_layouts.py runs both ways)
-    meta = ({"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "TRANSPOSE": dense, "LOOKBACK": 32, "num_warps": 1}
-            if interpreted else {})
+    # the interpreter's tile has two runs of 4 steps, so tests cross runs and tiles; contiguous
+    # rows take the flat loads and stores there too (tests/test_kernel_layouts.py runs both ways)
+    meta = ({"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "TRANSPOSE": flat_inner > 0, "LOOKBACK": 32,
+             "num_warps": 1} if interpreted else {})
     chunks = lambda meta: outer * ceil_div(inner, meta["BLOCK_K"]) * ceil_div(length, meta["BLOCK_L"])
     grid = lambda meta: (min(chunks(meta), max_programs),)
     arguments = (x, y, status, values, max_chunks, slot, outer, inner, length, stride_x_outer, stride_x_scan,
                  stride_x_inner, stride_y_outer, stride_y_scan, power_of_two_at_least(length),
                  power_of_two_at_least(inner))
-    constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, DENSE=dense, WIDE_OFFSETS=wide, PACKED=packed, **meta)
+    constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, DENSE=dense, WIDE_OFFSETS=wide, PACKED=packed,
+                      FLAT_INNER=flat_inner, **meta)
     launch_kernel(kernel, grid, arguments, constexprs, compiled)
