@@ -376,11 +376,12 @@ def _tile_elements(length, first_step, BLOCK_L: tl.constexpr, ROW: tl.constexpr)
 
 
 @triton.jit
-def _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length, stride_x_outer,
+def _load_column_chunk(x_ptr, ticket, outer, first_step, first_lane, inner, length, stride_x_outer,
                        stride_x_scan, stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
                        TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr, BLOCK_L: tl.constexpr,
                        BLOCK_K: tl.constexpr, SUB: tl.constexpr):
-    """The input tile of chunk `ticket` (all zeros past the last chunk), [BLOCK_L // SUB, SUB, BLOCK_K].
+    """The input tile of chunk `ticket` (placed by _column_chunk; zeros past the scan's end),
+    [BLOCK_L // SUB, SUB, BLOCK_K].
 
     TRANSPOSE (steps of contiguous lanes): in the run layout each warp instruction touches 16 separate 32-byte
     sectors, and a copy with that access pattern alone tops out at 80-92% of a torch copy
@@ -398,10 +399,9 @@ def _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, i
     loaded flat as well and gathered into padded rows (`tl.gather` through shared memory; its
     result takes the run layout directly). (2^28, 3) on an H100: 46% -> 55% of copy (NOTES.md
     section 26)."""
-    outer, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
     if TRANSPOSE:
         flat = tl.arange(0, BLOCK_L * BLOCK_K)  # [BLOCK_L * BLOCK_K]
-        mask = (flat < _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)) & (ticket < total_chunks)
+        mask = flat < _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
         x_tile = x_ptr + outer * stride_x_outer + first_step * FLAT_INNER
         x = tl.load(x_tile + flat, mask=mask, other=0)
         if FLAT_INNER < BLOCK_K:  # rows of FLAT_INNER elements: step s, lane k sits at s * FLAT_INNER + k
@@ -412,7 +412,7 @@ def _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, i
         return tl.load(x_tile + run_offsets, mask=ticket < 0, other=x)  # the flat tile, in the run layout
     lanes = tl.arange(0, BLOCK_K)[None, None, :]
     steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
-    mask = (first_step + steps < length) & (ticket < total_chunks)
+    mask = first_step + steps < length
     if DENSE:  # every lane is in range; a mask constant along K keeps 16-byte vectors
         x_tile = x_ptr + outer * stride_x_outer + first_step * BLOCK_K
     else:
@@ -505,9 +505,9 @@ def column_lookback_scan_kernel(
         outer, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
         lane_mask = first_lane + k < inner  # [BLOCK_K]
         y_first = y_ptr + outer * stride_y_outer + first_lane  # output of step 0, lane first_lane
-        x = _load_column_chunk(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, inner, length,
-                               stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
-                               FLAT_INNER, BLOCK_L, BLOCK_K, SUB)
+        x = _load_column_chunk(x_ptr, ticket, outer, first_step, first_lane, inner, length, stride_x_outer,
+                               stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE, FLAT_INNER,
+                               BLOCK_L, BLOCK_K, SUB)
         total = tl.sum(tl.sum(x.to(ACC_DTYPE), 1), 0)  # [BLOCK_K]
         # the total goes out before any wait: a drawn chunk's total follows one load
         _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
