@@ -206,10 +206,8 @@ def lookback_scan_kernel(
         if next_ticket < total_chunks:
             _publish_row_total(status_ptr, values_ptr, max_chunks, next_ticket, next_total,
                                next_ticket % chunks_per_row == 0, PACKED)
-        if PACKED:  # the prefix before this chunk, in float64 (see _pack)
-            exclusive = tl.zeros([], dtype=tl.float64)
-        else:
-            exclusive = tl.zeros([], dtype=ACC_DTYPE)
+        # the prefix before this chunk, carried in float64 when PACKED (see _pack)
+        exclusive = tl.zeros([], dtype=tl.float64 if PACKED else ACC_DTYPE)
         if chunk == 0:
             if SHIFT == 1:  # the scan's leading zero: first output, or last when REVERSE
                 tl.store(y_row + (length if REVERSE else 0), tl.zeros([], dtype=y_ptr.dtype.element_ty))
@@ -523,10 +521,8 @@ def column_lookback_scan_kernel(
         # layout was converted through shared memory and back (NOTES.md section 16)
         before_run, _ = _before_runs(tl.sum(values, 1, keep_dims=True))  # [BLOCK_L // SUB, 1, BLOCK_K]
         local = tl.cumsum(values, 1) + before_run
-        if PACKED:  # the prefixes before this chunk, in float64 (see _pack)
-            exclusive = tl.zeros([BLOCK_K], dtype=tl.float64)
-        else:
-            exclusive = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
+        # the prefixes before this chunk, carried in float64 when PACKED (see _pack)
+        exclusive = tl.zeros([BLOCK_K], dtype=tl.float64 if PACKED else ACC_DTYPE)
         if chunk == 0:
             if SHIFT == 1:
                 tl.store(y_first + k, tl.zeros([BLOCK_K], dtype=y_ptr.dtype.element_ty), mask=lane_mask)
