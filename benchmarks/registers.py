@@ -34,7 +34,7 @@ KERNELS = {
                          "stride_x_inner": "constexpr", "stride_y_outer": "i32", "stride_y_scan": "i32",
                          "LENGTH_BUCKET": "i32", "INNER_BUCKET": "i32"},
                         {"stride_x_inner": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32,
-                         "WIDE_OFFSETS": False, "DENSE": True, "PACKED": True, "SUB": 8, "TRANSPOSE": False},
+                         "WIDE_OFFSETS": False, "PACKED": True, "SUB": 8, "TRANSPOSE": False},
                         ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "stride_x_outer", "stride_y_outer",
                          "length")),
     "column": (column_scan.column_scan_kernel.fn,
@@ -64,8 +64,8 @@ def registers(name: str, **meta) -> tuple[int, int]:
     signature = dict(signature, **{key: "constexpr" for key in constexprs})
     if name == "column_lookback" and not constexprs["PACKED"]:  # separate float32 totals and prefixes
         signature["values_ptr"] = "*fp32"
-    if name == "column_lookback" and "FLAT_INNER" not in constexprs:  # dense rows, unless given
-        constexprs["FLAT_INNER"] = constexprs["BLOCK_K"] if constexprs["DENSE"] else 0
+    if name == "column_lookback" and "FLAT_INNER" not in constexprs:  # dense rows unless given (0: strided)
+        constexprs["FLAT_INNER"] = constexprs["BLOCK_K"]
         signature["FLAT_INNER"] = "constexpr"
     names = list(fn.arg_names)
     attrs = {(names.index(arg),): ALIGNED for arg in aligned}

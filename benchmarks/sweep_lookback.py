@@ -78,9 +78,9 @@ def sweep_narrow(length, inner, results):
                     values = torch.empty(2 * chunks * inner, dtype=torch.float32, device="cuda")
                     return column_lookback_scan_kernel.fn[(min(chunks, per_sm * SMS),)](
                         x, y, status, values, chunks, inner, 1, inner, length, 0, inner, 1, 0, inner, 0, 0,
-                        SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, DENSE=True, WIDE_OFFSETS=False,
-                        PACKED=False, BLOCK_L=block_l, BLOCK_K=inner, SUB=sub,
-                        num_warps=warps, num_stages=1)
+                        SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, WIDE_OFFSETS=False,
+                        PACKED=False, BLOCK_L=block_l, BLOCK_K=inner, SUB=sub, TRANSPOSE=False,
+                        FLAT_INNER=inner, num_warps=warps, num_stages=1)
 
                 y.fill_(float("nan"))
                 compiled = launch()

@@ -54,6 +54,8 @@ def main():
                 extra["TRANSPOSE"] = False
             if "FLAT_INNER" in kernel.arg_names:  # dense rows: the flat tile is the chunk itself
                 extra["FLAT_INNER"] = INNER
+            else:  # candidates from before FLAT_INNER took a DENSE flag
+                extra["DENSE"] = True
             extra.update(flags)
 
             def launch(kernel=kernel, block_l=block_l, sub=sub, warps=warps, chunks=chunks, extra=extra,
@@ -65,7 +67,7 @@ def main():
                     values = torch.empty(2 * chunks * INNER, dtype=torch.float32, device="cuda")
                 return kernel[(min(chunks, 8 * SMS),)](
                     x, y, status, values, chunks, INNER, 1, INNER, LENGTH, 0, INNER, 1, 0, INNER, 0, 0,
-                    SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=lookback, DENSE=True, WIDE_OFFSETS=False,
+                    SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=lookback, WIDE_OFFSETS=False,
                     BLOCK_L=block_l, BLOCK_K=INNER, SUB=sub, num_warps=warps, num_stages=1, **extra)
 
             y.fill_(float("nan"))

@@ -19,11 +19,14 @@ VARIANTS = [
     ("lookback", "BLOCK=8192 num_warps=4 REVERSE=0"),
     ("lookback", "BLOCK=4096 num_warps=2 REVERSE=0"),
     ("lookback", "BLOCK=4096 num_warps=4 REVERSE=1 SHIFT=1"),
-    ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 DENSE=1 WIDE_OFFSETS=0"),
-    ("column_lookback", "BLOCK_L=256 BLOCK_K=8 num_warps=2 DENSE=1 WIDE_OFFSETS=0"),
-    ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 DENSE=0 WIDE_OFFSETS=0"),
-    ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 DENSE=0 WIDE_OFFSETS=1"),
-    ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 DENSE=1 WIDE_OFFSETS=0 PACKED=0"),
+    # FLAT_INNER: 8 (the default) dense rows, 0 strided, 3 rows gathered into tiles of 4 lanes
+    ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0"),
+    ("column_lookback", "BLOCK_L=256 BLOCK_K=8 num_warps=2 WIDE_OFFSETS=0"),
+    ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 FLAT_INNER=0 WIDE_OFFSETS=0"),
+    ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 FLAT_INNER=0 WIDE_OFFSETS=1"),
+    ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0 PACKED=0"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 FLAT_INNER=3"),
 ]
 
 SCRIPT = """

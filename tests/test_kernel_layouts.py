@@ -40,7 +40,7 @@ def test_contiguous_column_lookback_paths(length, inner, transpose, shift):
     lookback_scan.column_lookback_scan_kernel.fn[(programs,)](
         x, y, status, values, chunks, BLOCK_K, outer, inner, length, length * inner, inner, 1,
         (length + shift) * inner, inner, 0, 0, SHIFT=shift, ACC_DTYPE=tl.float32, LOOKBACK=32,
-        DENSE=inner == BLOCK_K, WIDE_OFFSETS=False, PACKED=True, BLOCK_L=block_l, BLOCK_K=BLOCK_K, SUB=sub,
+        WIDE_OFFSETS=False, PACKED=True, BLOCK_L=block_l, BLOCK_K=BLOCK_K, SUB=sub,
         TRANSPOSE=transpose, FLAT_INNER=inner, num_warps=warps)
     reference, bound = cumsum_reference(x, 1), cumsum_reference(abs_of(x), 1)
     if shift:
@@ -57,7 +57,7 @@ from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 from triscan.kernels import lookback_scan
 fn = lookback_scan.column_lookback_scan_kernel.fn
-constexprs = dict(stride_x_inner=1, SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32, DENSE=True,
+constexprs = dict(stride_x_inner=1, SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32,
                   WIDE_OFFSETS=False, PACKED=True, BLOCK_L=1024, BLOCK_K=8, SUB=16, TRANSPOSE={transpose},
                   FLAT_INNER=8)
 signature = dict(x_ptr="*fp32", y_ptr="*fp32", status_ptr="*i32", values_ptr="*i64", max_chunks="i32",

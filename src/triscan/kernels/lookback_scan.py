@@ -440,7 +440,7 @@ def _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, tota
 
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "DENSE", "FLAT_INNER", "WIDE_OFFSETS", "PACKED"],
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "FLAT_INNER", "WIDE_OFFSETS", "PACKED"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
@@ -469,7 +469,6 @@ def column_lookback_scan_kernel(
     SHIFT: tl.constexpr,
     ACC_DTYPE: tl.constexpr,
     LOOKBACK: tl.constexpr,  # predecessors examined at once (a config parameter here)
-    DENSE: tl.constexpr,  # inner == BLOCK_K and both tensors contiguous within an outer index
     WIDE_OFFSETS: tl.constexpr,  # a tile's element offsets need 64 bits
     PACKED: tl.constexpr,  # float32 sums: per-lane (status, value) words, read in one load
     BLOCK_L: tl.constexpr,
@@ -489,6 +488,8 @@ def column_lookback_scan_kernel(
     of copy on an H100 (benchmarks/NOTES.md section 25). The ticket waits for the store: drawn
     earlier, a chunk's total waits a whole iteration for its load, look-backs chain, and the
     same tile ran at 22% of copy (on an H200)."""
+    # dense: each step is exactly BLOCK_K contiguous lanes, so a tile is one contiguous block
+    DENSE: tl.constexpr = FLAT_INNER == BLOCK_K
     chunks_per_group = tl.cdiv(length, BLOCK_L)
     tiles_k = tl.cdiv(inner, BLOCK_K)
     total_chunks = outer_count * tiles_k * chunks_per_group  # persistent, as lookback_scan_kernel
@@ -617,7 +618,6 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     # each step's lanes contiguous in both tensors: chunks can be loaded and stored flat
     contiguous_rows = stride_x_inner == 1 and stride_x_scan == inner and stride_y_scan == inner
     flat_inner = inner if contiguous_rows and inner <= lane_tile else 0
-    dense = flat_inner == lane_tile
     kernel = column_lookback_scan_kernel.fn if interpreted else column_lookback_scan_kernel
     # the interpreter's tile has two runs of 4 steps, so tests cross runs and tiles; contiguous
     # rows take the flat loads and stores there too (tests/test_kernel_layouts.py runs both ways)
@@ -628,6 +628,6 @@ def launch_column_lookback_scan(x, y, outer, length, inner, stride_x_outer, stri
     arguments = (x, y, status, values, max_chunks, slot, outer, inner, length, stride_x_outer, stride_x_scan,
                  stride_x_inner, stride_y_outer, stride_y_scan, power_of_two_at_least(length),
                  power_of_two_at_least(inner))
-    constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, DENSE=dense, WIDE_OFFSETS=wide, PACKED=packed,
+    constexprs = dict(SHIFT=shift, ACC_DTYPE=acc_dtype, WIDE_OFFSETS=wide, PACKED=packed,
                       FLAT_INNER=flat_inner, **meta)
     launch_kernel(kernel, grid, arguments, constexprs, compiled)
