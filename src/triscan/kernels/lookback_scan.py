@@ -301,7 +301,7 @@ def _column_lookback_configs():
                 configs += [config(block_l, block_k, 8, warps, stages) for stages in (1, 2)]
         if block_k <= 16:
             # narrow lanes: 2-warp tiles of 2048 elements; 8192-element tiles with runs of 2 and
-            # 16 steps; and, for dense chunks, the same 16-step runs loaded and stored flat
+            # 16 steps; and, for contiguous rows, the same 16-step runs loaded and stored flat
             # (TRANSPOSE), with look-back windows of 32 or 64 chunks. H100, one process, one chunk
             # per program at a time (NOTES.md section 25), flat tiles: (2^27, 8) 93.0% of copy
             # with windows of 32, 94.2% with 64 (168 registers, 3 programs per SM); (2^28, 4)
