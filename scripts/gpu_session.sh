@@ -5,7 +5,8 @@
 #   STEP=verify bash scripts/gpu_session.sh   gpu tests, threads, autograd/compile, properties, host cost
 #   STEP=competitors bash scripts/gpu_session.sh   bench --case $CASES with CUB and FlagGems (.whl)
 #   STEP=profile bash scripts/gpu_session.sh  triscan profile (ncu) of headline, 1-D, rows, narrow K
-#   STEP=sweep bash scripts/gpu_session.sh    look-back kernel sweep (benchmarks/sweep_lookback.py)
+#   STEP=sweep bash scripts/gpu_session.sh    look-back kernel sweep (benchmarks/dev/sweep_lookback.py)
+#   STEP=ab    bash scripts/gpu_session.sh    A/B against .ab/triscan_old (benchmarks/dev/ab_packages.py)
 # Everything lands under $OUT (or ./gpu_out). Set TRISCAN_COMMIT when the checkout has no .git.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,7 @@ import importlib.util, sys, torch
 from triton.testing import do_bench
 spec = importlib.util.spec_from_file_location("answer", sys.argv[1])
 answer = importlib.util.module_from_spec(spec); spec.loader.exec_module(answer)
-from triscan.reference import seed_model
+from triscan.testing.reference import seed_model
 x = torch.rand(32768, 32768, device="cuda")
 model = answer.ModelNew(1)
 out = model(x); ref = seed_model(x, 1)
@@ -45,7 +46,7 @@ verify)
     timeout 240 python3 -m pytest -q -p no:cacheprovider tests -m gpu 2>&1 | tail -15 | tee "$OUT/gpu_tests.txt"
     timeout 200 python3 -m pytest -q -p no:cacheprovider tests/test_threads.py tests/test_autograd_compile.py \
         tests/test_properties.py 2>&1 | tail -15 | tee "$OUT/issue5_tests.txt"
-    timeout 60 python3 benchmarks/host_overhead.py 2>&1 | tee "$OUT/host_overhead.txt"
+    timeout 60 python3 benchmarks/dev/host_overhead.py 2>&1 | tee "$OUT/host_overhead.txt"
     ;;
 competitors)
     # CUB (cuda-cccl) and FlagGems from wheels carried in .whl (the device has no internet)
@@ -59,7 +60,12 @@ profile)
     timeout 500 python3 -m triscan profile --case ${CASES:-headline 1d rows narrow} --impl triscan seed \
         --json "$OUT/profile.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/profile.txt"
     ;;
+ab)
+    # .ab/triscan_old comes from benchmarks/dev/make_old_package.py (carried: it is ignored by git)
+    PYTHONPATH=.ab timeout 560 python3 benchmarks/dev/ab_packages.py --json "$OUT/ab.json" 2>&1 \
+        | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/ab.txt"
+    ;;
 sweep)
-    timeout 560 python3 benchmarks/sweep_lookback.py 2>&1 | tee "$OUT/sweep_lookback.txt"
+    timeout 560 python3 benchmarks/dev/sweep_lookback.py 2>&1 | tee "$OUT/sweep_lookback.txt"
     ;;
 esac

@@ -18,7 +18,9 @@ if ! "$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1
 fi
 "$PY" -c "import pytest" 2>/dev/null || pip_install "pytest>=7"
 "$PY" -c "import hypothesis" 2>/dev/null || pip_install "hypothesis>=6"
-# `triscan bench --plot` draws with matplotlib; the tests draw a committed report
+# the tools draw tables and progress with rich, and `triscan bench --plot` with matplotlib
+# (the library itself needs neither); the tests use both
+"$PY" -c "import rich" 2>/dev/null || pip_install "rich>=13"
 "$PY" -c "import matplotlib" 2>/dev/null || pip_install "matplotlib>=3.5"
 "$PY" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
     || "$PY" -m pip install -q --disable-pip-version-check --no-deps -e .

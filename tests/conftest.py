@@ -11,24 +11,31 @@ if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
 
 import triscan  # noqa: E402
-from triscan import _dispatch, tolerance  # noqa: E402
-from triscan.kernels import column_scan, lookback_scan, row_scan  # noqa: E402
-from triscan.tolerance import abs_of, scan_error_excess  # noqa: E402, F401
+from triscan.kernels import registry  # noqa: E402
+from triscan.scan import dispatch  # noqa: E402
+from triscan.testing import tolerance  # noqa: E402
+from triscan.testing.tolerance import abs_of, scan_error_excess  # noqa: E402, F401
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
+
 
 def assert_scan_close(out: torch.Tensor, ref: torch.Tensor, abs_running_sum: torch.Tensor, length: int):
     """Compare a scan against its float64 / int64 reference by triscan's tolerance rule."""
     assert out.shape == ref.shape, (out.shape, ref.shape)
     if out.dtype.is_floating_point:
         assert not torch.isnan(out).any(), "unwritten (NaN) or NaN-producing output elements"
-    worst = scan_error_excess(out, ref, abs_running_sum, length, _dispatch.kernels_interpreted())
+    worst = scan_error_excess(out, ref, abs_running_sum, length, registry.kernels_interpreted())
     assert worst <= 0, f"error exceeds tolerance by {worst:.3e} ({out.dtype}, length {length})"
 
 
 def random_input(shape, dtype, device=DEVICE):
-    """Fresh random data on the test device (see triscan.tolerance.random_input)."""
+    """Fresh random data on the test device (see triscan.testing.tolerance.random_input)."""
     return tolerance.random_input(shape, dtype, device)
+
+
+def kernel_name(kernel) -> str:
+    """A registry kernel's short name: row_scan_kernel -> "row_scan"."""
+    return kernel.fn.__name__.removesuffix("_kernel")
 
 
 class _CountingKernel:
@@ -47,24 +54,18 @@ class _CountingKernel:
 
 
 class LaunchRecorder:
-    """Counts triscan kernel launches; `run` calls a function with torch.cumsum made to raise,
-    so that a torch fallback cannot pass a test that uses it."""
+    """Counts launches of every kernel in the registry (by kernel_name); `run` calls a function
+    with torch.cumsum made to raise, so that a torch fallback cannot pass a test that uses it.
+    Plans bind their kernel when they are made, so the plan cache starts empty meanwhile."""
 
     def __init__(self, monkeypatch):
         self.counts = {}
         self._monkeypatch = monkeypatch
-        monkeypatch.setattr(row_scan, "row_scan_kernel",
-                            _CountingKernel(row_scan.row_scan_kernel, self.counts, "row_scan"))
-        monkeypatch.setattr(row_scan, "reverse_row_scan_kernel",
-                            _CountingKernel(row_scan.reverse_row_scan_kernel, self.counts,
-                                            "reverse_row_scan"))
-        monkeypatch.setattr(column_scan, "column_scan_kernel",
-                            _CountingKernel(column_scan.column_scan_kernel, self.counts, "column_scan"))
-        monkeypatch.setattr(lookback_scan, "lookback_scan_kernel",
-                            _CountingKernel(lookback_scan.lookback_scan_kernel, self.counts, "lookback_scan"))
-        monkeypatch.setattr(lookback_scan, "column_lookback_scan_kernel",
-                            _CountingKernel(lookback_scan.column_lookback_scan_kernel, self.counts,
-                                            "column_lookback_scan"))
+        for family in registry.FAMILIES:
+            for role, kernel in family.kernels.items():
+                counting = _CountingKernel(kernel, self.counts, kernel_name(kernel))
+                monkeypatch.setitem(family.kernels, role, counting)
+        monkeypatch.setattr(dispatch, "PLANS", {})
 
     def run(self, fn, *args):
         def no_torch_cumsum(*args, **kwargs):
@@ -101,4 +102,4 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-__all__ = ["DEVICE", "assert_scan_close", "random_input", "triscan", "_dispatch"]
+__all__ = ["DEVICE", "assert_scan_close", "random_input", "triscan", "registry", "dispatch"]

@@ -6,7 +6,7 @@ import torch
 from conftest import abs_of, assert_scan_close, random_input
 
 import triscan
-from triscan.reference import cumsum_reference, seed_model_reference
+from triscan.testing.reference import cumsum_reference, seed_model_reference
 
 pytestmark = pytest.mark.gpu
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import triscan
-from triscan.reference import cumsum_reference, reversed_cumsum_reference, scan_reference
-from triscan.tolerance import random_input, scan_error_excess
+from triscan.testing.reference import cumsum_reference, reversed_cumsum_reference, scan_reference
+from triscan.testing.tolerance import random_input, scan_error_excess
 
 SIZES = [0, 1, 2, 3, 5, 8, 13, 64, 65, 130, 700]  # block edges of the interpreter's 64-element blocks
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.int64, torch.bool]

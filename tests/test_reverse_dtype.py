@@ -5,7 +5,7 @@ import torch
 from conftest import DEVICE, abs_of, assert_scan_close, random_input
 
 import triscan
-from triscan.reference import cumsum_reference, reversed_cumsum_reference
+from triscan.testing.reference import cumsum_reference, reversed_cumsum_reference
 
 SCALE = 1 if DEVICE == "cpu" else 64
 SHAPES = [((1,), 0), ((7,), 0), ((3, 40), 1), ((40, 3), 0), ((2, 300 * SCALE), 1), ((700 * SCALE,), 0),

@@ -10,8 +10,8 @@ import torch
 from conftest import DEVICE, abs_of, assert_scan_close, random_input
 
 import triscan
-from triscan.kernels import column_scan, lookback_scan, row_scan
-from triscan.reference import scan_reference
+from triscan.kernels.registry import FAMILIES
+from triscan.testing.reference import scan_reference
 
 ON_GPU = DEVICE == "cuda"
 # (shape, dim) per thread: row scan, 1-D look-back, column look-back (narrow K), column scan
@@ -19,8 +19,7 @@ if ON_GPU:
     SHAPES = [((96, 3001), 1), (((1 << 20) + 7,), 0), (((1 << 17) + 3, 3), 0), ((48, 300, 40), 1)]
 else:
     SHAPES = [((5, 301), 1), ((2001,), 0), ((701, 3), 0), ((6, 7, 400), 1)]
-AUTOTUNED = (row_scan.row_scan_kernel, row_scan.reverse_row_scan_kernel, column_scan.column_scan_kernel,
-             lookback_scan.lookback_scan_kernel, lookback_scan.column_lookback_scan_kernel)
+AUTOTUNED = tuple(kernel for family in FAMILIES for kernel in family.kernels.values())
 
 
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])

@@ -1,1 +1,1 @@
-"""Triton kernels, one module per kernel family, each with its launcher and tuning space."""
+"""Triton kernels of the scan families and their registry (kernels/README.md)."""

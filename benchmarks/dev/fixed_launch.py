@@ -1,0 +1,52 @@
+"""Dev-tool helper: a scan's plan from the library, launched with fixed meta-parameters instead of
+the autotuner's, by keyword (sweeps and A/B scripts time kernel configs and candidate kernels
+this way, on exactly the arguments the library would pass).
+
+    plan = plan_for_call(x, dim)                     # the library's plan for cumsum(x, dim)
+    compiled = launch_fixed(plan, x, y, BLOCK=4096, num_warps=4)
+    launch_fixed(plan, x, y, kernel=candidate_module.lookback_scan_kernel, BLOCK=4096, num_warps=4)
+"""
+
+import dataclasses
+
+import torch
+
+from triscan.kernels.registry import WORKSPACE
+from triscan.scan.plan import plan_scan
+
+
+def plan_for_call(x: torch.Tensor, dim: int, shift: int = 0, reverse: bool = False, out_dtype=None,
+                  programs: int | None = None):
+    """The library's plan for scanning `x` along `dim` into a contiguous output of x's shape (with
+    `shift` positions more along dim); `programs` overrides the persistent programs."""
+    out_shape = list(x.shape)
+    out_shape[dim] += shift
+    plan = plan_scan(tuple(x.shape), x.stride(), dim, x.shape[dim], shift, reverse, out_shape, x.dtype,
+                     out_dtype or x.dtype, x.device)
+    if programs is not None:
+        plan = dataclasses.replace(plan, programs=programs)
+        plan.launch = plan.family.launch_spec(plan)
+    return plan
+
+
+def output_for(plan, x: torch.Tensor) -> torch.Tensor:
+    """A NaN-filled output for the plan (unwritten elements show)."""
+    shape = list(x.shape)
+    shape[plan.dim] += plan.shift
+    return torch.full(shape, float("nan"), dtype=plan.output_dtype, device=x.device)
+
+
+def launch_fixed(plan, x: torch.Tensor, y: torch.Tensor, kernel=None, **meta):
+    """One launch of the plan's kernel (or `kernel`, a candidate with the same parameters) with the
+    meta-parameters `meta` (BLOCK..., num_warps, num_stages, maxnreg) instead of autotuning.
+    Returns the compiled kernel (registers and spills in n_regs, n_spills)."""
+    spec = plan.launch
+    kernel = kernel if kernel is not None else spec.kernel
+    kernel = getattr(kernel, "fn", kernel)  # the jit function under an autotuner
+    workspace = dict(zip(WORKSPACE, spec.workspace(x.device), strict=True)) if spec.workspace else {}
+    arguments = {"x_ptr": x, "y_ptr": y, **workspace, **spec.scalars}
+    constexprs = {**spec.constexprs, **meta}
+    grid = spec.grid({**arguments, **constexprs}) if callable(spec.grid) else spec.grid
+    if plan.backwards:
+        raise ValueError("reversed column scans enter the tensors at their end: time them through triscan")
+    return kernel[grid](**arguments, **constexprs)

@@ -1,0 +1,94 @@
+"""Registers and spills of a Triton kernel for sm_90, without a GPU: compile to PTX with
+triton.compile for an H100 target, then `ptxas -v` (dev tool; the look-back and row kernels
+sit near the 255-register limit, where occupancy is decided).
+
+    python benchmarks/dev/registers.py lookback BLOCK=8192 num_warps=4
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import triton
+import triton.language as tl
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+
+from triscan.kernels.column import column_scan_kernel
+from triscan.kernels.lookback.column import column_lookback_scan_kernel
+from triscan.kernels.lookback.row import lookback_scan_kernel
+from triscan.kernels.row import reverse_row_scan_kernel, row_scan_kernel
+
+ALIGNED = [["tt.divisibility", 16]]
+KERNELS = {
+    # name -> (jit function, signature, constexprs, arguments known to be 16-aligned)
+    "lookback": (lookback_scan_kernel.fn,
+                 {"x_ptr": "*fp32", "y_ptr": "*fp32", "status_ptr": "*i64", "values_ptr": "*i64",
+                  "max_chunks": "i32", "outer": "i32", "length": "i32", "stride_x_outer": "i32",
+                  "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32"},
+                 {"stride_x_scan": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32, "PACKED": True},
+                 ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "length", "stride_x_outer",
+                  "stride_y_outer")),
+    "column_lookback": (column_lookback_scan_kernel.fn,
+                        {"x_ptr": "*fp32", "y_ptr": "*fp32", "status_ptr": "*i32", "values_ptr": "*i64",
+                         "max_chunks": "i32", "slot": "i32", "outer": "i32", "inner": "i32",
+                         "length": "i32", "stride_x_outer": "i32", "stride_x_scan": "i32",
+                         "stride_x_inner": "constexpr", "stride_y_outer": "i32", "stride_y_scan": "i32",
+                         "LENGTH_BUCKET": "i32", "INNER_BUCKET": "i32"},
+                        {"stride_x_inner": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32,
+                         "WIDE_OFFSETS": False, "PACKED": True, "SUB": 8, "TRANSPOSE": False},
+                        ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "stride_x_outer", "stride_y_outer",
+                         "length")),
+    "column": (column_scan_kernel.fn,
+               {"x_ptr": "*fp32", "y_ptr": "*fp32", "inner": "i32", "length": "i32", "stride_x_outer": "i32",
+                "stride_x_scan": "i32", "stride_x_inner": "constexpr", "stride_y_outer": "i32",
+                "stride_y_scan": "i32", "LENGTH_BUCKET": "i32", "INNER_BUCKET": "i32"},
+               {"stride_x_inner": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "SUB": 4},
+               ("x_ptr", "y_ptr", "inner", "stride_x_outer", "stride_x_scan", "stride_y_outer",
+                "stride_y_scan")),
+    "reverse_row": (reverse_row_scan_kernel.fn,
+                    {"x_ptr": "*fp32", "y_ptr": "*fp32", "length": "i32", "stride_x_outer": "i32",
+                     "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32"},
+                    {"stride_x_scan": 1, "SHIFT": 1, "ROTATE": True, "VEC": 4, "ACC_DTYPE": tl.float32},
+                    ("x_ptr", "y_ptr")),
+    "row": (row_scan_kernel.fn,
+            {"x_ptr": "*fp32", "y_ptr": "*fp32", "length": "i32", "stride_x_outer": "i32",
+             "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32"},
+            {"stride_x_scan": 1, "SHIFT": 1, "ROTATE": True, "VEC": 4, "ACC_DTYPE": tl.float32},
+            ("x_ptr", "y_ptr")),
+}
+
+
+def registers(name: str, **meta) -> tuple[int, int]:
+    fn, signature, constexprs, aligned = KERNELS[name]
+    options = {key: meta.pop(key) for key in ("num_warps", "num_stages", "maxnreg") if key in meta}
+    constexprs = dict(constexprs, **meta)
+    signature = dict(signature, **{key: "constexpr" for key in constexprs})
+    if name == "column_lookback" and not constexprs["PACKED"]:  # separate float32 totals and prefixes
+        signature["values_ptr"] = "*fp32"
+    if name == "column_lookback" and "FLAT_INNER" not in constexprs:  # dense rows unless given (0: strided)
+        constexprs["FLAT_INNER"] = constexprs["BLOCK_K"]
+        signature["FLAT_INNER"] = "constexpr"
+    names = list(fn.arg_names)
+    attrs = {(names.index(arg),): ALIGNED for arg in aligned}
+    source = ASTSource(fn, signature, {(names.index(k),): v for k, v in constexprs.items()}, attrs)
+    compiled = triton.compile(source, target=GPUTarget("cuda", 90, 32), options=options)
+    ptxas = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "kernel.ptx")
+        with open(path, "w") as handle:
+            handle.write(compiled.asm["ptx"])
+        report = subprocess.run([ptxas, "-v", "-arch=sm_90a", path, "-o", os.path.join(folder, "k.cubin")],
+                                capture_output=True, text=True).stderr
+    used = int(re.search(r"Used (\d+) registers", report).group(1))
+    spills = re.search(r"(\d+) bytes spill stores", report)
+    return used, int(spills.group(1)) if spills else 0
+
+
+if __name__ == "__main__":
+    kernel, *pairs = sys.argv[1:]
+    meta = {key: int(value) for key, value in (pair.split("=") for pair in pairs)}
+    used, spilled = registers(kernel, **meta)
+    print(f"{kernel} {meta}: {used} registers, {spilled} bytes spilled")

@@ -1,0 +1,91 @@
+"""triscan's scans as PyTorch custom operators: autograd and torch.compile.
+
+`torch.api.triscan.scan` (cumsum and exclusive cumsum, either direction) and
+`torch.api.triscan.seed_exclusive_cumsum` (ModelNew's semantics) are registered with
+torch.library, each with a fake implementation (shapes and dtypes only, for torch.compile's
+tracing) and a backward computed by triscan's own kernels:
+
+- the gradient of a scan is the scan of the gradient in the other direction, inclusive or
+  exclusive as the forward was: y_i = x_0 + ... + x_i gives dL/dx_j = g_j + ... + g_(n-1);
+- for the seed semantics with dim != 0, the rows x[:-1] get the reversed inclusive scan of
+  g[..., 1:] along dim, and the dropped last row gets zeros; with dim == 0 it is an
+  exclusive scan, whose gradient is the reversed exclusive scan.
+
+The public functions (functional.py) call these operators only where they are needed (inputs that require
+grad under grad mode, or while torch.compile traces); otherwise they launch directly, which
+keeps the host path of small calls short.
+"""
+
+import torch
+
+from . import api
+
+
+@torch.library.custom_op("triscan::scan", mutates_args=())
+def scan_op(x: torch.Tensor, dim: int, exclusive: bool, reverse: bool,
+            dtype: torch.dtype | None) -> torch.Tensor:
+    """Inclusive (or exclusive) scan along `dim`, from the start (or the end)."""
+    name = "exclusive_cumsum" if exclusive else "cumsum"
+    return api.scan(x, dim, shift=int(exclusive), name=name, reverse=reverse, dtype=dtype)
+
+
+@scan_op.register_fake
+def _(x, dim, exclusive, reverse, dtype):
+    return x.new_empty(x.shape, dtype=dtype or api.result_dtype(x.dtype))
+
+
+def _scan_setup(ctx, inputs, output):
+    x, dim, exclusive, reverse, _ = inputs
+    ctx.dim, ctx.exclusive, ctx.reverse, ctx.input_dtype = dim, exclusive, reverse, x.dtype
+
+
+def _scan_backward(ctx, grad):
+    if not ctx.input_dtype.is_floating_point:
+        return None, None, None, None, None
+    grad_x = scan_op(grad.contiguous(), ctx.dim, ctx.exclusive, not ctx.reverse, ctx.input_dtype)
+    return grad_x, None, None, None, None
+
+
+scan_op.register_autograd(_scan_backward, setup_context=_scan_setup)
+
+
+@torch.library.custom_op("triscan::seed_exclusive_cumsum", mutates_args=())
+def seed_exclusive_cumsum_op(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """ModelNew's forward: the seed reference's exclusive cumsum, quirk included."""
+    return api.seed_exclusive_cumsum(x, dim)
+
+
+@seed_exclusive_cumsum_op.register_fake
+def _(x, dim):
+    shape = list(x.shape)
+    if dim % x.dim() != 0:
+        shape[dim] += 1
+        shape[0] = max(shape[0] - 1, 0)
+    return x.new_empty(shape, dtype=api.result_dtype(x.dtype))
+
+
+def _seed_setup(ctx, inputs, output):
+    x, dim = inputs
+    ctx.dim, ctx.input_dtype, ctx.input_shape = dim % x.dim(), x.dtype, x.shape
+
+
+def _seed_backward(ctx, grad):
+    if not ctx.input_dtype.is_floating_point:
+        return None, None
+    dim = ctx.dim
+    if dim == 0:  # a plain exclusive scan
+        return scan_op(grad.contiguous(), 0, True, True, ctx.input_dtype), None
+    grad_x = grad.new_zeros(ctx.input_shape, dtype=ctx.input_dtype)
+    # y[..., j + 1] = x[..., 0] + ... + x[..., j] for the rows x[:-1]; the last row is dropped
+    used = grad.narrow(dim, 1, ctx.input_shape[dim]).contiguous()
+    grad_x[:-1] = scan_op(used, dim, False, True, ctx.input_dtype)
+    return grad_x, None
+
+
+seed_exclusive_cumsum_op.register_autograd(_seed_backward, setup_context=_seed_setup)
+
+
+def needs_operator(x: torch.Tensor) -> bool:
+    """Whether a call must go through the registered operator: autograd will want its
+    backward, or torch.compile is tracing (the direct path launches kernels from Python)."""
+    return torch.compiler.is_compiling() or (x.requires_grad and torch.is_grad_enabled())

@@ -1,0 +1,92 @@
+"""Argument checks with torch-like errors, dtype rules and allocation: the direct (not
+differentiable) scans the registered operators (_torch_ops.py) and the public functions
+(functional.py) run."""
+
+import torch
+
+from .scan.dispatch import scan_into
+
+
+def supported_dtypes() -> tuple:
+    """The input dtypes triscan scans (torch.cumsum's real, non-quantized ones)."""
+    return (torch.float16, torch.bfloat16, torch.float32, torch.float64,
+            torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.bool)
+
+
+def check_input(x, dim, name: str) -> int:
+    """Validate `x` and `dim` as torch.cumsum does; return `dim` made non-negative."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be a Tensor, not {type(x).__name__}")
+    if x.dtype not in supported_dtypes():
+        raise TypeError(f"{name}(): unsupported dtype {x.dtype}; supported: "
+                        + ", ".join(str(d) for d in supported_dtypes()))
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+    rank = max(x.dim(), 1)
+    if not -rank <= dim < rank:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], "
+                         f"but got {dim})")
+    return dim % rank
+
+
+def result_dtype(dtype: torch.dtype) -> torch.dtype:
+    """torch.cumsum's result dtype: integers and bool promote to int64."""
+    return dtype if dtype.is_floating_point else torch.int64
+
+
+def check_dtype(dtype, name: str):
+    """Validate a `dtype=` argument as torch.cumsum's: a supported torch.dtype or None."""
+    if dtype is not None and (not isinstance(dtype, torch.dtype) or dtype not in supported_dtypes()
+                              or dtype == torch.bool):
+        raise TypeError(f"{name}(): unsupported dtype= {dtype}")
+
+
+def scan_call(x, dim, shift: int, name: str, dtype=None) -> tuple:
+    """Check a cumsum-like call and describe it: (input view, output shape, output dtype, dim,
+    positions scanned along dim). A 0-d tensor is scanned as one element, as torch.cumsum does."""
+    dim = check_input(x, dim, name)
+    check_dtype(dtype, name)
+    source = x if x.dim() else x.view(1)
+    return source, source.shape, dtype or result_dtype(x.dtype), dim, source.shape[dim] - shift
+
+
+def scan(x: torch.Tensor, dim: int, shift: int, name: str, reverse: bool = False,
+         dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Shared body of cumsum (shift 0) and exclusive_cumsum (shift 1): same shape as x."""
+    source, _, out_dtype, dim, length = scan_call(x, dim, shift, name, dtype)
+    out = torch.empty(x.shape, dtype=out_dtype, device=x.device)
+    if out.numel():
+        scan_into(source, out if x.dim() else out.view(1), dim, length, shift, reverse)
+    return out
+
+
+def seed_call(x, dim) -> tuple:
+    """Check a call with the seed reference's semantics and describe it as scan_call does.
+
+    The reference computes ``cumsum(cat((zeros, x), dim)[:-1], dim)``; its ``[:-1]`` slices
+    dimension 0 whatever `dim` is. So for ``dim != 0`` the result has one row fewer along
+    dimension 0 and ``L + 1`` elements along `dim` (a leading 0, then the running sums up to
+    the full total); for ``dim == 0`` it is the textbook exclusive scan. Errors follow the
+    reference's (an empty `dim` cannot be selected from).
+    """
+    if isinstance(x, torch.Tensor) and x.dim() == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    dim = check_input(x, dim, "exclusive_cumsum")
+    if x.shape[dim] == 0:
+        raise IndexError(f"select(): index 0 out of range for tensor of size {list(x.shape)} "
+                         f"at dimension {dim}")
+    shape = list(x.shape)
+    if dim == 0:
+        return x, tuple(shape), result_dtype(x.dtype), 0, shape[0] - 1
+    shape[dim] += 1
+    shape[0] = max(shape[0] - 1, 0)
+    return x[:-1], tuple(shape), result_dtype(x.dtype), dim, x.shape[dim]
+
+
+def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """The seed reference's exclusive cumsum, quirk included (see seed_call), in a single sweep:
+    one read of x, one write of the result, one kernel launch."""
+    source, out_shape, out_dtype, dim, length = seed_call(x, dim)
+    out = torch.empty(out_shape, dtype=out_dtype, device=x.device)
+    scan_into(source, out, dim, length, shift=1)
+    return out

@@ -1,1 +1,0 @@
-"""Competitors re-implemented for benchmarks (never used by the library itself)."""

@@ -1,0 +1,83 @@
+"""triscan.explain: the plan a call would take, for users and bug reports."""
+
+import torch
+
+from . import api
+from .scan.dispatch import plan_for
+from .scan.launch import runs_triton
+
+
+def autotune_key(plan) -> dict:
+    """The plan's values of its kernel's autotune key, by name (empty under the interpreter)."""
+    kernel = plan.launch.kernel
+    values = {**plan.launch.scalars, **plan.launch.constexprs}
+    return {name: values[name] for name in getattr(kernel, "keys", ()) if name in values}
+
+
+def chosen_config(plan):
+    """The config the autotuner chose for this plan's key, or None before the first call."""
+    kernel = plan.launch.kernel
+    key = tuple(autotune_key(plan).values())
+    dtypes = (str(plan.input_dtype), str(plan.output_dtype))
+    for cached, config in getattr(kernel, "cache", {}).items():
+        if cached[:len(key)] == key and cached[len(key):len(key) + 2] == dtypes:
+            return config
+    return None
+
+
+def describe(plan, x: torch.Tensor, operation: str) -> str:
+    """The plan as a few lines of text."""
+    kernel = plan.launch.kernel
+    name = getattr(kernel, "__name__", None) or kernel.fn.__name__
+    lines = [
+        f"{operation} of {str(x.dtype).removeprefix('torch.')} {tuple(x.shape)} along dim {plan.dim} "
+        f"on {plan.device}",
+        f"  view (M, L, K) = ({plan.outer}, {plan.length}, {plan.inner}); strides of x (outer, scan, "
+        f"inner) = ({plan.stride_x_outer}, {plan.stride_x_scan}, {plan.stride_x_inner}), of the output "
+        f"(outer, scan) = ({plan.stride_y_outer}, {plan.stride_y_scan})"
+        + (" (walked backwards)" if plan.backwards else ""),
+        "  input: " + (f"copied ({plan.copy_reason})" if plan.copy_reason else "read in place, no copy"),
+        f"  output: {str(plan.output_dtype).removeprefix('torch.')}, shift {plan.shift}"
+        f"{' (exclusive)' if plan.shift else ''}{', reversed' if plan.reverse else ''}; accumulates in "
+        f"{str(plan.accumulator).removeprefix('torch.')}",
+        f"  family: {plan.family.name} (kernel {name})"
+        + (f", {plan.programs} persistent programs" if plan.family.persistent else ""),
+    ]
+    if plan.interpreted:
+        lines.append(f"  Triton interpreter: fixed meta-parameters {plan.launch.constexprs}")
+    else:
+        key = autotune_key(plan)
+        lines.append("  autotune key: " + ", ".join(f"{name}={value}" for name, value in key.items()))
+        config = chosen_config(plan)
+        lines.append(f"  chosen config: {config}" if config is not None
+                     else "  chosen config: not tuned yet (the first call of this key tunes)")
+    return "\n".join(lines)
+
+
+def explain(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool = False,
+            dtype: torch.dtype | None = None, seed: bool = False, file=None):
+    """Print and return the plan (``triscan.scan.plan.ScanPlan``) that
+    ``cumsum(x, dim, reverse=reverse, dtype=dtype)`` would take (``exclusive_cumsum`` with
+    `exclusive`, ``ModelNew(dim)(x)`` with `seed`): the (M, L, K) view and strides, whether the
+    input is copied and why, the kernel family, and the autotune key with the config chosen
+    for it once a call has tuned it. Returns None (after saying so) where no kernel runs: an
+    empty result, or a CPU tensor without the Triton interpreter (plain torch).
+    Argument errors are those of the call itself."""
+    if seed:
+        operation = "ModelNew (seed semantics)"
+        source, out_shape, out_dtype, dim, length = api.seed_call(x, dim)
+        shift, reverse = 1, False
+    else:
+        operation = "exclusive_cumsum" if exclusive else "cumsum"
+        shift = int(exclusive)
+        source, out_shape, out_dtype, dim, length = api.scan_call(x, dim, shift, operation, dtype)
+        operation += " (reverse)" if reverse else ""
+    out = torch.empty((), dtype=out_dtype, device=x.device).expand(out_shape)  # shape and dtype only
+    if out.numel() == 0 or not runs_triton(x.device):
+        why = ("the result is empty" if out.numel() == 0
+               else "CPU tensors take plain torch without TRITON_INTERPRET=1")
+        print(f"{operation}: no kernel runs ({why})", file=file)
+        return None
+    plan = plan_for(source, out, dim, length, shift, reverse)
+    print(describe(plan, x, operation), file=file)
+    return plan

@@ -1,0 +1,52 @@
+"""triscan's public scan functions: typed, documented, differentiable and traceable by
+torch.compile. A call goes through the registered operator (_torch_ops.py) only where autograd
+or torch.compile needs it, and otherwise straight to the direct scan (api.py), which keeps the
+host path of small calls short."""
+
+import torch
+
+from . import _torch_ops, api
+
+
+def _public_scan(x, dim, shift: int, name: str, reverse: bool, dtype) -> torch.Tensor:
+    if isinstance(x, torch.Tensor) and _torch_ops.needs_operator(x):
+        dim = api.check_input(x, dim, name)
+        api.check_dtype(dtype, name)
+        return _torch_ops.scan_op(x, dim, bool(shift), reverse, dtype)
+    return api.scan(x, dim, shift, name, reverse, dtype)
+
+
+def cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dtype | None = None
+           ) -> torch.Tensor:
+    """Inclusive prefix sum along `dim`, like ``torch.cumsum(x, dim, dtype=dtype)``.
+
+    ``reverse=True`` sums from the end: ``out[j] = x[j] + ... + x[n - 1]``. The result has
+    `dtype` when given (the values accumulate in its accumulator type), else torch.cumsum's:
+    float16 and bfloat16 accumulate in float32 and are stored in their own dtype; integer and
+    bool inputs give int64. CUDA tensors run triscan's Triton kernels; CPU tensors run them
+    through the Triton interpreter when ``TRITON_INTERPRET=1`` was set before import, and
+    otherwise take a plain ``torch.cumsum`` path. Differentiable (the backward runs triscan's
+    kernels) and traceable by ``torch.compile(fullgraph=True)`` (``torch.ops.triscan.scan``).
+    ``triscan.explain`` shows the plan a call takes.
+    """
+    return _public_scan(x, dim, 0, "cumsum", reverse, dtype)
+
+
+def exclusive_cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False,
+                     dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Exclusive prefix sum along `dim`: same shape as `x`, ``out[0] = 0``,
+    ``out[j] = x[0] + ... + x[j - 1]`` (what KernelBench's corrected reference computes).
+
+    ``reverse=True``: ``out[n - 1] = 0``, ``out[j] = x[j + 1] + ... + x[n - 1]``. Dtypes and
+    devices as in :func:`cumsum`.
+    """
+    return _public_scan(x, dim, 1, "exclusive_cumsum", reverse, dtype)
+
+
+def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """The seed reference's exclusive cumsum, quirk included: ``cumsum(cat((zeros, x), dim)[:-1],
+    dim)``, whose ``[:-1]`` slices dimension 0 whatever `dim` is (see ``triscan.api.seed_call``),
+    in one kernel launch; differentiable and traceable by torch.compile."""
+    if isinstance(x, torch.Tensor) and _torch_ops.needs_operator(x):
+        return _torch_ops.seed_exclusive_cumsum_op(x, dim)
+    return api.seed_exclusive_cumsum(x, dim)

@@ -1,0 +1,227 @@
+"""`triscan emit`: the single-file answer the seed's OUTPUT RULES ask for, bundled from the
+library's own modules so that it cannot drift from them.
+
+The bundle starts from `ModelNew` and takes, from the modules `triscan.api` imports (directly or
+through others, in dependency order), every top-level definition the answer reaches, with its
+comments:
+
+1. the four imports the rules allow (torch, torch.nn as nn, triton, triton.language as tl);
+2. the @triton.jit functions, each autotuned kernel's `configs=NAME` written out as a literal;
+3. the host code: functions, the classes and module state they use (the plan cache, the
+   registry), in dependency order;
+4. `class ModelNew(nn.Module)`, last.
+
+What the rules do not allow is rewritten, never dropped silently: intra-package imports go (the
+names share one namespace, and a clash is an error); `@dataclass` classes get the `__init__` the
+decorator would write (no `dataclasses` import); the launch lock becomes a single-thread
+stand-in (no `threading` import: KernelBench's static checker rejects it, and the answer is one
+model called from one thread). Any other import is an error.
+"""
+
+import ast
+import importlib
+import inspect
+import re
+
+IMPORTS = "import torch\nimport torch.nn as nn\nimport triton\nimport triton.language as tl\n"
+HEADER = "# Exclusive cumsum (the seed's ModelNew), bundled by `triscan emit` from triscan's modules.\n"
+ENTRY = "triscan.api"  # the direct (not autograd) functions the answer's ModelNew calls
+ALLOWED_IMPORTS = {"import torch", "import triton", "import triton.language as tl"}
+# module-level names whose value the single file replaces: (module, name) -> expression
+OVERRIDES = {("triscan.scan.launch", "LAUNCH_LOCK"): "_SingleThreadLock()"}
+
+
+class _SingleThreadLock:
+    """The launch lock of the single file, which runs one model from one thread: nothing to
+    serialize (the library's lock is a threading.Lock, scan/launch.py)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        return False
+
+
+def bundled_modules() -> list[str]:
+    """ENTRY and every triscan module it imports, dependencies first."""
+    order, seen = [], set()
+
+    def visit(name):
+        if name in seen:
+            return
+        seen.add(name)
+        for dependency in package_imports(name):
+            visit(dependency)
+        order.append(name)
+
+    visit(ENTRY)
+    return order
+
+
+def package_imports(name: str) -> list[str]:
+    """The triscan modules module `name` imports (relative imports resolved), in source order."""
+    module = importlib.import_module(name)
+    package = name if module.__file__.endswith("__init__.py") else name.rpartition(".")[0]
+    found = []
+    for node in ast.parse(inspect.getsource(module)).body:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+            target = f"{base}.{node.module}" if node.module else base
+            found.append(target)
+    return found
+
+
+def config_literal(configs) -> str:
+    """Python source for a list of triton.Config equal to `configs` (register caps included)."""
+    lines = []
+    for config in configs:
+        cap = f", maxnreg={config.maxnreg}" if config.maxnreg is not None else ""
+        lines.append(f"    triton.Config({config.kwargs!r}, num_warps={config.num_warps}, "
+                     f"num_stages={config.num_stages}{cap}),")
+    return "[\n" + "\n".join(lines) + "\n]"
+
+
+def is_jit(node) -> bool:
+    return isinstance(node, ast.FunctionDef) and any(
+        ast.unparse(decorator) == "triton.jit" for decorator in node.decorator_list)
+
+
+def defined_names(node) -> list[str]:
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return [node.name]
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return [target.id for target in targets if isinstance(target, ast.Name)]
+
+
+def lower_dataclass(text: str, node: ast.ClassDef, first_line: int) -> str:
+    """A @dataclass class as a plain class with the `__init__` the decorator would write (fields
+    in order, no defaults)."""
+    fields = [statement for statement in node.body if isinstance(statement, ast.AnnAssign)]
+    if any(field.value is not None for field in fields):
+        raise ValueError(f"{node.name}: dataclass fields with defaults are not bundled")
+    names = [field.target.id for field in fields]
+    lines = text.splitlines()
+    decorator = node.decorator_list[0].lineno - first_line
+    last_field = fields[-1].end_lineno - first_line
+    init = ["", f"    def __init__(self, {', '.join(names)}):"]
+    init += [f"        self.{name} = {name}" for name in names]
+    lines = lines[:last_field + 1] + init + lines[last_field + 1:]
+    del lines[decorator]
+    return "\n".join(lines)
+
+
+def module_parts(name: str) -> list[dict]:
+    """The top-level definitions of one module as parts: kind ("jit" or "host"), the names
+    defined, and the text (with the comments just above it)."""
+    module = importlib.import_module(name)
+    source = inspect.getsource(module)
+    lines = source.splitlines()
+    tree = ast.parse(source)
+    parts, previous_end = [], 0
+    for index, node in enumerate(tree.body):
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        # comments between the previous statement and this one belong to this one
+        start = first - 1
+        while start > previous_end and lines[start - 1].lstrip().startswith("#"):
+            start -= 1
+        text = "\n".join(lines[start:node.end_lineno])
+        previous_end = node.end_lineno
+        if index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # the module docstring
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            check_import(name, node)
+            continue
+        if not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)):
+            raise ValueError(f"{name}: cannot bundle a top-level {type(node).__name__}")
+        names = defined_names(node)
+        if (name, names[0]) in OVERRIDES:
+            text = (f"# {name}'s {names[0]}, replaced for the single file (see _SingleThreadLock)\n"
+                    f"{names[0]} = {OVERRIDES[name, names[0]]}")
+        elif isinstance(node, ast.ClassDef) and [ast.unparse(d) for d in node.decorator_list] == \
+                ["dataclass"]:
+            text = lower_dataclass("\n".join(lines[first - 1:node.end_lineno]), node, first)
+            text = "\n".join(lines[start:first - 1] + [text])
+        elif is_jit(node):
+            text = inline_configs(module, node, text)
+        parts.append({"kind": "jit" if is_jit(node) else "host", "names": names, "text": text,
+                      "module": name, "uses": used_names(ast.parse(text))})
+    return parts
+
+
+def check_import(name: str, node) -> None:
+    """Only the rules' imports, imports within the bundle, and what OVERRIDES and the dataclass
+    lowering replace may appear."""
+    text = ast.unparse(node)
+    if text in ALLOWED_IMPORTS or isinstance(node, ast.ImportFrom) and node.level:
+        return
+    if text == "import threading" and any(module == name for module, _ in OVERRIDES):
+        return
+    if text == "from dataclasses import dataclass":
+        return
+    raise ValueError(f"{name}: `{text}` cannot be bundled into the single file")
+
+
+def inline_configs(module, node, text: str) -> str:
+    """An autotuned kernel's `configs=NAME` written out as a literal of its configs."""
+    match = re.search(r"configs=(\w+)", text)
+    if match is None:
+        return text
+    kernel = getattr(module, node.name)
+    if text.count(match.group(0)) != 1:
+        raise ValueError(f"expected one '{match.group(0)}' in the decorator of {node.name}")
+    return text.replace(match.group(0), "configs=" + config_literal(kernel.configs))
+
+
+def used_names(node) -> set[str]:
+    """The global names a definition's code refers to (not its docstrings or comments)."""
+    return {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
+
+
+def reachable(parts: list[dict], roots: set[str]) -> list[dict]:
+    """The parts the roots use, directly or through other parts, in their order."""
+    kept, frontier = set(), set(roots)
+    while frontier:
+        name = frontier.pop()
+        for index, part in enumerate(parts):
+            if index not in kept and name in part["names"]:
+                kept.add(index)
+                frontier |= part["uses"]
+    return [part for index, part in enumerate(parts) if index in kept]
+
+
+def model_source() -> str:
+    from .model import ModelNew
+
+    return inspect.getsource(ModelNew)
+
+
+def emit_source() -> str:
+    """The whole single-file answer, as text."""
+    # the stand-in lock first: the module state after it instantiates it
+    lock = inspect.getsource(_SingleThreadLock)
+    parts = [{"kind": "host", "names": ["_SingleThreadLock"], "text": lock, "module": __name__,
+              "uses": used_names(ast.parse(lock))}]
+    parts += [part for name in bundled_modules() for part in module_parts(name)]
+    seen = {}
+    for part in parts:
+        for name in part["names"]:
+            if name in seen:
+                raise ValueError(f"{name} is defined in both {seen[name]} and {part['module']}")
+            seen[name] = part["module"]
+    model = model_source()
+    kept = reachable(parts, used_names(ast.parse(model)))
+    kernels = [part["text"] for part in kept if part["kind"] == "jit"]
+    host = [part["text"] for part in kept if part["kind"] == "host"]
+    sections = [HEADER + IMPORTS] + kernels + host + [model]
+    return "\n\n".join(section.rstrip("\n") + "\n" for section in sections)
+
+
+def write(path: str | None = None) -> str:
+    """Write the answer to `path` (stdout when None); return the text."""
+    text = emit_source()
+    if path is None:
+        print(text, end="")
+    else:
+        with open(path, "w") as handle:
+            handle.write(text)
+    return text

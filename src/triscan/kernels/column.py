@@ -1,0 +1,74 @@
+"""Column scan: the scan runs along a dimension with inner size K > 1.
+
+A program owns BLOCK_K adjacent lanes of one outer index and walks the scan length in
+tiles of [BLOCK_L, BLOCK_K], carrying one running sum per lane. Reads and writes are
+coalesced along K, so no transpose copy is needed. When lane tiles are too few to fill the
+GPU, the column look-back (lookback/column.py) cuts L into chunks instead.
+"""
+
+import triton
+import triton.language as tl
+
+from .tiles import _before_runs, _run_steps
+
+# SUB = 4: each thread scans runs of 4 consecutive steps in registers (tiles._run_steps), which
+# removes the shuffles of most tiles; runs of 8 gain less (benchmarks/NOTES.md section 13)
+COLUMN_SCAN_CONFIGS = [
+    triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": 4}, num_warps=warps, num_stages=stages)
+    # (16, 32) survives every pruning below, so the pruned space is never empty
+    for block_l, block_k, warps in ((16, 32, 2), (16, 128, 4), (32, 64, 4), (64, 32, 4), (8, 256, 4))
+    for stages in (1, 2, 3)
+]
+
+
+@triton.autotune(
+    configs=COLUMN_SCAN_CONFIGS,
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT"],
+    prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
+        config for config in configs
+        if config.kwargs["BLOCK_L"] <= max(16, args["LENGTH_BUCKET"])
+        and config.kwargs["BLOCK_K"] <= max(64, args["INNER_BUCKET"])]},
+)
+@triton.jit
+def column_scan_kernel(
+    x_ptr,  # input: x[m, l, k] at m * stride_x_outer + l * stride_x_scan + k * stride_x_inner
+    y_ptr,  # output, contiguous along k: y[m, l, k] at m * stride_y_outer + l * stride_y_scan + k
+    inner,  # K, the number of lanes per outer index
+    length,  # number of input elements scanned per lane
+    stride_x_outer,
+    stride_x_scan,
+    stride_x_inner,
+    stride_y_outer,
+    stride_y_scan,
+    LENGTH_BUCKET,  # autotune keys, unused in the body
+    INNER_BUCKET,
+    SHIFT: tl.constexpr,  # 1: exclusive (y[0] = 0, y[l + 1] = x[0] + ... + x[l]); 0: inclusive
+    ACC_DTYPE: tl.constexpr,
+    BLOCK_L: tl.constexpr,
+    BLOCK_K: tl.constexpr,
+    SUB: tl.constexpr,  # consecutive steps one thread scans in registers
+):
+    tiles_k = tl.cdiv(inner, BLOCK_K)
+    pid = tl.program_id(0).to(tl.int64)
+    outer_index = pid // tiles_k
+    lanes = (pid % tiles_k) * BLOCK_K + tl.arange(0, BLOCK_K)  # [BLOCK_K]
+    lane_mask = lanes < inner
+    if SHIFT == 1:
+        tl.store(y_ptr + outer_index * stride_y_outer + lanes,
+                 tl.zeros([BLOCK_K], dtype=y_ptr.dtype.element_ty), mask=lane_mask)
+    # a tile of BLOCK_L steps held as [BLOCK_L // SUB, SUB, BLOCK_K]: run r, step s is step r * SUB + s
+    steps = _run_steps(BLOCK_L, SUB).to(tl.int64)  # [BLOCK_L // SUB, SUB, 1]
+    x_lanes = x_ptr + outer_index * stride_x_outer + lanes[None, None, :] * stride_x_inner  # [1, 1, BLOCK_K]
+    y_lanes = y_ptr + outer_index * stride_y_outer + lanes[None, None, :]
+    last_run = (tl.arange(0, BLOCK_L // SUB) == BLOCK_L // SUB - 1)[:, None]  # [BLOCK_L // SUB, 1]
+    carry = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
+    for start in range(0, length, BLOCK_L):
+        position = start + steps  # [BLOCK_L // SUB, SUB, 1]
+        mask = (position < length) & lane_mask[None, None, :]  # [BLOCK_L // SUB, SUB, BLOCK_K]
+        x = tl.load(x_lanes + position * stride_x_scan, mask=mask, other=0).to(ACC_DTYPE)
+        before_run, through_run = _before_runs(tl.sum(x, 1))  # [BLOCK_L // SUB, BLOCK_K]
+        scanned = tl.cumsum(x, 1) + (before_run + carry[None, :])[:, None, :]
+        # The carry is the last run's end. (`carry += tl.sum(x, 0)` trips an assertion in
+        # Triton 3.6's OptimizeThreadLocality pass for loop-carried reductions.)
+        carry = tl.sum(tl.where(last_run, through_run + carry[None, :], 0), 0)
+        tl.store(y_lanes + (position + SHIFT) * stride_y_scan, scanned.to(y_ptr.dtype.element_ty), mask=mask)

@@ -1,0 +1,1 @@
+"""Look-back kernels: the protocol and its row and column kernels."""

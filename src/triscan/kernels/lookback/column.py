@@ -1,0 +1,257 @@
+"""Column look-back scan: the look-back for K > 1 when lane tiles are too few to fill the GPU.
+A chunk is a [BLOCK_L, BLOCK_K] tile (held as [BLOCK_L // SUB, SUB, BLOCK_K]) and publishes one
+total per lane, with the row look-back's tickets and statuses (lookback/protocol.py).
+"""
+
+import triton
+import triton.language as tl
+
+from ..tiles import _before_runs, _run_steps, _tile_elements, _tile_offsets
+from .protocol import _minimum2, _pack, _publish_column_total, _status, _sum, _window_words
+
+
+# Tiles of [BLOCK_L, BLOCK_K]; BLOCK_K is pruned to the inner size, up to 256 lanes. Every
+# chunk publishes BLOCK_K totals and prefixes, so tiles stay at least 64 steps long: the
+# workspace traffic is then a few percent of the data's. Runs of SUB = 8 steps per thread:
+# fewer registers and instructions than 1 or 16 for every tile shape compiled offline.
+def _column_lookback_configs():
+    configs = []
+
+    def config(block_l, block_k, sub, warps, stages=1, transpose=False, lookback=32):
+        return triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub, "TRANSPOSE": transpose,
+                              "LOOKBACK": lookback}, num_warps=warps, num_stages=stages)
+
+    for block_k in (2, 4, 8, 16, 32, 64, 128, 256):
+        for block_l in sorted({max(64, 4096 // block_k), max(128, 8192 // block_k)}):
+            tile = block_l * block_k
+            # 8192-element tiles sit near the register limit with 4 warps: try 8 as well
+            for warps in (4, 8) if tile == 8192 else (4,) if tile < 8192 else (8,):
+                configs += [config(block_l, block_k, 8, warps, stages) for stages in (1, 2)]
+        if block_k <= 16:
+            # narrow lanes: 2-warp tiles of 2048 elements; 8192-element tiles with runs of 2 and
+            # 16 steps; and, for contiguous rows, the same 16-step runs loaded and stored flat
+            # (TRANSPOSE), with look-back windows of 32 or 64 chunks: wider windows help some lane
+            # counts and cost others a program per SM, so the autotuner picks (NOTES.md section 25)
+            configs += [config(2048 // block_k, block_k, 8, 2)]
+            configs += [config(8192 // block_k, block_k, sub, 4) for sub in (2, 16)]
+            configs += [config(8192 // block_k, block_k, 16, 4, transpose=True, lookback=lookback)
+                        for lookback in (32, 64)]
+            # rows narrower than the lane tile (3 lanes in a tile of 4) are gathered into padded
+            # rows, whose indices cost registers: 4096-element flat tiles (NOTES.md section 26)
+            configs += [config(4096 // block_k, block_k, sub, 4, transpose=True) for sub in (8, 16)]
+    return configs
+
+
+COLUMN_LOOKBACK_SCAN_CONFIGS = _column_lookback_configs()
+
+
+@triton.jit
+def _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
+    """(outer index, first scan step, first lane) of chunk `ticket`'s [BLOCK_L, BLOCK_K] tile."""
+    group = ticket // chunks_per_group  # one (outer index, lane tile) pair
+    outer_index = (group // tiles_k).to(tl.int64)
+    first_step = (ticket % chunks_per_group).to(tl.int64) * BLOCK_L
+    first_lane = (group % tiles_k) * BLOCK_K
+    return outer_index, first_step, first_lane
+
+
+@triton.jit
+def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner, length, stride_x_outer,
+                       stride_x_scan, stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
+                       TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr, BLOCK_L: tl.constexpr,
+                       BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+    """The input tile of chunk `ticket` (placed by _column_chunk; zeros past the scan's end),
+    [BLOCK_L // SUB, SUB, BLOCK_K].
+
+    TRANSPOSE (steps of contiguous lanes): in the run layout each warp instruction touches 16
+    separate 32-byte sectors, and a copy with that access pattern alone stays short of a plain
+    copy (NOTES.md section 20). So the chunk is loaded flat, coalesced, and moved to the run layout
+    through shared memory. Triton has no call for that move, but it places one where two
+    layouts meet: a tensor's layout comes from the loads it flows from (by their pointers), and
+    where an op joins two, the conversion goes to one side. The second load below has run-layout
+    pointers and reads nothing (tickets are never negative), so it returns its `other`, the flat
+    tile, converted to the run layout. Defined next to each chunk's load, the conversion lands
+    on the chunk; defined once before the loop, Triton converted it instead, and the scan ran in
+    the flat layout, crossing threads at every step (NOTES.md section 22;
+    tests/kernels/test_layouts.py checks the compiled kernel).
+
+    Rows narrower than the lane tile (FLAT_INNER < BLOCK_K, e.g. 3 lanes in a tile of 4) are
+    loaded flat as well and gathered into padded rows (`tl.gather` through shared memory; its
+    result takes the run layout directly; NOTES.md section 26)."""
+    if TRANSPOSE:
+        flat = tl.arange(0, BLOCK_L * BLOCK_K)  # [BLOCK_L * BLOCK_K]
+        mask = flat < _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
+        x_tile = x_ptr + outer_index * stride_x_outer + first_step * FLAT_INNER
+        x = tl.load(x_tile + flat, mask=mask, other=0)
+        if FLAT_INNER < BLOCK_K:  # rows of FLAT_INNER elements: step s, lane k sits at s * FLAT_INNER + k
+            lane = flat % BLOCK_K
+            x = tl.where(lane < FLAT_INNER, tl.gather(x, (flat // BLOCK_K) * FLAT_INNER + lane, 0), 0)
+        x = tl.reshape(x, [BLOCK_L // SUB, SUB, BLOCK_K])
+        run_offsets = _tile_offsets(0, 0, True, False, BLOCK_L, BLOCK_K, SUB)
+        return tl.load(x_tile + run_offsets, mask=ticket < 0, other=x)  # the flat tile, in the run layout
+    lanes = tl.arange(0, BLOCK_K)[None, None, :]
+    steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
+    mask = first_step + steps < length
+    if DENSE:  # every lane is in range; a mask constant along K keeps 16-byte vectors
+        x_tile = x_ptr + outer_index * stride_x_outer + first_step * BLOCK_K
+    else:
+        mask = mask & (first_lane + lanes < inner)  # [BLOCK_L // SUB, SUB, BLOCK_K]
+        x_tile = (x_ptr + outer_index * stride_x_outer + first_step * stride_x_scan
+                  + first_lane * stride_x_inner)
+    offsets = _tile_offsets(stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K, SUB)
+    return tl.load(x_tile + offsets, mask=mask, other=0)
+
+
+@triton.autotune(
+    configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "FLAT_INNER", "WIDE_OFFSETS", "PACKED"],
+    prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
+        config for config in configs
+        if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
+        and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])]},  # flat chunks: contiguous rows
+    reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
+)
+@triton.jit
+def column_lookback_scan_kernel(
+    x_ptr,  # input: x[m, l, k] at m * stride_x_outer + l * stride_x_scan + k * stride_x_inner
+    y_ptr,  # output, contiguous along k: y[m, l, k] at m * stride_y_outer + l * stride_y_scan + k
+    status_ptr,  # int32 [max_chunks + 1], zeroed: a status word per chunk, then the ticket counter
+    values_ptr,  # ACC_DTYPE [2 * max_chunks * slot]: per-lane chunk totals, then inclusive prefixes;
+    # if PACKED, int64 [max_chunks * slot], zeroed: one (status, value) word per chunk and lane
+    max_chunks,
+    slot,  # values per chunk in the workspace (>= BLOCK_K)
+    outer,  # M of the (M, L, K) view
+    inner,
+    length,
+    stride_x_outer,
+    stride_x_scan,
+    stride_x_inner,
+    stride_y_outer,
+    stride_y_scan,
+    LENGTH_BUCKET,  # autotune keys, unused in the body
+    INNER_BUCKET,
+    SHIFT: tl.constexpr,
+    ACC_DTYPE: tl.constexpr,
+    LOOKBACK: tl.constexpr,  # predecessors examined at once (a config parameter here)
+    WIDE_OFFSETS: tl.constexpr,  # a tile's element offsets need 64 bits
+    PACKED: tl.constexpr,  # float32 sums: per-lane (status, value) words, read in one load
+    BLOCK_L: tl.constexpr,
+    BLOCK_K: tl.constexpr,
+    SUB: tl.constexpr,  # consecutive steps one thread scans in registers (see tiles._run_steps)
+    TRANSPOSE: tl.constexpr,  # chunks loaded and stored flat (see _load_column_chunk); needs FLAT_INNER
+    FLAT_INNER: tl.constexpr,  # inner if both tensors hold each step's lanes contiguously (stride_x_scan ==
+    # stride_y_scan == inner, stride_x_inner == 1, inner <= BLOCK_K), else 0
+):
+    """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
+    [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
+    same statuses, same deadlock argument, in the classic order (Merrill & Garland's, CUB's):
+    a program holds one chunk at a time, and draws its next ticket after it has stored the
+    chunk it holds. Holding two (the next chunk loaded and published before the look-back, as
+    the row kernel does) costs so many registers here that one program per SM fewer fits
+    (benchmarks/NOTES.md section 25). The ticket waits for the store: drawn earlier, a chunk's
+    total waits a whole iteration for its load, and the look-backs chain."""
+    # dense: each step is exactly BLOCK_K contiguous lanes, so a tile is one contiguous block
+    DENSE: tl.constexpr = FLAT_INNER == BLOCK_K
+    chunks_per_group = tl.cdiv(length, BLOCK_L)
+    tiles_k = tl.cdiv(inner, BLOCK_K)
+    total_chunks = outer * tiles_k * chunks_per_group  # persistent, as lookback_scan_kernel
+    lanes = tl.arange(0, BLOCK_K)
+    steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
+    totals_ptr = values_ptr
+    prefixes_ptr = values_ptr + max_chunks * slot
+    y_offsets = _tile_offsets(stride_y_scan, 1, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K, SUB)
+    ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
+    while ticket < total_chunks:
+        chunk = ticket % chunks_per_group
+        outer_index, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L,
+                                                            BLOCK_K)
+        lane_mask = first_lane + lanes < inner  # [BLOCK_K]
+        y_first = y_ptr + outer_index * stride_y_outer + first_lane  # output of step 0, lane first_lane
+        x = _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner, length,
+                               stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
+                               FLAT_INNER, BLOCK_L, BLOCK_K, SUB)
+        total = tl.sum(tl.sum(x.to(ACC_DTYPE), 1), 0)  # [BLOCK_K]
+        # the total goes out before any wait: a drawn chunk's total follows one load
+        _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
+                              BLOCK_K)
+        window = tl.arange(0, LOOKBACK)
+        group_first = ticket - chunk
+        if PACKED:
+            # the first look-back window is read before this chunk's scan within itself, which
+            # runs while the read is in flight
+            words = _window_words(values_ptr, ticket, group_first, slot, LOOKBACK, BLOCK_K)
+        values = x.to(ACC_DTYPE)  # [BLOCK_L // SUB, SUB, BLOCK_K]
+        # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
+        # layout was converted through shared memory and back (NOTES.md section 16)
+        before_run, _ = _before_runs(tl.sum(values, 1, keep_dims=True))  # [BLOCK_L // SUB, 1, BLOCK_K]
+        local = tl.cumsum(values, 1) + before_run
+        # the prefixes before this chunk, carried in float64 when PACKED (see _pack)
+        exclusive = tl.zeros([BLOCK_K], dtype=tl.float64 if PACKED else ACC_DTYPE)
+        if chunk == 0:
+            if SHIFT == 1:
+                tl.store(y_first + lanes, tl.zeros([BLOCK_K], dtype=y_ptr.dtype.element_ty), mask=lane_mask)
+        else:
+            window_end = ticket
+            done = tl.zeros([], dtype=tl.int32)
+            if PACKED:
+                # per lane: a lane whose nearest prefix lies further back keeps looking
+                lane_done = tl.zeros([BLOCK_K], dtype=tl.int32)
+                while done == 0:
+                    index = window_end - 1 - window  # [LOOKBACK]
+                    valid = (index >= group_first)[:, None]  # [LOOKBACK, 1]
+                    # lanes already done count as found: they wait for nothing more
+                    flags = tl.where(valid & (lane_done == 0)[None, :], _status(words), 2)
+                    # per lane, the nearest inclusive prefix and the nearest chunk with nothing
+                    # published, in one reduction (one pass through shared memory, not two)
+                    nearest, missing = tl.reduce((tl.where(flags == 2, window[:, None], LOOKBACK),
+                                                  tl.where(flags == 0, window[:, None], LOOKBACK + 1)), 0,
+                                                 _minimum2)
+                    ready = missing > nearest  # [BLOCK_K]
+                    if tl.min(ready.to(tl.int32), 0) > 0:
+                        take = valid & (window[:, None] <= nearest[None, :]) & (lane_done == 0)[None, :]
+                        exclusive += tl.sum(tl.where(take, _sum(words), 0), 0)
+                        lane_done = tl.where(nearest < LOOKBACK, 1, lane_done)
+                        done = tl.min(lane_done, 0)
+                        window_end -= LOOKBACK
+                    if done == 0:  # the same window again, or the one before it
+                        words = _window_words(values_ptr, window_end, group_first, slot, LOOKBACK, BLOCK_K)
+                tl.atomic_xchg(values_ptr + ticket * slot + lanes, _pack(exclusive + total, 2), sem="relaxed")
+            else:
+                while done == 0:
+                    index = window_end - 1 - window  # [LOOKBACK]
+                    valid = index >= group_first
+                    flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
+                    flags = tl.where(valid, flags, 2)
+                    nearest = tl.min(tl.where(flags == 2, window, LOOKBACK), 0)
+                    ready = tl.min(tl.where(window < nearest, flags, 2), 0) > 0
+                    if ready:
+                        slots = (index * slot)[:, None] + lanes[None, :]  # [LOOKBACK, BLOCK_K]
+                        before = (valid & (window < nearest))[:, None]
+                        at = (valid & (window == nearest))[:, None]
+                        totals = tl.load(totals_ptr + slots, mask=before, other=0, volatile=True)
+                        prefix = tl.load(prefixes_ptr + slots, mask=at, other=0, volatile=True)
+                        exclusive += tl.sum(totals.to(ACC_DTYPE) + prefix.to(ACC_DTYPE), 0)
+                        done = (nearest < LOOKBACK).to(tl.int32)
+                        window_end -= LOOKBACK
+                tl.store(prefixes_ptr + ticket * slot + lanes, exclusive + total)
+                tl.debug_barrier()
+                tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
+        out = local + exclusive.to(ACC_DTYPE)[None, None, :]
+        if TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
+            flat = tl.arange(0, BLOCK_L * BLOCK_K)
+            count = _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
+            y_tile = y_ptr + outer_index * stride_y_outer + (first_step + SHIFT) * FLAT_INNER
+            out = tl.reshape(out.to(y_ptr.dtype.element_ty), [BLOCK_L * BLOCK_K])
+            if FLAT_INNER < BLOCK_K:  # memory position j holds step j // FLAT_INNER, lane j % FLAT_INNER
+                padded = (flat // FLAT_INNER) * BLOCK_K + flat % FLAT_INNER
+                out = tl.gather(out, tl.where(flat < count, padded, 0), 0)
+            tl.store(y_tile + flat, out, mask=flat < count)
+        else:
+            mask = first_step + steps < length
+            if DENSE:
+                y_tile = y_ptr + outer_index * stride_y_outer + (first_step + SHIFT) * BLOCK_K
+            else:
+                mask = mask & lane_mask[None, None, :]
+                y_tile = y_first + (first_step + SHIFT) * stride_y_scan
+            tl.store(y_tile + y_offsets, out.to(y_ptr.dtype.element_ty), mask=mask)
+        ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")

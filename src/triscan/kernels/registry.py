@@ -1,0 +1,194 @@
+"""The one list of kernel families: which kernels each runs, how a plan binds them to a launch,
+and what they need under the Triton interpreter.
+
+A family is bound to a scan plan (scan/plan.py) once, into a LaunchSpec: every argument except
+the tensors, by name. The plan's launch (scan/launch.py) adds the tensors and a zeroed workspace
+where the family needs one. Adding a family is one entry in FAMILIES and its bind function;
+tests, emit, profile, check and the benchmarks read this list. Glossary: kernels/README.md.
+"""
+
+from dataclasses import dataclass
+
+import torch
+
+from .column import column_scan_kernel
+from .lookback.column import column_lookback_scan_kernel
+from .lookback.row import lookback_scan_kernel
+from .row import reverse_row_scan_kernel, row_scan_kernel
+
+
+def ceil_div(numerator: int, denominator: int) -> int:
+    """triton.cdiv for host code: in Triton 3.6 triton.cdiv and triton.next_power_of_2 are
+    ConstexprFunctions, several microseconds a call from Python."""
+    return -(-numerator // denominator)
+
+
+def power_of_two_at_least(count: int) -> int:
+    """triton.next_power_of_2 for host code (see ceil_div); 1 for counts up to 1."""
+    return 1 << max(count - 1, 0).bit_length()
+
+
+@dataclass
+class LaunchSpec:
+    """One kernel launch bound to a plan: everything but the input and output tensors."""
+
+    kernel: object  # the autotuned kernel, or its jit function under the interpreter
+    grid: object  # (programs,) or a function of the launch's meta-parameters
+    scalars: dict  # integer arguments by name (autotune keys included)
+    scalar_args: tuple  # the same in the kernel's signature order, after the tensors
+    constexprs: dict  # constexpr arguments the plan fixes; the autotuner adds its config's
+    workspace: object  # None, or workspace(device) -> (status, values) tensors, zeroed where they must be
+
+
+TENSORS = ("x_ptr", "y_ptr")  # every kernel's leading parameters: input and output
+WORKSPACE = ("status_ptr", "values_ptr")  # then, for the look-back kernels, their workspace
+
+
+def launch_spec(kernel, grid, scalars: dict, constexprs: dict, workspace=None) -> LaunchSpec:
+    """A LaunchSpec whose arguments, named at the launch site, are checked against the kernel's
+    signature once: the tensors lead, the scalars follow (Triton gets them positionally: its
+    autotuner hands only positional arguments to a config-pruning function)."""
+    tensors = TENSORS + (WORKSPACE if workspace is not None else ())
+    leading = kernel.arg_names[:len(tensors) + len(scalars)]
+    if tuple(leading[:len(tensors)]) != tensors or set(leading[len(tensors):]) != set(scalars):
+        raise TypeError(f"{sorted(scalars)} after {tensors} are not the leading parameters {leading}")
+    scalar_args = tuple(scalars[name] for name in leading[len(tensors):])
+    return LaunchSpec(kernel, grid, scalars, scalar_args, constexprs, workspace)
+
+
+@dataclass
+class KernelFamily:
+    """A way to cover a scan's lanes and length with programs (kernels/README.md, family table)."""
+
+    name: str
+    kernels: dict  # "forward" and, where the family has a reversed twin, "reverse": autotuned kernels
+    interpreter_meta: dict  # fixed meta-parameters under the interpreter, which does not autotune
+    bind: object  # bind(family, plan) -> LaunchSpec
+    reverse_by_strides: bool  # reversed scans walk both tensors backwards through negative strides
+    persistent: bool  # look-back: persistent programs drawing tickets, a zeroed workspace
+
+    def kernel_for(self, plan):
+        """The kernel a plan launches: the reversed twin where there is one, the jit function
+        itself under the interpreter."""
+        autotuned = self.kernels["reverse"] if plan.reverse and "reverse" in self.kernels \
+            else self.kernels["forward"]
+        return autotuned.fn if plan.interpreted else autotuned
+
+    def launch_spec(self, plan) -> LaunchSpec:
+        return self.bind(self, plan)
+
+
+def bind_row(family, plan) -> LaunchSpec:
+    """One program per row; output windows rotated into 16-byte alignment where rows need it."""
+    vec = max(16 // plan.output_dtype.itemsize, 1)
+    rotate = vec > 1 and (plan.shift % vec != 0 or (plan.outer > 1 and plan.stride_y_outer % vec != 0))
+    meta = family.interpreter_meta if plan.interpreted else {}
+    scalars = dict(length=plan.length, stride_x_outer=plan.stride_x_outer, stride_x_scan=plan.stride_x_scan,
+                   stride_y_outer=plan.stride_y_outer, LENGTH_BUCKET=power_of_two_at_least(plan.length))
+    constexprs = dict(SHIFT=plan.shift, ROTATE=rotate, VEC=vec, ACC_DTYPE=plan.accumulator_tl, **meta)
+    return launch_spec(family.kernel_for(plan), (plan.outer,), scalars, constexprs)
+
+
+def bind_column(family, plan) -> LaunchSpec:
+    """One program per (outer index, lane tile), walking the whole length."""
+    meta = family.interpreter_meta if plan.interpreted else {}
+    outer, inner = plan.outer, plan.inner
+    scalars = dict(inner=inner, length=plan.length, stride_x_outer=plan.stride_x_outer,
+                   stride_x_scan=plan.stride_x_scan, stride_x_inner=plan.stride_x_inner,
+                   stride_y_outer=plan.stride_y_outer, stride_y_scan=plan.stride_y_scan,
+                   LENGTH_BUCKET=power_of_two_at_least(plan.length),
+                   INNER_BUCKET=power_of_two_at_least(inner))
+    constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, **meta)
+    grid = lambda meta: (outer * ceil_div(inner, meta["BLOCK_K"]),)
+    return launch_spec(family.kernel_for(plan), grid, scalars, constexprs)
+
+
+def bind_lookback(family, plan) -> LaunchSpec:
+    """Rows cut into chunks of BLOCK positions, drawn by at most `plan.programs` persistent
+    programs; the workspace is sized for the smallest block, whichever config the autotuner runs."""
+    meta = family.interpreter_meta if plan.interpreted else {}
+    kernel = family.kernel_for(plan)
+    block = meta["BLOCK"] if plan.interpreted else min(config.kwargs["BLOCK"] for config in kernel.configs)
+    outer, shift, programs = plan.outer, plan.shift, plan.programs
+    max_chunks = outer * ceil_div(plan.length + shift, block)
+    packed = plan.accumulator == torch.float32
+    accumulator = plan.accumulator
+
+    def workspace(device):
+        status = torch.zeros(max_chunks + 1, dtype=torch.int64 if packed else torch.int32, device=device)
+        values = status if packed else torch.empty(2 * max_chunks, dtype=accumulator, device=device)
+        return status, values
+
+    positions = plan.length + shift if plan.reverse else plan.length
+    grid = lambda meta: (min(outer * ceil_div(positions, meta["BLOCK"]), programs),)
+    scalars = dict(max_chunks=max_chunks, outer=outer, length=plan.length, stride_x_outer=plan.stride_x_outer,
+                   stride_x_scan=plan.stride_x_scan, stride_y_outer=plan.stride_y_outer,
+                   LENGTH_BUCKET=power_of_two_at_least(plan.length))
+    constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, LOOKBACK=32, PACKED=packed,
+                      REVERSE=plan.reverse, **meta)
+    return launch_spec(kernel, grid, scalars, constexprs, workspace)
+
+
+def bind_column_lookback(family, plan) -> LaunchSpec:
+    """[BLOCK_L, BLOCK_K] chunks drawn by at most `plan.programs` persistent programs; the
+    workspace is sized for the lane tile the pruning keeps and its shortest tile."""
+    interpreted = plan.interpreted
+    kernel = family.kernel_for(plan)
+    outer, length, inner, programs = plan.outer, plan.length, plan.inner, plan.programs
+    block_k = min(max(power_of_two_at_least(inner), 2), 256)
+    configs = [config for config in family.kernels["forward"].configs if config.kwargs["BLOCK_K"] == block_k]
+    longest = max(config.kwargs["BLOCK_L"] for config in configs)
+    if interpreted:
+        lane_tile, min_block_l = family.interpreter_meta["BLOCK_K"], family.interpreter_meta["BLOCK_L"]
+    else:
+        lane_tile, min_block_l = block_k, min(config.kwargs["BLOCK_L"] for config in configs)
+    slot = lane_tile
+    max_chunks = outer * ceil_div(inner, slot) * ceil_div(length, min_block_l)
+    packed = plan.accumulator == torch.float32
+    accumulator = plan.accumulator
+
+    def workspace(device):
+        status = torch.zeros(max_chunks + 1, dtype=torch.int32, device=device)
+        if packed:
+            values = torch.zeros(max_chunks * slot, dtype=torch.int64, device=device)
+        else:
+            values = torch.empty(2 * max_chunks * slot, dtype=accumulator, device=device)
+        return status, values
+
+    stride_x_scan, stride_y_scan = plan.stride_x_scan, plan.stride_y_scan
+    wide = max(abs(stride_x_scan), abs(stride_y_scan)) * longest + abs(plan.stride_x_inner) * block_k >= 2**31
+    # each step's lanes contiguous in both tensors: chunks can be loaded and stored flat
+    contiguous_rows = plan.stride_x_inner == 1 and stride_x_scan == inner and stride_y_scan == inner
+    flat_inner = inner if contiguous_rows and inner <= lane_tile else 0
+    # the interpreter's tile has two runs of 4 steps, so tests cross runs and tiles; contiguous
+    # rows take the flat loads and stores there too (tests/kernels/test_layouts.py runs both ways)
+    meta = dict(family.interpreter_meta, TRANSPOSE=flat_inner > 0) if interpreted else {}
+    chunks = lambda meta: outer * ceil_div(inner, meta["BLOCK_K"]) * ceil_div(length, meta["BLOCK_L"])
+    grid = lambda meta: (min(chunks(meta), programs),)
+    scalars = dict(max_chunks=max_chunks, slot=slot, outer=outer, inner=inner, length=length,
+                   stride_x_outer=plan.stride_x_outer, stride_x_scan=stride_x_scan,
+                   stride_x_inner=plan.stride_x_inner, stride_y_outer=plan.stride_y_outer,
+                   stride_y_scan=stride_y_scan, LENGTH_BUCKET=power_of_two_at_least(length),
+                   INNER_BUCKET=power_of_two_at_least(inner))
+    constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, WIDE_OFFSETS=wide, PACKED=packed,
+                      FLAT_INNER=flat_inner, **meta)
+    return launch_spec(kernel, grid, scalars, constexprs, workspace)
+
+
+ROW = KernelFamily("row", {"forward": row_scan_kernel, "reverse": reverse_row_scan_kernel},
+                   {"BLOCK": 64, "num_warps": 1}, bind_row, reverse_by_strides=False, persistent=False)
+COLUMN = KernelFamily("column", {"forward": column_scan_kernel},
+                      {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "num_warps": 1}, bind_column,
+                      reverse_by_strides=True, persistent=False)
+LOOKBACK = KernelFamily("lookback", {"forward": lookback_scan_kernel}, {"BLOCK": 64, "num_warps": 1},
+                        bind_lookback, reverse_by_strides=False, persistent=True)
+COLUMN_LOOKBACK = KernelFamily("column_lookback", {"forward": column_lookback_scan_kernel},
+                               {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "LOOKBACK": 32, "num_warps": 1},
+                               bind_column_lookback, reverse_by_strides=True, persistent=True)
+FAMILIES = (ROW, COLUMN, LOOKBACK, COLUMN_LOOKBACK)
+
+
+def kernels_interpreted() -> bool:
+    """True when triton.jit built interpreter functions (TRITON_INTERPRET=1 before import);
+    they then take CPU tensors."""
+    return type(row_scan_kernel.fn).__name__ == "InterpretedFunction"

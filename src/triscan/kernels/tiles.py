@@ -1,0 +1,63 @@
+"""Tile primitives the kernel families share: the run layout of a tile (SUB consecutive scan
+steps per thread), scans over run totals by additions only, and element offsets of a tile.
+Glossary and layouts: kernels/README.md."""
+
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def _run_steps(BLOCK_L: tl.constexpr, SUB: tl.constexpr):
+    """Scan step of each [BLOCK_L // SUB, SUB, 1] position of a tile: run r, step s of the run
+    is step r * SUB + s.
+
+    Why a run axis: Triton lays a tile out by its memory order, lanes fastest, then the first
+    axis. With [BLOCK_L, BLOCK_K] every thread holds one step of 4 lanes, and a scan along L
+    crosses threads at every step. With the SUB consecutive steps of a run on their own axis
+    after the run index, the runs go to threads and each thread holds a whole run: the scan
+    inside a run is additions in registers, and only the run totals cross threads
+    (benchmarks/NOTES.md sections 11 and 13)."""
+    runs = tl.arange(0, BLOCK_L // SUB)[:, None, None]
+    steps = tl.arange(0, SUB)[None, :, None]
+    return runs * SUB + steps  # [BLOCK_L // SUB, SUB, 1]
+
+
+@triton.jit
+def _sum_before_and_through(before_a, through_a, before_b, through_b):
+    """Combine two spans of runs, each as (sum before its last run, sum through its last run)."""
+    return through_a + before_b, through_a + through_b
+
+
+@triton.jit
+def _before_runs(run_totals):
+    """(sum of the runs before each run, sum through each run) along axis 0, by additions only:
+    `through - run_totals` would turn an Inf run total into NaN (Inf - Inf) where torch.cumsum
+    keeps the sums before the Inf finite."""
+    return tl.associative_scan((tl.zeros_like(run_totals), run_totals), 0, _sum_before_and_through)
+
+
+@triton.jit
+def _tile_offsets(stride_scan, stride_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
+                  BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+    """Element offsets of a [BLOCK_L // SUB, SUB, BLOCK_K] tile from its first element. int32
+    unless the tile spans 2^31 elements: 64-bit offsets would double the registers of every
+    tile. DENSE: the tile is one contiguous block (stride_scan == BLOCK_K, stride_inner == 1);
+    spelled with constants, so the compiler sees 16-byte runs and loads them as vectors."""
+    steps = _run_steps(BLOCK_L, SUB)
+    lanes = tl.arange(0, BLOCK_K)[None, None, :]
+    # One return: Triton's code generator visits every return, also those after a constexpr
+    # branch has returned, and rejects returns of different types (int32 and int64 here).
+    if DENSE:
+        offsets = steps * BLOCK_K + lanes
+    elif WIDE_OFFSETS:
+        offsets = steps.to(tl.int64) * stride_scan + lanes.to(tl.int64) * stride_inner
+    else:
+        offsets = steps * stride_scan + lanes * stride_inner
+    return offsets  # [BLOCK_L // SUB, SUB, BLOCK_K]
+
+
+@triton.jit
+def _tile_elements(length, first_step, BLOCK_L: tl.constexpr, ROW: tl.constexpr):
+    """Elements of a flat tile (steps of ROW contiguous elements) that lie in the scan, as an
+    int32 bound for its flat offsets."""
+    return (tl.minimum(length - first_step, BLOCK_L) * ROW).to(tl.int32)

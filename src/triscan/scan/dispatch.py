@@ -1,0 +1,53 @@
+"""scan_into: the core's one entry. A call's plan comes from a cache keyed by everything it
+depends on, so a repeated call does no layout or dispatch work in Python."""
+
+import torch
+
+from .fallback import torch_scan
+from .launch import LAUNCH_LOCK, launch_on_device, runs_triton
+from .plan import ScanPlan, plan_scan
+
+PLANS: dict = {}  # plan key (plan_key) -> ScanPlan
+MAX_PLANS = 4096  # many distinct shapes: start over rather than grow without bound
+
+
+def plan_key(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int, reverse: bool) -> tuple:
+    """Everything a plan depends on."""
+    return (x.shape, x.stride(), x.dtype, out.dtype, x.device, dim, length, shift, reverse,
+            torch.are_deterministic_algorithms_enabled())
+
+
+def plan_for(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int,
+             reverse: bool = False) -> ScanPlan:
+    """The cached plan for scanning `x` into `out` (see scan_into)."""
+    key = plan_key(x, out, dim, length, shift, reverse)
+    plan = PLANS.get(key)
+    if plan is None:
+        if len(PLANS) >= MAX_PLANS:
+            PLANS.clear()
+        plan = PLANS[key] = plan_scan(x.shape, x.stride(), dim, length, shift, reverse, out.shape, x.dtype,
+                                      out.dtype, x.device)
+    return plan
+
+
+def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int,
+              reverse: bool = False) -> None:
+    """Write the scan of x[..., :length, ...] (along `dim`) into the contiguous `out`.
+
+    `out.shape[dim] == length + shift`; with shift == 1 the scan is exclusive: out[0] = 0 and
+    out[j + 1] = x[0] + ... + x[j]. Every other dimension of `out` matches `x`. With `reverse`
+    the same holds with both `x` and `out` read from their last index along `dim` backwards.
+    """
+    if out.numel() == 0:
+        return
+    if not runs_triton(x.device):
+        torch_scan(x, out, dim, length, shift, reverse)
+        return
+    plan = plan_for(x, out, dim, length, shift, reverse)
+    if plan.copy_reason:
+        x = x.contiguous()
+    if plan.backwards:
+        x = x.narrow(dim, x.shape[dim] - 1, 1)
+        out = out.narrow(dim, out.shape[dim] - 1, 1)
+    with LAUNCH_LOCK:
+        launch_on_device(plan.launch, x, out, plan.compiled)

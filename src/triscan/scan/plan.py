@@ -1,0 +1,120 @@
+"""The scan plan: every decision of a scan that depends only on shapes, strides, dtypes and the
+device, made once and cached (scan/dispatch.py): the (M, L, K) view, the kernel family, the
+output strides, the accumulator, and the family's launch bound to all of it."""
+
+from dataclasses import dataclass
+
+import torch
+import triton.language as tl
+
+from ..kernels.registry import COLUMN, COLUMN_LOOKBACK, LOOKBACK, ROW, KernelFamily, LaunchSpec, ceil_div
+from .launch import device_sms
+from .layout import contiguous_strides, scan_view
+
+
+def accumulator_dtype(dtype: torch.dtype) -> torch.dtype:
+    """What a scan with result `dtype` accumulates in (and keeps in look-back workspaces):
+    float64 stays, other floats use float32, integers int64."""
+    if dtype == torch.float64:
+        return torch.float64
+    return torch.float32 if dtype.is_floating_point else torch.int64
+
+
+def lookback_allowed(dtype: torch.dtype) -> bool:
+    """Look-back float sums depend on which predecessors have published when a chunk looks,
+    so their last bits can vary from run to run; under
+    ``torch.use_deterministic_algorithms(True)`` floats take the row and column scans only."""
+    return not (dtype.is_floating_point and torch.are_deterministic_algorithms_enabled())
+
+
+def prefer_lookback(lane_programs: int, length: int, chunk: int, device: torch.device) -> bool:
+    """Whether one program per lane group leaves the GPU short of work while the scan is
+    long enough to cut into chunks: then a look-back scan, else a row or column scan.
+
+    The row scan needs about 8 resident programs per SM to reach copy speed (benchmarks/NOTES.md
+    section 4), so fewer lane programs than 8 per SM leave bandwidth unused; lanes shorter
+    than 8 chunks gain little from cutting.
+    """
+    return lane_programs < 8 * device_sms(device) and length >= 8 * chunk
+
+
+def choose_family(outer: int, length: int, inner: int, dtype: torch.dtype,
+                  device: torch.device) -> KernelFamily:
+    """The kernel family for a scan of the (outer, length, inner) view (kernels/README.md)."""
+    # scan steps per look-back chunk (smallest configs; the interpreter's fixed blocks)
+    row_chunk, column_chunk = (64, 8) if device.type == "cpu" else (8192, 64)
+    lookback = length > 0 and lookback_allowed(dtype)
+    # reversed scans take the same families: the row kernels have reversed twins, the
+    # column kernels walk both tensors backwards through negative strides
+    if inner == 1:
+        return LOOKBACK if lookback and prefer_lookback(outer, length, row_chunk, device) else ROW
+    # 32-lane column programs beat the column look-back for dim 0 of (32768, 32768), about 8
+    # programs per SM (benchmarks/NOTES.md section 4); counting each such program twice sends
+    # that shape to the column scan.
+    if lookback and prefer_lookback(2 * outer * ceil_div(inner, 32), length, column_chunk, device):
+        return COLUMN_LOOKBACK
+    return COLUMN
+
+
+@dataclass
+class ScanPlan:
+    """A scan of x[..., :length, ...] along `dim` into a contiguous output with `length + shift`
+    positions along `dim`, seen as (M = outer, L = length, K = inner) lanes (kernels/README.md)."""
+
+    dim: int
+    shift: int  # 0: inclusive; 1: exclusive (a leading zero, or a trailing one when reversed)
+    reverse: bool  # sums from the end
+    input_dtype: torch.dtype
+    output_dtype: torch.dtype
+    accumulator: torch.dtype  # what sums are kept in (accumulator_dtype)
+    device: torch.device
+    outer: int  # M
+    length: int  # L: input positions summed per lane
+    inner: int  # K
+    stride_x_outer: int
+    stride_x_scan: int  # negative when `backwards`
+    stride_x_inner: int
+    stride_y_outer: int
+    stride_y_scan: int  # negative when `backwards`
+    copy_reason: str  # why the input is copied to a contiguous tensor first ("" when it is not)
+    backwards: bool  # both tensors are entered at their last position along `dim`
+    family: KernelFamily
+    programs: int  # persistent programs of a look-back family (0 for the others)
+    interpreted: bool  # launched through the Triton interpreter (fixed meta-parameters)
+    launch: LaunchSpec  # the family bound to this plan (set by plan_scan)
+    compiled: dict  # the compiled kernel for direct relaunches (scan/launch.py); None if interpreted
+
+    @property
+    def accumulator_tl(self):
+        """The accumulator as a Triton dtype."""
+        return {torch.float64: tl.float64, torch.float32: tl.float32}.get(self.accumulator, tl.int64)
+
+
+def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, out_shape,
+              input_dtype: torch.dtype, output_dtype: torch.dtype, device: torch.device) -> ScanPlan:
+    """The plan for scanning a tensor of `shape` and `strides` into a contiguous `out_shape`."""
+    view = scan_view(shape, strides, dim)
+    copy_reason = ""
+    if view is None:
+        copy_reason = ("the dimensions before or after `dim` interleave in memory, so no single "
+                       "stride walks them: scanned from one contiguous copy")
+        view = scan_view(shape, contiguous_strides(shape), dim)
+    outer, _, inner, stride_x_outer, stride_x_scan, stride_x_inner = view
+    # `out` is contiguous: its strides follow from its shape
+    stride_y_scan = inner
+    stride_y_outer = out_shape[dim] * inner if outer > 1 else 0
+    family = choose_family(outer, length, inner, output_dtype, device)
+    backwards = reverse and family.reverse_by_strides
+    if backwards:
+        stride_x_scan, stride_y_scan = -stride_x_scan, -stride_y_scan
+    interpreted = device.type == "cpu"
+    plan = ScanPlan(
+        dim=dim, shift=shift, reverse=reverse, input_dtype=input_dtype, output_dtype=output_dtype,
+        accumulator=accumulator_dtype(output_dtype), device=device, outer=outer, length=length,
+        inner=inner, stride_x_outer=stride_x_outer, stride_x_scan=stride_x_scan,
+        stride_x_inner=stride_x_inner, stride_y_outer=stride_y_outer, stride_y_scan=stride_y_scan,
+        copy_reason=copy_reason, backwards=backwards, family=family,
+        programs=8 * device_sms(device) if family.persistent else 0, interpreted=interpreted,
+        launch=None, compiled=None if interpreted else {})
+    plan.launch = family.launch_spec(plan)
+    return plan

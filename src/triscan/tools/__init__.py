@@ -1,0 +1,1 @@
+"""Command-line tools beside the library: bench, check, profile, demo (they may use rich, matplotlib)."""

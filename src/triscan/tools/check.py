@@ -1,0 +1,154 @@
+"""`triscan check`: the correctness matrix, as a command with a pass/fail table and exit code.
+
+Every case draws fresh random inputs, poisons triscan's output allocations with NaN (or a
+sentinel for integers) so unwritten elements show, and judges the result against a float64
+reference by the rule in triscan.tolerance. On CUDA the shapes are real sizes; on a CPU the
+kernels run through the Triton interpreter on small ones.
+"""
+
+import contextlib
+import math
+
+import torch
+
+from .. import ModelNew, cumsum, exclusive_cumsum
+from ..kernels.registry import kernels_interpreted
+from ..testing.reference import (
+    cumsum_reference,
+    exclusive_cumsum_reference,
+    reversed_cumsum_reference,
+    seed_model_reference,
+)
+from ..testing.tolerance import RULE, abs_of, random_input, scan_error_excess
+from .environment import needs_interpreter_rerun
+from .report import markdown_table, show_table
+
+# op -> (triscan call, reference, running sum of |x| for the bound)
+OPS = {
+    "cumsum": (cumsum, cumsum_reference, lambda x, d: cumsum_reference(abs_of(x), d)),
+    "exclusive": (exclusive_cumsum, exclusive_cumsum_reference, lambda x, d: cumsum_reference(abs_of(x), d)),
+    "cumsum reverse": (lambda x, d: cumsum(x, d, reverse=True), reversed_cumsum_reference,
+                       lambda x, d: reversed_cumsum_reference(abs_of(x), d)),
+    "exclusive reverse": (lambda x, d: exclusive_cumsum(x, d, reverse=True),
+                          lambda x, d: reversed_cumsum_reference(x, d, True),
+                          lambda x, d: reversed_cumsum_reference(abs_of(x), d)),
+    "seed ModelNew": (lambda x, d: ModelNew(d)(x), seed_model_reference,
+                      lambda x, d: seed_model_reference(abs_of(x), d)),
+}
+DTYPES = (torch.float32, torch.float16, torch.bfloat16, torch.float64, torch.int32, torch.bool)
+
+
+def layouts(shape, dtype, device):
+    """The input as given, transposed (last two dims) and as a strided slice."""
+    base = random_input(shape, dtype, device)
+    views = {"contiguous": base}
+    if len(shape) >= 2:
+        swapped = shape[:-2] + shape[-1:] + shape[-2:-1]
+        views["transposed"] = random_input(swapped, dtype, device).transpose(-1, -2)
+    wide = random_input(shape[:-1] + (2 * shape[-1],), dtype, device)
+    views["strided"] = wide[..., ::2]
+    return views
+
+
+def shapes(device_type: str, quick: bool):
+    if device_type == "cuda":  # every new shape autotunes (minutes on a first run): --quick takes three
+        if quick:
+            return [(1 << 22,), (4096, 4099), (1 << 20, 3)]
+        return [(1 << 22,), (4096, 4099), (3, 1 << 20), (257, 64, 129), (1 << 20, 3)]
+    if quick:
+        return [(7,), (3, 37), (2, 3, 5)]
+    # small enough for the interpreter (about a minute), long enough to reach the look-back paths
+    return [(1,), (700,), (3, 37), (100, 3), (2, 3, 5)]
+
+
+@contextlib.contextmanager
+def poisoned_allocations():
+    """torch.empty returns NaN-filled (sentinel-filled for integers) memory meanwhile."""
+    real_empty = torch.empty
+
+    def poisoned_empty(*args, **kwargs):
+        out = real_empty(*args, **kwargs)
+        return out.fill_(math.nan if out.dtype.is_floating_point else 1234567)
+
+    torch.empty = poisoned_empty
+    try:
+        yield
+    finally:
+        torch.empty = real_empty
+
+
+def run_matrix(device: str, quick: bool = False, ops=OPS, dtypes=DTYPES, progress=None):
+    """Run every case; returns one dict per case with its worst excess over the tolerance.
+    `progress(line)` hears about each (shape, dtype) group as it finishes (compiling and
+    autotuning make the first CUDA run slow)."""
+    import time
+
+    interpreted = kernels_interpreted() and device == "cpu"
+    results = []
+    for shape in shapes(device, quick):
+        for dtype in dtypes[:2] if quick else dtypes:
+            started, before = time.perf_counter(), len(results)
+            for layout, x in layouts(shape, dtype, device).items():
+                for dim in range(x.dim()):
+                    for op, (call, reference, bound) in ops.items():
+                        try:
+                            with poisoned_allocations():
+                                out = call(x, dim)
+                            excess = scan_error_excess(out, reference(x, dim), bound(x, dim),
+                                                       x.shape[dim], interpreted)
+                            error = None
+                        except Exception as failure:  # reported, never hidden
+                            excess, error = math.inf, f"{type(failure).__name__}: {failure}"
+                        results.append({"op": op, "dtype": str(dtype).removeprefix("torch."),
+                                        "layout": layout, "shape": tuple(x.shape), "dim": dim,
+                                        "excess": excess, "error": error, "passed": excess <= 0})
+            if progress:
+                group = results[before:]
+                failed = sum(not r["passed"] for r in group)
+                progress(f"  {str(dtype).removeprefix('torch.'):8s} {str(shape):18s} {len(group):3d} cases, "
+                         f"{failed} failed ({time.perf_counter() - started:.1f} s)")
+    return results
+
+
+def summary_rows(results) -> list[list[str]]:
+    """Cases and passes per (op, dtype)."""
+    groups = {}
+    for r in results:
+        groups.setdefault((r["op"], r["dtype"]), []).append(r)
+    return [[op, dtype, str(len(rows)), str(sum(r["passed"] for r in rows))]
+            for (op, dtype), rows in groups.items()]
+
+
+def failure_lines(results, limit: int = 20) -> list[str]:
+    failures = [r for r in results if not r["passed"]]
+    lines = [f"FAILED {r['op']} {r['dtype']} {r['layout']} shape {r['shape']} dim {r['dim']}: "
+             + (r["error"] or f"exceeds tolerance by {r['excess']:.3e}") for r in failures[:limit]]
+    return lines + [f"{len(results) - len(failures)} passed, {len(failures)} failed"]
+
+
+SUMMARY_COLUMNS = ["op", "dtype", "cases", "passed"]
+
+
+def format_report(results) -> str:
+    """The matrix as markdown: the rule, cases and passes per (op, dtype), the failures."""
+    return "\n".join([f"tolerance: {RULE}", "", markdown_table(SUMMARY_COLUMNS, summary_rows(results),
+                                                                   ("cases", "passed")), ""]
+                     + failure_lines(results))
+
+
+def show_report(results, stream=None) -> None:
+    """The matrix as a table on the terminal (plain lines in a log)."""
+    show_table(f"tolerance: {RULE}", SUMMARY_COLUMNS, summary_rows(results), stream, ("cases", "passed"))
+    for line in failure_lines(results):
+        print(line, file=stream)
+
+
+def main(quick: bool = False) -> int:
+    code = needs_interpreter_rerun(["check"] + (["--quick"] if quick else []),
+                                   "running the matrix on small shapes")
+    if code is not None:
+        return code
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    results = run_matrix(device, quick, progress=lambda line: print(line, flush=True))
+    show_report(results)
+    return 0 if all(r["passed"] for r in results) else 1

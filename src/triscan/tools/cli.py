@@ -1,0 +1,103 @@
+"""triscan's command line: `triscan emit`, `bench`, `check`, `profile`, `eval`, `demo`."""
+
+import argparse
+import sys
+
+
+def command_emit(args) -> int:
+    from ..kernelbench import emit
+
+    emit.write(args.output)
+    if args.output:
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def command_bench(args) -> int:
+    from . import bench
+
+    return bench.main(json_path=args.json, repeat_ms=args.rep, suite=args.suite, plot_path=args.plot,
+                      warm_l2=args.warm_l2, case_names=args.case)
+
+
+def command_check(args) -> int:
+    from . import check
+
+    return check.main(quick=args.quick)
+
+
+def command_profile(args) -> int:
+    from . import profile
+
+    return profile.main(args.case, args.impl, json_path=args.json, ncu=args.ncu, extra_metrics=args.metric)
+
+
+def command_eval(args) -> int:
+    from ..kernelbench import evaluate
+
+    return evaluate.main(args.reference, args.candidate, args.trials, args.atol, args.rtol)
+
+
+def command_demo(args) -> int:
+    from . import demo
+
+    return demo.main()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .suite import SHORT_NAMES
+
+    parser = argparse.ArgumentParser(prog="triscan", description="Prefix scans for PyTorch, in Triton.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    emit_parser = commands.add_parser("emit", help="write the seed's single-file ModelNew answer")
+    emit_parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+    emit_parser.set_defaults(run=command_emit)
+    bench_parser = commands.add_parser(
+        "bench", help="headline benchmark on CUDA: triscan vs eager, torch.compile, seed baseline, copy")
+    bench_parser.add_argument("--json", help="also write the results as JSON to this file")
+    bench_parser.add_argument("--suite", choices=("headline", "all"), default="headline",
+                              help="headline only, or the headline plus every shape family")
+    bench_parser.add_argument("--case", nargs="+", choices=sorted(SHORT_NAMES),
+                              help="after the headline, only these suite cases (overrides --suite)")
+    bench_parser.add_argument("--rep", type=int, default=200, help="do_bench repetition time in ms")
+    bench_parser.add_argument("--plot", help="also draw %% of the copy roofline per case as a PNG")
+    bench_parser.add_argument("--warm-l2", action="store_true",
+                              help="time back-to-back runs (default: L2 emptied before each run, cold)")
+    bench_parser.set_defaults(run=command_bench)
+    check_parser = commands.add_parser(
+        "check", help="correctness matrix against float64 references (CUDA, or the interpreter on CPU)")
+    check_parser.add_argument("--quick", action="store_true", help="a few shapes and dtypes only")
+    check_parser.set_defaults(run=command_check)
+    profile_parser = commands.add_parser(
+        "profile", help="Nsight Compute metrics of the kernels, judged by the seed's stage rules")
+    from .profile import IMPLEMENTATIONS
+
+    profile_parser.add_argument("--case", nargs="+", choices=sorted(SHORT_NAMES), default=["headline"],
+                                help="shapes to profile (default: headline)")
+    profile_parser.add_argument("--impl", nargs="+", choices=IMPLEMENTATIONS, default=["triscan", "seed"],
+                                help="implementations to profile (default: triscan and the seed's baseline)")
+    profile_parser.add_argument("--json", help="also write metrics and verdicts as JSON to this file")
+    profile_parser.add_argument("--ncu", help="path to Nsight Compute's ncu (default: ncu on PATH)")
+    profile_parser.add_argument("--metric", action="append",
+                                help="one more ncu metric to collect (repeatable)")
+    profile_parser.set_defaults(run=command_profile)
+    eval_parser = commands.add_parser(
+        "eval", help="judge a KernelBench-style pair: REF.py (Model, get_inputs) vs NEW.py (ModelNew)")
+    eval_parser.add_argument("reference", help="file defining Model, get_inputs, get_init_inputs")
+    eval_parser.add_argument("candidate", help="file defining ModelNew")
+    eval_parser.add_argument("--trials", type=int, default=3, help="fresh inputs to compare on")
+    eval_parser.add_argument("--atol", type=float, default=1e-4)
+    eval_parser.add_argument("--rtol", type=float, default=1e-4)
+    eval_parser.set_defaults(run=command_eval)
+    demo_parser = commands.add_parser("demo", help="small worked example (runs anywhere)")
+    demo_parser.set_defaults(run=command_demo)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""The column look-back kernel's two tile paths for chunks whose steps are contiguous rows:
+run-layout loads and stores, and flat ones moved to the run layout through shared memory
+(TRANSPOSE), for rows as wide as the lane tile (dense) and narrower ones (gathered into padded
+rows). Both are run directly here, without the autotuner, so each is proven to run and to be
+right; and the compiled flat path is checked for the layout trick it relies on (see
+_load_column_chunk)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+import triton.language as tl
+from conftest import DEVICE, abs_of, assert_scan_close, random_input
+
+from triscan.kernels.lookback.column import column_lookback_scan_kernel
+from triscan.testing.reference import cumsum_reference
+
+BLOCK_K = 8
+# (BLOCK_L, SUB, warps): the interpreter's small tile; on CUDA the narrow-lane tile of the configs
+TILE = (8, 4, 1) if DEVICE == "cpu" else (1024, 16, 4)
+LENGTHS = [1, 7, 61, 130] if DEVICE == "cpu" else [1, 1023, 1 << 20, (1 << 22) + 5]
+
+
+@pytest.mark.parametrize("shift", [0, 1], ids=["inclusive", "exclusive"])
+@pytest.mark.parametrize("transpose", [False, True], ids=["run-layout", "flat"])
+@pytest.mark.parametrize("inner", [8, 3, 5], ids=["dense", "3-lanes", "5-lanes"])
+@pytest.mark.parametrize("length", LENGTHS)
+def test_contiguous_column_lookback_paths(length, inner, transpose, shift):
+    block_l, sub, warps = TILE
+    outer = 3
+    x = random_input((outer, length, inner), torch.float32)
+    y = torch.full((outer, length + shift, inner), float("nan"), device=x.device)
+    chunks = outer * -(-length // block_l)
+    status = torch.zeros(chunks + 1, dtype=torch.int32, device=x.device)
+    values = torch.zeros(chunks * BLOCK_K, dtype=torch.int64, device=x.device)
+    sms = 4 if DEVICE == "cpu" else torch.cuda.get_device_properties(0).multi_processor_count
+    programs = min(chunks, 2 * sms)
+    column_lookback_scan_kernel.fn[(programs,)](
+        x_ptr=x, y_ptr=y, status_ptr=status, values_ptr=values, max_chunks=chunks, slot=BLOCK_K, outer=outer,
+        inner=inner, length=length, stride_x_outer=length * inner, stride_x_scan=inner, stride_x_inner=1,
+        stride_y_outer=(length + shift) * inner, stride_y_scan=inner, LENGTH_BUCKET=0, INNER_BUCKET=0,
+        SHIFT=shift, ACC_DTYPE=tl.float32, LOOKBACK=32, WIDE_OFFSETS=False, PACKED=True, BLOCK_L=block_l,
+        BLOCK_K=BLOCK_K, SUB=sub, TRANSPOSE=transpose, FLAT_INNER=inner, num_warps=warps)
+    reference, bound = cumsum_reference(x, 1), cumsum_reference(abs_of(x), 1)
+    if shift:
+        zeros = torch.zeros_like(reference[:, :1])
+        reference, bound = torch.cat([zeros, reference], 1), torch.cat([zeros, bound], 1)
+    assert_scan_close(y, reference, bound, length)
+
+
+# Compiled for an H100 without a GPU, in a fresh interpreter: under TRITON_INTERPRET the kernels
+# are interpreted functions and cannot be compiled.
+COMPILE = """
+import triton, triton.language as tl
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+from triscan.kernels.lookback.column import column_lookback_scan_kernel
+fn = column_lookback_scan_kernel.fn
+constexprs = dict(stride_x_inner=1, SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32,
+                  WIDE_OFFSETS=False, PACKED=True, BLOCK_L=1024, BLOCK_K=8, SUB=16, TRANSPOSE={transpose},
+                  FLAT_INNER=8)
+signature = dict(x_ptr="*fp32", y_ptr="*fp32", status_ptr="*i32", values_ptr="*i64", max_chunks="i32",
+                 slot="i32", outer="i32", inner="i32", length="i32", stride_x_outer="i32",
+                 stride_x_scan="i32", stride_y_outer="i32", stride_y_scan="i32", LENGTH_BUCKET="i32",
+                 INNER_BUCKET="i32", **{{name: "constexpr" for name in constexprs}})
+names = list(fn.arg_names)
+aligned = {{(names.index(name),): [["tt.divisibility", 16]] for name in ("x_ptr", "y_ptr", "values_ptr")}}
+source = ASTSource(fn, signature, {{(names.index(k),): v for k, v in constexprs.items()}}, aligned)
+compiled = triton.compile(source, target=GPUTarget("cuda", 90, 32), options={{"num_warps": 4}})
+print(compiled.asm["ptx"].count("shfl.sync"), compiled.asm["ttgir"].count("ttg.convert_layout"))
+"""
+
+
+def test_flat_tile_is_scanned_in_the_run_layout():
+    """The flat path must still scan in registers: if Triton resolved the layouts the other way
+    (as it did with the anchor load outside the loop), the scan would cross threads at every
+    step, 1242 shuffles instead of the run-layout path's 50 (Triton 3.6)."""
+    env = {key: value for key, value in os.environ.items() if key != "TRITON_INTERPRET"}
+    counts = {}
+    for transpose in (False, True):
+        result = subprocess.run([sys.executable, "-c", COMPILE.format(transpose=transpose)], env=env,
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr[-2000:]
+        counts[transpose] = tuple(int(word) for word in result.stdout.split()[-2:])
+    (run_shuffles, _), (flat_shuffles, flat_converts) = counts[False], counts[True]
+    assert flat_shuffles <= 1.5 * run_shuffles, counts
+    assert flat_converts >= counts[False][1] + 2, counts  # into the run layout and back out

@@ -1,0 +1,210 @@
+"""triscan.cumsum and triscan.exclusive_cumsum: every dim, dtypes, layouts, edge sizes, errors."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import DEVICE, abs_of, assert_scan_close, random_input
+
+import triscan
+from triscan.kernels.column import COLUMN_SCAN_CONFIGS
+from triscan.kernels.row import ROW_SCAN_CONFIGS
+from triscan.scan import dispatch, launch, plan
+from triscan.scan.layout import scan_view
+from triscan.testing.reference import cumsum_reference, exclusive_cumsum_reference
+
+OPS = {
+    "cumsum": (triscan.cumsum, cumsum_reference),
+    "exclusive": (triscan.exclusive_cumsum, exclusive_cumsum_reference),
+}
+SHAPES = [(1,), (13,), (131,), (1, 1), (3, 1), (1, 3), (6, 23), (8, 130), (2, 3, 5), (5, 1, 3), (2, 1, 2, 3)]
+CASES = [(op, shape, dim) for op in OPS for shape in SHAPES for dim in list(range(len(shape))) + [-1]]
+
+
+def case_id(case):
+    op, shape, dim = case
+    return f"{op}-{'x'.join(map(str, shape))}-dim{dim}"
+
+
+@pytest.mark.parametrize("op,shape,dim", CASES, ids=[case_id(c) for c in CASES])
+def test_scan_every_dim(op, shape, dim, triton_launches, poisoned_outputs):
+    fn, reference = OPS[op]
+    x = random_input(shape, torch.float32)
+    out = triton_launches.run(fn, x, dim)
+    assert out.dtype == torch.float32 and out.shape == x.shape
+    assert_scan_close(out, reference(x, dim), cumsum_reference(abs_of(x), dim), shape[dim])
+    # one launch of one kernel (an exclusive scan of length 1 only writes the leading zero,
+    # still by the kernel); the families: row scans for K == 1, column scans for K > 1
+    assert sum(triton_launches.counts.values()) == 1
+    inner = 1
+    for size in shape[dim % len(shape) + 1:]:
+        inner *= size
+    (family,) = triton_launches.counts
+    assert ("column" in family) == (inner > 1)
+
+
+DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.uint8, torch.int8, torch.int16,
+          torch.int32, torch.int64, torch.bool]
+
+
+@pytest.mark.parametrize("op", list(OPS))
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_scan_dtypes(op, dtype, triton_launches, poisoned_outputs):
+    fn, reference = OPS[op]
+    x = random_input((4, 150), dtype)
+    for dim in (0, 1):
+        out = triton_launches.run(fn, x, dim)
+        expected_dtype = dtype if dtype.is_floating_point else torch.int64
+        assert out.dtype == expected_dtype
+        assert_scan_close(out, reference(x, dim), cumsum_reference(abs_of(x), dim),
+                          x.shape[dim])
+
+
+def test_scan_matches_torch_dtype_promotion():
+    for dtype in DTYPES:
+        x = random_input((3,), dtype, device="cpu")
+        assert triscan.cumsum(x, 0).dtype == torch.cumsum(x, 0).dtype
+
+
+@pytest.mark.parametrize("op", list(OPS))
+def test_scan_non_contiguous_layouts(op, triton_launches):
+    fn, reference = OPS[op]
+    base = random_input((12, 10, 8), torch.float32)
+    views = {
+        "transpose": base.transpose(0, 2),
+        "step-slice": base[::2, 1::3, :],
+        "last-dim-strided": base[:, :, ::3],
+        "expanded": random_input((1, 10, 1), torch.float32).expand(4, 10, 6),
+        "interleaved": base.permute(1, 0, 2),
+    }
+    for x in views.values():
+        for dim in range(3):
+            out = triton_launches.run(fn, x, dim)
+            assert_scan_close(out, reference(x, dim), cumsum_reference(abs_of(x), dim), x.shape[dim])
+    assert sum(triton_launches.counts.values()) == 3 * len(views)
+
+
+def test_layout_views_without_copy():
+    x = torch.empty(12, 10, 8)
+    assert scan_view(x.shape, x.stride(), 1) == (12, 10, 8, 80, 8, 1)
+    t = x.transpose(0, 2)  # shape (8, 10, 12), strides (1, 8, 80)
+    assert scan_view(t.shape, t.stride(), 1) == (8, 10, 12, 1, 8, 80)
+    assert scan_view(t.shape, t.stride(), 0) is None  # dims 1 and 2 of t interleave
+    sliced = x[::2, :, 1::3]  # shape (6, 10, 3), strides (160, 8, 3)
+    assert scan_view(sliced.shape, sliced.stride(), 1) == (6, 10, 3, 160, 8, 3)
+    assert scan_view(sliced.shape, sliced.stride(), 0) is None
+    assert scan_view(sliced.shape, sliced.stride(), 2) is None
+
+
+@pytest.mark.parametrize("op", list(OPS))
+@pytest.mark.parametrize("shape,dim", [((0,), 0), ((0, 4), 0), ((0, 4), 1), ((3, 0), 1), ((3, 0), 0)])
+def test_scan_empty(op, shape, dim):
+    fn, reference = OPS[op]
+    x = torch.empty(shape, device=DEVICE)
+    out = fn(x, dim)
+    assert out.shape == x.shape and out.dtype == x.dtype
+
+
+@pytest.mark.parametrize("op", list(OPS))
+def test_scan_zero_dim_tensor(op):
+    fn, _ = OPS[op]
+    x = torch.tensor(2.5, device=DEVICE)
+    out = fn(x, 0)
+    assert out.shape == ()
+    assert out.item() == (2.5 if op == "cumsum" else 0.0)
+    assert fn(x, -1).shape == ()
+
+
+@pytest.mark.parametrize("op", list(OPS))
+def test_errors_like_torch(op):
+    fn, _ = OPS[op]
+    x = random_input((3, 4), torch.float32)
+    for dim in (2, -3, 100):
+        with pytest.raises(IndexError, match="Dimension out of range"):
+            fn(x, dim)
+        with pytest.raises(IndexError):
+            torch.cumsum(x, dim)
+    with pytest.raises(TypeError, match="must be a Tensor"):
+        fn([1.0, 2.0], 0)
+    with pytest.raises(TypeError, match="complex64"):
+        fn(torch.zeros(3, dtype=torch.complex64, device=DEVICE), 0)
+    with pytest.raises(TypeError, match="dim"):
+        fn(x, 0.5)
+    with pytest.raises(IndexError):
+        triscan.ModelNew(2)(x)
+    with pytest.raises(TypeError, match="must be a Tensor"):
+        triscan.ModelNew(0)("not a tensor")
+
+
+def test_tuning_space_follows_stage_rules():
+    """The seed's stage rules: num_stages in {1, 2, 3}, several warps and block sizes."""
+    for configs in (ROW_SCAN_CONFIGS, COLUMN_SCAN_CONFIGS):
+        assert {c.num_stages for c in configs} == {1, 2, 3}
+        assert len({c.num_warps for c in configs}) >= 1
+        assert len({tuple(sorted(c.kwargs.items())) for c in configs}) >= 4
+    assert len({c.num_warps for c in ROW_SCAN_CONFIGS}) >= 3
+
+
+def test_cpu_without_interpreter_falls_back_to_torch():
+    """Documented: CPU tensors without TRITON_INTERPRET=1 take the plain torch path."""
+    code = (
+        "import torch, triscan\n"
+        "from triscan.kernels.registry import kernels_interpreted\n"
+        "from triscan.scan.launch import runs_triton\n"
+        "assert not kernels_interpreted()\n"
+        "assert not runs_triton(torch.device('cpu'))\n"
+        "x = torch.rand(5, 7)\n"
+        "ref = torch.cat((torch.zeros_like(x.select(1, 0).unsqueeze(1)), x), dim=1)[:-1].cumsum(1)\n"
+        "assert torch.allclose(triscan.ModelNew(1)(x), ref)\n"
+        "assert torch.allclose(triscan.exclusive_cumsum(x, 0)[1:], x.cumsum(0)[:-1])\n"
+        "print('fallback ok')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "fallback ok" in result.stdout
+
+
+def test_interpreter_or_cuda_runs_kernels():
+    assert launch.runs_triton(torch.device(DEVICE))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("shape", [(4096, 4099), (3, 1 << 20), (257, 64, 129)], ids=str)
+def test_scan_real_sizes_gpu(shape, poisoned_outputs):
+    x = random_input(shape, torch.float32)
+    for dim in range(len(shape)):
+        for fn, reference in OPS.values():
+            out = fn(x, dim)
+            assert_scan_close(out, reference(x, dim), cumsum_reference(abs_of(x), dim), shape[dim])
+
+
+def test_repeated_calls_reuse_the_plan(monkeypatch, triton_launches):
+    """Layout and dispatch run once per (shape, strides, dtype, dim, ...): later calls only
+    allocate and launch. A new stride pattern or deterministic mode makes a new plan."""
+    made = []
+    real_plan = plan.plan_scan
+
+    def counting_plan(*args):
+        made.append(args[:2])
+        return real_plan(*args)
+
+    monkeypatch.setattr(dispatch, "plan_scan", counting_plan)
+    monkeypatch.setattr(dispatch, "PLANS", {})
+    x = random_input((5, 70), torch.float32)
+    for _ in range(3):
+        out = triton_launches.run(triscan.cumsum, x, 1)
+        assert_scan_close(out, cumsum_reference(x, 1), cumsum_reference(abs_of(x), 1), 70)
+    assert len(made) == 1
+    triton_launches.run(triscan.cumsum, random_input((5, 140), torch.float32)[:, ::2], 1)
+    assert len(made) == 2
+    torch.use_deterministic_algorithms(True)
+    try:
+        triton_launches.run(triscan.cumsum, x, 1)
+    finally:
+        torch.use_deterministic_algorithms(False)
+    assert len(made) == 3
+    assert triton_launches.counts == {"row_scan": 5}
