@@ -54,15 +54,10 @@ def describe(plan, x: torch.Tensor, operation: str) -> str:
     return "\n".join(lines)
 
 
-def explain(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool = False,
-            dtype: torch.dtype | None = None, seed: bool = False, file=None):
-    """Print and return the plan (``triscan.scan.plan.ScanPlan``) that
-    ``cumsum(x, dim, reverse=reverse, dtype=dtype)`` would take (``exclusive_cumsum`` with
-    `exclusive`, ``ModelNew(dim)(x)`` with `seed`): the (M, L, K) view and strides, whether the
-    input is copied and why, the kernel family, and the autotune key with the config chosen
-    for it once a call has tuned it. Returns None (after saying so) where no kernel runs: an
-    empty result, or a CPU tensor without the Triton interpreter (plain torch).
-    Argument errors are those of the call itself."""
+def plan_of(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool = False,
+            dtype: torch.dtype | None = None, seed: bool = False):
+    """(plan, operation name, why no kernel runs): the plan a call takes (the one the call itself
+    finds in the plan cache), or None with the reason. Argument errors are the call's own."""
     if seed:
         operation = "ModelNew (seed semantics)"
         source, out_shape, out_dtype, dim, length = api.seed_call(x, dim)
@@ -73,11 +68,22 @@ def explain(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool
         source, out_shape, out_dtype, dim, length = api.scan_call(x, dim, shift, operation, dtype)
         operation += " (reverse)" if reverse else ""
     out = torch.empty((), dtype=out_dtype, device=x.device).expand(out_shape)  # shape and dtype only
-    if out.numel() == 0 or not runs_triton(x.device):
-        why = ("the result is empty" if out.numel() == 0
-               else "CPU tensors take plain torch without TRITON_INTERPRET=1")
-        print(f"{operation}: no kernel runs ({why})", file=file)
-        return None
-    plan = plan_for(source, out, dim, length, shift, reverse)
-    print(describe(plan, x, operation), file=file)
+    if out.numel() == 0:
+        return None, operation, "the result is empty"
+    if not runs_triton(x.device):
+        return None, operation, "CPU tensors take plain torch without TRITON_INTERPRET=1"
+    return plan_for(source, out, dim, length, shift, reverse), operation, ""
+
+
+def explain(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool = False,
+            dtype: torch.dtype | None = None, seed: bool = False, file=None):
+    """Print and return the plan (``triscan.scan.plan.ScanPlan``) that
+    ``cumsum(x, dim, reverse=reverse, dtype=dtype)`` would take (``exclusive_cumsum`` with
+    `exclusive`, ``ModelNew(dim)(x)`` with `seed`): the (M, L, K) view and strides, whether the
+    input is copied and why, the kernel family, and the autotune key with the config chosen
+    for it once a call has tuned it. Returns None (after saying so) where no kernel runs: an
+    empty result, or a CPU tensor without the Triton interpreter (plain torch).
+    Argument errors are those of the call itself."""
+    plan, operation, why = plan_of(x, dim, exclusive=exclusive, reverse=reverse, dtype=dtype, seed=seed)
+    print(f"{operation}: no kernel runs ({why})" if plan is None else describe(plan, x, operation), file=file)
     return plan

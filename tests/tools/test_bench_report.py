@@ -5,6 +5,8 @@ import io
 import json
 import pathlib
 
+import pytest
+
 from triscan.tools import bench, competitors
 from triscan.tools.report import StepProgress
 from triscan.tools.suite import format_suite
@@ -110,3 +112,23 @@ def test_commit_of_a_changed_tree_is_marked_dirty(tmp_path, monkeypatch):
     assert bench.environment()["commit"] == clean + "-dirty"
     monkeypatch.setenv("TRISCAN_COMMIT", "abc1234")
     assert bench.environment()["commit"] == "abc1234"
+
+
+@pytest.mark.gpu
+def test_suite_cases_reach_every_registry_family_gpu():
+    """The suite times every family the dispatcher can choose (plans only: nothing allocated)."""
+    import torch
+
+    from triscan.api import result_dtype
+    from triscan.kernels.registry import FAMILIES
+    from triscan.scan.layout import contiguous_strides
+    from triscan.scan.plan import plan_scan
+    from triscan.tools.suite import CASES
+
+    reached = set()
+    for shape, dim, dtype, *flags in CASES.values():
+        reverse = bool(flags and flags[0])
+        plan = plan_scan(shape, contiguous_strides(shape), dim, shape[dim], 0, reverse, shape, dtype,
+                         result_dtype(dtype), torch.device("cuda"))
+        reached.add(plan.family.name)
+    assert reached == {family.name for family in FAMILIES}

@@ -26,14 +26,22 @@ def test_check_reports_a_wrong_op():
         return torch.empty(x.shape, dtype=x.dtype, device=x.device)  # poisoned: NaN
 
     bound = lambda x, d: check.cumsum_reference(x.abs(), d)  # noqa: E731
-    ops = {"wrong": (off_by_one, check.cumsum_reference, bound),
-           "unwritten": (unwritten, check.cumsum_reference, bound),
-           "raises": (lambda x, d: 1 / 0, check.cumsum_reference, bound)}
+    ops = {"wrong": (off_by_one, check.cumsum_reference, bound, {}),
+           "unwritten": (unwritten, check.cumsum_reference, bound, {}),
+           "raises": (lambda x, d: 1 / 0, check.cumsum_reference, bound, {})}
     results = check.run_matrix(DEVICE, quick=True, ops=ops, dtypes=(torch.float32,))
     assert results and not any(r["passed"] for r in results)
     report = check.format_report(results)
     assert "FAILED wrong" in report and "FAILED unwritten" in report and "ZeroDivisionError" in report
     assert report.endswith(f"0 passed, {len(results)} failed")
+
+
+def test_check_counts_cases_per_registry_family():
+    """Every case records the family its plan took; the full matrix reaches all of them."""
+    results = check.run_matrix(DEVICE, ops={"cumsum": check.OPS["cumsum"]}, dtypes=(torch.float32,))
+    counts = check.family_counts(results)
+    assert set(counts) == {family.name for family in check.FAMILIES}
+    assert all(counts.values()), counts
 
 
 def test_float16_overflow_counts_as_torch_does():

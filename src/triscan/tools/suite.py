@@ -1,4 +1,5 @@
-"""The scan benchmark suite: one case per shape family the dispatcher serves.
+"""The scan benchmark suite: cases that reach every kernel family of the registry (each result
+records the family its plan took).
 
 Each case times triscan, torch eager (torch.cumsum), torch.compile(torch.cumsum) and the
 copy roofline of the same bytes (a device copy of a byte buffer half the size of what the
@@ -7,6 +8,7 @@ scan reads plus writes), all in one process with do_bench medians.
 
 import torch
 
+from ..explain import plan_of
 from .report import markdown_table, show_table
 from .timing import measure, measure_once_if_slow
 
@@ -65,6 +67,7 @@ def run_case(name, repeat_ms=200, with_compile=True):
     reverse = bool(flags and flags[0])
     torch_fn = torch_scan_of(dim, reverse)
     x = make_input(shape, dtype)
+    plan = plan_of(x, dim, reverse=reverse)[0]
     out = triscan.cumsum(x, dim, reverse=reverse)
     bytes_moved = x.numel() * x.element_size() + out.numel() * out.element_size()
     def judge(result, expected):
@@ -104,7 +107,8 @@ def run_case(name, repeat_ms=200, with_compile=True):
         rows[other] = measure(lambda fn=fn: fn(x, dim), repeat_ms)
     rows["copy roofline"] = measure(lambda: target.copy_(buffer), repeat_ms)
     return {"case": name, "shape": list(shape), "dim": dim, "dtype": str(dtype), "reverse": reverse,
-            "bytes": bytes_moved, "correct": correct, "max_relative_error": relative, "ms": rows,
+            "family": plan.family.name, "bytes": bytes_moved, "correct": correct,
+            "max_relative_error": relative, "ms": rows,
             "skipped": skipped}
 
 
