@@ -14,6 +14,12 @@ def command_emit(args) -> int:
 
 
 def command_bench(args) -> int:
+    if args.matrix:
+        from . import matrix
+
+        return matrix.main(quick=args.quick, json_path=args.json, plot_path=args.plot, repeat_ms=args.rep,
+                           input_gib=args.gib, with_compile=not args.no_compile, ops=args.ops,
+                           dtypes=args.dtypes, shapes=args.shapes)
     from . import bench
 
     return bench.main(json_path=args.json, repeat_ms=args.rep, suite=args.suite, plot_path=args.plot,
@@ -63,6 +69,21 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("--plot", help="also draw %% of the copy roofline per case as a PNG")
     bench_parser.add_argument("--warm-l2", action="store_true",
                               help="time back-to-back runs (default: L2 emptied before each run, cold)")
+    from .matrix import DTYPES, OPS, SHAPES
+
+    bench_parser.add_argument("--matrix", action="store_true",
+                              help="every op x dtype x shape family instead (--quick, --ops, --dtypes, "
+                              "--shapes pick cells)")
+    bench_parser.add_argument("--quick", action="store_true", help="with --matrix: a subset, 1 GiB inputs")
+    bench_parser.add_argument("--ops", nargs="+", choices=OPS, help="with --matrix: only these ops")
+    bench_parser.add_argument("--dtypes", nargs="+", choices=sorted(DTYPES),
+                              help="with --matrix: only these input dtypes")
+    bench_parser.add_argument("--shapes", nargs="+", choices=SHAPES,
+                              help="with --matrix: only these shape families")
+    bench_parser.add_argument("--gib", type=float,
+                              help="with --matrix: input size in GiB (default 4, with --quick 1)")
+    bench_parser.add_argument("--no-compile", action="store_true",
+                              help="with --matrix: leave torch.compile out (it compiles once per cell)")
     bench_parser.set_defaults(run=command_bench)
     check_parser = commands.add_parser(
         "check", help="correctness matrix against float64 references (CUDA, or the interpreter on CPU)")

@@ -1,0 +1,245 @@
+"""`triscan bench --matrix`: every public op x dtype x shape family, as users call them, each cell
+timed in one process against the copy of the same bytes, torch eager and torch.compile.
+
+Sizes are given in bytes (the input's), so every dtype moves the same bytes: rows of 4 GiB are
+(32768, 32768) in float32 and (32768, 65536) in bfloat16. A cell records every raw median, the
+bytes moved (input read plus output written), the family its plan took and its error against a
+float64 reference. Cells that cannot run are recorded with the reason (torch eager is skipped
+where one call takes over a second).
+"""
+
+import json
+import math
+
+import torch
+
+from .environment import environment
+from .report import StepProgress, show_table
+from .timing import measure
+
+GIB = 1 << 30
+OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew")
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16,
+          "float64": torch.float64, "int32": torch.int32, "int64": torch.int64}
+SHAPES = ("rows", "dim 0", "middle dim", "1-D", "4 rows", "narrow K=2", "narrow K=4", "narrow K=8",
+          "narrow K=16", "narrow K=3", "narrow K=5", "strided narrow K=8")
+QUICK = {"ops": OPS, "dtypes": ("float32", "bfloat16", "int64"), "shapes": ("rows", "1-D", "narrow K=8")}
+SLOW_EAGER_MS = 1000.0  # one eager call longer than this is timed once (torch's narrow dim-0 scans)
+
+
+def shape_for(family: str, elements: int) -> tuple[tuple, int, slice | None]:
+    """(shape, dim, view) of a family for about `elements` input elements; `view` slices the last
+    dimension of the allocated tensor (the strided family reads 8 of every 16 lanes)."""
+    if family == "rows":
+        return (32768, elements // 32768), 1, None
+    if family == "dim 0":
+        return (elements // 32768, 32768), 0, None
+    if family == "middle dim":
+        return (512, elements // (512 * 1024), 1024), 1, None
+    if family == "1-D":
+        return (elements,), 0, None
+    if family == "4 rows":
+        return (4, elements // 4), 1, None
+    if family.startswith("narrow K="):
+        lanes = int(family.removeprefix("narrow K="))
+        return (elements // lanes, lanes), 0, None
+    if family == "strided narrow K=8":
+        return (elements // 8, 16), 0, slice(0, 8)
+    raise ValueError(f"unknown shape family {family!r}; known: {', '.join(SHAPES)}")
+
+
+def make_input(family: str, dtype: torch.dtype, input_bytes: int, device="cuda"):
+    """(x, dim): a fresh random input of the family (never zeros) and the dim to scan."""
+    shape, dim, view = shape_for(family, input_bytes // dtype.itemsize)
+    if dtype.is_floating_point:
+        x = torch.rand(shape, device=device, dtype=torch.float32).to(dtype) + 0.5
+    else:
+        x = torch.randint(-100, 100, shape, device=device, dtype=dtype)
+    return (x[..., view] if view is not None else x), dim
+
+
+def triscan_call(op: str, dim: int):
+    import triscan
+
+    if op == "ModelNew":
+        model = triscan.ModelNew(dim)
+        return lambda x: model(x)
+    function = triscan.exclusive_cumsum if op.startswith("exclusive") else triscan.cumsum
+    reverse = op.endswith("reverse")
+    return lambda x: function(x, dim, reverse=reverse)
+
+
+def torch_call(op: str, dim: int):
+    """What a user writes in plain torch for the same result (exclusive as cumsum minus x,
+    reversed as flip, cumsum, flip; the seed's reference for ModelNew)."""
+    if op == "ModelNew":
+        from ..testing.reference import seed_model
+
+        return lambda x: seed_model(x, dim)
+    reverse, exclusive = op.endswith("reverse"), op.startswith("exclusive")
+
+    def call(x):
+        out = torch.cumsum(x.flip(dim), dim).flip(dim) if reverse else torch.cumsum(x, dim)
+        return out - x if exclusive else out
+
+    return call
+
+
+def reference_call(op: str, dim: int):
+    from ..testing.reference import scan_reference, seed_model_reference
+
+    if op == "ModelNew":
+        return lambda x: seed_model_reference(x, dim)
+    exclusive, reverse = op.startswith("exclusive"), op.endswith("reverse")
+    return lambda x: scan_reference(x, dim, exclusive=exclusive, reverse=reverse)
+
+
+def relative_error(out: torch.Tensor, expected: torch.Tensor) -> float:
+    """Largest |out - expected| / max(|expected|, 1) (0 for exact integers; inf for a wrong shape)."""
+    if out.shape != expected.shape:
+        return math.inf
+    if not out.dtype.is_floating_point:
+        return 0.0 if torch.equal(out, expected) else math.inf
+    return ((out.double() - expected).abs() / expected.abs().clamp_min(1.0)).max().item()
+
+
+def once_ms(fn) -> float:
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    fn()
+    end.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(end)
+
+
+def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms: int,
+             with_compile: bool) -> dict:
+    """Time one cell; every median in ms, with what was skipped and why."""
+    from ..explain import plan_of
+
+    dtype = DTYPES[dtype_name]
+    x, dim = make_input(family, dtype, input_bytes)
+    cell = {"op": op, "dtype": dtype_name, "shape": family, "tensor": list(x.shape),
+            "stride": list(x.stride()), "dim": dim, "ms": {}, "skipped": {}}
+    flags = {"seed": True} if op == "ModelNew" else {"exclusive": op.startswith("exclusive"),
+                                                     "reverse": op.endswith("reverse")}
+    cell["family"] = plan_of(x, dim, **flags)[0].family.name
+    ours = triscan_call(op, dim)
+    out = ours(x)  # compiles and autotunes outside the timing
+    cell["bytes"] = x.numel() * x.element_size() + out.numel() * out.element_size()
+    cell["max_relative_error"] = relative_error(out, reference_call(op, dim)(x))
+    del out
+    cell["ms"]["triscan"] = measure(lambda: ours(x), repeat_ms)
+    eager = torch_call(op, dim)
+    first = once_ms(lambda: eager(x))
+    if first > SLOW_EAGER_MS:
+        cell["ms"]["torch eager"] = first
+        cell["skipped"]["torch eager"] = f"one call takes {first / 1000:.1f} s: timed once, not by do_bench"
+    else:
+        cell["ms"]["torch eager"] = measure(lambda: eager(x), repeat_ms)
+    if with_compile:
+        compiled = torch.compile(eager)
+        compiled(x)
+        cell["ms"]["torch.compile"] = measure(lambda: compiled(x), repeat_ms)
+    else:
+        cell["skipped"]["torch.compile"] = "left out of this run (--no-compile)"
+    buffer = torch.empty(cell["bytes"] // 2, dtype=torch.uint8, device="cuda")
+    target = torch.empty_like(buffer)
+    cell["ms"]["copy"] = measure(lambda: target.copy_(buffer), repeat_ms)
+    return cell
+
+
+def percent_of_copy(cell: dict, name: str = "triscan") -> float | None:
+    ms = cell["ms"].get(name)
+    return 100 * cell["ms"]["copy"] / ms if ms else None
+
+
+def cells_for(quick: bool, ops=None, dtypes=None, shapes=None) -> list[tuple[str, str, str]]:
+    """(op, dtype, shape family) of every cell to run, shape-major."""
+    ops = ops or (QUICK["ops"] if quick else OPS)
+    dtypes = dtypes or (QUICK["dtypes"] if quick else tuple(DTYPES))
+    shapes = shapes or (QUICK["shapes"] if quick else SHAPES)
+    for name, known in (("op", OPS), ("dtype", DTYPES), ("shape", SHAPES)):
+        unknown = set({"op": ops, "dtype": dtypes, "shape": shapes}[name]) - set(known)
+        if unknown:
+            raise ValueError(f"unknown {name} {sorted(unknown)}; known: {', '.join(known)}")
+    return [(op, dtype, shape) for shape in shapes for dtype in dtypes for op in ops]
+
+
+def plot_matrix(report: dict, path: str) -> None:
+    """A heatmap: rows (shape family, dtype), columns ops, cells triscan's % of copy."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cells = report["cells"]
+    rows = list(dict.fromkeys((cell["shape"], cell["dtype"]) for cell in cells))
+    ops = list(dict.fromkeys(cell["op"] for cell in cells))
+    values = [[math.nan] * len(ops) for _ in rows]
+    for cell in cells:
+        value = percent_of_copy(cell)
+        position = rows.index((cell["shape"], cell["dtype"]))
+        values[position][ops.index(cell["op"])] = math.nan if value is None else value
+    figure, axes = plt.subplots(figsize=(2 + 1.6 * len(ops), 1 + 0.32 * len(rows)))
+    image = axes.imshow(values, cmap="RdYlGn", vmin=0, vmax=100, aspect="auto")
+    for row, line in enumerate(values):
+        for column, value in enumerate(line):
+            if not math.isnan(value):
+                axes.text(column, row, f"{value:.0f}", ha="center", va="center", fontsize=7)
+    axes.set_xticks(range(len(ops)))
+    axes.set_xticklabels(ops, fontsize=8)
+    axes.set_yticks(range(len(rows)))
+    axes.set_yticklabels([f"{shape}, {dtype}" for shape, dtype in rows], fontsize=7)
+    environment = report.get("environment", {})
+    axes.set_title(f"triscan, % of a copy of the same bytes: {environment.get('gpu')}, "
+                   f"commit {environment.get('commit')}, {report['input_gib']:g} GiB inputs", fontsize=9)
+    figure.colorbar(image, ax=axes, fraction=0.03)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def table_rows(cells: list[dict]) -> list[list[str]]:
+    rows = []
+    for cell in cells:
+        ours = percent_of_copy(cell)
+        eager, compiled = percent_of_copy(cell, "torch eager"), percent_of_copy(cell, "torch.compile")
+        rows.append([cell["shape"], cell["dtype"], cell["op"], cell["family"],
+                     f"{cell['ms']['triscan']:.4f}", f"{ours:.1f}%", f"{eager:.1f}%" if eager else "-",
+                     f"{compiled:.1f}%" if compiled else "-", f"{cell['max_relative_error']:.1e}"])
+    return rows
+
+
+COLUMNS = ["shape", "dtype", "op", "family", "triscan ms", "triscan", "torch eager", "torch.compile",
+           "max rel. error"]
+
+
+def main(quick: bool = False, json_path: str | None = None, plot_path: str | None = None,
+         repeat_ms: int = 100, input_gib: float | None = None, with_compile: bool = True, ops=None,
+         dtypes=None, shapes=None) -> int:
+    if not torch.cuda.is_available():
+        print("triscan bench --matrix needs a CUDA GPU and none is visible here.")
+        return 2
+    cells = cells_for(quick, ops, dtypes, shapes)
+    input_gib = input_gib or (1.0 if quick else 4.0)
+    report = {"environment": environment(), "input_gib": input_gib, "repeat_ms": repeat_ms, "cells": []}
+    progress = StepProgress(len(cells))
+    for op, dtype, shape in cells:
+        cell = run_cell(op, dtype, shape, int(input_gib * GIB), repeat_ms, with_compile)
+        report["cells"].append(cell)
+        progress.step(f"{shape}, {dtype}, {op}: {percent_of_copy(cell):.1f}% of copy")
+        torch.cuda.empty_cache()
+        if json_path:  # written after every cell, so a run cut short keeps what it measured
+            with open(json_path, "w") as handle:
+                json.dump(report, handle, indent=1)
+    show_table(f"matrix: % of the copy roofline of the same bytes, {input_gib:g} GiB inputs", COLUMNS,
+               table_rows(report["cells"]), numeric=COLUMNS[4:])
+    if plot_path:
+        plot_matrix(report, plot_path)
+        print(f"wrote {plot_path}")
+    bad = [cell for cell in report["cells"] if cell["max_relative_error"] > 1e-2]
+    for cell in bad:
+        print(f"WRONG: {cell['shape']}, {cell['dtype']}, {cell['op']}: max relative error "
+              f"{cell['max_relative_error']:.2e}")
+    return 1 if bad else 0

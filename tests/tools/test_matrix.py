@@ -1,0 +1,83 @@
+"""`triscan bench --matrix` without a GPU: the cells, the shapes (sized in bytes), the torch
+equivalents, the heatmap and the command line."""
+
+import math
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import DEVICE
+
+from triscan.tools import matrix
+
+
+def test_every_dtype_moves_the_same_input_bytes():
+    """Shapes of 4 GiB inputs (on the meta device: nothing allocated)."""
+    for family in matrix.SHAPES:
+        sizes = set()
+        for dtype in matrix.DTYPES.values():
+            x, dim = matrix.make_input(family, dtype, 4 * matrix.GIB, device="meta")
+            sizes.add(x.numel() * x.element_size())
+            assert 0 <= dim < x.dim()
+        # narrow 3 and 5 lanes round down to whole rows
+        assert max(sizes) <= 4 * matrix.GIB and min(sizes) >= 4 * matrix.GIB - 8 * 5, (family, sizes)
+    x, _ = matrix.make_input("rows", torch.float32, 4 * matrix.GIB, device="meta")
+    assert x.shape == (32768, 32768)
+
+
+def test_strided_family_is_a_view_of_every_other_lane_group():
+    x, dim = matrix.make_input("strided narrow K=8", torch.float32, 1 << 20, device="cpu")
+    assert x.shape[1] == 8 and x.stride() == (16, 1) and dim == 0
+
+
+def test_quick_and_full_cells():
+    quick = matrix.cells_for(quick=True)
+    assert len(quick) == len(matrix.OPS) * 3 * 3
+    full = matrix.cells_for(quick=False)
+    assert len(full) == len(matrix.OPS) * len(matrix.DTYPES) * len(matrix.SHAPES)
+    picked = matrix.cells_for(False, ops=["cumsum"], dtypes=["int32"], shapes=["1-D"])
+    assert picked == [("cumsum", "int32", "1-D")]
+    with pytest.raises(ValueError, match="unknown dtype"):
+        matrix.cells_for(False, dtypes=["complex64"])
+
+
+@pytest.mark.parametrize("op", matrix.OPS)
+def test_torch_equivalents_match_the_reference(op):
+    """The eager baseline computes what triscan does (so its time is a fair comparison)."""
+    x = torch.randn(6, 50, dtype=torch.float64) + 0.5
+    for dim in (0, 1):
+        assert torch.allclose(matrix.torch_call(op, dim)(x), matrix.reference_call(op, dim)(x))
+
+
+def test_triscan_cells_match_the_reference_on_this_device():
+    for op in matrix.OPS:
+        x = torch.randn(40, 70, device=DEVICE) + 0.5
+        error = matrix.relative_error(matrix.triscan_call(op, 1)(x), matrix.reference_call(op, 1)(x))
+        assert error < 1e-5, (op, error)
+    assert matrix.relative_error(torch.ones(3), torch.ones(4, dtype=torch.float64)) == math.inf
+
+
+def synthetic_report():
+    cells = []
+    for op, dtype, shape in matrix.cells_for(quick=True):
+        cells.append({"op": op, "dtype": dtype, "shape": shape, "family": "row", "max_relative_error": 1e-7,
+                      "ms": {"triscan": 1.1, "torch eager": 3.0, "copy": 1.0}, "skipped": {}})
+    return {"environment": {"gpu": "test", "commit": "abc"}, "input_gib": 1.0, "cells": cells}
+
+
+def test_heatmap_and_table(tmp_path):
+    report = synthetic_report()
+    path = tmp_path / "matrix.png"
+    matrix.plot_matrix(report, str(path))
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = matrix.table_rows(report["cells"])
+    assert rows[0][5] == "90.9%" and rows[0][7] == "-"
+
+
+def test_matrix_needs_a_gpu():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is here")
+    result = subprocess.run([sys.executable, "-m", "triscan", "bench", "--matrix", "--quick"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "needs a CUDA GPU" in result.stdout
