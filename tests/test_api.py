@@ -11,8 +11,7 @@ from conftest import DEVICE, abs_of, assert_scan_close, random_input
 import triscan
 from triscan.kernels.column import COLUMN_SCAN_CONFIGS
 from triscan.kernels.row import ROW_SCAN_CONFIGS
-from triscan.scan import dispatch, launch, plan
-from triscan.scan.layout import scan_view
+from triscan.scan import launch
 from triscan.testing.reference import cumsum_reference, exclusive_cumsum_reference
 
 OPS = {
@@ -84,18 +83,6 @@ def test_scan_non_contiguous_layouts(op, triton_launches):
             out = triton_launches.run(fn, x, dim)
             assert_scan_close(out, reference(x, dim), cumsum_reference(abs_of(x), dim), x.shape[dim])
     assert sum(triton_launches.counts.values()) == 3 * len(views)
-
-
-def test_layout_views_without_copy():
-    x = torch.empty(12, 10, 8)
-    assert scan_view(x.shape, x.stride(), 1) == (12, 10, 8, 80, 8, 1)
-    t = x.transpose(0, 2)  # shape (8, 10, 12), strides (1, 8, 80)
-    assert scan_view(t.shape, t.stride(), 1) == (8, 10, 12, 1, 8, 80)
-    assert scan_view(t.shape, t.stride(), 0) is None  # dims 1 and 2 of t interleave
-    sliced = x[::2, :, 1::3]  # shape (6, 10, 3), strides (160, 8, 3)
-    assert scan_view(sliced.shape, sliced.stride(), 1) == (6, 10, 3, 160, 8, 3)
-    assert scan_view(sliced.shape, sliced.stride(), 0) is None
-    assert scan_view(sliced.shape, sliced.stride(), 2) is None
 
 
 @pytest.mark.parametrize("op", list(OPS))
@@ -180,31 +167,3 @@ def test_scan_real_sizes_gpu(shape, poisoned_outputs):
         for fn, reference in OPS.values():
             out = fn(x, dim)
             assert_scan_close(out, reference(x, dim), cumsum_reference(abs_of(x), dim), shape[dim])
-
-
-def test_repeated_calls_reuse_the_plan(monkeypatch, triton_launches):
-    """Layout and dispatch run once per (shape, strides, dtype, dim, ...): later calls only
-    allocate and launch. A new stride pattern or deterministic mode makes a new plan."""
-    made = []
-    real_plan = plan.plan_scan
-
-    def counting_plan(*args):
-        made.append(args[:2])
-        return real_plan(*args)
-
-    monkeypatch.setattr(dispatch, "plan_scan", counting_plan)
-    monkeypatch.setattr(dispatch, "PLANS", {})
-    x = random_input((5, 70), torch.float32)
-    for _ in range(3):
-        out = triton_launches.run(triscan.cumsum, x, 1)
-        assert_scan_close(out, cumsum_reference(x, 1), cumsum_reference(abs_of(x), 1), 70)
-    assert len(made) == 1
-    triton_launches.run(triscan.cumsum, random_input((5, 140), torch.float32)[:, ::2], 1)
-    assert len(made) == 2
-    torch.use_deterministic_algorithms(True)
-    try:
-        triton_launches.run(triscan.cumsum, x, 1)
-    finally:
-        torch.use_deterministic_algorithms(False)
-    assert len(made) == 3
-    assert triton_launches.counts == {"row_scan": 5}

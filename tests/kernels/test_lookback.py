@@ -5,7 +5,6 @@ import torch
 from conftest import DEVICE, abs_of, assert_scan_close, random_input
 
 import triscan
-from triscan.scan import launch, plan
 from triscan.testing.reference import (
     cumsum_reference,
     exclusive_cumsum_reference,
@@ -63,15 +62,6 @@ def test_lookback_strided_rows(triton_launches):
     out = triton_launches.run(triscan.cumsum, x, 1)
     assert_scan_close(out, cumsum_reference(x, 1), cumsum_reference(abs_of(x), 1), x.shape[1])
     assert triton_launches.counts == {"lookback_scan": 1}
-
-
-def test_dispatch_thresholds():
-    device = torch.device(DEVICE)
-    sms = launch.device_sms(device)
-    assert plan.prefer_lookback(1, 8 * 64, 64, device)
-    assert not plan.prefer_lookback(1, 8 * 64 - 1, 64, device)
-    assert not plan.prefer_lookback(8 * sms, 10 * 64, 64, device)
-    assert plan.prefer_lookback(8 * sms - 1, 10 * 64, 64, device)
 
 
 # inner 8 (the interpreter's lane tile; a power of two on CUDA) takes the dense tile path
@@ -146,21 +136,3 @@ def test_deterministic_mode_avoids_lookback(reverse, triton_launches):
     finally:
         torch.use_deterministic_algorithms(before)
     assert triton_launches.counts.get("lookback_scan", 0) == 1  # integers are exact: look-back stays
-
-
-def test_choose_kernel_routes_every_family():
-    cpu = torch.device("cpu")  # the interpreter's pretend device: 4 SMs, 64-step row chunks
-    assert plan.choose_family(1, 10_000, 1, torch.float32, cpu).name == "lookback"
-    assert plan.choose_family(100, 10_000, 1, torch.float32, cpu).name == "row"
-    assert plan.choose_family(1, 100, 1, torch.float32, cpu).name == "row"
-    assert plan.choose_family(1, 10_000, 3, torch.float32, cpu).name == "column_lookback"
-    assert plan.choose_family(64, 10_000, 300, torch.float32, cpu).name == "column"
-    assert plan.choose_family(1, 0, 1, torch.float32, cpu).name == "row"
-    before = torch.are_deterministic_algorithms_enabled()
-    torch.use_deterministic_algorithms(True)
-    try:
-        assert plan.choose_family(1, 10_000, 1, torch.float32, cpu).name == "row"
-        assert plan.choose_family(1, 10_000, 1, torch.int32, cpu).name == "lookback"
-        assert plan.choose_family(1, 10_000, 3, torch.float64, cpu).name == "column"
-    finally:
-        torch.use_deterministic_algorithms(before)
