@@ -62,6 +62,18 @@ KERNELS = {
 
 
 def registers(name: str, **meta) -> tuple[int, int]:
+    """(registers per thread, bytes spilled) of a variant compiled for sm_90."""
+    used, spilled, _ = compile_info(name, 90, **meta)
+    return used, spilled
+
+
+# opt-in shared memory per block: A100 (sm_80), Ada (sm_89, the seed's RTX 4090), H100/H200 (sm_90)
+SHARED_LIMIT = {80: 166912, 89: 101376, 90: 232448}
+
+
+def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
+    """(registers per thread, bytes spilled, shared memory per block) of a variant compiled for
+    sm_`arch` without a GPU."""
     fn, signature, constexprs, aligned = KERNELS[name]
     options = {key: meta.pop(key) for key in ("num_warps", "num_stages", "maxnreg") if key in meta}
     constexprs = dict(constexprs, **meta)
@@ -74,17 +86,18 @@ def registers(name: str, **meta) -> tuple[int, int]:
     names = list(fn.arg_names)
     attrs = {(names.index(arg),): ALIGNED for arg in aligned}
     source = ASTSource(fn, signature, {(names.index(k),): v for k, v in constexprs.items()}, attrs)
-    compiled = triton.compile(source, target=GPUTarget("cuda", 90, 32), options=options)
+    compiled = triton.compile(source, target=GPUTarget("cuda", arch, 32), options=options)
     ptxas = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "kernel.ptx")
         with open(path, "w") as handle:
             handle.write(compiled.asm["ptx"])
-        report = subprocess.run([ptxas, "-v", "-arch=sm_90a", path, "-o", os.path.join(folder, "k.cubin")],
+        target = "sm_90a" if arch == 90 else f"sm_{arch}"
+        report = subprocess.run([ptxas, "-v", f"-arch={target}", path, "-o", os.path.join(folder, "k.cubin")],
                                 capture_output=True, text=True).stderr
     used = int(re.search(r"Used (\d+) registers", report).group(1))
     spills = re.search(r"(\d+) bytes spill stores", report)
-    return used, int(spills.group(1)) if spills else 0
+    return used, int(spills.group(1)) if spills else 0, compiled.metadata.shared
 
 
 if __name__ == "__main__":

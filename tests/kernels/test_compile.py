@@ -1,4 +1,5 @@
-"""Every kernel variant compiles for the H100 (sm_90), on any machine: the interpreter runs
+"""Every kernel variant compiles for the H100 (sm_90), and the largest tiles for the A100 (sm_80)
+and the RTX 4090 (sm_89), on any machine: the interpreter runs
 Python semantics and misses what only Triton's code generator rejects (for example returns of
 different types after a constexpr branch). Compiles to PTX and runs ptxas offline through
 benchmarks/dev/registers.py, in a child process without TRITON_INTERPRET."""
@@ -29,25 +30,47 @@ VARIANTS = [
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 FLAT_INNER=3"),
 ]
 
+# the largest tile of each kernel's configs, for the A100 (sm_80) and the seed's RTX 4090 (sm_89),
+# whose blocks get less shared memory than an H100's (benchmarks/dev/compile_all.py compiles them all)
+LARGEST = [
+    ("row", "BLOCK=8192 num_warps=8"),
+    ("reverse_row", "BLOCK=8192 num_warps=8"),
+    ("column", "BLOCK_L=8 BLOCK_K=256 num_warps=4"),
+    ("lookback", "BLOCK=8192 num_warps=8 REVERSE=1"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 WIDE_OFFSETS=0"),
+    ("column_lookback", "BLOCK_L=32 BLOCK_K=256 SUB=8 num_warps=8 WIDE_OFFSETS=0"),
+]
+
 SCRIPT = """
 import sys
 sys.path.insert(0, {benchmarks!r})
 import registers
-for kernel, options in {variants!r}:
-    meta = {{key: int(value) for key, value in (pair.split("=") for pair in options.split())}}
-    used, spilled = registers.registers(kernel, **meta)
-    print(kernel, options, used, spilled, flush=True)
+for arch in {archs!r}:
+    for kernel, options in {variants!r}:
+        meta = {{key: int(value) for key, value in (pair.split("=") for pair in options.split())}}
+        used, spilled, shared = registers.compile_info(kernel, arch, **meta)
+        print(arch, kernel, used, spilled, shared, registers.SHARED_LIMIT[arch], flush=True)
 """
 
 
-def test_every_variant_compiles_for_sm90():
+def compile_lines(variants, archs) -> list[list[str]]:
     env = {key: value for key, value in os.environ.items() if key != "TRITON_INTERPRET"}
-    script = SCRIPT.format(benchmarks=str(ROOT / "benchmarks" / "dev"), variants=VARIANTS)
+    script = SCRIPT.format(benchmarks=str(ROOT / "benchmarks" / "dev"), variants=variants, archs=archs)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
                             env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-    lines = result.stdout.splitlines()
-    assert len(lines) == len(VARIANTS)
-    for line in lines:
-        used = int(line.split()[-2])
-        assert 0 < used <= 255, line
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert len(lines) == len(variants) * len(archs)
+    return lines
+
+
+def test_every_variant_compiles_for_sm90():
+    for arch, kernel, used, _spilled, shared, limit in compile_lines(VARIANTS, [90]):
+        assert 0 < int(used) <= 255 and int(shared) <= int(limit), (arch, kernel, used, shared)
+
+
+def test_largest_tiles_fit_an_a100_and_an_rtx_4090():
+    """Shared memory per block within sm_80's and sm_89's limits: the autotune spaces stay valid
+    on the seed's GPU and the A100, not only on Hopper."""
+    for arch, kernel, used, _spilled, shared, limit in compile_lines(LARGEST, [80, 89]):
+        assert 0 < int(used) <= 255 and 0 < int(shared) <= int(limit), (arch, kernel, used, shared)
