@@ -21,23 +21,26 @@ import torch
 from triton.testing import do_bench
 
 import triscan
+from triscan.tools import matrix
 from triscan.tools.environment import environment
 from triscan.tools.report import show_table
 from triscan.tools.suite import CASES, HEADLINE, make_input
 
 
-def calls(package, dim, reverse, seed):
+def calls(package, dim, reverse, seed, exclusive=False):
     if seed:
         model = package.ModelNew(dim)
         return lambda x: model(x)
-    return lambda x: package.cumsum(x, dim, reverse=reverse)
+    function = package.exclusive_cumsum if exclusive else package.cumsum
+    return lambda x: function(x, dim, reverse=reverse)
 
 
-def time_case(name, shape, dim, dtype, reverse, seed, old, rounds, rep) -> dict:
+def time_case(name, shape, dim, dtype, reverse, seed, old, rounds, rep, exclusive=False, x=None) -> dict:
     """Alternating medians of the new and old trees and of the copy of the same bytes."""
     torch.manual_seed(0)
-    x = make_input(shape, dtype)
-    new_call, old_call = calls(triscan, dim, reverse, seed), calls(old, dim, reverse, seed)
+    x = make_input(shape, dtype) if x is None else x
+    new_call = calls(triscan, dim, reverse, seed, exclusive)
+    old_call = calls(old, dim, reverse, seed, exclusive)
     new_out, old_out = new_call(x), old_call(x)  # compile and autotune outside the timing
     # look-back float sums may differ in their last bits from run to run (which predecessors
     # had published when a chunk looked), so the outputs are compared by their largest gap
@@ -100,6 +103,8 @@ def main() -> int:
     parser.add_argument("--json")
     parser.add_argument("--old", default="triscan_old")
     parser.add_argument("--host", action="store_true")
+    parser.add_argument("--cells", nargs="+", help="matrix cells OP/DTYPE/SHAPE (tools/matrix.py) instead")
+    parser.add_argument("--gib", type=float, default=1.0, help="with --cells: input GiB")
     args = parser.parse_args()
     old = importlib.import_module(args.old)
     if args.host:
@@ -112,8 +117,18 @@ def main() -> int:
     cases.update({name: (shape, dim, dtype, bool(flags and flags[0]), False)
                   for name, (shape, dim, dtype, *flags) in CASES.items()})
     results, rows = [], []
-    for name, (shape, dim, dtype, reverse, seed) in cases.items():
-        result = time_case(name, shape, dim, dtype, reverse, seed, old, args.rounds, args.rep)
+    if args.cells:  # matrix cells replace the suite's cases
+        cases = {cell: cell.split("/") for cell in args.cells}
+    for name, case in cases.items():
+        if args.cells:
+            op, dtype_name, family = case
+            x, dim = matrix.make_input(family, matrix.DTYPES[dtype_name], int(args.gib * matrix.GIB))
+            result = time_case(name, tuple(x.shape), dim, x.dtype, op.endswith("reverse"), op == "ModelNew",
+                               old, args.rounds, args.rep, exclusive=op.startswith("exclusive"), x=x)
+            del x
+        else:
+            shape, dim, dtype, reverse, seed = case
+            result = time_case(name, shape, dim, dtype, reverse, seed, old, args.rounds, args.rep)
         best = {label: min(values) for label, values in result["ms"].items()}
         results.append(result)
         rows.append([name, f"{best['new']:.4f}", f"{best['old']:.4f}",

@@ -136,3 +136,38 @@ def test_deterministic_mode_avoids_lookback(reverse, triton_launches):
     finally:
         torch.use_deterministic_algorithms(before)
     assert triton_launches.counts.get("lookback_scan", 0) == 1  # integers are exact: look-back stays
+
+
+# Lengths at the chunk edges (the interpreter's 64-position chunks; on CUDA 2^21 is a multiple of
+# every block): an exclusive chunk stores the aligned window at its own positions, so a length
+# that is a multiple of the chunk needs one chunk more for the last output; odd lengths take the
+# masked loads and stores of the last chunk only.
+EDGE = 64 * 10 if DEVICE == "cpu" else 1 << 21
+
+
+def edge_call(op, x, dim, reverse):
+    if op == "model":
+        return triscan.ModelNew(dim)(x)
+    return (triscan.exclusive_cumsum if op == "exclusive" else triscan.cumsum)(x, dim, reverse=reverse)
+
+
+def edge_reference(op, x, dim, reverse):
+    """(reference, running sum of |x|) of edge_call."""
+    if op == "model":
+        return seed_model_reference(x, dim), seed_model_reference(abs_of(x), dim)
+    if reverse:
+        return reversed_cumsum_reference(x, dim, op == "exclusive"), reversed_cumsum_reference(abs_of(x), dim)
+    return OPS[op][1](x, dim), cumsum_reference(abs_of(x), dim)
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+@pytest.mark.parametrize("op", list(OPS))
+@pytest.mark.parametrize("extra", [-1, 0, 1, 2], ids=lambda extra: f"edge{extra:+d}")
+def test_lookback_chunk_edges(op, extra, reverse, triton_launches, poisoned_outputs):
+    if reverse and op == "model":
+        pytest.skip("ModelNew has no reverse")
+    for shape, dim in (((EDGE + extra,), 0), ((2, EDGE + extra), 1)):
+        x = random_input(shape, torch.float32)
+        out = triton_launches.run(edge_call, op, x, dim, reverse)
+        assert_scan_close(out, *edge_reference(op, x, dim, reverse), shape[dim])
+    assert set(triton_launches.counts) == {"lookback_scan"}

@@ -66,7 +66,7 @@ def row_scan_kernel(
     for start in range(0, length, BLOCK):
         start = tl.multiple_of(start, BLOCK)
         if stride_x_scan == 1:  # compile-time: Triton specializes an argument equal to 1
-            # this exact form keeps BLOCK=8192 with 4 warps free of spills (NOTES.md section 3)
+            # this exact form keeps the inclusive BLOCK=8192, 4 warps free of spills (NOTES.md 3, 28)
             x_ptrs = x_row + (start + offsets)
         else:
             x_ptrs = x_row + (start + offsets).to(tl.int64) * stride_x_scan
