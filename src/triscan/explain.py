@@ -25,7 +25,7 @@ def chosen_config(plan):
     return None
 
 
-def describe(plan, x: torch.Tensor, operation: str) -> str:
+def plan_text(plan, x: torch.Tensor, operation: str) -> str:
     """The plan as a few lines of text."""
     kernel = plan.launch.kernel
     name = getattr(kernel, "__name__", None) or kernel.fn.__name__
@@ -85,5 +85,5 @@ def explain(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool
     empty result, or a CPU tensor without the Triton interpreter (plain torch).
     Argument errors are those of the call itself."""
     plan, operation, why = plan_of(x, dim, exclusive=exclusive, reverse=reverse, dtype=dtype, seed=seed)
-    print(f"{operation}: no kernel runs ({why})" if plan is None else describe(plan, x, operation), file=file)
+    print(f"{operation}: no kernel runs ({why})" if plan is None else plan_text(plan, x, operation), file=file)
     return plan
