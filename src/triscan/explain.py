@@ -85,5 +85,6 @@ def explain(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool
     empty result, or a CPU tensor without the Triton interpreter (plain torch).
     Argument errors are those of the call itself."""
     plan, operation, why = plan_of(x, dim, exclusive=exclusive, reverse=reverse, dtype=dtype, seed=seed)
-    print(f"{operation}: no kernel runs ({why})" if plan is None else plan_text(plan, x, operation), file=file)
+    text = f"{operation}: no kernel runs ({why})" if plan is None else plan_text(plan, x, operation)
+    print(text, file=file)
     return plan
