@@ -1,4 +1,4 @@
-"""triscan's command line: `triscan emit`, `bench`, `check`, `profile`, `eval`, `demo`."""
+"""triscan's command line: `triscan emit`, `bench`, `check`, `profile`, `eval`, `prompt`, `demo`."""
 
 import argparse
 import sys
@@ -35,13 +35,45 @@ def command_check(args) -> int:
 def command_profile(args) -> int:
     from . import profile
 
-    return profile.main(args.case, args.impl, json_path=args.json, ncu=args.ncu, extra_metrics=args.metric)
+    return profile.main(args.case, args.impl, json_path=args.json, ncu=args.ncu, extra_metrics=args.metric,
+                        stage_name=args.stage)
 
 
 def command_eval(args) -> int:
     from ..kernelbench import evaluate
 
     return evaluate.main(args.reference, args.candidate, args.trials, args.atol, args.rtol)
+
+
+def command_prompt(args) -> int:
+    import json
+
+    from ..kernelbench import prompt, stages
+    from ..kernelbench.gpus import gpu_named, live_gpu
+
+    if args.gpu:
+        gpu = gpu_named(args.gpu)
+    else:
+        import torch
+
+        if torch.cuda.is_available():
+            gpu = live_gpu()
+        else:
+            gpu = gpu_named("4090")
+            print("no CUDA device here and no --gpu: the seed's RTX 4090", file=sys.stderr)
+    metrics = None
+    if args.metrics:
+        with open(args.metrics) as handle:
+            metrics = json.load(handle)
+    with open(args.candidate) as handle:
+        code = handle.read()
+    text = prompt.render(code, stages.STAGES[args.stage], gpu, metrics, args.failure)
+    if args.output:
+        with open(args.output, "w") as handle:
+            handle.write(text)
+    else:
+        print(text, end="")
+    return 0
 
 
 def command_demo(args) -> int:
@@ -99,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="implementations to profile (default: triscan and the seed's baseline)")
     profile_parser.add_argument("--json", help="also write metrics and verdicts as JSON to this file")
     profile_parser.add_argument("--ncu", help="path to Nsight Compute's ncu (default: ncu on PATH)")
+    from ..kernelbench.stages import ORDER
+
+    profile_parser.add_argument("--stage", choices=ORDER, default="memory_access",
+                                help="the stage whose metrics and rules apply (default: the seed's)")
     profile_parser.add_argument("--metric", action="append",
                                 help="one more ncu metric to collect (repeatable)")
     profile_parser.set_defaults(run=command_profile)
@@ -110,6 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
     eval_parser.add_argument("--atol", type=float, default=1e-4)
     eval_parser.add_argument("--rtol", type=float, default=1e-4)
     eval_parser.set_defaults(run=command_eval)
+    prompt_parser = commands.add_parser(
+        "prompt", help="the next prompt of the staged loop for a candidate, in the seed's layout")
+    prompt_parser.add_argument("candidate", help="file defining ModelNew (the current code)")
+    prompt_parser.add_argument("--stage", choices=ORDER, required=True, help="the optimization stage")
+    prompt_parser.add_argument("--gpu", help="target GPU: 4090, L40S, A100, H100, H200 (default: this one)")
+    prompt_parser.add_argument("--metrics", help="Nsight Compute metrics in the seed's JSON form, per kernel")
+    prompt_parser.add_argument("--failure", help="what the previous attempt got wrong (adds that block)")
+    prompt_parser.add_argument("-o", "--output", help="file to write (default: standard output)")
+    prompt_parser.set_defaults(run=command_prompt)
     demo_parser = commands.add_parser("demo", help="small worked example (runs anywhere)")
     demo_parser.set_defaults(run=command_demo)
     return parser

@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 
+from ..kernelbench import stages
 from . import suite
 
 SEED_METRICS = [
@@ -41,8 +42,9 @@ SEED_METRICS = [
     "dram__throughput.avg.pct_of_peak_sustained_elapsed",
     "lts__t_sector_hit_rate.pct",
 ]
-SEED_STALL_METRIC = "smsp__warp_issue_stalled_memory_dependency_per_warp_active.pct"
-STALL_METRIC = "smsp__warp_issue_stalled_long_scoreboard_per_warp_active.pct"
+# the seed's memory-dependency stall and the metric that measures it today (the stage table's)
+SEED_STALL_METRIC = stages.MEMORY_DEPENDENCY
+STALL_METRIC = stages.LONG_SCOREBOARD
 EXTRA_METRICS = ["launch__registers_per_thread", "launch__block_size", "gpu__time_duration.sum"]
 STALL_LIMIT = 20.0  # the seed's rule: memory-dependency stalls under 20%
 DRAM_EVIDENCE = 80.0  # below this share of peak DRAM throughput, access patterns deserve a look
@@ -249,7 +251,9 @@ def run_ncu(ncu: str, case: str, implementation: str, metrics: list[str]) -> tup
 
 
 def main(cases: list[str], implementations: list[str], json_path: str | None = None, ncu: str | None = None,
-         extra_metrics: list[str] | None = None) -> int:
+         extra_metrics: list[str] | None = None, stage_name: str = "memory_access") -> int:
+    """Profile triscan's kernels on suite cases; the stage (kernelbench/stages.py) adds its metrics
+    and, besides the memory stage's verdicts below, its own rules' verdicts."""
     import torch
 
     executable = shutil.which(ncu or "ncu")
@@ -260,7 +264,9 @@ def main(cases: list[str], implementations: list[str], json_path: str | None = N
     if not torch.cuda.is_available():
         print("triscan profile needs a CUDA GPU and none is visible here.")
         return 2
-    metrics = SEED_METRICS + [SEED_STALL_METRIC, STALL_METRIC] + EXTRA_METRICS + list(extra_metrics or [])
+    stage = stages.STAGES[stage_name]
+    metrics = SEED_METRICS + [SEED_STALL_METRIC, STALL_METRIC] + stages.metrics_to_collect(stage)
+    metrics = list(dict.fromkeys(metrics + EXTRA_METRICS + list(extra_metrics or [])))
     report, failed = {}, False
     for case in cases:
         copy_dram = None
@@ -294,8 +300,11 @@ def main(cases: list[str], implementations: list[str], json_path: str | None = N
                 kernel = short_name(launch.get("Kernel Name", "?"))
                 tuned_kernel = tuned.get(kernel, {})
                 share = (launch.get("gpu__time_duration.sum") or 0) / call_time
-                rules = verdicts(launch, tuned_kernel.get("num_stages"), tuned_kernel.get("stages_tried"),
-                                 copy_dram, share)
+                if stage_name == "memory_access":
+                    rules = verdicts(launch, tuned_kernel.get("num_stages"), tuned_kernel.get("stages_tried"),
+                                     copy_dram, share)
+                else:
+                    rules = stages.verdicts(stage, launch)
                 judged[key] = [{"rule": rule, "verdict": verdict, "why": why} for rule, verdict, why in rules]
                 print(f"  {key}" + (f"  (autotuner chose {tuned_kernel['chosen'][-1]})"
                                     if tuned_kernel.get("chosen") else ""))
