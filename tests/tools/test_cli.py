@@ -19,7 +19,7 @@ def test_help_lists_every_command():
         assert command in result.stdout
 
 
-COMMANDS = ("emit", "bench", "check", "profile", "eval", "prompt", "demo")
+COMMANDS = ("emit", "bench", "check", "profile", "eval", "prompt", "optimize", "demo")
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -46,6 +46,7 @@ class Stage:
     collected: tuple  # what a profile of this stage reads, besides CORE_METRICS
     rules: tuple  # Rule
     autotune: tuple  # lines of autotune advice
+    min_gain: float  # a candidate replaces the best only when faster by more than this fraction
 
 
 def shown_metric(metric: str, threshold: Threshold | None) -> str:
@@ -70,6 +71,7 @@ STAGES = {
                Rule("Change the grid only when SM utilization is clearly low", None),
                Rule("Use at most 3 grid dimensions, matching tl.program_id axes", None)),
         autotune=("Keep the current BLOCK sizes; change the grid mapping only",),
+        min_gain=0.01,
     ),
     "block_tiling": Stage(
         name="block_tiling",
@@ -84,6 +86,7 @@ STAGES = {
                Rule("BLOCK sizes are powers of two", None),
                Rule("Larger blocks raise register pressure: watch the occupancy limits", None)),
         autotune=("Try 2-4 autotune configs of BLOCK sizes around the current one",),
+        min_gain=0.01,
     ),
     "memory_access": Stage(
         name="memory_access",
@@ -96,6 +99,7 @@ STAGES = {
                Rule("Do not rewrite access patterns without metric evidence", None),
                Rule("Larger BLOCK_K improves reuse but increases register pressure", None)),
         autotune=("If unsure, try num_stages ∈ {1,2,3} on kernel",),
+        min_gain=0.01,
     ),
     "advanced_memory": Stage(
         name="advanced_memory",
@@ -110,6 +114,7 @@ STAGES = {
                Rule("Keep the original config among 3-6 nearby ones", None),
                Rule("Revert when the gain is under 1-2%", None)),
         autotune=("Keep the original config among the candidates",),
+        min_gain=0.02,  # its rule: revert when the gain is under 1-2%
     ),
 }
 ORDER = tuple(STAGES)

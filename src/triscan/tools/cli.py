@@ -1,4 +1,5 @@
-"""triscan's command line: `triscan emit`, `bench`, `check`, `profile`, `eval`, `prompt`, `demo`."""
+"""triscan's command line: `triscan emit`, `bench`, `check`, `profile`, `eval`, `prompt`, `optimize`,
+`demo`."""
 
 import argparse
 import sys
@@ -74,6 +75,18 @@ def command_prompt(args) -> int:
     else:
         print(text, end="")
     return 0
+
+
+def command_optimize(args) -> int:
+    from .environment import needs_interpreter_rerun
+
+    code = needs_interpreter_rerun(sys.argv[1:], "running the candidates' kernels")
+    if code is not None:
+        return code
+    from . import optimize
+
+    return optimize.main(args.reference, args.start, args.agent, args.stages, args.rounds, args.out, args.gpu,
+                         args.trials, args.timeout)
 
 
 def command_demo(args) -> int:
@@ -155,6 +168,22 @@ def build_parser() -> argparse.ArgumentParser:
     prompt_parser.add_argument("--failure", help="what the previous attempt got wrong (adds that block)")
     prompt_parser.add_argument("-o", "--output", help="file to write (default: standard output)")
     prompt_parser.set_defaults(run=command_prompt)
+    optimize_parser = commands.add_parser(
+        "optimize", help="the staged loop: prompt an agent, check and time its answers, keep the best")
+    optimize_parser.add_argument("reference", help="KernelBench-style file defining Model, get_inputs, "
+                                 "get_init_inputs")
+    optimize_parser.add_argument("start", help="the first candidate: a file defining ModelNew")
+    optimize_parser.add_argument("--agent", required=True,
+                                 help="command that reads a prompt on stdin and writes an answer on stdout")
+    optimize_parser.add_argument("--stages", nargs="+", choices=ORDER,
+                                 help="stages in order (default: all four)")
+    optimize_parser.add_argument("--rounds", type=int, default=1, help="answers asked per stage")
+    optimize_parser.add_argument("--out", default="triscan-optimize", help="folder for prompts, answers, "
+                                 "verdicts and the best file (a second run goes on from it)")
+    optimize_parser.add_argument("--gpu", help="target GPU named in the prompts (default: this one)")
+    optimize_parser.add_argument("--trials", type=int, default=3, help="fresh inputs per correctness check")
+    optimize_parser.add_argument("--timeout", type=int, default=600, help="seconds an agent may take")
+    optimize_parser.set_defaults(run=command_optimize)
     demo_parser = commands.add_parser("demo", help="small worked example (runs anywhere)")
     demo_parser.set_defaults(run=command_demo)
     return parser

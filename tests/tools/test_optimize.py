@@ -1,0 +1,49 @@
+"""`triscan optimize` with a scripted agent (tests/tools/optimize_problem): a faster correct
+answer is kept, a wrong one, one that breaks the rules, a crash and a slower one are not, each
+with its reason; the next prompt says what failed; a second run goes on where the first stopped."""
+
+import json
+import pathlib
+import sys
+
+from triscan.tools import optimize
+
+PROBLEM = pathlib.Path(__file__).parent / "optimize_problem"
+sys.path.insert(0, str(PROBLEM))
+from make_candidate import candidate  # noqa: E402
+
+
+def test_scripted_agent_outcomes(tmp_path):
+    start = tmp_path / "start.py"
+    start.write_text(candidate(64))
+    counter = tmp_path / "calls"
+    agent = f"{sys.executable} {PROBLEM / 'agent.py'} {counter}"
+    out = tmp_path / "run"
+    assert optimize.main(str(PROBLEM / "reference.py"), str(start), agent, ["memory_access"], rounds=5,
+                         out=str(out), gpu_name="4090", trials=2, timeout=120) == 0
+    state = json.loads((out / "state.json").read_text())
+    verdicts = [step["verdict"] for step in state["steps"]]
+    assert [step["kept"] for step in state["steps"]] == [True, False, False, False, False], verdicts
+    assert verdicts[0].startswith("faster by")
+    assert verdicts[1].startswith("wrong: max |error|")
+    assert verdicts[2].startswith("breaks the rules") and "try/except" in verdicts[2]
+    assert verdicts[3].startswith("the agent failed (exit 3)") and "the agent broke" in verdicts[3]
+    assert "the best stays" in verdicts[4]
+    assert "BLOCK=4096" in (out / "best.py").read_text()
+    for index in range(5):
+        assert (next(out.glob(f"{index:02d}-memory_access-r*")) / "prompt.txt").exists()
+    # the prompt after a failure says what failed; the one after a success does not
+    prompts = (tmp_path / "calls.prompts").read_text().split("--- call ")
+    assert "[PREVIOUS ATTEMPT]" not in prompts[2] and "[PREVIOUS ATTEMPT]" in prompts[3]
+    assert "wrong: max |error|" in prompts[3]
+    assert "| 0 | memory_access r1 |" in (out / "summary.md").read_text()
+    # a second run with the same folder goes on: the five steps are done, one more round asks once
+    optimize.main(str(PROBLEM / "reference.py"), str(start), agent, ["memory_access"], rounds=6, out=str(out),
+                  gpu_name="4090", trials=2, timeout=120)
+    assert int(counter.read_text()) == 6
+    assert len(json.loads((out / "state.json").read_text())["steps"]) == 6
+
+
+def test_code_block_extraction():
+    assert optimize.extract_code("text\n```python\nx = 1\n```\nmore ```python\ny\n```") == "x = 1\n"
+    assert optimize.extract_code("no code here") is None
