@@ -60,6 +60,18 @@ def scan(x: torch.Tensor, dim: int, shift: int, name: str, reverse: bool = False
     return out
 
 
+def cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dtype | None = None
+           ) -> torch.Tensor:
+    """triscan.cumsum without the autograd operator (the single-file answers call this)."""
+    return scan(x, dim, 0, "cumsum", reverse, dtype)
+
+
+def exclusive_cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False,
+                     dtype: torch.dtype | None = None) -> torch.Tensor:
+    """triscan.exclusive_cumsum without the autograd operator."""
+    return scan(x, dim, 1, "exclusive_cumsum", reverse, dtype)
+
+
 def seed_call(x, dim) -> tuple:
     """Check a call with the seed reference's semantics and describe it as scan_call does.
 

@@ -12,7 +12,12 @@ from conftest import DEVICE, abs_of, assert_scan_close, random_input
 
 from triscan.kernelbench import emit, rules
 from triscan.kernels.registry import FAMILIES
-from triscan.testing.reference import seed_model_reference
+from triscan.testing.reference import (
+    cumsum_reference,
+    exclusive_cumsum_reference,
+    reversed_cumsum_reference,
+    seed_model_reference,
+)
 
 KERNELS = [kernel for family in FAMILIES for kernel in family.kernels.values()]
 
@@ -96,3 +101,29 @@ def test_emit_cli_writes_file(tmp_path):
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert path.read_text() == emit.emit_source()
+
+
+# the KernelBench level-1 references, restated in float64: (reference, running sum of |x|)
+PROBLEM_REFERENCES = {
+    "89": (lambda x, d: cumsum_reference(x, d), lambda x, d: cumsum_reference(abs_of(x), d)),
+    "91": (lambda x, d: reversed_cumsum_reference(x, d),
+           lambda x, d: reversed_cumsum_reference(abs_of(x), d)),
+    "92": (lambda x, d: exclusive_cumsum_reference(x, d), lambda x, d: cumsum_reference(abs_of(x), d)),
+    "seed": (seed_model_reference, lambda x, d: seed_model_reference(abs_of(x), d)),
+}
+
+
+@pytest.mark.parametrize("problem", sorted(PROBLEM_REFERENCES))
+def test_every_problem_emits_a_correct_file_within_the_rules(problem, tmp_path):
+    path = tmp_path / f"answer_{problem}.py"
+    source = emit.write(str(path), problem)
+    assert rules.output_rule_problems(source) == [] and rules.static_problems(source) == ([], [])
+    module = load_module(path)
+    reference, bound = PROBLEM_REFERENCES[problem]
+    # rows and a column scan in float32, rows in bfloat16 (KernelBench's inputs are either)
+    for shape, dim, dtype in (((9, 300), 1, torch.float32), ((300, 9), 0, torch.float32),
+                              ((9, 300), 1, torch.bfloat16)):
+        x = random_input(shape, dtype)
+        out = module.ModelNew(dim)(x)
+        assert out.dtype == dtype
+        assert_scan_close(out, reference(x, dim), bound(x, dim), shape[dim])

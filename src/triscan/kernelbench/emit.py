@@ -24,7 +24,9 @@ import inspect
 import re
 
 IMPORTS = "import torch\nimport torch.nn as nn\nimport triton\nimport triton.language as tl\n"
-HEADER = "# Exclusive cumsum (the seed's ModelNew), bundled by `triscan emit` from triscan's modules.\n"
+HEADER = "# {problem}: bundled by `triscan emit` from triscan's modules.\n"
+TITLES = {"seed": "Exclusive cumsum (the seed's ModelNew)", "89": "KernelBench level 1, 89_cumsum",
+          "91": "KernelBench level 1, 91_cumsum_reverse", "92": "KernelBench level 1, 92_cumsum_exclusive"}
 ENTRY = "triscan.api"  # the direct (not autograd) functions the answer's ModelNew calls
 ALLOWED_IMPORTS = {"import torch", "import triton", "import triton.language as tl"}
 # module-level names whose value the single file replaces: (module, name) -> expression
@@ -189,14 +191,20 @@ def reachable(parts: list[dict], roots: set[str]) -> list[dict]:
     return [part for index, part in enumerate(parts) if index in kept]
 
 
-def model_source() -> str:
-    from .model import ModelNew
+def model_source(problem: str = "seed") -> str:
+    """The problem's module class, written as `class ModelNew(nn.Module)` (kernelbench/problems.py)."""
+    from .problems import PROBLEMS
 
-    return inspect.getsource(ModelNew)
+    model = PROBLEMS[problem]
+    source = inspect.getsource(model)
+    header = f"class {model.__name__}(nn.Module):"
+    if not source.startswith(header):
+        raise ValueError(f"{model.__name__} must start with `{header}`")
+    return "class ModelNew(nn.Module):" + source[len(header):]
 
 
-def emit_source() -> str:
-    """The whole single-file answer, as text."""
+def emit_source(problem: str = "seed") -> str:
+    """The whole single-file answer to `problem` (kernelbench/problems.py), as text."""
     # the stand-in lock first: the module state after it instantiates it
     lock = inspect.getsource(_SingleThreadLock)
     parts = [{"kind": "host", "names": ["_SingleThreadLock"], "text": lock, "module": __name__,
@@ -208,17 +216,17 @@ def emit_source() -> str:
             if name in seen:
                 raise ValueError(f"{name} is defined in both {seen[name]} and {part['module']}")
             seen[name] = part["module"]
-    model = model_source()
+    model = model_source(problem)
     kept = reachable(parts, used_names(ast.parse(model)))
     kernels = [part["text"] for part in kept if part["kind"] == "jit"]
     host = [part["text"] for part in kept if part["kind"] == "host"]
-    sections = [HEADER + IMPORTS] + kernels + host + [model]
+    sections = [HEADER.format(problem=TITLES[problem]) + IMPORTS] + kernels + host + [model]
     return "\n\n".join(section.rstrip("\n") + "\n" for section in sections)
 
 
-def write(path: str | None = None) -> str:
+def write(path: str | None = None, problem: str = "seed") -> str:
     """Write the answer to `path` (stdout when None); return the text."""
-    text = emit_source()
+    text = emit_source(problem)
     if path is None:
         print(text, end="")
     else:
