@@ -47,3 +47,11 @@ def test_scripted_agent_outcomes(tmp_path):
 def test_code_block_extraction():
     assert optimize.extract_code("text\n```python\nx = 1\n```\nmore ```python\ny\n```") == "x = 1\n"
     assert optimize.extract_code("no code here") is None
+
+
+def test_a_wrong_start_stops_the_loop(tmp_path):
+    start = tmp_path / "start.py"
+    start.write_text(candidate(64, add=3.0))
+    code = optimize.main(str(PROBLEM / "reference.py"), str(start), "false", ["memory_access"],
+                         out=str(tmp_path / "run"), gpu_name="4090", trials=1)
+    assert code == 1 and not (tmp_path / "run" / "state.json").exists()

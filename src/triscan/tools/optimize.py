@@ -165,6 +165,11 @@ def main(reference: str, start: str, agent: str, stage_names: list[str] | None =
         gpu = live_gpu() if torch.cuda.is_available() else gpu_named("4090")
     folder = pathlib.Path(out)
     folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / "state.json").exists():  # the loop times everything against the start: it must hold
+        why = judge(reference, start, pathlib.Path(start).read_text(), trials)
+        if why:
+            print(f"the starting candidate {start} {why}: fix it first")
+            return 1
     state = load_state(folder, start)
     done = {step["step"] for step in state["steps"]}
     for index, name, round_ in plan_steps(stage_names, rounds):
