@@ -44,6 +44,13 @@ def test_scripted_agent_outcomes(tmp_path):
     assert len(json.loads((out / "state.json").read_text())["steps"]) == 6
 
 
+def test_an_answer_that_does_not_parse_is_a_verdict(tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("def (:\n")
+    why = optimize.judge(str(PROBLEM / "reference.py"), str(broken), broken.read_text(), trials=1)
+    assert why.startswith("does not parse")
+
+
 def test_code_block_extraction():
     assert optimize.extract_code("text\n```python\nx = 1\n```\nmore ```python\ny\n```") == "x = 1\n"
     assert optimize.extract_code("no code here") is None

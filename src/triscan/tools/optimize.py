@@ -81,7 +81,10 @@ def ask_agent(command: str, text: str, timeout: int) -> tuple[str | None, str]:
 
 def judge(reference_path: str, candidate_path: str, code: str, trials: int) -> str:
     """Why a candidate is not acceptable ("" when it is): rules first, then correctness."""
-    problems = rules.output_rule_problems(code)
+    try:
+        problems = rules.output_rule_problems(code)
+    except SyntaxError as error:
+        return f"does not parse: {error}"
     errors, _ = rules.static_problems(code)
     if problems or errors:
         return "breaks the rules: " + "; ".join(problems + errors)
