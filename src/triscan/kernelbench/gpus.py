@@ -65,14 +65,17 @@ def gpu_named(name: str) -> Gpu:
 
 
 def live_gpu() -> Gpu:
-    """The current CUDA device: its table entry when it has one, else what its properties tell
+    """The current CUDA device: its table entry when it has one (with the device's own SM count:
+    an H100 PCIe has fewer than the SXM the table describes), else what its properties tell
     (tensor-core throughput unknown: 0)."""
+    import dataclasses
+
     import torch
 
     properties = torch.cuda.get_device_properties(torch.cuda.current_device())
     for known, gpu in GPUS.items():
         if known.upper() in properties.name.upper():
-            return gpu
+            return dataclasses.replace(gpu, sms=properties.multi_processor_count)
     architecture = {8: "Ampere or Ada", 9: "Hopper", 10: "Blackwell", 12: "Blackwell"}.get(properties.major,
                                                                                           "unknown")
     return Gpu(properties.name, architecture, f"{properties.major}.{properties.minor}",
