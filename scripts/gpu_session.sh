@@ -7,6 +7,9 @@
 #   STEP=profile bash scripts/gpu_session.sh  triscan profile (ncu) of headline, 1-D, rows, narrow K
 #   STEP=sweep bash scripts/gpu_session.sh    look-back kernel sweep (benchmarks/dev/sweep_lookback.py)
 #   STEP=ab    bash scripts/gpu_session.sh    A/B against .ab/triscan_old (benchmarks/dev/ab_packages.py)
+#   STEP=matrix bash scripts/gpu_session.sh   the variant matrix, quick (triscan bench --matrix --quick)
+#   STEP=candidate bash scripts/gpu_session.sh  A/B of a candidate patch (the working tree with it
+#                                              applied) against .ab/triscan_old, on the cells it targets
 # Everything lands under $OUT (or ./gpu_out). Set TRISCAN_COMMIT when the checkout has no .git.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +67,18 @@ ab)
     # .ab/triscan_old comes from benchmarks/dev/make_old_package.py (carried: it is ignored by git)
     PYTHONPATH=.ab timeout 560 python3 benchmarks/dev/ab_packages.py --json "$OUT/ab.json" 2>&1 \
         | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/ab.txt"
+    ;;
+matrix)
+    timeout 560 python3 -m triscan bench --matrix --quick --no-compile --rep 50 --json "$OUT/matrix.json" \
+        --plot "$OUT/matrix.png" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/matrix.txt"
+    ;;
+candidate)
+    # e.g. CANDIDATE=benchmarks/dev/candidates/lookback-aligned-exclusive.patch, with .ab/triscan_old made
+    # from the tree without it (benchmarks/dev/make_old_package.py HEAD .ab)
+    git apply "$CANDIDATE" 2>/dev/null || patch -p1 < "$CANDIDATE"
+    PYTHONPATH=.ab timeout 500 python3 benchmarks/dev/ab_packages.py --gib 1 --rounds 2 --rep 50 \
+        --cells ${CELLS:-exclusive_cumsum/float32/1-D cumsum/float32/1-D exclusive_cumsum/bfloat16/1-D} \
+        --json "$OUT/candidate.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/candidate.txt"
     ;;
 sweep)
     timeout 560 python3 benchmarks/dev/sweep_lookback.py 2>&1 | tee "$OUT/sweep_lookback.txt"
