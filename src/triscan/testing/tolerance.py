@@ -58,6 +58,16 @@ def scan_error_excess(out: torch.Tensor, reference: torch.Tensor, abs_running_su
     return torch.where(overflow, -1.0, error - allowed).max().item()
 
 
+def relative_error(out: torch.Tensor, expected: torch.Tensor) -> float:
+    """Largest |out - expected| / max(|expected|, 1), the benchmarks' sanity check of a timed
+    result (0 for equal integers; inf for unequal integers or a wrong shape)."""
+    if out.shape != expected.shape:
+        return math.inf
+    if not out.dtype.is_floating_point:
+        return 0.0 if torch.equal(out, expected) else math.inf
+    return ((out.double() - expected).abs() / expected.abs().clamp_min(1.0)).max().item()
+
+
 def abs_of(x: torch.Tensor) -> torch.Tensor:
     """|x| for the error bound (bool has no abs; its values are already non-negative)."""
     return x if x.dtype == torch.bool else x.abs()

@@ -14,9 +14,11 @@ import math
 
 import torch
 
+from ..testing.tolerance import relative_error
 from .environment import environment
 from .report import StepProgress, show_table
-from .timing import measure
+from .suite import torch_scan_of
+from .timing import measure, once_ms
 
 GIB = 1 << 30
 OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew")
@@ -78,13 +80,10 @@ def torch_call(op: str, dim: int):
         from ..testing.reference import seed_model
 
         return lambda x: seed_model(x, dim)
-    reverse, exclusive = op.endswith("reverse"), op.startswith("exclusive")
-
-    def call(x):
-        out = torch.cumsum(x.flip(dim), dim).flip(dim) if reverse else torch.cumsum(x, dim)
-        return out - x if exclusive else out
-
-    return call
+    scan = torch_scan_of(dim, op.endswith("reverse"))
+    if op.startswith("exclusive"):
+        return lambda x: scan(x) - x
+    return scan
 
 
 def reference_call(op: str, dim: int):
@@ -94,24 +93,6 @@ def reference_call(op: str, dim: int):
         return lambda x: seed_model_reference(x, dim)
     exclusive, reverse = op.startswith("exclusive"), op.endswith("reverse")
     return lambda x: scan_reference(x, dim, exclusive=exclusive, reverse=reverse)
-
-
-def relative_error(out: torch.Tensor, expected: torch.Tensor) -> float:
-    """Largest |out - expected| / max(|expected|, 1) (0 for exact integers; inf for a wrong shape)."""
-    if out.shape != expected.shape:
-        return math.inf
-    if not out.dtype.is_floating_point:
-        return 0.0 if torch.equal(out, expected) else math.inf
-    return ((out.double() - expected).abs() / expected.abs().clamp_min(1.0)).max().item()
-
-
-def once_ms(fn) -> float:
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    fn()
-    end.record()
-    torch.cuda.synchronize()
-    return start.elapsed_time(end)
 
 
 def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms: int,

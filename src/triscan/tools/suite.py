@@ -9,6 +9,7 @@ scan reads plus writes), all in one process with do_bench medians.
 import torch
 
 from ..explain import plan_of
+from ..testing.tolerance import relative_error
 from .report import markdown_table, show_table
 from .timing import measure, measure_once_if_slow
 
@@ -73,9 +74,7 @@ def run_case(name, repeat_ms=200, with_compile=True):
     def judge(result, expected):
         """(max relative error, correct) against float64: torch's own float32 result is far off
         on long sequential scans."""
-        if not dtype.is_floating_point:
-            return 0.0, bool(torch.equal(result, expected))
-        relative = ((result.double() - expected).abs() / expected.abs().clamp_min(1.0)).max().item()
+        relative = relative_error(result, expected)
         return relative, relative <= (1e-2 if dtype == torch.bfloat16 else 1e-4)
 
     expected = torch_fn(x.double() if dtype.is_floating_point else x)

@@ -39,13 +39,18 @@ def measure(fn, repeat_ms: int) -> float:
     return sorted(times)[len(times) // 2]
 
 
-def measure_once_if_slow(fn, repeat_ms):
-    """do_bench median, or a single timed call when one call takes over a second (torch's
-    dim-0 cumsum of narrow tensors takes tens of seconds)."""
+def once_ms(fn) -> float:
+    """Milliseconds of one call on the GPU, between two events."""
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     start.record()
     fn()
     end.record()
     torch.cuda.synchronize()
-    once = start.elapsed_time(end)
+    return start.elapsed_time(end)
+
+
+def measure_once_if_slow(fn, repeat_ms):
+    """do_bench median, or a single timed call when one call takes over a second (torch's
+    dim-0 cumsum of narrow tensors takes tens of seconds)."""
+    once = once_ms(fn)
     return once if once > 1000 else measure(fn, repeat_ms)
