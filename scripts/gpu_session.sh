@@ -8,6 +8,7 @@
 #   STEP=sweep bash scripts/gpu_session.sh    look-back kernel sweep (benchmarks/dev/sweep_lookback.py)
 #   STEP=ab    bash scripts/gpu_session.sh    A/B against .ab/triscan_old (benchmarks/dev/ab_packages.py)
 #   STEP=matrix bash scripts/gpu_session.sh   the variant matrix, quick (triscan bench --matrix --quick)
+#   STEP=cells  bash scripts/gpu_session.sh   A/B of the working tree against .ab/triscan_old on CELLS
 #   STEP=candidate bash scripts/gpu_session.sh  A/B of a candidate patch (the working tree with it
 #                                              applied) against .ab/triscan_old, on the cells it targets
 # Everything lands under $OUT (or ./gpu_out). Set TRISCAN_COMMIT when the checkout has no .git.
@@ -79,6 +80,11 @@ candidate)
     PYTHONPATH=.ab timeout 500 python3 benchmarks/dev/ab_packages.py --gib 1 --rounds 2 --rep 50 \
         --cells ${CELLS:-exclusive_cumsum/float32/1-D cumsum/float32/1-D exclusive_cumsum/bfloat16/1-D} \
         --json "$OUT/candidate.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/candidate.txt"
+    ;;
+cells)
+    # A/B of the working tree against .ab/triscan_old on matrix cells (CELLS, '-' for a space in an op)
+    PYTHONPATH=.ab timeout ${LIMIT:-540} python3 benchmarks/dev/ab_packages.py --gib ${GIB:-1} --rounds 2 --rep 50 \
+        --cells $CELLS --json "$OUT/cells.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/cells.txt"
     ;;
 sweep)
     timeout 560 python3 benchmarks/dev/sweep_lookback.py 2>&1 | tee "$OUT/sweep_lookback.txt"

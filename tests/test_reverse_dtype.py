@@ -58,9 +58,9 @@ def test_dtype_argument_errors():
             triscan.cumsum(x, 0, dtype=bad)
 
 
-# reversed scans take the forward families: reversed row twin, look-back with REVERSE, column
-# (look-back needs 8 chunks: 8 x 64 elements under the interpreter, 8 x 8192 on CUDA)
-ROUTES = [((3, 70), 1, "reverse_row_scan"), ((700 if DEVICE == "cpu" else 1 << 17,), 0, "lookback_scan"),
+# reversed scans take the forward families: row and look-back with REVERSE, column by negative
+# strides (look-back needs 8 chunks: 8 x 64 elements under the interpreter, 8 x 8192 on CUDA)
+ROUTES = [((3, 70), 1, "row_scan"), ((700 if DEVICE == "cpu" else 1 << 17,), 0, "lookback_scan"),
           ((40, 3), 0, "column_scan"), ((900 * SCALE, 3), 0, "column_lookback_scan")]
 
 

@@ -103,7 +103,8 @@ def main() -> int:
     parser.add_argument("--json")
     parser.add_argument("--old", default="triscan_old")
     parser.add_argument("--host", action="store_true")
-    parser.add_argument("--cells", nargs="+", help="matrix cells OP/DTYPE/SHAPE (tools/matrix.py) instead")
+    parser.add_argument("--cells", nargs="+", help="matrix cells OP/DTYPE/SHAPE (tools/matrix.py) instead; "
+                        "'-' for a space in OP (cumsum-reverse)")
     parser.add_argument("--gib", type=float, default=1.0, help="with --cells: input GiB")
     args = parser.parse_args()
     old = importlib.import_module(args.old)
@@ -118,7 +119,8 @@ def main() -> int:
                   for name, (shape, dim, dtype, *flags) in CASES.items()})
     results, rows = [], []
     if args.cells:  # matrix cells replace the suite's cases
-        cases = {cell: cell.split("/") for cell in args.cells}
+        # a '-' in an op stands for its space (shell words): cumsum-reverse, exclusive-reverse
+        cases = {cell: [cell.split("/")[0].replace("-", " "), *cell.split("/")[1:]] for cell in args.cells}
     for name, case in cases.items():
         if args.cells:
             op, dtype_name, family = case

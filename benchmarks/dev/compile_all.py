@@ -18,7 +18,7 @@ import registers
 from triscan.kernels.registry import FAMILIES
 
 # kernel -> registers.py name and the flags fixed for the sweep
-NAMES = {"row_scan_kernel": ("row", {}), "reverse_row_scan_kernel": ("reverse_row", {}),
+NAMES = {"row_scan_kernel": ("row", {}),
          "column_scan_kernel": ("column", {}), "lookback_scan_kernel": ("lookback", {"REVERSE": 0}),
          "column_lookback_scan_kernel": ("column_lookback", {"WIDE_OFFSETS": 0})}
 

@@ -19,7 +19,7 @@ from triton.compiler import ASTSource
 from triscan.kernels.column import column_scan_kernel
 from triscan.kernels.lookback.column import column_lookback_scan_kernel
 from triscan.kernels.lookback.row import lookback_scan_kernel
-from triscan.kernels.row import reverse_row_scan_kernel, row_scan_kernel
+from triscan.kernels.row import row_scan_kernel
 
 ALIGNED = [["tt.divisibility", 16]]
 KERNELS = {
@@ -28,7 +28,8 @@ KERNELS = {
                  {"x_ptr": "*fp32", "y_ptr": "*fp32", "status_ptr": "*i64", "values_ptr": "*i64",
                   "max_chunks": "i32", "outer": "i32", "length": "i32", "stride_x_outer": "i32",
                   "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32"},
-                 {"stride_x_scan": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32, "PACKED": True},
+                 {"stride_x_scan": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32, "WORDS": 1,
+                  "REVERSE": False, "RUN": 4},
                  ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "length", "stride_x_outer",
                   "stride_y_outer")),
     "column_lookback": (column_lookback_scan_kernel.fn,
@@ -48,15 +49,17 @@ KERNELS = {
                {"stride_x_inner": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "SUB": 4},
                ("x_ptr", "y_ptr", "inner", "stride_x_outer", "stride_x_scan", "stride_y_outer",
                 "stride_y_scan")),
-    "reverse_row": (reverse_row_scan_kernel.fn,
+    "reverse_row": (row_scan_kernel.fn,
                     {"x_ptr": "*fp32", "y_ptr": "*fp32", "length": "i32", "stride_x_outer": "i32",
                      "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32"},
-                    {"stride_x_scan": 1, "SHIFT": 1, "ROTATE": True, "VEC": 4, "ACC_DTYPE": tl.float32},
+                    {"stride_x_scan": 1, "SHIFT": 1, "REVERSE": True, "ROTATE": False, "VEC": 4, "RUN": 4,
+                     "ACC_DTYPE": tl.float32},
                     ("x_ptr", "y_ptr")),
     "row": (row_scan_kernel.fn,
             {"x_ptr": "*fp32", "y_ptr": "*fp32", "length": "i32", "stride_x_outer": "i32",
              "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32"},
-            {"stride_x_scan": 1, "SHIFT": 1, "ROTATE": True, "VEC": 4, "ACC_DTYPE": tl.float32},
+            {"stride_x_scan": 1, "SHIFT": 1, "REVERSE": False, "ROTATE": True, "VEC": 4, "RUN": 4,
+             "ACC_DTYPE": tl.float32},
             ("x_ptr", "y_ptr")),
 }
 
@@ -76,8 +79,17 @@ def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
     sm_`arch` without a GPU."""
     fn, signature, constexprs, aligned = KERNELS[name]
     options = {key: meta.pop(key) for key in ("num_warps", "num_stages", "maxnreg") if key in meta}
+    element = meta.pop("ELEMENT", None)  # e.g. "bf16": the input and output element type instead of fp32
+    if element is not None:  # the accumulator, look-back words and run length that element's plans get
+        size = {"bf16": 2, "fp16": 2, "fp32": 4, "fp64": 8, "i64": 8}[element]
+        accumulator = {"fp64": tl.float64, "i64": tl.int64}.get(element, tl.float32)
+        implied = {"ACC_DTYPE": accumulator, "WORDS": 1 if accumulator == tl.float32 else 2,
+                   "RUN": max(4, 16 // size), "VEC": 16 // size}
+        constexprs = dict(constexprs, **{key: value for key, value in implied.items() if key in constexprs})
     constexprs = dict(constexprs, **meta)
     signature = dict(signature, **{key: "constexpr" for key in constexprs})
+    if element is not None:
+        signature.update(x_ptr=f"*{element}", y_ptr=f"*{element}")
     if name == "column_lookback" and not constexprs["PACKED"]:  # separate float32 totals and prefixes
         signature["values_ptr"] = "*fp32"
     if name == "column_lookback" and "FLAT_INNER" not in constexprs:  # dense rows unless given (0: strided)
@@ -102,6 +114,7 @@ def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
 
 if __name__ == "__main__":
     kernel, *pairs = sys.argv[1:]
-    meta = {key: int(value) for key, value in (pair.split("=") for pair in pairs)}
+    meta = {key: value if key == "ELEMENT" else int(value)
+            for key, value in (pair.split("=") for pair in pairs)}
     used, spilled = registers(kernel, **meta)
     print(f"{kernel} {meta}: {used} registers, {spilled} bytes spilled")

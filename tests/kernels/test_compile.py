@@ -17,7 +17,11 @@ VARIANTS = [
     ("column", "BLOCK_L=16 BLOCK_K=128 num_warps=4 SHIFT=1"),
     ("column", "BLOCK_L=64 BLOCK_K=32 num_warps=4"),
     ("reverse_row", "BLOCK=2048 num_warps=4"),
+    ("reverse_row", "BLOCK=4096 num_warps=8 ELEMENT=bf16 SHIFT=0"),
+    ("row", "BLOCK=16384 num_warps=8 ELEMENT=bf16 SHIFT=1 ROTATE=0"),
     ("lookback", "BLOCK=8192 num_warps=4 REVERSE=0"),
+    ("lookback", "BLOCK=4096 num_warps=8 REVERSE=0 SHIFT=1 ELEMENT=i64"),
+    ("lookback", "BLOCK=2048 num_warps=4 REVERSE=1 ELEMENT=fp64"),
     ("lookback", "BLOCK=4096 num_warps=2 REVERSE=0"),
     ("lookback", "BLOCK=4096 num_warps=4 REVERSE=1 SHIFT=1"),
     # FLAT_INNER: 8 (the default) dense rows, 0 strided, 3 rows gathered into tiles of 4 lanes
@@ -34,6 +38,7 @@ VARIANTS = [
 # whose blocks get less shared memory than an H100's (benchmarks/dev/compile_all.py compiles them all)
 LARGEST = [
     ("row", "BLOCK=8192 num_warps=8"),
+    ("row", "BLOCK=16384 num_warps=8 ELEMENT=bf16"),
     ("reverse_row", "BLOCK=8192 num_warps=8"),
     ("column", "BLOCK_L=8 BLOCK_K=256 num_warps=4"),
     ("lookback", "BLOCK=8192 num_warps=8 REVERSE=1"),
@@ -47,7 +52,8 @@ sys.path.insert(0, {benchmarks!r})
 import registers
 for arch in {archs!r}:
     for kernel, options in {variants!r}:
-        meta = {{key: int(value) for key, value in (pair.split("=") for pair in options.split())}}
+        meta = {{key: value if key == "ELEMENT" else int(value)
+                for key, value in (pair.split("=") for pair in options.split())}}
         used, spilled, shared = registers.compile_info(kernel, arch, **meta)
         print(arch, kernel, used, spilled, shared, registers.SHARED_LIMIT[arch], flush=True)
 """

@@ -14,7 +14,7 @@ import torch
 from .column import column_scan_kernel
 from .lookback.column import column_lookback_scan_kernel
 from .lookback.row import lookback_scan_kernel
-from .row import reverse_row_scan_kernel, row_scan_kernel
+from .row import row_scan_kernel
 
 
 def ceil_div(numerator: int, denominator: int) -> int:
@@ -61,31 +61,39 @@ class KernelFamily:
     """A way to cover a scan's lanes and length with programs (kernels/README.md, family table)."""
 
     name: str
-    kernels: dict  # "forward" and, where the family has a reversed twin, "reverse": autotuned kernels
+    kernels: dict  # "forward": the autotuned kernel (reversed scans take it too: REVERSE or negative strides)
     interpreter_meta: dict  # fixed meta-parameters under the interpreter, which does not autotune
     bind: object  # bind(family, plan) -> LaunchSpec
-    reverse_by_strides: bool  # reversed scans walk both tensors backwards through negative strides
+    reverse_by_strides: bool  # reversed scans walk both tensors backwards by negative strides (else REVERSE)
     persistent: bool  # look-back: persistent programs drawing tickets, a zeroed workspace
 
     def kernel_for(self, plan):
-        """The kernel a plan launches: the reversed twin where there is one, the jit function
-        itself under the interpreter."""
-        autotuned = self.kernels["reverse"] if plan.reverse and "reverse" in self.kernels \
-            else self.kernels["forward"]
+        """The kernel a plan launches: the jit function itself under the interpreter."""
+        autotuned = self.kernels["forward"]
         return autotuned.fn if plan.interpreted else autotuned
 
     def launch_spec(self, plan) -> LaunchSpec:
         return self.bind(self, plan)
 
 
+def run_length(dtype: torch.dtype) -> int:
+    """Positions per run of a reversed block (tiles._block_offsets): one 16-byte vector of the
+    input, and at least 4."""
+    return max(4, 16 // dtype.itemsize)
+
+
 def bind_row(family, plan) -> LaunchSpec:
-    """One program per row; output windows rotated into 16-byte alignment where rows need it."""
+    """One program per row; forward output windows rotated into 16-byte alignment where output
+    rows are misaligned and input rows are not (the seed's rows of L + 1)."""
     vec = max(16 // plan.output_dtype.itemsize, 1)
-    rotate = vec > 1 and (plan.shift % vec != 0 or (plan.outer > 1 and plan.stride_y_outer % vec != 0))
+    input_vec = max(16 // plan.input_dtype.itemsize, 1)
+    rotate = (not plan.reverse and vec > 1 and plan.outer > 1 and plan.stride_y_outer % vec != 0
+              and plan.stride_x_outer % input_vec == 0 and plan.stride_x_scan == 1)
     meta = family.interpreter_meta if plan.interpreted else {}
     scalars = dict(length=plan.length, stride_x_outer=plan.stride_x_outer, stride_x_scan=plan.stride_x_scan,
                    stride_y_outer=plan.stride_y_outer, LENGTH_BUCKET=power_of_two_at_least(plan.length))
-    constexprs = dict(SHIFT=plan.shift, ROTATE=rotate, VEC=vec, ACC_DTYPE=plan.accumulator_tl, **meta)
+    constexprs = dict(SHIFT=plan.shift, REVERSE=plan.reverse, ROTATE=rotate, VEC=vec,
+                      RUN=run_length(plan.input_dtype), ACC_DTYPE=plan.accumulator_tl, **meta)
     return launch_spec(family.kernel_for(plan), (plan.outer,), scalars, constexprs)
 
 
@@ -111,21 +119,19 @@ def bind_lookback(family, plan) -> LaunchSpec:
     block = meta["BLOCK"] if plan.interpreted else min(config.kwargs["BLOCK"] for config in kernel.configs)
     outer, shift, programs = plan.outer, plan.shift, plan.programs
     max_chunks = outer * ceil_div(plan.length + shift, block)
-    packed = plan.accumulator == torch.float32
-    accumulator = plan.accumulator
+    words = 1 if plan.accumulator == torch.float32 else 2  # look-back words per chunk (lookback/protocol.py)
 
     def workspace(device):
-        status = torch.zeros(max_chunks + 1, dtype=torch.int64 if packed else torch.int32, device=device)
-        values = status if packed else torch.empty(2 * max_chunks, dtype=accumulator, device=device)
-        return status, values
+        status = torch.zeros(words * max_chunks + 1, dtype=torch.int64, device=device)
+        return status, status
 
     positions = plan.length + shift if plan.reverse else plan.length
     grid = lambda meta: (min(outer * ceil_div(positions, meta["BLOCK"]), programs),)
     scalars = dict(max_chunks=max_chunks, outer=outer, length=plan.length, stride_x_outer=plan.stride_x_outer,
                    stride_x_scan=plan.stride_x_scan, stride_y_outer=plan.stride_y_outer,
                    LENGTH_BUCKET=power_of_two_at_least(plan.length))
-    constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, LOOKBACK=32, PACKED=packed,
-                      REVERSE=plan.reverse, **meta)
+    constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, LOOKBACK=32, WORDS=words,
+                      REVERSE=plan.reverse, RUN=run_length(plan.input_dtype), **meta)
     return launch_spec(kernel, grid, scalars, constexprs, workspace)
 
 
@@ -175,7 +181,7 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     return launch_spec(kernel, grid, scalars, constexprs, workspace)
 
 
-ROW = KernelFamily("row", {"forward": row_scan_kernel, "reverse": reverse_row_scan_kernel},
+ROW = KernelFamily("row", {"forward": row_scan_kernel},
                    {"BLOCK": 64, "num_warps": 1}, bind_row, reverse_by_strides=False, persistent=False)
 COLUMN = KernelFamily("column", {"forward": column_scan_kernel},
                       {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "num_warps": 1}, bind_column,

@@ -61,3 +61,60 @@ def _tile_elements(length, first_step, BLOCK_L: tl.constexpr, ROW: tl.constexpr)
     """Elements of a flat tile (steps of ROW contiguous elements) that lie in the scan, as an
     int32 bound for its flat offsets."""
     return (tl.minimum(length - first_step, BLOCK_L) * ROW).to(tl.int32)
+
+
+@triton.jit
+def _block_offsets(REVERSE: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr):
+    """Offsets of a block's positions from its first position, in the order _block_scan scans
+    them: [BLOCK] in order; with REVERSE [BLOCK // RUN, RUN], runs of RUN consecutive positions
+    in reverse run order. Positions inside a run still increase, so each run loads and stores as
+    16-byte vectors, and suffix sums become a forward scan over runs (see _block_scan)."""
+    if REVERSE:
+        runs = BLOCK // RUN - 1 - tl.arange(0, BLOCK // RUN)
+        offsets = runs[:, None] * RUN + tl.arange(0, RUN)[None, :]  # [BLOCK // RUN, RUN]
+    else:
+        offsets = tl.arange(0, BLOCK)  # [BLOCK]
+    return offsets
+
+
+@triton.jit
+def _block_total(values, REVERSE: tl.constexpr):
+    """Sum of a block held as _block_offsets holds it."""
+    if REVERSE:
+        total = tl.sum(tl.sum(values, 1), 0)
+    else:
+        total = tl.sum(values, 0)
+    return total
+
+
+@triton.jit
+def _block_scan(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RUN: tl.constexpr):
+    """Scan of a block held as _block_offsets holds it, by additions only, at the block's own
+    positions: position p gets the sum through p (inclusive) or before p (EXCLUSIVE), from the
+    block's start, or from its end with REVERSE.
+
+    The exclusive form is what keeps exclusive scans aligned: computed in registers at the
+    input's positions, it is stored where the input was loaded, 16-byte windows for 16-byte
+    windows, where a shifted inclusive scan would split every store. `inclusive - x` would turn
+    an Inf into NaN. Suffix sums avoid tl.cumsum(reverse=True), which Triton 3.6 lowers with
+    shuffles even along an axis held by one thread (benchmarks/NOTES.md section 15): a run's
+    suffix sums are additions in registers and the sums of the runs after each run are a
+    forward scan, since later runs come first."""
+    if REVERSE:
+        column = tl.arange(0, RUN)[None, :]  # [1, RUN]
+        after = tl.zeros([values.shape[0]], dtype=values.dtype)  # sum of the run from column c on
+        inside = tl.zeros_like(values)  # [BLOCK // RUN, RUN]
+        for index in tl.static_range(RUN):
+            here = column == RUN - 1 - index  # [1, RUN]: the columns from the run's end
+            if EXCLUSIVE:
+                inside = tl.where(here, after[:, None], inside)
+            after = after + tl.sum(tl.where(here, values, 0), 1)
+            if not EXCLUSIVE:
+                inside = tl.where(here, after[:, None], inside)
+        after_run, _ = _before_runs(after)  # [BLOCK // RUN]: the runs after each run
+        scanned = inside + after_run[:, None]
+    elif EXCLUSIVE:
+        scanned, _ = _before_runs(values)
+    else:
+        scanned = tl.cumsum(values, 0)
+    return scanned

@@ -8,11 +8,12 @@ words, publishes its own inclusive prefix, and stores the chunk once. Why this c
 deadlock: kernels/README.md.
 
 Workspace per call, zeroed, plus a ticket counter: a status per chunk (0 = nothing yet,
-1 = chunk total published, 2 = inclusive prefix published) and its value. For float32 sums
-(PACKED) status and value share one int64 word, per chunk (rows) or per chunk and lane
-(columns), written and read in one access; otherwise an int32 status word per chunk and two
-value slots in the accumulator dtype, a value written before its status word is released and
-read after the status word is acquired.
+1 = chunk total published, 2 = inclusive prefix published) and its value. Rows keep both in
+look-back words: one int64 word per chunk for float32 sums (_pack), two for 64-bit sums
+(_halves), written and read without fences. Columns do the same for float32 sums (PACKED, a
+word per chunk and lane); otherwise an int32 status word per chunk and two value slots in the
+accumulator dtype, a value written before its status word is released and read after the
+status word is acquired.
 
 No atomic here waits for memory it does not guard. A packed word orders nothing but itself,
 and neither does a ticket, so both are relaxed: a release or acq_rel atomic compiles to a
@@ -48,17 +49,50 @@ def _sum(words):
 
 
 @triton.jit
-def _publish_row_total(status_ptr, values_ptr, max_chunks, ticket, total, first_in_row, PACKED: tl.constexpr):
-    """Publish a chunk's total (status 1); the first chunk of a row publishes it as its
-    inclusive prefix (status 2), since nothing comes before it."""
-    if PACKED:  # value and status in one word: nothing else to order, so relaxed (no MEMBAR)
-        tl.atomic_xchg(status_ptr + ticket, tl.where(first_in_row, _pack(total, 2), _pack(total, 1)),
-                       sem="relaxed")
+def _halves(value, status: tl.constexpr):
+    """A 64-bit sum (int64 or float64) and its status as two int64 words: 32 bits of the sum in
+    each, above the status in the two lowest bits of both. No 64-bit word holds a 64-bit sum
+    and a status, and a status word of its own would need a release and an acquire (a MEMBAR
+    per publish, benchmarks/NOTES.md 16); two self-describing words need neither: a reader
+    that finds the same status in both has both halves of the same write. [2]"""
+    bits = value.to(tl.uint64, bitcast=True)
+    low = (bits << 32) >> 32
+    high = bits >> 32
+    words = tl.where(tl.arange(0, 2) == 0, low, high) * 4 + status
+    return words.to(tl.int64, bitcast=True)
+
+
+@triton.jit
+def _publish(status_ptr, ticket, value, status: tl.constexpr, WORDS: tl.constexpr):
+    """Publish a chunk's sum with its status in its look-back word(s): WORDS 1, a float32 sum
+    packed in one word (_pack); WORDS 2, a 64-bit sum in two (_halves). Relaxed: a word orders
+    nothing but itself."""
+    if WORDS == 1:
+        tl.atomic_xchg(status_ptr + ticket, _pack(value, status), sem="relaxed")
     else:
-        # totals at values_ptr[ticket], inclusive prefixes at values_ptr[max_chunks + ticket]
-        tl.store(values_ptr + tl.where(first_in_row, max_chunks, 0) + ticket, total)
-        tl.debug_barrier()  # every thread's value store precedes the flag's release
-        tl.atomic_xchg(status_ptr + ticket, tl.where(first_in_row, 2, 1), sem="release")
+        tl.atomic_xchg(status_ptr + 2 * ticket + tl.arange(0, 2), _halves(value, status), sem="relaxed")
+
+
+@triton.jit
+def _read(status_ptr, index, valid, WORDS: tl.constexpr, ACC_DTYPE: tl.constexpr):
+    """(statuses, sums) of chunks `index` where `valid` (status 2 elsewhere, so invalid chunks
+    never hold a look-back up): float64 sums for WORDS 1, ACC_DTYPE sums for WORDS 2; a pair of
+    halves from different writes reads as status 0 (not yet published)."""
+    if WORDS == 1:
+        # one 64-bit volatile load sees a status and its value together
+        words = tl.load(status_ptr + index, mask=valid, other=0, volatile=True)
+        flags = tl.where(valid, _status(words), 2)
+        sums = _sum(words)
+    else:
+        half = tl.arange(0, 2)[None, :]
+        words = tl.load(status_ptr + 2 * index[:, None] + half, mask=valid[:, None], other=0,
+                        volatile=True).to(tl.uint64, bitcast=True)  # [LOOKBACK, 2]
+        low = tl.sum(tl.where(half == 0, words, 0), 1)
+        high = tl.sum(tl.where(half == 1, words, 0), 1)
+        agree = (low & 3) == (high & 3)
+        flags = tl.where(valid, tl.where(agree, low & 3, 0).to(tl.int32), 2)
+        sums = (((high >> 2) << 32) | (low >> 2)).to(ACC_DTYPE, bitcast=True)
+    return flags, sums
 
 
 @triton.jit

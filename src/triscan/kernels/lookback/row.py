@@ -10,13 +10,13 @@ once per chunk.
 import triton
 import triton.language as tl
 
-from ..tiles import _before_runs
-from .protocol import _pack, _publish_row_total, _status, _sum
+from ..tiles import _block_offsets, _block_scan, _block_total
+from .protocol import _publish, _read
 
 LOOKBACK_SCAN_CONFIGS = [
     triton.Config({"BLOCK": block}, num_warps=warps, num_stages=stages)
     # (4096, 2): as many elements per thread as (8192, 4), twice the programs per SM (NOTES.md section 10)
-    for block, warps in ((2048, 4), (4096, 2), (4096, 4), (8192, 4), (8192, 8))
+    for block, warps in ((2048, 4), (4096, 2), (4096, 4), (4096, 8), (8192, 4), (8192, 8), (16384, 8))
     for stages in (1, 2)
 ]
 
@@ -32,54 +32,30 @@ def _row_chunk_start(ticket, chunks_per_row, REVERSE: tl.constexpr, BLOCK: tl.co
 
 
 @triton.jit
-def _chunk_offsets(REVERSE: tl.constexpr, BLOCK: tl.constexpr):
-    """Offsets of a chunk's positions from its start: [BLOCK] in order, or with REVERSE
-    [BLOCK // 4, 4]: runs of 4 (each one 16-byte vector for float32) in reverse run order, so
-    that suffix sums become a forward scan over runs (see _suffix_sums)."""
-    if REVERSE:
-        offsets = (BLOCK // 4 - 1 - tl.arange(0, BLOCK // 4))[:, None] * 4 + tl.arange(0, 4)[None, :]
+def _publish_total(status_ptr, ticket, total, first_in_row, WORDS: tl.constexpr):
+    """Publish a chunk's total (status 1); the first chunk of a row publishes it as its
+    inclusive prefix (status 2), since nothing comes before it."""
+    if first_in_row:
+        _publish(status_ptr, ticket, total, 2, WORDS)
     else:
-        offsets = tl.arange(0, BLOCK)
-    return offsets
-
-
-@triton.jit
-def _chunk_total(values, REVERSE: tl.constexpr):
-    """Sum of a chunk shaped as _chunk_offsets."""
-    if REVERSE:
-        total = tl.sum(tl.sum(values, 1), 0)
-    else:
-        total = tl.sum(values, 0)
-    return total
-
-
-@triton.jit
-def _suffix_sums(values):
-    """Inclusive sums from the end of a [BLOCK // 4, 4] chunk held as _chunk_offsets(True) holds
-    it, without tl.cumsum(reverse=True): Triton 3.6 lowers that with shuffles even along an
-    axis inside one thread (NOTES.md section 15). A run's suffix sums are three additions in
-    registers; the sums of the runs after each run are a forward scan, since later runs come
-    first; additions only, so Inf and NaN go as in torch."""
-    column = tl.arange(0, 4)[None, :]
-    suffix_3 = tl.sum(tl.where(column == 3, values, 0), 1)  # [BLOCK // 4]
-    suffix_2 = tl.sum(tl.where(column == 2, values, 0), 1) + suffix_3
-    suffix_1 = tl.sum(tl.where(column == 1, values, 0), 1) + suffix_2
-    suffix_0 = tl.sum(tl.where(column == 0, values, 0), 1) + suffix_1
-    after_run, _ = _before_runs(suffix_0)
-    inside = tl.where(column == 0, suffix_0[:, None], tl.where(column == 1, suffix_1[:, None],
-                      tl.where(column == 2, suffix_2[:, None], suffix_3[:, None])))
-    return inside + after_run[:, None]  # [BLOCK // 4, 4]
+        _publish(status_ptr, ticket, total, 1, WORDS)
 
 
 @triton.jit
 def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, positions, stride_x_outer, stride_x_scan,
-                    REVERSE: tl.constexpr, BLOCK: tl.constexpr):
-    """The input of chunk `ticket` (all zeros past the last chunk), shaped as _chunk_offsets."""
+                    REVERSE: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr):
+    """The input of chunk `ticket` (all zeros past the last chunk), shaped as tiles._block_offsets.
+    A chunk wholly inside its row loads unmasked: a mask the compiler cannot prove constant over
+    16 bytes (any length not a multiple of 16) splits every load into single elements."""
     row = (ticket // chunks_per_row).to(tl.int64)
     start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
-    offsets = _chunk_offsets(REVERSE, BLOCK)
-    mask = (start + offsets < positions) & (ticket < total_chunks)
-    return tl.load(x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan, mask=mask, other=0)
+    offsets = _block_offsets(REVERSE, BLOCK, RUN)
+    x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
+    if (ticket < total_chunks) & (start + BLOCK <= positions):
+        x = tl.load(x_chunk)
+    else:
+        x = tl.load(x_chunk, mask=(start + offsets < positions) & (ticket < total_chunks), other=0)
+    return x
 
 
 @triton.autotune(
@@ -87,42 +63,47 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, positions, stri
     key=["LENGTH_BUCKET", "SHIFT", "REVERSE"],
     # every timing run of the autotuner needs fresh flags and a fresh ticket counter
     reset_to_zero=["status_ptr"],
+    # chunks in bytes, as the row scan's blocks (row.py): at most 32 KiB of input, 256 bytes of
+    # accumulators per thread
+    prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
+        config for config in configs if config.kwargs["BLOCK"] * args["x_ptr"].element_size() <= 32768
+        and config.kwargs["BLOCK"] // (32 * config.num_warps) * max(4, args["y_ptr"].element_size()) <= 256]},
 )
 @triton.jit
 def lookback_scan_kernel(
     x_ptr,  # input, rows of `length` elements: x[row, p] at row * stride_x_outer + p * stride_x_scan
     y_ptr,  # output, rows of `length + SHIFT` contiguous elements starting at row * stride_y_outer
-    status_ptr,  # [chunks + 1], zeroed: a status word per chunk, then the ticket counter
-    values_ptr,  # ACC_DTYPE [2 * chunks]: chunk totals, then inclusive prefixes (unused if PACKED)
-    max_chunks,  # chunks the workspace holds (index of the ticket counter)
+    status_ptr,  # int64 [WORDS * max_chunks + 1], zeroed: look-back words per chunk, then the ticket counter
+    values_ptr,  # unused (the column look-back's value slots; the same tensor as status_ptr)
+    max_chunks,  # chunks the workspace holds
     outer,  # M: rows scanned
     length,
     stride_x_outer,
     stride_x_scan,
     stride_y_outer,
     LENGTH_BUCKET,  # autotune key, unused in the body
-    SHIFT: tl.constexpr,  # 1: exclusive (y[0] = 0, y[j + 1] = x[0] + ... + x[j]); 0: inclusive
+    SHIFT: tl.constexpr,  # 1: exclusive (y[p] = x[0] + ... + x[p - 1], y[0] = 0); 0: inclusive
     ACC_DTYPE: tl.constexpr,
     LOOKBACK: tl.constexpr,  # predecessors examined at once
-    PACKED: tl.constexpr,  # float32 sums: int64 words, a float64 sum with its status in the low bits
+    WORDS: tl.constexpr,  # look-back words per chunk: 1 for float32 sums, 2 for 64-bit sums (protocol.py)
     REVERSE: tl.constexpr,  # sum from the end: y[p] = x[p + SHIFT] + ... (rows of length + SHIFT inputs)
+    RUN: tl.constexpr,  # REVERSE: positions per run of a chunk (tiles._block_offsets)
     BLOCK: tl.constexpr,
 ):
-    # input positions per row: with REVERSE the row's first SHIFT positions are read, never summed
+    # positions loaded and stored in place (as in row.py): a reversed exclusive scan loads x[0],
+    # which sums into nothing; a forward one stores its row total at `length` after the last chunk
     positions = length + SHIFT if REVERSE else length
     chunks_per_row = tl.cdiv(positions, BLOCK)
     # persistent: each program keeps drawing tickets until every chunk is taken
     total_chunks = outer * chunks_per_row
-    offsets = _chunk_offsets(REVERSE, BLOCK)
-    totals_ptr = values_ptr
-    prefixes_ptr = values_ptr + max_chunks
-    ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
+    offsets = _block_offsets(REVERSE, BLOCK, RUN)
+    counter_ptr = status_ptr + WORDS * max_chunks
+    ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
     x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, positions, stride_x_outer, stride_x_scan,
-                        REVERSE, BLOCK)
-    total = _chunk_total(x.to(ACC_DTYPE), REVERSE)
+                        REVERSE, BLOCK, RUN)
+    total = _block_total(x.to(ACC_DTYPE), REVERSE)
     if ticket < total_chunks:
-        _publish_row_total(status_ptr, values_ptr, max_chunks, ticket, total, ticket % chunks_per_row == 0,
-                           PACKED)
+        _publish_total(status_ptr, ticket, total, ticket % chunks_per_row == 0, WORDS)
     while ticket < total_chunks:
         row = (ticket // chunks_per_row).to(tl.int64)
         chunk = ticket % chunks_per_row  # in drawing order
@@ -132,19 +113,15 @@ def lookback_scan_kernel(
         # before waiting on this chunk's predecessors: a drawn chunk's total then follows
         # one load and no wait, so waits never chain from program to program, and the
         # look-back below finds its predecessors published (benchmarks/NOTES.md, section 6).
-        next_ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
+        next_ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
         x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, positions, stride_x_outer,
-                                 stride_x_scan, REVERSE, BLOCK)
-        next_total = _chunk_total(x_next.to(ACC_DTYPE), REVERSE)
+                                 stride_x_scan, REVERSE, BLOCK, RUN)
+        next_total = _block_total(x_next.to(ACC_DTYPE), REVERSE)
         if next_ticket < total_chunks:
-            _publish_row_total(status_ptr, values_ptr, max_chunks, next_ticket, next_total,
-                               next_ticket % chunks_per_row == 0, PACKED)
-        # the prefix before this chunk, carried in float64 when PACKED (see _pack)
-        exclusive = tl.zeros([], dtype=tl.float64 if PACKED else ACC_DTYPE)
-        if chunk == 0:
-            if SHIFT == 1:  # the scan's leading zero: first output, or last when REVERSE
-                tl.store(y_row + (length if REVERSE else 0), tl.zeros([], dtype=y_ptr.dtype.element_ty))
-        else:
+            _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS)
+        # the prefix before this chunk, carried in float64 for float32 sums (see protocol._pack)
+        exclusive = tl.zeros([], dtype=tl.float64 if WORDS == 1 else ACC_DTYPE)
+        if chunk != 0:
             steps = tl.arange(0, LOOKBACK)
             row_first = ticket - chunk  # ticket of this row's chunk 0
             window_end = ticket  # examine tickets [window_end - LOOKBACK, window_end)
@@ -152,44 +129,24 @@ def lookback_scan_kernel(
             while done == 0:
                 index = window_end - 1 - steps  # [LOOKBACK], nearest predecessor first
                 valid = index >= row_first
-                if PACKED:
-                    # one 64-bit volatile load sees a status and its value together
-                    words = tl.load(status_ptr + index, mask=valid, other=0, volatile=True)
-                    flags = tl.where(valid, _status(words), 2)
-                else:
-                    flags = tl.atomic_add(status_ptr + index, 0, mask=valid, sem="acquire")
-                    flags = tl.where(valid, flags, 2)
+                flags, sums = _read(status_ptr, index, valid, WORDS, ACC_DTYPE)
                 # nearest predecessor that has published its inclusive prefix
                 nearest = tl.min(tl.where(flags == 2, steps, LOOKBACK), 0)
                 ready = tl.min(tl.where(steps < nearest, flags, 2), 0) > 0
                 if ready:
-                    if PACKED:
-                        exclusive += tl.sum(tl.where(valid & (steps <= nearest), _sum(words), 0), 0)
-                    else:
-                        totals = tl.load(totals_ptr + index, mask=valid & (steps < nearest), other=0,
-                                         volatile=True)
-                        prefix = tl.load(prefixes_ptr + index, mask=valid & (steps == nearest), other=0,
-                                         volatile=True)
-                        exclusive += tl.sum(totals.to(ACC_DTYPE), 0) + tl.sum(prefix.to(ACC_DTYPE), 0)
+                    exclusive += tl.sum(tl.where(valid & (steps <= nearest), sums, 0), 0)
                     done = (nearest < LOOKBACK).to(tl.int32)
                     window_end -= LOOKBACK
-            if PACKED:
-                tl.atomic_xchg(status_ptr + ticket, _pack(exclusive + total, 2), sem="relaxed")
-            else:
-                tl.store(prefixes_ptr + ticket, exclusive + total)
-                tl.debug_barrier()
-                tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        if REVERSE:
-            out = _suffix_sums(x.to(ACC_DTYPE)) + exclusive.to(ACC_DTYPE)  # [BLOCK // 4, 4]
+            _publish(status_ptr, ticket, exclusive + total, 2, WORDS)
+        out = (_block_scan(x.to(ACC_DTYPE), SHIFT == 1, REVERSE, RUN) + exclusive.to(ACC_DTYPE)).to(
+            y_ptr.dtype.element_ty)  # [BLOCK], or [BLOCK // RUN, RUN] when REVERSE
+        if start + BLOCK <= positions:  # unmasked, as the loads (see _load_row_chunk)
+            tl.store(y_row + (start + offsets), out)
         else:
-            out = tl.cumsum(x.to(ACC_DTYPE), 0) + exclusive.to(ACC_DTYPE)  # [BLOCK]
-        if REVERSE:  # the sum from input position q on goes to output position q - SHIFT
-            position = start + offsets
-            tl.store(y_row + (position - SHIFT), out.to(y_ptr.dtype.element_ty),
-                     mask=(position >= SHIFT) & (position < positions))
-        else:
-            tl.store(y_row + (start + offsets + SHIFT), out.to(y_ptr.dtype.element_ty),
-                     mask=start + offsets < length)
+            tl.store(y_row + (start + offsets), out, mask=start + offsets < positions)
+        if (SHIFT == 1) and (not REVERSE):
+            if chunk == chunks_per_row - 1:  # the row total, one position past the last input
+                tl.store(y_row + length, (exclusive.to(ACC_DTYPE) + total).to(y_ptr.dtype.element_ty))
         ticket = next_ticket
         x = x_next
         total = next_total
