@@ -27,9 +27,10 @@ KERNELS = {
     "lookback": (lookback_scan_kernel.fn,
                  {"x_ptr": "*fp32", "y_ptr": "*fp32", "status_ptr": "*i64", "values_ptr": "*i64",
                   "max_chunks": "i32", "outer": "i32", "length": "i32", "stride_x_outer": "i32",
-                  "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32"},
+                  "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32",
+                  "LENGTH_ALIGNED": "i32"},
                  {"stride_x_scan": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32, "WORDS": 1,
-                  "REVERSE": False, "RUN": 4},
+                  "REVERSE": False, "RUN": 4, "TOTAL": False, "SPLIT": False},
                  ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "length", "stride_x_outer",
                   "stride_y_outer")),
     "column_lookback": (column_lookback_scan_kernel.fn,
@@ -53,13 +54,13 @@ KERNELS = {
                     {"x_ptr": "*fp32", "y_ptr": "*fp32", "length": "i32", "stride_x_outer": "i32",
                      "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32"},
                     {"stride_x_scan": 1, "SHIFT": 1, "REVERSE": True, "ROTATE": False, "VEC": 4, "RUN": 4,
-                     "ACC_DTYPE": tl.float32},
+                     "ACC_DTYPE": tl.float32, "TOTAL": False, "SPLIT": False},
                     ("x_ptr", "y_ptr")),
     "row": (row_scan_kernel.fn,
             {"x_ptr": "*fp32", "y_ptr": "*fp32", "length": "i32", "stride_x_outer": "i32",
              "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32"},
             {"stride_x_scan": 1, "SHIFT": 1, "REVERSE": False, "ROTATE": True, "VEC": 4, "RUN": 4,
-             "ACC_DTYPE": tl.float32},
+             "ACC_DTYPE": tl.float32, "TOTAL": True, "SPLIT": False},
             ("x_ptr", "y_ptr")),
 }
 
@@ -79,6 +80,9 @@ def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
     sm_`arch` without a GPU."""
     fn, signature, constexprs, aligned = KERNELS[name]
     options = {key: meta.pop(key) for key in ("num_warps", "num_stages", "maxnreg") if key in meta}
+    if meta.pop("EVEN", 0):  # the length and row strides divisible by 16, as Triton specializes them
+        aligned = tuple(aligned) + tuple(name for name in ("length", "stride_x_outer", "stride_y_outer")
+                                         if name in signature and name not in aligned)
     element = meta.pop("ELEMENT", None)  # e.g. "bf16": the input and output element type instead of fp32
     if element is not None:  # the accumulator, look-back words and run length that element's plans get
         size = {"bf16": 2, "fp16": 2, "fp32": 4, "fp64": 8, "i64": 8}[element]

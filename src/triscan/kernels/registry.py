@@ -90,10 +90,12 @@ def bind_row(family, plan) -> LaunchSpec:
     rotate = (not plan.reverse and vec > 1 and plan.outer > 1 and plan.stride_y_outer % vec != 0
               and plan.stride_x_outer % input_vec == 0 and plan.stride_x_scan == 1)
     meta = family.interpreter_meta if plan.interpreted else {}
-    scalars = dict(length=plan.length, stride_x_outer=plan.stride_x_outer, stride_x_scan=plan.stride_x_scan,
-                   stride_y_outer=plan.stride_y_outer, LENGTH_BUCKET=power_of_two_at_least(plan.length))
-    constexprs = dict(SHIFT=plan.shift, REVERSE=plan.reverse, ROTATE=rotate, VEC=vec,
-                      RUN=run_length(plan.input_dtype), ACC_DTYPE=plan.accumulator_tl, **meta)
+    scalars = dict(length=plan.positions, stride_x_outer=plan.stride_x_outer,
+                   stride_x_scan=plan.stride_x_scan, stride_y_outer=plan.stride_y_outer,
+                   LENGTH_BUCKET=power_of_two_at_least(plan.positions))
+    constexprs = dict(SHIFT=plan.shift, REVERSE=plan.reverse, TOTAL=plan.total, ROTATE=rotate,
+                      SPLIT=plan.positions % 16 != 0, VEC=vec, RUN=run_length(plan.input_dtype),
+                      ACC_DTYPE=plan.accumulator_tl, **meta)
     return launch_spec(family.kernel_for(plan), (plan.outer,), scalars, constexprs)
 
 
@@ -118,20 +120,23 @@ def bind_lookback(family, plan) -> LaunchSpec:
     kernel = family.kernel_for(plan)
     block = meta["BLOCK"] if plan.interpreted else min(config.kwargs["BLOCK"] for config in kernel.configs)
     outer, shift, programs = plan.outer, plan.shift, plan.programs
-    max_chunks = outer * ceil_div(plan.length + shift, block)
+    max_chunks = outer * ceil_div(plan.positions, block)
     words = 1 if plan.accumulator == torch.float32 else 2  # look-back words per chunk (lookback/protocol.py)
 
     def workspace(device):
         status = torch.zeros(words * max_chunks + 1, dtype=torch.int64, device=device)
         return status, status
 
-    positions = plan.length + shift if plan.reverse else plan.length
+    positions = plan.positions
     grid = lambda meta: (min(outer * ceil_div(positions, meta["BLOCK"]), programs),)
-    scalars = dict(max_chunks=max_chunks, outer=outer, length=plan.length, stride_x_outer=plan.stride_x_outer,
+    scalars = dict(max_chunks=max_chunks, outer=outer, length=positions, stride_x_outer=plan.stride_x_outer,
                    stride_x_scan=plan.stride_x_scan, stride_y_outer=plan.stride_y_outer,
-                   LENGTH_BUCKET=power_of_two_at_least(plan.length))
+                   LENGTH_BUCKET=power_of_two_at_least(positions), LENGTH_ALIGNED=int(positions % 16 == 0))
+    # SPLIT is a tuned meta-parameter (lookback/row.py); the interpreter's fixed one follows the length
+    split = dict(SPLIT=positions % 16 != 0) if plan.interpreted else {}
     constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, LOOKBACK=32, WORDS=words,
-                      REVERSE=plan.reverse, RUN=run_length(plan.input_dtype), **meta)
+                      REVERSE=plan.reverse, TOTAL=plan.total, RUN=run_length(plan.input_dtype), **split,
+                      **meta)
     return launch_spec(kernel, grid, scalars, constexprs, workspace)
 
 

@@ -6,9 +6,9 @@ between programs.
 
 Alignment. Every output position p holds the scan at input position p: exclusive scans are
 scanned exclusively in registers (tiles._block_scan), not stored one position late, so a block
-loaded as 16-byte vectors stores as 16-byte vectors. A forward exclusive scan's last output
-(the row total, at position `length`) is one scalar store after the loop. Blocks wholly inside
-the row load and store unmasked: a mask the compiler cannot prove constant over 16 bytes (any
+loaded as 16-byte vectors stores as 16-byte vectors. The seed's extra last output (the row
+total, TOTAL) is one scalar store after the loop. Blocks wholly inside the row store unmasked,
+and with SPLIT load unmasked: a mask the compiler cannot prove constant over 16 bytes (any
 length not a multiple of 16) splits every access into single elements.
 
 The seed's output rows have L + 1 elements against the input's L, so output row starts move
@@ -22,7 +22,7 @@ section 2).
 import triton
 import triton.language as tl
 
-from .tiles import _block_offsets, _block_scan, _block_total
+from .tiles import _block_offsets, _block_scan, _block_total, _load_block, _store_block
 
 # num_stages is in the space because the seed's stage rules ask for it; the row loop's loads
 # are not pipelined by Triton 3.6, and several programs per SM hide the latency instead. Blocks
@@ -48,15 +48,17 @@ ROW_SCAN_CONFIGS = [
 @triton.jit
 def row_scan_kernel(
     x_ptr,  # input: x[row, p] at row * stride_x_outer + p * stride_x_scan
-    y_ptr,  # output, rows of `length + SHIFT` contiguous elements starting at row * stride_y_outer
-    length,  # input positions summed per row (rows hold `length + SHIFT` when REVERSE)
+    y_ptr,  # output, rows of `length + TOTAL` contiguous elements starting at row * stride_y_outer
+    length,  # positions per row, loaded and stored in place (the input's size along the scan)
     stride_x_outer,
     stride_x_scan,
     stride_y_outer,
     LENGTH_BUCKET,  # next power of two of `length`: the autotune key, unused in the body
     SHIFT: tl.constexpr,  # 1: exclusive (y[p] = x[0] + ... + x[p - 1], y[0] = 0); 0: inclusive
-    REVERSE: tl.constexpr,  # sum from the end: y[p] = x[p + SHIFT] + ... + x[length + SHIFT - 1]
-    ROTATE: tl.constexpr,  # forward only: output rows are not 16-byte aligned where input rows are
+    REVERSE: tl.constexpr,  # sum from the end: y[p] = x[p + SHIFT] + ... + x[length - 1]
+    TOTAL: tl.constexpr,  # output rows hold one position more, the row total (the seed's rows of L + 1)
+    ROTATE: tl.constexpr,  # output rows are not 16-byte aligned where input rows are: rotated stores
+    SPLIT: tl.constexpr,  # `length` is not a multiple of 16: whole blocks load unmasked
     VEC: tl.constexpr,  # output elements per 16 bytes
     RUN: tl.constexpr,  # REVERSE: positions per run of a block (tiles._block_offsets)
     ACC_DTYPE: tl.constexpr,  # float32 for half types and float32, float64, int64 for integers
@@ -65,24 +67,24 @@ def row_scan_kernel(
     row = tl.program_id(0).to(tl.int64)
     x_row = x_ptr + row * stride_x_outer
     y_first = row * stride_y_outer  # element offset (from y_ptr) of the row's output position 0
-    # positions loaded and stored in place; a reversed exclusive scan loads x[0], which sums into nothing
-    positions = length + SHIFT if REVERSE else length
     offsets = _block_offsets(REVERSE, BLOCK, RUN)  # [BLOCK], or [BLOCK // RUN, RUN] when REVERSE
     if ROTATE:
-        # the rotation also does the exclusive shift: window t covers y_win[t * BLOCK : (t + 1) *
-        # BLOCK] and offset k holds the inclusive scan of position t * BLOCK + k - phase, stored
-        # SHIFT positions late, as in a shifted store but whole windows
+        # inclusive scans, stored SHIFT positions late in whole windows: window t covers
+        # y_win[t * BLOCK : (t + 1) * BLOCK] and offset k holds the inclusive scan of position
+        # t * BLOCK + k - phase; the positions below `stored` have an output position
         out_first = y_first + SHIFT
         phase = (out_first % VEC).to(tl.int32)
         y_win = y_ptr + tl.multiple_of(out_first - phase, VEC)
+        stored = length + TOTAL - SHIFT
     else:
         phase = 0
         y_win = y_ptr + y_first
+        stored = length
     rotation = (tl.arange(0, BLOCK) - phase + BLOCK) % BLOCK  # [BLOCK]
     previous = tl.zeros([BLOCK], dtype=ACC_DTYPE)  # ROTATE: rotated scan of the previous block
     carry = tl.zeros([], dtype=ACC_DTYPE)
-    last = (positions - 1) // BLOCK * BLOCK
-    for step in range(0, positions, BLOCK):
+    last = (length - 1) // BLOCK * BLOCK
+    for step in range(0, length, BLOCK):
         if REVERSE:
             start = tl.multiple_of(last - step, BLOCK)
         else:
@@ -91,10 +93,7 @@ def row_scan_kernel(
             x_ptrs = x_row + (start + offsets)
         else:
             x_ptrs = x_row + (start + offsets).to(tl.int64) * stride_x_scan
-        if start + BLOCK <= positions:
-            x = tl.load(x_ptrs)
-        else:
-            x = tl.load(x_ptrs, mask=start + offsets < positions, other=0)
+        x = _load_block(x_ptrs, start + offsets, length, True, start + BLOCK <= length, SPLIT)
         values = x.to(ACC_DTYPE)
         scanned = _block_scan(values, (SHIFT == 1) and (not ROTATE), REVERSE, RUN) + carry
         carry += _block_total(values, REVERSE)
@@ -102,23 +101,21 @@ def row_scan_kernel(
             rotated = tl.gather(scanned, rotation, 0)
             window = tl.where(offsets >= phase, rotated, previous)
             previous = rotated
-            whole = (start >= VEC) & (start + BLOCK <= positions)
+            whole = (start >= VEC) & (start + BLOCK <= stored)
         else:
             window = scanned
-            whole = start + BLOCK <= positions
-        source = start + offsets - phase  # input position whose scan offset k holds
-        if whole:
-            tl.store(y_win + start + offsets, window.to(y_ptr.dtype.element_ty))
-        else:
-            tl.store(y_win + start + offsets, window.to(y_ptr.dtype.element_ty),
-                     mask=(source >= 0) & (source < positions))
+            whole = start + BLOCK <= stored
+        source = start + offsets - phase  # position whose scan offset k holds
+        # always split: one block in flight leaves the registers for both forms
+        _store_block(y_win + start + offsets, window.to(y_ptr.dtype.element_ty),
+                     (source >= 0) & (source < stored), whole, True)
     if ROTATE:
         # the last `phase` scanned values spill into one more window
-        end = tl.cdiv(positions, BLOCK) * BLOCK
+        end = tl.cdiv(length, BLOCK) * BLOCK
         source = end + offsets - phase
         tl.store(y_win + end + offsets, previous.to(y_ptr.dtype.element_ty),
-                 mask=(offsets < phase) & (source >= 0) & (source < positions))
-    if (SHIFT == 1) and ROTATE:  # the leading zero
-        tl.store(y_ptr + y_first, tl.zeros([], dtype=y_ptr.dtype.element_ty))
-    elif (SHIFT == 1) and (not REVERSE):  # the row total, one position past the last input
+                 mask=(offsets < phase) & (source >= 0) & (source < stored))
+        if SHIFT == 1:  # the leading zero
+            tl.store(y_ptr + y_first, tl.zeros([], dtype=y_ptr.dtype.element_ty))
+    elif TOTAL:  # the row total, one position past the last input
         tl.store(y_ptr + y_first + length, carry.to(y_ptr.dtype.element_ty))

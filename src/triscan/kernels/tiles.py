@@ -78,6 +78,38 @@ def _block_offsets(REVERSE: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr
 
 
 @triton.jit
+def _load_block(pointers, positions, bound, live, whole, SPLIT: tl.constexpr):
+    """Load a block of `pointers` at `positions`, zeros at and past `bound` (everywhere unless
+    `live`, a scalar, so that the mask stays as uniform as the bound's). With SPLIT (a bound
+    not known to be a multiple of 16), a `whole` block loads unmasked: a mask the compiler cannot
+    prove constant over 16 bytes splits every load into single elements. Without it, one masked
+    form: a bound Triton knows divisible by 16 keeps it vectorized, and one form keeps registers
+    down (benchmarks/NOTES.md 29)."""
+    if SPLIT:
+        if whole:
+            values = tl.load(pointers)
+        else:
+            values = tl.load(pointers, mask=(positions < bound) & live, other=0)
+    else:
+        values = tl.load(pointers, mask=(positions < bound) & live, other=0)
+    return values
+
+
+@triton.jit
+def _store_block(pointers, values, mask, whole, SPLIT: tl.constexpr):
+    """Store a block where `mask`; a `whole` block unmasked with SPLIT, as _load_block loads.
+    Callers pass SPLIT where the second store form costs no occupancy: in the look-back, whose
+    two chunks in flight put it near 255 registers, only with a bound not a multiple of 16."""
+    if SPLIT:
+        if whole:
+            tl.store(pointers, values)
+        else:
+            tl.store(pointers, values, mask=mask)
+    else:
+        tl.store(pointers, values, mask=mask)
+
+
+@triton.jit
 def _block_total(values, REVERSE: tl.constexpr):
     """Sum of a block held as _block_offsets holds it."""
     if REVERSE:

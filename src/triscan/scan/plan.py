@@ -70,6 +70,9 @@ class ScanPlan:
     device: torch.device
     outer: int  # M
     length: int  # L: input positions summed per lane
+    positions: int  # the input's positions along `dim`: L, or L + shift where it holds the one an exclusive
+    #                 scan does not sum (row kernels load and store them in place, kernels/README.md)
+    total: bool  # the output has one position more than the input, its total (the seed's rows of L + 1)
     inner: int  # K
     stride_x_outer: int
     stride_x_scan: int  # negative when `backwards`
@@ -111,8 +114,9 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
     plan = ScanPlan(
         dim=dim, shift=shift, reverse=reverse, input_dtype=input_dtype, output_dtype=output_dtype,
         accumulator=accumulator_dtype(output_dtype), device=device, outer=outer, length=length,
-        inner=inner, stride_x_outer=stride_x_outer, stride_x_scan=stride_x_scan,
-        stride_x_inner=stride_x_inner, stride_y_outer=stride_y_outer, stride_y_scan=stride_y_scan,
+        positions=shape[dim], total=not reverse and out_shape[dim] == shape[dim] + 1, inner=inner,
+        stride_x_outer=stride_x_outer, stride_x_scan=stride_x_scan, stride_x_inner=stride_x_inner,
+        stride_y_outer=stride_y_outer, stride_y_scan=stride_y_scan,
         copy_reason=copy_reason, backwards=backwards, family=family,
         programs=8 * device_sms(device) if family.persistent else 0, interpreted=interpreted,
         launch=None, compiled=None if interpreted else {})

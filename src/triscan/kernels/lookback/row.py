@@ -10,14 +10,17 @@ once per chunk.
 import triton
 import triton.language as tl
 
-from ..tiles import _block_offsets, _block_scan, _block_total
+from ..tiles import _block_offsets, _block_scan, _block_total, _load_block, _store_block
 from .protocol import _publish, _read
 
+# SPLIT is tuned, not planned: with a length Triton knows divisible by 16 both load and store
+# forms vectorize, and which is faster depends on the type (benchmarks/NOTES.md 29); an odd length
+# needs SPLIT. num_stages 1 only: the chunk loads are not pipelined, 2 timed the same.
 LOOKBACK_SCAN_CONFIGS = [
-    triton.Config({"BLOCK": block}, num_warps=warps, num_stages=stages)
+    triton.Config({"BLOCK": block, "SPLIT": split}, num_warps=warps, num_stages=1)
     # (4096, 2): as many elements per thread as (8192, 4), twice the programs per SM (NOTES.md section 10)
     for block, warps in ((2048, 4), (4096, 2), (4096, 4), (4096, 8), (8192, 4), (8192, 8), (16384, 8))
-    for stages in (1, 2)
+    for split in (False, True)
 ]
 
 
@@ -42,65 +45,61 @@ def _publish_total(status_ptr, ticket, total, first_in_row, WORDS: tl.constexpr)
 
 
 @triton.jit
-def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, positions, stride_x_outer, stride_x_scan,
-                    REVERSE: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr):
-    """The input of chunk `ticket` (all zeros past the last chunk), shaped as tiles._block_offsets.
-    A chunk wholly inside its row loads unmasked: a mask the compiler cannot prove constant over
-    16 bytes (any length not a multiple of 16) splits every load into single elements."""
+def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
+                    REVERSE: tl.constexpr, SPLIT: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr):
+    """The input of chunk `ticket` (all zeros past the last chunk), shaped as tiles._block_offsets."""
     row = (ticket // chunks_per_row).to(tl.int64)
     start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
     offsets = _block_offsets(REVERSE, BLOCK, RUN)
+    live = ticket < total_chunks
     x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
-    if (ticket < total_chunks) & (start + BLOCK <= positions):
-        x = tl.load(x_chunk)
-    else:
-        x = tl.load(x_chunk, mask=(start + offsets < positions) & (ticket < total_chunks), other=0)
-    return x
+    return _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT)
 
 
 @triton.autotune(
     configs=LOOKBACK_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "SHIFT", "REVERSE"],
+    key=["LENGTH_BUCKET", "LENGTH_ALIGNED", "SHIFT", "REVERSE"],
     # every timing run of the autotuner needs fresh flags and a fresh ticket counter
     reset_to_zero=["status_ptr"],
     # chunks in bytes, as the row scan's blocks (row.py): at most 32 KiB of input, 256 bytes of
     # accumulators per thread
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs if config.kwargs["BLOCK"] * args["x_ptr"].element_size() <= 32768
-        and config.kwargs["BLOCK"] // (32 * config.num_warps) * max(4, args["y_ptr"].element_size()) <= 256]},
+        and config.kwargs["BLOCK"] // (32 * config.num_warps) * max(4, args["y_ptr"].element_size()) <= 256
+        and (config.kwargs["SPLIT"] or args["LENGTH_ALIGNED"])]},
 )
 @triton.jit
 def lookback_scan_kernel(
-    x_ptr,  # input, rows of `length` elements: x[row, p] at row * stride_x_outer + p * stride_x_scan
-    y_ptr,  # output, rows of `length + SHIFT` contiguous elements starting at row * stride_y_outer
+    x_ptr,  # input: x[row, p] at row * stride_x_outer + p * stride_x_scan
+    y_ptr,  # output, rows of `length + TOTAL` contiguous elements starting at row * stride_y_outer
     status_ptr,  # int64 [WORDS * max_chunks + 1], zeroed: look-back words per chunk, then the ticket counter
     values_ptr,  # unused (the column look-back's value slots; the same tensor as status_ptr)
     max_chunks,  # chunks the workspace holds
     outer,  # M: rows scanned
-    length,
+    length,  # positions per row, loaded and stored in place (the input's size along the scan)
     stride_x_outer,
     stride_x_scan,
     stride_y_outer,
-    LENGTH_BUCKET,  # autotune key, unused in the body
+    LENGTH_BUCKET,  # autotune keys, unused in the body
+    LENGTH_ALIGNED,  # 1 when `length` is a multiple of 16
     SHIFT: tl.constexpr,  # 1: exclusive (y[p] = x[0] + ... + x[p - 1], y[0] = 0); 0: inclusive
     ACC_DTYPE: tl.constexpr,
     LOOKBACK: tl.constexpr,  # predecessors examined at once
     WORDS: tl.constexpr,  # look-back words per chunk: 1 for float32 sums, 2 for 64-bit sums (protocol.py)
-    REVERSE: tl.constexpr,  # sum from the end: y[p] = x[p + SHIFT] + ... (rows of length + SHIFT inputs)
+    REVERSE: tl.constexpr,  # sum from the end: y[p] = x[p + SHIFT] + ... + x[length - 1]
+    TOTAL: tl.constexpr,  # output rows hold one position more, the row total (the seed's rows of L + 1)
+    SPLIT: tl.constexpr,  # `length` is not a multiple of 16: whole chunks load and store unmasked
     RUN: tl.constexpr,  # REVERSE: positions per run of a chunk (tiles._block_offsets)
     BLOCK: tl.constexpr,
 ):
-    # positions loaded and stored in place (as in row.py): a reversed exclusive scan loads x[0],
-    # which sums into nothing; a forward one stores its row total at `length` after the last chunk
-    positions = length + SHIFT if REVERSE else length
-    chunks_per_row = tl.cdiv(positions, BLOCK)
+    chunks_per_row = tl.cdiv(length, BLOCK)
     # persistent: each program keeps drawing tickets until every chunk is taken
     total_chunks = outer * chunks_per_row
     offsets = _block_offsets(REVERSE, BLOCK, RUN)
     counter_ptr = status_ptr + WORDS * max_chunks
     ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
-    x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, positions, stride_x_outer, stride_x_scan,
-                        REVERSE, BLOCK, RUN)
+    x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
+                        REVERSE, SPLIT, BLOCK, RUN)
     total = _block_total(x.to(ACC_DTYPE), REVERSE)
     if ticket < total_chunks:
         _publish_total(status_ptr, ticket, total, ticket % chunks_per_row == 0, WORDS)
@@ -114,8 +113,8 @@ def lookback_scan_kernel(
         # one load and no wait, so waits never chain from program to program, and the
         # look-back below finds its predecessors published (benchmarks/NOTES.md, section 6).
         next_ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
-        x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, positions, stride_x_outer,
-                                 stride_x_scan, REVERSE, BLOCK, RUN)
+        x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length, stride_x_outer,
+                                 stride_x_scan, REVERSE, SPLIT, BLOCK, RUN)
         next_total = _block_total(x_next.to(ACC_DTYPE), REVERSE)
         if next_ticket < total_chunks:
             _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS)
@@ -140,11 +139,8 @@ def lookback_scan_kernel(
             _publish(status_ptr, ticket, exclusive + total, 2, WORDS)
         out = (_block_scan(x.to(ACC_DTYPE), SHIFT == 1, REVERSE, RUN) + exclusive.to(ACC_DTYPE)).to(
             y_ptr.dtype.element_ty)  # [BLOCK], or [BLOCK // RUN, RUN] when REVERSE
-        if start + BLOCK <= positions:  # unmasked, as the loads (see _load_row_chunk)
-            tl.store(y_row + (start + offsets), out)
-        else:
-            tl.store(y_row + (start + offsets), out, mask=start + offsets < positions)
-        if (SHIFT == 1) and (not REVERSE):
+        _store_block(y_row + (start + offsets), out, start + offsets < length, start + BLOCK <= length, SPLIT)
+        if TOTAL:
             if chunk == chunks_per_row - 1:  # the row total, one position past the last input
                 tl.store(y_row + length, (exclusive.to(ACC_DTYPE) + total).to(y_ptr.dtype.element_ty))
         ticket = next_ticket
