@@ -98,7 +98,7 @@ def _load_block(pointers, positions, bound, live, whole, SPLIT: tl.constexpr):
 @triton.jit
 def _store_block(pointers, values, mask, whole, SPLIT: tl.constexpr):
     """Store a block where `mask`; a `whole` block unmasked with SPLIT, as _load_block loads.
-    Callers pass SPLIT where the second store form costs no occupancy: in the look-back, whose
+    Callers set SPLIT where the second store form costs no occupancy: in the look-back, whose
     two chunks in flight put it near 255 registers, only with a bound not a multiple of 16."""
     if SPLIT:
         if whole:

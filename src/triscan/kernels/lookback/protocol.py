@@ -26,7 +26,7 @@ import triton.language as tl
 
 
 @triton.jit
-def _pack(value, status: tl.constexpr):
+def _pack(value, status):
     """A sum and its status in one int64 word, written and read in one access: the sum as a
     float64 whose two lowest mantissa bits hold the status (1 or 2, so a published word is never
     0). Prefixes carried from chunk to chunk then round at float64 (50 bits kept), not float32:
@@ -49,7 +49,7 @@ def _sum(words):
 
 
 @triton.jit
-def _halves(value, status: tl.constexpr):
+def _halves(value, status):
     """A 64-bit sum (int64 or float64) and its status as two int64 words: 32 bits of the sum in
     each, above the status in the two lowest bits of both. No 64-bit word holds a 64-bit sum
     and a status, and a status word of its own would need a release and an acquire (a MEMBAR
@@ -63,7 +63,7 @@ def _halves(value, status: tl.constexpr):
 
 
 @triton.jit
-def _publish(status_ptr, ticket, value, status: tl.constexpr, WORDS: tl.constexpr):
+def _publish(status_ptr, ticket, value, status, WORDS: tl.constexpr):
     """Publish a chunk's sum with its status in its look-back word(s): WORDS 1, a float32 sum
     packed in one word (_pack); WORDS 2, a 64-bit sum in two (_halves). Relaxed: a word orders
     nothing but itself."""

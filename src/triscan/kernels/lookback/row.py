@@ -17,9 +17,11 @@ from .protocol import _publish, _read
 # forms vectorize, and which is faster depends on the type (benchmarks/NOTES.md 29); an odd length
 # needs SPLIT. num_stages 1 only: the chunk loads are not pipelined, 2 timed the same.
 LOOKBACK_SCAN_CONFIGS = [
-    triton.Config({"BLOCK": block, "SPLIT": split}, num_warps=warps, num_stages=1)
-    # (4096, 2): as many elements per thread as (8192, 4), twice the programs per SM (NOTES.md section 10)
-    for block, warps in ((2048, 4), (4096, 2), (4096, 4), (4096, 8), (8192, 4), (8192, 8), (16384, 8))
+    triton.Config({"BLOCK": block, "SPLIT": split}, num_warps=warps, num_stages=1, maxnreg=maxnreg)
+    # (4096, 2): as many elements per thread as (8192, 4), twice the programs per SM (NOTES.md section 10);
+    # (8192, 4) capped at 128 registers: four programs per SM where the compiler would take 140 (NOTES.md 29)
+    for block, warps, maxnreg in ((2048, 4, None), (4096, 2, None), (4096, 4, None), (4096, 8, None),
+                                  (8192, 4, None), (8192, 4, 128), (8192, 8, None), (16384, 8, None))
     for split in (False, True)
 ]
 
@@ -38,10 +40,7 @@ def _row_chunk_start(ticket, chunks_per_row, REVERSE: tl.constexpr, BLOCK: tl.co
 def _publish_total(status_ptr, ticket, total, first_in_row, WORDS: tl.constexpr):
     """Publish a chunk's total (status 1); the first chunk of a row publishes it as its
     inclusive prefix (status 2), since nothing comes before it."""
-    if first_in_row:
-        _publish(status_ptr, ticket, total, 2, WORDS)
-    else:
-        _publish(status_ptr, ticket, total, 1, WORDS)
+    _publish(status_ptr, ticket, total, tl.where(first_in_row, 2, 1).to(tl.int64), WORDS)
 
 
 @triton.jit

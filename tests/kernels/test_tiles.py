@@ -1,0 +1,132 @@
+"""The shared tile primitives (kernels/tiles.py) and look-back words (lookback/protocol.py) through
+the kernels that use them: exclusive and reversed blocks stored in place, whole and split blocks,
+64-bit look-back words."""
+
+import pytest
+import torch
+import triton
+import triton.language as tl
+from conftest import DEVICE, abs_of, assert_scan_close, random_input
+
+import triscan
+from triscan.kernels.lookback.protocol import _publish, _read
+from triscan.testing.reference import (
+    cumsum_reference,
+    exclusive_cumsum_reference,
+    reversed_cumsum_reference,
+    seed_model_reference,
+)
+
+# the interpreter's row block is 64 positions: 128 is two whole blocks (no SPLIT), 131 two whole
+# blocks and a partial one with SPLIT; CUDA's blocks are larger, so the lengths scale there
+ROW_LENGTHS = [128, 131] if DEVICE == "cpu" else [8192 * 4, 8192 * 4 + 3]
+ROW_DTYPES = [torch.float32, torch.bfloat16, torch.float64, torch.int32, torch.int64]
+ROW_OPS = ["cumsum", "exclusive", "reverse", "exclusive reverse", "model"]
+
+
+def call(op, x, dim):
+    """An op along `dim` through triscan."""
+    if op == "model":
+        return triscan.ModelNew(dim)(x)
+    exclusive, reverse = op.startswith("exclusive"), op.endswith("reverse")
+    return (triscan.exclusive_cumsum if exclusive else triscan.cumsum)(x, dim, reverse=reverse)
+
+
+def reference_of(op, x, dim):
+    """(reference, running sum of |x|) of call(op, x, dim)."""
+    if op == "model":
+        return seed_model_reference(x, dim), seed_model_reference(abs_of(x), dim)
+    exclusive, reverse = op.startswith("exclusive"), op.endswith("reverse")
+    if reverse:
+        return reversed_cumsum_reference(x, dim, exclusive), reversed_cumsum_reference(abs_of(x), dim)
+    reference = exclusive_cumsum_reference(x, dim) if exclusive else cumsum_reference(x, dim)
+    return reference, cumsum_reference(abs_of(x), dim)
+
+
+@pytest.mark.parametrize("length", ROW_LENGTHS, ids=lambda length: f"L{length}")
+@pytest.mark.parametrize("dtype", ROW_DTYPES, ids=str)
+@pytest.mark.parametrize("op", ROW_OPS)
+def test_row_blocks_in_place(op, dtype, length, triton_launches, poisoned_outputs):
+    """Every op and element size on the row kernel, whole and partial blocks (SPLIT both ways)."""
+    if op == "model" and not dtype.is_floating_point and dtype != torch.int32:
+        pytest.skip("one integer type is enough for the seed's semantics")
+    x = random_input((5, length), dtype)
+    out = triton_launches.run(call, op, x, 1)
+    assert_scan_close(out, *reference_of(op, x, 1), length)
+    assert triton_launches.counts == {"row_scan": 1}
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+@pytest.mark.parametrize("exclusive", [False, True], ids=["inclusive", "exclusive"])
+@pytest.mark.parametrize("dtype", [torch.int64, torch.float64], ids=str)
+def test_lookback_64_bit_words(dtype, exclusive, reverse, triton_launches, poisoned_outputs):
+    """64-bit sums cross chunks in two half words: int64 sums wrap exactly as torch's, at any
+    magnitude (values near 2^62, sums past 2^63)."""
+    n = 3001 if DEVICE == "cpu" else 3001 * 128
+    if dtype == torch.int64:
+        x = torch.randint(-(1 << 62), 1 << 62, (2, n), dtype=dtype, device=DEVICE)
+    else:
+        x = random_input((2, n), dtype) * 1e200  # large exponents: every bit of both halves in use
+    function = triscan.exclusive_cumsum if exclusive else triscan.cumsum
+    out = triton_launches.run(lambda t: function(t, 1, reverse=reverse), x)
+    source = x.flip(1) if reverse else x
+    expected = source.cpu().cumsum(1)
+    if exclusive:
+        expected = torch.cat([torch.zeros_like(expected[:, :1]), expected[:, :-1]], 1)
+    expected = expected.flip(1) if reverse else expected
+    if dtype == torch.int64:
+        assert torch.equal(out.cpu(), expected)
+    else:
+        torch.testing.assert_close(out.cpu(), expected, rtol=1e-12, atol=0)
+    assert triton_launches.counts == {"lookback_scan": 1}
+
+
+@triton.jit
+def _words_round_trip(values_ptr, status_ptr, flags_ptr, sums_ptr, COUNT: tl.constexpr, WORDS: tl.constexpr,
+                      ACC_DTYPE: tl.constexpr):
+    """Publish COUNT sums with statuses 1, 2, 1, ... and read them back in one window."""
+    index = tl.arange(0, COUNT)
+    for chunk in tl.static_range(COUNT):
+        value = tl.load(values_ptr + chunk)
+        _publish(status_ptr, chunk, value, 1 + chunk % 2, WORDS)
+    flags, sums = _read(status_ptr, index, index >= 0, WORDS, ACC_DTYPE)
+    tl.store(flags_ptr + index, flags)
+    tl.store(sums_ptr + index, sums.to(sums_ptr.dtype.element_ty))
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.float64], ids=str)
+def test_halves_round_trip(dtype):
+    """Every bit of a 64-bit sum survives two half words, and a word pair whose halves carry
+    different statuses reads as not yet published."""
+    if dtype == torch.int64:
+        values = torch.tensor([0, -1, 1, (1 << 63) - 1, -(1 << 63), 0x123456789ABCDEF, -0x2468ACE13579BDF, 5],
+                              dtype=dtype)
+    else:
+        values = torch.tensor([0.0, -0.0, 1.5, -3e300, float("inf"), float("-inf"), 5e-324, 2.0**-1022],
+                              dtype=dtype)
+    values = values.to(DEVICE)
+    status = torch.zeros(2 * len(values) + 1, dtype=torch.int64, device=DEVICE)
+    flags = torch.full((len(values),), -1, dtype=torch.int32, device=DEVICE)
+    sums = torch.empty_like(values)
+    accumulator = tl.int64 if dtype == torch.int64 else tl.float64
+    _words_round_trip[(1,)](values, status, flags, sums, COUNT=len(values), WORDS=2, ACC_DTYPE=accumulator)
+    assert flags.tolist() == [1 + chunk % 2 for chunk in range(len(values))]
+    assert torch.equal(sums.view(torch.int64), values.view(torch.int64))  # bit for bit, -0.0 included
+    torn = status.clone()
+    torn[2] = (torn[2] & -4) | 1  # chunk 1's low half from its status-1 write, high half status 2
+    torn[3] = (torn[3] & -4) | 2
+    read = _read_window(torn, len(values), accumulator)
+    assert read[1] == 0 and read[0] != 0
+
+
+@triton.jit
+def _read_only(status_ptr, flags_ptr, COUNT: tl.constexpr, ACC_DTYPE: tl.constexpr):
+    index = tl.arange(0, COUNT)
+    flags, _ = _read(status_ptr, index, index >= 0, 2, ACC_DTYPE)
+    tl.store(flags_ptr + index, flags)
+
+
+def _read_window(status, count, accumulator):
+    flags = torch.full((count,), -1, dtype=torch.int32, device=status.device)
+    _read_only[(1,)](status, flags, COUNT=count, ACC_DTYPE=accumulator)
+    return flags.tolist()
