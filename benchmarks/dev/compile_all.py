@@ -3,10 +3,11 @@ sm_89 (the seed's RTX 4090) and sm_90 (H100, H200): registers, spills and shared
 block against each architecture's limit (dev tool; issue 14's portable tuning; the CI test
 compiles a sample).
 
-    python benchmarks/dev/compile_all.py [--arch 80 89 90] [--json PATH]
+    python benchmarks/dev/compile_all.py [--arch 80 89 90] [--elements fp32 bf16 i64] [--json PATH]
 
-float32 with the constexprs the library passes most often (exclusive where the kernel has a
-SHIFT; rotated rows; packed look-back words; dense narrow rows).
+The constexprs the library passes most often (exclusive where the kernel has a SHIFT; the seed's
+rotated rows and reversed runs; look-back words; dense narrow rows); the row and look-back
+kernels for each element type, with the configs their byte rules keep.
 """
 
 import argparse
@@ -14,34 +15,55 @@ import json
 import sys
 
 import registers
+import torch
 
 from triscan.kernels.registry import FAMILIES
 
-# kernel -> registers.py name and the flags fixed for the sweep
-NAMES = {"row_scan_kernel": ("row", {}),
-         "column_scan_kernel": ("column", {}), "lookback_scan_kernel": ("lookback", {"REVERSE": 0}),
-         "column_lookback_scan_kernel": ("column_lookback", {"WIDE_OFFSETS": 0})}
+# kernel -> registers.py names and the flags fixed for the sweep (the seed's rotated rows and the
+# reversed runs; both look-back directions)
+NAMES = {"row_scan_kernel": [("row", {}), ("reverse_row", {})],
+         "column_scan_kernel": [("column", {})],
+         "lookback_scan_kernel": [("lookback", {"REVERSE": 0}), ("lookback", {"REVERSE": 1})],
+         "column_lookback_scan_kernel": [("column_lookback", {"WIDE_OFFSETS": 0})]}
+# element types whose autotune spaces differ (configs pruned by bytes): registers.py names, torch dtypes
+ELEMENTS = {"fp32": (torch.float32, torch.float32), "bf16": (torch.bfloat16, torch.bfloat16),
+            "i64": (torch.int64, torch.int64)}
+BYTE_PRUNED = ("row_scan_kernel", "lookback_scan_kernel")  # the column spaces do not depend on the type
 
 
-def variants():
+def pruned(kernel, element):
+    """The kernel's configs its own pruning keeps for a long, aligned scan of `element`."""
+    if kernel.fn.__name__ not in BYTE_PRUNED:
+        return kernel.configs
+    input_dtype, output_dtype = ELEMENTS[element]
+    args = {"x_ptr": torch.empty(0, dtype=input_dtype), "y_ptr": torch.empty(0, dtype=output_dtype),
+            "LENGTH_BUCKET": 1 << 28, "LENGTH_ALIGNED": 1}
+    return kernel.early_config_prune(kernel.configs, args)
+
+
+def variants(elements):
     for family in FAMILIES:
         for kernel in family.kernels.values():
-            name, flags = NAMES[kernel.fn.__name__]
-            for config in kernel.configs:
-                meta = {key: int(value) for key, value in config.kwargs.items()}
-                meta.update(flags, num_warps=config.num_warps, num_stages=config.num_stages)
-                if config.maxnreg:
-                    meta["maxnreg"] = config.maxnreg
-                yield name, meta
+            for element in elements if kernel.fn.__name__ in BYTE_PRUNED else ("fp32",):
+                for name, flags in NAMES[kernel.fn.__name__]:
+                    for config in pruned(kernel, element):
+                        meta = {key: int(value) for key, value in config.kwargs.items()}
+                        meta.update(flags, num_warps=config.num_warps, num_stages=config.num_stages)
+                        if element != "fp32":
+                            meta["ELEMENT"] = element
+                        if config.maxnreg:
+                            meta["maxnreg"] = config.maxnreg
+                        yield name, meta
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--arch", type=int, nargs="+", default=[80, 89, 90])
+    parser.add_argument("--elements", nargs="+", default=list(ELEMENTS))
     parser.add_argument("--json")
     args = parser.parse_args()
     rows, problems = [], 0
-    for name, meta in variants():
+    for name, meta in variants(args.elements):
         for arch in args.arch:
             used, spilled, shared = registers.compile_info(name, arch, **dict(meta))
             fits = shared <= registers.SHARED_LIMIT[arch]

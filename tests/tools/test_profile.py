@@ -110,3 +110,99 @@ def test_profile_cases_are_the_suite_cases():
 
     assert profile.CASES["headline"] is None
     assert {name for name in profile.CASES.values() if name} == set(suite.CASES)
+
+
+REFERENCE = """import torch
+class Model(torch.nn.Module):
+    def forward(self, x):
+        return torch.cumsum(x, 1)
+def get_inputs():
+    return [torch.rand(4, 100)]
+def get_init_inputs():
+    return []
+"""
+
+
+def fake_ncu(tmp_path, output: str):
+    """An `ncu` that records its arguments and prints `output`."""
+    fake = tmp_path / "ncu"
+    fake.write_text(f"#!/bin/sh\necho \"$@\" > {tmp_path / 'ncu_args.txt'}\ncat <<'CSV'\n{output}CSV\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    return fake
+
+
+def pair(tmp_path, candidate: str = "import triscan\nModelNew = triscan.ModelNew\n"):
+    reference, new = tmp_path / "ref.py", tmp_path / "new.py"
+    reference.write_text(REFERENCE)
+    new.write_text(candidate)
+    return reference, new
+
+
+def test_candidate_profile_runs_the_pair_under_ncu(tmp_path, monkeypatch, capsys):
+    """REF.py NEW.py: ncu runs the child on both files, and the stage's verdicts come back per kernel."""
+    reference, new = pair(tmp_path)
+    fake = fake_ncu(tmp_path, NCU_CSV)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr("triscan.tools.environment.environment", lambda: {"gpu": "none: ncu is a stand-in"})
+    report = tmp_path / "profile.json"
+    code = profile.files_main(str(reference), str(new), json_path=str(report), ncu=str(fake),
+                              stage_name="block_tiling")
+    assert code == 0
+    arguments = (tmp_path / "ncu_args.txt").read_text().split()
+    child = arguments[arguments.index("triscan.tools.profile") + 1:]
+    assert child[:3] == ["--files", str(reference), str(new)]
+    assert "launch__occupancy_limit_registers" in arguments[arguments.index("--metrics") + 1]
+    out = capsys.readouterr().out
+    assert "row_scan_kernel" in out and "new.py" in out
+    profiles = __import__("json").loads(report.read_text())["profiles"]
+    (only,) = profiles.values()
+    assert set(only["verdicts"]) == set(only["metrics"])
+    verdicts = [entry["verdict"] for rules in only["verdicts"].values() for entry in rules]
+    assert verdicts and set(verdicts) <= {"PASS", "FAIL", "INFO"}
+
+
+def test_candidate_profile_refuses_missing_files_and_tools(tmp_path, monkeypatch, capsys):
+    reference, new = pair(tmp_path)
+    assert profile.files_main(str(reference), str(tmp_path / "missing.py")) == 2
+    assert "no such file" in capsys.readouterr().out
+    assert profile.files_main(str(reference), str(new), ncu="/nonexistent/ncu") == 2
+    assert "not on PATH" in capsys.readouterr().out
+    fake = fake_ncu(tmp_path, "==ERROR== ERR_NVGPUCTRPERM - no permission\n")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert profile.files_main(str(reference), str(new), ncu=str(fake)) == 3
+    fake = fake_ncu(tmp_path, "==PROF== no kernels\n")
+    assert profile.files_main(str(reference), str(new), ncu=str(fake)) == 1
+    assert "saw no kernel" in capsys.readouterr().out
+
+
+def test_candidate_profile_cli_takes_two_files(tmp_path):
+    reference, _ = pair(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "triscan", "profile", str(reference)], capture_output=True,
+                            text=True, env={**os.environ, "TRITON_INTERPRET": "1"})
+    assert result.returncode == 2 and "two files" in result.stdout
+
+
+def test_candidate_without_modelnew_is_named(tmp_path):
+    reference, new = pair(tmp_path, "x = 1\n")
+    with pytest.raises(SystemExit, match="defines no ModelNew"):
+        profile.candidate_call(str(reference), str(new))
+
+
+def test_prompt_with_ref_measures_the_candidate(tmp_path, monkeypatch, capsys):
+    """`triscan prompt NEW.py --ref REF.py`: the metrics block is measured now (ncu on the pair),
+    with the stage's metrics; without ncu the prompt says no metrics are available."""
+    from triscan.tools import cli
+
+    reference, new = pair(tmp_path)
+    fake = fake_ncu(tmp_path, NCU_CSV)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    prompt = tmp_path / "prompt.txt"
+    argv = ["prompt", str(new), "--stage", "block_tiling", "--gpu", "4090", "--ref", str(reference), "-o",
+            str(prompt)]
+    assert cli.main([*argv, "--ncu", str(fake)]) == 0
+    text = prompt.read_text()
+    assert '"row_scan_kernel"' in text and "launch__occupancy_limit_registers" in text
+    assert "No NCU metrics available" not in text
+    assert cli.main([*argv, "--ncu", "/nonexistent/ncu"]) == 0
+    assert "No NCU metrics available" in prompt.read_text()
+    assert "not on PATH" in capsys.readouterr().err

@@ -36,6 +36,12 @@ def command_check(args) -> int:
 def command_profile(args) -> int:
     from . import profile
 
+    if args.files:
+        if len(args.files) != 2:
+            print("triscan profile takes two files, REF.py and NEW.py (or none, for triscan's own cases)")
+            return 2
+        return profile.files_main(*args.files, json_path=args.json, ncu=args.ncu, extra_metrics=args.metric,
+                                  stage_name=args.stage)
     return profile.main(args.case, args.impl, json_path=args.json, ncu=args.ncu, extra_metrics=args.metric,
                         stage_name=args.stage)
 
@@ -66,6 +72,17 @@ def command_prompt(args) -> int:
     if args.metrics:
         with open(args.metrics) as handle:
             metrics = json.load(handle)
+    elif args.ref:  # measured now, as `triscan profile REF.py NEW.py` measures them
+        import contextlib
+
+        from .profile import profile_files, seed_block
+
+        with contextlib.redirect_stdout(sys.stderr):  # why no metrics could be taken goes to stderr
+            code, launches, _ = profile_files(args.ref, args.candidate, args.stage, args.ncu)
+        if code == 0:
+            metrics = seed_block(launches, stages.STAGES[args.stage])
+        else:
+            print("the prompt says: No NCU metrics available", file=sys.stderr)
     with open(args.candidate) as handle:
         code = handle.read()
     text = prompt.render(code, stages.STAGES[args.stage], gpu, metrics, args.failure)
@@ -140,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
         "profile", help="Nsight Compute metrics of the kernels, judged by the seed's stage rules")
     from .profile import IMPLEMENTATIONS
 
+    profile_parser.add_argument("files", nargs="*", metavar="FILE",
+                                help="REF.py NEW.py: profile a KernelBench-style candidate's ModelNew on "
+                                "REF.py's inputs (the `triscan eval` contract) instead of triscan's cases")
     profile_parser.add_argument("--case", nargs="+", choices=sorted(SHORT_NAMES), default=["headline"],
                                 help="shapes to profile (default: headline)")
     profile_parser.add_argument("--impl", nargs="+", choices=IMPLEMENTATIONS, default=["triscan", "seed"],
@@ -167,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     prompt_parser.add_argument("--stage", choices=ORDER, required=True, help="the optimization stage")
     prompt_parser.add_argument("--gpu", help="target GPU: 4090, L40S, A100, H100, H200 (default: this one)")
     prompt_parser.add_argument("--metrics", help="Nsight Compute metrics in the seed's JSON form, per kernel")
+    prompt_parser.add_argument("--ref", help="REF.py (the `triscan eval` contract): without --metrics, "
+                               "measure the candidate's metrics now under ncu on REF.py's inputs")
+    prompt_parser.add_argument("--ncu", help="with --ref: Nsight Compute's ncu (default: ncu on PATH)")
     prompt_parser.add_argument("--failure", help="what the previous attempt got wrong (adds that block)")
     prompt_parser.add_argument("-o", "--output", help="file to write (default: standard output)")
     prompt_parser.set_defaults(run=command_prompt)

@@ -1,4 +1,5 @@
-"""`triscan profile`: Nsight Compute metrics of triscan's kernels, judged by the seed's stage rules.
+"""`triscan profile`: Nsight Compute metrics of triscan's kernels, or of any KernelBench-style
+candidate (`triscan profile REF.py NEW.py`), judged by the seed's stage rules.
 
 The seed's stage ("memory efficiency & latency hiding") reads five metrics per kernel plus the
 share of warps stalled on memory, and gives rules: memory-dependency stalls under 20%, raise
@@ -76,9 +77,10 @@ def parse_ncu_csv(text: str) -> list[dict]:
     return launches
 
 
-def seed_block(launches: list[dict]) -> dict:
+def seed_block(launches: list[dict], stage=None) -> dict:
     """The metrics in the seed's JSON form, one entry per kernel launch (a repeated kernel
-    name gets " #2", " #3"), with the memory-dependency stall under its seed name and source."""
+    name gets " #2", " #3"), with the memory-dependency stall under its seed name and source;
+    with a stage (kernelbench/stages.py), its core and own metrics too."""
     block, seen = {}, {}
     for launch in launches:
         name = short_name(launch.get("Kernel Name", "?"))
@@ -87,8 +89,8 @@ def seed_block(launches: list[dict]) -> dict:
         entry = {metric: launch.get(metric) for metric in SEED_METRICS}
         entry[SEED_STALL_METRIC] = launch.get(SEED_STALL_METRIC)
         entry[f"memory_dependency_stall.pct (= {STALL_METRIC})"] = launch.get(STALL_METRIC)
-        for metric in EXTRA_METRICS:
-            entry[metric] = launch.get(metric)
+        for metric in EXTRA_METRICS + (stages.metrics_to_collect(stage) if stage is not None else []):
+            entry.setdefault(metric, launch.get(metric))
         block[key] = entry
     return block
 
@@ -185,15 +187,55 @@ def autotuned_kernels() -> dict:
     return report
 
 
+def candidate_call(reference_path: str, candidate_path: str):
+    """One call of a KernelBench-style candidate on CUDA (the `triscan eval` file contract: REF.py
+    defines get_inputs and get_init_inputs, NEW.py defines ModelNew)."""
+    import torch
+
+    from ..kernelbench.evaluate import load_module, to_device
+
+    reference = load_module(reference_path, "triscan_profile_reference")
+    candidate = load_module(candidate_path, "triscan_profile_candidate")
+    for needed, module in (("get_inputs", reference), ("get_init_inputs", reference),
+                           ("ModelNew", candidate)):
+        if not hasattr(module, needed):
+            raise SystemExit(f"{module.__file__} defines no {needed}")
+    torch.manual_seed(0)
+    model = candidate.ModelNew(*reference.get_init_inputs())
+    model = model.cuda() if isinstance(model, torch.nn.Module) else model
+    inputs = to_device(reference.get_inputs(), "cuda")
+    return lambda: model(*inputs)
+
+
+def profiled_once(call, report_path: str) -> int:
+    """Warm up (compile, autotune) outside the profiler, then one call inside it; the autotuner's
+    choices go to report_path."""
+    import torch
+
+    call()
+    call()
+    torch.cuda.synchronize()
+    torch.cuda.cudart().cudaProfilerStart()
+    call()
+    torch.cuda.synchronize()
+    torch.cuda.cudart().cudaProfilerStop()
+    with open(report_path, "w") as handle:
+        json.dump(autotuned_kernels(), handle)
+    return 0
+
+
 def target_main(argv: list[str]) -> int:
-    """The profiled child: warm up (compile, autotune) outside the profiler, then one call
-    inside it. argv: case, implementation, path for the autotuner's choices."""
+    """The profiled child. argv: case, implementation, path for the autotuner's choices; or
+    --files, REF.py, NEW.py, that path."""
     import torch
 
     import triscan
     from triscan.kernelbench.seed_three_pass import seed_three_pass
     from triscan.testing.reference import seed_model
 
+    if argv[0] == "--files":
+        _, reference_path, candidate_path, report_path = argv
+        return profiled_once(candidate_call(reference_path, candidate_path), report_path)
     case, implementation, report_path = argv
     HEADLINE = suite.HEADLINE
 
@@ -223,25 +265,17 @@ def target_main(argv: list[str]) -> int:
     else:
         torch_fn = suite.torch_scan_of(dim, reverse)
         call = (lambda: seed_model(x, dim)) if CASES[case] is None else (lambda: torch_fn(x))
-    call()
-    call()
-    torch.cuda.synchronize()
-    torch.cuda.cudart().cudaProfilerStart()
-    call()
-    torch.cuda.synchronize()
-    torch.cuda.cudart().cudaProfilerStop()
-    with open(report_path, "w") as handle:
-        json.dump(autotuned_kernels(), handle)
-    return 0
+    return profiled_once(call, report_path)
 
 
-def run_ncu(ncu: str, case: str, implementation: str, metrics: list[str]) -> tuple[int, str, dict]:
-    """Profile one (case, implementation) in a child process; (exit code, ncu output, autotune report)."""
+def run_ncu(ncu: str, child_args: list[str], metrics: list[str]) -> tuple[int, str, dict]:
+    """Profile one call of the child (target_main's arguments but the report path) in a child
+    process; (exit code, ncu output, autotune report)."""
     with tempfile.TemporaryDirectory() as folder:
         report_path = os.path.join(folder, "autotune.json")
         command = [ncu, "--profile-from-start", "off", "--metrics", ",".join(metrics), "--csv", "--page",
-                   "raw", "--print-units", "base", sys.executable, "-m", "triscan.tools.profile", case,
-                   implementation, report_path]
+                   "raw", "--print-units", "base", sys.executable, "-m", "triscan.tools.profile", *child_args,
+                   report_path]
         done = subprocess.run(command, capture_output=True, text=True)
         report = {}
         if os.path.exists(report_path):
@@ -250,23 +284,116 @@ def run_ncu(ncu: str, case: str, implementation: str, metrics: list[str]) -> tup
         return done.returncode, done.stdout + done.stderr, report
 
 
-def main(cases: list[str], implementations: list[str], json_path: str | None = None, ncu: str | None = None,
-         extra_metrics: list[str] | None = None, stage_name: str = "memory_access") -> int:
-    """Profile triscan's kernels on suite cases; the stage (kernelbench/stages.py) adds its metrics
-    and, besides the memory stage's verdicts below, its own rules' verdicts."""
+def collected_metrics(stage_name: str, extra_metrics: list[str] | None) -> list[str]:
+    """The seed's metrics, the stall and its mapping, the stage's own, and any extra ones."""
+    stage = stages.STAGES[stage_name]
+    metrics = SEED_METRICS + [SEED_STALL_METRIC, STALL_METRIC] + stages.metrics_to_collect(stage)
+    return list(dict.fromkeys(metrics + EXTRA_METRICS + list(extra_metrics or [])))
+
+
+def profiler_missing(ncu: str | None) -> tuple[str | None, int]:
+    """(ncu's path, 0), or (None, exit code) after saying why no profile can be taken here."""
     import torch
 
     executable = shutil.which(ncu or "ncu")
     if executable is None:
         print(f"triscan profile needs Nsight Compute's `ncu`, and {ncu or 'ncu'!r} is not on PATH here. "
               "Install Nsight Compute or pass --ncu PATH.")
-        return 2
+        return None, 2
     if not torch.cuda.is_available():
         print("triscan profile needs a CUDA GPU and none is visible here.")
-        return 2
+        return None, 2
+    return executable, 0
+
+
+def counters_denied(output: str) -> bool:
+    if "ERR_NVGPUCTRPERM" in output:
+        print("Nsight Compute has no access to the GPU's performance counters here "
+              "(ERR_NVGPUCTRPERM): run as root or allow profiling for all users "
+              "(NVreg_RestrictProfilingToAdminUsers=0).")
+        return True
+    return False
+
+
+def judge(label: str, launches: list[dict], tuned: dict, stage_name: str, copy_dram: float | None) -> dict:
+    """Print the seed's metric block of one profiled call and the stage's verdicts per kernel;
+    return both for the JSON report."""
     stage = stages.STAGES[stage_name]
-    metrics = SEED_METRICS + [SEED_STALL_METRIC, STALL_METRIC] + stages.metrics_to_collect(stage)
-    metrics = list(dict.fromkeys(metrics + EXTRA_METRICS + list(extra_metrics or [])))
+    block = seed_block(launches, stage)
+    call_time = sum(launch.get("gpu__time_duration.sum") or 0 for launch in launches) or 1.0
+    print(f"\n[{label}] Nsight Compute metrics (seed form):")
+    print(json.dumps(block, indent=2))
+    judged = {}
+    for key, launch in zip(block, launches, strict=True):
+        kernel = short_name(launch.get("Kernel Name", "?"))
+        tuned_kernel = tuned.get(kernel, {})
+        share = (launch.get("gpu__time_duration.sum") or 0) / call_time
+        if stage_name == "memory_access":
+            rules = verdicts(launch, tuned_kernel.get("num_stages"), tuned_kernel.get("stages_tried"),
+                             copy_dram, share)
+        else:
+            rules = stages.verdicts(stage, launch)
+        judged[key] = [{"rule": rule, "verdict": verdict, "why": why} for rule, verdict, why in rules]
+        print(f"  {key}" + (f"  (autotuner chose {tuned_kernel['chosen'][-1]})"
+                            if tuned_kernel.get("chosen") else ""))
+        for rule, verdict, why in rules:
+            print(f"    {verdict:4s}  {rule}: {why}")
+    return {"metrics": block, "verdicts": judged, "autotune": tuned}
+
+
+def write_report(json_path: str | None, report: dict) -> None:
+    if json_path:
+        from .environment import environment
+
+        with open(json_path, "w") as handle:
+            json.dump({"environment": environment(), "stall_metric": STALL_METRIC, "profiles": report},
+                      handle, indent=1)
+
+
+def profile_files(reference_path: str, candidate_path: str, stage_name: str, ncu: str | None = None,
+                  extra_metrics: list[str] | None = None) -> tuple[int, list[dict], dict]:
+    """(exit code, profiled launches, autotune report) of one call of a candidate under ncu; a
+    non-zero code after saying why (2: no such file, no ncu or no GPU; 3: no counter access;
+    1: ncu failed or saw no kernel)."""
+    for path in (reference_path, candidate_path):
+        if not os.path.isfile(path):
+            print(f"no such file: {path}")
+            return 2, [], {}
+    executable, code = profiler_missing(ncu)
+    if executable is None:
+        return code, [], {}
+    metrics = collected_metrics(stage_name, extra_metrics)
+    code, output, tuned = run_ncu(executable, ["--files", os.path.abspath(reference_path),
+                                               os.path.abspath(candidate_path)], metrics)
+    if counters_denied(output):
+        return 3, [], {}
+    launches = parse_ncu_csv(output)
+    if code != 0 or not launches:
+        print(f"[{candidate_path}] ncu failed (exit {code}) or saw no kernel:\n" + output[-3000:])
+        return 1, [], {}
+    return 0, launches, tuned
+
+
+def files_main(reference_path: str, candidate_path: str, json_path: str | None = None, ncu: str | None = None,
+               extra_metrics: list[str] | None = None, stage_name: str = "memory_access") -> int:
+    """`triscan profile REF.py NEW.py --stage NAME`: the kernels of any KernelBench-style candidate,
+    on REF.py's inputs, in the seed's metric form with the stage's verdicts."""
+    code, launches, tuned = profile_files(reference_path, candidate_path, stage_name, ncu, extra_metrics)
+    if code:
+        return code
+    report = {candidate_path: judge(os.path.basename(candidate_path), launches, tuned, stage_name, None)}
+    write_report(json_path, report)
+    return 0
+
+
+def main(cases: list[str], implementations: list[str], json_path: str | None = None, ncu: str | None = None,
+         extra_metrics: list[str] | None = None, stage_name: str = "memory_access") -> int:
+    """Profile triscan's kernels on suite cases; the stage (kernelbench/stages.py) adds its metrics
+    and, besides the memory stage's verdicts below, its own rules' verdicts."""
+    executable, code = profiler_missing(ncu)
+    if executable is None:
+        return code
+    metrics = collected_metrics(stage_name, extra_metrics)
     report, failed = {}, False
     for case in cases:
         copy_dram = None
@@ -274,11 +401,8 @@ def main(cases: list[str], implementations: list[str], json_path: str | None = N
             if implementation == "seed" and CASES[case] is not None:
                 print(f"[{case} / seed] skipped: the seed's baseline computes the headline's semantics only")
                 continue
-            code, output, tuned = run_ncu(executable, case, implementation, metrics)
-            if "ERR_NVGPUCTRPERM" in output:
-                print("Nsight Compute has no access to the GPU's performance counters here "
-                      "(ERR_NVGPUCTRPERM): run as root or allow profiling for all users "
-                      "(NVreg_RestrictProfilingToAdminUsers=0).")
+            code, output, tuned = run_ncu(executable, [case, implementation], metrics)
+            if counters_denied(output):
                 return 3
             launches = parse_ncu_csv(output)
             if code != 0 or not launches:
@@ -291,32 +415,9 @@ def main(cases: list[str], implementations: list[str], json_path: str | None = N
                 print(f"\n[{case}] a copy of the same bytes: DRAM at {copy_dram or 0:.1f}% of peak")
                 report[f"{case}/copy"] = {"metrics": seed_block(launches)}
                 continue
-            block = seed_block(launches)
-            call_time = sum(launch.get("gpu__time_duration.sum") or 0 for launch in launches) or 1.0
-            print(f"\n[{case} / {implementation}] Nsight Compute metrics (seed form):")
-            print(json.dumps(block, indent=2))
-            judged = {}
-            for key, launch in zip(block, launches, strict=True):
-                kernel = short_name(launch.get("Kernel Name", "?"))
-                tuned_kernel = tuned.get(kernel, {})
-                share = (launch.get("gpu__time_duration.sum") or 0) / call_time
-                if stage_name == "memory_access":
-                    rules = verdicts(launch, tuned_kernel.get("num_stages"), tuned_kernel.get("stages_tried"),
-                                     copy_dram, share)
-                else:
-                    rules = stages.verdicts(stage, launch)
-                judged[key] = [{"rule": rule, "verdict": verdict, "why": why} for rule, verdict, why in rules]
-                print(f"  {key}" + (f"  (autotuner chose {tuned_kernel['chosen'][-1]})"
-                                    if tuned_kernel.get("chosen") else ""))
-                for rule, verdict, why in rules:
-                    print(f"    {verdict:4s}  {rule}: {why}")
-            report[f"{case}/{implementation}"] = {"metrics": block, "verdicts": judged, "autotune": tuned}
-    if json_path:
-        from .environment import environment
-
-        with open(json_path, "w") as handle:
-            json.dump({"environment": environment(), "stall_metric": STALL_METRIC, "profiles": report},
-                      handle, indent=1)
+            label = f"{case} / {implementation}"
+            report[f"{case}/{implementation}"] = judge(label, launches, tuned, stage_name, copy_dram)
+    write_report(json_path, report)
     return 1 if failed else 0
 
 
