@@ -6,6 +6,8 @@ byte-identical (dev tool; benchmarks/NOTES.md section 27).
     diff -r BEFORE_DIR AFTER_DIR
 
 Run it without TRITON_INTERPRET, on each tree (registers.py's signatures name the parameters).
+The variants follow the current kernels' constexprs; comparing against a tree from before a
+change of constexprs (issue 14 added SPLIT, TOTAL, RUN and WORDS) needs that tree's list.
 """
 
 import hashlib
@@ -36,11 +38,10 @@ VARIANTS = [
     ("lookback", "BLOCK=8192 num_warps=4 REVERSE=0", {}),
     ("lookback", "BLOCK=4096 num_warps=2 REVERSE=0", {}),
     ("lookback", "BLOCK=4096 num_warps=4 REVERSE=1 SHIFT=1", {}),
-    ("lookback", "BLOCK=4096 num_warps=4 REVERSE=0 SHIFT=1 PACKED=0",
-     {"x_ptr": "*fp64", "y_ptr": "*fp64", "status_ptr": "*i32", "values_ptr": "*fp64",
-      "ACC_DTYPE": tl.float64}),
-    ("lookback", "BLOCK=4096 num_warps=4 REVERSE=1 SHIFT=0 PACKED=0",
-     {"x_ptr": "*i32", "y_ptr": "*i64", "status_ptr": "*i32", "values_ptr": "*i64", "ACC_DTYPE": tl.int64}),
+    ("lookback", "BLOCK=4096 num_warps=4 REVERSE=0 SHIFT=1 WORDS=2",
+     {"x_ptr": "*fp64", "y_ptr": "*fp64", "ACC_DTYPE": tl.float64}),
+    ("lookback", "BLOCK=4096 num_warps=4 REVERSE=1 SHIFT=0 WORDS=2",
+     {"x_ptr": "*i32", "y_ptr": "*i64", "ACC_DTYPE": tl.int64}),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0", {}),
     ("column_lookback", "BLOCK_L=256 BLOCK_K=8 num_warps=2 WIDE_OFFSETS=0", {}),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 FLAT_INNER=0 WIDE_OFFSETS=0", {}),
