@@ -74,7 +74,7 @@ matrix)
         --plot "$OUT/matrix.png" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/matrix.txt"
     ;;
 candidate)
-    # e.g. CANDIDATE=benchmarks/dev/candidates/lookback-aligned-exclusive.patch, with .ab/triscan_old made
+    # e.g. CANDIDATE=benchmarks/dev/candidates/column-lookback-words.patch, with .ab/triscan_old made
     # from the tree without it (benchmarks/dev/make_old_package.py HEAD .ab)
     git apply "$CANDIDATE" 2>/dev/null || patch -p1 < "$CANDIDATE"
     PYTHONPATH=.ab timeout 500 python3 benchmarks/dev/ab_packages.py --gib 1 --rounds 2 --rep 50 \
