@@ -104,7 +104,7 @@ def main() -> int:
     parser.add_argument("--old", default="triscan_old")
     parser.add_argument("--host", action="store_true")
     parser.add_argument("--cells", nargs="+", help="matrix cells OP/DTYPE/SHAPE (tools/matrix.py) instead; "
-                        "'-' for a space in OP (cumsum-reverse)")
+                        "'-' for a space in OP (cumsum-reverse), '_' in SHAPE (narrow_K=8)")
     parser.add_argument("--gib", type=float, default=1.0, help="with --cells: input GiB")
     args = parser.parse_args()
     old = importlib.import_module(args.old)
@@ -119,8 +119,10 @@ def main() -> int:
                   for name, (shape, dim, dtype, *flags) in CASES.items()})
     results, rows = [], []
     if args.cells:  # matrix cells replace the suite's cases
-        # a '-' in an op stands for its space (shell words): cumsum-reverse, exclusive-reverse
-        cases = {cell: [cell.split("/")[0].replace("-", " "), *cell.split("/")[1:]] for cell in args.cells}
+        # shell words: a '-' in an op and a '_' in a shape stand for spaces (cumsum-reverse, narrow_K=8)
+        words = {cell: cell.split("/") for cell in args.cells}
+        cases = {cell: [op.replace("-", " "), dtype, shape.replace("_", " ")]
+                 for cell, (op, dtype, shape) in words.items()}
     for name, case in cases.items():
         if args.cells:
             op, dtype_name, family = case
