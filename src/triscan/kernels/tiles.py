@@ -1,6 +1,8 @@
 """Tile primitives the kernel families share: the run layout of a tile (SUB consecutive scan
-steps per thread), scans over run totals by additions only, and element offsets of a tile.
-Glossary and layouts: kernels/README.md."""
+steps per thread), scans over run totals by additions only, and element offsets of a tile; for
+the row families, blocks in scan order, their scans (inclusive or exclusive, forward or from the
+end) and totals, and their whole or masked loads and stores. Glossary and layouts:
+kernels/README.md."""
 
 import triton
 import triton.language as tl
