@@ -4,8 +4,9 @@ For each case: max and RMS absolute error, and max error relative to the running
 (the scale a summation error bound uses). Inputs are fresh normal draws with mean 0.5 (so the
 running sums grow, as in the seed's uniform inputs, while signs still cancel). Every float dtype
 crosses every kernel family (1-D and 4 rows: look-back; rows: row; dim 0: column; narrow:
-column look-back) and every variant: cumsum, exclusive, reversed, both. torch's counterpart is
-what a user writes: torch.cumsum; a shifted cumsum for the exclusive form; flip, cumsum, flip.
+column look-back) and every variant: cumsum, exclusive, reversed, both. triscan's call, torch's
+counterpart (what a user writes: cumsum minus x for the exclusive form; flip, cumsum, flip) and
+the float64 reference are the variant matrix's (triscan/tools/matrix.py).
 
     python benchmarks/accuracy.py [--small] [--json FILE] [--ops ...] [--dtypes ...]
 
@@ -20,8 +21,9 @@ import json
 
 import torch
 
-import triscan
 from triscan.explain import plan_of
+from triscan.testing.reference import scan_reference
+from triscan.tools import matrix
 
 SHAPES = {  # name -> (shape, dim)
     "1-D 2^26": ((1 << 26,), 0),
@@ -32,36 +34,13 @@ SHAPES = {  # name -> (shape, dim)
 }
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16,
           "float64": torch.float64}
-OPS = ("cumsum", "exclusive", "reverse", "exclusive reverse")
+OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse")  # matrix.OPS' scans
 
 
 def errors(out, reference, scale):
     difference = (out.double() - reference).abs()
     return {"max_abs": difference.max().item(), "rms": difference.pow(2).mean().sqrt().item(),
             "max_rel_to_abs_sum": (difference / scale.clamp_min(1e-30)).max().item()}
-
-
-def inclusive_to_exclusive(scanned, dim):
-    """The exclusive scan from an inclusive one by shifting (no subtraction)."""
-    zero = torch.zeros_like(scanned.narrow(dim, 0, 1))
-    return torch.cat([zero, scanned.narrow(dim, 0, scanned.shape[dim] - 1)], dim)
-
-
-def torch_scan(x, dim, op, accumulate=None):
-    """What a user writes in torch for `op`; `accumulate` (a dtype) computes the float64 reference."""
-    source = x.to(accumulate) if accumulate is not None else x
-    reverse, exclusive = op.endswith("reverse"), op.startswith("exclusive")
-    if reverse:
-        source = source.flip(dim)
-    scanned = torch.cumsum(source, dim)
-    if exclusive:
-        scanned = inclusive_to_exclusive(scanned, dim)
-    return scanned.flip(dim) if reverse else scanned
-
-
-def triscan_scan(x, dim, op):
-    function = triscan.exclusive_cumsum if op.startswith("exclusive") else triscan.cumsum
-    return function(x, dim, reverse=op.endswith("reverse"))
 
 
 def main():
@@ -81,12 +60,12 @@ def main():
             x = (torch.randn(shape, device=device, dtype=torch.float64) + 0.5).to(DTYPES[dtype_name])
             family = plan_of(x, dim)[0].family.name
             for op in args.ops:
-                reference = torch_scan(x, dim, op, torch.float64)
-                scale = torch_scan(x.abs(), dim, op.replace("exclusive", "").strip() or "cumsum",
-                                   torch.float64)
+                reference = matrix.reference_call(op, dim)(x)
+                # the running sum of |x| through each position, for either form
+                scale = scan_reference(x.abs(), dim, reverse=op.endswith("reverse"))
                 row = {"case": name, "shape": list(shape), "dtype": dtype_name, "op": op, "family": family,
-                       "triscan": errors(triscan_scan(x, dim, op), reference, scale),
-                       "torch": errors(torch_scan(x, dim, op), reference, scale)}
+                       "triscan": errors(matrix.triscan_call(op, dim)(x), reference, scale),
+                       "torch": errors(matrix.torch_call(op, dim)(x), reference, scale)}
                 row["triscan_no_worse"] = row["triscan"]["max_abs"] <= row["torch"]["max_abs"] * 1.05 and \
                     row["triscan"]["rms"] <= row["torch"]["rms"] * 1.05
                 results.append(row)

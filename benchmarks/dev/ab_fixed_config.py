@@ -10,27 +10,17 @@ import argparse
 import importlib
 
 import torch
+from fixed_launch import copy_ms, launch_fixed
 from triton.testing import do_bench
 
 
 def fixed_launcher(package, x, out, shift):
-    """launch(**meta): one launch of the package's planned kernel for `x` with a fixed config."""
+    """launch(**meta): one launch of the package's planned kernel for `x` with a fixed config
+    (fixed_launch.launch_fixed); a meta-parameter the package's kernel does not have is left out."""
     dispatch = importlib.import_module(f"{package}.scan.dispatch")
-    registry = importlib.import_module(f"{package}.kernels.registry")
     plan = dispatch.plan_for(x, out, x.dim() - 1, x.shape[-1] - shift, shift)
-    spec = plan.launch
-
-    def launch(**meta):
-        tensors = spec.workspace(x.device) if spec.workspace else ()
-        workspace = dict(zip(registry.WORKSPACE, tensors, strict=True)) if tensors else {}
-        arguments = {"x_ptr": x, "y_ptr": out, **workspace, **spec.scalars}
-        # a meta-parameter the older kernel does not have is left out for it
-        known = set(spec.kernel.fn.arg_names) | {"num_warps", "num_stages"}
-        constexprs = {**spec.constexprs, **{key: value for key, value in meta.items() if key in known}}
-        grid = spec.grid({**arguments, **constexprs}) if callable(spec.grid) else spec.grid
-        return spec.kernel.fn[grid](**arguments, **constexprs)
-
-    return launch
+    known = set(plan.launch.kernel.fn.arg_names) | {"num_warps", "num_stages", "maxnreg"}
+    return lambda **meta: launch_fixed(plan, x, out, **{key: meta[key] for key in meta if key in known})
 
 
 def main() -> int:
@@ -48,9 +38,7 @@ def main() -> int:
     out = torch.empty(x.shape, dtype=out_dtype, device="cuda")
     shift = int(args.exclusive)
     moved = x.numel() * x.element_size() + out.numel() * out.element_size()
-    source = torch.empty(moved // 2, dtype=torch.uint8, device="cuda")
-    target = torch.empty_like(source)
-    copy_ms = do_bench(lambda: target.copy_(source), warmup=25, rep=100, return_mode="median")
+    roofline = copy_ms(moved)
     launchers = {"new": fixed_launcher("triscan", x, out, shift),
                  "old": fixed_launcher(args.old, x, out, shift)}
     for text in args.config:
@@ -59,7 +47,7 @@ def main() -> int:
             compiled = launch(**meta)
             ms = do_bench(lambda launch=launch, meta=meta: launch(**meta), warmup=25, rep=100,
                           return_mode="median")
-            print(f"{label} {list(x.shape)} {args.dtype} {meta}: {ms:.4f} ms {100 * copy_ms / ms:.1f}% of "
+            print(f"{label} {list(x.shape)} {args.dtype} {meta}: {ms:.4f} ms {100 * roofline / ms:.1f}% of "
                   f"copy, regs {compiled.n_regs} spills {compiled.n_spills}", flush=True)
     return 0
 

@@ -10,6 +10,7 @@ this way, on exactly the arguments the library would pass).
 import dataclasses
 
 import torch
+from triton.testing import do_bench
 
 from triscan.kernels.registry import WORKSPACE
 from triscan.scan.plan import plan_scan
@@ -50,3 +51,10 @@ def launch_fixed(plan, x: torch.Tensor, y: torch.Tensor, kernel=None, **meta):
     if plan.backwards:
         raise ValueError("reversed column scans enter the tensors at their end: time them through triscan")
     return kernel[grid](**arguments, **constexprs)
+
+
+def copy_ms(moved_bytes: int, rep: int = 100) -> float:
+    """The median of a device copy that moves `moved_bytes` (read plus write): the roofline."""
+    source = torch.empty(moved_bytes // 2, dtype=torch.uint8, device="cuda")
+    target = torch.empty_like(source)
+    return do_bench(lambda: target.copy_(source), warmup=25, rep=rep, return_mode="median")

@@ -7,7 +7,7 @@
 import argparse
 
 import torch
-from fixed_launch import launch_fixed
+from fixed_launch import copy_ms, launch_fixed
 from triton.testing import do_bench
 
 import triscan
@@ -28,16 +28,14 @@ def main() -> int:
     function = triscan.exclusive_cumsum if args.exclusive else triscan.cumsum
     out = function(x, dim, reverse=args.reverse)  # autotunes
     moved = x.numel() * x.element_size() + out.numel() * out.element_size()
-    source = torch.empty(moved // 2, dtype=torch.uint8, device="cuda")
-    target = torch.empty_like(source)
-    copy_ms = do_bench(lambda: target.copy_(source), warmup=25, rep=100, return_mode="median")
+    roofline = copy_ms(moved)
     library_ms = do_bench(lambda: function(x, dim, reverse=args.reverse), warmup=25, rep=100,
                           return_mode="median")
     shift = 1 if args.exclusive else 0
     plan = plan_for(x, out, dim, x.shape[dim] - shift, shift, args.reverse)  # the call's cached plan
     kernel = plan.launch.kernel
     print(f"{list(x.shape)} {args.dtype} exclusive={args.exclusive} reverse={args.reverse}: family "
-          f"{plan.family.name}, library {library_ms:.4f} ms = {100 * copy_ms / library_ms:.1f}% of copy; "
+          f"{plan.family.name}, library {library_ms:.4f} ms = {100 * roofline / library_ms:.1f}% of copy; "
           f"autotuner picked {getattr(kernel, 'best_config', None)}", flush=True)
     y = torch.empty_like(out)
     for config in kernel.configs:
@@ -45,7 +43,7 @@ def main() -> int:
         compiled = launch_fixed(plan, x, y, **meta)
         ms = do_bench(lambda meta=meta: launch_fixed(plan, x, y, **meta), warmup=10, rep=50,
                       return_mode="median")
-        print(f"  {meta}: {ms:.4f} ms {100 * copy_ms / ms:5.1f}% regs {compiled.n_regs} spills "
+        print(f"  {meta}: {ms:.4f} ms {100 * roofline / ms:5.1f}% regs {compiled.n_regs} spills "
               f"{compiled.n_spills}", flush=True)
     return 0
 

@@ -10,7 +10,7 @@ import json
 import os
 
 import torch
-from fixed_launch import launch_fixed, plan_for_call
+from fixed_launch import copy_ms, launch_fixed, plan_for_call
 from triton.testing import do_bench
 
 SMS = torch.cuda.get_device_properties(0).multi_processor_count
@@ -20,17 +20,11 @@ def bench(fn):
     return do_bench(fn, warmup=25, rep=150, return_mode="median")
 
 
-def copy_ms(nbytes):
-    source = torch.empty(nbytes // 2, dtype=torch.uint8, device="cuda")
-    target = torch.empty_like(source)
-    return bench(lambda: target.copy_(source))
-
-
 def sweep_rows(rows, length, results):
     x = torch.rand(rows, length, device="cuda")
     y = torch.empty_like(x)
     expected = torch.cumsum(x.double(), 1)
-    roof = copy_ms(2 * x.numel() * 4)
+    roof = copy_ms(2 * x.numel() * 4, rep=150)
     for block in (2048, 4096, 8192):
         for warps in (2, 4, 8):
             for per_sm in (8,):
@@ -60,7 +54,7 @@ def sweep_narrow(length, inner, results):
     x = torch.rand(length, inner, device="cuda", dtype=torch.float64)
     y = torch.empty_like(x)
     expected = torch.cumsum(x, 0)
-    roof = copy_ms(2 * x.numel() * 8)
+    roof = copy_ms(2 * x.numel() * 8, rep=150)
     for block_l, sub in ((256, 8), (512, 8), (1024, 8), (2048, 8), (1024, 16), (2048, 16)):
         for warps in (2, 4, 8):
             for per_sm in (4, 8, 16):

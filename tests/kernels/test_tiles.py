@@ -10,37 +10,21 @@ from conftest import DEVICE, abs_of, assert_scan_close, random_input
 
 import triscan
 from triscan.kernels.lookback.protocol import _publish, _read
-from triscan.testing.reference import (
-    cumsum_reference,
-    exclusive_cumsum_reference,
-    reversed_cumsum_reference,
-    seed_model_reference,
-)
+from triscan.testing.reference import scan_reference, seed_model_reference
+from triscan.tools import matrix
 
 # the interpreter's row block is 64 positions: 128 is two whole blocks (no SPLIT), 131 two whole
 # blocks and a partial one with SPLIT; CUDA's blocks are larger, so the lengths scale there
 ROW_LENGTHS = [128, 131] if DEVICE == "cpu" else [8192 * 4, 8192 * 4 + 3]
 ROW_DTYPES = [torch.float32, torch.bfloat16, torch.float64, torch.int32, torch.int64]
-ROW_OPS = ["cumsum", "exclusive", "reverse", "exclusive reverse", "model"]
+ROW_OPS = ["cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew"]  # matrix.OPS
 
 
-def call(op, x, dim):
-    """An op along `dim` through triscan."""
-    if op == "model":
-        return triscan.ModelNew(dim)(x)
-    exclusive, reverse = op.startswith("exclusive"), op.endswith("reverse")
-    return (triscan.exclusive_cumsum if exclusive else triscan.cumsum)(x, dim, reverse=reverse)
-
-
-def reference_of(op, x, dim):
-    """(reference, running sum of |x|) of call(op, x, dim)."""
-    if op == "model":
-        return seed_model_reference(x, dim), seed_model_reference(abs_of(x), dim)
-    exclusive, reverse = op.startswith("exclusive"), op.endswith("reverse")
-    if reverse:
-        return reversed_cumsum_reference(x, dim, exclusive), reversed_cumsum_reference(abs_of(x), dim)
-    reference = exclusive_cumsum_reference(x, dim) if exclusive else cumsum_reference(x, dim)
-    return reference, cumsum_reference(abs_of(x), dim)
+def bound_of(op, x, dim):
+    """The running sum of |x| that the tolerance scales with (inclusive, in the op's direction)."""
+    if op == "ModelNew":
+        return seed_model_reference(abs_of(x), dim)
+    return scan_reference(abs_of(x), dim, reverse=op.endswith("reverse"))
 
 
 @pytest.mark.parametrize("length", ROW_LENGTHS, ids=lambda length: f"L{length}")
@@ -48,11 +32,11 @@ def reference_of(op, x, dim):
 @pytest.mark.parametrize("op", ROW_OPS)
 def test_row_blocks_in_place(op, dtype, length, triton_launches, poisoned_outputs):
     """Every op and element size on the row kernel, whole and partial blocks (SPLIT both ways)."""
-    if op == "model" and not dtype.is_floating_point and dtype != torch.int32:
+    if op == "ModelNew" and not dtype.is_floating_point and dtype != torch.int32:
         pytest.skip("one integer type is enough for the seed's semantics")
     x = random_input((5, length), dtype)
-    out = triton_launches.run(call, op, x, 1)
-    assert_scan_close(out, *reference_of(op, x, 1), length)
+    out = triton_launches.run(matrix.triscan_call(op, 1), x)
+    assert_scan_close(out, matrix.reference_call(op, 1)(x), bound_of(op, x, 1), length)
     assert triton_launches.counts == {"row_scan": 1}
 
 
