@@ -11,6 +11,10 @@
 #   STEP=cells  bash scripts/gpu_session.sh   A/B of the working tree against .ab/triscan_old on CELLS
 #   STEP=candidate bash scripts/gpu_session.sh  A/B of a candidate patch (the working tree with it
 #                                              applied) against .ab/triscan_old, on the cells it targets
+#   STEP=host  bash scripts/gpu_session.sh    small calls: triscan bench --host (wall and device time per call)
+#   STEP=loop  bash scripts/gpu_session.sh    the staged loop on the seed task: triscan profile of the
+#                                              emitted answer per stage (ncu), then triscan optimize
+#                                              from the seed's three-pass code with a scripted agent
 # Everything lands under $OUT (or ./gpu_out). Set TRISCAN_COMMIT when the checkout has no .git.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +23,8 @@ mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1
 python3 -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | tail -2
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv | tee "$OUT/gpu.txt"
-case "${STEP:-bench}" in
+for step in ${STEP:-bench}; do  # STEP="host loop" runs both, in order
+case "$step" in
 bench)
     timeout 480 python3 -m triscan bench --suite all --rep 100 --json "$OUT/bench.json" 2>&1 \
         | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/bench.txt"
@@ -86,7 +91,25 @@ cells)
     PYTHONPATH=.ab timeout ${LIMIT:-540} python3 benchmarks/dev/ab_packages.py --gib ${GIB:-1} --rounds 2 --rep 50 \
         --cells $CELLS --json "$OUT/cells.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/cells.txt"
     ;;
+loop)
+    REF=benchmarks/dev/loop/seed_reference.py START=tests/kernelbench/data/seed_baseline_modelnew.py
+    python3 -m triscan emit -o /tmp/emitted.py
+    for stage in grid_and_parallel block_tiling memory_access advanced_memory; do
+        timeout 120 python3 -m triscan profile $REF /tmp/emitted.py --stage $stage --json /tmp/loop_profile_$stage.json
+    done 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/loop_profile.txt"
+    rm -f /tmp/loop_calls
+    timeout ${LIMIT:-360} python3 -m triscan optimize $REF $START --out /tmp/loop_run \
+        --agent "python3 benchmarks/dev/loop/agent.py /tmp/loop_calls $START" 2>&1 \
+        | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/loop_optimize.txt"
+    cp /tmp/loop_run/summary.md "$OUT/loop_summary.md"
+    tar czf "$OUT/loop.tgz" -C /tmp loop_run $(cd /tmp && ls loop_profile_*.json)
+    ;;
+host)
+    timeout 240 python3 -m triscan bench --host --json "$OUT/host.json" 2>&1 \
+        | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/host.txt"
+    ;;
 sweep)
     timeout 560 python3 benchmarks/dev/sweep_lookback.py 2>&1 | tee "$OUT/sweep_lookback.txt"
     ;;
 esac
+done

@@ -11,6 +11,7 @@ if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
 
 import triscan  # noqa: E402
+from triscan import api  # noqa: E402
 from triscan.kernels import registry  # noqa: E402
 from triscan.scan import dispatch  # noqa: E402
 from triscan.testing import tolerance  # noqa: E402
@@ -66,6 +67,7 @@ class LaunchRecorder:
                 counting = _CountingKernel(kernel, self.counts, kernel_name(kernel))
                 monkeypatch.setitem(family.kernels, role, counting)
         monkeypatch.setattr(dispatch, "PLANS", {})
+        monkeypatch.setattr(api, "CALLS", {})
 
     def run(self, fn, *args):
         def no_torch_cumsum(*args, **kwargs):

@@ -125,6 +125,39 @@ def test_errors_like_torch(op):
         triscan.ModelNew(0)("not a tensor")
 
 
+@pytest.mark.parametrize("op", [*OPS, "seed"])
+def test_repeated_calls_skip_the_checks_but_not_the_kernel(op, triton_launches, poisoned_outputs):
+    """A call like an earlier one takes the prepared call (no checks, no planning) and still
+    launches the Triton kernel on its own input; arguments a prepared call cannot have had still
+    raise as torch does."""
+    from triscan import api
+
+    fn, reference = OPS.get(op, (triscan.ModelNew(1), None))
+    call = (lambda x, dim: fn(x, dim)) if op != "seed" else (lambda x, dim: fn(x))
+    results = []
+    for _ in range(3):
+        x = random_input((5, 37), torch.float32)
+        results.append((x, triton_launches.run(call, x, 1)))
+    assert len(api.CALLS) == 1 and sum(triton_launches.counts.values()) == 3
+    for x, out in results:
+        if reference is not None:
+            assert_scan_close(out, reference(x, 1), reference(abs_of(x), 1), 37)
+        else:
+            assert out.shape == (4, 38) and torch.equal(out[:, 0], torch.zeros_like(out[:, 0]))
+            torch.testing.assert_close(out[:, 1:], torch.cumsum(x[:-1].double(), 1).float())
+    if op == "seed":
+        return
+    with pytest.raises(TypeError, match="dim"):
+        fn(x, True)
+    with pytest.raises(TypeError, match="dtype"):
+        fn(x, 1, dtype="float64")
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        fn(x, 2)
+    zero_d = random_input((), torch.float32)
+    assert fn(zero_d, 0).shape == fn(zero_d, 0).shape == ()
+    assert fn(zero_d, 0).item() == (zero_d.item() if op == "cumsum" else 0.0)
+
+
 def test_tuning_space_follows_stage_rules():
     """The seed's stage rules: num_stages in {1, 2, 3}, several warps and block sizes."""
     for configs in (ROW_SCAN_CONFIGS, COLUMN_SCAN_CONFIGS):

@@ -15,7 +15,6 @@ torch.cumsum.
 import argparse
 import importlib
 import json
-import time
 
 import torch
 from triton.testing import do_bench
@@ -23,6 +22,7 @@ from triton.testing import do_bench
 import triscan
 from triscan.tools import matrix
 from triscan.tools.environment import environment
+from triscan.tools.host import wall_us
 from triscan.tools.report import show_table
 from triscan.tools.suite import CASES, HEADLINE, make_input
 
@@ -61,17 +61,6 @@ def time_case(name, shape, dim, dtype, reverse, seed, old, rounds, rep, exclusiv
 
 HOST_CASES = {"(8, 1024) cumsum": ((8, 1024), False), "(128, 4000) cumsum": ((128, 4000), False),
               "(65536,) cumsum": ((65536,), False), "(128, 4000) ModelNew": ((128, 4000), True)}
-
-
-def wall_us(fn, calls: int = 2000) -> float:
-    for _ in range(20):
-        fn()
-    torch.cuda.synchronize()
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    torch.cuda.synchronize()
-    return (time.perf_counter() - start) / calls * 1e6
 
 
 def host_case(old, shape, seed: bool, rounds: int) -> dict:

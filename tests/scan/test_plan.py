@@ -4,6 +4,7 @@ import torch
 from conftest import DEVICE, abs_of, assert_scan_close, random_input
 
 import triscan
+from triscan import api
 from triscan.scan import dispatch, launch, plan
 from triscan.scan.layout import scan_view
 from triscan.testing.reference import cumsum_reference
@@ -60,6 +61,7 @@ def test_repeated_calls_reuse_the_plan(monkeypatch, triton_launches):
 
     monkeypatch.setattr(dispatch, "plan_scan", counting_plan)
     monkeypatch.setattr(dispatch, "PLANS", {})
+    monkeypatch.setattr(api, "CALLS", {})
     x = random_input((5, 70), torch.float32)
     for _ in range(3):
         out = triton_launches.run(triscan.cumsum, x, 1)

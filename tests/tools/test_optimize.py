@@ -62,3 +62,45 @@ def test_a_wrong_start_stops_the_loop(tmp_path):
     code = optimize.main(str(PROBLEM / "reference.py"), str(start), "false", ["memory_access"],
                          out=str(tmp_path / "run"), gpu_name="4090", trials=1)
     assert code == 1 and not (tmp_path / "run" / "state.json").exists()
+
+
+def test_prompts_carry_metrics_measured_once_per_best_code(tmp_path, monkeypatch):
+    """With ncu, each prompt carries the current best code's metrics in the seed's form, measured
+    once per best code and stage (a stand-in ncu counts its runs); without ncu it says none."""
+    import stat
+
+    from test_profile import NCU_CSV
+
+    from triscan.tools import profile
+
+    runs = tmp_path / "ncu_runs"
+    fake = tmp_path / "ncu"
+    fake.write_text(f"#!/bin/sh\necho run >> {runs}\ncat <<'CSV'\n{NCU_CSV}CSV\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(profile, "profiler_missing", lambda ncu: (ncu, 0))  # a GPU for the stand-in
+    monkeypatch.setattr(optimize, "time_models", lambda reference, paths: {paths[0]: 2.0, paths[1]: 1.0})
+    start = tmp_path / "start.py"
+    start.write_text(candidate(64))
+    counter = tmp_path / "calls"
+    agent = f"{sys.executable} {PROBLEM / 'agent.py'} {counter}"
+    out = tmp_path / "run"
+    assert optimize.main(str(PROBLEM / "reference.py"), str(start), agent, ["memory_access", "block_tiling"],
+                         rounds=2, out=str(out), gpu_name="4090", trials=1, timeout=120, ncu=str(fake)) == 0
+    prompts = (tmp_path / "calls.prompts").read_text().split("--- call ")[1:]
+    assert len(prompts) == 4
+    for text in prompts:
+        assert '"row_scan_kernel"' in text and "No NCU metrics available" not in text
+    # steps: memory r1 (kept: a new best), memory r2, tiling r1, tiling r2: the start under memory,
+    # then the new best under memory and under tiling
+    assert len(runs.read_text().split()) == 3
+    state = json.loads((out / "state.json").read_text())
+    assert [step["metrics"] for step in state["steps"]] == ["measured"] * 4
+    assert "| measured |" in (out / "summary.md").read_text()
+
+    monkeypatch.undo()
+    plain = tmp_path / "plain"
+    assert optimize.main(str(PROBLEM / "reference.py"), str(start), agent, ["memory_access"], rounds=1,
+                         out=str(plain), gpu_name="4090", trials=1, timeout=120,
+                         ncu=str(tmp_path / "none")) == 0
+    assert "No NCU metrics available" in (tmp_path / "calls.prompts").read_text().split("--- call ")[-1]
+    assert "not on PATH" in json.loads((plain / "state.json").read_text())["steps"][0]["metrics"]

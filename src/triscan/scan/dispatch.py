@@ -43,10 +43,17 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
     if not runs_triton(x.device):
         torch_scan(x, out, dim, length, shift, reverse)
         return
-    plan = plan_for(x, out, dim, length, shift, reverse)
+    run_plan(plan_for(x, out, dim, length, shift, reverse), x, out)
+
+
+def run_plan(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor) -> None:
+    """Launch a plan made for `x` and `out` (plan_for), or for tensors with the same data
+    pointers, strides and dtypes: the copy it asks for, the entry at the end when it walks
+    backwards, the lock, the launch."""
     if plan.copy_reason:
         x = x.contiguous()
     if plan.backwards:
+        dim = plan.dim
         x = x.narrow(dim, x.shape[dim] - 1, 1)
         out = out.narrow(dim, out.shape[dim] - 1, 1)
     with LAUNCH_LOCK:

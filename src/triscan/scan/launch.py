@@ -34,6 +34,17 @@ def device_sms(device: torch.device) -> int:
     return 4
 
 
+def current_device() -> int:
+    """The current CUDA device's index (torch.cuda.current_device without its lazy-init check;
+    a plan has launched on CUDA before a Relaunch asks)."""
+    return torch._C._cuda_getDevice()
+
+
+def current_stream(device: int) -> int:
+    """The raw current stream of a device, as Triton's launcher takes it."""
+    return torch._C._cuda_getCurrentRawStream(device)
+
+
 def runs_triton(device: torch.device) -> bool:
     """True when a tensor on `device` is scanned by triscan's Triton kernels."""
     return device.type == "cuda" or (device.type == "cpu" and kernels_interpreted())
@@ -42,7 +53,7 @@ def runs_triton(device: torch.device) -> bool:
 def launch_kernel(kernel, grid, args: tuple, constexprs: dict, compiled: dict | None) -> None:
     """`kernel[grid](*args, **constexprs)`; with a `compiled` dict (one per scan plan, so
     integers and constexprs are the same on every call) the second and later calls go straight
-    to the compiled kernel.
+    to the compiled kernel's launcher (Relaunch).
 
     Triton specializes integers (== 1, % 16) and pointers (16-byte alignment). The plan fixes
     the integers; the alignment of each tensor is checked on every call, and a change sends the
@@ -52,36 +63,58 @@ def launch_kernel(kernel, grid, args: tuple, constexprs: dict, compiled: dict | 
     if compiled is None or hooks.launch_enter_hook.calls or hooks.launch_exit_hook.calls:
         kernel[grid](*args, **constexprs)  # the interpreter, or profiling hooks that want metadata
         return
-    entry = compiled.get(kernel)
-    if entry is not None:
-        binary, grid_xyz, tail, tensor_positions, alignment = entry
-        for position, aligned in zip(tensor_positions, alignment, strict=True):
-            if (args[position].data_ptr() % 16 == 0) != aligned:
-                break
-        else:
-            driver = triton.runtime.driver.active  # the stream Triton itself would use
-            stream = driver.get_current_stream(driver.get_current_device())
-            binary.run(*grid_xyz, stream, binary.function, binary.packed_metadata, None, None, None,
-                       *args, *tail)
-            return
+    relaunch = compiled.get(kernel)
+    if relaunch is not None and relaunch.aligned(args):
+        relaunch.launch(args)
+        return
     binary = kernel[grid](*args, **constexprs)
-    compiled[kernel] = describe(kernel, grid, args, constexprs, binary)
+    compiled[kernel] = Relaunch(kernel, grid, args, constexprs, binary)
 
 
-def describe(kernel, grid, args: tuple, constexprs: dict, binary):
-    """What a later call needs to launch `binary` directly: the grid as three numbers, the
-    constexpr values that follow `args` in the kernel's signature, and which arguments are
-    tensors with which alignment."""
-    autotuned = hasattr(kernel, "best_config")  # an Autotuner after its first run
-    values = {**constexprs, **(kernel.best_config.all_kwargs() if autotuned else {})}
-    names = kernel.arg_names
-    tail = [values[name] for name in names[len(args):]]
-    if callable(grid):
-        grid = grid({**dict(zip(names, args, strict=False)), **values})
-    grid_xyz = (tuple(grid) + (1, 1))[:3]
-    tensor_positions = tuple(i for i, arg in enumerate(args) if isinstance(arg, torch.Tensor))
-    alignment = tuple(args[i].data_ptr() % 16 == 0 for i in tensor_positions)
-    return binary, grid_xyz, tail, tensor_positions, alignment
+class Relaunch:
+    """What a later call needs to launch a compiled kernel directly: the grid as three numbers,
+    the constexpr values that follow the arguments in the kernel's signature, which arguments
+    are tensors with which alignment, and the launcher itself.
+
+    Triton's launcher object (CompiledKernel.run) allocates scratch memory and then calls its
+    compiled C function; kernels that need no scratch (all of triscan's) are launched through
+    that C function directly, with the arguments Triton's launcher would add.
+    """
+
+    __slots__ = ("call", "fixed", "tail", "tensor_positions", "alignment")
+
+    def __init__(self, kernel, grid, args: tuple, constexprs: dict, binary):
+        autotuned = hasattr(kernel, "best_config")  # an Autotuner after its first run
+        values = {**constexprs, **(kernel.best_config.all_kwargs() if autotuned else {})}
+        names = kernel.arg_names
+        self.tail = tuple(values[name] for name in names[len(args):])
+        if callable(grid):
+            grid = grid({**dict(zip(names, args, strict=False)), **values})
+        grid_xyz = (tuple(grid) + (1, 1))[:3]
+        self.tensor_positions = tuple(i for i, arg in enumerate(args) if isinstance(arg, torch.Tensor))
+        self.alignment = tuple(args[i].data_ptr() % 16 == 0 for i in self.tensor_positions)
+        launcher = binary.run
+        # after the stream: the function, [Triton's launcher's own arguments,] metadata, no hooks
+        metadata = (binary.packed_metadata, None, None, None)
+        if (getattr(launcher, "global_scratch_size", None) == 0
+                and getattr(launcher, "profile_scratch_size", None) == 0 and hasattr(launcher, "launch")):
+            self.call = launcher.launch
+            own = (launcher.launch_cooperative_grid, launcher.launch_pdl, None, None)
+        else:
+            self.call, own = launcher, ()
+        self.fixed = (grid_xyz, (binary.function, *own, *metadata))
+
+    def aligned(self, args: tuple) -> bool:
+        """Whether every tensor has the 16-byte alignment (or its absence) compiled for."""
+        for position, aligned in zip(self.tensor_positions, self.alignment, strict=True):
+            if (args[position].data_ptr() % 16 == 0) != aligned:
+                return False
+        return True
+
+    def launch(self, args: tuple) -> None:
+        grid_xyz, after_stream = self.fixed
+        stream = current_stream(current_device())  # the stream Triton itself would use
+        self.call(*grid_xyz, stream, *after_stream, *args, *self.tail)
 
 
 def run_launch(spec, x: torch.Tensor, out: torch.Tensor, compiled: dict | None) -> None:
@@ -96,7 +129,7 @@ def run_launch(spec, x: torch.Tensor, out: torch.Tensor, compiled: dict | None) 
 def launch_on_device(spec, x: torch.Tensor, out: torch.Tensor, compiled: dict | None) -> None:
     """Run a launch with x's GPU current: Triton launches on the current device (and its current
     stream)."""
-    if x.device.type == "cuda" and x.device.index != torch.cuda.current_device():
+    if x.device.type == "cuda" and x.get_device() != current_device():
         with torch.cuda.device(x.device):
             run_launch(spec, x, out, compiled)
     else:

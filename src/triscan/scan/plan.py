@@ -44,8 +44,8 @@ def choose_family(outer: int, length: int, inner: int, dtype: torch.dtype,
     # scan steps per look-back chunk (smallest configs; the interpreter's fixed blocks)
     row_chunk, column_chunk = (64, 8) if device.type == "cpu" else (8192, 64)
     lookback = length > 0 and lookback_allowed(dtype)
-    # reversed scans take the same families: the row kernels have reversed twins, the
-    # column kernels walk both tensors backwards through negative strides
+    # reversed scans take the same families: the row kernels take REVERSE, the column
+    # kernels walk both tensors backwards through negative strides
     if inner == 1:
         return LOOKBACK if lookback and prefer_lookback(outer, length, row_chunk, device) else ROW
     # 32-lane column programs beat the column look-back for dim 0 of (32768, 32768), about 8

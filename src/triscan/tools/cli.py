@@ -15,6 +15,10 @@ def command_emit(args) -> int:
 
 
 def command_bench(args) -> int:
+    if args.host:
+        from . import host
+
+        return host.main(quick=args.quick, json_path=args.json)
     if args.matrix:
         from . import matrix
 
@@ -103,7 +107,7 @@ def command_optimize(args) -> int:
     from . import optimize
 
     return optimize.main(args.reference, args.start, args.agent, args.stages, args.rounds, args.out, args.gpu,
-                         args.trials, args.timeout)
+                         args.trials, args.timeout, "" if args.no_ncu else args.ncu)
 
 
 def command_demo(args) -> int:
@@ -138,7 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("--matrix", action="store_true",
                               help="every op x dtype x shape family instead (--quick, --ops, --dtypes, "
                               "--shapes pick cells)")
-    bench_parser.add_argument("--quick", action="store_true", help="with --matrix: a subset, 1 GiB inputs")
+    bench_parser.add_argument("--host", action="store_true",
+                              help="small calls instead: wall time per call back to back and device time, "
+                              "triscan against torch.cumsum, with the launch floors and a per-layer profile")
+    bench_parser.add_argument("--quick", action="store_true",
+                              help="with --matrix: a subset, 1 GiB inputs; with --host: float32 only")
     bench_parser.add_argument("--ops", nargs="+", choices=OPS, help="with --matrix: only these ops")
     bench_parser.add_argument("--dtypes", nargs="+", choices=sorted(DTYPES),
                               help="with --matrix: only these input dtypes")
@@ -208,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     optimize_parser.add_argument("--gpu", help="target GPU named in the prompts (default: this one)")
     optimize_parser.add_argument("--trials", type=int, default=3, help="fresh inputs per correctness check")
     optimize_parser.add_argument("--timeout", type=int, default=600, help="seconds an agent may take")
+    optimize_parser.add_argument("--ncu", help="Nsight Compute's ncu for the prompts' metrics (default: ncu "
+                                 "on PATH; without it the prompts say no metrics are available)")
+    optimize_parser.add_argument("--no-ncu", action="store_true", help="prompts without measured metrics")
     optimize_parser.set_defaults(run=command_optimize)
     demo_parser = commands.add_parser("demo", help="small worked example (runs anywhere)")
     demo_parser.set_defaults(run=command_demo)

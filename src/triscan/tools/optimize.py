@@ -1,6 +1,8 @@
 """`triscan optimize REF.py START.py --agent "COMMAND"`: the seed's staged loop, run by any agent.
 
-Per stage and round: render the prompt for the current best code (kernelbench/prompt.py), pipe
+Per stage and round: profile the current best code under Nsight Compute with that stage's
+metrics (once per best code and stage; without ncu, a GPU or counter access the prompt says "No
+NCU metrics available" and the summary says why), render the prompt (kernelbench/prompt.py), pipe
 it to COMMAND (any program that reads a prompt on stdin and writes an answer on stdout), take the
 answer's first ```python block, check it against the OUTPUT RULES and KernelBench's static
 rules, check it against REF.py on fresh inputs, time it against the current best in this process,
@@ -9,6 +11,9 @@ and timing goes under DIR (one folder per step, `state.json`, `summary.md`); a s
 the same DIR goes on from the first step not yet done.
 """
 
+import contextlib
+import hashlib
+import io
 import json
 import pathlib
 import re
@@ -25,7 +30,7 @@ from ..kernelbench.gpus import gpu_named, live_gpu
 from .report import markdown_table, show_table
 
 CODE_BLOCK = re.compile(r"```python[^\n]*\n(.*?)```", re.S)
-COLUMNS = ["step", "stage", "verdict", "candidate ms", "best ms", "gain", "kept"]
+COLUMNS = ["step", "stage", "NCU metrics", "verdict", "candidate ms", "best ms", "gain", "kept"]
 
 
 def extract_code(answer: str) -> str | None:
@@ -114,16 +119,44 @@ def plan_steps(stage_names: list[str], rounds: int) -> list[tuple[int, str, int]
     return [(index, name, round_) for index, (name, round_) in enumerate(pairs)]
 
 
-def run_step(folder, state, reference_path, stage, round_, index, agent, gpu, trials, timeout) -> dict:
+def stage_metrics(folder: pathlib.Path, state: dict, reference_path: str, stage, ncu: str | None
+                  ) -> tuple[dict | None, str]:
+    """(metrics in the seed's JSON form, why none) of the current best code under `stage`, measured
+    once per best code and stage and kept in DIR/metrics/ (a resumed run reads them back)."""
+    if ncu == "":
+        return None, "not measured (--no-ncu)"
+    digest = hashlib.sha256(pathlib.Path(state["best"]).read_bytes()).hexdigest()[:12]
+    cached = folder / "metrics" / f"{digest}-{stage.name}.json"
+    if cached.exists():
+        return json.loads(cached.read_text()), ""
+    from .profile import profile_files, seed_block
+
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):
+        code, launches, _ = profile_files(reference_path, state["best"], stage.name, ncu)
+    if code != 0:
+        lines = said.getvalue().strip().splitlines()
+        return None, lines[0] if lines else f"ncu exit {code}"
+    metrics = seed_block(launches, stage)
+    cached.parent.mkdir(exist_ok=True)
+    cached.write_text(json.dumps(metrics, indent=1))
+    return metrics, ""
+
+
+def run_step(folder, state, reference_path, stage, round_, index, agent, gpu, trials, timeout,
+             ncu: str | None = None) -> dict:
     step_folder = folder / f"{index:02d}-{stage.name}-r{round_}"
     step_folder.mkdir(parents=True, exist_ok=True)
     earlier = [step for step in state["steps"] if step["stage"] == stage.name]
     failure = earlier[-1]["verdict"] if earlier and not earlier[-1]["kept"] else None  # the last try failed
     best_code = pathlib.Path(state["best"]).read_text()
-    text = prompts.render(best_code, stage, gpu, None, failure)
+    metrics, no_metrics = stage_metrics(folder, state, reference_path, stage, ncu)
+    if no_metrics:
+        print(f"the prompt says: No NCU metrics available ({no_metrics})", flush=True)
+    text = prompts.render(best_code, stage, gpu, metrics, failure)
     (step_folder / "prompt.txt").write_text(text)
     step = {"step": index, "stage": stage.name, "round": round_, "kept": False, "candidate_ms": None,
-            "best_ms": None}
+            "best_ms": None, "metrics": "measured" if metrics else no_metrics}
     answer, why = ask_agent(agent, text, timeout)
     if answer is None:
         return {**step, "verdict": why}
@@ -151,7 +184,9 @@ def table_rows(steps: list[dict]) -> list[list[str]]:
     rows = []
     for step in steps:
         gain = (f"{100 * (step['best_ms'] / step['candidate_ms'] - 1):+.1f}%" if step["candidate_ms"] else "")
-        rows.append([str(step["step"]), f"{step['stage']} r{step['round']}", step["verdict"],
+        measured = step.get("metrics", "")
+        rows.append([str(step["step"]), f"{step['stage']} r{step['round']}",
+                     "measured" if measured == "measured" else "none", step["verdict"],
                      f"{step['candidate_ms']:.4f}" if step["candidate_ms"] else "",
                      f"{step['best_ms']:.4f}" if step["best_ms"] else "", gain,
                      "yes" if step["kept"] else ""])
@@ -160,7 +195,8 @@ def table_rows(steps: list[dict]) -> list[list[str]]:
 
 def main(reference: str, start: str, agent: str, stage_names: list[str] | None = None, rounds: int = 1,
          out: str = "triscan-optimize", gpu_name: str | None = None, trials: int = 3,
-         timeout: int = 600) -> int:
+         timeout: int = 600, ncu: str | None = None) -> int:
+    """Run the loop; `ncu`: Nsight Compute's executable (None: `ncu` on PATH; "": no metrics)."""
     stage_names = stage_names or list(stages.ORDER)
     if gpu_name:
         gpu = gpu_named(gpu_name)
@@ -179,7 +215,7 @@ def main(reference: str, start: str, agent: str, stage_names: list[str] | None =
         if index in done:
             continue
         step = run_step(folder, state, reference, stages.STAGES[name], round_, index, agent, gpu, trials,
-                        timeout)
+                        timeout, ncu)
         if step["kept"]:
             best = folder / "best.py"
             best.write_text(pathlib.Path(step["candidate"]).read_text())

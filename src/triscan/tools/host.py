@@ -1,0 +1,191 @@
+"""`triscan bench --host`: what small calls cost, as a training step pays for them.
+
+Per cell (shape x op x dtype, plus float32 inputs that require grad): the wall time per call of
+`CALLS` calls back to back after a warm-up, then one synchronize (the host path and the launch,
+as a Python loop sees them), and the device time (`do_bench` median with L2 emptied), for
+triscan and for torch.cumsum on the same input in the same process. Every op is compared with
+torch.cumsum (with the same `dtype=`), the one call a user would swap out.
+
+Beside the cells: the floors in the same process (an empty Triton kernel launched through
+`kernel[grid]` and through its compiled launcher, an empty torch op, one allocation) and where
+one call's microseconds go, layer by layer (the public function, the direct scan, the plan and
+the lock, the launch bookkeeping, Triton's launcher): each layer timed alone on the same call,
+so that the differences between them are each layer's own cost.
+"""
+
+import json
+import time
+
+import torch
+import triton
+import triton.language as tl
+
+from .environment import environment
+from .report import show_table
+
+CALLS = 2000
+WARMUP = 50
+SHAPES = ((8, 1024), (128, 4000), (65536,))
+OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "cumsum dtype=float64", "ModelNew")
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "int32": torch.int32}
+
+
+@triton.jit
+def empty_kernel(pointer, VALUE: tl.constexpr):
+    # One program storing nothing useful: the launch alone.
+    if VALUE < 0:
+        tl.store(pointer, VALUE)
+
+
+def wall_us(fn, calls: int = CALLS) -> float:
+    """Microseconds per call of `calls` calls back to back, after a warm-up, then one synchronize."""
+    for _ in range(WARMUP):
+        fn()
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    torch.cuda.synchronize()
+    return (time.perf_counter() - start) / calls * 1e6
+
+
+def device_us(fn) -> float:
+    from triton.testing import do_bench
+
+    return 1000 * do_bench(fn, warmup=25, rep=100, return_mode="median")
+
+
+def calls_for(op: str, x: torch.Tensor):
+    """(triscan's call, torch.cumsum's counterpart) of one op on x, scanning the last dim."""
+    import triscan
+
+    dim = x.dim() - 1
+    if op == "cumsum":
+        return (lambda: triscan.cumsum(x, dim)), (lambda: torch.cumsum(x, dim))
+    if op == "exclusive_cumsum":
+        return (lambda: triscan.exclusive_cumsum(x, dim)), (lambda: torch.cumsum(x, dim))
+    if op == "cumsum reverse":
+        return (lambda: triscan.cumsum(x, dim, reverse=True)), (lambda: torch.cumsum(x, dim))
+    if op == "cumsum dtype=float64":
+        return ((lambda: triscan.cumsum(x, dim, dtype=torch.float64)),
+                (lambda: torch.cumsum(x, dim, dtype=torch.float64)))
+    if op == "ModelNew":
+        model = triscan.ModelNew(dim)
+        return (lambda: model(x)), (lambda: torch.cumsum(x, dim))
+    raise ValueError(f"unknown op {op!r}; known: {', '.join(OPS)}")
+
+
+def cells(quick: bool) -> list[tuple[tuple, str, str, bool]]:
+    """(shape, op, dtype, requires_grad) of every cell."""
+    ops = ("cumsum", "exclusive_cumsum", "ModelNew") if quick else OPS
+    dtypes = ("float32",) if quick else tuple(DTYPES)
+    chosen = [(shape, op, dtype, False) for shape in SHAPES for dtype in dtypes for op in ops]
+    chosen += [(shape, "cumsum", "float32", True) for shape in SHAPES]
+    return chosen
+
+
+def run_cell(shape: tuple, op: str, dtype: str, requires_grad: bool) -> dict:
+    torch.manual_seed(0)
+    if DTYPES[dtype].is_floating_point:
+        x = torch.rand(shape, device="cuda").to(DTYPES[dtype])
+    else:
+        x = torch.randint(-100, 100, shape, device="cuda", dtype=DTYPES[dtype])
+    x.requires_grad_(requires_grad)
+    ours, theirs = calls_for(op, x)
+    ours()  # compile and autotune outside the timing
+    cell = {"shape": list(shape), "op": op, "dtype": dtype, "requires_grad": requires_grad}
+    # alternate, best of two, so that a noisy moment does not land on one side only
+    walls = {"triscan": [], "torch": []}
+    for _ in range(2):
+        walls["triscan"].append(wall_us(ours))
+        walls["torch"].append(wall_us(theirs))
+    cell["wall_us"] = {name: min(values) for name, values in walls.items()}
+    cell["device_us"] = {"triscan": device_us(ours), "torch": device_us(theirs)}
+    cell["wall_ratio"] = cell["wall_us"]["triscan"] / cell["wall_us"]["torch"]
+    return cell
+
+
+def floors() -> dict:
+    """The cheapest launches this process can make: the bounds on any call's host time."""
+    buffer = torch.empty(1, device="cuda")
+    grid = (1,)
+    binary = empty_kernel[grid](buffer, VALUE=1)
+    driver = triton.runtime.driver.active
+    stream = driver.get_current_stream(driver.get_current_device())
+
+    def compiled_launch():
+        binary.run(1, 1, 1, stream, binary.function, binary.packed_metadata, None, None, None, buffer, 1)
+
+    launcher = binary.run
+
+    def c_launch():
+        launcher.launch(1, 1, 1, stream, binary.function, launcher.launch_cooperative_grid,
+                        launcher.launch_pdl, None, None, binary.packed_metadata, None, None, None, buffer, 1)
+
+    return {
+        "empty Triton kernel, kernel[grid]": wall_us(lambda: empty_kernel[grid](buffer, VALUE=1)),
+        "empty Triton kernel, CompiledKernel.run": wall_us(compiled_launch),
+        "empty Triton kernel, the launcher's C function": wall_us(c_launch),
+        "empty torch op (one-element zero_)": wall_us(buffer.zero_),
+        "torch.empty((8, 1024)) alone": wall_us(lambda: torch.empty((8, 1024), device="cuda")),
+    }
+
+
+def layers(shape: tuple = (8, 1024)) -> dict:
+    """One float32 cumsum of `shape` along its last dim, timed at each layer of the call, top down;
+    each layer's own cost is its time less the next one's."""
+    import triscan
+    from triscan import api
+    from triscan.scan.dispatch import plan_for, run_plan, scan_into
+    from triscan.scan.launch import launch_on_device
+
+    x = torch.rand(shape, device="cuda")
+    dim = x.dim() - 1
+    out = torch.empty_like(x)
+    triscan.cumsum(x, dim)
+    plan = plan_for(x, out, dim, shape[dim], 0)
+    timed = {
+        "triscan.cumsum (public)": lambda: triscan.cumsum(x, dim),
+        "api.scan (prepared call, allocation)": lambda: api.scan(x, dim, 0, "cumsum"),
+        "scan_into (plan lookup)": lambda: scan_into(x, out, dim, shape[dim], 0),
+        "run_plan (lock)": lambda: run_plan(plan, x, out),
+        "launch_on_device (device, alignment)": lambda: launch_on_device(plan.launch, x, out, plan.compiled),
+    }
+    relaunch = next(iter(plan.compiled.values()), None)
+    if relaunch is not None:
+        args = (x, out, *plan.launch.scalar_args)
+        timed["Relaunch.launch (stream, launcher)"] = lambda: relaunch.launch(args)
+    return {name: wall_us(fn) for name, fn in timed.items()}
+
+
+def main(quick: bool = False, json_path: str | None = None) -> int:
+    if not torch.cuda.is_available():
+        print("triscan bench --host needs a CUDA GPU and none is visible here.")
+        return 2
+    report = {"environment": environment(), "calls": CALLS, "floors_us": floors(), "layers_us": layers(),
+              "cells": []}
+    rows = []
+    for shape, op, dtype, requires_grad in cells(quick):
+        cell = run_cell(shape, op, dtype, requires_grad)
+        report["cells"].append(cell)
+        rows.append([str(tuple(shape)), op + (" (requires_grad)" if requires_grad else ""), dtype,
+                     f"{cell['wall_us']['triscan']:.1f}", f"{cell['wall_us']['torch']:.1f}",
+                     f"{cell['wall_ratio']:.2f}", f"{cell['device_us']['triscan']:.1f}",
+                     f"{cell['device_us']['torch']:.1f}"])
+    gpu = report["environment"].get("gpu", "GPU")
+    show_table(f"host path per call, {CALLS} back to back (wall) and do_bench (device), {gpu}",
+               ["shape", "op", "dtype", "triscan wall us", "torch wall us", "ratio", "triscan device us",
+                "torch device us"], rows, numeric=("triscan wall us", "torch wall us", "ratio",
+                                                    "triscan device us", "torch device us"))
+    show_table("floors (wall us per call)", ["launch", "us"],
+               [[name, f"{value:.1f}"] for name, value in report["floors_us"].items()], numeric=("us",))
+    show_table("one (8, 1024) float32 cumsum, layer by layer (wall us per call)", ["down to", "us"],
+               [[name, f"{value:.1f}"] for name, value in report["layers_us"].items()], numeric=("us",))
+    if json_path:
+        with open(json_path, "w") as handle:
+            json.dump(report, handle, indent=1)
+    slow = [cell for cell in report["cells"]
+            if cell["wall_ratio"] > (1.5 if cell["requires_grad"] else 1.0)]
+    print(f"{len(slow)} of {len(report['cells'])} cells slower than the target "
+          "(torch.cumsum's wall time; 1.5x with requires_grad)")
+    return 0

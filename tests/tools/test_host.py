@@ -1,0 +1,34 @@
+"""`triscan bench --host` on CPU: the cells it times, the op pairs it compares, and a clear exit
+without a GPU (the timings themselves need CUDA: benchmarks/RESULTS.md)."""
+
+import pytest
+import torch
+
+from triscan.tools import cli, host
+
+
+def test_host_cells_cover_the_issue_cases():
+    full = host.cells(quick=False)
+    assert {(tuple(shape), op) for shape, op, _, _ in full} >= {((8, 1024), "cumsum"), ((65536,), "ModelNew")}
+    assert {dtype for _, _, dtype, _ in full} == {"float32", "bfloat16", "int32"}
+    assert {op for _, op, _, _ in full} == set(host.OPS)
+    assert [cell for cell in full if cell[3]] == [(shape, "cumsum", "float32", True) for shape in host.SHAPES]
+    assert len(host.cells(quick=True)) < len(full)
+
+
+@pytest.mark.parametrize("op", host.OPS)
+def test_host_op_pairs_scan_the_same_input(op):
+    x = torch.rand(3, 7)
+    ours, theirs = host.calls_for(op, x)
+    got, expected = ours(), theirs()
+    if op in ("cumsum", "cumsum dtype=float64"):
+        torch.testing.assert_close(got, expected)
+    assert got.dtype == expected.dtype or op == "ModelNew"
+    with pytest.raises(ValueError, match="unknown op"):
+        host.calls_for("cumprod", x)
+
+
+def test_host_bench_needs_cuda(capsys, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert cli.main(["bench", "--host"]) == 2
+    assert "needs a CUDA GPU" in capsys.readouterr().out
