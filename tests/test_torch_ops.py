@@ -38,6 +38,25 @@ def test_gradcheck_float64():
                     lambda t, d=dim, e=exclusive, r=reverse: scan_op(t, d, e, r, None), (x,), fast_mode=True)
 
 
+def test_eager_autograd_takes_the_functions_and_differentiates_twice():
+    """In eager mode a call that needs a backward takes ScanFunction / SeedFunction (not the
+    registered operator, whose dispatch costs more per call); their backward is differentiable
+    again (gradgradcheck), as the operator's is."""
+    x = random_input((3, 13), torch.float64).requires_grad_()
+    assert type(triscan.cumsum(x, 1).grad_fn).__name__ == "ScanFunctionBackward"
+    assert type(triscan.ModelNew(1)(x).grad_fn).__name__ == "SeedFunctionBackward"
+    for exclusive in (False, True):
+        fn = triscan.exclusive_cumsum if exclusive else triscan.cumsum
+        for reverse in (False, True):
+            assert torch.autograd.gradcheck(lambda t, f=fn, r=reverse: f(t, 1, reverse=r), (x,),
+                                            fast_mode=True)
+    assert torch.autograd.gradgradcheck(lambda t: triscan.exclusive_cumsum(t, 1, reverse=True), (x,),
+                                        fast_mode=True)
+    for dim in (0, 1):
+        assert torch.autograd.gradcheck(lambda t, d=dim: triscan.ModelNew(d)(t), (x,), fast_mode=True)
+        assert torch.autograd.gradgradcheck(lambda t, d=dim: triscan.ModelNew(d)(t), (x,), fast_mode=True)
+
+
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_model_new_backward(dim, triton_launches):
     """Seed semantics: the dropped last row (dim != 0) gets zero gradient."""

@@ -11,9 +11,11 @@ tracing) and a backward computed by triscan's own kernels:
   g[..., 1:] along dim, and the dropped last row gets zeros; with dim == 0 it is an
   exclusive scan, whose gradient is the reversed exclusive scan.
 
-The public functions (functional.py) call these operators only where they are needed (inputs that require
-grad under grad mode, or while torch.compile traces); otherwise they launch directly, which
-keeps the host path of small calls short.
+The public functions (functional.py) call these operators only while torch.compile traces. In
+eager mode, inputs that require grad under grad mode take `ScanFunction` and `SeedFunction`
+(torch.autograd.Function, with the same backward): a registered operator's dispatch costs several
+times a Function's per call (benchmarks/NOTES.md section 30). Everything else launches directly,
+which keeps the host path of small calls short.
 """
 
 import torch
@@ -39,11 +41,17 @@ def _scan_setup(ctx, inputs, output):
     ctx.dim, ctx.exclusive, ctx.reverse, ctx.input_dtype = dim, exclusive, reverse, x.dtype
 
 
-def _scan_backward(ctx, grad):
+def _scan_gradient(ctx, grad, scan):
+    """The gradient of a scan: the scan of `grad` the other way, by `scan` (the operator, or
+    ScanFunction.apply in eager mode; either is differentiable again)."""
     if not ctx.input_dtype.is_floating_point:
         return None, None, None, None, None
-    grad_x = scan_op(grad.contiguous(), ctx.dim, ctx.exclusive, not ctx.reverse, ctx.input_dtype)
+    grad_x = scan(grad.contiguous(), ctx.dim, ctx.exclusive, not ctx.reverse, ctx.input_dtype)
     return grad_x, None, None, None, None
+
+
+def _scan_backward(ctx, grad):
+    return _scan_gradient(ctx, grad, scan_op)
 
 
 scan_op.register_autograd(_scan_backward, setup_context=_scan_setup)
@@ -69,23 +77,74 @@ def _seed_setup(ctx, inputs, output):
     ctx.dim, ctx.input_dtype, ctx.input_shape = dim % x.dim(), x.dtype, x.shape
 
 
-def _seed_backward(ctx, grad):
+def _seed_gradient(ctx, grad, scan):
     if not ctx.input_dtype.is_floating_point:
         return None, None
     dim = ctx.dim
     if dim == 0:  # a plain exclusive scan
-        return scan_op(grad.contiguous(), 0, True, True, ctx.input_dtype), None
+        return scan(grad.contiguous(), 0, True, True, ctx.input_dtype), None
     grad_x = grad.new_zeros(ctx.input_shape, dtype=ctx.input_dtype)
     # y[..., j + 1] = x[..., 0] + ... + x[..., j] for the rows x[:-1]; the last row is dropped
     used = grad.narrow(dim, 1, ctx.input_shape[dim]).contiguous()
-    grad_x[:-1] = scan_op(used, dim, False, True, ctx.input_dtype)
+    grad_x[:-1] = scan(used, dim, False, True, ctx.input_dtype)
     return grad_x, None
+
+
+def _seed_backward(ctx, grad):
+    return _seed_gradient(ctx, grad, scan_op)
 
 
 seed_exclusive_cumsum_op.register_autograd(_seed_backward, setup_context=_seed_setup)
 
 
+class ScanFunction(torch.autograd.Function):
+    """scan_op's eager twin: the same forward and backward, without the operator's dispatch."""
+
+    @staticmethod
+    def forward(x, dim, exclusive, reverse, dtype):
+        name = "exclusive_cumsum" if exclusive else "cumsum"
+        return api.scan(x, dim, shift=int(exclusive), name=name, reverse=reverse, dtype=dtype)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        _scan_setup(ctx, inputs, output)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _scan_gradient(ctx, grad, ScanFunction.apply)
+
+
+class SeedFunction(torch.autograd.Function):
+    """seed_exclusive_cumsum_op's eager twin."""
+
+    @staticmethod
+    def forward(x, dim):
+        return api.seed_exclusive_cumsum(x, dim)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        _seed_setup(ctx, inputs, output)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _seed_gradient(ctx, grad, ScanFunction.apply)
+
+
 def needs_operator(x: torch.Tensor) -> bool:
-    """Whether a call must go through the registered operator: autograd will want its
-    backward, or torch.compile is tracing (the direct path launches kernels from Python)."""
+    """Whether a call must go through the registered operator (torch.compile is tracing: the
+    direct path launches kernels from Python) or an autograd Function (autograd will want its
+    backward)."""
     return torch.compiler.is_compiling() or (x.requires_grad and torch.is_grad_enabled())
+
+
+def differentiable_scan(x, dim: int, exclusive: bool, reverse: bool, dtype):
+    """The scan through the operator while torch.compile traces, else through ScanFunction."""
+    if torch.compiler.is_compiling():
+        return scan_op(x, dim, exclusive, reverse, dtype)
+    return ScanFunction.apply(x, dim, exclusive, reverse, dtype)
+
+
+def differentiable_seed_exclusive_cumsum(x, dim: int):
+    if torch.compiler.is_compiling():
+        return seed_exclusive_cumsum_op(x, dim)
+    return SeedFunction.apply(x, dim)

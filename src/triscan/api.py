@@ -4,7 +4,7 @@ differentiable) scans the registered operators (_torch_ops.py) and the public fu
 
 import torch
 
-from .scan.dispatch import plan_for, run_plan, scan_into
+from .scan.dispatch import direct_launch, plan_for, run_plan, scan_into
 from .scan.launch import runs_triton
 from .scan.plan import ScanPlan
 
@@ -15,13 +15,30 @@ MAX_CALLS = 4096  # many distinct shapes: start over rather than grow without bo
 class PreparedCall:
     """A checked call's output and plan: a repeated call only allocates and launches."""
 
-    __slots__ = ("out_shape", "out_dtype", "plan", "flat")
+    __slots__ = ("out_shape", "out_dtype", "plan", "flat", "like", "direct")
 
-    def __init__(self, out_shape: tuple, out_dtype: torch.dtype, plan: ScanPlan, flat: bool):
+    def __init__(self, out_shape: tuple, out_dtype: torch.dtype, plan: ScanPlan, flat: bool, like: bool):
         self.out_shape = out_shape
         self.out_dtype = out_dtype
         self.plan = plan
         self.flat = flat  # a 0-d input, scanned as one element
+        self.like = like  # the output is torch.empty_like(x, dtype=out_dtype): a contiguous x of its shape
+        self.direct = None  # the plan's DirectLaunch once it has one; False where it cannot have one
+
+    def output(self, x: torch.Tensor) -> torch.Tensor:
+        if self.like:  # the cheapest allocation from Python
+            return torch.empty_like(x, dtype=self.out_dtype)
+        return torch.empty(self.out_shape, dtype=self.out_dtype, device=x.device)
+
+    def run(self, x: torch.Tensor, out: torch.Tensor) -> None:
+        """Scan `x` into `out`: straight to the compiled kernel where the plan allows, else
+        through the plan's launch (which compiles and tunes on a first call)."""
+        direct = self.direct
+        if direct and direct.launch(x, out):
+            return
+        run_plan(self.plan, x, out)
+        if direct is None:
+            self.direct = direct_launch(self.plan) or False
 
 
 def call_key(x: torch.Tensor, dim, shift: int, reverse: bool, dtype) -> tuple | None:
@@ -84,11 +101,11 @@ def scan(x: torch.Tensor, dim: int, shift: int, name: str, reverse: bool = False
     key = call_key(x, dim, shift, reverse, dtype) if isinstance(x, torch.Tensor) else None
     prepared = CALLS.get(key) if key is not None else None
     if prepared is not None:
-        out = torch.empty(prepared.out_shape, dtype=prepared.out_dtype, device=x.device)
+        out = prepared.output(x)
         if prepared.flat:
-            run_plan(prepared.plan, x.view(1), out.view(1))
+            prepared.run(x.view(1), out.view(1))
         else:
-            run_plan(prepared.plan, x, out)
+            prepared.run(x, out)
         return out
     source, _, out_dtype, dim, length = scan_call(x, dim, shift, name, dtype)
     out = torch.empty(x.shape, dtype=out_dtype, device=x.device)
@@ -96,8 +113,8 @@ def scan(x: torch.Tensor, dim: int, shift: int, name: str, reverse: bool = False
         target = out if x.dim() else out.view(1)
         scan_into(source, target, dim, length, shift, reverse)
         if key is not None and runs_triton(x.device):
-            remember(key, PreparedCall(tuple(x.shape), out_dtype, plan_for(source, target, dim, length, shift,
-                                                                           reverse), not x.dim()))
+            plan = plan_for(source, target, dim, length, shift, reverse)
+            remember(key, PreparedCall(tuple(x.shape), out_dtype, plan, not x.dim(), x.is_contiguous()))
     return out
 
 
@@ -148,13 +165,14 @@ def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
     key = call_key(x, dim, -1, False, None) if isinstance(x, torch.Tensor) else None  # -1: the seed's call
     prepared = CALLS.get(key) if key is not None else None
     if prepared is not None:
-        out = torch.empty(prepared.out_shape, dtype=prepared.out_dtype, device=x.device)
+        out = prepared.output(x)
         # the plan was made for x[:-1]: the same pointer and strides as x, unless it is copied
-        run_plan(prepared.plan, x[:-1] if prepared.plan.copy_reason and prepared.plan.dim else x, out)
+        prepared.run(x[:-1] if prepared.plan.copy_reason and prepared.plan.dim else x, out)
         return out
     source, out_shape, out_dtype, dim, length = seed_call(x, dim)
     out = torch.empty(out_shape, dtype=out_dtype, device=x.device)
     scan_into(source, out, dim, length, shift=1)
     if key is not None and out.numel() and runs_triton(x.device):
-        remember(key, PreparedCall(out_shape, out_dtype, plan_for(source, out, dim, length, 1), False))
+        remember(key, PreparedCall(out_shape, out_dtype, plan_for(source, out, dim, length, 1), False,
+                                   dim == 0 and x.is_contiguous()))
     return out

@@ -1,7 +1,7 @@
 """triscan's public scan functions: typed, documented, differentiable and traceable by
-torch.compile. A call goes through the registered operator (_torch_ops.py) only where autograd
-or torch.compile needs it, and otherwise straight to the direct scan (api.py), which keeps the
-host path of small calls short."""
+torch.compile. A call goes through the registered operator (_torch_ops.py) while torch.compile
+traces, through an autograd Function where autograd needs the backward, and otherwise straight
+to the direct scan (api.py), which keeps the host path of small calls short."""
 
 import torch
 
@@ -12,7 +12,7 @@ def _public_scan(x, dim, shift: int, name: str, reverse: bool, dtype) -> torch.T
     if isinstance(x, torch.Tensor) and _torch_ops.needs_operator(x):
         dim = api.check_input(x, dim, name)
         api.check_dtype(dtype, name)
-        return _torch_ops.scan_op(x, dim, bool(shift), reverse, dtype)
+        return _torch_ops.differentiable_scan(x, dim, bool(shift), reverse, dtype)
     return api.scan(x, dim, shift, name, reverse, dtype)
 
 
@@ -48,5 +48,5 @@ def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
     dim)``, whose ``[:-1]`` slices dimension 0 whatever `dim` is (see ``triscan.api.seed_call``),
     in one kernel launch; differentiable and traceable by torch.compile."""
     if isinstance(x, torch.Tensor) and _torch_ops.needs_operator(x):
-        return _torch_ops.seed_exclusive_cumsum_op(x, dim)
+        return _torch_ops.differentiable_seed_exclusive_cumsum(x, dim)
     return api.seed_exclusive_cumsum(x, dim)

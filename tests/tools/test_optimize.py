@@ -64,6 +64,18 @@ def test_a_wrong_start_stops_the_loop(tmp_path):
     assert code == 1 and not (tmp_path / "run" / "state.json").exists()
 
 
+def test_a_start_that_breaks_the_static_rules_still_starts(tmp_path, capsys):
+    """The seed's own baseline breaks KernelBench's static rules (the word "pass" in its kernel
+    names): the start is judged on correctness alone, and what it breaks is said."""
+    start = tmp_path / "start.py"
+    start.write_text(candidate(64, fallback=True))
+    agent = f"{sys.executable} {PROBLEM / 'agent.py'} {tmp_path / 'calls'}"
+    assert optimize.main(str(PROBLEM / "reference.py"), str(start), agent, ["memory_access"], rounds=1,
+                         out=str(tmp_path / "run"), gpu_name="4090", trials=1, timeout=120, ncu="") == 0
+    assert "the starting code breaks the rules" in capsys.readouterr().out
+    assert json.loads((tmp_path / "run" / "state.json").read_text())["steps"][0]["kept"]
+
+
 def test_prompts_carry_metrics_measured_once_per_best_code(tmp_path, monkeypatch):
     """With ncu, each prompt carries the current best code's metrics in the seed's form, measured
     once per best code and stage (a stand-in ncu counts its runs); without ncu it says none."""

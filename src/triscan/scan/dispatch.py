@@ -4,7 +4,7 @@ depends on, so a repeated call does no layout or dispatch work in Python."""
 import torch
 
 from .fallback import torch_scan
-from .launch import LAUNCH_LOCK, launch_on_device, runs_triton
+from .launch import LAUNCH_LOCK, DirectLaunch, launch_on_device, runs_triton
 from .plan import ScanPlan, plan_scan
 
 PLANS: dict = {}  # plan key (plan_key) -> ScanPlan
@@ -58,3 +58,14 @@ def run_plan(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor) -> None:
         out = out.narrow(dim, out.shape[dim] - 1, 1)
     with LAUNCH_LOCK:
         launch_on_device(plan.launch, x, out, plan.compiled)
+
+
+def direct_launch(plan: ScanPlan) -> DirectLaunch | None:
+    """The plan's compiled kernel as a DirectLaunch, once it has launched through Triton, where
+    the plan needs nothing but its input and output (no workspace, no copy, no entry at the end)."""
+    if plan.compiled is None or plan.launch.workspace is not None or plan.copy_reason or plan.backwards:
+        return None
+    relaunch = plan.compiled.get(plan.launch.kernel)
+    if relaunch is None or relaunch.tensor_positions != (0, 1):
+        return None
+    return DirectLaunch(relaunch, plan.launch.scalar_args)

@@ -117,6 +117,33 @@ class Relaunch:
         self.call(*grid_xyz, stream, *after_stream, *args, *self.tail)
 
 
+class DirectLaunch:
+    """A plan's compiled kernel launched on its input and output alone: for plans whose launch
+    has no workspace, whose input is not copied and not entered at its end (dispatch.direct_launch).
+    The whole host path of a repeated small call: two alignment checks, the device check, the
+    stream, one call of the compiled C launcher. No lock: nothing here is shared mutable state
+    (the lock guards the autotuner's and the interpreter's, scan/launch.py)."""
+
+    __slots__ = ("call", "grid_xyz", "middle", "suffix", "x_aligned", "y_aligned")
+
+    def __init__(self, relaunch: "Relaunch", scalar_args: tuple):
+        self.call = relaunch.call
+        self.grid_xyz, self.middle = relaunch.fixed
+        self.suffix = (*scalar_args, *relaunch.tail)
+        self.x_aligned, self.y_aligned = relaunch.alignment
+
+    def launch(self, x: torch.Tensor, out: torch.Tensor) -> bool:
+        """Launch on `x` and `out` and return True, or return False (launching nothing) where the
+        tensors' alignment differs from the compiled kernel's or x's device is not current."""
+        if (x.data_ptr() % 16 == 0) != self.x_aligned or (out.data_ptr() % 16 == 0) != self.y_aligned:
+            return False
+        device = x.get_device()
+        if device != current_device():
+            return False
+        self.call(*self.grid_xyz, current_stream(device), *self.middle, x, out, *self.suffix)
+        return True
+
+
 def run_launch(spec, x: torch.Tensor, out: torch.Tensor, compiled: dict | None) -> None:
     """Launch a plan's LaunchSpec on `x` and `out`, with a fresh workspace where it has one."""
     if spec.workspace is None:

@@ -7,10 +7,10 @@ triscan and for torch.cumsum on the same input in the same process. Every op is 
 torch.cumsum (with the same `dtype=`), the one call a user would swap out.
 
 Beside the cells: the floors in the same process (an empty Triton kernel launched through
-`kernel[grid]` and through its compiled launcher, an empty torch op, one allocation) and where
-one call's microseconds go, layer by layer (the public function, the direct scan, the plan and
-the lock, the launch bookkeeping, Triton's launcher): each layer timed alone on the same call,
-so that the differences between them are each layer's own cost.
+`kernel[grid]`, through its compiled launcher and through that launcher's C function, an empty
+torch op, allocations) and where one call's microseconds go, layer by layer (the public
+function, the prepared call's lookup, its allocation, its launch, the direct launch): each layer
+timed alone on the same call, so that the differences between them are each layer's own cost.
 """
 
 import json
@@ -25,6 +25,7 @@ from .report import show_table
 
 CALLS = 2000
 WARMUP = 50
+ROUNDS = 3
 SHAPES = ((8, 1024), (128, 4000), (65536,))
 OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "cumsum dtype=float64", "ModelNew")
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "int32": torch.int32}
@@ -94,9 +95,9 @@ def run_cell(shape: tuple, op: str, dtype: str, requires_grad: bool) -> dict:
     ours, theirs = calls_for(op, x)
     ours()  # compile and autotune outside the timing
     cell = {"shape": list(shape), "op": op, "dtype": dtype, "requires_grad": requires_grad}
-    # alternate, best of two, so that a noisy moment does not land on one side only
+    # alternate, best of ROUNDS, so that a noisy moment does not land on one side only
     walls = {"triscan": [], "torch": []}
-    for _ in range(2):
+    for _ in range(ROUNDS):
         walls["triscan"].append(wall_us(ours))
         walls["torch"].append(wall_us(theirs))
     cell["wall_us"] = {name: min(values) for name, values in walls.items()}
@@ -122,12 +123,18 @@ def floors() -> dict:
         launcher.launch(1, 1, 1, stream, binary.function, launcher.launch_cooperative_grid,
                         launcher.launch_pdl, None, None, binary.packed_metadata, None, None, None, buffer, 1)
 
+    x = torch.empty((8, 1024), device="cuda")
+    device = x.device
     return {
         "empty Triton kernel, kernel[grid]": wall_us(lambda: empty_kernel[grid](buffer, VALUE=1)),
         "empty Triton kernel, CompiledKernel.run": wall_us(compiled_launch),
         "empty Triton kernel, the launcher's C function": wall_us(c_launch),
         "empty torch op (one-element zero_)": wall_us(buffer.zero_),
-        "torch.empty((8, 1024)) alone": wall_us(lambda: torch.empty((8, 1024), device="cuda")),
+        "torch.empty((8, 1024), device=\"cuda\")": wall_us(lambda: torch.empty((8, 1024), device="cuda")),
+        "torch.empty((8, 1024), dtype=, device=torch.device)": wall_us(
+            lambda: torch.empty((8, 1024), dtype=torch.float32, device=device)),
+        "torch.empty_like(x)": wall_us(lambda: torch.empty_like(x)),
+        "torch.empty_like(x, dtype=torch.float64)": wall_us(lambda: torch.empty_like(x, dtype=torch.float64)),
     }
 
 
@@ -136,25 +143,21 @@ def layers(shape: tuple = (8, 1024)) -> dict:
     each layer's own cost is its time less the next one's."""
     import triscan
     from triscan import api
-    from triscan.scan.dispatch import plan_for, run_plan, scan_into
-    from triscan.scan.launch import launch_on_device
 
     x = torch.rand(shape, device="cuda")
     dim = x.dim() - 1
-    out = torch.empty_like(x)
-    triscan.cumsum(x, dim)
-    plan = plan_for(x, out, dim, shape[dim], 0)
+    for _ in range(3):  # prepared, then launched through the plan, then directly
+        triscan.cumsum(x, dim)
+    prepared = api.CALLS[api.call_key(x, dim, 0, False, None)]
+    out = prepared.output(x)
     timed = {
         "triscan.cumsum (public)": lambda: triscan.cumsum(x, dim),
-        "api.scan (prepared call, allocation)": lambda: api.scan(x, dim, 0, "cumsum"),
-        "scan_into (plan lookup)": lambda: scan_into(x, out, dim, shape[dim], 0),
-        "run_plan (lock)": lambda: run_plan(plan, x, out),
-        "launch_on_device (device, alignment)": lambda: launch_on_device(plan.launch, x, out, plan.compiled),
+        "api.scan (key, lookup, output, launch)": lambda: api.scan(x, dim, 0, "cumsum"),
+        "PreparedCall.output (allocation)": lambda: prepared.output(x),
+        "PreparedCall.run (launch)": lambda: prepared.run(x, out),
     }
-    relaunch = next(iter(plan.compiled.values()), None)
-    if relaunch is not None:
-        args = (x, out, *plan.launch.scalar_args)
-        timed["Relaunch.launch (stream, launcher)"] = lambda: relaunch.launch(args)
+    if prepared.direct:
+        timed["DirectLaunch.launch (checks, stream, C launcher)"] = lambda: prepared.direct.launch(x, out)
     return {name: wall_us(fn) for name, fn in timed.items()}
 
 

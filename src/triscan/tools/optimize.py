@@ -84,15 +84,20 @@ def ask_agent(command: str, text: str, timeout: int) -> tuple[str | None, str]:
     return done.stdout, ""
 
 
-def judge(reference_path: str, candidate_path: str, code: str, trials: int) -> str:
-    """Why a candidate is not acceptable ("" when it is): rules first, then correctness."""
+def judge(reference_path: str, candidate_path: str, code: str, trials: int, rules_apply: bool = True) -> str:
+    """Why a candidate is not acceptable ("" when it is): rules first, then correctness. The
+    starting code is judged on correctness alone (`rules_apply=False`): the seed's own three-pass
+    baseline breaks KernelBench's static rules (its kernels are named `..._pass1_kernel`), and the
+    loop must still start from it; what it breaks is printed, and every answer must keep them."""
     try:
         problems = rules.output_rule_problems(code)
     except SyntaxError as error:
         return f"does not parse: {error}"
     errors, _ = rules.static_problems(code)
-    if problems or errors:
+    if (problems or errors) and rules_apply:
         return "breaks the rules: " + "; ".join(problems + errors)
+    if problems or errors:
+        print(f"note: the starting code breaks the rules ({'; '.join(problems + errors)}); answers may not")
     try:
         report = evaluate(reference_path, candidate_path, trials=trials)
     except Exception as failure:  # the candidate's own error, reported as its verdict
@@ -205,7 +210,7 @@ def main(reference: str, start: str, agent: str, stage_names: list[str] | None =
     folder = pathlib.Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / "state.json").exists():  # the loop times everything against the start: it must hold
-        why = judge(reference, start, pathlib.Path(start).read_text(), trials)
+        why = judge(reference, start, pathlib.Path(start).read_text(), trials, rules_apply=False)
         if why:
             print(f"the starting candidate {start} {why}: fix it first")
             return 1
