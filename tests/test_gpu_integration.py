@@ -26,13 +26,20 @@ def test_cuda_graph_replays_on_new_data(shape, dim):
     graph = torch.cuda.CUDAGraph()
     with torch.cuda.graph(graph):
         static_out = triscan.cumsum(static_x, dim)
+    side = torch.cuda.Stream()
     for _ in range(3):
         fresh = random_input(shape, torch.float32)
         static_x.copy_(fresh)
-        graph.replay()
         torch.cuda.synchronize()
-        assert_scan_close(static_out, cumsum_reference(fresh, dim), cumsum_reference(abs_of(fresh), dim),
-                          shape[dim])
+        # a replay on a side stream while eager calls of the same plan run on this one: the
+        # graph has its own workspace, eager calls the kept one (scan/launch.py)
+        with torch.cuda.stream(side):
+            graph.replay()
+        eager = [triscan.cumsum(static_x, dim) for _ in range(3)]
+        torch.cuda.synchronize()
+        for out in (static_out, *eager):
+            assert_scan_close(out, cumsum_reference(fresh, dim), cumsum_reference(abs_of(fresh), dim),
+                              shape[dim])
 
 
 @needs_cuda

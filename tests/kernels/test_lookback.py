@@ -171,3 +171,23 @@ def test_lookback_chunk_edges(op, extra, reverse, triton_launches, poisoned_outp
         out = triton_launches.run(edge_call, op, x, dim, reverse)
         assert_scan_close(out, *edge_reference(op, x, dim, reverse), shape[dim])
     assert set(triton_launches.counts) == {"lookback_scan"}
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64], ids=str)
+def test_short_lookbacks_keep_a_workspace_they_leave_zeroed(dtype, triton_launches, poisoned_outputs):
+    """A short look-back (its words fit registry.KEPT_WORDS) runs on one kept workspace per device
+    and stream, which its last program zeroes again (CLEAN): back-to-back calls on fresh inputs,
+    of different lengths and directions, are right, and the workspace is zero after each."""
+    from triscan.scan import launch
+
+    launch.KEPT.clear()
+    for length, reverse in ((3001, False), (2000, True), (3001, False), (1500, True)):
+        x = random_input((length * SCALE,), dtype)
+        out = triton_launches.run(lambda t, r=reverse: triscan.exclusive_cumsum(t, 0, reverse=r), x)
+        forward = x.flip(0) if reverse else x
+        reference = exclusive_cumsum_reference(forward, 0)
+        reference = reference.flip(0) if reverse else reference
+        assert_scan_close(out, reference, cumsum_reference(abs_of(x), 0), length * SCALE)
+        (kept,) = launch.KEPT.values()
+        assert not kept.any(), "the last program left look-back words or counters behind"
+    assert set(triton_launches.counts) == {"lookback_scan"}

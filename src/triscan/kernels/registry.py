@@ -38,13 +38,17 @@ class LaunchSpec:
     scalar_args: tuple  # the same in the kernel's signature order, after the tensors
     constexprs: dict  # constexpr arguments the plan fixes; the autotuner adds its config's
     workspace: object  # None, or workspace(device) -> (status, values) tensors, zeroed where they must be
+    kept_words: int = 0  # > 0: the kernel leaves its int64 workspace of this many words zeroed (CLEAN), so
+    #                      calls may share one kept zeroed workspace (scan/launch.py) instead of workspace()
 
 
+KEPT_WORDS = 1 << 14  # int64 workspaces up to this size are kept between calls, cleaned by their kernel
 TENSORS = ("x_ptr", "y_ptr")  # every kernel's leading parameters: input and output
 WORKSPACE = ("status_ptr", "values_ptr")  # then, for the look-back kernels, their workspace
 
 
-def launch_spec(kernel, grid, scalars: dict, constexprs: dict, workspace=None) -> LaunchSpec:
+def launch_spec(kernel, grid, scalars: dict, constexprs: dict, workspace=None,
+                kept_words: int = 0) -> LaunchSpec:
     """A LaunchSpec whose arguments, named at the launch site, are checked against the kernel's
     signature once: the tensors lead, the scalars follow (Triton gets them positionally: its
     autotuner hands only positional arguments to a config-pruning function)."""
@@ -53,7 +57,7 @@ def launch_spec(kernel, grid, scalars: dict, constexprs: dict, workspace=None) -
     if tuple(leading[:len(tensors)]) != tensors or set(leading[len(tensors):]) != set(scalars):
         raise TypeError(f"{sorted(scalars)} after {tensors} are not the leading parameters {leading}")
     scalar_args = tuple(scalars[name] for name in leading[len(tensors):])
-    return LaunchSpec(kernel, grid, scalars, scalar_args, constexprs, workspace)
+    return LaunchSpec(kernel, grid, scalars, scalar_args, constexprs, workspace, kept_words)
 
 
 @dataclass
@@ -122,9 +126,14 @@ def bind_lookback(family, plan) -> LaunchSpec:
     outer, shift, programs = plan.outer, plan.shift, plan.programs
     max_chunks = outer * ceil_div(plan.positions, block)
     words = 1 if plan.accumulator == torch.float32 else 2  # look-back words per chunk (lookback/protocol.py)
+    size = words * max_chunks + 2  # the words, the ticket counter, the finished-program counter
+    # short scans clean up after themselves (the last program zeroes what the call wrote), so a
+    # repeated call needs no allocation and no memset launch; long ones zero a fresh workspace,
+    # which one program would clean only slowly
+    clean = size <= KEPT_WORDS
 
     def workspace(device):
-        status = torch.zeros(words * max_chunks + 1, dtype=torch.int64, device=device)
+        status = torch.zeros(size, dtype=torch.int64, device=device)
         return status, status
 
     positions = plan.positions
@@ -135,9 +144,9 @@ def bind_lookback(family, plan) -> LaunchSpec:
     # SPLIT is a tuned meta-parameter (lookback/row.py); the interpreter's fixed one follows the length
     split = dict(SPLIT=positions % 16 != 0) if plan.interpreted else {}
     constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, LOOKBACK=32, WORDS=words,
-                      REVERSE=plan.reverse, TOTAL=plan.total, RUN=run_length(plan.input_dtype), **split,
-                      **meta)
-    return launch_spec(kernel, grid, scalars, constexprs, workspace)
+                      REVERSE=plan.reverse, TOTAL=plan.total, RUN=run_length(plan.input_dtype), CLEAN=clean,
+                      **split, **meta)
+    return launch_spec(kernel, grid, scalars, constexprs, workspace, size if clean else 0)
 
 
 def bind_column_lookback(family, plan) -> LaunchSpec:

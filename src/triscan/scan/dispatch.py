@@ -62,10 +62,14 @@ def run_plan(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor) -> None:
 
 def direct_launch(plan: ScanPlan) -> DirectLaunch | None:
     """The plan's compiled kernel as a DirectLaunch, once it has launched through Triton, where
-    the plan needs nothing but its input and output (no workspace, no copy, no entry at the end)."""
-    if plan.compiled is None or plan.launch.workspace is not None or plan.copy_reason or plan.backwards:
+    the plan needs nothing but its input, its output and at most a kept workspace (no fresh
+    workspace, no copy, no entry at the end)."""
+    spec = plan.launch
+    if plan.compiled is None or plan.copy_reason or plan.backwards:
         return None
-    relaunch = plan.compiled.get(plan.launch.kernel)
-    if relaunch is None or relaunch.tensor_positions != (0, 1):
+    if spec.workspace is not None and not spec.kept_words:
         return None
-    return DirectLaunch(relaunch, plan.launch.scalar_args)
+    relaunch = plan.compiled.get(spec.kernel)
+    if relaunch is None or relaunch.tensor_positions != tuple(range(2 if spec.workspace is None else 4)):
+        return None
+    return DirectLaunch(relaunch, spec.scalar_args, spec.kept_words)

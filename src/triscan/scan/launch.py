@@ -118,19 +118,21 @@ class Relaunch:
 
 
 class DirectLaunch:
-    """A plan's compiled kernel launched on its input and output alone: for plans whose launch
-    has no workspace, whose input is not copied and not entered at its end (dispatch.direct_launch).
-    The whole host path of a repeated small call: two alignment checks, the device check, the
-    stream, one call of the compiled C launcher. No lock: nothing here is shared mutable state
-    (the lock guards the autotuner's and the interpreter's, scan/launch.py)."""
+    """A plan's compiled kernel launched on its input and output (and a kept workspace) alone:
+    for plans whose input is not copied and not entered at its end, with no workspace or a kept
+    one (dispatch.direct_launch). The whole host path of a repeated small call: two alignment
+    checks, the device check, the stream, the kept workspace's lookup, one call of the compiled C
+    launcher. No lock: nothing here is shared mutable state (the lock guards the autotuner's and
+    the interpreter's, scan/launch.py)."""
 
-    __slots__ = ("call", "grid_xyz", "middle", "suffix", "x_aligned", "y_aligned")
+    __slots__ = ("call", "grid_xyz", "middle", "suffix", "x_aligned", "y_aligned", "kept_words")
 
-    def __init__(self, relaunch: "Relaunch", scalar_args: tuple):
+    def __init__(self, relaunch: "Relaunch", scalar_args: tuple, kept_words: int):
         self.call = relaunch.call
         self.grid_xyz, self.middle = relaunch.fixed
         self.suffix = (*scalar_args, *relaunch.tail)
-        self.x_aligned, self.y_aligned = relaunch.alignment
+        self.x_aligned, self.y_aligned = relaunch.alignment[:2]
+        self.kept_words = kept_words
 
     def launch(self, x: torch.Tensor, out: torch.Tensor) -> bool:
         """Launch on `x` and `out` and return True, or return False (launching nothing) where the
@@ -140,16 +142,49 @@ class DirectLaunch:
         device = x.get_device()
         if device != current_device():
             return False
-        self.call(*self.grid_xyz, current_stream(device), *self.middle, x, out, *self.suffix)
+        stream = current_stream(device)
+        if self.kept_words:  # kept workspaces are whole allocations: 16-byte aligned as compiled
+            status = kept_workspace(x.device, self.kept_words)
+            self.call(*self.grid_xyz, stream, *self.middle, x, out, status, status, *self.suffix)
+        else:
+            self.call(*self.grid_xyz, stream, *self.middle, x, out, *self.suffix)
         return True
 
 
+KEPT: dict = {}  # (device, raw stream) -> the kept int64 workspace of look-backs that clean up (CLEAN)
+
+
+def kept_workspace(device: torch.device, words: int) -> torch.Tensor:
+    """A zeroed int64 workspace of at least `words` for a kernel that leaves it zeroed, one per
+    device and stream: launches on one stream run in order, so each finds it zeroed by the last.
+    While a CUDA graph is captured, a fresh one zeroed inside the graph instead: a graph may be
+    replayed on another stream, at the same time as later calls on this one."""
+    if device.type == "cuda":
+        if torch.cuda.is_current_stream_capturing():
+            return torch.zeros(words, dtype=torch.int64, device=device)
+        key = (device, current_stream(device.index))
+    else:
+        key = (device, 0)
+    status = KEPT.get(key)
+    if status is None or status.numel() < words:
+        status = KEPT[key] = torch.zeros(words, dtype=torch.int64, device=device)
+    return status
+
+
+def workspace_for(spec, device: torch.device) -> tuple:
+    """The workspace tensors of a launch: the kept one where its kernel cleans up, else fresh."""
+    if spec.kept_words:
+        status = kept_workspace(device, spec.kept_words)
+        return status, status
+    return spec.workspace(device)
+
+
 def run_launch(spec, x: torch.Tensor, out: torch.Tensor, compiled: dict | None) -> None:
-    """Launch a plan's LaunchSpec on `x` and `out`, with a fresh workspace where it has one."""
+    """Launch a plan's LaunchSpec on `x` and `out`, with its workspace where it has one."""
     if spec.workspace is None:
         args = (x, out, *spec.scalar_args)
     else:
-        args = (x, out, *spec.workspace(x.device), *spec.scalar_args)
+        args = (x, out, *workspace_for(spec, x.device), *spec.scalar_args)
     launch_kernel(spec.kernel, spec.grid, args, spec.constexprs, compiled)
 
 

@@ -55,6 +55,20 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
     return _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT)
 
 
+@triton.jit
+def _clean(status_ptr, counter_ptr, words, TILE: tl.constexpr = 1024):
+    """Zero the look-back words a call wrote and both counters, in the last program to finish:
+    every other program has drawn its last ticket and read its last word before it counted
+    itself finished (acq_rel), so nothing reads the workspace after this."""
+    finished = tl.atomic_add(counter_ptr + 1, 1, sem="acq_rel")
+    if finished == tl.num_programs(0) - 1:
+        for start in range(0, words, TILE):
+            positions = start + tl.arange(0, TILE)  # [TILE]
+            tl.store(status_ptr + positions, tl.zeros([TILE], dtype=tl.int64), mask=positions < words)
+        tl.store(counter_ptr, 0)
+        tl.store(counter_ptr + 1, 0)
+
+
 @triton.autotune(
     configs=LOOKBACK_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "LENGTH_ALIGNED", "SHIFT", "REVERSE"],
@@ -71,7 +85,8 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
 def lookback_scan_kernel(
     x_ptr,  # input: x[row, p] at row * stride_x_outer + p * stride_x_scan
     y_ptr,  # output, rows of `length + TOTAL` contiguous elements starting at row * stride_y_outer
-    status_ptr,  # int64 [WORDS * max_chunks + 1], zeroed: look-back words per chunk, then the ticket counter
+    status_ptr,  # int64 [WORDS * max_chunks + 2], zeroed: look-back words per chunk, the ticket counter, the
+    #              count of finished programs (CLEAN)
     values_ptr,  # unused (the column look-back's value slots; the same tensor as status_ptr)
     max_chunks,  # chunks the workspace holds
     outer,  # M: rows scanned
@@ -89,6 +104,7 @@ def lookback_scan_kernel(
     TOTAL: tl.constexpr,  # output rows hold one position more, the row total (the seed's rows of L + 1)
     SPLIT: tl.constexpr,  # `length` is not a multiple of 16: whole chunks load and store unmasked
     RUN: tl.constexpr,  # REVERSE: positions per run of a chunk (tiles._block_offsets)
+    CLEAN: tl.constexpr,  # leave the workspace zeroed: it is kept for the next call (scan/launch.py)
     BLOCK: tl.constexpr,
 ):
     chunks_per_row = tl.cdiv(length, BLOCK)
@@ -145,5 +161,7 @@ def lookback_scan_kernel(
         ticket = next_ticket
         x = x_next
         total = next_total
+    if CLEAN:
+        _clean(status_ptr, counter_ptr, WORDS * total_chunks)
 
 
