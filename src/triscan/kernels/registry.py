@@ -38,7 +38,7 @@ class LaunchSpec:
     scalar_args: tuple  # the same in the kernel's signature order, after the tensors
     constexprs: dict  # constexpr arguments the plan fixes; the autotuner adds its config's
     workspace: object  # None, or workspace(device) -> (status, values) tensors, zeroed where they must be
-    kept_words: int = 0  # > 0: the kernel leaves its int64 workspace of this many words zeroed (CLEAN), so
+    kept_words: int  # > 0: the kernel leaves its int64 workspace of this many words zeroed (CLEAN), so
     #                      calls may share one kept zeroed workspace (scan/launch.py) instead of workspace()
 
 
