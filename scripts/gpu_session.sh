@@ -94,7 +94,7 @@ cells)
 loop)
     REF=benchmarks/dev/loop/seed_reference.py START=tests/kernelbench/data/seed_baseline_modelnew.py
     python3 -m triscan emit -o /tmp/emitted.py
-    for stage in grid_and_parallel block_tiling memory_access advanced_memory; do
+    for stage in ${PROFILE_STAGES-grid_and_parallel block_tiling memory_access advanced_memory}; do
         timeout 120 python3 -m triscan profile $REF /tmp/emitted.py --stage $stage --json /tmp/loop_profile_$stage.json
     done 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/loop_profile.txt"
     rm -f /tmp/loop_calls
@@ -102,7 +102,7 @@ loop)
         --agent "python3 benchmarks/dev/loop/agent.py /tmp/loop_calls $START" 2>&1 \
         | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/loop_optimize.txt"
     cp /tmp/loop_run/summary.md "$OUT/loop_summary.md"
-    tar czf "$OUT/loop.tgz" -C /tmp loop_run $(cd /tmp && ls loop_profile_*.json)
+    tar czf "$OUT/loop.tgz" -C /tmp loop_run $(cd /tmp && ls loop_profile_*.json 2>/dev/null)
     ;;
 host)
     timeout 240 python3 -m triscan bench --host --json "$OUT/host.json" 2>&1 \

@@ -206,3 +206,19 @@ def test_prompt_with_ref_measures_the_candidate(tmp_path, monkeypatch, capsys):
     assert cli.main([*argv, "--ncu", "/nonexistent/ncu"]) == 0
     assert "No NCU metrics available" in prompt.read_text()
     assert "not on PATH" in capsys.readouterr().err
+
+
+def test_candidate_autotune_report_reads_the_candidates_own_kernels(tmp_path, monkeypatch):
+    """A single file carries its own copies of triscan's kernels: the autotune report of a
+    candidate profile names those (configs tried, none chosen before a call), not the library's."""
+    from triscan.kernelbench import emit
+
+    reference, candidate = pair(tmp_path, emit.emit_source())
+    reference.write_text(REFERENCE.replace("return []", "return [1]"))
+    monkeypatch.setattr(torch, "rand", lambda *shape, **kwargs: torch.ones(*shape))  # no CUDA needed
+    monkeypatch.setattr("triscan.kernelbench.evaluate.to_device", lambda inputs, device: inputs)
+    call = profile.candidate_call(str(reference), str(candidate))
+    report = profile.autotuned_kernels(call.kernels)
+    assert set(report) == {"row_scan_kernel", "column_scan_kernel", "lookback_scan_kernel",
+                           "column_lookback_scan_kernel"}
+    assert all(entry["chosen"] == [] and entry["stages_tried"] for entry in report.values())

@@ -172,12 +172,15 @@ def verdicts(launch: dict, stages: int | None, stages_tried: list[int] | None, c
     return out
 
 
-def autotuned_kernels() -> dict:
-    """triscan's autotuned kernels by name: the configs chosen so far and the stages tried."""
+def autotuned_kernels(kernels: list | None = None) -> dict:
+    """Autotuned kernels by name (triscan's own unless `kernels` names others): the configs
+    chosen so far and the stages tried."""
     from ..kernels.registry import FAMILIES
 
+    if kernels is None:
+        kernels = [kernel for family in FAMILIES for kernel in family.kernels.values()]
     report = {}
-    for kernel in [kernel for family in FAMILIES for kernel in family.kernels.values()]:
+    for kernel in kernels:
         chosen = list(getattr(kernel, "cache", {}).values())
         report[kernel.fn.__name__] = {
             "chosen": [str(config) for config in chosen],
@@ -191,6 +194,7 @@ def candidate_call(reference_path: str, candidate_path: str):
     """One call of a KernelBench-style candidate on CUDA (the `triscan eval` file contract: REF.py
     defines get_inputs and get_init_inputs, NEW.py defines ModelNew)."""
     import torch
+    from triton.runtime.autotuner import Autotuner
 
     from ..kernelbench.evaluate import load_module, to_device
 
@@ -204,7 +208,10 @@ def candidate_call(reference_path: str, candidate_path: str):
     model = candidate.ModelNew(*reference.get_init_inputs())
     model = model.cuda() if isinstance(model, torch.nn.Module) else model
     inputs = to_device(reference.get_inputs(), "cuda")
-    return lambda: model(*inputs)
+    call = lambda: model(*inputs)  # noqa: E731
+    # the candidate's own autotuned kernels (a single file carries its copies of triscan's)
+    call.kernels = [value for value in vars(candidate).values() if isinstance(value, Autotuner)]
+    return call
 
 
 def profiled_once(call, report_path: str) -> int:
@@ -220,7 +227,7 @@ def profiled_once(call, report_path: str) -> int:
     torch.cuda.synchronize()
     torch.cuda.cudart().cudaProfilerStop()
     with open(report_path, "w") as handle:
-        json.dump(autotuned_kernels(), handle)
+        json.dump(autotuned_kernels(getattr(call, "kernels", None)), handle)
     return 0
 
 
