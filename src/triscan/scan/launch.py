@@ -152,6 +152,7 @@ class DirectLaunch:
 
 
 KEPT: dict = {}  # (device, raw stream) -> the kept int64 workspace of look-backs that clean up (CLEAN)
+MAX_KEPT = 64
 
 
 def kept_workspace(device: torch.device, words: int) -> torch.Tensor:
@@ -167,6 +168,8 @@ def kept_workspace(device: torch.device, words: int) -> torch.Tensor:
         key = (device, 0)
     status = KEPT.get(key)
     if status is None or status.numel() < words:
+        if len(KEPT) >= MAX_KEPT:  # many short-lived streams: start over (a dropped workspace is
+            KEPT.clear()  # reused by the allocator only on its own stream, after its kernels)
         status = KEPT[key] = torch.zeros(words, dtype=torch.int64, device=device)
     return status
 
