@@ -54,19 +54,26 @@ def plan_text(plan, x: torch.Tensor, operation: str) -> str:
     return "\n".join(lines)
 
 
+def described_call(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool = False,
+                   dtype: torch.dtype | None = None, seed: bool = False) -> tuple:
+    """(operation name, source, output shape, output dtype, dim, length, shift, reverse): what a
+    call scans, checked as the call checks it (a meta tensor will do: shapes only)."""
+    if seed:
+        source, out_shape, out_dtype, dim, length = api.seed_call(x, dim)
+        return "ModelNew (seed semantics)", source, out_shape, out_dtype, dim, length, 1, False
+    operation = "exclusive_cumsum" if exclusive else "cumsum"
+    shift = int(exclusive)
+    source, out_shape, out_dtype, dim, length = api.scan_call(x, dim, shift, operation, dtype)
+    operation += " (reverse)" if reverse else ""
+    return operation, source, out_shape, out_dtype, dim, length, shift, reverse
+
+
 def plan_of(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool = False,
             dtype: torch.dtype | None = None, seed: bool = False):
     """(plan, operation name, why no kernel runs): the plan a call takes (the one the call itself
     finds in the plan cache), or None with the reason. Argument errors are the call's own."""
-    if seed:
-        operation = "ModelNew (seed semantics)"
-        source, out_shape, out_dtype, dim, length = api.seed_call(x, dim)
-        shift, reverse = 1, False
-    else:
-        operation = "exclusive_cumsum" if exclusive else "cumsum"
-        shift = int(exclusive)
-        source, out_shape, out_dtype, dim, length = api.scan_call(x, dim, shift, operation, dtype)
-        operation += " (reverse)" if reverse else ""
+    operation, source, out_shape, out_dtype, dim, length, shift, reverse = described_call(
+        x, dim, exclusive=exclusive, reverse=reverse, dtype=dtype, seed=seed)
     out = torch.empty((), dtype=out_dtype, device=x.device).expand(out_shape)  # shape and dtype only
     if out.numel() == 0:
         return None, operation, "the result is empty"

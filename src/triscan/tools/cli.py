@@ -24,7 +24,7 @@ def command_bench(args) -> int:
 
         return matrix.main(quick=args.quick, json_path=args.json, plot_path=args.plot, repeat_ms=args.rep,
                            input_gib=args.gib, with_compile=not args.no_compile, ops=args.ops,
-                           dtypes=args.dtypes, shapes=args.shapes)
+                           dtypes=args.dtypes, shapes=args.shapes, precompile_workers=args.precompile)
     from . import bench
 
     return bench.main(json_path=args.json, repeat_ms=args.rep, suite=args.suite, plot_path=args.plot,
@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
                               help="with --matrix: only these shape families")
     bench_parser.add_argument("--gib", type=float,
                               help="with --matrix: input size in GiB (default 4, with --quick 1)")
+    bench_parser.add_argument("--precompile", type=int, default=0, metavar="N",
+                              help="with --matrix: compile every cell's autotune configs in N processes "
+                              "first (Triton's disk cache), so that cells do not compile one by one")
     bench_parser.add_argument("--no-compile", action="store_true",
                               help="with --matrix: leave torch.compile out (it compiles once per cell)")
     bench_parser.set_defaults(run=command_bench)

@@ -62,6 +62,13 @@ def make_input(family: str, dtype: torch.dtype, input_bytes: int, device="cuda")
     return (x[..., view] if view is not None else x), dim
 
 
+def op_flags(op: str) -> dict:
+    """An op's keyword flags for triscan.explain and plan_of."""
+    if op == "ModelNew":
+        return {"seed": True}
+    return {"exclusive": op.startswith("exclusive"), "reverse": op.endswith("reverse")}
+
+
 def triscan_call(op: str, dim: int):
     import triscan
 
@@ -104,9 +111,7 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     x, dim = make_input(family, dtype, input_bytes)
     cell = {"op": op, "dtype": dtype_name, "shape": family, "tensor": list(x.shape),
             "stride": list(x.stride()), "dim": dim, "ms": {}, "skipped": {}}
-    flags = {"seed": True} if op == "ModelNew" else {"exclusive": op.startswith("exclusive"),
-                                                     "reverse": op.endswith("reverse")}
-    cell["family"] = plan_of(x, dim, **flags)[0].family.name
+    cell["family"] = plan_of(x, dim, **op_flags(op))[0].family.name
     ours = triscan_call(op, dim)
     out = ours(x)  # compiles and autotunes outside the timing
     cell["bytes"] = x.numel() * x.element_size() + out.numel() * out.element_size()
@@ -202,13 +207,19 @@ COLUMNS = ["shape", "dtype", "op", "family", "triscan ms", "triscan", "torch eag
 
 def main(quick: bool = False, json_path: str | None = None, plot_path: str | None = None,
          repeat_ms: int = 100, input_gib: float | None = None, with_compile: bool = True, ops=None,
-         dtypes=None, shapes=None) -> int:
+         dtypes=None, shapes=None, precompile_workers: int = 0) -> int:
     if not torch.cuda.is_available():
         print("triscan bench --matrix needs a CUDA GPU and none is visible here.")
         return 2
     cells = cells_for(quick, ops, dtypes, shapes)
     input_gib = input_gib or (1.0 if quick else 4.0)
     report = {"environment": environment(), "input_gib": input_gib, "repeat_ms": repeat_ms, "cells": []}
+    if precompile_workers:
+        from .precompile import precompile
+
+        configs, seconds = precompile(cells, int(input_gib * GIB), precompile_workers)
+        print(f"compiled {configs} configs of {len(cells)} cells in {seconds:.0f} s "
+              f"({precompile_workers} processes)")
     progress = StepProgress(len(cells))
     for op, dtype, shape in cells:
         cell = run_cell(op, dtype, shape, int(input_gib * GIB), repeat_ms, with_compile)
