@@ -6,7 +6,6 @@ import torch
 
 from triscan.explain import plan_of
 from triscan.tools import matrix
-from triscan.tools.precompile import cell_plan
 
 FIELDS = ("family", "outer", "length", "positions", "inner", "stride_x_outer", "stride_x_scan",
           "stride_x_inner", "stride_y_outer", "stride_y_scan", "shift", "reverse", "total", "copy_reason",
@@ -20,7 +19,7 @@ def test_cell_plan_is_the_calls_plan(op, family):
     dtype = torch.bfloat16 if family == "rows" else torch.int32
     x, dim = matrix.make_input(family, dtype, input_bytes, device="cpu")
     called, _, _ = plan_of(x, dim, **matrix.op_flags(op))
-    planned = cell_plan(op, dtype, family, input_bytes, torch.device("cpu"))
+    planned = matrix.cell_plan(op, dtype, family, input_bytes, torch.device("cpu"))
     for field in FIELDS:
         assert getattr(planned, field) == getattr(called, field), field
     assert planned.launch.constexprs == called.launch.constexprs

@@ -139,6 +139,30 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     return cell
 
 
+def cell_plan(op: str, dtype: torch.dtype, family: str, input_bytes: int, device: torch.device):
+    """The plan a cell's call makes on `device`, from shapes alone (a meta tensor stands for the
+    input)."""
+    from ..explain import described_call
+    from ..scan.plan import plan_scan
+
+    shape, dim, view = shape_for(family, input_bytes // dtype.itemsize)
+    x = torch.empty(shape, dtype=dtype, device="meta")
+    x = x[..., view] if view is not None else x
+    _, source, out_shape, out_dtype, dim, length, shift, reverse = described_call(x, dim, **op_flags(op))
+    return plan_scan(tuple(source.shape), source.stride(), dim, length, shift, reverse, tuple(out_shape),
+                     dtype, out_dtype, device)
+
+
+def warm_cells(share: tuple) -> int:
+    """A precompile worker's job: compile the configs of its cells' plans (precompile.warm_plan)."""
+    from .precompile import warm_plan
+
+    cells, input_bytes = share
+    device = torch.device("cuda", torch.cuda.current_device())
+    return sum(warm_plan(cell_plan(op, DTYPES[dtype], family, input_bytes, device))
+               for op, dtype, family in cells)
+
+
 def percent_of_copy(cell: dict, name: str = "triscan") -> float | None:
     ms = cell["ms"].get(name)
     return 100 * cell["ms"]["copy"] / ms if ms else None
@@ -217,7 +241,9 @@ def main(quick: bool = False, json_path: str | None = None, plot_path: str | Non
     if precompile_workers:
         from .precompile import precompile
 
-        configs, seconds = precompile(cells, int(input_gib * GIB), precompile_workers)
+        shares = [(cells[index::precompile_workers], int(input_gib * GIB))
+                  for index in range(min(precompile_workers, len(cells)))]
+        configs, seconds = precompile(warm_cells, shares, precompile_workers)
         print(f"compiled {configs} configs of {len(cells)} cells in {seconds:.0f} s "
               f"({precompile_workers} processes)")
     progress = StepProgress(len(cells))

@@ -1,5 +1,6 @@
-"""Compile, before timing, every autotune config of the kernels a set of matrix cells will run,
-in worker processes at once (`triscan bench --matrix --precompile N`).
+"""Compile, before timing, every autotune config of the kernels a set of calls will run, in
+worker processes at once (`triscan bench --matrix --precompile N`: tools/matrix.py makes the
+plans of its cells, this module compiles them).
 
 A cell's first call autotunes: it compiles every config its kernel's pruning keeps (Triton
 compiles them one after another, about a second each) and times them. Across the matrix's cells
@@ -17,47 +18,25 @@ import time
 import torch
 
 from ..scan.launch import workspace_for
-from ..scan.plan import plan_scan
 
 
-def cell_plan(op: str, dtype: torch.dtype, family: str, input_bytes: int, device: torch.device):
-    """The plan a matrix cell's call makes on `device`, from shapes alone (a meta tensor stands
-    for the input)."""
-    from ..explain import described_call
-    from .matrix import op_flags, shape_for
-
-    shape, dim, view = shape_for(family, input_bytes // dtype.itemsize)
-    x = torch.empty(shape, dtype=dtype, device="meta")
-    x = x[..., view] if view is not None else x
-    _, source, out_shape, out_dtype, dim, length, shift, reverse = described_call(x, dim, **op_flags(op))
-    return plan_scan(tuple(source.shape), source.stride(), dim, length, shift, reverse, tuple(out_shape),
-                     dtype, out_dtype, device)
-
-
-def warm_cell(op: str, dtype_name: str, family: str, input_bytes: int) -> int:
-    """Compile every config a cell's kernel would time (a worker's job); the number compiled."""
-    from .matrix import DTYPES
-
-    device = torch.device("cuda", torch.cuda.current_device())
-    plan = cell_plan(op, DTYPES[dtype_name], family, input_bytes, device)
+def warm_plan(plan) -> int:
+    """Compile every config a plan's kernel would time, without launching it; the number of
+    configs. Small tensors stand for the plan's: compiling depends on dtypes and 16-byte
+    alignment, not on sizes."""
     spec = plan.launch
-    # tensors only stand for dtypes and alignment here: nothing is launched
-    x = torch.empty(16, dtype=plan.input_dtype, device=device)
-    y = torch.empty(16, dtype=plan.output_dtype, device=device)
-    workspace = workspace_for(spec, device) if spec.workspace is not None else ()
+    x = torch.empty(16, dtype=plan.input_dtype, device=plan.device)
+    y = torch.empty(16, dtype=plan.output_dtype, device=plan.device)
+    workspace = workspace_for(spec, plan.device) if spec.workspace is not None else ()
     compiled = spec.kernel.warmup(x, y, *workspace, *spec.scalar_args, grid=(1,), **spec.constexprs)
     return len(compiled) if isinstance(compiled, list) else 1
 
 
-def warm_cells(cells: list[tuple[str, str, str]], input_bytes: int) -> int:
-    return sum(warm_cell(op, dtype, family, input_bytes) for op, dtype, family in cells)
-
-
-def precompile(cells: list[tuple[str, str, str]], input_bytes: int, workers: int) -> tuple[int, float]:
-    """Compile the configs of every cell in `workers` processes; (configs compiled, seconds)."""
+def precompile(worker, shares: list, workers: int) -> tuple[int, float]:
+    """Run `worker(share)` (a module-level function that compiles and returns a count) on each
+    share in `workers` processes; (total count, seconds)."""
     start = time.perf_counter()
-    shares = [cells[index::workers] for index in range(workers) if cells[index::workers]]
     context = multiprocessing.get_context("spawn")  # CUDA cannot be used in a forked child
-    with concurrent.futures.ProcessPoolExecutor(len(shares), mp_context=context) as pool:
-        counts = list(pool.map(warm_cells, shares, [input_bytes] * len(shares)))
+    with concurrent.futures.ProcessPoolExecutor(min(workers, len(shares)), mp_context=context) as pool:
+        counts = list(pool.map(worker, shares))
     return sum(counts), time.perf_counter() - start
