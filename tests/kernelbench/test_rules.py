@@ -84,3 +84,13 @@ def test_comments_are_cut_as_the_checker_cuts_them():
 def test_a_file_without_kernels_fails():
     errors, _ = rules.static_problems("import torch\n\nclass ModelNew:\n    x = torch.cumsum\n")
     assert "missing a @triton.jit or @triton.autotune decorator" in errors
+
+
+def test_a_kernel_may_take_jit_options():
+    """`@triton.jit(noinline=True)` is a kernel as `@triton.jit` is (the look-back's CLEAN tail)."""
+    source = ("import torch\nimport torch.nn as nn\nimport triton\nimport triton.language as tl\n\n"
+              "@triton.jit(noinline=True)\ndef helper(x):\n    return x\n\n"
+              "@triton.jit\ndef kernel(x_ptr):\n    tl.store(x_ptr, helper(1))\n\n"
+              "def launch(x):\n    kernel[(1,)](x)\n\n"
+              "class ModelNew(nn.Module):\n    def forward(self, x):\n        launch(x)\n        return x\n")
+    assert rules.output_rule_problems(source) == []

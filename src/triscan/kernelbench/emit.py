@@ -23,6 +23,8 @@ import importlib
 import inspect
 import re
 
+from .rules import is_jit
+
 IMPORTS = "import torch\nimport torch.nn as nn\nimport triton\nimport triton.language as tl\n"
 HEADER = "# {problem}: bundled by `triscan emit` from triscan's modules.\n"
 TITLES = {"seed": "Exclusive cumsum (the seed's ModelNew)", "89": "KernelBench level 1, 89_cumsum",
@@ -81,11 +83,6 @@ def config_literal(configs) -> str:
         lines.append(f"    triton.Config({config.kwargs!r}, num_warps={config.num_warps}, "
                      f"num_stages={config.num_stages}{cap}),")
     return "[\n" + "\n".join(lines) + "\n]"
-
-
-def is_jit(node) -> bool:
-    return isinstance(node, ast.FunctionDef) and any(
-        ast.unparse(decorator) == "triton.jit" for decorator in node.decorator_list)
 
 
 def defined_names(node) -> list[str]:

@@ -23,6 +23,13 @@ EXPECTED_IMPORTS = ["import torch", "import torch.nn as nn", "import triton", "i
 FORBIDDEN_NAMES = {"get_inputs", "get_init_inputs"}
 
 
+def is_jit(node) -> bool:
+    """A function decorated `@triton.jit` or `@triton.jit(...)` (noinline=True, say)."""
+    return isinstance(node, ast.FunctionDef) and any(
+        ast.unparse(decorator.func if isinstance(decorator, ast.Call) else decorator) == "triton.jit"
+        for decorator in node.decorator_list)
+
+
 def output_rule_problems(source: str) -> list[str]:
     """What breaks the seed's OUTPUT RULES in `source` (empty when it follows them)."""
     tree = ast.parse(source)
@@ -31,9 +38,7 @@ def output_rule_problems(source: str) -> list[str]:
         problems.append("the file must start with exactly: " + "; ".join(EXPECTED_IMPORTS))
     sections = []  # 0 kernels, 1 host code, 2 ModelNew
     for node in body[4:]:
-        jit = isinstance(node, ast.FunctionDef) and any(
-            ast.unparse(decorator) == "triton.jit" for decorator in node.decorator_list)
-        if jit:
+        if is_jit(node):
             sections.append((0, node))
         elif isinstance(node, ast.ClassDef) and node.name == "ModelNew":
             sections.append((2, node))

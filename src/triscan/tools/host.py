@@ -21,7 +21,7 @@ import triton
 import triton.language as tl
 
 from .environment import environment
-from .report import show_table
+from .report import StepProgress, show_table
 
 CALLS = 2000
 WARMUP = 50
@@ -168,13 +168,19 @@ def main(quick: bool = False, json_path: str | None = None) -> int:
     report = {"environment": environment(), "calls": CALLS, "floors_us": floors(), "layers_us": layers(),
               "cells": []}
     rows = []
-    for shape, op, dtype, requires_grad in cells(quick):
+    chosen = cells(quick)
+    progress = StepProgress(len(chosen))
+    for shape, op, dtype, requires_grad in chosen:
         cell = run_cell(shape, op, dtype, requires_grad)
         report["cells"].append(cell)
         rows.append([str(tuple(shape)), op + (" (requires_grad)" if requires_grad else ""), dtype,
                      f"{cell['wall_us']['triscan']:.1f}", f"{cell['wall_us']['torch']:.1f}",
                      f"{cell['wall_ratio']:.2f}", f"{cell['device_us']['triscan']:.1f}",
                      f"{cell['device_us']['torch']:.1f}"])
+        progress.step(" ".join(rows[-1][:3]) + f": {rows[-1][3]} against torch's {rows[-1][4]} us")
+        if json_path:  # written after every cell, so a run cut short keeps what it measured
+            with open(json_path, "w") as handle:
+                json.dump(report, handle, indent=1)
     gpu = report["environment"].get("gpu", "GPU")
     show_table(f"host path per call, {CALLS} back to back (wall) and do_bench (device), {gpu}",
                ["shape", "op", "dtype", "triscan wall us", "torch wall us", "ratio", "triscan device us",
@@ -184,9 +190,6 @@ def main(quick: bool = False, json_path: str | None = None) -> int:
                [[name, f"{value:.1f}"] for name, value in report["floors_us"].items()], numeric=("us",))
     show_table("one (8, 1024) float32 cumsum, layer by layer (wall us per call)", ["down to", "us"],
                [[name, f"{value:.1f}"] for name, value in report["layers_us"].items()], numeric=("us",))
-    if json_path:
-        with open(json_path, "w") as handle:
-            json.dump(report, handle, indent=1)
     slow = [cell for cell in report["cells"]
             if cell["wall_ratio"] > (1.5 if cell["requires_grad"] else 1.0)]
     print(f"{len(slow)} of {len(report['cells'])} cells slower than the target "
