@@ -24,6 +24,7 @@ from ..kernels.registry import kernels_interpreted
 # therefore take this lock. It covers the host-side enqueue only: kernels launched on different
 # streams still overlap on the GPU.
 LAUNCH_LOCK = threading.Lock()
+HOOKS = triton.knobs.runtime  # launch hooks a profiler may set (then launches go through Triton)
 
 
 def device_sms(device: torch.device) -> int:
@@ -59,8 +60,7 @@ def launch_kernel(kernel, grid, args: tuple, constexprs: dict, compiled: dict | 
     the integers; the alignment of each tensor is checked on every call, and a change sends the
     call through Triton again.
     """
-    hooks = triton.knobs.runtime
-    if compiled is None or hooks.launch_enter_hook.calls or hooks.launch_exit_hook.calls:
+    if compiled is None or HOOKS.launch_enter_hook.calls or HOOKS.launch_exit_hook.calls:
         kernel[grid](*args, **constexprs)  # the interpreter, or profiling hooks that want metadata
         return
     relaunch = compiled.get(kernel)
@@ -136,8 +136,11 @@ class DirectLaunch:
 
     def launch(self, x: torch.Tensor, out: torch.Tensor) -> bool:
         """Launch on `x` and `out` and return True, or return False (launching nothing) where the
-        tensors' alignment differs from the compiled kernel's or x's device is not current."""
+        tensors' alignment differs from the compiled kernel's, x's device is not current, or a
+        profiler's launch hooks want Triton's own launch path."""
         if (x.data_ptr() % 16 == 0) != self.x_aligned or (out.data_ptr() % 16 == 0) != self.y_aligned:
+            return False
+        if HOOKS.launch_enter_hook.calls or HOOKS.launch_exit_hook.calls:
             return False
         device = x.get_device()
         if device != current_device():
