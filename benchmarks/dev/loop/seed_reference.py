@@ -3,6 +3,8 @@ plain torch for the loop demo (`STEP=loop bash scripts/gpu_session.sh`): the exc
 `torch.cat((zeros_like(x.select(dim, 0).unsqueeze(dim)), x), dim=dim)[:-1].cumsum(dim)`, with the
 `[:-1]` on dim 0 that the seed keeps, on (32768, 32768) float32 along dim 1."""
 
+import os
+
 import torch
 from torch import nn
 
@@ -19,7 +21,10 @@ class Model(nn.Module):
 
 
 def get_inputs():
-    return [torch.rand(32768, 32768)]
+    # TRISCAN_LOOP_SHAPE=ROWSxCOLS shrinks the problem (the CPU test of the demo runs it through
+    # the Triton interpreter)
+    rows, columns = (int(size) for size in os.environ.get("TRISCAN_LOOP_SHAPE", "32768x32768").split("x"))
+    return [torch.rand(rows, columns)]
 
 
 def get_init_inputs():
