@@ -75,7 +75,7 @@ ab)
         | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/ab.txt"
     ;;
 matrix)
-    timeout 560 python3 -m triscan bench --matrix --quick --no-compile --rep 50 --json "$OUT/matrix.json" \
+    timeout 560 python3 -m triscan bench --matrix --quick --no-compile --precompile 12 --rep 50 --json "$OUT/matrix.json" \
         --plot "$OUT/matrix.png" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/matrix.txt"
     ;;
 candidate)
@@ -105,7 +105,7 @@ loop)
     tar czf "$OUT/loop.tgz" -C /tmp loop_run $(cd /tmp && ls loop_profile_*.json 2>/dev/null)
     ;;
 host)
-    timeout 240 python3 -m triscan bench --host --json "$OUT/host.json" 2>&1 \
+    timeout 240 python3 -m triscan bench --host --precompile 12 --json "$OUT/host.json" 2>&1 \
         | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/host.txt"
     ;;
 sweep)

@@ -5,6 +5,7 @@ import torch
 from . import api
 from .scan.dispatch import plan_for
 from .scan.launch import runs_triton
+from .scan.plan import plan_scan
 
 
 def autotune_key(plan) -> dict:
@@ -66,6 +67,14 @@ def described_call(x: torch.Tensor, dim: int, *, exclusive: bool = False, revers
     source, out_shape, out_dtype, dim, length = api.scan_call(x, dim, shift, operation, dtype)
     operation += " (reverse)" if reverse else ""
     return operation, source, out_shape, out_dtype, dim, length, shift, reverse
+
+
+def planned_call(x: torch.Tensor, dim: int, device: torch.device, **flags):
+    """The plan a call (flags as for described_call) on a tensor like `x` takes on `device`,
+    made without the plan cache (a meta tensor will do for `x`: shapes, strides and dtype only)."""
+    _, source, out_shape, out_dtype, dim, length, shift, reverse = described_call(x, dim, **flags)
+    return plan_scan(tuple(source.shape), source.stride(), dim, length, shift, reverse, tuple(out_shape),
+                     x.dtype, out_dtype, device)
 
 
 def plan_of(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool = False,

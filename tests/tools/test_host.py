@@ -32,3 +32,17 @@ def test_host_bench_needs_cuda(capsys, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert cli.main(["bench", "--host"]) == 2
     assert "needs a CUDA GPU" in capsys.readouterr().out
+
+
+def test_host_cells_plan_as_their_calls(monkeypatch):
+    """What `bench --host --precompile N` compiles for a cell is the plan the cell's call takes."""
+    from triscan.explain import plan_of, planned_call
+
+    for shape, op, dtype, _ in host.cells(quick=False)[:15]:
+        x = torch.rand(shape).to(host.DTYPES[dtype]) if host.DTYPES[dtype].is_floating_point else \
+            torch.randint(-9, 9, shape, dtype=host.DTYPES[dtype])
+        called, _, _ = plan_of(x, len(shape) - 1, **host.op_flags(op))
+        planned = planned_call(torch.empty(shape, dtype=x.dtype, device="meta"), len(shape) - 1,
+                               torch.device("cpu"), **host.op_flags(op))
+        assert (planned.family, planned.launch.constexprs, planned.launch.scalar_args) == \
+            (called.family, called.launch.constexprs, called.launch.scalar_args), (shape, op, dtype)

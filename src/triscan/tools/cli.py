@@ -18,7 +18,7 @@ def command_bench(args) -> int:
     if args.host:
         from . import host
 
-        return host.main(quick=args.quick, json_path=args.json)
+        return host.main(quick=args.quick, json_path=args.json, precompile_workers=args.precompile)
     if args.matrix:
         from . import matrix
 
@@ -155,8 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("--gib", type=float,
                               help="with --matrix: input size in GiB (default 4, with --quick 1)")
     bench_parser.add_argument("--precompile", type=int, default=0, metavar="N",
-                              help="with --matrix: compile every cell's autotune configs in N processes "
-                              "first (Triton's disk cache), so that cells do not compile one by one")
+                              help="with --matrix or --host: compile every cell's autotune configs in N "
+                              "processes first (Triton's disk cache), so cells do not compile one by one")
     bench_parser.add_argument("--no-compile", action="store_true",
                               help="with --matrix: leave torch.compile out (it compiles once per cell)")
     bench_parser.set_defaults(run=command_bench)

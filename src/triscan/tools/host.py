@@ -85,6 +85,27 @@ def cells(quick: bool) -> list[tuple[tuple, str, str, bool]]:
     return chosen
 
 
+def op_flags(op: str) -> dict:
+    """An op's keyword flags for explain.planned_call."""
+    if op == "ModelNew":
+        return {"seed": True}
+    return {"exclusive": op == "exclusive_cumsum", "reverse": op.endswith("reverse"),
+            "dtype": torch.float64 if op.endswith("dtype=float64") else None}
+
+
+def warm_cells(share: list) -> int:
+    """A precompile worker's job: compile the configs of its cells' plans (precompile.warm_plan)."""
+    from ..explain import planned_call
+    from .precompile import warm_plan
+
+    device = torch.device("cuda", torch.cuda.current_device())
+    count = 0
+    for shape, op, dtype, _ in share:
+        x = torch.empty(shape, dtype=DTYPES[dtype], device="meta")
+        count += warm_plan(planned_call(x, len(shape) - 1, device, **op_flags(op)))
+    return count
+
+
 def run_cell(shape: tuple, op: str, dtype: str, requires_grad: bool) -> dict:
     torch.manual_seed(0)
     if DTYPES[dtype].is_floating_point:
@@ -161,10 +182,17 @@ def layers(shape: tuple = (8, 1024)) -> dict:
     return {name: wall_us(fn) for name, fn in timed.items()}
 
 
-def main(quick: bool = False, json_path: str | None = None) -> int:
+def main(quick: bool = False, json_path: str | None = None, precompile_workers: int = 0) -> int:
     if not torch.cuda.is_available():
         print("triscan bench --host needs a CUDA GPU and none is visible here.")
         return 2
+    if precompile_workers:  # every cell's first call would compile its configs one by one
+        from .precompile import precompile
+
+        chosen = sorted(set(cells(quick)))
+        shares = [chosen[index::precompile_workers] for index in range(min(precompile_workers, len(chosen)))]
+        configs, seconds = precompile(warm_cells, shares, precompile_workers)
+        print(f"compiled {configs} configs in {seconds:.0f} s ({precompile_workers} processes)")
     report = {"environment": environment(), "calls": CALLS, "floors_us": floors(), "layers_us": layers(),
               "cells": []}
     rows = []

@@ -142,15 +142,11 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
 def cell_plan(op: str, dtype: torch.dtype, family: str, input_bytes: int, device: torch.device):
     """The plan a cell's call makes on `device`, from shapes alone (a meta tensor stands for the
     input)."""
-    from ..explain import described_call
-    from ..scan.plan import plan_scan
+    from ..explain import planned_call
 
     shape, dim, view = shape_for(family, input_bytes // dtype.itemsize)
     x = torch.empty(shape, dtype=dtype, device="meta")
-    x = x[..., view] if view is not None else x
-    _, source, out_shape, out_dtype, dim, length, shift, reverse = described_call(x, dim, **op_flags(op))
-    return plan_scan(tuple(source.shape), source.stride(), dim, length, shift, reverse, tuple(out_shape),
-                     dtype, out_dtype, device)
+    return planned_call(x[..., view] if view is not None else x, dim, device, **op_flags(op))
 
 
 def warm_cells(share: tuple) -> int:
