@@ -27,6 +27,11 @@ from . import api
 def scan_op(x: torch.Tensor, dim: int, exclusive: bool, reverse: bool,
             dtype: torch.dtype | None) -> torch.Tensor:
     """Inclusive (or exclusive) scan along `dim`, from the start (or the end)."""
+    return _direct_scan(x, dim, exclusive, reverse, dtype)
+
+
+def _direct_scan(x, dim, exclusive, reverse, dtype):
+    """The direct scan both scan_op and ScanFunction run forward."""
     name = "exclusive_cumsum" if exclusive else "cumsum"
     return api.scan(x, dim, shift=int(exclusive), name=name, reverse=reverse, dtype=dtype)
 
@@ -102,8 +107,7 @@ class ScanFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(x, dim, exclusive, reverse, dtype):
-        name = "exclusive_cumsum" if exclusive else "cumsum"
-        return api.scan(x, dim, shift=int(exclusive), name=name, reverse=reverse, dtype=dtype)
+        return _direct_scan(x, dim, exclusive, reverse, dtype)
 
     @staticmethod
     def setup_context(ctx, inputs, output):

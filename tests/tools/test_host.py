@@ -4,7 +4,7 @@ without a GPU (the timings themselves need CUDA: benchmarks/RESULTS.md)."""
 import pytest
 import torch
 
-from triscan.tools import cli, host
+from triscan.tools import cli, host, matrix
 
 
 def test_host_cells_cover_the_issue_cases():
@@ -41,8 +41,8 @@ def test_host_cells_plan_as_their_calls(monkeypatch):
     for shape, op, dtype, _ in host.cells(quick=False)[:15]:
         x = torch.rand(shape).to(host.DTYPES[dtype]) if host.DTYPES[dtype].is_floating_point else \
             torch.randint(-9, 9, shape, dtype=host.DTYPES[dtype])
-        called, _, _ = plan_of(x, len(shape) - 1, **host.op_flags(op))
+        called, _, _ = plan_of(x, len(shape) - 1, **matrix.op_flags(op))
         planned = planned_call(torch.empty(shape, dtype=x.dtype, device="meta"), len(shape) - 1,
-                               torch.device("cpu"), **host.op_flags(op))
+                               torch.device("cpu"), **matrix.op_flags(op))
         assert (planned.family, planned.launch.constexprs, planned.launch.scalar_args) == \
             (called.family, called.launch.constexprs, called.launch.scalar_args), (shape, op, dtype)

@@ -57,23 +57,15 @@ def device_us(fn) -> float:
 
 
 def calls_for(op: str, x: torch.Tensor):
-    """(triscan's call, torch.cumsum's counterpart) of one op on x, scanning the last dim."""
-    import triscan
+    """(triscan's call, torch.cumsum's counterpart, with the same `dtype=`) of one op on x,
+    scanning the last dim."""
+    from .matrix import op_flags, triscan_call
 
+    if op not in OPS:
+        raise ValueError(f"unknown op {op!r}; known: {', '.join(OPS)}")
     dim = x.dim() - 1
-    if op == "cumsum":
-        return (lambda: triscan.cumsum(x, dim)), (lambda: torch.cumsum(x, dim))
-    if op == "exclusive_cumsum":
-        return (lambda: triscan.exclusive_cumsum(x, dim)), (lambda: torch.cumsum(x, dim))
-    if op == "cumsum reverse":
-        return (lambda: triscan.cumsum(x, dim, reverse=True)), (lambda: torch.cumsum(x, dim))
-    if op == "cumsum dtype=float64":
-        return ((lambda: triscan.cumsum(x, dim, dtype=torch.float64)),
-                (lambda: torch.cumsum(x, dim, dtype=torch.float64)))
-    if op == "ModelNew":
-        model = triscan.ModelNew(dim)
-        return (lambda: model(x)), (lambda: torch.cumsum(x, dim))
-    raise ValueError(f"unknown op {op!r}; known: {', '.join(OPS)}")
+    ours, dtype = triscan_call(op, dim), op_flags(op).get("dtype")
+    return (lambda: ours(x)), (lambda: torch.cumsum(x, dim, dtype=dtype))
 
 
 def cells(quick: bool) -> list[tuple[tuple, str, str, bool]]:
@@ -85,17 +77,10 @@ def cells(quick: bool) -> list[tuple[tuple, str, str, bool]]:
     return chosen
 
 
-def op_flags(op: str) -> dict:
-    """An op's keyword flags for explain.planned_call."""
-    if op == "ModelNew":
-        return {"seed": True}
-    return {"exclusive": op == "exclusive_cumsum", "reverse": op.endswith("reverse"),
-            "dtype": torch.float64 if op.endswith("dtype=float64") else None}
-
-
 def warm_cells(share: list) -> int:
     """A precompile worker's job: compile the configs of its cells' plans (precompile.warm_plan)."""
     from ..explain import planned_call
+    from .matrix import op_flags
     from .precompile import warm_plan
 
     device = torch.device("cuda", torch.cuda.current_device())
@@ -189,9 +174,7 @@ def main(quick: bool = False, json_path: str | None = None, precompile_workers: 
     if precompile_workers:  # every cell's first call would compile its configs one by one
         from .precompile import precompile
 
-        chosen = sorted(set(cells(quick)))
-        shares = [chosen[index::precompile_workers] for index in range(min(precompile_workers, len(chosen)))]
-        configs, seconds = precompile(warm_cells, shares, precompile_workers)
+        configs, seconds = precompile(warm_cells, sorted(set(cells(quick))), precompile_workers)
         print(f"compiled {configs} configs in {seconds:.0f} s ({precompile_workers} processes)")
     report = {"environment": environment(), "calls": CALLS, "floors_us": floors(), "layers_us": layers(),
               "cells": []}

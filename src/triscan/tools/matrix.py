@@ -9,6 +9,7 @@ bytes moved (input read plus output written), the family its plan took and its e
 float64 reference. What is not timed is recorded with the reason.
 """
 
+import functools
 import json
 import math
 
@@ -63,21 +64,26 @@ def make_input(family: str, dtype: torch.dtype, input_bytes: int, device="cuda")
 
 
 def op_flags(op: str) -> dict:
-    """An op's keyword flags for triscan.explain and plan_of."""
+    """An op's keyword flags for triscan.explain, plan_of and planned_call, from its name: the
+    matrix's ops, and `bench --host`'s ("cumsum dtype=float64": a `dtype=` argument)."""
     if op == "ModelNew":
         return {"seed": True}
-    return {"exclusive": op.startswith("exclusive"), "reverse": op.endswith("reverse")}
+    words = op.split()
+    dtypes = [word.removeprefix("dtype=") for word in words if word.startswith("dtype=")]
+    return {"exclusive": words[0].startswith("exclusive"), "reverse": "reverse" in words,
+            "dtype": getattr(torch, dtypes[0]) if dtypes else None}
 
 
 def triscan_call(op: str, dim: int):
+    """triscan's call of an op (op_flags) along `dim`, as a function of the input."""
     import triscan
 
-    if op == "ModelNew":
+    flags = op_flags(op)
+    if flags.get("seed"):
         model = triscan.ModelNew(dim)
         return lambda x: model(x)
-    function = triscan.exclusive_cumsum if op.startswith("exclusive") else triscan.cumsum
-    reverse = op.endswith("reverse")
-    return lambda x: function(x, dim, reverse=reverse)
+    function = triscan.exclusive_cumsum if flags["exclusive"] else triscan.cumsum
+    return lambda x: function(x, dim, reverse=flags["reverse"], dtype=flags["dtype"])
 
 
 def torch_call(op: str, dim: int):
@@ -149,11 +155,10 @@ def cell_plan(op: str, dtype: torch.dtype, family: str, input_bytes: int, device
     return planned_call(x[..., view] if view is not None else x, dim, device, **op_flags(op))
 
 
-def warm_cells(share: tuple) -> int:
+def warm_cells(cells: list, input_bytes: int) -> int:
     """A precompile worker's job: compile the configs of its cells' plans (precompile.warm_plan)."""
     from .precompile import warm_plan
 
-    cells, input_bytes = share
     device = torch.device("cuda", torch.cuda.current_device())
     return sum(warm_plan(cell_plan(op, DTYPES[dtype], family, input_bytes, device))
                for op, dtype, family in cells)
@@ -237,9 +242,8 @@ def main(quick: bool = False, json_path: str | None = None, plot_path: str | Non
     if precompile_workers:
         from .precompile import precompile
 
-        shares = [(cells[index::precompile_workers], int(input_gib * GIB))
-                  for index in range(min(precompile_workers, len(cells)))]
-        configs, seconds = precompile(warm_cells, shares, precompile_workers)
+        configs, seconds = precompile(functools.partial(warm_cells, input_bytes=int(input_gib * GIB)), cells,
+                                      precompile_workers)
         print(f"compiled {configs} configs of {len(cells)} cells in {seconds:.0f} s "
               f"({precompile_workers} processes)")
     progress = StepProgress(len(cells))

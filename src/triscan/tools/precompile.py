@@ -32,11 +32,12 @@ def warm_plan(plan) -> int:
     return len(compiled) if isinstance(compiled, list) else 1
 
 
-def precompile(worker, shares: list, workers: int) -> tuple[int, float]:
-    """Run `worker(share)` (a module-level function that compiles and returns a count) on each
-    share in `workers` processes; (total count, seconds)."""
+def precompile(worker, items: list, workers: int) -> tuple[int, float]:
+    """Split `items` into `workers` shares and run `worker(share)` (a picklable function that
+    compiles and returns a count) on each in its own process; (total count, seconds)."""
     start = time.perf_counter()
+    shares = [items[index::workers] for index in range(min(workers, len(items)))]
     context = multiprocessing.get_context("spawn")  # CUDA cannot be used in a forked child
-    with concurrent.futures.ProcessPoolExecutor(min(workers, len(shares)), mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(len(shares), mp_context=context) as pool:
         counts = list(pool.map(worker, shares))
     return sum(counts), time.perf_counter() - start

@@ -60,7 +60,7 @@ def _clean(status_ptr, counter_ptr, words, TILE: tl.constexpr = 1024):
     """Zero the look-back words a call wrote and both counters, in the last program to finish:
     every other program has drawn its last ticket and read its last word before it counted
     itself finished (acq_rel), so nothing reads the workspace after this. Not inlined: inlined,
-    this tail raised the chunk loop's registers from 168 to 209 ([8192], 4 warps, sm_90)."""
+    this tail raised the chunk loop's registers (benchmarks/NOTES.md 30b)."""
     finished = tl.atomic_add(counter_ptr + 1, 1, sem="acq_rel")
     if finished == tl.num_programs(0) - 1:
         for start in range(0, words, TILE):
