@@ -11,6 +11,8 @@
 #   STEP=cells  bash scripts/gpu_session.sh   A/B of the working tree against .ab/triscan_old on CELLS
 #   STEP=candidate bash scripts/gpu_session.sh  A/B of a candidate patch (the working tree with it
 #                                              applied) against .ab/triscan_old, on the cells it targets
+#   STEP=paths bash scripts/gpu_session.sh    the host path's tests on CUDA (prepared calls, direct launches,
+#                                              kept workspaces, autograd Functions, graphs, threads)
 #   STEP=host  bash scripts/gpu_session.sh    small calls: triscan bench --host (wall and device time per call)
 #   STEP=loop  bash scripts/gpu_session.sh    the staged loop on the seed task: triscan profile of the
 #                                              emitted answer per stage (ncu), then triscan optimize
@@ -104,8 +106,13 @@ loop)
     cp /tmp/loop_run/summary.md "$OUT/loop_summary.md"
     tar czf "$OUT/loop.tgz" -C /tmp loop_run $(cd /tmp && ls loop_profile_*.json 2>/dev/null)
     ;;
+paths)
+    timeout ${TESTS_LIMIT:-150} python3 -m pytest -q -rf -p no:cacheprovider tests/test_api.py tests/test_torch_ops.py \
+        tests/test_gpu_integration.py tests/test_threads.py tests/kernels/test_lookback.py 2>&1 \
+        | grep --line-buffered -v "Warning\|warn(" > "$OUT/paths_tests.txt"; tail -25 "$OUT/paths_tests.txt"
+    ;;
 host)
-    timeout 240 python3 -m triscan bench --host --precompile 12 --json "$OUT/host.json" 2>&1 \
+    timeout ${HOST_LIMIT:-240} python3 -m triscan bench --host --precompile 12 --json "$OUT/host.json" 2>&1 \
         | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/host.txt"
     ;;
 sweep)
