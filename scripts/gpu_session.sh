@@ -73,7 +73,9 @@ profile)
     ;;
 ab)
     # .ab/triscan_old comes from benchmarks/dev/make_old_package.py (carried: it is ignored by git)
-    PYTHONPATH=.ab timeout 560 python3 benchmarks/dev/ab_packages.py --json "$OUT/ab.json" 2>&1 \
+    # AB_DIR: another folder holding a triscan_old (e.g. .ab/base), so one session can compare two revisions
+    PYTHONPATH=${AB_DIR:-.ab} timeout ${AB_LIMIT:-560} python3 benchmarks/dev/ab_packages.py --rep ${REP:-100} \
+        --json "$OUT/ab.json" 2>&1 \
         | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/ab.txt"
     ;;
 matrix)
@@ -84,7 +86,7 @@ candidate)
     # e.g. CANDIDATE=benchmarks/dev/candidates/column-lookback-words.patch, with .ab/triscan_old made
     # from the tree without it (benchmarks/dev/make_old_package.py HEAD .ab)
     git apply "$CANDIDATE" 2>/dev/null || patch -p1 < "$CANDIDATE"
-    PYTHONPATH=.ab timeout 500 python3 benchmarks/dev/ab_packages.py --gib 1 --rounds 2 --rep 50 \
+    PYTHONPATH=.ab timeout ${CANDIDATE_LIMIT:-500} python3 benchmarks/dev/ab_packages.py --gib 1 --rounds 2 --rep 50 \
         --cells ${CELLS:-exclusive_cumsum/float32/1-D cumsum/float32/1-D exclusive_cumsum/bfloat16/1-D} \
         --json "$OUT/candidate.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/candidate.txt"
     ;;
