@@ -54,13 +54,13 @@ KERNELS = {
                     {"x_ptr": "*fp32", "y_ptr": "*fp32", "length": "i32", "stride_x_outer": "i32",
                      "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32"},
                     {"stride_x_scan": 1, "SHIFT": 1, "REVERSE": True, "ROTATE": False, "VEC": 4, "RUN": 4,
-                     "ACC_DTYPE": tl.float32, "TOTAL": False, "SPLIT": False},
+                     "ACC_DTYPE": tl.float32, "TOTAL": False, "SPLIT": False, "PREFETCH": 0},
                     ("x_ptr", "y_ptr")),
     "row": (row_scan_kernel.fn,
             {"x_ptr": "*fp32", "y_ptr": "*fp32", "length": "i32", "stride_x_outer": "i32",
              "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32"},
             {"stride_x_scan": 1, "SHIFT": 1, "REVERSE": False, "ROTATE": True, "VEC": 4, "RUN": 4,
-             "ACC_DTYPE": tl.float32, "TOTAL": True, "SPLIT": False},
+             "ACC_DTYPE": tl.float32, "TOTAL": True, "SPLIT": False, "PREFETCH": 0},
             ("x_ptr", "y_ptr")),
 }
 

@@ -9,7 +9,9 @@ import triton.language as tl
 from conftest import DEVICE, abs_of, assert_scan_close, random_input
 
 import triscan
+from triscan.kernels import registry
 from triscan.kernels.lookback.protocol import _publish, _read
+from triscan.kernels.row import row_scan_kernel
 from triscan.testing.reference import scan_reference, seed_model_reference
 from triscan.tools import matrix
 
@@ -35,6 +37,24 @@ def test_row_blocks_in_place(op, dtype, length, triton_launches, poisoned_output
     if op == "ModelNew" and not dtype.is_floating_point and dtype != torch.int32:
         pytest.skip("one integer type is enough for the seed's semantics")
     x = random_input((5, length), dtype)
+    out = triton_launches.run(matrix.triscan_call(op, 1), x)
+    assert_scan_close(out, matrix.reference_call(op, 1)(x), bound_of(op, x, 1), length)
+    assert triton_launches.counts == {"row_scan": 1}
+
+
+@pytest.mark.parametrize("length", [1, 64, 130, 200] if DEVICE == "cpu" else [1, 1024, 4099, 40000],
+                         ids=lambda length: f"L{length}")
+@pytest.mark.parametrize("prefetch", [0, 1, 2], ids=lambda depth: f"prefetch{depth}")
+@pytest.mark.parametrize("op", ["cumsum", "exclusive reverse", "ModelNew"])
+def test_row_blocks_loaded_ahead(op, prefetch, length, monkeypatch, triton_launches, poisoned_outputs):
+    """The row walk with 0, 1 or 2 blocks loaded ahead of the one it scans (num_stages - 1 on
+    CUDA): rows of one block, of whole blocks and of a partial last block, both directions."""
+    if DEVICE == "cpu":
+        monkeypatch.setitem(registry.ROW.interpreter_meta, "PREFETCH", prefetch)
+    else:  # one config: the autotuner launches it without timing others
+        config = triton.Config({"BLOCK": 1024, "PREFETCH": prefetch}, num_warps=2, num_stages=prefetch + 1)
+        monkeypatch.setattr(row_scan_kernel, "configs", [config])
+    x = random_input((3, length), torch.float32)
     out = triton_launches.run(matrix.triscan_call(op, 1), x)
     assert_scan_close(out, matrix.reference_call(op, 1)(x), bound_of(op, x, 1), length)
     assert triton_launches.counts == {"row_scan": 1}

@@ -49,6 +49,22 @@ def test_choose_family_routes_every_family():
         torch.use_deterministic_algorithms(before)
 
 
+def test_few_long_rows_take_the_lookback_on_cuda(monkeypatch):
+    """A row one program would stream for longer than a look-back costs is cut into chunks
+    even when it makes fewer than 8 of them (the exclusive scan of 65536 elements, 65535
+    positions, took one row program: 20.6 us against the inclusive look-back's 7.5 on the H200)."""
+    monkeypatch.setattr(plan, "device_sms", lambda device: 132)
+    cuda = torch.device("cuda")
+    assert plan.choose_family(1, 65535, 1, torch.float32, cuda).name == "lookback"
+    assert plan.choose_family(1, 16384, 1, torch.float32, cuda).name == "lookback"  # 128 KiB moved
+    assert plan.choose_family(1, 16383, 1, torch.float32, cuda).name == "row"
+    assert plan.choose_family(1, 16383, 1, torch.bfloat16, cuda).name == "row"
+    assert plan.choose_family(1, 16383, 1, torch.int64, cuda, torch.int32).name == "lookback"  # 12 bytes
+    assert plan.choose_family(16, 65535, 1, torch.float32, cuda).name == "lookback"
+    assert plan.choose_family(17, 65535, 1, torch.float32, cuda).name == "row"
+    assert plan.choose_family(17, 65536, 1, torch.float32, cuda).name == "lookback"  # 8 chunks, as before
+
+
 def test_repeated_calls_reuse_the_plan(monkeypatch, triton_launches):
     """Layout and dispatch run once per (shape, strides, dtype, dim, ...): later calls only
     allocate and launch. A new stride pattern or deterministic mode makes a new plan."""

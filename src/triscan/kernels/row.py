@@ -24,16 +24,42 @@ import triton.language as tl
 
 from .tiles import _block_offsets, _block_scan, _block_total, _load_block, _store_block
 
-# num_stages is in the space because the seed's stage rules ask for it; the row loop's loads
-# are not pipelined by Triton 3.6, and several programs per SM hide the latency instead. Blocks
-# are chosen in bytes by the pruning below: at most 32 KiB of input per block (16384 positions
-# for 2-byte types, 4096 for 8-byte ones) and 256 bytes of accumulators per thread.
+# Triton 3.6 does not pipeline the row loop's loads, so the kernel does it itself: num_stages is
+# the number of blocks a program has in flight (PREFETCH = num_stages - 1 loaded ahead of the one
+# it scans), each one more block of registers. Blocks are chosen in bytes by the pruning
+# below: at most 32 KiB of input per block (16384 positions for 2-byte types, 4096 for 8-byte
+# ones) and 256 bytes of accumulators per thread.
 ROW_SCAN_CONFIGS = [
-    triton.Config({"BLOCK": block}, num_warps=warps, num_stages=stages)
+    triton.Config({"BLOCK": block, "PREFETCH": stages - 1}, num_warps=warps, num_stages=stages)
     for block, warps in ((1024, 2), (2048, 2), (2048, 4), (4096, 2), (4096, 4), (4096, 8), (8192, 4),
                          (8192, 8), (16384, 8))
     for stages in (1, 2, 3)
 ]
+
+
+@triton.jit
+def _row_block_start(step, last, REVERSE: tl.constexpr, BLOCK: tl.constexpr):
+    """First position of the block `step` positions into the walk: from the row's start, or
+    from its last block when REVERSE (blocks stay aligned to the row's start either way)."""
+    if REVERSE:
+        start = tl.multiple_of(last - step, BLOCK)
+    else:
+        start = tl.multiple_of(step, BLOCK)
+    return start
+
+
+@triton.jit
+def _load_row_block(x_row, step, last, offsets, length, stride_x_scan, REVERSE: tl.constexpr,
+                    SPLIT: tl.constexpr, BLOCK: tl.constexpr):
+    """The input of the block `step` positions into the walk (zeros once the walk is past the
+    row's end), shaped as tiles._block_offsets."""
+    start = _row_block_start(step, last, REVERSE, BLOCK)
+    if stride_x_scan == 1:  # compile-time: Triton specializes an argument equal to 1
+        x_ptrs = x_row + (start + offsets)
+    else:
+        x_ptrs = x_row + (start + offsets).to(tl.int64) * stride_x_scan
+    live = step < length
+    return _load_block(x_ptrs, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT)
 
 
 @triton.autotune(
@@ -62,6 +88,7 @@ def row_scan_kernel(
     VEC: tl.constexpr,  # output elements per 16 bytes
     RUN: tl.constexpr,  # REVERSE: positions per run of a block (tiles._block_offsets)
     ACC_DTYPE: tl.constexpr,  # float32 for half types and float32, float64, int64 for integers
+    PREFETCH: tl.constexpr,  # blocks loaded ahead of the one scanned: num_stages - 1
     BLOCK: tl.constexpr,
 ):
     row = tl.program_id(0).to(tl.int64)
@@ -84,16 +111,27 @@ def row_scan_kernel(
     previous = tl.zeros([BLOCK], dtype=ACC_DTYPE)  # ROTATE: rotated scan of the previous block
     carry = tl.zeros([], dtype=ACC_DTYPE)
     last = (length - 1) // BLOCK * BLOCK
+    # blocks loaded ahead (PREFETCH of them) are issued before the scanned block's values are waited on
+    walk_start = length * 0  # step 0 of the walk, typed as the loop's steps
+    if PREFETCH >= 1:
+        x_next = _load_row_block(x_row, walk_start, last, offsets, length, stride_x_scan, REVERSE, SPLIT,
+                                 BLOCK)
+    if PREFETCH >= 2:
+        x_after = _load_row_block(x_row, walk_start + BLOCK, last, offsets, length, stride_x_scan, REVERSE,
+                                  SPLIT, BLOCK)
     for step in range(0, length, BLOCK):
-        if REVERSE:
-            start = tl.multiple_of(last - step, BLOCK)
+        start = _row_block_start(step, last, REVERSE, BLOCK)
+        if PREFETCH == 0:
+            x = _load_row_block(x_row, step, last, offsets, length, stride_x_scan, REVERSE, SPLIT, BLOCK)
+        elif PREFETCH == 1:
+            x = x_next
+            x_next = _load_row_block(x_row, step + BLOCK, last, offsets, length, stride_x_scan, REVERSE,
+                                     SPLIT, BLOCK)
         else:
-            start = tl.multiple_of(step, BLOCK)
-        if stride_x_scan == 1:  # compile-time: Triton specializes an argument equal to 1
-            x_ptrs = x_row + (start + offsets)
-        else:
-            x_ptrs = x_row + (start + offsets).to(tl.int64) * stride_x_scan
-        x = _load_block(x_ptrs, start + offsets, length, True, start + BLOCK <= length, SPLIT)
+            x = x_next
+            x_next = x_after
+            x_after = _load_row_block(x_row, step + 2 * BLOCK, last, offsets, length, stride_x_scan, REVERSE,
+                                      SPLIT, BLOCK)
         values = x.to(ACC_DTYPE)
         scanned = _block_scan(values, (SHIFT == 1) and (not ROTATE), REVERSE, RUN) + carry
         carry += _block_total(values, REVERSE)

@@ -38,16 +38,33 @@ def prefer_lookback(lane_programs: int, length: int, chunk: int, device: torch.d
     return lane_programs < 8 * device_sms(device) and length >= 8 * chunk
 
 
-def choose_family(outer: int, length: int, inner: int, dtype: torch.dtype,
-                  device: torch.device) -> KernelFamily:
-    """The kernel family for a scan of the (outer, length, inner) view (kernels/README.md)."""
+# A row program streams its row alone, at about 30 GB/s on the H200 (benchmarks/NOTES.md section
+# 33), and a look-back costs about 3.5 us more than a row scan's launch; so a few rows that would
+# each take one program longer than that are cut into chunks, however few chunks they make.
+ROW_PROGRAM_BYTES = 128 << 10  # input and output bytes of a row past which a look-back pays
+FEW_ROWS = 16  # up to here the look-back's own traffic stays small beside one program's row
+
+
+def row_program_too_long(outer: int, length: int, bytes_per_position: int, device: torch.device) -> bool:
+    """Whether a few long-enough rows would each keep one program streaming longer than a
+    look-back of all of them takes (CUDA only: the interpreter's chunks follow prefer_lookback)."""
+    return device.type != "cpu" and outer <= FEW_ROWS and length * bytes_per_position >= ROW_PROGRAM_BYTES
+
+
+def choose_family(outer: int, length: int, inner: int, dtype: torch.dtype, device: torch.device,
+                  input_dtype: torch.dtype | None = None) -> KernelFamily:
+    """The kernel family for a scan of the (outer, length, inner) view (kernels/README.md);
+    `dtype` is the output's, `input_dtype` the input's (the same when not given)."""
     # scan steps per look-back chunk (smallest configs; the interpreter's fixed blocks)
     row_chunk, column_chunk = (64, 8) if device.type == "cpu" else (8192, 64)
     lookback = length > 0 and lookback_allowed(dtype)
     # reversed scans take the same families: the row kernels take REVERSE, the column
     # kernels walk both tensors backwards through negative strides
     if inner == 1:
-        return LOOKBACK if lookback and prefer_lookback(outer, length, row_chunk, device) else ROW
+        moved = dtype.itemsize + (input_dtype or dtype).itemsize
+        cut = (prefer_lookback(outer, length, row_chunk, device)
+               or row_program_too_long(outer, length, moved, device))
+        return LOOKBACK if lookback and cut else ROW
     # 32-lane column programs beat the column look-back for dim 0 of (32768, 32768), about 8
     # programs per SM (benchmarks/NOTES.md section 4); counting each such program twice sends
     # that shape to the column scan.
@@ -106,7 +123,7 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
     # `out` is contiguous: its strides follow from its shape
     stride_y_scan = inner
     stride_y_outer = out_shape[dim] * inner if outer > 1 else 0
-    family = choose_family(outer, length, inner, output_dtype, device)
+    family = choose_family(outer, length, inner, output_dtype, device, input_dtype)
     backwards = reverse and family.reverse_by_strides
     if backwards:
         stride_x_scan, stride_y_scan = -stride_x_scan, -stride_y_scan
