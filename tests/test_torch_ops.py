@@ -5,6 +5,7 @@ import torch
 from conftest import DEVICE, random_input
 
 import triscan
+from triscan import _torch_ops
 from triscan._torch_ops import scan_op, seed_exclusive_cumsum_op
 from triscan.testing.reference import scan_reference, seed_model_reference
 
@@ -55,6 +56,27 @@ def test_eager_autograd_takes_the_functions_and_differentiates_twice():
     for dim in (0, 1):
         assert torch.autograd.gradcheck(lambda t, d=dim: triscan.ModelNew(d)(t), (x,), fast_mode=True)
         assert torch.autograd.gradgradcheck(lambda t, d=dim: triscan.ModelNew(d)(t), (x,), fast_mode=True)
+
+
+def test_eager_functions_skip_setup_context():
+    """The eager Functions take ctx in forward: Function.apply binds a setup_context Function's
+    default arguments through inspect.signature on every call, 20 us or more (NOTES.md 34)."""
+    for function in (_torch_ops.ScanFunction, _torch_ops.SeedFunction):
+        assert "setup_context" not in vars(function)
+
+
+@pytest.mark.parametrize("exclusive", [False, True], ids=["inclusive", "exclusive"])
+def test_torch_func_grad_takes_the_transform_functions(exclusive, triton_launches):
+    """torch.func.grad needs Functions with setup_context: the scans and ModelNew take the
+    transform twins there, and their gradients are triscan's and right."""
+    x = random_input((3, 40), torch.float64)
+    fn = triscan.exclusive_cumsum if exclusive else triscan.cumsum
+    got = triton_launches.run(torch.func.grad(lambda t: (fn(t, 1, reverse=True) * t).sum()), x)
+    expected = torch.func.grad(lambda t: (scan_reference(t, 1, exclusive, True) * t).sum())(x)
+    torch.testing.assert_close(got, expected)
+    assert sum(triton_launches.counts.values()) == 2  # forward and backward, both triscan kernels
+    seed = torch.func.grad(lambda t: (triscan.ModelNew(1)(t) ** 2).sum())(x)
+    torch.testing.assert_close(seed, torch.func.grad(lambda t: (seed_model_reference(t, 1) ** 2).sum())(x))
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])

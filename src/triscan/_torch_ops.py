@@ -102,53 +102,74 @@ def _seed_backward(ctx, grad):
 seed_exclusive_cumsum_op.register_autograd(_seed_backward, setup_context=_seed_setup)
 
 
+# Two Functions per operator, one body: the eager one takes `ctx` in forward, since for a
+# Function with setup_context Function.apply binds the forward's default arguments through
+# inspect.signature on every call (about 20 us; benchmarks/NOTES.md section 34); torch.func
+# transforms (grad, jacrev, ...) accept only Functions with setup_context, so they take the
+# second. differentiable_scan picks.
 class ScanFunction(torch.autograd.Function):
     """scan_op's eager twin: the same forward and backward, without the operator's dispatch."""
 
     @staticmethod
-    def forward(x, dim, exclusive, reverse, dtype):
+    def forward(ctx, x, dim, exclusive, reverse, dtype):
+        _scan_setup(ctx, (x, dim, exclusive, reverse, dtype), None)
         return _direct_scan(x, dim, exclusive, reverse, dtype)
 
     @staticmethod
-    def setup_context(ctx, inputs, output):
-        _scan_setup(ctx, inputs, output)
-
-    @staticmethod
     def backward(ctx, grad):
-        return _scan_gradient(ctx, grad, ScanFunction.apply)
+        return _scan_gradient(ctx, grad, differentiable_scan)
+
+
+class ScanTransformFunction(torch.autograd.Function):
+    """ScanFunction under torch.func transforms."""
+
+    forward = staticmethod(_direct_scan)
+    setup_context = staticmethod(_scan_setup)
+    backward = staticmethod(ScanFunction.backward)
 
 
 class SeedFunction(torch.autograd.Function):
     """seed_exclusive_cumsum_op's eager twin."""
 
     @staticmethod
-    def forward(x, dim):
+    def forward(ctx, x, dim):
+        _seed_setup(ctx, (x, dim), None)
         return api.seed_exclusive_cumsum(x, dim)
 
     @staticmethod
-    def setup_context(ctx, inputs, output):
-        _seed_setup(ctx, inputs, output)
-
-    @staticmethod
     def backward(ctx, grad):
-        return _seed_gradient(ctx, grad, ScanFunction.apply)
+        return _seed_gradient(ctx, grad, differentiable_scan)
+
+
+class SeedTransformFunction(torch.autograd.Function):
+    """SeedFunction under torch.func transforms."""
+
+    forward = staticmethod(api.seed_exclusive_cumsum)
+    setup_context = staticmethod(_seed_setup)
+    backward = staticmethod(SeedFunction.backward)
 
 
 def needs_operator(x: torch.Tensor) -> bool:
     """Whether a call must go through the registered operator (torch.compile is tracing: the
     direct path launches kernels from Python) or an autograd Function (autograd will want its
-    backward)."""
-    return torch.compiler.is_compiling() or (x.requires_grad and torch.is_grad_enabled())
+    backward, or a torch.func transform wraps `x`)."""
+    return ((x.requires_grad and torch.is_grad_enabled()) or torch.compiler.is_compiling()
+            or torch._C._are_functorch_transforms_active())
 
 
 def differentiable_scan(x, dim: int, exclusive: bool, reverse: bool, dtype):
-    """The scan through the operator while torch.compile traces, else through ScanFunction."""
+    """The scan through the operator while torch.compile traces, else through ScanFunction (or
+    ScanTransformFunction under torch.func transforms)."""
     if torch.compiler.is_compiling():
         return scan_op(x, dim, exclusive, reverse, dtype)
+    if torch._C._are_functorch_transforms_active():
+        return ScanTransformFunction.apply(x, dim, exclusive, reverse, dtype)
     return ScanFunction.apply(x, dim, exclusive, reverse, dtype)
 
 
 def differentiable_seed_exclusive_cumsum(x, dim: int):
     if torch.compiler.is_compiling():
         return seed_exclusive_cumsum_op(x, dim)
+    if torch._C._are_functorch_transforms_active():
+        return SeedTransformFunction.apply(x, dim)
     return SeedFunction.apply(x, dim)
