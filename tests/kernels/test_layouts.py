@@ -23,30 +23,40 @@ TILE = (8, 4, 1) if DEVICE == "cpu" else (1024, 16, 4)
 LENGTHS = [1, 7, 61, 130] if DEVICE == "cpu" else [1, 1023, 1 << 20, (1 << 22) + 5]
 
 
+@pytest.mark.parametrize("backwards", [False, True], ids=["forward", "backwards"])
 @pytest.mark.parametrize("shift", [0, 1], ids=["inclusive", "exclusive"])
 @pytest.mark.parametrize("transpose", [False, True], ids=["run-layout", "flat"])
 @pytest.mark.parametrize("inner", [8, 3, 5], ids=["dense", "3-lanes", "5-lanes"])
 @pytest.mark.parametrize("length", LENGTHS)
-def test_contiguous_column_lookback_paths(length, inner, transpose, shift):
+def test_contiguous_column_lookback_paths(length, inner, transpose, shift, backwards):
+    """Backwards: the steps walk both tensors from their last step (negative step strides, as a
+    reversed scan's plan passes them), so step s is row length - 1 - s."""
     block_l, sub, warps = TILE
     outer = 3
     x = random_input((outer, length, inner), torch.float32)
     y = torch.full((outer, length + shift, inner), float("nan"), device=x.device)
+    sign = -1 if backwards else 1
+    x_start = x.narrow(1, length - 1, 1) if backwards else x
+    y_start = y.narrow(1, length + shift - 1, 1) if backwards else y
     chunks = outer * -(-length // block_l)
     status = torch.zeros(chunks + 1, dtype=torch.int32, device=x.device)
     values = torch.zeros(chunks * BLOCK_K, dtype=torch.int64, device=x.device)
     sms = 4 if DEVICE == "cpu" else torch.cuda.get_device_properties(0).multi_processor_count
     programs = min(chunks, 2 * sms)
     column_lookback_scan_kernel.fn[(programs,)](
-        x_ptr=x, y_ptr=y, status_ptr=status, values_ptr=values, max_chunks=chunks, slot=BLOCK_K, outer=outer,
-        inner=inner, length=length, stride_x_outer=length * inner, stride_x_scan=inner, stride_x_inner=1,
-        stride_y_outer=(length + shift) * inner, stride_y_scan=inner, LENGTH_BUCKET=0, INNER_BUCKET=0,
-        SHIFT=shift, ACC_DTYPE=tl.float32, LOOKBACK=32, WIDE_OFFSETS=False, PACKED=True, BLOCK_L=block_l,
-        BLOCK_K=BLOCK_K, SUB=sub, TRANSPOSE=transpose, FLAT_INNER=inner, num_warps=warps)
-    reference, bound = cumsum_reference(x, 1), cumsum_reference(abs_of(x), 1)
+        x_ptr=x_start, y_ptr=y_start, status_ptr=status, values_ptr=values, max_chunks=chunks, slot=BLOCK_K,
+        outer=outer, inner=inner, length=length, stride_x_outer=length * inner, stride_x_scan=sign * inner,
+        stride_x_inner=1, stride_y_outer=(length + shift) * inner, stride_y_scan=sign * inner,
+        LENGTH_BUCKET=0, INNER_BUCKET=0, SHIFT=shift, ACC_DTYPE=tl.float32, LOOKBACK=32, WIDE_OFFSETS=False,
+        PACKED=True, BLOCK_L=block_l, BLOCK_K=BLOCK_K, SUB=sub, TRANSPOSE=transpose, FLAT_INNER=inner,
+        BACKWARDS=backwards, num_warps=warps)
+    walked = x.flip(1) if backwards else x
+    reference, bound = cumsum_reference(walked, 1), cumsum_reference(abs_of(walked), 1)
     if shift:
         zeros = torch.zeros_like(reference[:, :1])
         reference, bound = torch.cat([zeros, reference], 1), torch.cat([zeros, bound], 1)
+    if backwards:
+        reference, bound = reference.flip(1), bound.flip(1)
     assert_scan_close(y, reference, bound, length)
 
 
@@ -60,7 +70,7 @@ from triscan.kernels.lookback.column import column_lookback_scan_kernel
 fn = column_lookback_scan_kernel.fn
 constexprs = dict(stride_x_inner=1, SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32,
                   WIDE_OFFSETS=False, PACKED=True, BLOCK_L=1024, BLOCK_K=8, SUB=16, TRANSPOSE={transpose},
-                  FLAT_INNER=8)
+                  FLAT_INNER=8, BACKWARDS=False)
 signature = dict(x_ptr="*fp32", y_ptr="*fp32", status_ptr="*i32", values_ptr="*i64", max_chunks="i32",
                  slot="i32", outer="i32", inner="i32", length="i32", stride_x_outer="i32",
                  stride_x_scan="i32", stride_y_outer="i32", stride_y_scan="i32", LENGTH_BUCKET="i32",

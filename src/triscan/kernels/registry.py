@@ -177,8 +177,10 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
 
     stride_x_scan, stride_y_scan = plan.stride_x_scan, plan.stride_y_scan
     wide = max(abs(stride_x_scan), abs(stride_y_scan)) * longest + abs(plan.stride_x_inner) * block_k >= 2**31
-    # each step's lanes contiguous in both tensors: chunks can be loaded and stored flat
-    contiguous_rows = plan.stride_x_inner == 1 and stride_x_scan == inner and stride_y_scan == inner
+    # each step's lanes contiguous in both tensors: chunks can be loaded and stored flat, also
+    # when the steps walk both tensors backwards (reversed scans)
+    contiguous_rows = (plan.stride_x_inner == 1 and abs(stride_x_scan) == inner
+                       and stride_y_scan == stride_x_scan)
     flat_inner = inner if contiguous_rows and inner <= lane_tile else 0
     # the interpreter's tile has two runs of 4 steps, so tests cross runs and tiles; contiguous
     # rows take the flat loads and stores there too (tests/kernels/test_layouts.py runs both ways)
@@ -191,7 +193,7 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
                    stride_y_scan=stride_y_scan, LENGTH_BUCKET=power_of_two_at_least(length),
                    INNER_BUCKET=power_of_two_at_least(inner))
     constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, WIDE_OFFSETS=wide, PACKED=packed,
-                      FLAT_INNER=flat_inner, **meta)
+                      FLAT_INNER=flat_inner, BACKWARDS=flat_inner > 0 and stride_x_scan < 0, **meta)
     return launch_spec(kernel, grid, scalars, constexprs, workspace)
 
 

@@ -39,23 +39,38 @@ def _before_runs(run_totals):
 
 
 @triton.jit
-def _tile_offsets(stride_scan, stride_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
+def _tile_offsets(stride_scan, stride_inner, DENSE_STEP: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
                   BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
     """Element offsets of a [BLOCK_L // SUB, SUB, BLOCK_K] tile from its first element. int32
     unless the tile spans 2^31 elements: 64-bit offsets would double the registers of every
-    tile. DENSE: the tile is one contiguous block (stride_scan == BLOCK_K, stride_inner == 1);
-    spelled with constants, so the compiler sees 16-byte runs and loads them as vectors."""
+    tile. DENSE_STEP (BLOCK_K, or -BLOCK_K for a tile walked backwards; 0: not dense): each
+    step is BLOCK_K contiguous lanes DENSE_STEP elements from the one before (stride_scan ==
+    DENSE_STEP, stride_inner == 1); spelled with constants, so the compiler sees 16-byte runs
+    and loads them as vectors."""
     steps = _run_steps(BLOCK_L, SUB)
     lanes = tl.arange(0, BLOCK_K)[None, None, :]
     # One return: Triton's code generator visits every return, also those after a constexpr
     # branch has returned, and rejects returns of different types (int32 and int64 here).
-    if DENSE:
-        offsets = steps * BLOCK_K + lanes
+    if DENSE_STEP != 0:
+        offsets = steps * DENSE_STEP + lanes
     elif WIDE_OFFSETS:
         offsets = steps.to(tl.int64) * stride_scan + lanes.to(tl.int64) * stride_inner
     else:
         offsets = steps * stride_scan + lanes * stride_inner
     return offsets  # [BLOCK_L // SUB, SUB, BLOCK_K]
+
+
+@triton.jit
+def _flat_offsets(flat, ROW: tl.constexpr, STEP: tl.constexpr):
+    """Offsets of a flat tile's elements (steps of ROW contiguous elements, element j holding
+    step j // ROW, lane j % ROW) from its first step, whose successors lie STEP elements apart:
+    ROW forwards (the tile is one contiguous block), -ROW backwards (steps in descending memory,
+    lanes still ascending, so each step's lanes stay one vector)."""
+    if STEP == ROW:
+        offsets = flat
+    else:
+        offsets = (flat // ROW) * STEP + flat % ROW
+    return offsets
 
 
 @triton.jit

@@ -6,7 +6,7 @@ total per lane, with the row look-back's tickets and statuses (lookback/protocol
 import triton
 import triton.language as tl
 
-from ..tiles import _before_runs, _run_steps, _tile_elements, _tile_offsets
+from ..tiles import _before_runs, _flat_offsets, _run_steps, _tile_elements, _tile_offsets
 from .protocol import _minimum2, _pack, _publish_column_total, _status, _sum, _window_words
 
 
@@ -58,8 +58,8 @@ def _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L: tl.constexpr, BLOC
 @triton.jit
 def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner, length, stride_x_outer,
                        stride_x_scan, stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
-                       TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr, BLOCK_L: tl.constexpr,
-                       BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+                       TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr, FLAT_STEP: tl.constexpr,
+                       BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
     """The input tile of chunk `ticket` (placed by _column_chunk; zeros past the scan's end),
     [BLOCK_L // SUB, SUB, BLOCK_K].
 
@@ -81,30 +81,36 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
     if TRANSPOSE:
         flat = tl.arange(0, BLOCK_L * BLOCK_K)  # [BLOCK_L * BLOCK_K]
         mask = flat < _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
-        x_tile = x_ptr + outer_index * stride_x_outer + first_step * FLAT_INNER
-        x = tl.load(x_tile + flat, mask=mask, other=0)
+        x_tile = x_ptr + outer_index * stride_x_outer + first_step * FLAT_STEP
+        if FLAT_STEP < 0 and FLAT_INNER == BLOCK_K:
+            rows = tl.arange(0, BLOCK_L)[:, None]
+            x = tl.load(x_tile + rows * FLAT_STEP + tl.arange(0, BLOCK_K)[None, :],
+                        mask=first_step + rows < length, other=0)
+        else:
+            x = tl.load(x_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), mask=mask, other=0)
         if FLAT_INNER < BLOCK_K:  # rows of FLAT_INNER elements: step s, lane k sits at s * FLAT_INNER + k
             lane = flat % BLOCK_K
             x = tl.where(lane < FLAT_INNER, tl.gather(x, (flat // BLOCK_K) * FLAT_INNER + lane, 0), 0)
         x = tl.reshape(x, [BLOCK_L // SUB, SUB, BLOCK_K])
-        run_offsets = _tile_offsets(0, 0, True, False, BLOCK_L, BLOCK_K, SUB)
+        run_offsets = _tile_offsets(0, 0, BLOCK_K, False, BLOCK_L, BLOCK_K, SUB)
         return tl.load(x_tile + run_offsets, mask=ticket < 0, other=x)  # the flat tile, in the run layout
     lanes = tl.arange(0, BLOCK_K)[None, None, :]
     steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
     mask = first_step + steps < length
     if DENSE:  # every lane is in range; a mask constant along K keeps 16-byte vectors
-        x_tile = x_ptr + outer_index * stride_x_outer + first_step * BLOCK_K
+        x_tile = x_ptr + outer_index * stride_x_outer + first_step * FLAT_STEP
     else:
         mask = mask & (first_lane + lanes < inner)  # [BLOCK_L // SUB, SUB, BLOCK_K]
         x_tile = (x_ptr + outer_index * stride_x_outer + first_step * stride_x_scan
                   + first_lane * stride_x_inner)
-    offsets = _tile_offsets(stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K, SUB)
+    offsets = _tile_offsets(stride_x_scan, stride_x_inner, FLAT_STEP if DENSE else 0, WIDE_OFFSETS, BLOCK_L,
+                            BLOCK_K, SUB)
     return tl.load(x_tile + offsets, mask=mask, other=0)
 
 
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "FLAT_INNER", "WIDE_OFFSETS", "PACKED"],
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "FLAT_INNER", "BACKWARDS", "WIDE_OFFSETS", "PACKED"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
@@ -140,7 +146,8 @@ def column_lookback_scan_kernel(
     SUB: tl.constexpr,  # consecutive steps one thread scans in registers (see tiles._run_steps)
     TRANSPOSE: tl.constexpr,  # chunks loaded and stored flat (see _load_column_chunk); needs FLAT_INNER
     FLAT_INNER: tl.constexpr,  # inner if both tensors hold each step's lanes contiguously (stride_x_scan ==
-    # stride_y_scan == inner, stride_x_inner == 1, inner <= BLOCK_K), else 0
+    # stride_y_scan == +-inner, stride_x_inner == 1, inner <= BLOCK_K), else 0
+    BACKWARDS: tl.constexpr,  # with FLAT_INNER: the steps walk both tensors backwards (stride -inner)
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -152,6 +159,8 @@ def column_lookback_scan_kernel(
     total waits a whole iteration for its load, and the look-backs chain."""
     # dense: each step is exactly BLOCK_K contiguous lanes, so a tile is one contiguous block
     DENSE: tl.constexpr = FLAT_INNER == BLOCK_K
+    # flat and dense tiles: successive steps lie FLAT_STEP elements apart in both tensors
+    FLAT_STEP: tl.constexpr = -FLAT_INNER if BACKWARDS else FLAT_INNER
     chunks_per_group = tl.cdiv(length, BLOCK_L)
     tiles_k = tl.cdiv(inner, BLOCK_K)
     total_chunks = outer * tiles_k * chunks_per_group  # persistent, as lookback_scan_kernel
@@ -159,7 +168,8 @@ def column_lookback_scan_kernel(
     steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
     totals_ptr = values_ptr
     prefixes_ptr = values_ptr + max_chunks * slot
-    y_offsets = _tile_offsets(stride_y_scan, 1, DENSE, WIDE_OFFSETS, BLOCK_L, BLOCK_K, SUB)
+    y_offsets = _tile_offsets(stride_y_scan, 1, FLAT_STEP if DENSE else 0, WIDE_OFFSETS, BLOCK_L, BLOCK_K,
+                              SUB)
     ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
     while ticket < total_chunks:
         chunk = ticket % chunks_per_group
@@ -169,7 +179,7 @@ def column_lookback_scan_kernel(
         y_first = y_ptr + outer_index * stride_y_outer + first_lane  # output of step 0, lane first_lane
         x = _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner, length,
                                stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
-                               FLAT_INNER, BLOCK_L, BLOCK_K, SUB)
+                               FLAT_INNER, FLAT_STEP, BLOCK_L, BLOCK_K, SUB)
         total = tl.sum(tl.sum(x.to(ACC_DTYPE), 1), 0)  # [BLOCK_K]
         # the total goes out before any wait: a drawn chunk's total follows one load
         _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
@@ -240,16 +250,21 @@ def column_lookback_scan_kernel(
         if TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
             flat = tl.arange(0, BLOCK_L * BLOCK_K)
             count = _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
-            y_tile = y_ptr + outer_index * stride_y_outer + (first_step + SHIFT) * FLAT_INNER
+            y_tile = y_ptr + outer_index * stride_y_outer + (first_step + SHIFT) * FLAT_STEP
             out = tl.reshape(out.to(y_ptr.dtype.element_ty), [BLOCK_L * BLOCK_K])
             if FLAT_INNER < BLOCK_K:  # memory position j holds step j // FLAT_INNER, lane j % FLAT_INNER
                 padded = (flat // FLAT_INNER) * BLOCK_K + flat % FLAT_INNER
                 out = tl.gather(out, tl.where(flat < count, padded, 0), 0)
-            tl.store(y_tile + flat, out, mask=flat < count)
+            if FLAT_STEP < 0 and FLAT_INNER == BLOCK_K:
+                rows = tl.arange(0, BLOCK_L)[:, None]
+                tl.store(y_tile + rows * FLAT_STEP + tl.arange(0, BLOCK_K)[None, :],
+                         tl.reshape(out, [BLOCK_L, BLOCK_K]), mask=first_step + rows < length)
+            else:
+                tl.store(y_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), out, mask=flat < count)
         else:
             mask = first_step + steps < length
             if DENSE:
-                y_tile = y_ptr + outer_index * stride_y_outer + (first_step + SHIFT) * BLOCK_K
+                y_tile = y_ptr + outer_index * stride_y_outer + (first_step + SHIFT) * FLAT_STEP
             else:
                 mask = mask & lane_mask[None, None, :]
                 y_tile = y_first + (first_step + SHIFT) * stride_y_scan
