@@ -19,6 +19,7 @@ VARIANTS = [
     ("reverse_row", "BLOCK=2048 num_warps=4"),
     ("reverse_row", "BLOCK=4096 num_warps=8 ELEMENT=bf16 SHIFT=0"),
     ("row", "BLOCK=16384 num_warps=8 ELEMENT=bf16 SHIFT=1 ROTATE=0"),
+    ("row", "BLOCK=2048 num_warps=2 ELEMENT=bf16 ROTATE=2 PREFETCH=1"),
     ("lookback", "BLOCK=8192 num_warps=4 REVERSE=0"),
     ("lookback", "BLOCK=4096 num_warps=8 REVERSE=0 SHIFT=1 ELEMENT=i64"),
     ("lookback", "BLOCK=2048 num_warps=4 REVERSE=1 ELEMENT=fp64"),

@@ -2,6 +2,8 @@
 the kernels that use them: exclusive and reversed blocks stored in place, whole and split blocks,
 64-bit look-back words."""
 
+import sys
+
 import pytest
 import torch
 import triton
@@ -45,16 +47,22 @@ def test_row_blocks_in_place(op, dtype, length, triton_launches, poisoned_output
 @pytest.mark.parametrize("length", [1, 64, 130, 200] if DEVICE == "cpu" else [1, 1024, 4099, 40000],
                          ids=lambda length: f"L{length}")
 @pytest.mark.parametrize("prefetch", [0, 1, 2], ids=lambda depth: f"prefetch{depth}")
-@pytest.mark.parametrize("op", ["cumsum", "exclusive reverse", "ModelNew"])
-def test_row_blocks_loaded_ahead(op, prefetch, length, monkeypatch, triton_launches, poisoned_outputs):
+@pytest.mark.parametrize("op,dtype", [("cumsum", torch.float32), ("exclusive reverse", torch.float32),
+                                      ("ModelNew", torch.float32), ("ModelNew", torch.bfloat16)],
+                         ids=["cumsum", "exclusive-reverse", "ModelNew-rotated", "ModelNew-lagged"])
+def test_row_blocks_loaded_ahead(op, dtype, prefetch, length, monkeypatch, triton_launches, poisoned_outputs):
     """The row walk with 0, 1 or 2 blocks loaded ahead of the one it scans (num_stages - 1 on
-    CUDA): rows of one block, of whole blocks and of a partial last block, both directions."""
+    CUDA): rows of one block, of whole blocks and of a partial last block, both directions; the
+    seed's misaligned output rows by rotated windows (float32) and by lagged loads (bfloat16)."""
     if DEVICE == "cpu":
         monkeypatch.setitem(registry.ROW.interpreter_meta, "PREFETCH", prefetch)
     else:  # one config: the autotuner launches it without timing others
         config = triton.Config({"BLOCK": 1024, "PREFETCH": prefetch}, num_warps=2, num_stages=prefetch + 1)
         monkeypatch.setattr(row_scan_kernel, "configs", [config])
-    x = random_input((3, length), torch.float32)
+    x = random_input((3, length), dtype)
+    if op == "ModelNew":  # the plan takes the misaligned-rows path this test means to cover
+        rotate = sys.modules["triscan.explain"].plan_of(x, 1, seed=True)[0].launch.constexprs["ROTATE"]
+        assert rotate == (2 if dtype == torch.bfloat16 else int(length % 4 == 0))
     out = triton_launches.run(matrix.triscan_call(op, 1), x)
     assert_scan_close(out, matrix.reference_call(op, 1)(x), bound_of(op, x, 1), length)
     assert triton_launches.counts == {"row_scan": 1}

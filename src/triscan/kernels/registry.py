@@ -87,12 +87,21 @@ def run_length(dtype: torch.dtype) -> int:
 
 
 def bind_row(family, plan) -> LaunchSpec:
-    """One program per row; forward output windows rotated into 16-byte alignment where output
-    rows are misaligned and input rows are not (the seed's rows of L + 1)."""
+    """One program per row; forward output windows kept in 16-byte alignment where output rows
+    are misaligned (the seed's rows of L + 1): rotated, or loaded lagged (row.py, ROTATE)."""
     vec = max(16 // plan.output_dtype.itemsize, 1)
     input_vec = max(16 // plan.input_dtype.itemsize, 1)
-    rotate = (not plan.reverse and vec > 1 and plan.outer > 1 and plan.stride_y_outer % vec != 0
-              and plan.stride_x_outer % input_vec == 0 and plan.stride_x_scan == 1)
+    misaligned = (not plan.reverse and vec > 1 and plan.outer > 1 and plan.stride_y_outer % vec != 0
+                  and plan.stride_x_scan == 1)
+    if not misaligned:
+        rotate = 0
+    elif plan.output_dtype.itemsize <= 2:
+        # 2-byte outputs hold twice the elements per byte that the rotation's shared-memory round
+        # trip pays for: they load each window's input lagged instead, which needs no aligned
+        # input rows (benchmarks/NOTES.md section 36)
+        rotate = 2
+    else:  # rotated windows, from aligned input blocks
+        rotate = 1 if plan.stride_x_outer % input_vec == 0 else 0
     meta = family.interpreter_meta if plan.interpreted else {}
     scalars = dict(length=plan.positions, stride_x_outer=plan.stride_x_outer,
                    stride_x_scan=plan.stride_x_scan, stride_y_outer=plan.stride_y_outer,

@@ -49,11 +49,16 @@ def _row_block_start(step, last, REVERSE: tl.constexpr, BLOCK: tl.constexpr):
 
 
 @triton.jit
-def _load_row_block(x_row, step, last, offsets, length, stride_x_scan, REVERSE: tl.constexpr,
-                    SPLIT: tl.constexpr, BLOCK: tl.constexpr):
+def _load_row_block(x_row, step, last, offsets, length, stride_x_scan, lag, REVERSE: tl.constexpr,
+                    SPLIT: tl.constexpr, LAGGED: tl.constexpr, BLOCK: tl.constexpr):
     """The input of the block `step` positions into the walk (zeros once the walk is past the
-    row's end), shaped as tiles._block_offsets."""
+    row's end), shaped as tiles._block_offsets; with LAGGED, of the positions `lag` before it
+    (zeros before the row's start): single-element loads, since `lag` is not known to keep
+    16-byte vectors aligned."""
     start = _row_block_start(step, last, REVERSE, BLOCK)
+    if LAGGED:
+        positions = start - lag + offsets
+        return tl.load(x_row + positions, mask=(positions >= 0) & (positions < length), other=0)
     if stride_x_scan == 1:  # compile-time: Triton specializes an argument equal to 1
         x_ptrs = x_row + (start + offsets)
     else:
@@ -83,7 +88,8 @@ def row_scan_kernel(
     SHIFT: tl.constexpr,  # 1: exclusive (y[p] = x[0] + ... + x[p - 1], y[0] = 0); 0: inclusive
     REVERSE: tl.constexpr,  # sum from the end: y[p] = x[p + SHIFT] + ... + x[length - 1]
     TOTAL: tl.constexpr,  # output rows hold one position more, the row total (the seed's rows of L + 1)
-    ROTATE: tl.constexpr,  # output rows are not 16-byte aligned where input rows are: rotated stores
+    ROTATE: tl.constexpr,  # output rows are not 16-byte aligned where input rows are (0: they are): whole
+    #                        output windows, their scans rotated in registers (1) or loaded lagged (2)
     SPLIT: tl.constexpr,  # `length` is not a multiple of 16: whole blocks load unmasked
     VEC: tl.constexpr,  # output elements per 16 bytes
     RUN: tl.constexpr,  # REVERSE: positions per run of a block (tiles._block_offsets)
@@ -98,7 +104,9 @@ def row_scan_kernel(
     if ROTATE:
         # inclusive scans, stored SHIFT positions late in whole windows: window t covers
         # y_win[t * BLOCK : (t + 1) * BLOCK] and offset k holds the inclusive scan of position
-        # t * BLOCK + k - phase; the positions below `stored` have an output position
+        # t * BLOCK + k - phase; the positions below `stored` have an output position. ROTATE 1
+        # scans aligned input blocks and rotates each by `phase` (tl.gather, through shared
+        # memory); ROTATE 2 loads each window's input `phase` positions early instead
         out_first = y_first + SHIFT
         phase = (out_first % VEC).to(tl.int32)
         y_win = y_ptr + tl.multiple_of(out_first - phase, VEC)
@@ -107,38 +115,46 @@ def row_scan_kernel(
         phase = 0
         y_win = y_ptr + y_first
         stored = length
-    rotation = (tl.arange(0, BLOCK) - phase + BLOCK) % BLOCK  # [BLOCK]
-    previous = tl.zeros([BLOCK], dtype=ACC_DTYPE)  # ROTATE: rotated scan of the previous block
+    LAGGED: tl.constexpr = ROTATE == 2
+    if ROTATE == 1:
+        rotation = (tl.arange(0, BLOCK) - phase + BLOCK) % BLOCK  # [BLOCK]
+        previous = tl.zeros([BLOCK], dtype=ACC_DTYPE)  # the rotated scan of the previous block
     carry = tl.zeros([], dtype=ACC_DTYPE)
     last = (length - 1) // BLOCK * BLOCK
+    # lagged windows reach `phase` positions past the input's end; every other walk covers the input
+    walk = stored + phase if LAGGED else length
     # blocks loaded ahead (PREFETCH of them) are issued before the scanned block's values are waited on
     walk_start = length * 0  # step 0 of the walk, typed as the loop's steps
     if PREFETCH >= 1:
-        x_next = _load_row_block(x_row, walk_start, last, offsets, length, stride_x_scan, REVERSE, SPLIT,
-                                 BLOCK)
+        x_next = _load_row_block(x_row, walk_start, last, offsets, length, stride_x_scan, phase, REVERSE,
+                                 SPLIT, LAGGED, BLOCK)
     if PREFETCH >= 2:
-        x_after = _load_row_block(x_row, walk_start + BLOCK, last, offsets, length, stride_x_scan, REVERSE,
-                                  SPLIT, BLOCK)
-    for step in range(0, length, BLOCK):
+        x_after = _load_row_block(x_row, walk_start + BLOCK, last, offsets, length, stride_x_scan, phase,
+                                  REVERSE, SPLIT, LAGGED, BLOCK)
+    for step in range(0, walk, BLOCK):
         start = _row_block_start(step, last, REVERSE, BLOCK)
         if PREFETCH == 0:
-            x = _load_row_block(x_row, step, last, offsets, length, stride_x_scan, REVERSE, SPLIT, BLOCK)
+            x = _load_row_block(x_row, step, last, offsets, length, stride_x_scan, phase, REVERSE, SPLIT,
+                                LAGGED, BLOCK)
         elif PREFETCH == 1:
             x = x_next
-            x_next = _load_row_block(x_row, step + BLOCK, last, offsets, length, stride_x_scan, REVERSE,
-                                     SPLIT, BLOCK)
+            x_next = _load_row_block(x_row, step + BLOCK, last, offsets, length, stride_x_scan, phase,
+                                     REVERSE, SPLIT, LAGGED, BLOCK)
         else:
             x = x_next
             x_next = x_after
-            x_after = _load_row_block(x_row, step + 2 * BLOCK, last, offsets, length, stride_x_scan, REVERSE,
-                                      SPLIT, BLOCK)
+            x_after = _load_row_block(x_row, step + 2 * BLOCK, last, offsets, length, stride_x_scan, phase,
+                                      REVERSE, SPLIT, LAGGED, BLOCK)
         values = x.to(ACC_DTYPE)
         scanned = _block_scan(values, (SHIFT == 1) and (not ROTATE), REVERSE, RUN) + carry
         carry += _block_total(values, REVERSE)
-        if ROTATE:
+        if ROTATE == 1:
             rotated = tl.gather(scanned, rotation, 0)
             window = tl.where(offsets >= phase, rotated, previous)
             previous = rotated
+            whole = (start >= VEC) & (start + BLOCK <= stored)
+        elif LAGGED:
+            window = scanned
             whole = (start >= VEC) & (start + BLOCK <= stored)
         else:
             window = scanned
@@ -147,12 +163,13 @@ def row_scan_kernel(
         # always split: one block in flight leaves the registers for both forms
         _store_block(y_win + start + offsets, window.to(y_ptr.dtype.element_ty),
                      (source >= 0) & (source < stored), whole, True)
-    if ROTATE:
+    if ROTATE == 1:
         # the last `phase` scanned values spill into one more window
         end = tl.cdiv(length, BLOCK) * BLOCK
         source = end + offsets - phase
         tl.store(y_win + end + offsets, previous.to(y_ptr.dtype.element_ty),
                  mask=(offsets < phase) & (source >= 0) & (source < stored))
+    if ROTATE:
         if SHIFT == 1:  # the leading zero
             tl.store(y_ptr + y_first, tl.zeros([], dtype=y_ptr.dtype.element_ty))
     elif TOTAL:  # the row total, one position past the last input
