@@ -137,8 +137,14 @@ class DirectLaunch:
     def launch(self, x: torch.Tensor, out: torch.Tensor) -> bool:
         """Launch on `x` and `out` and return True, or return False (launching nothing) where the
         tensors' alignment differs from the compiled kernel's, x's device is not current, or a
-        profiler's launch hooks want Triton's own launch path."""
-        if (x.data_ptr() % 16 == 0) != self.x_aligned or (out.data_ptr() % 16 == 0) != self.y_aligned:
+        profiler's launch hooks want Triton's own launch path.
+
+        The launcher gets the tensors' addresses as integers: for an object with `data_ptr` it
+        calls that method and asks the driver whether the address is device memory
+        (cuPointerGetAttribute), once per pointer and call; here x is on the current device
+        (checked below) and `out` and the workspace were allocated there."""
+        x_address, out_address = x.data_ptr(), out.data_ptr()
+        if (x_address % 16 == 0) != self.x_aligned or (out_address % 16 == 0) != self.y_aligned:
             return False
         if HOOKS.launch_enter_hook.calls or HOOKS.launch_exit_hook.calls:
             return False
@@ -147,10 +153,13 @@ class DirectLaunch:
             return False
         stream = current_stream(device)
         if self.kept_words:  # kept workspaces are whole allocations: 16-byte aligned as compiled
+            # held until the launch returns: under graph capture it is a fresh allocation
             status = kept_workspace(x.device, self.kept_words)
-            self.call(*self.grid_xyz, stream, *self.middle, x, out, status, status, *self.suffix)
+            status_address = status.data_ptr()
+            self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, status_address,
+                      status_address, *self.suffix)
         else:
-            self.call(*self.grid_xyz, stream, *self.middle, x, out, *self.suffix)
+            self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, *self.suffix)
         return True
 
 
