@@ -59,9 +59,10 @@ def _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L: tl.constexpr, BLOC
 def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner, length, stride_x_outer,
                        stride_x_scan, stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
                        TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr, FLAT_STEP: tl.constexpr,
-                       BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+                       ACC_DTYPE: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr,
+                       SUB: tl.constexpr):
     """The input tile of chunk `ticket` (placed by _column_chunk; zeros past the scan's end),
-    [BLOCK_L // SUB, SUB, BLOCK_K].
+    [BLOCK_L // SUB, SUB, BLOCK_K], in the accumulator's type.
 
     TRANSPOSE (steps of contiguous lanes): in the run layout each warp instruction touches 16
     separate 32-byte sectors, and a copy with that access pattern alone stays short of a plain
@@ -91,9 +92,12 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
         if FLAT_INNER < BLOCK_K:  # rows of FLAT_INNER elements: step s, lane k sits at s * FLAT_INNER + k
             lane = flat % BLOCK_K
             x = tl.where(lane < FLAT_INNER, tl.gather(x, (flat // BLOCK_K) * FLAT_INNER + lane, 0), 0)
-        x = tl.reshape(x, [BLOCK_L // SUB, SUB, BLOCK_K])
+        # converted to the accumulator first, so that the run layout is the accumulator's: a
+        # 2-byte type's own (8 lanes of a step per thread) spread each run over threads
+        x = tl.reshape(x.to(ACC_DTYPE), [BLOCK_L // SUB, SUB, BLOCK_K])
         run_offsets = _tile_offsets(0, 0, BLOCK_K, False, BLOCK_L, BLOCK_K, SUB)
-        return tl.load(x_tile + run_offsets, mask=ticket < 0, other=x)  # the flat tile, in the run layout
+        run_tile = x_tile.to(tl.pointer_type(ACC_DTYPE))
+        return tl.load(run_tile + run_offsets, mask=ticket < 0, other=x)  # the flat tile, in the run layout
     lanes = tl.arange(0, BLOCK_K)[None, None, :]
     steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
     mask = first_step + steps < length
@@ -105,7 +109,7 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
                   + first_lane * stride_x_inner)
     offsets = _tile_offsets(stride_x_scan, stride_x_inner, FLAT_STEP if DENSE else 0, WIDE_OFFSETS, BLOCK_L,
                             BLOCK_K, SUB)
-    return tl.load(x_tile + offsets, mask=mask, other=0)
+    return tl.load(x_tile + offsets, mask=mask, other=0).to(ACC_DTYPE)
 
 
 @triton.autotune(
@@ -179,8 +183,8 @@ def column_lookback_scan_kernel(
         y_first = y_ptr + outer_index * stride_y_outer + first_lane  # output of step 0, lane first_lane
         x = _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner, length,
                                stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
-                               FLAT_INNER, FLAT_STEP, BLOCK_L, BLOCK_K, SUB)
-        total = tl.sum(tl.sum(x.to(ACC_DTYPE), 1), 0)  # [BLOCK_K]
+                               FLAT_INNER, FLAT_STEP, ACC_DTYPE, BLOCK_L, BLOCK_K, SUB)
+        total = tl.sum(tl.sum(x, 1), 0)  # [BLOCK_K]; x is in ACC_DTYPE
         # the total goes out before any wait: a drawn chunk's total follows one load
         _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
                               BLOCK_K)
@@ -190,7 +194,7 @@ def column_lookback_scan_kernel(
             # the first look-back window is read before this chunk's scan within itself, which
             # runs while the read is in flight
             words = _window_words(values_ptr, ticket, group_first, slot, LOOKBACK, BLOCK_K)
-        values = x.to(ACC_DTYPE)  # [BLOCK_L // SUB, SUB, BLOCK_K]
+        values = x  # [BLOCK_L // SUB, SUB, BLOCK_K]
         # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
         # layout was converted through shared memory and back (NOTES.md section 16)
         before_run, _ = _before_runs(tl.sum(values, 1, keep_dims=True))  # [BLOCK_L // SUB, 1, BLOCK_K]
