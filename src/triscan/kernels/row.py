@@ -12,11 +12,15 @@ and with SPLIT load unmasked: a mask the compiler cannot prove constant over 16 
 length not a multiple of 16) splits every access into single elements.
 
 The seed's output rows have L + 1 elements against the input's L, so output row starts move
-through all phases of a 16-byte word while input rows do not. For those (ROTATE) the scanned
-block is rotated in registers (`tl.gather`) by the output row's phase, so that each store is a
-whole, 16-byte aligned window of the output, the exclusive shift folded into the rotation; the
-`phase` offsets at the front of a window come from the previous block (benchmarks/NOTES.md
-section 2).
+through all phases of a 16-byte word while input rows do not. For those (ROTATE) every store is a
+whole, 16-byte aligned window of the output, the exclusive shift folded in: either the scanned
+block is rotated in registers (`tl.gather`) by the output row's phase, the `phase` offsets at the
+front of a window coming from the previous block (ROTATE 1, benchmarks/NOTES.md section 2), or
+each window's input is loaded `phase` positions early, so that its scan is the window (ROTATE 2,
+for 2-byte outputs, whose rotation cost more shared-memory traffic per byte: section 36).
+
+Triton does not pipeline the walk's loads; PREFETCH blocks are loaded ahead of the one scanned
+(section 32).
 """
 
 import triton
@@ -160,7 +164,8 @@ def row_scan_kernel(
             window = scanned
             whole = start + BLOCK <= stored
         source = start + offsets - phase  # position whose scan offset k holds
-        # always split: one block in flight leaves the registers for both forms
+        # always split: the walk holds fewer values than the look-back's two chunks, and both
+        # store forms fit its registers
         _store_block(y_win + start + offsets, window.to(y_ptr.dtype.element_ty),
                      (source >= 0) & (source < stored), whole, True)
     if ROTATE == 1:

@@ -84,6 +84,8 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
         mask = flat < _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
         x_tile = x_ptr + outer_index * stride_x_outer + first_step * FLAT_STEP
         if FLAT_STEP < 0 and FLAT_INNER == BLOCK_K:
+            # spelled 2-D: the 1-D offsets of a tile walked backwards are kept live across the
+            # loop as one register per element (benchmarks/NOTES.md section 35)
             rows = tl.arange(0, BLOCK_L)[:, None]
             x = tl.load(x_tile + rows * FLAT_STEP + tl.arange(0, BLOCK_K)[None, :],
                         mask=first_step + rows < length, other=0)
@@ -259,7 +261,7 @@ def column_lookback_scan_kernel(
             if FLAT_INNER < BLOCK_K:  # memory position j holds step j // FLAT_INNER, lane j % FLAT_INNER
                 padded = (flat // FLAT_INNER) * BLOCK_K + flat % FLAT_INNER
                 out = tl.gather(out, tl.where(flat < count, padded, 0), 0)
-            if FLAT_STEP < 0 and FLAT_INNER == BLOCK_K:
+            if FLAT_STEP < 0 and FLAT_INNER == BLOCK_K:  # 2-D, as loaded
                 rows = tl.arange(0, BLOCK_L)[:, None]
                 tl.store(y_tile + rows * FLAT_STEP + tl.arange(0, BLOCK_K)[None, :],
                          tl.reshape(out, [BLOCK_L, BLOCK_K]), mask=first_step + rows < length)
