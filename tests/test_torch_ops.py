@@ -79,6 +79,28 @@ def test_torch_func_grad_takes_the_transform_functions(exclusive, triton_launche
     torch.testing.assert_close(seed, torch.func.grad(lambda t: (seed_model_reference(t, 1) ** 2).sum())(x))
 
 
+@pytest.mark.parametrize("in_dim", [0, 2], ids=["batch-first", "batch-last"])
+def test_torch_func_vmap_and_jacrev(in_dim, triton_launches):
+    """Under vmap the batch is one more outer dim of a single triscan launch; jacrev (vmap over
+    the backward) gives torch's Jacobian. ModelNew's quirk slices dim 0, which a batch would
+    shift: it has no vmap rule, and says so."""
+    x = random_input((3, 4, 20), torch.float64)
+    batched = x.movedim(0, in_dim)
+    for exclusive in (False, True):
+        fn = triscan.exclusive_cumsum if exclusive else triscan.cumsum
+        mapped = torch.func.vmap(lambda t, f=fn: f(t, 1, reverse=True), in_dims=in_dim)
+        got = triton_launches.run(mapped, batched)
+        torch.testing.assert_close(got, scan_reference(x, 2, exclusive, True))
+    assert sum(triton_launches.counts.values()) == 2  # one launch per call, the batch included
+    one = random_input((5,), torch.float64)  # a batch of 0-d tensors: one element each
+    torch.testing.assert_close(torch.func.vmap(lambda t: triscan.cumsum(t, 0))(one), one)
+    row = random_input((9,), torch.float64)
+    torch.testing.assert_close(torch.func.jacrev(lambda t: triscan.exclusive_cumsum(t, 0))(row),
+                               torch.func.jacrev(lambda t: scan_reference(t, 0, True, False))(row))
+    with pytest.raises(RuntimeError, match="vmap"):
+        torch.func.vmap(triscan.ModelNew(1))(x)
+
+
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_model_new_backward(dim, triton_launches):
     """Seed semantics: the dropped last row (dim != 0) gets zero gradient."""

@@ -121,11 +121,22 @@ class ScanFunction(torch.autograd.Function):
 
 
 class ScanTransformFunction(torch.autograd.Function):
-    """ScanFunction under torch.func transforms."""
+    """ScanFunction under torch.func transforms; under vmap the batch is one more outer dim."""
 
     forward = staticmethod(_direct_scan)
     setup_context = staticmethod(_scan_setup)
     backward = staticmethod(ScanFunction.backward)
+
+    @staticmethod
+    def vmap(info, in_dims, x, dim, exclusive, reverse, dtype):
+        # `dim` was checked against the unbatched tensor (functional._public_scan): one past it
+        # here, the batch moved first; an unbatched 0-d tensor is one element along dim 1
+        batched = x.movedim(in_dims[0], 0)
+        if batched.dim() == 1:
+            out = ScanTransformFunction.apply(batched[:, None], 1, exclusive, reverse, dtype)[:, 0]
+        else:
+            out = ScanTransformFunction.apply(batched, dim + 1, exclusive, reverse, dtype)
+        return out, 0
 
 
 class SeedFunction(torch.autograd.Function):
