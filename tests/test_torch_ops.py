@@ -60,7 +60,7 @@ def test_eager_autograd_takes_the_functions_and_differentiates_twice():
 
 def test_eager_functions_skip_setup_context():
     """The eager Functions take ctx in forward: Function.apply binds a setup_context Function's
-    default arguments through inspect.signature on every call, 20 us or more (NOTES.md 34)."""
+    default arguments through inspect.signature on every call (NOTES.md 34)."""
     for function in (_torch_ops.ScanFunction, _torch_ops.SeedFunction):
         assert "setup_context" not in vars(function)
 

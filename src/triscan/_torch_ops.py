@@ -14,8 +14,9 @@ tracing) and a backward computed by triscan's own kernels:
 The public functions (functional.py) call these operators only while torch.compile traces. In
 eager mode, inputs that require grad under grad mode take `ScanFunction` and `SeedFunction`
 (torch.autograd.Function, with the same backward): a registered operator's dispatch costs several
-times a Function's per call (benchmarks/NOTES.md section 30). Everything else launches directly,
-which keeps the host path of small calls short.
+times a Function's per call (benchmarks/NOTES.md section 30). Under torch.func transforms they
+take `ScanTransformFunction` and `SeedTransformFunction` (the scans' with a vmap rule).
+Everything else launches directly, which keeps the host path of small calls short.
 """
 
 import torch
@@ -104,7 +105,7 @@ seed_exclusive_cumsum_op.register_autograd(_seed_backward, setup_context=_seed_s
 
 # Two Functions per operator, one body: the eager one takes `ctx` in forward, since for a
 # Function with setup_context Function.apply binds the forward's default arguments through
-# inspect.signature on every call (about 20 us; benchmarks/NOTES.md section 34); torch.func
+# inspect.signature on every call (benchmarks/NOTES.md section 34); torch.func
 # transforms (grad, jacrev, ...) accept only Functions with setup_context, so they take the
 # second. differentiable_scan picks.
 class ScanFunction(torch.autograd.Function):

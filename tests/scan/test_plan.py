@@ -52,7 +52,7 @@ def test_choose_family_routes_every_family():
 def test_few_long_rows_take_the_lookback_on_cuda(monkeypatch):
     """A row one program would stream for longer than a look-back costs is cut into chunks
     even when it makes fewer than 8 of them (the exclusive scan of 65536 elements, 65535
-    positions, took one row program: 20.6 us against the inclusive look-back's 7.5 on the H200)."""
+    positions, took one row program: benchmarks/NOTES.md section 33a)."""
     monkeypatch.setattr(plan, "device_sms", lambda device: 132)
     cuda = torch.device("cuda")
     assert plan.choose_family(1, 65535, 1, torch.float32, cuda).name == "lookback"

@@ -38,9 +38,10 @@ def prefer_lookback(lane_programs: int, length: int, chunk: int, device: torch.d
     return lane_programs < 8 * device_sms(device) and length >= 8 * chunk
 
 
-# A row program streams its row alone, at about 30 GB/s on the H200 (benchmarks/NOTES.md section
-# 33), and a look-back costs about 3.5 us more than a row scan's launch; so a few rows that would
-# each take one program longer than that are cut into chunks, however few chunks they make.
+# A row program streams its row alone, at a small fraction of the GPU's bandwidth, and a look-back
+# costs a fixed amount more than a row scan's launch (benchmarks/NOTES.md section 33a); so a few
+# rows that would each keep one program busy longer than that are cut into chunks, however few
+# chunks they make.
 ROW_PROGRAM_BYTES = 128 << 10  # input and output bytes of a row past which a look-back pays
 FEW_ROWS = 16  # up to here the look-back's own traffic stays small beside one program's row
 
