@@ -28,6 +28,20 @@ def test_host_op_pairs_scan_the_same_input(op):
         host.calls_for("cumprod", x)
 
 
+@pytest.mark.parametrize("op", host.OPS)
+def test_launch_path_finds_the_prepared_call(op, monkeypatch):
+    """Each cell reports how its repeated calls launch; on CPU (the interpreter) a call is
+    prepared but has no compiled kernel to launch directly."""
+    from triscan import api
+
+    monkeypatch.setattr(api, "CALLS", {})
+    x = torch.rand(3, 7)
+    ours, _ = host.calls_for(op, x)
+    assert host.launch_path(x, op) == "unprepared"
+    ours()
+    assert host.launch_path(x, op) == "plan"
+
+
 def test_host_bench_needs_cuda(capsys, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert cli.main(["bench", "--host"]) == 2

@@ -68,6 +68,27 @@ def calls_for(op: str, x: torch.Tensor):
     return (lambda: ours(x)), (lambda: torch.cumsum(x, dim, dtype=dtype))
 
 
+def launch_path(x: torch.Tensor, op: str) -> str:
+    """How a repeated call of `op` on x launches: "direct" (the compiled kernel's C launcher,
+    scan/launch.py DirectLaunch), "declined" (a DirectLaunch that refuses these tensors, so every
+    call takes the plan's launch), "plan" (the plan's launch: a copy, a fresh workspace, or the
+    interpreter) or "unprepared" (no earlier call of this key). A "direct" or "declined" answer
+    launches the kernel once."""
+    from .. import api
+    from .matrix import op_flags
+
+    flags = op_flags(op)
+    shift = -1 if flags.get("seed") else int(flags["exclusive"])  # -1: the seed's key (api)
+    prepared = api.CALLS.get(api.call_key(x, x.dim() - 1, shift, flags.get("reverse", False),
+                                          flags.get("dtype")))
+    if prepared is None:
+        return "unprepared"
+    if not prepared.direct or prepared.flat:
+        return "plan"
+    accepted = prepared.direct.launch(x, prepared.output(x))
+    return "direct" if accepted else "declined"
+
+
 def cells(quick: bool) -> list[tuple[tuple, str, str, bool]]:
     """(shape, op, dtype, requires_grad) of every cell."""
     ops = ("cumsum", "exclusive_cumsum", "ModelNew") if quick else OPS
@@ -108,6 +129,7 @@ def run_cell(shape: tuple, op: str, dtype: str, requires_grad: bool) -> dict:
         walls["torch"].append(wall_us(theirs))
     cell["wall_us"] = {name: min(values) for name, values in walls.items()}
     cell["device_us"] = {"triscan": device_us(ours), "torch": device_us(theirs)}
+    cell["launch"] = launch_path(x, op)
     cell["wall_ratio"] = cell["wall_us"]["triscan"] / cell["wall_us"]["torch"]
     return cell
 
@@ -187,7 +209,7 @@ def main(quick: bool = False, json_path: str | None = None, precompile_workers: 
         rows.append([str(tuple(shape)), op + (" (requires_grad)" if requires_grad else ""), dtype,
                      f"{cell['wall_us']['triscan']:.1f}", f"{cell['wall_us']['torch']:.1f}",
                      f"{cell['wall_ratio']:.2f}", f"{cell['device_us']['triscan']:.1f}",
-                     f"{cell['device_us']['torch']:.1f}"])
+                     f"{cell['device_us']['torch']:.1f}", cell["launch"]])
         progress.step(" ".join(rows[-1][:3]) + f": {rows[-1][3]} against torch's {rows[-1][4]} us")
         if json_path:  # written after every cell, so a run cut short keeps what it measured
             with open(json_path, "w") as handle:
@@ -195,7 +217,7 @@ def main(quick: bool = False, json_path: str | None = None, precompile_workers: 
     gpu = report["environment"].get("gpu", "GPU")
     show_table(f"host path per call, {CALLS} back to back (wall) and do_bench (device), {gpu}",
                ["shape", "op", "dtype", "triscan wall us", "torch wall us", "ratio", "triscan device us",
-                "torch device us"], rows, numeric=("triscan wall us", "torch wall us", "ratio",
+                "torch device us", "launch"], rows, numeric=("triscan wall us", "torch wall us", "ratio",
                                                     "triscan device us", "torch device us"))
     show_table("floors (wall us per call)", ["launch", "us"],
                [[name, f"{value:.1f}"] for name, value in report["floors_us"].items()], numeric=("us",))
