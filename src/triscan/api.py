@@ -10,6 +10,7 @@ from .scan.plan import ScanPlan
 
 CALLS: dict = {}  # call key (call_key) -> PreparedCall, for calls checked and planned before
 MAX_CALLS = 4096  # many distinct shapes: start over rather than grow without bound
+SEED_SHIFT = -1  # call_key's shift for calls with the seed's semantics: no scan's shift (0, 1)
 
 
 class PreparedCall:
@@ -162,7 +163,7 @@ def seed_call(x, dim) -> tuple:
 def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
     """The seed reference's exclusive cumsum, quirk included (see seed_call), in a single sweep:
     one read of x, one write of the result, one kernel launch."""
-    key = call_key(x, dim, -1, False, None) if isinstance(x, torch.Tensor) else None  # -1: the seed's call
+    key = call_key(x, dim, SEED_SHIFT, False, None) if isinstance(x, torch.Tensor) else None
     prepared = CALLS.get(key) if key is not None else None
     if prepared is not None:
         out = prepared.output(x)

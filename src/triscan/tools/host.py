@@ -78,7 +78,7 @@ def launch_path(x: torch.Tensor, op: str) -> str:
     from .matrix import op_flags
 
     flags = op_flags(op)
-    shift = -1 if flags.get("seed") else int(flags["exclusive"])  # -1: the seed's key (api)
+    shift = api.SEED_SHIFT if flags.get("seed") else int(flags["exclusive"])
     prepared = api.CALLS.get(api.call_key(x, x.dim() - 1, shift, flags.get("reverse", False),
                                           flags.get("dtype")))
     if prepared is None:
