@@ -38,6 +38,29 @@ def empty_kernel(pointer, VALUE: tl.constexpr):
         tl.store(pointer, VALUE)
 
 
+class EmptyFunction(torch.autograd.Function):
+    """An autograd Function that does nothing: the floor of any call that records a backward."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def spin_up(seconds: float = 2.0) -> None:
+    """Keep the GPU busy for `seconds` before anything is timed: an idle GPU runs at its lowest
+    clocks, and calls timed while it ramps up read slower, torch's as much as triscan's."""
+    work = torch.empty(4096, 4096, device="cuda")
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        for _ in range(10):
+            work.mul_(1.0)
+        torch.cuda.synchronize()
+
+
 def wall_us(fn, calls: int = CALLS) -> float:
     """Microseconds per call of `calls` calls back to back, after a warm-up, then one synchronize."""
     for _ in range(WARMUP):
@@ -153,6 +176,7 @@ def floors() -> dict:
 
     x = torch.empty((8, 1024), device="cuda")
     device = x.device
+    leaf = torch.empty((8, 1024), device="cuda", requires_grad=True)
     return {
         "empty Triton kernel, kernel[grid]": wall_us(lambda: empty_kernel[grid](buffer, VALUE=1)),
         "empty Triton kernel, CompiledKernel.run": wall_us(compiled_launch),
@@ -163,6 +187,7 @@ def floors() -> dict:
             lambda: torch.empty((8, 1024), dtype=torch.float32, device=device)),
         "torch.empty_like(x)": wall_us(lambda: torch.empty_like(x)),
         "torch.empty_like(x, dtype=torch.float64)": wall_us(lambda: torch.empty_like(x, dtype=torch.float64)),
+        "empty autograd.Function.apply, input requires grad": wall_us(lambda: EmptyFunction.apply(leaf)),
     }
 
 
@@ -198,6 +223,7 @@ def main(quick: bool = False, json_path: str | None = None, precompile_workers: 
 
         configs, seconds = precompile(warm_cells, sorted(set(cells(quick))), precompile_workers)
         print(f"compiled {configs} configs in {seconds:.0f} s ({precompile_workers} processes)")
+    spin_up()
     report = {"environment": environment(), "calls": CALLS, "floors_us": floors(), "layers_us": layers(),
               "cells": []}
     rows = []
