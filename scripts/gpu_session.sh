@@ -13,6 +13,8 @@
 #                                              applied) against .ab/triscan_old, on the cells it targets
 #   STEP=paths bash scripts/gpu_session.sh    the host path's tests on CUDA (prepared calls, direct launches,
 #                                              kept workspaces, autograd Functions, graphs, threads)
+#   STEP=ncu   bash scripts/gpu_session.sh    Nsight Compute sections of the kernels of NCU_CELLS (or CELLS;
+#                                              matrix cells, benchmarks/dev/ncu_cells.py), NCU_LIMIT seconds
 #   STEP=host  bash scripts/gpu_session.sh    small calls: triscan bench --host (wall and device time per call)
 #   STEP=loop  bash scripts/gpu_session.sh    the staged loop on the seed task: triscan profile of the
 #                                              emitted answer per stage (ncu), then triscan optimize
@@ -89,6 +91,11 @@ candidate)
     PYTHONPATH=.ab timeout ${CANDIDATE_LIMIT:-500} python3 benchmarks/dev/ab_packages.py --gib 1 --rounds 2 --rep 50 \
         --cells ${CELLS:-exclusive_cumsum/float32/1-D cumsum/float32/1-D exclusive_cumsum/bfloat16/1-D} \
         --json "$OUT/candidate.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/candidate.txt"
+    ;;
+ncu)
+    timeout ${NCU_LIMIT:-240} ncu --clock-control none --profile-from-start off --section SpeedOfLight \
+        --section MemoryWorkloadAnalysis --section Occupancy --section WarpStateStats --section LaunchStats \
+        python3 benchmarks/dev/ncu_cells.py ${NCU_CELLS:-$CELLS} 2>&1 | grep -v "Warning\|warn(" | tee "$OUT/ncu_cells.txt"
     ;;
 cells)
     # A/B of the working tree against .ab/triscan_old on matrix cells (CELLS, '-' for a space in an op)

@@ -89,7 +89,7 @@ def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
         size = {"bf16": 2, "fp16": 2, "fp32": 4, "fp64": 8, "i64": 8}[element]
         accumulator = {"fp64": tl.float64, "i64": tl.int64}.get(element, tl.float32)
         implied = {"ACC_DTYPE": accumulator, "WORDS": 1 if accumulator == tl.float32 else 2,
-                   "RUN": max(4, 16 // size), "VEC": 16 // size}
+                   "RUN": 16 // size, "VEC": 16 // size}
         constexprs = dict(constexprs, **{key: value for key, value in implied.items() if key in constexprs})
     constexprs = dict(constexprs, **meta)
     signature = dict(signature, **{key: "constexpr" for key in constexprs})
@@ -114,7 +114,17 @@ def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
                                 capture_output=True, text=True).stderr
     used = int(re.search(r"Used (\d+) registers", report).group(1))
     spills = re.search(r"(\d+) bytes spill stores", report)
+    LAST_PTX[0] = compiled.asm["ptx"]
     return used, int(spills.group(1)) if spills else 0, compiled.metadata.shared
+
+
+LAST_PTX = [""]  # the PTX of the latest compile_info call
+COUNTED = ("shfl.sync", "st.shared", "ld.shared", "bar.sync", "ld.global", "st.global")
+
+
+def instruction_counts(ptx: str) -> dict[str, int]:
+    """Static counts of the PTX instructions that decide a scan's cost (per thread and program)."""
+    return {name: len(re.findall(r"^\s*(?:@%p\d+\s+)?" + re.escape(name), ptx, re.M)) for name in COUNTED}
 
 
 if __name__ == "__main__":
@@ -123,3 +133,4 @@ if __name__ == "__main__":
             for key, value in (pair.split("=") for pair in pairs)}
     used, spilled = registers(kernel, **meta)
     print(f"{kernel} {meta}: {used} registers, {spilled} bytes spilled")
+    print("  PTX:", ", ".join(f"{name} {count}" for name, count in instruction_counts(LAST_PTX[0]).items()))

@@ -82,8 +82,8 @@ class KernelFamily:
 
 def run_length(dtype: torch.dtype) -> int:
     """Positions per run of a reversed block (tiles._block_offsets): one 16-byte vector of the
-    input, and at least 4."""
-    return max(4, 16 // dtype.itemsize)
+    input, so that turning a run around stays inside one thread."""
+    return max(1, 16 // dtype.itemsize)
 
 
 def bind_row(family, plan) -> LaunchSpec:

@@ -104,7 +104,7 @@ def row_scan_kernel(
     row = tl.program_id(0).to(tl.int64)
     x_row = x_ptr + row * stride_x_outer
     y_first = row * stride_y_outer  # element offset (from y_ptr) of the row's output position 0
-    offsets = _block_offsets(REVERSE, BLOCK, RUN)  # [BLOCK], or [BLOCK // RUN, RUN] when REVERSE
+    offsets = _block_offsets(REVERSE, BLOCK, RUN)  # [BLOCK], runs last first when REVERSE
     if ROTATE:
         # inclusive scans, stored SHIFT positions late in whole windows: window t covers
         # y_win[t * BLOCK : (t + 1) * BLOCK] and offset k holds the inclusive scan of position
@@ -151,7 +151,7 @@ def row_scan_kernel(
                                       REVERSE, SPLIT, LAGGED, BLOCK)
         values = x.to(ACC_DTYPE)
         scanned = _block_scan(values, (SHIFT == 1) and (not ROTATE), REVERSE, RUN) + carry
-        carry += _block_total(values, REVERSE)
+        carry += _block_total(values)
         if ROTATE == 1:
             rotated = tl.gather(scanned, rotation, 0)
             window = tl.where(offsets >= phase, rotated, previous)

@@ -89,16 +89,16 @@ def _tile_elements(length, first_step, BLOCK_L: tl.constexpr, ROW: tl.constexpr)
 
 @triton.jit
 def _block_offsets(REVERSE: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr):
-    """Offsets of a block's positions from its first position, in the order _block_scan scans
-    them: [BLOCK] in order; with REVERSE [BLOCK // RUN, RUN], runs of RUN consecutive positions
-    in reverse run order. Positions inside a run still increase, so each run loads and stores as
-    16-byte vectors, and suffix sums become a forward scan over runs (see _block_scan)."""
+    """Offsets of a block's positions from its first position, [BLOCK]: in order; with REVERSE,
+    runs of RUN consecutive positions (one 16-byte vector) in reverse run order, positions inside
+    a run still increasing, so that each run loads and stores as one vector. _block_scan turns
+    each run around in registers."""
+    index = tl.arange(0, BLOCK)
     if REVERSE:
-        runs = BLOCK // RUN - 1 - tl.arange(0, BLOCK // RUN)
-        offsets = runs[:, None] * RUN + tl.arange(0, RUN)[None, :]  # [BLOCK // RUN, RUN]
+        offsets = (BLOCK // RUN - 1 - index // RUN) * RUN + index % RUN
     else:
-        offsets = tl.arange(0, BLOCK)  # [BLOCK]
-    return offsets
+        offsets = index
+    return offsets  # [BLOCK]
 
 
 @triton.jit
@@ -134,13 +134,18 @@ def _store_block(pointers, values, mask, whole, SPLIT: tl.constexpr):
 
 
 @triton.jit
-def _block_total(values, REVERSE: tl.constexpr):
-    """Sum of a block held as _block_offsets holds it."""
-    if REVERSE:
-        total = tl.sum(tl.sum(values, 1), 0)
-    else:
-        total = tl.sum(values, 0)
-    return total
+def _block_total(values):
+    """Sum of a block, [BLOCK] -> []."""
+    return tl.sum(values, 0)
+
+
+@triton.jit
+def _turn_runs(values, RUN: tl.constexpr):
+    """Reverse the order of positions inside each run of RUN consecutive positions of a [BLOCK]
+    block. A run is one 16-byte vector, held by one thread, so this only renames registers (tl.flip
+    along an axis held by one thread)."""
+    runs = tl.reshape(values, [values.shape[0] // RUN, RUN])  # [BLOCK // RUN, RUN]
+    return tl.reshape(tl.flip(runs, 1), values.shape)
 
 
 @triton.jit
@@ -152,25 +157,16 @@ def _block_scan(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RUN: tl.
     The exclusive form is what keeps exclusive scans aligned: computed in registers at the
     input's positions, it is stored where the input was loaded, 16-byte windows for 16-byte
     windows, where a shifted inclusive scan would split every store. `inclusive - x` would turn
-    an Inf into NaN. Suffix sums avoid tl.cumsum(reverse=True), which Triton 3.6 lowers with
-    shuffles even along an axis held by one thread (benchmarks/NOTES.md section 15): a run's
-    suffix sums are additions in registers and the sums of the runs after each run are a
-    forward scan, since later runs come first."""
+    an Inf into NaN. A REVERSE block is a forward scan once each run is turned around in
+    registers (its runs already come last first): tl.cumsum(reverse=True) costs shuffles even
+    along an axis held by one thread, and suffix sums over a [BLOCK // RUN, RUN] tile held the
+    block in more registers (benchmarks/NOTES.md sections 15 and 41)."""
     if REVERSE:
-        column = tl.arange(0, RUN)[None, :]  # [1, RUN]
-        after = tl.zeros([values.shape[0]], dtype=values.dtype)  # sum of the run from column c on
-        inside = tl.zeros_like(values)  # [BLOCK // RUN, RUN]
-        for index in tl.static_range(RUN):
-            here = column == RUN - 1 - index  # [1, RUN]: the columns from the run's end
-            if EXCLUSIVE:
-                inside = tl.where(here, after[:, None], inside)
-            after = after + tl.sum(tl.where(here, values, 0), 1)
-            if not EXCLUSIVE:
-                inside = tl.where(here, after[:, None], inside)
-        after_run, _ = _before_runs(after)  # [BLOCK // RUN]: the runs after each run
-        scanned = inside + after_run[:, None]
-    elif EXCLUSIVE:
+        values = _turn_runs(values, RUN)
+    if EXCLUSIVE:
         scanned, _ = _before_runs(values)
     else:
         scanned = tl.cumsum(values, 0)
+    if REVERSE:
+        scanned = _turn_runs(scanned, RUN)
     return scanned

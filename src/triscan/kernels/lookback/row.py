@@ -116,7 +116,7 @@ def lookback_scan_kernel(
     ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
     x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
                         REVERSE, SPLIT, BLOCK, RUN)
-    total = _block_total(x.to(ACC_DTYPE), REVERSE)
+    total = _block_total(x.to(ACC_DTYPE))
     if ticket < total_chunks:
         _publish_total(status_ptr, ticket, total, ticket % chunks_per_row == 0, WORDS)
     while ticket < total_chunks:
@@ -131,7 +131,7 @@ def lookback_scan_kernel(
         next_ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
         x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length, stride_x_outer,
                                  stride_x_scan, REVERSE, SPLIT, BLOCK, RUN)
-        next_total = _block_total(x_next.to(ACC_DTYPE), REVERSE)
+        next_total = _block_total(x_next.to(ACC_DTYPE))
         if next_ticket < total_chunks:
             _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS)
         # the prefix before this chunk, carried in float64 for float32 sums (see protocol._pack)
@@ -154,7 +154,7 @@ def lookback_scan_kernel(
                     window_end -= LOOKBACK
             _publish(status_ptr, ticket, exclusive + total, 2, WORDS)
         out = (_block_scan(x.to(ACC_DTYPE), SHIFT == 1, REVERSE, RUN) + exclusive.to(ACC_DTYPE)).to(
-            y_ptr.dtype.element_ty)  # [BLOCK], or [BLOCK // RUN, RUN] when REVERSE
+            y_ptr.dtype.element_ty)  # [BLOCK]
         _store_block(y_row + (start + offsets), out, start + offsets < length, start + BLOCK <= length, SPLIT)
         if TOTAL:
             if chunk == chunks_per_row - 1:  # the row total, one position past the last input
