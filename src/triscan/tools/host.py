@@ -50,17 +50,6 @@ class EmptyFunction(torch.autograd.Function):
         return grad
 
 
-def spin_up(seconds: float = 2.0) -> None:
-    """Keep the GPU busy for `seconds` before anything is timed: an idle GPU runs at its lowest
-    clocks, and calls timed while it ramps up read slower, torch's as much as triscan's."""
-    work = torch.empty(4096, 4096, device="cuda")
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        for _ in range(10):
-            work.mul_(1.0)
-        torch.cuda.synchronize()
-
-
 def wall_us(fn, calls: int = CALLS) -> float:
     """Microseconds per call of `calls` calls back to back, after a warm-up, then one synchronize."""
     for _ in range(WARMUP):
@@ -223,7 +212,6 @@ def main(quick: bool = False, json_path: str | None = None, precompile_workers: 
 
         configs, seconds = precompile(warm_cells, sorted(set(cells(quick))), precompile_workers)
         print(f"compiled {configs} configs in {seconds:.0f} s ({precompile_workers} processes)")
-    spin_up()
     report = {"environment": environment(), "calls": CALLS, "floors_us": floors(), "layers_us": layers(),
               "cells": []}
     rows = []
