@@ -46,6 +46,21 @@ def _before_runs(run_totals):
 
 
 @triton.jit
+def _after_runs(run_totals):
+    """Sum of the runs after each run along axis 0. Floats by additions only (as _before_runs):
+    a scan from the end, whose combine sees the later runs first (Triton's reverse scan is the
+    forward scan of the flipped axis, flipped back); flipping the run totals across threads
+    instead cost shared-memory round trips and registers (benchmarks/NOTES.md section 43).
+    Integers by exact subtraction from the total."""
+    if run_totals.dtype.is_int():  # exact, as in _before_runs: a forward scan of one value
+        after = tl.sum(run_totals, 0, keep_dims=True) - tl.cumsum(run_totals, 0)
+    else:
+        after, _ = tl.associative_scan((tl.zeros_like(run_totals), run_totals), 0, _sum_before_and_through,
+                                       reverse=True)
+    return after
+
+
+@triton.jit
 def _tile_offsets(stride_scan, stride_inner, DENSE_STEP: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
                   BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
     """Element offsets of a [BLOCK_L // SUB, SUB, BLOCK_K] tile from its first element. int32

@@ -6,7 +6,7 @@ total per lane, with the row look-back's tickets and statuses (lookback/protocol
 import triton
 import triton.language as tl
 
-from ..tiles import _before_runs, _flat_offsets, _run_steps, _tile_elements, _tile_offsets
+from ..tiles import _after_runs, _before_runs, _flat_offsets, _run_steps, _tile_elements, _tile_offsets
 from .protocol import _minimum2, _pack, _publish_column_total, _status, _sum, _window_words
 
 
@@ -56,6 +56,13 @@ def _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L: tl.constexpr, BLOC
 
 
 @triton.jit
+def _steps_past_end(length, first_step, BLOCK_L: tl.constexpr):
+    """Steps of the tile starting at `first_step` that lie past the scan's end, as int32 (0 when
+    the tile is whole): a tile held in memory order has them first."""
+    return tl.maximum(first_step + BLOCK_L - length, 0).to(tl.int32)
+
+
+@triton.jit
 def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner, length, stride_x_outer,
                        stride_x_scan, stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
                        TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr, FLAT_STEP: tl.constexpr,
@@ -84,11 +91,11 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
         mask = flat < _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
         x_tile = x_ptr + outer_index * stride_x_outer + first_step * FLAT_STEP
         if FLAT_STEP < 0 and FLAT_INNER == BLOCK_K:
-            # spelled 2-D: the 1-D offsets of a tile walked backwards are kept live across the
-            # loop as one register per element (benchmarks/NOTES.md section 35)
-            rows = tl.arange(0, BLOCK_L)[:, None]
-            x = tl.load(x_tile + rows * FLAT_STEP + tl.arange(0, BLOCK_K)[None, :],
-                        mask=first_step + rows < length, other=0)
+            # held in memory order (its last step first; the kernel scans it from its end): one
+            # contiguous block from the last step up, loaded as a forward tile is
+            x_last = x_ptr + outer_index * stride_x_outer + (first_step + BLOCK_L - 1) * FLAT_STEP
+            x = tl.load(x_last + flat, mask=flat >= _steps_past_end(length, first_step, BLOCK_L) * BLOCK_K,
+                        other=0)
         else:
             x = tl.load(x_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), mask=mask, other=0)
         if FLAT_INNER < BLOCK_K:  # rows of FLAT_INNER elements: step s, lane k sits at s * FLAT_INNER + k
@@ -167,6 +174,8 @@ def column_lookback_scan_kernel(
     DENSE: tl.constexpr = FLAT_INNER == BLOCK_K
     # flat and dense tiles: successive steps lie FLAT_STEP elements apart in both tensors
     FLAT_STEP: tl.constexpr = -FLAT_INNER if BACKWARDS else FLAT_INNER
+    # a flat dense tile walked backwards is held in memory order, its last step first (_load_column_chunk)
+    MEMORY_ORDER: tl.constexpr = TRANSPOSE and DENSE and BACKWARDS
     chunks_per_group = tl.cdiv(length, BLOCK_L)
     tiles_k = tl.cdiv(inner, BLOCK_K)
     total_chunks = outer * tiles_k * chunks_per_group  # persistent, as lookback_scan_kernel
@@ -199,8 +208,14 @@ def column_lookback_scan_kernel(
         values = x  # [BLOCK_L // SUB, SUB, BLOCK_K]
         # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
         # layout was converted through shared memory and back (NOTES.md section 16)
-        before_run, _ = _before_runs(tl.sum(values, 1, keep_dims=True))  # [BLOCK_L // SUB, 1, BLOCK_K]
-        local = tl.cumsum(values, 1) + before_run
+        run_totals = tl.sum(values, 1, keep_dims=True)  # [BLOCK_L // SUB, 1, BLOCK_K]
+        if MEMORY_ORDER:
+            # sums from the tile's end: each run turned around in registers (one thread holds
+            # it), the runs after each run by a reversed scan (NOTES.md section 43)
+            local = tl.flip(tl.cumsum(tl.flip(values, 1), 1), 1) + _after_runs(run_totals)
+        else:
+            before_run, _ = _before_runs(run_totals)
+            local = tl.cumsum(values, 1) + before_run
         # the prefixes before this chunk, carried in float64 when PACKED (see _pack)
         exclusive = tl.zeros([BLOCK_K], dtype=tl.float64 if PACKED else ACC_DTYPE)
         if chunk == 0:
@@ -261,10 +276,10 @@ def column_lookback_scan_kernel(
             if FLAT_INNER < BLOCK_K:  # memory position j holds step j // FLAT_INNER, lane j % FLAT_INNER
                 padded = (flat // FLAT_INNER) * BLOCK_K + flat % FLAT_INNER
                 out = tl.gather(out, tl.where(flat < count, padded, 0), 0)
-            if FLAT_STEP < 0 and FLAT_INNER == BLOCK_K:  # 2-D, as loaded
-                rows = tl.arange(0, BLOCK_L)[:, None]
-                tl.store(y_tile + rows * FLAT_STEP + tl.arange(0, BLOCK_K)[None, :],
-                         tl.reshape(out, [BLOCK_L, BLOCK_K]), mask=first_step + rows < length)
+            if MEMORY_ORDER:  # as loaded: from the last step up
+                y_last = y_ptr + outer_index * stride_y_outer + (first_step + BLOCK_L - 1 + SHIFT) * FLAT_STEP
+                past_end = _steps_past_end(length, first_step, BLOCK_L) * BLOCK_K
+                tl.store(y_last + flat, out, mask=flat >= past_end)
             else:
                 tl.store(y_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), out, mask=flat < count)
         else:
