@@ -81,6 +81,11 @@ ab)
         | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/ab.txt"
     ;;
 matrix)
+    # CUB's column for 1-D cells: cuda-cccl from .whl when carried
+    if ls .whl/cuda_cccl-*.whl >/dev/null 2>&1; then
+        python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
+            .whl/cuda_cccl-*.whl && export PYTHONPATH=/tmp/site
+    fi
     timeout 560 python3 -m triscan bench --matrix --quick --no-compile --precompile 12 --rep 50 --json "$OUT/matrix.json" \
         --plot "$OUT/matrix.png" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/matrix.txt"
     ;;

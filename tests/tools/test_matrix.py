@@ -73,7 +73,29 @@ def test_heatmap_and_table(tmp_path):
     matrix.plot_matrix(report, str(path))
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = matrix.table_rows(report["cells"])
-    assert rows[0][5] == "90.9%" and rows[0][7] == "-"
+    assert rows[0][5] == "90.9%" and rows[0][7] == "-" and rows[0][8] == "-"
+    report["cells"][0]["ms"][matrix.CUB] = 1.25
+    assert matrix.table_rows(report["cells"])[0][8] == "80.0%"
+    assert len(rows[0]) == len(matrix.COLUMNS)
+
+
+@pytest.mark.parametrize("op, shape", [("cumsum reverse", (64,)), ("cumsum", (4, 16))],
+                         ids=["reverse", "2-D"])
+def test_cub_cells_say_why_they_are_skipped(op, shape):
+    cell = {"ms": {}, "skipped": {}}
+    matrix.cub_cell(cell, torch.ones(shape), op, repeat_ms=1)
+    assert cell["skipped"][matrix.CUB] == "1-D forward scans only" and not cell["ms"]
+
+
+def test_cub_cell_without_cuda_cccl_says_so():
+    try:
+        import cuda.compute  # noqa: F401
+    except ImportError:
+        cell = {"ms": {}, "skipped": {}}
+        matrix.cub_cell(cell, torch.ones(64), "exclusive_cumsum", repeat_ms=1)
+        assert "not installed" in cell["skipped"][matrix.CUB] and not cell["ms"]
+    else:
+        pytest.skip("cuda-cccl is installed here")
 
 
 def test_matrix_needs_a_gpu():

@@ -15,32 +15,39 @@ class _TorchStream:
         return (0, self.handle)
 
 
-def cccl_scan():
-    """(inclusive 1-D scan, None) through cuda-cccl's cuda.compute (1.x API), or (None, why not).
+def cccl_scan(exclusive: bool = False):
+    """(1-D scan, None) through cuda-cccl's cuda.compute (1.x API), or (None, why not): the
+    inclusive scan, or with `exclusive` the exclusive one from zero (`DeviceScan::ExclusiveScan`).
 
     The scanner object and its temporary storage are built once per (dtype, length, device), as
-    a CUB user would keep them, so a timed call is the one `DeviceScan::InclusiveSum` launch plus
-    the output allocation that torch.cumsum also pays."""
+    a CUB user would keep them, so a timed call is the one scan launch plus the output
+    allocation that torch.cumsum also pays. CUB accumulates in the input's type."""
     try:
         import cuda.compute as cccl
     except ImportError:
         return None, "cuda-cccl is not installed (pip install cuda-cccl[cu13])"
-    if not hasattr(cccl, "make_inclusive_scan"):
+    if not hasattr(cccl, "make_inclusive_scan") or not hasattr(cccl, "make_exclusive_scan"):
         return None, "this cuda-cccl has no cuda.compute.make_inclusive_scan (1.x API needed)"
+    make = cccl.make_exclusive_scan if exclusive else cccl.make_inclusive_scan
     plans = {}
 
     def scan(x: torch.Tensor) -> torch.Tensor:
+        import numpy
+
         out = torch.empty_like(x)
         stream = _TorchStream(torch.cuda.current_stream(x.device).cuda_stream)
-        arguments = dict(d_in=x, d_out=out, op=cccl.OpKind.PLUS, init_value=None, num_items=x.numel(),
-                         stream=stream)
         key = (x.dtype, x.numel(), x.device)
         if key not in plans:
-            scanner = cccl.make_inclusive_scan(d_in=x, d_out=out, op=cccl.OpKind.PLUS, init_value=None)
-            temp_bytes = scanner(temp_storage=None, **arguments)
-            plans[key] = scanner, torch.empty(max(int(temp_bytes), 1), dtype=torch.uint8, device=x.device)
-        scanner, temp_storage = plans[key]
-        scanner(temp_storage=temp_storage, **arguments)
+            # the initial value as cuda.compute takes it: a host array of the input's type
+            init = numpy.zeros(1, dtype=torch.empty(0, dtype=x.dtype).numpy().dtype) if exclusive else None
+            scanner = make(d_in=x, d_out=out, op=cccl.OpKind.PLUS, init_value=init)
+            temp_bytes = scanner(temp_storage=None, d_in=x, d_out=out, op=cccl.OpKind.PLUS, init_value=init,
+                                 num_items=x.numel(), stream=stream)
+            temp_storage = torch.empty(max(int(temp_bytes), 1), dtype=torch.uint8, device=x.device)
+            plans[key] = scanner, temp_storage, init
+        scanner, temp_storage, init = plans[key]
+        scanner(temp_storage=temp_storage, d_in=x, d_out=out, op=cccl.OpKind.PLUS, init_value=init,
+                num_items=x.numel(), stream=stream)
         return out
 
     return scan, None

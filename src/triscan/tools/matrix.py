@@ -139,10 +139,39 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
         cell["ms"]["torch.compile"] = measure(lambda: compiled(x), repeat_ms)
     else:
         cell["skipped"]["torch.compile"] = "left out of this run (--no-compile)"
+    cub_cell(cell, x, op, repeat_ms)
     buffer = torch.empty(cell["bytes"] // 2, dtype=torch.uint8, device="cuda")
     target = torch.empty_like(buffer)
     cell["ms"]["copy"] = measure(lambda: target.copy_(buffer), repeat_ms)
     return cell
+
+
+CUB = "CUB (cuda-cccl)"
+
+
+def cub_cell(cell: dict, x: torch.Tensor, op: str, repeat_ms: int) -> None:
+    """Time CUB's scan of a 1-D cell into `cell` (its median and its max relative error), or say
+    why not: cuda-cccl absent, a reversed or 2-D cell (no counterpart through cuda.compute's
+    DeviceScan), or a dtype it refuses. A 1-D ModelNew is the exclusive scan."""
+    from .competitors import cccl_scan
+
+    if x.dim() != 1 or op.endswith("reverse"):
+        cell["skipped"][CUB] = "1-D forward scans only"
+        return
+    exclusive = op != "cumsum"
+    scan, why = cccl_scan(exclusive=exclusive)
+    if scan is None:
+        cell["skipped"][CUB] = why
+        return
+    try:
+        out = scan(x)  # builds the scanner and its storage outside the timing
+    except Exception as error:  # cuda.compute refuses some dtypes (bfloat16 has no array interface)
+        cell["skipped"][CUB] = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:120]}"
+        return
+    reference = reference_call("exclusive_cumsum" if exclusive else "cumsum", 0)(x)
+    cell["cub_max_relative_error"] = relative_error(out, reference)
+    del out
+    cell["ms"][CUB] = measure(lambda: scan(x), repeat_ms)
 
 
 def cell_plan(op: str, dtype: torch.dtype, family: str, input_bytes: int, device: torch.device):
@@ -220,13 +249,15 @@ def table_rows(cells: list[dict]) -> list[list[str]]:
     for cell in cells:
         ours = percent_of_copy(cell)
         eager, compiled = percent_of_copy(cell, "torch eager"), percent_of_copy(cell, "torch.compile")
+        cub = percent_of_copy(cell, CUB)
         rows.append([cell["shape"], cell["dtype"], cell["op"], cell["family"],
                      f"{cell['ms']['triscan']:.4f}", f"{ours:.1f}%", f"{eager:.1f}%" if eager else "-",
-                     f"{compiled:.1f}%" if compiled else "-", f"{cell['max_relative_error']:.1e}"])
+                     f"{compiled:.1f}%" if compiled else "-", f"{cub:.1f}%" if cub else "-",
+                     f"{cell['max_relative_error']:.1e}"])
     return rows
 
 
-COLUMNS = ["shape", "dtype", "op", "family", "triscan ms", "triscan", "torch eager", "torch.compile",
+COLUMNS = ["shape", "dtype", "op", "family", "triscan ms", "triscan", "torch eager", "torch.compile", "CUB",
            "max rel. error"]
 
 
