@@ -87,6 +87,12 @@ def test_cub_cells_say_why_they_are_skipped(op, shape):
     assert cell["skipped"][matrix.CUB] == "1-D forward scans only" and not cell["ms"]
 
 
+def test_cub_cells_skip_integers_that_torch_promotes():
+    cell = {"ms": {}, "skipped": {}}
+    matrix.cub_cell(cell, torch.ones(64, dtype=torch.int32), "cumsum", repeat_ms=1)
+    assert "int64" in cell["skipped"][matrix.CUB] and not cell["ms"]
+
+
 def test_cub_cell_without_cuda_cccl_says_so():
     try:
         import cuda.compute  # noqa: F401

@@ -158,6 +158,9 @@ def cub_cell(cell: dict, x: torch.Tensor, op: str, repeat_ms: int) -> None:
     if x.dim() != 1 or op.endswith("reverse"):
         cell["skipped"][CUB] = "1-D forward scans only"
         return
+    if not x.dtype.is_floating_point and x.dtype != torch.int64:
+        cell["skipped"][CUB] = "torch.cumsum sums these integers into int64; CUB sums in the input's type"
+        return
     exclusive = op != "cumsum"
     scan, why = cccl_scan(exclusive=exclusive)
     if scan is None:
