@@ -212,8 +212,9 @@ def main(quick: bool = False, json_path: str | None = None, precompile_workers: 
 
         configs, seconds = precompile(warm_cells, sorted(set(cells(quick))), precompile_workers)
         print(f"compiled {configs} configs in {seconds:.0f} s ({precompile_workers} processes)")
-    report = {"environment": environment(), "calls": CALLS, "floors_us": floors(), "layers_us": layers(),
-              "cells": []}
+    # floors and layers after the cells: the first seconds of a process time slower on both sides
+    # (benchmarks/NOTES.md section 41), and the floors are read against the cells' steady state
+    report = {"environment": environment(), "calls": CALLS, "cells": []}
     rows = []
     chosen = cells(quick)
     progress = StepProgress(len(chosen))
@@ -228,6 +229,10 @@ def main(quick: bool = False, json_path: str | None = None, precompile_workers: 
         if json_path:  # written after every cell, so a run cut short keeps what it measured
             with open(json_path, "w") as handle:
                 json.dump(report, handle, indent=1)
+    report["floors_us"], report["layers_us"] = floors(), layers()
+    if json_path:
+        with open(json_path, "w") as handle:
+            json.dump(report, handle, indent=1)
     gpu = report["environment"].get("gpu", "GPU")
     show_table(f"host path per call, {CALLS} back to back (wall) and do_bench (device), {gpu}",
                ["shape", "op", "dtype", "triscan wall us", "torch wall us", "ratio", "triscan device us",
