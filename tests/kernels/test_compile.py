@@ -25,6 +25,7 @@ VARIANTS = [
     ("lookback", "BLOCK=2048 num_warps=4 REVERSE=1 ELEMENT=fp64"),
     ("lookback", "BLOCK=4096 num_warps=2 REVERSE=0"),
     ("lookback", "BLOCK=4096 num_warps=4 REVERSE=1 SHIFT=1"),
+    ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 ELEMENT=bf16"),
     # FLAT_INNER: 8 (the default) dense rows, 0 strided, 3 rows gathered into tiles of 4 lanes
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=256 BLOCK_K=8 num_warps=2 WIDE_OFFSETS=0"),

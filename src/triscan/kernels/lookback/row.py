@@ -19,9 +19,11 @@ from .protocol import _publish, _read
 LOOKBACK_SCAN_CONFIGS = [
     triton.Config({"BLOCK": block, "SPLIT": split}, num_warps=warps, num_stages=1, maxnreg=maxnreg)
     # (4096, 2): as many elements per thread as (8192, 4), twice the programs per SM (NOTES.md section 10);
-    # (8192, 4) capped at 128 registers: four programs per SM where the compiler would take 140 (NOTES.md 29)
+    # (8192, 4) capped at 128 registers: four programs per SM where the compiler would take 140 (NOTES.md 29);
+    # (16384, 8) capped at 128: 2-byte types' 32 KiB chunks with two programs per SM instead of one (45)
     for block, warps, maxnreg in ((2048, 4, None), (4096, 2, None), (4096, 4, None), (4096, 8, None),
-                                  (8192, 4, None), (8192, 4, 128), (8192, 8, None), (16384, 8, None))
+                                  (8192, 4, None), (8192, 4, 128), (8192, 8, None), (16384, 8, None),
+                                  (16384, 8, 128))
     for split in (False, True)
 ]
 
