@@ -47,6 +47,7 @@ LARGEST = [
     ("reverse_row", "BLOCK=8192 num_warps=8"),
     ("column", "BLOCK_L=8 BLOCK_K=256 num_warps=4"),
     ("lookback", "BLOCK=8192 num_warps=8 REVERSE=1"),
+    ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 ELEMENT=bf16"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=32 BLOCK_K=256 SUB=8 num_warps=8 WIDE_OFFSETS=0"),
 ]

@@ -175,7 +175,7 @@ def _block_scan(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RUN: tl.
     an Inf into NaN. A REVERSE block is a forward scan once each run is turned around in
     registers (its runs already come last first): tl.cumsum(reverse=True) costs shuffles even
     along an axis held by one thread, and suffix sums over a [BLOCK // RUN, RUN] tile held the
-    block in more registers (benchmarks/NOTES.md sections 15 and 41)."""
+    block in more registers (benchmarks/NOTES.md sections 15 and 42)."""
     if REVERSE:
         values = _turn_runs(values, RUN)
     if EXCLUSIVE:
