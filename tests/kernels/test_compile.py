@@ -87,3 +87,19 @@ def test_largest_tiles_fit_an_a100_and_an_rtx_4090():
     for arch, kernel, used, spilled, shared, limit in compile_lines(LARGEST, [80, 89]):
         assert 0 < int(used) <= 255 and 0 < int(shared) <= int(limit), (arch, kernel, used, shared)
         assert int(spilled) == 0, (arch, kernel, spilled)
+
+
+def test_reversed_blocks_and_tiles_cost_the_registers_of_forward_ones():
+    """A reversed block is a forward one with its runs turned around in registers (NOTES.md 42),
+    and a reversed flat narrow tile is held in memory order (43): each compiles to about the
+    forward kernel's registers, where the 2-D forms they replace took 239 against 168 and 188
+    against 164, one program per SM fewer."""
+    kernels = {"lookback": ("BLOCK=8192 num_warps=4 SHIFT=0", "REVERSE"),
+               "column_lookback": ("BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 SHIFT=1",
+                                   "BACKWARDS")}
+    variants = [(kernel, f"{options} {flag}={value}") for kernel, (options, flag) in kernels.items()
+                for value in (1, 0)]
+    used = [int(line[2]) for line in compile_lines(variants, [90])]
+    for index, kernel in enumerate(kernels):
+        backwards, forwards = used[2 * index], used[2 * index + 1]
+        assert backwards <= forwards + 8, (kernel, backwards, forwards)
