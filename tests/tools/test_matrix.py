@@ -83,13 +83,13 @@ def test_heatmap_and_table(tmp_path):
                          ids=["reverse", "2-D"])
 def test_cub_cells_say_why_they_are_skipped(op, shape):
     cell = {"ms": {}, "skipped": {}}
-    matrix.cub_cell(cell, torch.ones(shape), op, repeat_ms=1)
+    assert matrix.cub_scan(cell, torch.ones(shape), op, reference=None) is None
     assert cell["skipped"][matrix.CUB] == "1-D forward scans only" and not cell["ms"]
 
 
 def test_cub_cells_skip_integers_that_torch_promotes():
     cell = {"ms": {}, "skipped": {}}
-    matrix.cub_cell(cell, torch.ones(64, dtype=torch.int32), "cumsum", repeat_ms=1)
+    assert matrix.cub_scan(cell, torch.ones(64, dtype=torch.int32), "cumsum", reference=None) is None
     assert "int64" in cell["skipped"][matrix.CUB] and not cell["ms"]
 
 
@@ -98,7 +98,7 @@ def test_cub_cell_without_cuda_cccl_says_so():
         import cuda.compute  # noqa: F401
     except ImportError:
         cell = {"ms": {}, "skipped": {}}
-        matrix.cub_cell(cell, torch.ones(64), "exclusive_cumsum", repeat_ms=1)
+        assert matrix.cub_scan(cell, torch.ones(64), "exclusive_cumsum", reference=None) is None
         assert "not installed" in cell["skipped"][matrix.CUB] and not cell["ms"]
     else:
         pytest.skip("cuda-cccl is installed here")

@@ -121,8 +121,11 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     ours = triscan_call(op, dim)
     out = ours(x)  # compiles and autotunes outside the timing
     cell["bytes"] = x.numel() * x.element_size() + out.numel() * out.element_size()
-    cell["max_relative_error"] = relative_error(out, reference_call(op, dim)(x))
+    reference = reference_call(op, dim)(x)
+    cell["max_relative_error"] = relative_error(out, reference)
     del out
+    cub = cub_scan(cell, x, op, reference)  # checked against the same float64 reference
+    del reference
     cell["ms"]["triscan"] = measure(lambda: ours(x), repeat_ms)
     eager = torch_call(op, dim)
     probe = x.narrow(dim, 0, max(x.shape[dim] // PROBE, 1))
@@ -139,7 +142,8 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
         cell["ms"]["torch.compile"] = measure(lambda: compiled(x), repeat_ms)
     else:
         cell["skipped"]["torch.compile"] = "left out of this run (--no-compile)"
-    cub_cell(cell, x, op, repeat_ms)
+    if cub is not None:
+        cell["ms"][CUB] = measure(lambda: cub(x), repeat_ms)
     buffer = torch.empty(cell["bytes"] // 2, dtype=torch.uint8, device="cuda")
     target = torch.empty_like(buffer)
     cell["ms"]["copy"] = measure(lambda: target.copy_(buffer), repeat_ms)
@@ -149,32 +153,30 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
 CUB = "CUB (cuda-cccl)"
 
 
-def cub_cell(cell: dict, x: torch.Tensor, op: str, repeat_ms: int) -> None:
-    """Time CUB's scan of a 1-D cell into `cell` (its median and its max relative error), or say
-    why not: cuda-cccl absent, a reversed or 2-D cell (no counterpart through cuda.compute's
-    DeviceScan), or a dtype it refuses. A 1-D ModelNew is the exclusive scan."""
+def cub_scan(cell: dict, x: torch.Tensor, op: str, reference: torch.Tensor | None):
+    """CUB's scan of a 1-D cell, its max relative error against the cell's float64 `reference`
+    recorded in `cell`; or None, with why not in `cell["skipped"]`: cuda-cccl absent, a reversed
+    or 2-D cell (no counterpart through cuda.compute's DeviceScan), or a dtype it refuses. A 1-D
+    ModelNew is the exclusive scan."""
     from .competitors import cccl_scan
 
     if x.dim() != 1 or op.endswith("reverse"):
         cell["skipped"][CUB] = "1-D forward scans only"
-        return
+        return None
     if not x.dtype.is_floating_point and x.dtype != torch.int64:
         cell["skipped"][CUB] = "torch.cumsum sums these integers into int64; CUB sums in the input's type"
-        return
-    exclusive = op != "cumsum"
-    scan, why = cccl_scan(exclusive=exclusive)
+        return None
+    scan, why = cccl_scan(exclusive=op != "cumsum")
     if scan is None:
         cell["skipped"][CUB] = why
-        return
+        return None
     try:
         out = scan(x)  # builds the scanner and its storage outside the timing
     except Exception as error:  # cuda.compute refuses some dtypes (bfloat16 has no array interface)
         cell["skipped"][CUB] = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:120]}"
-        return
-    reference = reference_call("exclusive_cumsum" if exclusive else "cumsum", 0)(x)
+        return None
     cell["cub_max_relative_error"] = relative_error(out, reference)
-    del out
-    cell["ms"][CUB] = measure(lambda: scan(x), repeat_ms)
+    return scan
 
 
 def cell_plan(op: str, dtype: torch.dtype, family: str, input_bytes: int, device: torch.device):
