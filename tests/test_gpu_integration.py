@@ -127,11 +127,13 @@ def test_later_calls_launch_the_compiled_kernel_directly(triton_launches, shape,
 @needs_cuda
 def test_a_change_of_alignment_goes_through_triton_again(triton_launches):
     """Two views with one shape and stride (so one plan) whose data are 16-byte aligned and not:
-    the kernel specialized for aligned pointers must not be launched on the other."""
+    the kernel specialized for aligned pointers must not be launched on the other. The shifted
+    view goes through Triton once and is launched directly after; the prepared call's direct
+    launch keeps the aligned kernel, so going back to the aligned view needs no Triton launch."""
     storage = random_input((1 << 16) + 1, torch.float32)
     aligned, shifted = storage[:-1], storage[1:]
     assert aligned.data_ptr() % 16 == 0 and shifted.data_ptr() % 16 != 0
-    for view, launches in ((aligned, 1), (aligned, 1), (shifted, 2), (shifted, 2), (aligned, 3)):
+    for view, launches in ((aligned, 1), (aligned, 1), (shifted, 2), (shifted, 2), (aligned, 2)):
         out = triton_launches.run(triscan.cumsum, view, 0)
         assert_scan_close(out, cumsum_reference(view, 0), cumsum_reference(abs_of(view), 0), view.numel())
         assert sum(triton_launches.counts.values()) == launches, triton_launches.counts

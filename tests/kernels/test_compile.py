@@ -34,6 +34,7 @@ VARIANTS = [
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0 PACKED=0"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 FLAT_INNER=3"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 maxnreg=128 ELEMENT=bf16"),
     # reversed narrow scans: flat and dense tiles walked backwards
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 BACKWARDS=1 SHIFT=1"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0 BACKWARDS=1"),
@@ -50,6 +51,7 @@ LARGEST = [
     ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 ELEMENT=bf16"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=32 BLOCK_K=256 SUB=8 num_warps=8 WIDE_OFFSETS=0"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 maxnreg=128 ELEMENT=bf16"),
 ]
 
 SCRIPT = """
@@ -77,8 +79,13 @@ def compile_lines(variants, archs) -> list[list[str]]:
 
 
 def test_every_variant_compiles_for_sm90():
-    for arch, kernel, used, _spilled, shared, limit in compile_lines(VARIANTS, [90]):
+    """Within the register and shared-memory limits; configs capped at 128 registers (maxnreg) also
+    without spills, for the element sizes their pruning keeps them for."""
+    lines = compile_lines(VARIANTS, [90])
+    for (_kernel, options), (arch, kernel, used, spilled, shared, limit) in zip(VARIANTS, lines, strict=True):
         assert 0 < int(used) <= 255 and int(shared) <= int(limit), (arch, kernel, used, shared)
+        if "maxnreg" in options:
+            assert int(spilled) == 0, (kernel, options, spilled)
 
 
 def test_largest_tiles_fit_an_a100_and_an_rtx_4090():

@@ -26,7 +26,7 @@ Triton does not pipeline the walk's loads; PREFETCH blocks are loaded ahead of t
 import triton
 import triton.language as tl
 
-from .tiles import _block_offsets, _block_scan, _block_total, _load_block, _store_block
+from .tiles import _block_offsets, _block_scan, _block_total, _load_block, _store_span
 
 # Triton 3.6 does not pipeline the row loop's loads, so the kernel does it itself: num_stages is
 # the number of blocks a program has in flight (PREFETCH = num_stages - 1 loaded ahead of the one
@@ -163,11 +163,11 @@ def row_scan_kernel(
         else:
             window = scanned
             whole = start + BLOCK <= stored
-        source = start + offsets - phase  # position whose scan offset k holds
-        # always split: the walk holds fewer values than the look-back's two chunks, and both
-        # store forms fit its registers
-        _store_block(y_win + start + offsets, window.to(y_ptr.dtype.element_ty),
-                     (source >= 0) & (source < stored), whole, True)
+        if whole:
+            tl.store(y_win + start + offsets, window.to(y_ptr.dtype.element_ty))
+        else:  # offset k holds the scan of position start + k - phase
+            _store_span(y_win + start + offsets, window.to(y_ptr.dtype.element_ty), offsets, phase - start,
+                        stored + phase - start, VEC)
     if ROTATE == 1:
         # the last `phase` scanned values spill into one more window
         end = tl.cdiv(length, BLOCK) * BLOCK

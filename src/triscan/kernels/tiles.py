@@ -149,6 +149,22 @@ def _store_block(pointers, values, mask, whole, SPLIT: tl.constexpr):
 
 
 @triton.jit
+def _store_span(pointers, values, offsets, low, high, VEC: tl.constexpr):
+    """Store a block where low <= offsets < high (offsets from the block's first position, the
+    pointers VEC-aligned at offset 0): the whole VEC-vectors inside the span as vectors, the
+    partial vectors at its two ends element by element. One mask over the block would split every
+    store into single elements (the compiler cannot prove a runtime bound constant over a vector);
+    the span's inner bounds, rounded to VEC, it can."""
+    low = tl.maximum(low, 0)
+    high = tl.maximum(high, low)
+    inner_low = tl.multiple_of((low + VEC - 1) // VEC * VEC, VEC)
+    inner_high = tl.multiple_of(tl.maximum(high // VEC * VEC, inner_low), VEC)
+    tl.store(pointers, values, mask=(offsets >= inner_low) & (offsets < inner_high))
+    edges = (offsets < inner_low) | (offsets >= inner_high)
+    tl.store(pointers, values, mask=(offsets >= low) & (offsets < high) & edges)
+
+
+@triton.jit
 def _block_total(values):
     """Sum of a block, [BLOCK] -> []."""
     return tl.sum(values, 0)

@@ -17,9 +17,9 @@ from .protocol import _minimum2, _pack, _publish_column_total, _status, _sum, _w
 def _column_lookback_configs():
     configs = []
 
-    def config(block_l, block_k, sub, warps, stages=1, transpose=False, lookback=32):
+    def config(block_l, block_k, sub, warps, stages=1, transpose=False, lookback=32, maxnreg=None):
         return triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub, "TRANSPOSE": transpose,
-                              "LOOKBACK": lookback}, num_warps=warps, num_stages=stages)
+                              "LOOKBACK": lookback}, num_warps=warps, num_stages=stages, maxnreg=maxnreg)
 
     for block_k in (2, 4, 8, 16, 32, 64, 128, 256):
         for block_l in sorted({max(64, 4096 // block_k), max(128, 8192 // block_k)}):
@@ -36,6 +36,9 @@ def _column_lookback_configs():
             configs += [config(8192 // block_k, block_k, sub, 4) for sub in (2, 16)]
             configs += [config(8192 // block_k, block_k, 16, 4, transpose=True, lookback=lookback)
                         for lookback in (32, 64)]
+            # the same flat tiles capped at 128 registers: four programs per SM instead of three,
+            # for 1- and 2-byte inputs only (4-byte ones spill there; NOTES.md section 49)
+            configs += [config(8192 // block_k, block_k, 16, 4, transpose=True, maxnreg=128)]
             # rows narrower than the lane tile (3 lanes in a tile of 4) are gathered into padded
             # rows, whose indices cost registers: 4096-element flat tiles (NOTES.md section 26)
             configs += [config(4096 // block_k, block_k, sub, 4, transpose=True) for sub in (8, 16)]
@@ -127,7 +130,8 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
-        and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])]},  # flat chunks: contiguous rows
+        and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])  # flat chunks: contiguous rows
+        and (config.maxnreg is None or args["x_ptr"].element_size() <= 2)]},
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
 )
 @triton.jit
