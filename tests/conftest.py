@@ -85,14 +85,19 @@ def triton_launches(monkeypatch):
 
 @pytest.fixture
 def poisoned_outputs(monkeypatch):
-    """torch.empty returns NaN-filled (or sentinel-filled) memory so unwritten outputs show."""
-    real_empty = torch.empty
+    """torch.empty, torch.empty_like and Tensor.new_empty (the allocations of first and prepared
+    calls) return NaN-filled (or sentinel-filled) memory so unwritten outputs show."""
+    def poisoned(allocate):
+        def allocate_poisoned(*args, **kwargs):
+            out = allocate(*args, **kwargs)
+            if out.dtype.is_floating_point or out.dtype.is_complex:
+                return out.fill_(float("nan"))
+            return out.fill_(True if out.dtype == torch.bool else torch.iinfo(out.dtype).max)
+        return allocate_poisoned
 
-    def poisoned_empty(*args, **kwargs):
-        out = real_empty(*args, **kwargs)
-        return out.fill_(float("nan") if out.dtype.is_floating_point else 1234567)
-
-    monkeypatch.setattr(torch, "empty", poisoned_empty)
+    monkeypatch.setattr(torch, "empty", poisoned(torch.empty))
+    monkeypatch.setattr(torch, "empty_like", poisoned(torch.empty_like))
+    monkeypatch.setattr(torch.Tensor, "new_empty", poisoned(torch.Tensor.new_empty))
 
 
 def pytest_collection_modifyitems(config, items):

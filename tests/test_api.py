@@ -160,6 +160,36 @@ def test_repeated_calls_skip_the_checks_but_not_the_kernel(op, triton_launches, 
     assert fn(zero_d, 0).item() == (zero_d.item() if op == "cumsum" else 0.0)
 
 
+@pytest.mark.parametrize("op,dtype,dim", [
+    ("cumsum", torch.float32, 1), ("cumsum", torch.int32, 0), ("cumsum", torch.bfloat16, 1),
+    ("seed", torch.float32, 1), ("seed", torch.int32, 1), ("seed", torch.float32, 0),
+    ("seed", torch.int16, 0),
+], ids=lambda value: str(value).removeprefix("torch."))
+def test_prepared_calls_allocate_what_the_first_call_did(op, dtype, dim, poisoned_outputs):
+    """A prepared call allocates its output by the cheapest form (empty_like, new_empty, with or
+    without dtype=): same shape, dtype, strides and device as the first call's, every element
+    written (allocations are poisoned)."""
+    from triscan import api
+
+    fn = triscan.cumsum if op == "cumsum" else (lambda x, dim: triscan.ModelNew(dim)(x))
+    results = []
+    for _ in range(3):
+        x = random_input((6, 37), dtype)
+        results.append((x, fn(x, dim)))
+    assert len(api.CALLS) >= 1
+    first = results[0][1]
+    expected_dtype = dtype if dtype.is_floating_point else torch.int64
+    for x, out in results:
+        described = (out.shape, out.dtype, out.stride(), out.device)
+        assert described == (first.shape, expected_dtype, first.stride(), x.device)
+        if op == "cumsum":
+            expected = torch.cumsum(x.double(), dim)
+        else:
+            padded = torch.cat((torch.zeros_like(x.select(dim, 0).unsqueeze(dim)), x), dim)[:-1]
+            expected = torch.cumsum(padded.double(), dim)
+        torch.testing.assert_close(out.double(), expected, rtol=1e-2, atol=1e-2 * x.shape[dim])
+
+
 def test_tuning_space_follows_stage_rules():
     """The seed's stage rules: num_stages in {1, 2, 3}, several warps and block sizes."""
     for configs in (ROW_SCAN_CONFIGS, COLUMN_SCAN_CONFIGS):

@@ -16,20 +16,26 @@ SEED_SHIFT = -1  # call_key's shift for calls with the seed's semantics: no scan
 class PreparedCall:
     """A checked call's output and plan: a repeated call only allocates and launches."""
 
-    __slots__ = ("out_shape", "out_dtype", "plan", "flat", "like", "direct")
+    __slots__ = ("out_shape", "out_dtype", "plan", "flat", "like", "same_dtype", "direct")
 
-    def __init__(self, out_shape: tuple, out_dtype: torch.dtype, plan: ScanPlan, flat: bool, like: bool):
+    def __init__(self, out_shape: tuple, out_dtype: torch.dtype, plan: ScanPlan, flat: bool, like: bool,
+                 input_dtype: torch.dtype):
         self.out_shape = out_shape
         self.out_dtype = out_dtype
         self.plan = plan
         self.flat = flat  # a 0-d input, scanned as one element
         self.like = like  # the output is torch.empty_like(x, dtype=out_dtype): a contiguous x of its shape
+        self.same_dtype = out_dtype == input_dtype  # (the call key holds the input's dtype)
         self.direct = None  # the plan's DirectLaunch once it has one; False where it cannot have one
 
     def output(self, x: torch.Tensor) -> torch.Tensor:
-        if self.like:  # the cheapest allocation from Python
-            return torch.empty_like(x, dtype=self.out_dtype)
-        return torch.empty(self.out_shape, dtype=self.out_dtype, device=x.device)
+        """The call's output, allocated by the cheapest call from Python that makes it: every
+        keyword argument parsed costs host time (benchmarks/NOTES.md section 51)."""
+        if self.like:
+            return torch.empty_like(x) if self.same_dtype else torch.empty_like(x, dtype=self.out_dtype)
+        if self.same_dtype:
+            return x.new_empty(self.out_shape)
+        return x.new_empty(self.out_shape, dtype=self.out_dtype)
 
     def run(self, x: torch.Tensor, out: torch.Tensor) -> None:
         """Scan `x` into `out`: straight to the compiled kernel where the plan allows, else
@@ -115,7 +121,8 @@ def scan(x: torch.Tensor, dim: int, shift: int, name: str, reverse: bool = False
         scan_into(source, target, dim, length, shift, reverse)
         if key is not None and runs_triton(x.device):
             plan = plan_for(source, target, dim, length, shift, reverse)
-            remember(key, PreparedCall(tuple(x.shape), out_dtype, plan, not x.dim(), x.is_contiguous()))
+            remember(key, PreparedCall(tuple(x.shape), out_dtype, plan, not x.dim(), x.is_contiguous(),
+                                       x.dtype))
     return out
 
 
@@ -175,5 +182,5 @@ def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
     scan_into(source, out, dim, length, shift=1)
     if key is not None and out.numel() and runs_triton(x.device):
         remember(key, PreparedCall(out_shape, out_dtype, plan_for(source, out, dim, length, 1), False,
-                                   dim == 0 and x.is_contiguous()))
+                                   dim == 0 and x.is_contiguous(), x.dtype))
     return out
