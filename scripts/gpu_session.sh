@@ -7,7 +7,8 @@
 #   STEP=profile bash scripts/gpu_session.sh  triscan profile (ncu) of headline, 1-D, rows, narrow K
 #   STEP=sweep bash scripts/gpu_session.sh    look-back kernel sweep (benchmarks/dev/sweep_lookback.py)
 #   STEP=ab    bash scripts/gpu_session.sh    A/B against .ab/triscan_old (benchmarks/dev/ab_packages.py)
-#   STEP=matrix bash scripts/gpu_session.sh   the variant matrix, quick (triscan bench --matrix --quick)
+#   STEP=matrix bash scripts/gpu_session.sh   the variant matrix, quick (triscan bench --matrix --quick), or the
+#                                              part MATRIX_ARGS names (--shapes ... --gib 4), into MATRIX_NAME.*
 #   STEP=cells  bash scripts/gpu_session.sh   A/B of the working tree against .ab/triscan_old on CELLS
 #   STEP=candidate bash scripts/gpu_session.sh  A/B of a candidate patch (the working tree with it
 #                                              applied) against .ab/triscan_old, on the cells it targets
@@ -86,8 +87,11 @@ matrix)
         python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
             .whl/cuda_cccl-*.whl && export PYTHONPATH=/tmp/site
     fi
-    timeout 560 python3 -m triscan bench --matrix --quick --no-compile --precompile 12 --rep 50 --json "$OUT/matrix.json" \
-        --plot "$OUT/matrix.png" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/matrix.txt"
+    # MATRIX_ARGS picks a part of the full matrix (e.g. '--shapes "dim 0" "middle dim" --no-compile'),
+    # MATRIX_NAME names its files; parts merge with `triscan bench --matrix --merge A.json B.json ...`
+    eval "timeout ${MATRIX_LIMIT:-560} python3 -m triscan bench --matrix ${MATRIX_ARGS:---quick --no-compile} \
+        --precompile 12 --rep 50 --json \"$OUT/${MATRIX_NAME:-matrix}.json\" --plot \"$OUT/${MATRIX_NAME:-matrix}.png\"" \
+        2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/${MATRIX_NAME:-matrix}.txt"
     ;;
 candidate)
     # e.g. CANDIDATE=benchmarks/dev/candidates/column-lookback-words.patch, with .ab/triscan_old made

@@ -1,6 +1,7 @@
 """`triscan bench --matrix` without a GPU: the cells, the shapes (sized in bytes), the torch
 equivalents, the heatmap and the command line."""
 
+import json
 import math
 import subprocess
 import sys
@@ -77,6 +78,31 @@ def test_heatmap_and_table(tmp_path):
     report["cells"][0]["ms"][matrix.CUB] = 1.25
     assert matrix.table_rows(report["cells"])[0][8] == "80.0%"
     assert len(rows[0]) == len(matrix.COLUMNS)
+
+
+def test_merge_joins_parts_in_matrix_order(tmp_path):
+    """Two runs of parts of the matrix make one report: the matrix's cell order, the later run's
+    cell where both have it, both commits named; reports of another GPU are refused."""
+    first, second = synthetic_report(), synthetic_report()
+    second["environment"]["commit"] = "def"
+    second["cells"] = list(reversed(second["cells"][:5]))
+    for cell in second["cells"]:
+        cell["ms"]["triscan"] = 1.0
+    paths = [tmp_path / "a.json", tmp_path / "b.json"]
+    for path, report in zip(paths, (first, second), strict=True):
+        path.write_text(json.dumps(report))
+    out = tmp_path / "all.json"
+    names = [str(path) for path in paths]
+    assert matrix.merge(names, json_path=str(out), plot_path=str(tmp_path / "all.png")) == 0
+    merged = json.loads(out.read_text())
+    keys = [(cell["op"], cell["dtype"], cell["shape"]) for cell in merged["cells"]]
+    assert keys == matrix.cells_for(quick=True)
+    assert [cell["ms"]["triscan"] for cell in merged["cells"][:6]] == [1.0] * 5 + [1.1]
+    assert merged["environment"]["commit"] == "abc, def"
+    second["environment"]["gpu"] = "another"
+    paths[1].write_text(json.dumps(second))
+    with pytest.raises(ValueError, match="different GPU"):
+        matrix.merge([str(path) for path in paths])
 
 
 @pytest.mark.parametrize("op, shape", [("cumsum reverse", (64,)), ("cumsum", (4, 16))],

@@ -22,6 +22,8 @@ def command_bench(args) -> int:
     if args.matrix:
         from . import matrix
 
+        if args.merge:
+            return matrix.merge(args.merge, json_path=args.json, plot_path=args.plot)
         return matrix.main(quick=args.quick, json_path=args.json, plot_path=args.plot, repeat_ms=args.rep,
                            input_gib=args.gib, with_compile=not args.no_compile, ops=args.ops,
                            dtypes=args.dtypes, shapes=args.shapes, precompile_workers=args.precompile)
@@ -157,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("--precompile", type=int, default=0, metavar="N",
                               help="with --matrix or --host: compile every cell's autotune configs in N "
                               "processes first (Triton's disk cache), so cells do not compile one by one")
+    bench_parser.add_argument("--merge", nargs="+", metavar="JSON",
+                              help="with --matrix: time nothing; merge these matrix reports (runs of parts "
+                              "of the matrix, one GPU and input size) into one table, --json and --plot")
     bench_parser.add_argument("--no-compile", action="store_true",
                               help="with --matrix: leave torch.compile out (it compiles once per cell)")
     bench_parser.set_defaults(run=command_bench)

@@ -266,6 +266,41 @@ COLUMNS = ["shape", "dtype", "op", "family", "triscan ms", "triscan", "torch eag
            "max rel. error"]
 
 
+def merge(paths: list[str], json_path: str | None = None, plot_path: str | None = None) -> int:
+    """One report from several matrix JSONs (a full matrix is longer than one device call): cells
+    in the matrix's order, a later file's cell replacing an earlier one's; the reports must come
+    from one GPU and one input size. Prints the table; writes JSON and heatmap where asked."""
+    reports = []
+    for path in paths:
+        with open(path) as handle:
+            reports.append(json.load(handle))
+    for name, read in (("GPU", lambda report: report.get("environment", {}).get("gpu")),
+                       ("input size (GiB)", lambda report: report["input_gib"])):
+        values = {read(report) for report in reports}
+        if len(values) > 1:
+            raise ValueError(f"cannot merge matrix reports of different {name}: {sorted(map(str, values))}")
+    cells = {}
+    for report in reports:
+        cells.update({(cell["op"], cell["dtype"], cell["shape"]): cell for cell in report["cells"]})
+    order = {key: index for index, key in enumerate(cells_for(False))}
+    environment = dict(reports[0].get("environment", {}))
+    commits = list(dict.fromkeys(str(report.get("environment", {}).get("commit")) for report in reports))
+    environment["commit"] = ", ".join(commits)
+    merged = {"environment": environment, "input_gib": reports[0]["input_gib"],
+              "repeat_ms": reports[0].get("repeat_ms"), "merged_from": list(paths),
+              "cells": sorted(cells.values(), key=lambda cell: order.get(
+                  (cell["op"], cell["dtype"], cell["shape"]), len(order)))}
+    show_table(f"matrix: % of the copy roofline of the same bytes, {merged['input_gib']:g} GiB inputs, "
+               f"{len(paths)} runs merged", COLUMNS, table_rows(merged["cells"]), numeric=COLUMNS[4:])
+    if json_path:
+        with open(json_path, "w") as handle:
+            json.dump(merged, handle, indent=1)
+    if plot_path:
+        plot_matrix(merged, plot_path)
+        print(f"wrote {plot_path}")
+    return 0
+
+
 def main(quick: bool = False, json_path: str | None = None, plot_path: str | None = None,
          repeat_ms: int = 100, input_gib: float | None = None, with_compile: bool = True, ops=None,
          dtypes=None, shapes=None, precompile_workers: int = 0) -> int:
