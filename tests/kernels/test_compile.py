@@ -26,6 +26,9 @@ VARIANTS = [
     ("lookback", "BLOCK=4096 num_warps=2 REVERSE=0"),
     ("lookback", "BLOCK=4096 num_warps=4 REVERSE=1 SHIFT=1"),
     ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 ELEMENT=bf16"),
+    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=168 L2_AHEAD=1"),
+    ("lookback", "BLOCK=2048 num_warps=4 L2_AHEAD=1 ELEMENT=i64 SHIFT=1"),
+    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 L2_AHEAD=1 ELEMENT=bf16 REVERSE=1"),
     # FLAT_INNER: 8 (the default) dense rows, 0 strided, 3 rows gathered into tiles of 4 lanes
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=256 BLOCK_K=8 num_warps=2 WIDE_OFFSETS=0"),
@@ -49,6 +52,7 @@ LARGEST = [
     ("column", "BLOCK_L=8 BLOCK_K=256 num_warps=4"),
     ("lookback", "BLOCK=8192 num_warps=8 REVERSE=1"),
     ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 ELEMENT=bf16"),
+    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=168 L2_AHEAD=1"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=32 BLOCK_K=256 SUB=8 num_warps=8 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 maxnreg=128 ELEMENT=bf16"),
@@ -63,7 +67,8 @@ for arch in {archs!r}:
         meta = {{key: value if key == "ELEMENT" else int(value)
                 for key, value in (pair.split("=") for pair in options.split())}}
         used, spilled, shared = registers.compile_info(kernel, arch, **meta)
-        print(arch, kernel, used, spilled, shared, registers.SHARED_LIMIT[arch], flush=True)
+        prefetches = registers.LAST_PTX[0].count("prefetch.global.L2")
+        print(arch, kernel, used, spilled, shared, registers.SHARED_LIMIT[arch], prefetches, flush=True)
 """
 
 
@@ -82,16 +87,19 @@ def test_every_variant_compiles_for_sm90():
     """Within the register and shared-memory limits; configs capped at 128 registers (maxnreg) also
     without spills, for the element sizes their pruning keeps them for."""
     lines = compile_lines(VARIANTS, [90])
-    for (_kernel, options), (arch, kernel, used, spilled, shared, limit) in zip(VARIANTS, lines, strict=True):
+    for (_kernel, options), line in zip(VARIANTS, lines, strict=True):
+        arch, kernel, used, spilled, shared, limit, prefetches = line
         assert 0 < int(used) <= 255 and int(shared) <= int(limit), (arch, kernel, used, shared)
         if "maxnreg" in options:
             assert int(spilled) == 0, (kernel, options, spilled)
+        # L2_AHEAD's prefetches are in the PTX, and only there
+        assert (int(prefetches) > 0) == ("L2_AHEAD=1" in options), (kernel, options, prefetches)
 
 
 def test_largest_tiles_fit_an_a100_and_an_rtx_4090():
     """Shared memory per block within sm_80's and sm_89's limits, and no spills: the autotune
     spaces stay valid on the seed's GPU and the A100, not only on Hopper."""
-    for arch, kernel, used, spilled, shared, limit in compile_lines(LARGEST, [80, 89]):
+    for arch, kernel, used, spilled, shared, limit, _prefetches in compile_lines(LARGEST, [80, 89]):
         assert 0 < int(used) <= 255 and 0 < int(shared) <= int(limit), (arch, kernel, used, shared)
         assert int(spilled) == 0, (arch, kernel, spilled)
 

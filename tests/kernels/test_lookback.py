@@ -94,6 +94,30 @@ def test_lookback_integers_exact_gpu():
 
 
 @pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int64], ids=str)
+def test_l2_prefetching_configs_gpu(dtype, monkeypatch, triton_launches):
+    """Only the L2_AHEAD configs left to the autotuner: every op, dtype and direction it serves
+    (prefetches reaching past a row's or the tensor's end must be clamped, not fault)."""
+    from triscan.kernels.lookback.row import lookback_scan_kernel
+
+    prefetching = [config for config in lookback_scan_kernel.configs if config.kwargs["L2_AHEAD"]]
+    assert prefetching
+    monkeypatch.setattr(lookback_scan_kernel, "configs", prefetching)
+    monkeypatch.setattr(lookback_scan_kernel, "cache", {})
+    for shape, dim in (((1 << 22,), 0), (((1 << 22) + 3,), 0), ((3, (1 << 21) + 5), 1)):
+        x = random_input(shape, dtype)
+        forwards, backwards = cumsum_reference(abs_of(x), dim), reversed_cumsum_reference(abs_of(x), dim)
+        for call, reference, bound in (
+                (triscan.cumsum, cumsum_reference, forwards),
+                (triscan.exclusive_cumsum, exclusive_cumsum_reference, forwards),
+                (lambda x, d: triscan.cumsum(x, d, reverse=True), reversed_cumsum_reference, backwards)):
+            out = triton_launches.run(call, x, dim)
+            assert_scan_close(out, reference(x, dim), bound, shape[dim])
+    assert set(triton_launches.counts) == {"lookback_scan"}
+    assert lookback_scan_kernel.best_config.kwargs["L2_AHEAD"] == 1
+
+
+@pytest.mark.gpu
 def test_past_2_to_the_31_elements_gpu():
     """More than 2^31 elements: int64 index math on the look-back and row paths."""
     n = (1 << 31) + 5

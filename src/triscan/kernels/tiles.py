@@ -149,6 +149,18 @@ def _store_block(pointers, values, mask, whole, SPLIT: tl.constexpr):
 
 
 @triton.jit
+def _prefetch_l2(pointer, count, BLOCK: tl.constexpr):
+    """Ask L2 for the `count` (>= 1, at most BLOCK) contiguous elements at `pointer` ahead of their
+    load: one `prefetch.global.L2` per 128-byte line. Nothing is waited on and no register holds
+    the data, so the bytes a program has in flight from DRAM are no longer bounded by the registers
+    its loads need (sm_80 and later; not under the interpreter, which cannot run PTX)."""
+    LINE: tl.constexpr = 1024 // max(pointer.dtype.element_ty.primitive_bitwidth, 8)  # elements per line
+    positions = tl.minimum(tl.arange(0, BLOCK // LINE) * LINE, count - 1)  # [BLOCK // LINE]
+    tl.inline_asm_elementwise("prefetch.global.L2 [$1]; mov.u32 $0, 0;", "=r,l", [pointer + positions],
+                              dtype=tl.int32, is_pure=False, pack=1)
+
+
+@triton.jit
 def _store_span(pointers, values, offsets, low, high, VEC: tl.constexpr):
     """Store a block where low <= offsets < high (offsets from the block's first position, the
     pointers VEC-aligned at offset 0): the whole VEC-vectors inside the span as vectors, the
