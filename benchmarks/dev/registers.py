@@ -41,7 +41,7 @@ KERNELS = {
                          "LENGTH_BUCKET": "i32", "INNER_BUCKET": "i32"},
                         {"stride_x_inner": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32,
                          "WIDE_OFFSETS": False, "PACKED": True, "SUB": 8, "TRANSPOSE": False,
-                         "BACKWARDS": False},
+                         "BACKWARDS": False, "L2_AHEAD": 0},
                         ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "stride_x_outer", "stride_y_outer",
                          "length")),
     "column": (column_scan_kernel.fn,

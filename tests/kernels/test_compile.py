@@ -38,6 +38,11 @@ VARIANTS = [
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 FLAT_INNER=3"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 maxnreg=128 ELEMENT=bf16"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 L2_AHEAD=1"),
+    ("column_lookback",
+     "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 maxnreg=128 ELEMENT=bf16 L2_AHEAD=1"),
+    ("column_lookback",
+     "BLOCK_L=2048 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 L2_AHEAD=1 BACKWARDS=1 SHIFT=1"),
     # reversed narrow scans: flat and dense tiles walked backwards
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 BACKWARDS=1 SHIFT=1"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0 BACKWARDS=1"),
@@ -56,6 +61,7 @@ LARGEST = [
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=32 BLOCK_K=256 SUB=8 num_warps=8 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 maxnreg=128 ELEMENT=bf16"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 L2_AHEAD=1 WIDE_OFFSETS=0"),
 ]
 
 SCRIPT = """

@@ -93,18 +93,13 @@ def test_lookback_integers_exact_gpu():
     assert torch.equal(triscan.cumsum(x, 0), torch.cumsum(x, 0))
 
 
-@pytest.mark.gpu
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int64], ids=str)
-def test_l2_prefetching_configs_gpu(dtype, monkeypatch, triton_launches):
-    """Only the L2_AHEAD configs left to the autotuner: every op, dtype and direction it serves
-    (prefetches reaching past a row's or the tensor's end must be clamped, not fault)."""
-    from triscan.kernels.lookback.row import lookback_scan_kernel
-
-    prefetching = [config for config in lookback_scan_kernel.configs if config.kwargs["L2_AHEAD"]]
-    assert prefetching
-    monkeypatch.setattr(lookback_scan_kernel, "configs", prefetching)
-    monkeypatch.setattr(lookback_scan_kernel, "cache", {})
-    for shape, dim in (((1 << 22,), 0), (((1 << 22) + 3,), 0), ((3, (1 << 21) + 5), 1)):
+def check_prefetching_configs(kernel, cases, dtype, monkeypatch, triton_launches):
+    """Only `kernel`'s L2_AHEAD configs left to its autotuner: forward, exclusive and reversed
+    scans of each (shape, dim) against float64."""
+    prefetching = [config for config in kernel.configs if config.kwargs["L2_AHEAD"]]
+    monkeypatch.setattr(kernel, "configs", prefetching)
+    monkeypatch.setattr(kernel, "cache", {})
+    for shape, dim in cases:
         x = random_input(shape, dtype)
         forwards, backwards = cumsum_reference(abs_of(x), dim), reversed_cumsum_reference(abs_of(x), dim)
         for call, reference, bound in (
@@ -113,8 +108,34 @@ def test_l2_prefetching_configs_gpu(dtype, monkeypatch, triton_launches):
                 (lambda x, d: triscan.cumsum(x, d, reverse=True), reversed_cumsum_reference, backwards)):
             out = triton_launches.run(call, x, dim)
             assert_scan_close(out, reference(x, dim), bound, shape[dim])
+    assert kernel.best_config.kwargs["L2_AHEAD"] == 1
+    return prefetching
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int64], ids=str)
+def test_l2_prefetching_configs_gpu(dtype, monkeypatch, triton_launches):
+    """The row look-back's prefetching configs (prefetches reaching past a row's or the tensor's
+    end must be clamped, not fault): 1-D, odd and even lengths, and several rows."""
+    from triscan.kernels.lookback.row import lookback_scan_kernel
+
+    cases = (((1 << 22,), 0), (((1 << 22) + 3,), 0), ((3, (1 << 21) + 5), 1))
+    assert check_prefetching_configs(lookback_scan_kernel, cases, dtype, monkeypatch, triton_launches)
     assert set(triton_launches.counts) == {"lookback_scan"}
-    assert lookback_scan_kernel.best_config.kwargs["L2_AHEAD"] == 1
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int64], ids=str)
+def test_l2_prefetching_narrow_configs_gpu(dtype, monkeypatch, triton_launches):
+    """The column look-back's prefetching configs on dense narrow rows (reversed dense tiles
+    prefetch their span from its last step)."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    cases = ((((1 << 20) + 7, 8), 0), (((1 << 19) + 3, 4), 0), ((2, (1 << 18) + 1, 16), 1))
+    prefetching = check_prefetching_configs(column_lookback_scan_kernel, cases, dtype, monkeypatch,
+                                            triton_launches)
+    assert {config.kwargs["BLOCK_K"] for config in prefetching} == {2, 4, 8, 16}
+    assert set(triton_launches.counts) == {"column_lookback_scan"}
 
 
 @pytest.mark.gpu

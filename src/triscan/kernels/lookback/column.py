@@ -6,7 +6,15 @@ total per lane, with the row look-back's tickets and statuses (lookback/protocol
 import triton
 import triton.language as tl
 
-from ..tiles import _after_runs, _before_runs, _flat_offsets, _run_steps, _tile_elements, _tile_offsets
+from ..tiles import (
+    _after_runs,
+    _before_runs,
+    _flat_offsets,
+    _prefetch_l2,
+    _run_steps,
+    _tile_elements,
+    _tile_offsets,
+)
 from .protocol import _minimum2, _pack, _publish_column_total, _status, _sum, _window_words
 
 
@@ -17,9 +25,10 @@ from .protocol import _minimum2, _pack, _publish_column_total, _status, _sum, _w
 def _column_lookback_configs():
     configs = []
 
-    def config(block_l, block_k, sub, warps, stages=1, transpose=False, lookback=32, maxnreg=None):
+    def config(block_l, block_k, sub, warps, stages=1, transpose=False, lookback=32, maxnreg=None, ahead=0):
         return triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub, "TRANSPOSE": transpose,
-                              "LOOKBACK": lookback}, num_warps=warps, num_stages=stages, maxnreg=maxnreg)
+                              "LOOKBACK": lookback, "L2_AHEAD": ahead}, num_warps=warps, num_stages=stages,
+                             maxnreg=maxnreg)
 
     for block_k in (2, 4, 8, 16, 32, 64, 128, 256):
         for block_l in sorted({max(64, 4096 // block_k), max(128, 8192 // block_k)}):
@@ -39,6 +48,9 @@ def _column_lookback_configs():
             # the same flat tiles capped at 128 registers: four programs per SM instead of three,
             # for 1- and 2-byte inputs only (4-byte ones spill there; NOTES.md section 49)
             configs += [config(8192 // block_k, block_k, 16, 4, transpose=True, maxnreg=128)]
+            # both, asking L2 for the tile a round of programs ahead (dense rows only; NOTES.md 54)
+            configs += [config(8192 // block_k, block_k, 16, 4, transpose=True, maxnreg=maxnreg, ahead=1)
+                        for maxnreg in (None, 128)]
             # rows narrower than the lane tile (3 lanes in a tile of 4) are gathered into padded
             # rows, whose indices cost registers: 4096-element flat tiles (NOTES.md section 26)
             configs += [config(4096 // block_k, block_k, sub, 4, transpose=True) for sub in (8, 16)]
@@ -124,6 +136,21 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
     return tl.load(x_tile + offsets, mask=mask, other=0).to(ACC_DTYPE)
 
 
+@triton.jit
+def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, length, stride_x_outer,
+                          stride_x_scan, BACKWARDS: tl.constexpr, BLOCK_L: tl.constexpr,
+                          BLOCK_K: tl.constexpr):
+    """Ask L2 for chunk `ticket`'s dense tile (each step BLOCK_K contiguous lanes, steps
+    stride_x_scan = +-BLOCK_K apart, so the tile is one contiguous span; nothing past the last chunk)."""
+    if ticket < total_chunks:
+        outer_index, first_step, _ = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
+        steps = tl.minimum(length - first_step, BLOCK_L)
+        # the span's lowest address: its first step forwards, its last one walking backwards
+        low_step = first_step + steps - 1 if BACKWARDS else first_step
+        _prefetch_l2(x_ptr + outer_index * stride_x_outer + low_step * stride_x_scan, steps * BLOCK_K,
+                     BLOCK_L * BLOCK_K)
+
+
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "FLAT_INNER", "BACKWARDS", "WIDE_OFFSETS", "PACKED"],
@@ -131,7 +158,8 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
         and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])  # flat chunks: contiguous rows
-        and (config.maxnreg is None or args["x_ptr"].element_size() <= 2)]},
+        and (config.maxnreg is None or args["x_ptr"].element_size() <= 2)
+        and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] == config.kwargs["BLOCK_K"])]},
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
 )
 @triton.jit
@@ -165,6 +193,7 @@ def column_lookback_scan_kernel(
     FLAT_INNER: tl.constexpr,  # inner if both tensors hold each step's lanes contiguously (stride_x_scan ==
     # stride_y_scan == +-inner, stride_x_inner == 1, inner <= BLOCK_K), else 0
     BACKWARDS: tl.constexpr,  # with FLAT_INNER: the steps walk both tensors backwards (stride -inner)
+    L2_AHEAD: tl.constexpr,  # 1: with dense tiles, each ticket drawn asks L2 for the tile a round later
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -190,7 +219,13 @@ def column_lookback_scan_kernel(
     y_offsets = _tile_offsets(stride_y_scan, 1, FLAT_STEP if DENSE else 0, WIDE_OFFSETS, BLOCK_L, BLOCK_K,
                               SUB)
     ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
+    programs = tl.num_programs(0)
     while ticket < total_chunks:
+        if L2_AHEAD and DENSE:
+            # a program holds one tile at a time, so nothing of its own is in flight while it
+            # scans and stores: the tile a round later goes to L2 meanwhile (NOTES.md 54)
+            _prefetch_column_tile(x_ptr, ticket + programs, total_chunks, chunks_per_group, tiles_k, length,
+                                  stride_x_outer, stride_x_scan, BACKWARDS, BLOCK_L, BLOCK_K)
         chunk = ticket % chunks_per_group
         outer_index, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L,
                                                             BLOCK_K)
