@@ -127,11 +127,12 @@ def test_l2_prefetching_configs_gpu(dtype, monkeypatch, triton_launches):
 @pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int64], ids=str)
 def test_l2_prefetching_narrow_configs_gpu(dtype, monkeypatch, triton_launches):
-    """The column look-back's prefetching configs on dense narrow rows (reversed dense tiles
-    prefetch their span from its last step)."""
+    """The column look-back's prefetching configs on flat narrow rows, dense and gathered (3 and 5
+    lanes in tiles of 4 and 8); reversed tiles prefetch their span from its last step."""
     from triscan.kernels.lookback.column import column_lookback_scan_kernel
 
-    cases = ((((1 << 20) + 7, 8), 0), (((1 << 19) + 3, 4), 0), ((2, (1 << 18) + 1, 16), 1))
+    cases = ((((1 << 20) + 7, 8), 0), (((1 << 19) + 3, 4), 0), ((2, (1 << 18) + 1, 16), 1),
+             (((1 << 19) + 1, 3), 0), ((2, (1 << 18) + 5, 5), 1))
     prefetching = check_prefetching_configs(column_lookback_scan_kernel, cases, dtype, monkeypatch,
                                             triton_launches)
     assert {config.kwargs["BLOCK_K"] for config in prefetching} == {2, 4, 8, 16}

@@ -48,12 +48,14 @@ def _column_lookback_configs():
             # the same flat tiles capped at 128 registers: four programs per SM instead of three,
             # for 1- and 2-byte inputs only (4-byte ones spill there; NOTES.md section 49)
             configs += [config(8192 // block_k, block_k, 16, 4, transpose=True, maxnreg=128)]
-            # both, asking L2 for the tile a round of programs ahead (dense rows only; NOTES.md 54)
+            # both, asking L2 for the tile a round of programs ahead (flat tiles only; NOTES.md 54)
             configs += [config(8192 // block_k, block_k, 16, 4, transpose=True, maxnreg=maxnreg, ahead=1)
                         for maxnreg in (None, 128)]
             # rows narrower than the lane tile (3 lanes in a tile of 4) are gathered into padded
-            # rows, whose indices cost registers: 4096-element flat tiles (NOTES.md section 26)
+            # rows, whose indices cost registers: 4096-element flat tiles (NOTES.md section 26),
+            # also with the prefetch
             configs += [config(4096 // block_k, block_k, sub, 4, transpose=True) for sub in (8, 16)]
+            configs += [config(4096 // block_k, block_k, 16, 4, transpose=True, ahead=1)]
     return configs
 
 
@@ -138,16 +140,16 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
 
 @triton.jit
 def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k, length, stride_x_outer,
-                          stride_x_scan, BACKWARDS: tl.constexpr, BLOCK_L: tl.constexpr,
-                          BLOCK_K: tl.constexpr):
-    """Ask L2 for chunk `ticket`'s dense tile (each step BLOCK_K contiguous lanes, steps
-    stride_x_scan = +-BLOCK_K apart, so the tile is one contiguous span; nothing past the last chunk)."""
+                          stride_x_scan, FLAT_INNER: tl.constexpr, BACKWARDS: tl.constexpr,
+                          BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
+    """Ask L2 for chunk `ticket`'s flat tile (each step FLAT_INNER contiguous lanes, steps
+    stride_x_scan = +-FLAT_INNER apart, so the tile is one contiguous span; nothing past the last chunk)."""
     if ticket < total_chunks:
         outer_index, first_step, _ = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
         steps = tl.minimum(length - first_step, BLOCK_L)
         # the span's lowest address: its first step forwards, its last one walking backwards
         low_step = first_step + steps - 1 if BACKWARDS else first_step
-        _prefetch_l2(x_ptr + outer_index * stride_x_outer + low_step * stride_x_scan, steps * BLOCK_K,
+        _prefetch_l2(x_ptr + outer_index * stride_x_outer + low_step * stride_x_scan, steps * FLAT_INNER,
                      BLOCK_L * BLOCK_K)
 
 
@@ -159,7 +161,7 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
         and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])  # flat chunks: contiguous rows
         and (config.maxnreg is None or args["x_ptr"].element_size() <= 2)
-        and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] == config.kwargs["BLOCK_K"])]},
+        and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)]},  # prefetched tiles: flat ones
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
 )
 @triton.jit
@@ -193,7 +195,7 @@ def column_lookback_scan_kernel(
     FLAT_INNER: tl.constexpr,  # inner if both tensors hold each step's lanes contiguously (stride_x_scan ==
     # stride_y_scan == +-inner, stride_x_inner == 1, inner <= BLOCK_K), else 0
     BACKWARDS: tl.constexpr,  # with FLAT_INNER: the steps walk both tensors backwards (stride -inner)
-    L2_AHEAD: tl.constexpr,  # 1: with dense tiles, each ticket drawn asks L2 for the tile a round later
+    L2_AHEAD: tl.constexpr,  # 1: with flat tiles, each ticket drawn asks L2 for the tile a round later
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -221,11 +223,11 @@ def column_lookback_scan_kernel(
     ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
     programs = tl.num_programs(0)
     while ticket < total_chunks:
-        if L2_AHEAD and DENSE:
+        if L2_AHEAD and FLAT_INNER > 0:
             # a program holds one tile at a time, so nothing of its own is in flight while it
             # scans and stores: the tile a round later goes to L2 meanwhile (NOTES.md 54)
             _prefetch_column_tile(x_ptr, ticket + programs, total_chunks, chunks_per_group, tiles_k, length,
-                                  stride_x_outer, stride_x_scan, BACKWARDS, BLOCK_L, BLOCK_K)
+                                  stride_x_outer, stride_x_scan, FLAT_INNER, BACKWARDS, BLOCK_L, BLOCK_K)
         chunk = ticket % chunks_per_group
         outer_index, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L,
                                                             BLOCK_K)
