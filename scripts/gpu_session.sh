@@ -130,7 +130,7 @@ paths)
         | grep --line-buffered -v "Warning\|warn(" > "$OUT/paths_tests.txt"; tail -25 "$OUT/paths_tests.txt"
     ;;
 host)
-    timeout ${HOST_LIMIT:-240} python3 -m triscan bench --host --precompile 12 --json "$OUT/host.json" 2>&1 \
+    timeout ${HOST_LIMIT:-240} python3 -m triscan bench --host ${HOST_ARGS:-} --precompile 12 --json "$OUT/host.json" 2>&1 \
         | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/host.txt"
     ;;
 sweep)

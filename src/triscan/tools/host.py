@@ -50,6 +50,13 @@ class EmptyFunction(torch.autograd.Function):
         return grad
 
 
+class EmptyModule(torch.nn.Module):
+    """An nn.Module whose forward returns its input: what a module call (ModelNew) adds."""
+
+    def forward(self, x):
+        return x
+
+
 def wall_us(fn, calls: int = CALLS) -> float:
     """Microseconds per call of `calls` calls back to back, after a warm-up, then one synchronize."""
     for _ in range(WARMUP):
@@ -166,6 +173,7 @@ def floors() -> dict:
     x = torch.empty((8, 1024), device="cuda")
     device = x.device
     leaf = torch.empty((8, 1024), device="cuda", requires_grad=True)
+    module = EmptyModule()
     return {
         "empty Triton kernel, kernel[grid]": wall_us(lambda: empty_kernel[grid](buffer, VALUE=1)),
         "empty Triton kernel, CompiledKernel.run": wall_us(compiled_launch),
@@ -176,6 +184,8 @@ def floors() -> dict:
             lambda: torch.empty((8, 1024), dtype=torch.float32, device=device)),
         "torch.empty_like(x)": wall_us(lambda: torch.empty_like(x)),
         "torch.empty_like(x, dtype=torch.float64)": wall_us(lambda: torch.empty_like(x, dtype=torch.float64)),
+        "x.new_empty((7, 1025)) (the seed's output rows)": wall_us(lambda: x.new_empty((7, 1025))),
+        "empty nn.Module call": wall_us(lambda: module(x)),
         "empty autograd.Function.apply, input requires grad": wall_us(lambda: EmptyFunction.apply(leaf)),
     }
 
