@@ -195,7 +195,7 @@ def column_lookback_scan_kernel(
     FLAT_INNER: tl.constexpr,  # inner if both tensors hold each step's lanes contiguously (stride_x_scan ==
     # stride_y_scan == +-inner, stride_x_inner == 1, inner <= BLOCK_K), else 0
     BACKWARDS: tl.constexpr,  # with FLAT_INNER: the steps walk both tensors backwards (stride -inner)
-    L2_AHEAD: tl.constexpr,  # 1: with flat tiles, each ticket drawn asks L2 for the tile a round later
+    L2_AHEAD: tl.constexpr,  # R > 0: with flat tiles, each ticket drawn asks L2 for the tile R rounds later
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -221,12 +221,12 @@ def column_lookback_scan_kernel(
     y_offsets = _tile_offsets(stride_y_scan, 1, FLAT_STEP if DENSE else 0, WIDE_OFFSETS, BLOCK_L, BLOCK_K,
                               SUB)
     ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
-    programs = tl.num_programs(0)
+    ahead = L2_AHEAD * tl.num_programs(0)  # tickets
     while ticket < total_chunks:
         if L2_AHEAD and FLAT_INNER > 0:
             # a program holds one tile at a time, so nothing of its own is in flight while it
             # scans and stores: the tile a round later goes to L2 meanwhile (NOTES.md 54)
-            _prefetch_column_tile(x_ptr, ticket + programs, total_chunks, chunks_per_group, tiles_k, length,
+            _prefetch_column_tile(x_ptr, ticket + ahead, total_chunks, chunks_per_group, tiles_k, length,
                                   stride_x_outer, stride_x_scan, FLAT_INNER, BACKWARDS, BLOCK_L, BLOCK_K)
         chunk = ticket % chunks_per_group
         outer_index, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L,

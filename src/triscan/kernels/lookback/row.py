@@ -123,7 +123,7 @@ def lookback_scan_kernel(
     SPLIT: tl.constexpr,  # `length` is not a multiple of 16: whole chunks load and store unmasked
     RUN: tl.constexpr,  # REVERSE: positions per run of a chunk (tiles._block_offsets)
     CLEAN: tl.constexpr,  # leave the workspace zeroed: it is kept for the next call (scan/launch.py)
-    L2_AHEAD: tl.constexpr,  # 1: each drawn ticket asks L2 for the chunk a round of programs later
+    L2_AHEAD: tl.constexpr,  # R > 0: each drawn ticket asks L2 for the chunk R rounds of programs later
     BLOCK: tl.constexpr,
 ):
     chunks_per_row = tl.cdiv(length, BLOCK)
@@ -132,11 +132,11 @@ def lookback_scan_kernel(
     offsets = _block_offsets(REVERSE, BLOCK, RUN)
     counter_ptr = status_ptr + WORDS * max_chunks
     ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
-    programs = tl.num_programs(0)
+    ahead = L2_AHEAD * tl.num_programs(0)  # tickets
     if L2_AHEAD:
-        # the chunk a round of programs later: most programs draw one ticket per round, so that
-        # chunk is loaded about when this one is scanned, and finds its lines in L2
-        _prefetch_row_chunk(x_ptr, ticket + programs, total_chunks, chunks_per_row, length, stride_x_outer,
+        # the chunk L2_AHEAD rounds of programs later: most programs draw one ticket per round,
+        # so with one round that chunk is loaded about when this one is scanned, from L2
+        _prefetch_row_chunk(x_ptr, ticket + ahead, total_chunks, chunks_per_row, length, stride_x_outer,
                             stride_x_scan, REVERSE, BLOCK)
     x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
                         REVERSE, SPLIT, BLOCK, RUN)
@@ -154,7 +154,7 @@ def lookback_scan_kernel(
         # look-back below finds its predecessors published (benchmarks/NOTES.md, section 6).
         next_ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
         if L2_AHEAD:
-            _prefetch_row_chunk(x_ptr, next_ticket + programs, total_chunks, chunks_per_row, length,
+            _prefetch_row_chunk(x_ptr, next_ticket + ahead, total_chunks, chunks_per_row, length,
                                 stride_x_outer, stride_x_scan, REVERSE, BLOCK)
         x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length, stride_x_outer,
                                  stride_x_scan, REVERSE, SPLIT, BLOCK, RUN)
