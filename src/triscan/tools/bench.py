@@ -7,12 +7,11 @@ seed's three-pass baseline, and the copy roofline: a device-to-device copy of a 
 the size of x, which moves the same bytes a one-pass scan must move.
 """
 
-import json
 
 import torch
 
 from .environment import environment
-from .report import StepProgress, markdown_table, show_table
+from .report import StepProgress, markdown_table, show_table, write_json
 from .suite import HEADLINE
 from .timing import L2, measure
 
@@ -210,9 +209,7 @@ def main(json_path: str | None = None, repeat_ms: int = 200, suite: str = "headl
     if problems:
         print("report does not match its schema: " + "; ".join(problems))
         ok = False
-    if json_path:
-        with open(json_path, "w") as handle:
-            json.dump(report, handle, indent=1)
+    write_json(json_path, report)
     if plot_path:
         try:
             plot_report(report, plot_path)

@@ -28,26 +28,26 @@ def cccl_scan(exclusive: bool = False):
         return None, "cuda-cccl is not installed (pip install cuda-cccl[cu13])"
     if not hasattr(cccl, "make_inclusive_scan") or not hasattr(cccl, "make_exclusive_scan"):
         return None, "this cuda-cccl has no cuda.compute.make_inclusive_scan (1.x API needed)"
+    import numpy
+
     make = cccl.make_exclusive_scan if exclusive else cccl.make_inclusive_scan
     plans = {}
 
     def scan(x: torch.Tensor) -> torch.Tensor:
-        import numpy
-
         out = torch.empty_like(x)
-        stream = _TorchStream(torch.cuda.current_stream(x.device).cuda_stream)
         key = (x.dtype, x.numel(), x.device)
-        if key not in plans:
+        plan = plans.get(key)
+        if plan is None:
             # the initial value as cuda.compute takes it: a host array of the input's type
             init = numpy.zeros(1, dtype=torch.empty(0, dtype=x.dtype).numpy().dtype) if exclusive else None
-            scanner = make(d_in=x, d_out=out, op=cccl.OpKind.PLUS, init_value=init)
-            temp_bytes = scanner(temp_storage=None, d_in=x, d_out=out, op=cccl.OpKind.PLUS, init_value=init,
-                                 num_items=x.numel(), stream=stream)
-            temp_storage = torch.empty(max(int(temp_bytes), 1), dtype=torch.uint8, device=x.device)
-            plans[key] = scanner, temp_storage, init
-        scanner, temp_storage, init = plans[key]
-        scanner(temp_storage=temp_storage, d_in=x, d_out=out, op=cccl.OpKind.PLUS, init_value=init,
-                num_items=x.numel(), stream=stream)
+            plan = plans[key] = [make(d_in=x, d_out=out, op=cccl.OpKind.PLUS, init_value=init), None, init]
+        scanner, temp_storage, init = plan
+        arguments = dict(d_in=x, d_out=out, op=cccl.OpKind.PLUS, init_value=init, num_items=x.numel(),
+                         stream=_TorchStream(torch.cuda.current_stream(x.device).cuda_stream))
+        if temp_storage is None:  # the scanner's first call with no storage returns the bytes it needs
+            temp_bytes = scanner(temp_storage=None, **arguments)
+            temp_storage = plan[1] = torch.empty(max(int(temp_bytes), 1), dtype=torch.uint8, device=x.device)
+        scanner(temp_storage=temp_storage, **arguments)
         return out
 
     return scan, None

@@ -13,7 +13,6 @@ function, the prepared call's lookup, its allocation, its launch, the direct lau
 timed alone on the same call, so that the differences between them are each layer's own cost.
 """
 
-import json
 import time
 
 import torch
@@ -21,7 +20,7 @@ import triton
 import triton.language as tl
 
 from .environment import environment
-from .report import StepProgress, show_table
+from .report import StepProgress, show_table, write_json
 
 CALLS = 2000
 WARMUP = 50
@@ -236,13 +235,9 @@ def main(quick: bool = False, json_path: str | None = None, precompile_workers: 
                      f"{cell['wall_ratio']:.2f}", f"{cell['device_us']['triscan']:.1f}",
                      f"{cell['device_us']['torch']:.1f}", cell["launch"]])
         progress.step(" ".join(rows[-1][:3]) + f": {rows[-1][3]} against torch's {rows[-1][4]} us")
-        if json_path:  # written after every cell, so a run cut short keeps what it measured
-            with open(json_path, "w") as handle:
-                json.dump(report, handle, indent=1)
+        write_json(json_path, report)  # after every cell, so a run cut short keeps what it measured
     report["floors_us"], report["layers_us"] = floors(), layers()
-    if json_path:
-        with open(json_path, "w") as handle:
-            json.dump(report, handle, indent=1)
+    write_json(json_path, report)
     gpu = report["environment"].get("gpu", "GPU")
     show_table(f"host path per call, {CALLS} back to back (wall) and do_bench (device), {gpu}",
                ["shape", "op", "dtype", "triscan wall us", "torch wall us", "ratio", "triscan device us",

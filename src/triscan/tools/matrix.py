@@ -17,7 +17,7 @@ import torch
 
 from ..testing.tolerance import relative_error
 from .environment import environment
-from .report import StepProgress, show_table
+from .report import StepProgress, show_table, write_json
 from .suite import torch_scan_of
 from .timing import measure, once_ms
 
@@ -266,6 +266,15 @@ COLUMNS = ["shape", "dtype", "op", "family", "triscan ms", "triscan", "torch eag
            "max rel. error"]
 
 
+def show_matrix(report: dict, plot_path: str | None, note: str = "") -> None:
+    """Print a matrix report's table and draw its heatmap where asked."""
+    show_table(f"matrix: % of the copy roofline of the same bytes, {report['input_gib']:g} GiB inputs{note}",
+               COLUMNS, table_rows(report["cells"]), numeric=COLUMNS[4:])
+    if plot_path:
+        plot_matrix(report, plot_path)
+        print(f"wrote {plot_path}")
+
+
 def merge(paths: list[str], json_path: str | None = None, plot_path: str | None = None) -> int:
     """One report from several matrix JSONs (a full matrix is longer than one device call): cells
     in the matrix's order, a later file's cell replacing an earlier one's; the reports must come
@@ -290,14 +299,8 @@ def merge(paths: list[str], json_path: str | None = None, plot_path: str | None 
               "repeat_ms": reports[0].get("repeat_ms"), "merged_from": list(paths),
               "cells": sorted(cells.values(), key=lambda cell: order.get(
                   (cell["op"], cell["dtype"], cell["shape"]), len(order)))}
-    show_table(f"matrix: % of the copy roofline of the same bytes, {merged['input_gib']:g} GiB inputs, "
-               f"{len(paths)} runs merged", COLUMNS, table_rows(merged["cells"]), numeric=COLUMNS[4:])
-    if json_path:
-        with open(json_path, "w") as handle:
-            json.dump(merged, handle, indent=1)
-    if plot_path:
-        plot_matrix(merged, plot_path)
-        print(f"wrote {plot_path}")
+    write_json(json_path, merged)
+    show_matrix(merged, plot_path, f", {len(paths)} runs merged")
     return 0
 
 
@@ -323,14 +326,8 @@ def main(quick: bool = False, json_path: str | None = None, plot_path: str | Non
         report["cells"].append(cell)
         progress.step(f"{shape}, {dtype}, {op}: {percent_of_copy(cell):.1f}% of copy")
         torch.cuda.empty_cache()
-        if json_path:  # written after every cell, so a run cut short keeps what it measured
-            with open(json_path, "w") as handle:
-                json.dump(report, handle, indent=1)
-    show_table(f"matrix: % of the copy roofline of the same bytes, {input_gib:g} GiB inputs", COLUMNS,
-               table_rows(report["cells"]), numeric=COLUMNS[4:])
-    if plot_path:
-        plot_matrix(report, plot_path)
-        print(f"wrote {plot_path}")
+        write_json(json_path, report)  # after every cell, so a run cut short keeps what it measured
+    show_matrix(report, plot_path)
     bad = [cell for cell in report["cells"] if cell["max_relative_error"] > 1e-2]
     for cell in bad:
         print(f"WRONG: {cell['shape']}, {cell['dtype']}, {cell['op']}: max relative error "

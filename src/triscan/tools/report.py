@@ -1,6 +1,7 @@
 """Tables and progress for the tools, drawn by rich: boxes and a live bar on a terminal, plain
 lines in logs and pipes. Markdown tables (for RESULTS.md and the README) come from the same rows."""
 
+import json
 import sys
 
 from rich.console import Console
@@ -26,6 +27,13 @@ def show_table(title: str, columns: list[str], rows: list[list[str]], stream=Non
     for row in rows:
         table.add_row(*[str(cell) for cell in row])
     console_for(stream).print(table)
+
+
+def write_json(path: str | None, data: dict) -> None:
+    """Write a tool's report as indented JSON to `path`, where one is given."""
+    if path:
+        with open(path, "w") as handle:
+            json.dump(data, handle, indent=1)
 
 
 def markdown_table(columns: list[str], rows: list[list[str]], numeric=()) -> str:
