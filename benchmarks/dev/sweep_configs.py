@@ -2,9 +2,14 @@
 (dev tool): which config is best on this GPU, what the autotuner picked, registers and spills.
 
     python benchmarks/dev/sweep_configs.py --dtype bfloat16 --shape 536870912 [--exclusive] [--reverse]
+    python benchmarks/dev/sweep_configs.py --dtype bfloat16 --shape 16384 32768 --dim 0 \
+        --extra '{"BLOCK_L": 128, "BLOCK_K": 32, "SUB": 4, "num_warps": 4}'
+
+--extra adds meta-parameter sets that are not (yet) in the kernel's configs: candidates.
 """
 
 import argparse
+import json
 
 import torch
 from fixed_launch import copy_ms, launch_fixed
@@ -20,11 +25,13 @@ def main() -> int:
     parser.add_argument("--shape", type=int, nargs="+", default=[1 << 28])
     parser.add_argument("--exclusive", action="store_true")
     parser.add_argument("--reverse", action="store_true")
+    parser.add_argument("--dim", type=int, default=-1, help="the dim scanned (default: the last)")
+    parser.add_argument("--extra", nargs="*", default=[], help="candidate meta-parameters (JSON)")
     args = parser.parse_args()
     dtype = getattr(torch, args.dtype)
     x = (torch.rand(args.shape, device="cuda") + 0.5).to(dtype) if dtype.is_floating_point \
         else torch.randint(-100, 100, args.shape, device="cuda", dtype=dtype)
-    dim = x.dim() - 1
+    dim = args.dim % x.dim()
     function = triscan.exclusive_cumsum if args.exclusive else triscan.cumsum
     out = function(x, dim, reverse=args.reverse)  # autotunes
     moved = x.numel() * x.element_size() + out.numel() * out.element_size()
@@ -38,9 +45,15 @@ def main() -> int:
           f"{plan.family.name}, library {library_ms:.4f} ms = {100 * roofline / library_ms:.1f}% of copy; "
           f"autotuner picked {getattr(kernel, 'best_config', None)}", flush=True)
     y = torch.empty_like(out)
-    for config in kernel.configs:
-        meta = dict(config.kwargs, num_warps=config.num_warps, num_stages=config.num_stages)
-        compiled = launch_fixed(plan, x, y, **meta)
+    metas = [dict(config.kwargs, num_warps=config.num_warps, num_stages=config.num_stages,
+                  **({"maxnreg": config.maxnreg} if getattr(config, "maxnreg", None) else {}))
+             for config in kernel.configs]
+    for meta in metas + [json.loads(extra) for extra in args.extra]:
+        try:
+            compiled = launch_fixed(plan, x, y, **meta)
+        except Exception as error:  # e.g. out of shared memory on this GPU: report it and go on
+            print(f"  {meta}: {type(error).__name__}: {str(error)[:120]}", flush=True)
+            continue
         ms = do_bench(lambda meta=meta: launch_fixed(plan, x, y, **meta), warmup=10, rep=50,
                       return_mode="median")
         print(f"  {meta}: {ms:.4f} ms {100 * roofline / ms:5.1f}% regs {compiled.n_regs} spills "

@@ -60,6 +60,17 @@ def test_triscan_cells_match_the_reference_on_this_device():
     assert relative_error(torch.ones(3), torch.ones(4, dtype=torch.float64)) == math.inf
 
 
+def test_relative_error_expects_the_overflow_torch_gives():
+    """A float16 sum past 65504 is inf in torch.cumsum too: that is no error; a finite value there,
+    an infinity or a NaN elsewhere are infinite errors."""
+    exact = torch.ones(70000, dtype=torch.float64).cumsum(0)
+    assert relative_error(torch.ones(70000, dtype=torch.float16).cumsum(0), exact) < 1e-3
+    for index, value in ((-1, 65504.0), (0, math.inf), (5, math.nan)):
+        out = exact.half()
+        out[index] = value
+        assert relative_error(out, exact) == math.inf, (index, value)
+
+
 def synthetic_report():
     cells = []
     for op, dtype, shape in matrix.cells_for(quick=True):

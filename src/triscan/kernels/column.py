@@ -11,13 +11,17 @@ import triton.language as tl
 
 from .tiles import _before_runs, _run_steps
 
-# SUB = 4: each thread scans runs of 4 consecutive steps in registers (tiles._run_steps), which
-# removes the shuffles of most tiles; runs of 8 gain less (benchmarks/NOTES.md section 13)
+# Tiles (BLOCK_L, BLOCK_K, SUB, warps). Runs of SUB consecutive steps per thread are scanned in
+# registers (tiles._run_steps; benchmarks/NOTES.md 13). A program holds one tile in flight: Triton
+# does not pipeline this loop (num_stages 2 and 3 compile and time as 1), so the tiles must hold
+# enough bytes per thread; one 16-byte vector per thread starves 2-byte inputs (NOTES.md 57).
+# (16, 32) survives every pruning below, so the pruned space is never empty.
 COLUMN_SCAN_CONFIGS = [
-    triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": 4}, num_warps=warps, num_stages=stages)
-    # (16, 32) survives every pruning below, so the pruned space is never empty
-    for block_l, block_k, warps in ((16, 32, 2), (16, 128, 4), (32, 64, 4), (64, 32, 4), (8, 256, 4))
-    for stages in (1, 2, 3)
+    triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub}, num_warps=warps, num_stages=1)
+    for block_l, block_k, sub, warps in (
+        (16, 32, 4, 2), (16, 128, 4, 4), (32, 64, 4, 4), (64, 32, 4, 4), (8, 256, 4, 4),
+        # two or more vectors per thread: float32 and 2-byte types (64-bit ones keep the tiles above)
+        (64, 64, 8, 2), (64, 128, 4, 8), (64, 256, 4, 8), (64, 128, 8, 4), (128, 64, 8, 4), (128, 128, 8, 8))
 ]
 
 

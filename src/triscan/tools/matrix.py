@@ -117,9 +117,13 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     x, dim = make_input(family, dtype, input_bytes)
     cell = {"op": op, "dtype": dtype_name, "shape": family, "tensor": list(x.shape),
             "stride": list(x.stride()), "dim": dim, "ms": {}, "skipped": {}}
-    cell["family"] = plan_of(x, dim, **op_flags(op))[0].family.name
+    plan = plan_of(x, dim, **op_flags(op))[0]
+    cell["family"] = plan.family.name
     ours = triscan_call(op, dim)
     out = ours(x)  # compiles and autotunes outside the timing
+    chosen = getattr(plan.launch.kernel, "best_config", None)  # the autotuner's pick for this call's key
+    if chosen is not None:
+        cell["config"] = str(chosen)
     cell["bytes"] = x.numel() * x.element_size() + out.numel() * out.element_size()
     reference = reference_call(op, dim)(x)
     cell["max_relative_error"] = relative_error(out, reference)
