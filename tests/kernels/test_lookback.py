@@ -28,8 +28,8 @@ OPS = {
 }
 
 
-def check_op(op, shape, dim, triton_launches):
-    x = random_input(shape, torch.float32)
+def check_op(op, shape, dim, triton_launches, x=None):
+    x = random_input(shape, torch.float32) if x is None else x
     call, reference, bound = OPS[op]
     out = triton_launches.run(call, x, dim)
     assert_scan_close(out, reference(x, dim), bound(x, dim), shape[dim])
@@ -61,6 +61,24 @@ def test_lookback_strided_rows(triton_launches):
     x = base[:, ::2]
     out = triton_launches.run(triscan.cumsum, x, 1)
     assert_scan_close(out, cumsum_reference(x, 1), cumsum_reference(abs_of(x), 1), x.shape[1])
+    assert triton_launches.counts == {"lookback_scan": 1}
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64, torch.int32], ids=str)
+@pytest.mark.parametrize("op", list(OPS))
+def test_misaligned_output_rows_take_aligned_windows(op, dtype, triton_launches, poisoned_outputs):
+    """Output rows that start at every phase of a 16-byte word (the seed's rows of L + 1; odd
+    lengths) are cut into aligned output windows, their input loaded lagged (ROTATE): each row's
+    leading zero, exclusive shift and total land where they belong, whatever the phase."""
+    from triscan.explain import plan_of
+    from triscan.tools.matrix import op_flags
+
+    # row r's first scanned output sits at r * stride + shift: these strides step the phase by one
+    length = 560 * SCALE if op == "model" else 560 * SCALE + 1
+    x = random_input((9, length), dtype)
+    plan = plan_of(x, 1, **op_flags({"model": "ModelNew", "exclusive": "exclusive_cumsum"}.get(op, op)))[0]
+    assert plan.launch.constexprs["ROTATE"] == 2
+    check_op(op, x.shape, 1, triton_launches, x=x)
     assert triton_launches.counts == {"lookback_scan": 1}
 
 

@@ -133,7 +133,14 @@ def bind_lookback(family, plan) -> LaunchSpec:
     kernel = family.kernel_for(plan)
     block = meta["BLOCK"] if plan.interpreted else min(config.kwargs["BLOCK"] for config in kernel.configs)
     outer, shift, programs = plan.outer, plan.shift, plan.programs
-    max_chunks = outer * ceil_div(plan.positions, block)
+    positions = plan.positions
+    # output rows misaligned where a forward walk could keep 16-byte windows: chunks are cut in
+    # aligned output windows, their input loaded lagged (lookback/row.py, ROTATE; as bind_row's 2)
+    vec = max(16 // plan.output_dtype.itemsize, 1)
+    rotate = 2 if (not plan.reverse and vec > 1 and outer > 1 and plan.stride_y_outer % vec != 0
+                   and plan.stride_x_scan == 1) else 0
+    windows = positions + plan.total - shift + vec - 1 if rotate else positions  # a row's window positions
+    max_chunks = outer * ceil_div(windows, block)
     words = 1 if plan.accumulator == torch.float32 else 2  # look-back words per chunk (lookback/protocol.py)
     size = words * max_chunks + 2  # the words, the ticket counter, the finished-program counter
     # short scans clean up after themselves (the last program zeroes what the call wrote), so a
@@ -145,16 +152,15 @@ def bind_lookback(family, plan) -> LaunchSpec:
         status = torch.zeros(size, dtype=torch.int64, device=device)
         return status, status
 
-    positions = plan.positions
-    grid = lambda meta: (min(outer * ceil_div(positions, meta["BLOCK"]), programs),)
+    grid = lambda meta: (min(outer * ceil_div(windows, meta["BLOCK"]), programs),)
     scalars = dict(max_chunks=max_chunks, outer=outer, length=positions, stride_x_outer=plan.stride_x_outer,
                    stride_x_scan=plan.stride_x_scan, stride_y_outer=plan.stride_y_outer,
                    LENGTH_BUCKET=power_of_two_at_least(positions), LENGTH_ALIGNED=int(positions % 16 == 0))
     # SPLIT is a tuned meta-parameter (lookback/row.py); the interpreter's fixed one follows the length
     split = dict(SPLIT=positions % 16 != 0) if plan.interpreted else {}
     constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, LOOKBACK=32, WORDS=words,
-                      REVERSE=plan.reverse, TOTAL=plan.total, RUN=run_length(plan.input_dtype), CLEAN=clean,
-                      **split, **meta)
+                      REVERSE=plan.reverse, TOTAL=plan.total, ROTATE=rotate, VEC=vec,
+                      RUN=run_length(plan.input_dtype), CLEAN=clean, **split, **meta)
     return launch_spec(kernel, grid, scalars, constexprs, workspace, size if clean else 0)
 
 

@@ -5,12 +5,26 @@ their prefix from their predecessors (lookback/protocol.py).
 Programs are persistent: at most a few per SM are launched, and each keeps drawing chunks
 until none are left, so the cost of starting a program is paid a few times per SM rather than
 once per chunk.
+
+The seed's output rows (L + 1 elements, ROTATE) start at every phase of a 16-byte word while the
+input's rows do not. As in the row scan's ROTATE 2 (row.py), chunks then cut the output, not the
+input, into aligned windows: each chunk loads its input `phase` positions early and stores its
+inclusive scan as whole 16-byte vectors, the exclusive shift and the row total falling out of
+the placement.
 """
 
 import triton
 import triton.language as tl
 
-from ..tiles import _block_offsets, _block_scan, _block_total, _load_block, _prefetch_l2, _store_block
+from ..tiles import (
+    _block_offsets,
+    _block_scan,
+    _block_total,
+    _load_block,
+    _prefetch_l2,
+    _store_block,
+    _store_span,
+)
 from .protocol import _publish, _read
 
 # SPLIT is tuned, not planned: with a length Triton knows divisible by 16 both load and store
@@ -50,15 +64,35 @@ def _publish_total(status_ptr, ticket, total, first_in_row, WORDS: tl.constexpr)
 
 
 @triton.jit
+def _output_phase(row, stride_y_outer, SHIFT: tl.constexpr, ROTATE: tl.constexpr, VEC: tl.constexpr):
+    """With ROTATE, the 16-byte phase of the row's first scanned output (output position SHIFT):
+    window position j of the row holds the inclusive scan of input position j - phase; else 0."""
+    if ROTATE:
+        phase = ((row * stride_y_outer + SHIFT) % VEC).to(tl.int32)
+    else:
+        phase = tl.zeros([], dtype=tl.int32)
+    return phase
+
+
+@triton.jit
 def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
-                    REVERSE: tl.constexpr, SPLIT: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr):
-    """The input of chunk `ticket` (all zeros past the last chunk), shaped as tiles._block_offsets."""
+                    stride_y_outer, SHIFT: tl.constexpr, REVERSE: tl.constexpr, SPLIT: tl.constexpr,
+                    ROTATE: tl.constexpr, VEC: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr):
+    """The input of chunk `ticket` (all zeros past the last chunk), shaped as tiles._block_offsets;
+    with ROTATE, of the positions `phase` before the chunk's window (zeros outside the row):
+    single-element loads, since the phase is not known to keep 16-byte vectors aligned."""
     row = (ticket // chunks_per_row).to(tl.int64)
     start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
     offsets = _block_offsets(REVERSE, BLOCK, RUN)
     live = ticket < total_chunks
-    x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
-    return _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT)
+    if ROTATE:  # rows walked with stride 1 only
+        positions = start - _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC) + offsets
+        inside = (positions >= 0) & (positions < length) & live
+        x = tl.load(x_ptr + row * stride_x_outer + positions, mask=inside, other=0)
+    else:
+        x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
+        x = _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT)
+    return x
 
 
 @triton.jit
@@ -89,7 +123,7 @@ def _clean(status_ptr, counter_ptr, words, TILE: tl.constexpr = 1024):
 
 @triton.autotune(
     configs=LOOKBACK_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "LENGTH_ALIGNED", "SHIFT", "REVERSE"],
+    key=["LENGTH_BUCKET", "LENGTH_ALIGNED", "SHIFT", "REVERSE", "ROTATE"],
     # every timing run of the autotuner needs fresh flags and a fresh ticket counter
     reset_to_zero=["status_ptr"],
     # chunks in bytes, as the row scan's blocks (row.py): at most 32 KiB of input, 256 bytes of
@@ -108,7 +142,8 @@ def lookback_scan_kernel(
     values_ptr,  # unused (the column look-back's value slots; the same tensor as status_ptr)
     max_chunks,  # chunks the workspace holds
     outer,  # M: rows scanned
-    length,  # positions per row, loaded and stored in place (the input's size along the scan)
+    length,  # positions per row, loaded and stored in place (the input's size along the scan), or
+    #          with ROTATE loaded `phase` positions early into whole output windows
     stride_x_outer,
     stride_x_scan,
     stride_y_outer,
@@ -120,13 +155,18 @@ def lookback_scan_kernel(
     WORDS: tl.constexpr,  # look-back words per chunk: 1 for float32 sums, 2 for 64-bit sums (protocol.py)
     REVERSE: tl.constexpr,  # sum from the end: y[p] = x[p + SHIFT] + ... + x[length - 1]
     TOTAL: tl.constexpr,  # output rows hold one position more, the row total (the seed's rows of L + 1)
+    ROTATE: tl.constexpr,  # 2: output rows are not 16-byte aligned where input rows are; chunks are whole
+    #                        output windows, their input loaded lagged (row.py's ROTATE 2); 0: in place
+    VEC: tl.constexpr,  # output elements per 16 bytes
     SPLIT: tl.constexpr,  # `length` is not a multiple of 16: whole chunks load and store unmasked
     RUN: tl.constexpr,  # REVERSE: positions per run of a chunk (tiles._block_offsets)
     CLEAN: tl.constexpr,  # leave the workspace zeroed: it is kept for the next call (scan/launch.py)
     L2_AHEAD: tl.constexpr,  # R > 0: each drawn ticket asks L2 for the chunk R rounds of programs later
     BLOCK: tl.constexpr,
 ):
-    chunks_per_row = tl.cdiv(length, BLOCK)
+    # with ROTATE a row's windows hold its `stored` scanned positions after `phase` (< VEC) others
+    stored = length + TOTAL - SHIFT if ROTATE else length
+    chunks_per_row = tl.cdiv(stored + VEC - 1, BLOCK) if ROTATE else tl.cdiv(length, BLOCK)
     # persistent: each program keeps drawing tickets until every chunk is taken
     total_chunks = outer * chunks_per_row
     offsets = _block_offsets(REVERSE, BLOCK, RUN)
@@ -139,7 +179,7 @@ def lookback_scan_kernel(
         _prefetch_row_chunk(x_ptr, ticket + ahead, total_chunks, chunks_per_row, length, stride_x_outer,
                             stride_x_scan, REVERSE, BLOCK)
     x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
-                        REVERSE, SPLIT, BLOCK, RUN)
+                        stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE, VEC, BLOCK, RUN)
     total = _block_total(x.to(ACC_DTYPE))
     if ticket < total_chunks:
         _publish_total(status_ptr, ticket, total, ticket % chunks_per_row == 0, WORDS)
@@ -156,8 +196,9 @@ def lookback_scan_kernel(
         if L2_AHEAD:
             _prefetch_row_chunk(x_ptr, next_ticket + ahead, total_chunks, chunks_per_row, length,
                                 stride_x_outer, stride_x_scan, REVERSE, BLOCK)
-        x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length, stride_x_outer,
-                                 stride_x_scan, REVERSE, SPLIT, BLOCK, RUN)
+        x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
+                                 stride_x_outer, stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE,
+                                 VEC, BLOCK, RUN)
         next_total = _block_total(x_next.to(ACC_DTYPE))
         if next_ticket < total_chunks:
             _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS)
@@ -180,12 +221,27 @@ def lookback_scan_kernel(
                     done = (nearest < LOOKBACK).to(tl.int32)
                     window_end -= LOOKBACK
             _publish(status_ptr, ticket, exclusive + total, 2, WORDS)
-        out = (_block_scan(x.to(ACC_DTYPE), SHIFT == 1, REVERSE, RUN) + exclusive.to(ACC_DTYPE)).to(
-            y_ptr.dtype.element_ty)  # [BLOCK]
-        _store_block(y_row + (start + offsets), out, start + offsets < length, start + BLOCK <= length, SPLIT)
-        if TOTAL:
-            if chunk == chunks_per_row - 1:  # the row total, one position past the last input
-                tl.store(y_row + length, (exclusive.to(ACC_DTYPE) + total).to(y_ptr.dtype.element_ty))
+        out = (_block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and (not ROTATE), REVERSE, RUN)
+               + exclusive.to(ACC_DTYPE)).to(y_ptr.dtype.element_ty)  # [BLOCK]
+        if ROTATE:
+            # window position j holds the inclusive scan of position j - phase: the exclusive
+            # shift and the row total are in the windows; the leading zero is stored apart
+            out_first = row * stride_y_outer + SHIFT
+            phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
+            y_window = y_ptr + tl.multiple_of(out_first - phase, VEC) + start
+            if (start >= VEC) & (start + BLOCK <= stored):
+                tl.store(y_window + offsets, out)
+            else:
+                _store_span(y_window + offsets, out, offsets, phase - start, stored + phase - start, VEC)
+            if SHIFT == 1:
+                if chunk == 0:
+                    tl.store(y_row, tl.zeros([], dtype=y_ptr.dtype.element_ty))
+        else:
+            _store_block(y_row + (start + offsets), out, start + offsets < length, start + BLOCK <= length,
+                         SPLIT)
+            if TOTAL:
+                if chunk == chunks_per_row - 1:  # the row total, one position past the last input
+                    tl.store(y_row + length, (exclusive.to(ACC_DTYPE) + total).to(y_ptr.dtype.element_ty))
         ticket = next_ticket
         x = x_next
         total = next_total
