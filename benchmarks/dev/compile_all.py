@@ -3,7 +3,8 @@ sm_89 (the seed's RTX 4090) and sm_90 (H100, H200): registers, spills and shared
 block against each architecture's limit (dev tool; issue 14's portable tuning; the CI test
 compiles a sample).
 
-    python benchmarks/dev/compile_all.py [--arch 80 89 90] [--elements fp32 bf16 i64] [--json PATH]
+    python benchmarks/dev/compile_all.py [--arch 80 89 90] [--elements fp32 bf16 i64] [--kernels NAME ...]
+        [--json PATH]
 
 The constexprs the library passes most often (exclusive where the kernel has a SHIFT; the seed's
 rotated rows and reversed runs; look-back words; dense narrow rows); the row and look-back
@@ -23,12 +24,14 @@ from triscan.kernels.registry import FAMILIES
 # reversed runs; both look-back directions)
 NAMES = {"row_scan_kernel": [("row", {}), ("reverse_row", {})],
          "column_scan_kernel": [("column", {})],
-         "lookback_scan_kernel": [("lookback", {"REVERSE": 0}), ("lookback", {"REVERSE": 1})],
+         "lookback_scan_kernel": [("lookback", {"REVERSE": 0}), ("lookback", {"REVERSE": 1}),
+                                  ("lookback", {"REVERSE": 0, "SHIFT": 1, "TOTAL": 1, "ROTATE": 2})],
          "column_lookback_scan_kernel": [("column_lookback", {"WIDE_OFFSETS": 0})]}
 # element types whose autotune spaces differ (configs pruned by bytes): registers.py names, torch dtypes
 ELEMENTS = {"fp32": (torch.float32, torch.float32), "bf16": (torch.bfloat16, torch.bfloat16),
             "i64": (torch.int64, torch.int64)}
 BYTE_PRUNED = ("row_scan_kernel", "lookback_scan_kernel")  # the column spaces do not depend on the type
+TYPED = BYTE_PRUNED + ("column_scan_kernel",)  # compiled for each element type (their registers differ)
 
 
 def pruned(kernel, element):
@@ -41,10 +44,12 @@ def pruned(kernel, element):
     return kernel.early_config_prune(kernel.configs, args)
 
 
-def variants(elements):
+def variants(elements, kernels=None):
     for family in FAMILIES:
         for kernel in family.kernels.values():
-            for element in elements if kernel.fn.__name__ in BYTE_PRUNED else ("fp32",):
+            if kernels and kernel.fn.__name__ not in kernels:
+                continue
+            for element in elements if kernel.fn.__name__ in TYPED else ("fp32",):
                 for name, flags in NAMES[kernel.fn.__name__]:
                     for config in pruned(kernel, element):
                         meta = {key: int(value) for key, value in config.kwargs.items()}
@@ -60,10 +65,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--arch", type=int, nargs="+", default=[80, 89, 90])
     parser.add_argument("--elements", nargs="+", default=list(ELEMENTS))
+    parser.add_argument("--kernels", nargs="+", help="only these kernels (e.g. column_scan_kernel)")
     parser.add_argument("--json")
     args = parser.parse_args()
     rows, problems = [], 0
-    for name, meta in variants(args.elements):
+    for name, meta in variants(args.elements, args.kernels):
         for arch in args.arch:
             used, spilled, shared = registers.compile_info(name, arch, **dict(meta))
             fits = shared <= registers.SHARED_LIMIT[arch]
