@@ -30,7 +30,7 @@ KERNELS = {
                   "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32",
                   "LENGTH_ALIGNED": "i32"},
                  {"stride_x_scan": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32, "WORDS": 1,
-                  "REVERSE": False, "RUN": 4, "TOTAL": False, "SPLIT": False, "CLEAN": False, "L2_AHEAD": 0,
+                  "REVERSE": False, "RUN": 4, "TOTAL": False, "SPLIT": False, "CLEAN": False,
                   "ROTATE": 0, "VEC": 4},
                  ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "length", "stride_x_outer",
                   "stride_y_outer")),

@@ -30,9 +30,6 @@ VARIANTS = [
     ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 ELEMENT=bf16"),
     ("lookback", "BLOCK=4096 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=2 ELEMENT=bf16"),
     ("lookback", "BLOCK=2048 num_warps=4 SHIFT=0 ROTATE=2 ELEMENT=i64"),
-    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=168 L2_AHEAD=1"),
-    ("lookback", "BLOCK=2048 num_warps=4 L2_AHEAD=1 ELEMENT=i64 SHIFT=1"),
-    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 L2_AHEAD=1 ELEMENT=bf16 REVERSE=1"),
     # FLAT_INNER: 8 (the default) dense rows, 0 strided, 3 rows gathered into tiles of 4 lanes
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=256 BLOCK_K=8 num_warps=2 WIDE_OFFSETS=0"),
@@ -64,7 +61,6 @@ LARGEST = [
     ("column", "BLOCK_L=64 BLOCK_K=256 num_warps=8"),
     ("lookback", "BLOCK=8192 num_warps=8 REVERSE=1"),
     ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 ELEMENT=bf16"),
-    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=168 L2_AHEAD=1"),
     ("lookback", "BLOCK=8192 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=2"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=32 BLOCK_K=256 SUB=8 num_warps=8 WIDE_OFFSETS=0"),

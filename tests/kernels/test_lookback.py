@@ -132,18 +132,6 @@ def check_prefetching_configs(kernel, cases, dtype, monkeypatch, triton_launches
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int64], ids=str)
-def test_l2_prefetching_configs_gpu(dtype, monkeypatch, triton_launches):
-    """The row look-back's prefetching configs (prefetches reaching past a row's or the tensor's
-    end must be clamped, not fault): 1-D, odd and even lengths, and several rows."""
-    from triscan.kernels.lookback.row import lookback_scan_kernel
-
-    cases = (((1 << 22,), 0), (((1 << 22) + 3,), 0), ((3, (1 << 21) + 5), 1))
-    assert check_prefetching_configs(lookback_scan_kernel, cases, dtype, monkeypatch, triton_launches)
-    assert set(triton_launches.counts) == {"lookback_scan"}
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int64], ids=str)
 def test_l2_prefetching_narrow_configs_gpu(dtype, monkeypatch, triton_launches):
     """The column look-back's prefetching configs on flat narrow rows, dense and gathered (3 and 5
     lanes in tiles of 4 and 8); reversed tiles prefetch their span from its last step."""

@@ -220,7 +220,7 @@ COLUMN = KernelFamily("column", {"forward": column_scan_kernel},
                       {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "num_warps": 1}, bind_column,
                       reverse_by_strides=True, persistent=False)
 LOOKBACK = KernelFamily("lookback", {"forward": lookback_scan_kernel},
-                        {"BLOCK": 64, "L2_AHEAD": 0, "num_warps": 1},
+                        {"BLOCK": 64, "num_warps": 1},
                         bind_lookback, reverse_by_strides=False, persistent=True)
 COLUMN_LOOKBACK = KernelFamily("column_lookback", {"forward": column_lookback_scan_kernel},
                                {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "LOOKBACK": 32, "L2_AHEAD": 0,

@@ -21,7 +21,6 @@ from ..tiles import (
     _block_scan,
     _block_total,
     _load_block,
-    _prefetch_l2,
     _store_block,
     _store_span,
 )
@@ -31,17 +30,14 @@ from .protocol import _publish, _read
 # forms vectorize, and which is faster depends on the type (benchmarks/NOTES.md 29); an odd length
 # needs SPLIT. num_stages 1 only: the chunk loads are not pipelined, 2 timed the same.
 LOOKBACK_SCAN_CONFIGS = [
-    triton.Config({"BLOCK": block, "SPLIT": split, "L2_AHEAD": ahead}, num_warps=warps, num_stages=1,
-                  maxnreg=maxnreg)
+    triton.Config({"BLOCK": block, "SPLIT": split}, num_warps=warps, num_stages=1, maxnreg=maxnreg)
     # (4096, 2): as many elements per thread as (8192, 4), twice the programs per SM (NOTES.md section 10);
     # (8192, 4) capped at 128 registers: four programs per SM where the compiler would take 140 (NOTES.md 29);
-    # (16384, 8) capped at 128: 2-byte types' 32 KiB chunks with two programs per SM instead of one (45);
-    # L2_AHEAD 1 on the configs each element size chose (int64 (2048, 4), float32 (8192, 4), 2-byte
-    # types (8192, 4) at 128), float32's capped at its registers without the prefetch (NOTES.md 53)
-    for block, warps, maxnreg, ahead in (
-        (2048, 4, None, 0), (4096, 2, None, 0), (4096, 4, None, 0), (4096, 8, None, 0), (8192, 4, None, 0),
-        (8192, 4, 128, 0), (8192, 8, None, 0), (16384, 8, None, 0), (16384, 8, 128, 0),
-        (2048, 4, None, 1), (8192, 4, 168, 1), (8192, 4, 128, 1))
+    # (16384, 8) capped at 128: 2-byte types' 32 KiB chunks with two programs per SM instead of one (45).
+    # Prefetching the chunk a round of programs ahead into L2 lost 7 points (NOTES.md 53, 56): none here.
+    for block, warps, maxnreg in (
+        (2048, 4, None), (4096, 2, None), (4096, 4, None), (4096, 8, None), (8192, 4, None),
+        (8192, 4, 128), (8192, 8, None), (16384, 8, None), (16384, 8, 128))
     for split in (False, True)
 ]
 
@@ -93,17 +89,6 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
         x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
         x = _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT)
     return x
-
-
-@triton.jit
-def _prefetch_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
-                        REVERSE: tl.constexpr, BLOCK: tl.constexpr):
-    """Ask L2 for chunk `ticket`'s input (nothing past the last chunk; rows walked with stride 1 only)."""
-    if stride_x_scan == 1:
-        if ticket < total_chunks:
-            row = (ticket // chunks_per_row).to(tl.int64)
-            start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
-            _prefetch_l2(x_ptr + row * stride_x_outer + start, tl.minimum(length - start, BLOCK), BLOCK)
 
 
 @triton.jit(noinline=True)
@@ -161,7 +146,6 @@ def lookback_scan_kernel(
     SPLIT: tl.constexpr,  # `length` is not a multiple of 16: whole chunks load and store unmasked
     RUN: tl.constexpr,  # REVERSE: positions per run of a chunk (tiles._block_offsets)
     CLEAN: tl.constexpr,  # leave the workspace zeroed: it is kept for the next call (scan/launch.py)
-    L2_AHEAD: tl.constexpr,  # R > 0: each drawn ticket asks L2 for the chunk R rounds of programs later
     BLOCK: tl.constexpr,
 ):
     # with ROTATE a row's windows hold its `stored` scanned positions after `phase` (< VEC) others
@@ -172,12 +156,6 @@ def lookback_scan_kernel(
     offsets = _block_offsets(REVERSE, BLOCK, RUN)
     counter_ptr = status_ptr + WORDS * max_chunks
     ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
-    ahead = L2_AHEAD * tl.num_programs(0)  # tickets
-    if L2_AHEAD:
-        # the chunk L2_AHEAD rounds of programs later: most programs draw one ticket per round,
-        # so with one round that chunk is loaded about when this one is scanned, from L2
-        _prefetch_row_chunk(x_ptr, ticket + ahead, total_chunks, chunks_per_row, length, stride_x_outer,
-                            stride_x_scan, REVERSE, BLOCK)
     x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
                         stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE, VEC, BLOCK, RUN)
     total = _block_total(x.to(ACC_DTYPE))
@@ -193,9 +171,6 @@ def lookback_scan_kernel(
         # one load and no wait, so waits never chain from program to program, and the
         # look-back below finds its predecessors published (benchmarks/NOTES.md, section 6).
         next_ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
-        if L2_AHEAD:
-            _prefetch_row_chunk(x_ptr, next_ticket + ahead, total_chunks, chunks_per_row, length,
-                                stride_x_outer, stride_x_scan, REVERSE, BLOCK)
         x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
                                  stride_x_outer, stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE,
                                  VEC, BLOCK, RUN)
