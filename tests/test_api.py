@@ -187,12 +187,12 @@ def test_prepared_calls_allocate_what_the_first_call_did(op, dtype, dim, poisone
 
 
 def test_tuning_space_follows_stage_rules():
-    """The seed's stage rules: num_stages in {1, 2, 3} where the pipeliner can use them (the row
-    scan's loop), several warps and block sizes. The column scan's loop is not pipelined, its
-    stages timed alike (benchmarks/NOTES.md 57), so its space keeps one."""
-    assert {c.num_stages for c in ROW_SCAN_CONFIGS} == {1, 2, 3}
-    assert {c.num_stages for c in COLUMN_SCAN_CONFIGS} == {1}
+    """The seed's stage rules: num_stages in {1, 2, 3}, several warps and block sizes. Triton does
+    not pipeline the row and column walks' loads, so the kernels do, with num_stages - 1 blocks
+    loaded ahead (PREFETCH): each stage count is a different kernel (benchmarks/NOTES.md 57, 61)."""
     for configs in (ROW_SCAN_CONFIGS, COLUMN_SCAN_CONFIGS):
+        assert {c.num_stages for c in configs} == {1, 2, 3}
+        assert all(c.kwargs["PREFETCH"] == c.num_stages - 1 for c in configs)
         assert len({c.num_warps for c in configs}) >= 3
         assert len({tuple(sorted(c.kwargs.items())) for c in configs}) >= 4
 

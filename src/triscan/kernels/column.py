@@ -12,26 +12,42 @@ import triton.language as tl
 from .tiles import _before_runs, _run_steps
 
 # Tiles (BLOCK_L, BLOCK_K, SUB, warps). Runs of SUB consecutive steps per thread are scanned in
-# registers (tiles._run_steps; benchmarks/NOTES.md 13). A program holds one tile in flight: Triton
-# does not pipeline this loop (num_stages 2 and 3 compile and time as 1), so the tiles must hold
-# enough bytes per thread; one 16-byte vector per thread starves 2-byte inputs (NOTES.md 57).
-# (16, 32) survives every pruning below, so the pruned space is never empty.
+# registers (tiles._run_steps; benchmarks/NOTES.md 13). Triton does not pipeline this loop's loads,
+# so the kernel does, as the row scan: num_stages is the number of tiles a program has in flight
+# (PREFETCH = num_stages - 1 loaded ahead of the one it scans). One 16-byte vector per thread starves
+# 2-byte inputs (NOTES.md 57); tiles of more hold more bytes in flight. (16, 32) survives every
+# pruning below, so the pruned space is never empty.
 COLUMN_SCAN_CONFIGS = [
-    triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub}, num_warps=warps, num_stages=1)
+    triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub, "PREFETCH": stages - 1},
+                  num_warps=warps, num_stages=stages)
     for block_l, block_k, sub, warps in (
         (16, 32, 4, 2), (16, 128, 4, 4), (32, 64, 4, 4), (64, 32, 4, 4), (8, 256, 4, 4),
         # two or more vectors per thread: float32 and 2-byte types (64-bit ones keep the tiles above)
         (64, 64, 8, 2), (64, 128, 4, 8), (64, 256, 4, 8), (64, 128, 8, 4), (128, 64, 8, 4), (128, 128, 8, 8))
+    for stages in ((1, 2, 3) if block_l * block_k <= 2048 else (1, 2))
 ]
+
+
+@triton.jit
+def _load_column_tile(x_lanes, start, steps, length, lane_mask, stride_x_scan):
+    """The [BLOCK_L // SUB, SUB, BLOCK_K] input tile whose first step is `start` (zeros past the
+    scan's end: a tile wholly past it reads no memory)."""
+    position = start + steps  # [BLOCK_L // SUB, SUB, 1]
+    return tl.load(x_lanes + position * stride_x_scan, mask=(position < length) & lane_mask[None, None, :],
+                   other=0)
 
 
 @triton.autotune(
     configs=COLUMN_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT"],
+    # at most 512 bytes of accumulators per thread, counting the tiles loaded ahead: the 64-bit sums'
+    # deeper tiles with a tile ahead spill (NOTES.md 61)
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_L"] <= max(16, args["LENGTH_BUCKET"])
-        and config.kwargs["BLOCK_K"] <= max(64, args["INNER_BUCKET"])]},
+        and config.kwargs["BLOCK_K"] <= max(64, args["INNER_BUCKET"])
+        and config.kwargs["BLOCK_L"] * config.kwargs["BLOCK_K"] // (32 * config.num_warps)
+        * max(4, args["y_ptr"].element_size()) * (1 + config.kwargs["PREFETCH"]) <= 512]},
 )
 @triton.jit
 def column_scan_kernel(
@@ -51,6 +67,7 @@ def column_scan_kernel(
     BLOCK_L: tl.constexpr,
     BLOCK_K: tl.constexpr,
     SUB: tl.constexpr,  # consecutive steps one thread scans in registers
+    PREFETCH: tl.constexpr,  # tiles loaded ahead of the one scanned: num_stages - 1
 ):
     tiles_k = tl.cdiv(inner, BLOCK_K)
     pid = tl.program_id(0).to(tl.int64)
@@ -66,10 +83,25 @@ def column_scan_kernel(
     y_lanes = y_ptr + outer_index * stride_y_outer + lanes[None, None, :]
     last_run = (tl.arange(0, BLOCK_L // SUB) == BLOCK_L // SUB - 1)[:, None]  # [BLOCK_L // SUB, 1]
     carry = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
+    # tiles loaded ahead (PREFETCH of them) are issued before the scanned tile's values are waited on
+    first = length * 0  # step 0, typed as the loop's steps
+    if PREFETCH >= 1:
+        x_next = _load_column_tile(x_lanes, first, steps, length, lane_mask, stride_x_scan)
+    if PREFETCH >= 2:
+        x_after = _load_column_tile(x_lanes, first + BLOCK_L, steps, length, lane_mask, stride_x_scan)
     for start in range(0, length, BLOCK_L):
+        if PREFETCH == 0:
+            x = _load_column_tile(x_lanes, start, steps, length, lane_mask, stride_x_scan)
+        elif PREFETCH == 1:
+            x = x_next
+            x_next = _load_column_tile(x_lanes, start + BLOCK_L, steps, length, lane_mask, stride_x_scan)
+        else:
+            x = x_next
+            x_next = x_after
+            x_after = _load_column_tile(x_lanes, start + 2 * BLOCK_L, steps, length, lane_mask, stride_x_scan)
+        x = x.to(ACC_DTYPE)
         position = start + steps  # [BLOCK_L // SUB, SUB, 1]
         mask = (position < length) & lane_mask[None, None, :]  # [BLOCK_L // SUB, SUB, BLOCK_K]
-        x = tl.load(x_lanes + position * stride_x_scan, mask=mask, other=0).to(ACC_DTYPE)
         before_run, through_run = _before_runs(tl.sum(x, 1))  # [BLOCK_L // SUB, BLOCK_K]
         scanned = tl.cumsum(x, 1) + (before_run + carry[None, :])[:, None, :]
         # The carry is the last run's end. (`carry += tl.sum(x, 0)` trips an assertion in

@@ -212,12 +212,12 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     return launch_spec(kernel, grid, scalars, constexprs, workspace)
 
 
-# the interpreter's row walk keeps two blocks loaded ahead, the deepest PREFETCH of the configs
+# the interpreter's row and column walks keep two blocks loaded ahead, the deepest PREFETCH of the configs
 ROW = KernelFamily("row", {"forward": row_scan_kernel},
                    {"BLOCK": 64, "PREFETCH": 2, "num_warps": 1}, bind_row, reverse_by_strides=False,
                    persistent=False)
 COLUMN = KernelFamily("column", {"forward": column_scan_kernel},
-                      {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "num_warps": 1}, bind_column,
+                      {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "PREFETCH": 2, "num_warps": 1}, bind_column,
                       reverse_by_strides=True, persistent=False)
 LOOKBACK = KernelFamily("lookback", {"forward": lookback_scan_kernel},
                         {"BLOCK": 64, "num_warps": 1},
