@@ -35,13 +35,31 @@ def calls(package, dim, reverse, seed, exclusive=False):
     return lambda x: function(x, dim, reverse=reverse)
 
 
+def autotuned_kernels(package):
+    """(family name, autotuned kernel) of a tree's registry."""
+    registry = importlib.import_module(package.__name__ + ".kernels.registry")
+    return [(family.name, family.kernels["forward"]) for family in registry.FAMILIES]
+
+
+def chosen(package, call, x):
+    """The call's output, and the configs its autotuners picked for it ({family: config})."""
+    kernels = autotuned_kernels(package)
+    for _, kernel in kernels:
+        kernel.best_config = None
+    out = call(x)
+    return out, {name: str(kernel.best_config) for name, kernel in kernels
+                 if getattr(kernel, "best_config", None) is not None}
+
+
 def time_case(name, shape, dim, dtype, reverse, seed, old, rounds, rep, exclusive=False, x=None) -> dict:
-    """Alternating medians of the new and old trees and of the copy of the same bytes."""
+    """Alternating medians of the new and old trees and of the copy of the same bytes, and the
+    configs each tree's autotuner picked."""
     torch.manual_seed(0)
     x = make_input(shape, dtype) if x is None else x
     new_call = calls(triscan, dim, reverse, seed, exclusive)
     old_call = calls(old, dim, reverse, seed, exclusive)
-    new_out, old_out = new_call(x), old_call(x)  # compile and autotune outside the timing
+    # compile and autotune outside the timing
+    (new_out, new_configs), (old_out, old_configs) = chosen(triscan, new_call, x), chosen(old, old_call, x)
     # look-back float sums may differ in their last bits from run to run (which predecessors
     # had published when a chunk looked), so the outputs are compared by their largest gap
     gap = (new_out.double() - old_out.double()).abs().max().item() if new_out.shape == old_out.shape \
@@ -56,7 +74,8 @@ def time_case(name, shape, dim, dtype, reverse, seed, old, rounds, rep, exclusiv
         for label, fn in timed.items():
             times[label].append(do_bench(fn, warmup=25, rep=rep, return_mode="median"))
     return {"case": name, "shape": list(shape), "dim": dim, "dtype": str(dtype), "reverse": reverse,
-            "bytes": moved, "ms": times, "max_output_gap": gap}
+            "bytes": moved, "ms": times, "max_output_gap": gap,
+            "configs": {"new": new_configs, "old": old_configs}}
 
 
 HOST_CASES = {"(8, 1024) cumsum": ((8, 1024), False), "(128, 4000) cumsum": ((128, 4000), False),
@@ -128,6 +147,9 @@ def main() -> int:
                      f"{100 * best['copy'] / best['new']:.1f}%", f"{100 * best['copy'] / best['old']:.1f}%",
                      f"{100 * (best['old'] / best['new'] - 1):+.1f}%", f"{result['max_output_gap']:.2g}"])
         print(" | ".join(rows[-1]), flush=True)
+        for label, configs in result["configs"].items():
+            picked = "; ".join(f"{family} {config}" for family, config in configs.items())
+            print(f"  {label}: {picked}", flush=True)
         torch.cuda.empty_cache()
     title = f"A/B, {torch.cuda.get_device_name()}: best of {args.rounds} alternating do_bench medians"
     numeric = ("new ms", "old ms", "new % of copy", "old % of copy", "new faster by")
