@@ -140,8 +140,9 @@ def lookback_scan_kernel(
     WORDS: tl.constexpr,  # look-back words per chunk: 1 for float32 sums, 2 for 64-bit sums (protocol.py)
     REVERSE: tl.constexpr,  # sum from the end: y[p] = x[p + SHIFT] + ... + x[length - 1]
     TOTAL: tl.constexpr,  # output rows hold one position more, the row total (the seed's rows of L + 1)
-    ROTATE: tl.constexpr,  # 2: output rows are not 16-byte aligned where input rows are; chunks are whole
-    #                        output windows, their input loaded lagged (row.py's ROTATE 2); 0: in place
+    ROTATE: tl.constexpr,  # 2: output rows are not 16-byte aligned (the seed's rows of L + 1, odd lengths);
+    #                        chunks are whole output windows, their input loaded lagged (row.py's ROTATE 2);
+    #                        0: chunks in place
     VEC: tl.constexpr,  # output elements per 16 bytes
     SPLIT: tl.constexpr,  # `length` is not a multiple of 16: whole chunks load and store unmasked
     RUN: tl.constexpr,  # REVERSE: positions per run of a chunk (tiles._block_offsets)
