@@ -26,7 +26,15 @@ Triton does not pipeline the walk's loads; PREFETCH blocks are loaded ahead of t
 import triton
 import triton.language as tl
 
-from .tiles import _block_offsets, _block_scan, _block_total, _load_block, _store_span
+from .tiles import (
+    _block_offsets,
+    _block_scan,
+    _block_total,
+    _load_block,
+    _load_lagged,
+    _store_span,
+    _window_phase,
+)
 
 # Triton 3.6 does not pipeline the row loop's loads, so the kernel does it itself: num_stages is
 # the number of blocks a program has in flight (PREFETCH = num_stages - 1 loaded ahead of the one
@@ -61,8 +69,7 @@ def _load_row_block(x_row, step, last, offsets, length, stride_x_scan, lag, REVE
     16-byte vectors aligned."""
     start = _row_block_start(step, last, REVERSE, BLOCK)
     if LAGGED:
-        positions = start - lag + offsets
-        return tl.load(x_row + positions, mask=(positions >= 0) & (positions < length), other=0)
+        return _load_lagged(x_row, start, lag, offsets, length, True)
     if stride_x_scan == 1:  # compile-time: Triton specializes an argument equal to 1
         x_ptrs = x_row + (start + offsets)
     else:
@@ -112,7 +119,7 @@ def row_scan_kernel(
         # scans aligned input blocks and rotates each by `phase` (tl.gather, through shared
         # memory); ROTATE 2 loads each window's input `phase` positions early instead
         out_first = y_first + SHIFT
-        phase = (out_first % VEC).to(tl.int32)
+        phase = _window_phase(out_first, VEC)
         y_win = y_ptr + tl.multiple_of(out_first - phase, VEC)
         stored = length + TOTAL - SHIFT
     else:

@@ -149,6 +149,23 @@ def _store_block(pointers, values, mask, whole, SPLIT: tl.constexpr):
 
 
 @triton.jit
+def _window_phase(out_first, VEC: tl.constexpr):
+    """Where output element `out_first` (an offset from a 16-byte aligned base) sits in its 16-byte
+    word: output windows that start `phase` elements before it are whole, aligned vectors."""
+    return (out_first % VEC).to(tl.int32)
+
+
+@triton.jit
+def _load_lagged(pointer, start, lag, offsets, bound, live):
+    """A block of the elements at `start - lag + offsets` from `pointer` (zeros before 0, at and
+    past `bound`, and everywhere unless `live`): the input of an output window that begins `lag`
+    positions before its aligned start. Single-element loads, since `lag` is not known to keep
+    16-byte vectors aligned."""
+    positions = start - lag + offsets
+    return tl.load(pointer + positions, mask=(positions >= 0) & (positions < bound) & live, other=0)
+
+
+@triton.jit
 def _prefetch_l2(pointer, count, BLOCK: tl.constexpr):
     """Ask L2 for the `count` (>= 1, at most BLOCK) contiguous elements at `pointer` ahead of their
     load: one `prefetch.global.L2` per 128-byte line. Nothing is waited on and no register holds

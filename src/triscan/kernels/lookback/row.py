@@ -21,8 +21,10 @@ from ..tiles import (
     _block_scan,
     _block_total,
     _load_block,
+    _load_lagged,
     _store_block,
     _store_span,
+    _window_phase,
 )
 from .protocol import _publish, _read
 
@@ -64,7 +66,7 @@ def _output_phase(row, stride_y_outer, SHIFT: tl.constexpr, ROTATE: tl.constexpr
     """With ROTATE, the 16-byte phase of the row's first scanned output (output position SHIFT):
     window position j of the row holds the inclusive scan of input position j - phase; else 0."""
     if ROTATE:
-        phase = ((row * stride_y_outer + SHIFT) % VEC).to(tl.int32)
+        phase = _window_phase(row * stride_y_outer + SHIFT, VEC)
     else:
         phase = tl.zeros([], dtype=tl.int32)
     return phase
@@ -81,10 +83,9 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
     start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
     offsets = _block_offsets(REVERSE, BLOCK, RUN)
     live = ticket < total_chunks
-    if ROTATE:  # rows walked with stride 1 only
-        positions = start - _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC) + offsets
-        inside = (positions >= 0) & (positions < length) & live
-        x = tl.load(x_ptr + row * stride_x_outer + positions, mask=inside, other=0)
+    if ROTATE:  # rows walked with stride 1 only; nothing loaded past the last chunk
+        phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
+        x = _load_lagged(x_ptr + row * stride_x_outer, start, phase, offsets, length, live)
     else:
         x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
         x = _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT)
