@@ -14,6 +14,8 @@ import torch
 from fixed_launch import copy_ms, launch_fixed, plan_for_call
 from triton.testing import do_bench
 
+from triscan.testing.tolerance import random_input
+
 OFFSETS = (0, 4096, 65536, 1 << 20, 3 << 20, 1 << 25)  # bytes
 
 
@@ -34,8 +36,7 @@ def main() -> int:
     args = parser.parse_args()
     dtype = getattr(torch, args.dtype)
     meta = json.loads(args.meta)
-    source = (torch.rand(args.shape, device="cuda") + 0.5).to(dtype) if dtype.is_floating_point \
-        else torch.randint(-100, 100, args.shape, device="cuda", dtype=dtype)
+    source = random_input(args.shape, dtype, "cuda")
     shift = 1 if args.exclusive else 0
     # an exclusive scan's output has the input's shape: the plan scans L - 1 positions into L
     plan = plan_for_call(source.narrow(args.dim, 0, source.shape[args.dim] - shift), args.dim, shift)

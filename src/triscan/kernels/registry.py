@@ -86,14 +86,26 @@ def run_length(dtype: torch.dtype) -> int:
     return max(1, 16 // dtype.itemsize)
 
 
+def output_vector(plan) -> int:
+    """Output elements per 16 bytes (VEC)."""
+    return max(16 // plan.output_dtype.itemsize, 1)
+
+
+def misaligned_output_rows(plan) -> bool:
+    """Whether a forward walk of stride-1 rows could keep 16-byte windows that the output rows'
+    starts break (the seed's rows of L + 1, odd lengths): the row families then cut whole output
+    windows (ROTATE)."""
+    vec = output_vector(plan)
+    return (not plan.reverse and vec > 1 and plan.outer > 1 and plan.stride_y_outer % vec != 0
+            and plan.stride_x_scan == 1)
+
+
 def bind_row(family, plan) -> LaunchSpec:
     """One program per row; forward output windows kept in 16-byte alignment where output rows
     are misaligned (the seed's rows of L + 1): rotated, or loaded lagged (row.py, ROTATE)."""
-    vec = max(16 // plan.output_dtype.itemsize, 1)
+    vec = output_vector(plan)
     input_vec = max(16 // plan.input_dtype.itemsize, 1)
-    misaligned = (not plan.reverse and vec > 1 and plan.outer > 1 and plan.stride_y_outer % vec != 0
-                  and plan.stride_x_scan == 1)
-    if not misaligned:
+    if not misaligned_output_rows(plan):
         rotate = 0
     elif plan.output_dtype.itemsize <= 2:
         # 2-byte outputs hold twice the elements per byte that the rotation's shared-memory round
@@ -134,11 +146,10 @@ def bind_lookback(family, plan) -> LaunchSpec:
     block = meta["BLOCK"] if plan.interpreted else min(config.kwargs["BLOCK"] for config in kernel.configs)
     outer, shift, programs = plan.outer, plan.shift, plan.programs
     positions = plan.positions
-    # output rows misaligned where a forward walk could keep 16-byte windows: chunks are cut in
-    # aligned output windows, their input loaded lagged (lookback/row.py, ROTATE; as bind_row's 2)
-    vec = max(16 // plan.output_dtype.itemsize, 1)
-    rotate = 2 if (not plan.reverse and vec > 1 and outer > 1 and plan.stride_y_outer % vec != 0
-                   and plan.stride_x_scan == 1) else 0
+    # over misaligned output rows chunks are cut in aligned output windows, their input loaded
+    # lagged (lookback/row.py, ROTATE; as bind_row's 2)
+    vec = output_vector(plan)
+    rotate = 2 if misaligned_output_rows(plan) else 0
     windows = positions + plan.total - shift + vec - 1 if rotate else positions  # a row's window positions
     max_chunks = outer * ceil_div(windows, block)
     words = 1 if plan.accumulator == torch.float32 else 2  # look-back words per chunk (lookback/protocol.py)

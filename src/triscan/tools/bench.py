@@ -7,7 +7,6 @@ seed's three-pass baseline, and the copy roofline: a device-to-device copy of a 
 the size of x, which moves the same bytes a one-pass scan must move.
 """
 
-
 import torch
 
 from .environment import environment
