@@ -1,4 +1,5 @@
-"""Accuracy of triscan's scans against torch's, both judged by a float64 reference.
+"""Accuracy of triscan's scans against torch's, both judged by a float64 reference (long double
+for float64 inputs).
 
 For each case: max and RMS absolute error, and max error relative to the running sum of |x|
 (the scale a summation error bound uses). Inputs are fresh normal draws with mean 0.5 (so the
@@ -19,6 +20,7 @@ that triscan's errors be no worse than torch.cumsum's.
 import argparse
 import json
 
+import numpy
 import torch
 
 from triscan.explain import plan_of
@@ -38,9 +40,29 @@ OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse")  # m
 
 
 def errors(out, reference, scale):
-    difference = (out.double() - reference).abs()
+    if isinstance(reference, numpy.ndarray):  # long double: the difference keeps its extra bits
+        difference = torch.from_numpy(numpy.abs(out.cpu().numpy().astype(numpy.longdouble) - reference)
+                                      .astype(numpy.float64)).to(scale.device)
+    else:
+        difference = (out.double() - reference).abs()
     return {"max_abs": difference.max().item(), "rms": difference.pow(2).mean().sqrt().item(),
             "max_rel_to_abs_sum": (difference / scale.clamp_min(1e-30)).max().item()}
+
+
+def extended_reference(op: str, x: torch.Tensor, dim: int) -> numpy.ndarray:
+    """A float64 input's scan in long double on the host. A float64 reference is no reference for
+    float64 scans: it is torch's own float64 cumsum, so torch would read exactly 0 error. x86-64's
+    long double carries 11 bits past float64."""
+    if numpy.finfo(numpy.longdouble).nmant <= numpy.finfo(numpy.float64).nmant:
+        raise SystemExit("float64 accuracy needs a long double wider than float64 (x86-64, aarch64 Linux)")
+    values = x.cpu().numpy().astype(numpy.longdouble)
+    if op.endswith("reverse"):
+        values = numpy.flip(values, dim)
+    result = numpy.cumsum(values, axis=dim)
+    if op.startswith("exclusive"):  # shifted by one position, a leading zero: no subtraction
+        result = numpy.roll(result, 1, axis=dim)
+        result[(slice(None),) * dim + (0,)] = 0
+    return numpy.flip(result, dim) if op.endswith("reverse") else result
 
 
 def main():
@@ -60,7 +82,8 @@ def main():
             x = (torch.randn(shape, device=device, dtype=torch.float64) + 0.5).to(DTYPES[dtype_name])
             family = plan_of(x, dim)[0].family.name
             for op in args.ops:
-                reference = matrix.reference_call(op, dim)(x)
+                reference = extended_reference(op, x, dim) if x.dtype == torch.float64 else \
+                    matrix.reference_call(op, dim)(x)
                 # the running sum of |x| through each position, for either form
                 scale = scan_reference(x.abs(), dim, reverse=op.endswith("reverse"))
                 row = {"case": name, "shape": list(shape), "dtype": dtype_name, "op": op, "family": family,

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Batched GPU work, one call each (every call must end inside the device's 10-minute limit):
 #   STEP=bench  bash scripts/gpu_session.sh   headline + suite benchmark, emitted file timed
-#   STEP=check  bash scripts/gpu_session.sh   triscan check at real sizes, accuracy vs torch
+#   STEP=check  bash scripts/gpu_session.sh   triscan check at real sizes
+#   STEP=accuracy bash scripts/gpu_session.sh  accuracy vs torch against float64 / long double, ACC_DTYPES
+#   STEP=tests  bash scripts/gpu_session.sh   the GPU tests of the files TESTS names, TESTS_LIMIT seconds
 #   STEP=verify bash scripts/gpu_session.sh   gpu tests, threads, autograd/compile, properties, host cost
 #   STEP=competitors bash scripts/gpu_session.sh   bench --case $CASES with CUB and FlagGems (.whl)
 #   STEP=profile bash scripts/gpu_session.sh  triscan profile (ncu) of headline, 1-D, rows, narrow K
@@ -53,7 +55,18 @@ PY
     ;;
 check)
     timeout 200 python3 -m triscan check 2>&1 | tail -40 | tee "$OUT/check.txt"
-    timeout 330 python3 benchmarks/accuracy.py --json "$OUT/accuracy.json" 2>&1 | tee "$OUT/accuracy.txt"
+    ;;
+accuracy)
+    # all four dtypes take over 10 minutes (each case autotunes): ACC_DTYPES splits them over calls
+    ACC_DTYPES=${ACC_DTYPES:-float32 bfloat16}
+    timeout ${ACC_LIMIT:-560} python3 benchmarks/accuracy.py --dtypes $ACC_DTYPES \
+        --json "$OUT/accuracy-${ACC_DTYPES// /-}.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" \
+        | tee "$OUT/accuracy-${ACC_DTYPES// /-}.txt"
+    ;;
+tests)
+    # GPU tests by file (TESTS), one line per test (a run the limit cuts still says which ran)
+    timeout ${TESTS_LIMIT:-540} python3 -m pytest -v -rf -p no:cacheprovider ${TESTS:-tests/kernels/test_column.py} 2>&1 \
+        | grep --line-buffered -v "Warning\|warn(" > "$OUT/tests.txt"; tail -25 "$OUT/tests.txt"
     ;;
 verify)
     # issue 5 on CUDA: graphs, streams, threads, autograd, torch.compile (inductor), properties

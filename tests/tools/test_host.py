@@ -60,3 +60,13 @@ def test_host_cells_plan_as_their_calls(monkeypatch):
                                torch.device("cpu"), **matrix.op_flags(op))
         assert (planned.family, planned.launch.constexprs, planned.launch.scalar_args) == \
             (called.family, called.launch.constexprs, called.launch.scalar_args), (shape, op, dtype)
+
+
+def test_passes_keep_each_sides_best_and_every_reading():
+    """The table's wall times are each side's best over the passes (a slow first pass, as the
+    first seconds of a process read, does not decide a cell), and every pass's reading is kept."""
+    cell = {"wall_us": {"triscan": 15.0, "torch": 10.0}, "wall_ratio": 1.5}
+    host.join_pass(cell, {"wall_us": {"triscan": 9.0, "torch": 11.0}})
+    assert cell["wall_us"] == {"triscan": 9.0, "torch": 10.0}
+    assert cell["wall_ratio"] == pytest.approx(0.9)
+    assert cell["wall_us_per_pass"] == [{"triscan": 15.0, "torch": 10.0}, {"triscan": 9.0, "torch": 11.0}]

@@ -147,9 +147,10 @@ def bind_lookback(family, plan) -> LaunchSpec:
     outer, shift, programs = plan.outer, plan.shift, plan.programs
     positions = plan.positions
     # over misaligned output rows chunks are cut in aligned output windows, their input loaded
-    # lagged (lookback/row.py, ROTATE; as bind_row's 2)
+    # lagged (lookback/row.py, ROTATE; as bind_row's 2); 4-byte inputs keep their element stores,
+    # which timed faster there (benchmarks/NOTES.md section 64)
     vec = output_vector(plan)
-    rotate = 2 if misaligned_output_rows(plan) else 0
+    rotate = 2 if misaligned_output_rows(plan) and plan.input_dtype.itemsize != 4 else 0
     windows = positions + plan.total - shift + vec - 1 if rotate else positions  # a row's window positions
     max_chunks = outer * ceil_div(windows, block)
     words = 1 if plan.accumulator == torch.float32 else 2  # look-back words per chunk (lookback/protocol.py)
