@@ -143,8 +143,9 @@ paths)
         | grep --line-buffered -v "Warning\|warn(" > "$OUT/paths_tests.txt"; tail -25 "$OUT/paths_tests.txt"
     ;;
 host)
-    timeout ${HOST_LIMIT:-240} python3 -m triscan bench --host ${HOST_ARGS:-} --precompile 12 --json "$OUT/host.json" 2>&1 \
-        | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/host.txt"
+    # HOST_NAME names the files, so that one call can time both launch paths (TRISCAN_LAUNCH=driver)
+    timeout ${HOST_LIMIT:-240} python3 -m triscan bench --host ${HOST_ARGS:-} --precompile 12 \
+        --json "$OUT/${HOST_NAME:-host}.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/${HOST_NAME:-host}.txt"
     ;;
 sweep)
     timeout 560 python3 benchmarks/dev/sweep_lookback.py 2>&1 | tee "$OUT/sweep_lookback.txt"

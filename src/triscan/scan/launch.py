@@ -16,6 +16,7 @@ import torch
 import triton
 
 from ..kernels.registry import kernels_interpreted
+from .driver import driver_call
 
 # Triton's Autotuner keeps the call it is tuning on the instance (`self.nargs`, set to None when
 # any call returns), so two threads inside one autotuned kernel at once can tune with each
@@ -81,7 +82,7 @@ class Relaunch:
     that C function directly, with the arguments Triton's launcher would add.
     """
 
-    __slots__ = ("call", "fixed", "tail", "tensor_positions", "alignment")
+    __slots__ = ("call", "fixed", "tail", "tensor_positions", "alignment", "binary")
 
     def __init__(self, kernel, grid, args: tuple, constexprs: dict, binary):
         autotuned = hasattr(kernel, "best_config")  # an Autotuner after its first run
@@ -93,6 +94,7 @@ class Relaunch:
         grid_xyz = (tuple(grid) + (1, 1))[:3]
         self.tensor_positions = tuple(i for i, arg in enumerate(args) if isinstance(arg, torch.Tensor))
         self.alignment = tuple(args[i].data_ptr() % 16 == 0 for i in self.tensor_positions)
+        self.binary = binary
         launcher = binary.run
         # after the stream: the function, [Triton's launcher's own arguments,] metadata, no hooks
         metadata = (binary.packed_metadata, None, None, None)
@@ -122,10 +124,11 @@ class DirectLaunch:
     for plans whose input is not copied and not entered at its end, with no workspace or a kept
     one (dispatch.direct_launch). The whole host path of a repeated small call: two alignment
     checks, the device check, the stream, the kept workspace's lookup, one call of the compiled C
-    launcher. No lock: nothing here is shared mutable state (the lock guards the autotuner's and
-    the interpreter's, scan/launch.py)."""
+    launcher (or, with TRISCAN_LAUNCH=driver, of cuLaunchKernel: scan/driver.py, which holds its
+    own lock over its parameters). Not the launch lock: nothing here is shared mutable state (that
+    lock guards the autotuner's and the interpreter's, scan/launch.py)."""
 
-    __slots__ = ("call", "grid_xyz", "middle", "suffix", "x_aligned", "y_aligned", "kept_words")
+    __slots__ = ("call", "grid_xyz", "middle", "suffix", "x_aligned", "y_aligned", "kept_words", "driver")
 
     def __init__(self, relaunch: "Relaunch", scalar_args: tuple, kept_words: int):
         self.call = relaunch.call
@@ -133,6 +136,8 @@ class DirectLaunch:
         self.suffix = (*scalar_args, *relaunch.tail)
         self.x_aligned, self.y_aligned = relaunch.alignment[:2]
         self.kept_words = kept_words
+        pointers = 4 if kept_words else 2
+        self.driver = driver_call(relaunch.binary, self.grid_xyz, (0,) * pointers + self.suffix, pointers)
 
     def launch(self, x: torch.Tensor, out: torch.Tensor) -> bool:
         """Launch on `x` and `out` and return True, or return False (launching nothing) where the
@@ -156,8 +161,13 @@ class DirectLaunch:
             # held until the launch returns: under graph capture it is a fresh allocation
             status = kept_workspace(x.device, self.kept_words)
             status_address = status.data_ptr()
-            self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, status_address,
-                      status_address, *self.suffix)
+            if self.driver is not None:
+                self.driver(stream, x_address, out_address, status_address)
+            else:
+                self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, status_address,
+                          status_address, *self.suffix)
+        elif self.driver is not None:
+            self.driver(stream, x_address, out_address)
         else:
             self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, *self.suffix)
         return True

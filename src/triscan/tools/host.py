@@ -253,7 +253,7 @@ def layers(shape: tuple = (8, 1024)) -> dict:
         "PreparedCall.run (launch)": lambda: prepared.run(x, out),
     }
     if prepared.direct:
-        timed["DirectLaunch.launch (checks, stream, C launcher)"] = lambda: prepared.direct.launch(x, out)
+        timed["DirectLaunch.launch (checks, stream, launcher)"] = lambda: prepared.direct.launch(x, out)
     return {name: wall_us(fn) for name, fn in timed.items()}
 
 
@@ -268,7 +268,12 @@ def main(quick: bool = False, json_path: str | None = None, precompile_workers: 
         print(f"compiled {configs} configs in {seconds:.0f} s ({precompile_workers} processes)")
     # floors and layers after the cells: the first seconds of a process time slower on both sides
     # (benchmarks/NOTES.md section 41), and the floors are read against the cells' steady state
-    report = {"environment": environment(), "calls": CALLS, "passes": PASSES, "cells": []}
+    from ..scan import driver
+
+    launcher = ("cuLaunchKernel through ctypes (TRISCAN_LAUNCH=driver)" if driver.ENABLED
+                else "Triton's C launcher")
+    report = {"environment": environment(), "calls": CALLS, "passes": PASSES, "direct_launches": launcher,
+              "cells": []}
     chosen = cells(quick)
     progress = StepProgress(len(chosen) * PASSES)
     for pass_index in range(PASSES):
@@ -290,7 +295,7 @@ def main(quick: bool = False, json_path: str | None = None, precompile_workers: 
     write_json(json_path, report)
     gpu = report["environment"].get("gpu", "GPU")
     show_table(f"host path per call, {CALLS} back to back (wall, best of {PASSES} passes) and do_bench "
-               f"(device), {gpu}",
+               f"(device), {gpu}; direct launches by {launcher}",
                ["shape", "op", "dtype", "triscan wall us", "torch wall us", "ratio", "triscan device us",
                 "torch device us", "launch"], rows, numeric=("triscan wall us", "torch wall us", "ratio",
                                                     "triscan device us", "torch device us"))
