@@ -25,7 +25,8 @@ from triscan.kernels.registry import FAMILIES
 NAMES = {"row_scan_kernel": [("row", {}), ("reverse_row", {})],
          "column_scan_kernel": [("column", {})],
          "lookback_scan_kernel": [("lookback", {"REVERSE": 0}), ("lookback", {"REVERSE": 1}),
-                                  ("lookback", {"REVERSE": 0, "SHIFT": 1, "TOTAL": 1, "ROTATE": 2})],
+                                  ("lookback", {"REVERSE": 0, "SHIFT": 1, "TOTAL": 1, "ROTATE": 2}),
+                                  ("lookback", {"REVERSE": 0, "SHIFT": 1, "TOTAL": 1, "ROTATE": 1})],
          "column_lookback_scan_kernel": [("column_lookback", {"WIDE_OFFSETS": 0})]}
 # element types whose autotune spaces differ (configs pruned by bytes): registers.py names, torch dtypes
 ELEMENTS = {"fp32": (torch.float32, torch.float32), "bf16": (torch.bfloat16, torch.bfloat16),

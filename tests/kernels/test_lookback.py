@@ -64,21 +64,29 @@ def test_lookback_strided_rows(triton_launches):
     assert triton_launches.counts == {"lookback_scan": 1}
 
 
+@pytest.mark.parametrize("rows", ["contiguous", "aligned-view"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64, torch.int32], ids=str)
 @pytest.mark.parametrize("op", list(OPS))
-def test_misaligned_output_rows_take_aligned_windows(op, dtype, triton_launches, poisoned_outputs):
+def test_misaligned_output_rows_take_aligned_windows(op, dtype, rows, triton_launches, poisoned_outputs):
     """Output rows that start at every phase of a 16-byte word (the seed's rows of L + 1; odd
-    lengths) are cut into aligned output windows, their input loaded lagged (ROTATE 2), unless
-    the input has 4-byte elements (ROTATE 0, element stores): each row's leading zero, exclusive
-    shift and total land where they belong, whatever the phase and either way."""
+    lengths) are cut into aligned output windows: 2-byte inputs whose rows are 16-byte aligned
+    scan aligned chunks and rotate the scan into the windows (ROTATE 1), other 2- and 8-byte
+    inputs load each window's input lagged (ROTATE 2), 4-byte inputs store element by element
+    (ROTATE 0). Each row's leading zero, exclusive shift and total land where they belong, whatever
+    the phase, and the chunks' edges (a window's head, the spill into the next) land in place."""
     from triscan.explain import plan_of
     from triscan.tools.matrix import op_flags
 
     # row r's first scanned output sits at r * stride + shift: these strides step the phase by one
     length = 560 * SCALE if op == "model" else 560 * SCALE + 1
-    x = random_input((9, length), dtype)
+    if rows == "contiguous":
+        x = random_input((9, length), dtype)
+    else:  # rows 16-byte aligned in memory, the scanned length odd
+        x = random_input((9, length + 16), dtype)[:, :length]
     plan = plan_of(x, 1, **op_flags({"model": "ModelNew", "exclusive": "exclusive_cumsum"}.get(op, op)))[0]
-    assert plan.launch.constexprs["ROTATE"] == (0 if dtype.itemsize == 4 else 2)
+    aligned_input = x.stride(0) % (16 // dtype.itemsize) == 0
+    expected = 0 if dtype.itemsize == 4 else 1 if dtype.itemsize == 2 and aligned_input else 2
+    assert plan.launch.constexprs["ROTATE"] == expected
     check_op(op, x.shape, 1, triton_launches, x=x)
     assert triton_launches.counts == {"lookback_scan": 1}
 

@@ -146,12 +146,18 @@ def bind_lookback(family, plan) -> LaunchSpec:
     block = meta["BLOCK"] if plan.interpreted else min(config.kwargs["BLOCK"] for config in kernel.configs)
     outer, shift, programs = plan.outer, plan.shift, plan.programs
     positions = plan.positions
-    # over misaligned output rows chunks are cut in aligned output windows, their input loaded
-    # lagged (lookback/row.py, ROTATE; as bind_row's 2); 4-byte inputs keep their element stores,
-    # which timed faster there (benchmarks/NOTES.md section 64)
+    # over misaligned output rows chunks store aligned output windows (lookback/row.py, ROTATE):
+    # 2-byte inputs from aligned input chunks, their scans rotated (1), other inputs loaded lagged
+    # into the windows (2, as bind_row's); 4-byte inputs keep their element stores, which timed
+    # faster there (benchmarks/NOTES.md section 64)
     vec = output_vector(plan)
-    rotate = 2 if misaligned_output_rows(plan) and plan.input_dtype.itemsize != 4 else 0
-    windows = positions + plan.total - shift + vec - 1 if rotate else positions  # a row's window positions
+    if not misaligned_output_rows(plan) or plan.input_dtype.itemsize == 4:
+        rotate = 0
+    elif plan.input_dtype.itemsize == 2 and plan.stride_x_outer % (16 // plan.input_dtype.itemsize) == 0:
+        rotate = 1
+    else:
+        rotate = 2
+    windows = positions + plan.total - shift + vec - 1 if rotate == 2 else positions  # positions a row cuts
     max_chunks = outer * ceil_div(windows, block)
     words = 1 if plan.accumulator == torch.float32 else 2  # look-back words per chunk (lookback/protocol.py)
     size = words * max_chunks + 2  # the words, the ticket counter, the finished-program counter

@@ -7,10 +7,11 @@ until none are left, so the cost of starting a program is paid a few times per S
 once per chunk.
 
 The seed's output rows (L + 1 elements, ROTATE) start at every phase of a 16-byte word while the
-input's rows do not. As in the row scan's ROTATE 2 (row.py), chunks then cut the output, not the
-input, into aligned windows: each chunk loads its input `phase` positions early and stores its
-inclusive scan as whole 16-byte vectors, the exclusive shift and the row total falling out of
-the placement.
+input's rows do not. Chunks then store aligned output windows, the exclusive shift and the row
+total falling out of the placement: with ROTATE 2 (as the row scan's, row.py) a chunk is a
+window, its input loaded `phase` positions early; with ROTATE 1 (2-byte inputs in aligned rows,
+whose element loads cost most) a chunk is loaded aligned, its inclusive scan rotated by `phase`
+into its window, the last `phase` positions spilling into the next window.
 """
 
 import triton
@@ -77,13 +78,13 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
                     stride_y_outer, SHIFT: tl.constexpr, REVERSE: tl.constexpr, SPLIT: tl.constexpr,
                     ROTATE: tl.constexpr, VEC: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr):
     """The input of chunk `ticket` (all zeros past the last chunk), shaped as tiles._block_offsets;
-    with ROTATE, of the positions `phase` before the chunk's window (zeros outside the row):
+    with ROTATE 2, of the positions `phase` before the chunk's window (zeros outside the row):
     single-element loads, since the phase is not known to keep 16-byte vectors aligned."""
     row = (ticket // chunks_per_row).to(tl.int64)
     start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
     offsets = _block_offsets(REVERSE, BLOCK, RUN)
     live = ticket < total_chunks
-    if ROTATE:  # rows walked with stride 1 only; nothing loaded past the last chunk
+    if ROTATE == 2:  # rows walked with stride 1 only; nothing loaded past the last chunk
         phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
         x = _load_lagged(x_ptr + row * stride_x_outer, start, phase, offsets, length, live)
     else:
@@ -143,6 +144,8 @@ def lookback_scan_kernel(
     TOTAL: tl.constexpr,  # output rows hold one position more, the row total (the seed's rows of L + 1)
     ROTATE: tl.constexpr,  # 2: output rows are not 16-byte aligned (the seed's rows of L + 1, odd lengths);
     #                        chunks are whole output windows, their input loaded lagged (row.py's ROTATE 2);
+    #                        1: the same windows from aligned input chunks, their scan rotated by the phase
+    #                        (tl.gather), the last `phase` positions spilling into the next window;
     #                        0: chunks in place
     VEC: tl.constexpr,  # output elements per 16 bytes
     SPLIT: tl.constexpr,  # `length` is not a multiple of 16: whole chunks load and store unmasked
@@ -152,7 +155,7 @@ def lookback_scan_kernel(
 ):
     # with ROTATE a row's windows hold its `stored` scanned positions after `phase` (< VEC) others
     stored = length + TOTAL - SHIFT if ROTATE else length
-    chunks_per_row = tl.cdiv(stored + VEC - 1, BLOCK) if ROTATE else tl.cdiv(length, BLOCK)
+    chunks_per_row = tl.cdiv(stored + VEC - 1, BLOCK) if ROTATE == 2 else tl.cdiv(length, BLOCK)
     # persistent: each program keeps drawing tickets until every chunk is taken
     total_chunks = outer * chunks_per_row
     offsets = _block_offsets(REVERSE, BLOCK, RUN)
@@ -206,10 +209,27 @@ def lookback_scan_kernel(
             out_first = row * stride_y_outer + SHIFT
             phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
             y_window = y_ptr + tl.multiple_of(out_first - phase, VEC) + start
-            if (start >= VEC) & (start + BLOCK <= stored):
-                tl.store(y_window + offsets, out)
+            if ROTATE == 2:
+                if (start >= VEC) & (start + BLOCK <= stored):
+                    tl.store(y_window + offsets, out)
+                else:
+                    _store_span(y_window + offsets, out, offsets, phase - start, stored + phase - start, VEC)
             else:
-                _store_span(y_window + offsets, out, offsets, phase - start, stored + phase - start, VEC)
+                # the scan of input start + k belongs at window position k + phase: the whole
+                # vectors of [VEC, high) as vectors; the edges (the head [phase, VEC), a short
+                # chunk's tail, the spill [BLOCK, BLOCK + phase) into the next window) element by
+                # element, from one [4 * VEC] gather of the scan
+                high = stored + phase - start  # window positions at and past `high` are not the row's
+                inner_high = tl.multiple_of(tl.maximum(tl.minimum(high, BLOCK) // VEC * VEC, VEC), VEC)
+                rotated = tl.gather(out, tl.maximum(offsets - phase, 0), 0)  # [BLOCK]
+                tl.store(y_window + offsets, rotated, mask=(offsets >= VEC) & (offsets < inner_high))
+                lanes = tl.arange(0, 4 * VEC)  # [4 * VEC]: head, tail, spill, unused
+                part, lane = lanes // VEC, lanes % VEC
+                position = tl.where(part == 0, lane, tl.where(part == 1, inner_high + lane, BLOCK + lane))
+                wanted = tl.where(part == 0, lane >= phase,
+                                  tl.where(part == 1, position < BLOCK, lane < phase))
+                edges = tl.gather(out, tl.minimum(tl.maximum(position - phase, 0), BLOCK - 1), 0)  # [4 * VEC]
+                tl.store(y_window + position, edges, mask=wanted & (part < 3) & (position < high))
             if SHIFT == 1:
                 if chunk == 0:
                     tl.store(y_row, tl.zeros([], dtype=y_ptr.dtype.element_ty))
