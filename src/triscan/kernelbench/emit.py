@@ -31,8 +31,9 @@ TITLES = {"seed": "Exclusive cumsum (the seed's ModelNew)", "89": "KernelBench l
           "91": "KernelBench level 1, 91_cumsum_reverse", "92": "KernelBench level 1, 92_cumsum_exclusive"}
 ENTRY = "triscan.api"  # the direct (not autograd) functions the answer's ModelNew calls
 ALLOWED_IMPORTS = {"import torch", "import triton", "import triton.language as tl"}
-# module-level names whose value the single file replaces: (module, name) -> expression
-OVERRIDES = {("triscan.scan.launch", "LAUNCH_LOCK"): "_SingleThreadLock()"}
+# module-level names whose value the single file replaces: (module, name) -> (expression, why)
+OVERRIDES = {("triscan.scan.launch", "LAUNCH_LOCK"): ("_SingleThreadLock()", "see _SingleThreadLock"),
+             ("triscan.scan.launch", "DRIVER_CALL"): ("None", "direct launches by Triton's launcher only")}
 
 
 class _SingleThreadLock:
@@ -134,8 +135,8 @@ def module_parts(name: str) -> list[dict]:
             raise ValueError(f"{name}: cannot bundle a top-level {type(node).__name__}")
         names = defined_names(node)
         if (name, names[0]) in OVERRIDES:
-            text = (f"# {name}'s {names[0]}, replaced for the single file (see _SingleThreadLock)\n"
-                    f"{names[0]} = {OVERRIDES[name, names[0]]}")
+            expression, why = OVERRIDES[name, names[0]]
+            text = f"# {name}'s {names[0]}, replaced for the single file ({why})\n{names[0]} = {expression}"
         elif isinstance(node, ast.ClassDef) and [ast.unparse(d) for d in node.decorator_list] == \
                 ["dataclass"]:
             text = lower_dataclass("\n".join(lines[first - 1:node.end_lineno]), node, first)
