@@ -86,6 +86,18 @@ def test_a_call_writes_the_addresses_and_launches_with_the_compiled_geometry(mon
         call(77, 4096, 8192)
 
 
+def test_a_thread_without_a_context_gets_one_and_launches_again(monkeypatch):
+    """CUDA_ERROR_INVALID_CONTEXT (a thread the driver has no current context for): the device's
+    primary context is made current, as Triton's launcher does, and the launch is made again."""
+    results, made = [201, 0], []
+    monkeypatch.setattr(driver, "ENABLED", True)
+    monkeypatch.setattr(driver, "_LAUNCH", [lambda *args: results.pop(0)])
+    monkeypatch.setattr(driver, "make_context_current", lambda: made.append(1))
+    call = driver.driver_call(fake_binary(), (3, 1, 1), (0, 0, 9), 2)
+    call(0, 16, 32)
+    assert made == [1] and results == []
+
+
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 # row scan, look-back with a kept workspace (1-D), column look-back (narrow K), column scan, seed rows
 CASES = [("cumsum", (8, 1024), 1), ("cumsum", (65536,), 0), ("cumsum", (1 << 17, 3), 0),
@@ -96,7 +108,7 @@ CASE_IDS = [f"{op}-{'x'.join(map(str, shape))}-dim{dim}" for op, shape, dim in C
 @pytest.mark.gpu
 @needs_cuda
 @pytest.mark.parametrize("op,shape,dim", CASES, ids=CASE_IDS)
-def test_every_family_launches_through_the_driver_gpu(op, shape, dim, monkeypatch):
+def test_every_family_launches_through_the_driver_gpu(op, shape, dim, monkeypatch, poisoned_outputs):
     """With the path on, a prepared call's later launches go through cuLaunchKernel (counted) and
     are right on fresh data, NaN-filled outputs included."""
     monkeypatch.setattr(driver, "ENABLED", True)
@@ -164,3 +176,27 @@ def test_threads_sharing_one_prepared_call_gpu(monkeypatch):
     for xs, outs in zip(inputs, outputs, strict=True):
         for x, out in zip(xs, outs, strict=True):
             assert_scan_close(out, cumsum_reference(x, 1), cumsum_reference(abs_of(x), 1), shape[1])
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_a_new_thread_launches_through_the_driver_gpu(monkeypatch):
+    """A thread whose first CUDA work is a prepared call (its output from torch's cache, no
+    stream made): the launch finds or makes the thread's context and is right."""
+    import threading
+
+    monkeypatch.setattr(driver, "ENABLED", True)
+    monkeypatch.setattr(api, "CALLS", {})
+    monkeypatch.setattr(dispatch, "PLANS", {})
+    x = random_input((8, 1024), torch.float32)
+    triscan.cumsum(x, 1)
+    triscan.cumsum(x, 1)
+    torch.cuda.synchronize()
+    results = []
+    thread = threading.Thread(target=lambda: results.append(triscan.cumsum(x, 1)))
+    thread.start()
+    thread.join()
+    torch.cuda.synchronize()
+    assert len(results) == 1
+    assert_scan_close(results[0], cumsum_reference(x, 1), cumsum_reference(abs_of(x), 1), 1024)
+    assert next(iter(api.CALLS.values())).direct.driver is not None

@@ -88,8 +88,31 @@ class DriverCall:
                 cells[2].value = status_address
                 cells[3].value = status_address
             result = self.launch(*self.before_stream, ctypes.c_void_p(stream), *self.after_stream)
+            if result == INVALID_CONTEXT:  # a thread the driver has no current context for yet
+                make_context_current()
+                result = self.launch(*self.before_stream, ctypes.c_void_p(stream), *self.after_stream)
         if result:
             raise RuntimeError(f"cuLaunchKernel failed with CUresult {result}")
+
+
+INVALID_CONTEXT = 201  # CUDA_ERROR_INVALID_CONTEXT
+
+
+def make_context_current() -> None:
+    """Make the current torch device's primary context current in this thread, as Triton's
+    launcher does before it launches (ensureCudaContext): a thread whose only CUDA calls were
+    torch's cached allocations may have none."""
+    import torch
+
+    cuda = ctypes.CDLL("libcuda.so.1")
+    device, context = ctypes.c_int(), ctypes.c_void_p()
+    steps = ((cuda.cuDeviceGet, (ctypes.byref(device), torch.cuda.current_device())),
+             (cuda.cuDevicePrimaryCtxRetain, (ctypes.byref(context), device)),
+             (cuda.cuCtxSetCurrent, (context,)))
+    for function, arguments in steps:  # in order: each takes what the one before filled in
+        result = function(*arguments)
+        if result:
+            raise RuntimeError(f"making the primary CUDA context current failed with CUresult {result}")
 
 
 def driver_call(binary, grid_xyz: tuple, args: tuple, pointers: int) -> DriverCall | None:
