@@ -32,10 +32,11 @@ DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "int32": torch.i
 
 
 @triton.jit
-def empty_kernel(pointer, VALUE: tl.constexpr):
-    # One program storing nothing useful: the launch alone.
+def empty_kernel(x_ptr, y_ptr, VALUE: tl.constexpr):
+    # One program storing nothing useful: the launch alone, with an input and an output pointer as
+    # every triscan kernel has.
     if VALUE < 0:
-        tl.store(pointer, VALUE)
+        tl.store(y_ptr, tl.load(x_ptr) + VALUE)
 
 
 class EmptyFunction(torch.autograd.Function):
@@ -162,55 +163,45 @@ def join_pass(cell: dict, later: dict) -> None:
     cell["wall_ratio"] = cell["wall_us"]["triscan"] / cell["wall_us"]["torch"]
 
 
-def driver_launch(binary, pointer: torch.Tensor, stream: int):
-    """A compiled empty kernel launched by the CUDA driver's cuLaunchKernel through ctypes, its
-    argument rewritten on every call as a real call's tensors would be: what a launch path thinner
-    than Triton's launcher could cost (issue 15). None where libcuda cannot be loaded or the first
-    launch fails."""
-    import ctypes
+def driver_launch(binary, buffer: torch.Tensor, stream: int):
+    """The compiled empty kernel launched as TRISCAN_LAUNCH=driver launches (scan/driver.py: the
+    driver's cuLaunchKernel through ctypes, the addresses rewritten per call), whether or not that
+    path is on: what a launch thinner than Triton's launcher costs (issue 15). None where libcuda
+    cannot be loaded or the first launch fails."""
+    from ..scan import driver
 
-    try:
-        cuda = ctypes.CDLL("libcuda.so.1")
-    except OSError:
+    launch = driver.launch_function()
+    cells = driver.parameter_cells(list(binary.src.signature.values()), (0, 0, 1), pointers=2)
+    if launch is None or cells is None:
         return None
-    launch = cuda.cuLaunchKernel
-    launch.restype = ctypes.c_int
-    # the kernel's one argument, then the global and profile scratch pointers Triton appends
-    values = [ctypes.c_void_p(pointer.data_ptr()), ctypes.c_void_p(0), ctypes.c_void_p(0)]
-    params = (ctypes.c_void_p * len(values))(*[ctypes.addressof(value) for value in values])
-    one = ctypes.c_uint(1)
-    threads = ctypes.c_uint(32 * binary.metadata.num_warps)
-    arguments = (ctypes.c_void_p(binary.function), one, one, one, threads, one, one,
-                 ctypes.c_uint(binary.metadata.shared), ctypes.c_void_p(stream), params, None)
-
-    def run():
-        values[0].value = pointer.data_ptr()
-        result = launch(*arguments)
-        if result:
-            raise RuntimeError(f"cuLaunchKernel returned CUresult {result}")
-
-    if launch(*arguments):
+    call = driver.DriverCall(launch, binary, (1, 1, 1), cells)
+    address = buffer.data_ptr()
+    try:
+        call(stream, address, address)
+    except RuntimeError:
         return None
     torch.cuda.synchronize()
-    return run
+    return lambda: call(stream, address, address)
 
 
 def floors() -> dict:
     """The cheapest launches this process can make: the bounds on any call's host time."""
     buffer = torch.empty(1, device="cuda")
     grid = (1,)
-    binary = empty_kernel[grid](buffer, VALUE=1)
+    binary = empty_kernel[grid](buffer, buffer, VALUE=1)
     driver = triton.runtime.driver.active
     stream = driver.get_current_stream(driver.get_current_device())
 
     def compiled_launch():
-        binary.run(1, 1, 1, stream, binary.function, binary.packed_metadata, None, None, None, buffer, 1)
+        binary.run(1, 1, 1, stream, binary.function, binary.packed_metadata, None, None, None, buffer, buffer,
+                   1)
 
     launcher = binary.run
 
     def c_launch():
         launcher.launch(1, 1, 1, stream, binary.function, launcher.launch_cooperative_grid,
-                        launcher.launch_pdl, None, None, binary.packed_metadata, None, None, None, buffer, 1)
+                        launcher.launch_pdl, None, None, binary.packed_metadata, None, None, None,
+                        buffer, buffer, 1)
 
     x = torch.empty((8, 1024), device="cuda")
     device = x.device
@@ -218,7 +209,7 @@ def floors() -> dict:
     module = EmptyModule()
     driver_call = driver_launch(binary, buffer, stream)
     return {
-        "empty Triton kernel, kernel[grid]": wall_us(lambda: empty_kernel[grid](buffer, VALUE=1)),
+        "empty Triton kernel, kernel[grid]": wall_us(lambda: empty_kernel[grid](buffer, buffer, VALUE=1)),
         "empty Triton kernel, CompiledKernel.run": wall_us(compiled_launch),
         "empty Triton kernel, the launcher's C function": wall_us(c_launch),
         "empty Triton kernel, cuLaunchKernel through ctypes": wall_us(driver_call) if driver_call else None,
