@@ -91,6 +91,12 @@ def output_vector(plan) -> int:
     return max(16 // plan.output_dtype.itemsize, 1)
 
 
+def aligned_input_rows(plan) -> bool:
+    """Whether every input row starts on a 16-byte boundary (as the base does): the rotations
+    (ROTATE 1) load each row's blocks as whole input vectors."""
+    return plan.stride_x_outer % max(16 // plan.input_dtype.itemsize, 1) == 0
+
+
 def misaligned_output_rows(plan) -> bool:
     """Whether a forward walk of stride-1 rows could keep 16-byte windows that the output rows'
     starts break (the seed's rows of L + 1, odd lengths): the row families then cut whole output
@@ -104,7 +110,6 @@ def bind_row(family, plan) -> LaunchSpec:
     """One program per row; forward output windows kept in 16-byte alignment where output rows
     are misaligned (the seed's rows of L + 1): rotated, or loaded lagged (row.py, ROTATE)."""
     vec = output_vector(plan)
-    input_vec = max(16 // plan.input_dtype.itemsize, 1)
     if not misaligned_output_rows(plan):
         rotate = 0
     elif plan.output_dtype.itemsize <= 2:
@@ -113,7 +118,7 @@ def bind_row(family, plan) -> LaunchSpec:
         # input rows (benchmarks/NOTES.md section 36)
         rotate = 2
     else:  # rotated windows, from aligned input blocks
-        rotate = 1 if plan.stride_x_outer % input_vec == 0 else 0
+        rotate = 1 if aligned_input_rows(plan) else 0
     meta = family.interpreter_meta if plan.interpreted else {}
     scalars = dict(length=plan.positions, stride_x_outer=plan.stride_x_outer,
                    stride_x_scan=plan.stride_x_scan, stride_y_outer=plan.stride_y_outer,
@@ -153,7 +158,7 @@ def bind_lookback(family, plan) -> LaunchSpec:
     vec = output_vector(plan)
     if not misaligned_output_rows(plan) or plan.input_dtype.itemsize == 4:
         rotate = 0
-    elif plan.input_dtype.itemsize == 2 and plan.stride_x_outer % (16 // plan.input_dtype.itemsize) == 0:
+    elif plan.input_dtype.itemsize == 2 and aligned_input_rows(plan):
         rotate = 1
     else:
         rotate = 2
