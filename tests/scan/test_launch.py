@@ -39,33 +39,3 @@ def test_direct_launch_declines_other_alignment_and_hooks(monkeypatch):
     monkeypatch.setattr(launch.HOOKS.launch_enter_hook, "calls", [print])
     assert not direct.launch(x[:64], out)
     assert calls == []
-
-
-def test_direct_launch_through_the_driver_when_asked(monkeypatch):
-    """With TRISCAN_LAUNCH=driver, the same addresses (the kept workspace's in both slots) go to
-    cuLaunchKernel's parameter cells, with the current stream, and Triton's launcher is not
-    called."""
-    import ctypes
-
-    from triscan.scan import driver
-
-    launched = []
-
-    def cu_launch_kernel(function, gx, gy, gz, bx, by, bz, shared, stream, parameters, extra):
-        launched.append((stream.value, [ctypes.c_uint64.from_address(parameters[i]).value for i in range(4)],
-                         [ctypes.c_int32.from_address(parameters[i]).value for i in (4, 5)]))
-        return 0
-
-    monkeypatch.setattr(driver, "ENABLED", True)
-    monkeypatch.setattr(driver, "_LAUNCH", [cu_launch_kernel])
-    metadata = SimpleNamespace(global_scratch_size=0, profile_scratch_size=0, num_ctas=1,
-                               launch_cooperative_grid=0, launch_pdl=0, num_warps=4, shared=0)
-    signature = {"x": "*fp32", "y": "*fp32", "status": "*i64", "values": "*i64", "a": "i32", "b": "i32",
-                 "BLOCK": "constexpr"}
-    binary = SimpleNamespace(src=SimpleNamespace(signature=signature), metadata=metadata, function=5)
-    direct, calls = recorded_launch(monkeypatch, kept_words=5, binary=binary)
-    x, out = torch.empty(64), torch.empty(64)
-    assert direct.launch(x, out)
-    status = launch.KEPT[(x.device, 0)]
-    assert calls == []
-    assert launched == [(99, [x.data_ptr(), out.data_ptr(), status.data_ptr(), status.data_ptr()], [7, 8])]

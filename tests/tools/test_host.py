@@ -70,29 +70,3 @@ def test_passes_keep_each_sides_best_and_every_reading():
     assert cell["wall_us"] == {"triscan": 9.0, "torch": 10.0}
     assert cell["wall_ratio"] == pytest.approx(0.9)
     assert cell["wall_us_per_pass"] == [{"triscan": 15.0, "torch": 10.0}, {"triscan": 9.0, "torch": 11.0}]
-
-
-def test_the_driver_floor_launches_as_driver_launches_do(monkeypatch):
-    """The floor of TRISCAN_LAUNCH=driver is scan/driver.py's own DriverCall on the empty kernel
-    (its two pointers, then the scratch pointers), whether or not that path is on."""
-    import ctypes
-    from types import SimpleNamespace
-
-    from triscan.scan import driver
-
-    seen = []
-
-    def launch(function, gx, gy, gz, bx, by, bz, shared, stream, parameters, extra):
-        seen.append((stream.value, [ctypes.c_uint64.from_address(parameters[i]).value for i in range(4)]))
-        return 0
-
-    monkeypatch.setattr(driver, "ENABLED", False)
-    monkeypatch.setattr(driver, "_LAUNCH", [launch])
-    monkeypatch.setattr(torch.cuda, "synchronize", lambda: None)
-    metadata = SimpleNamespace(num_warps=4, shared=0)
-    signature = {"x_ptr": "*fp32", "y_ptr": "*fp32", "VALUE": "constexpr"}
-    binary = SimpleNamespace(src=SimpleNamespace(signature=signature), metadata=metadata, function=7)
-    buffer = torch.empty(4)
-    run = host.driver_launch(binary, buffer, 55)
-    run()
-    assert seen == [(55, [buffer.data_ptr(), buffer.data_ptr(), 0, 0])] * 2

@@ -32,8 +32,7 @@ TITLES = {"seed": "Exclusive cumsum (the seed's ModelNew)", "89": "KernelBench l
 ENTRY = "triscan.api"  # the direct (not autograd) functions the answer's ModelNew calls
 ALLOWED_IMPORTS = {"import torch", "import triton", "import triton.language as tl"}
 # module-level names whose value the single file replaces: (module, name) -> (expression, why)
-OVERRIDES = {("triscan.scan.launch", "LAUNCH_LOCK"): ("_SingleThreadLock()", "see _SingleThreadLock"),
-             ("triscan.scan.launch", "DRIVER_CALL"): ("None", "direct launches by Triton's launcher only")}
+OVERRIDES = {("triscan.scan.launch", "LAUNCH_LOCK"): ("_SingleThreadLock()", "see _SingleThreadLock")}
 
 
 class _SingleThreadLock:

@@ -27,18 +27,6 @@ LAUNCH_LOCK = threading.Lock()
 HOOKS = triton.knobs.runtime  # launch hooks a profiler may set (then launches go through Triton)
 
 
-def driver_launches():
-    """scan/driver.py's driver_call (direct launches through cuLaunchKernel where TRISCAN_LAUNCH=driver).
-    Imported in here: the single-file answers bundle this module's top level (kernelbench/emit.py),
-    and replace DRIVER_CALL with None instead of bundling ctypes."""
-    from . import driver
-
-    return driver.driver_call
-
-
-DRIVER_CALL = driver_launches()
-
-
 def device_sms(device: torch.device) -> int:
     """Multiprocessors of a CUDA device; the interpreter pretends to have 4, so that small
     tests reach every dispatch path."""
@@ -93,7 +81,7 @@ class Relaunch:
     that C function directly, with the arguments Triton's launcher would add.
     """
 
-    __slots__ = ("call", "fixed", "tail", "tensor_positions", "alignment", "binary")
+    __slots__ = ("call", "fixed", "tail", "tensor_positions", "alignment")
 
     def __init__(self, kernel, grid, args: tuple, constexprs: dict, binary):
         autotuned = hasattr(kernel, "best_config")  # an Autotuner after its first run
@@ -105,7 +93,6 @@ class Relaunch:
         grid_xyz = (tuple(grid) + (1, 1))[:3]
         self.tensor_positions = tuple(i for i, arg in enumerate(args) if isinstance(arg, torch.Tensor))
         self.alignment = tuple(args[i].data_ptr() % 16 == 0 for i in self.tensor_positions)
-        self.binary = binary
         launcher = binary.run
         # after the stream: the function, [Triton's launcher's own arguments,] metadata, no hooks
         metadata = (binary.packed_metadata, None, None, None)
@@ -135,11 +122,10 @@ class DirectLaunch:
     for plans whose input is not copied and not entered at its end, with no workspace or a kept
     one (dispatch.direct_launch). The whole host path of a repeated small call: two alignment
     checks, the device check, the stream, the kept workspace's lookup, one call of the compiled C
-    launcher (or, with TRISCAN_LAUNCH=driver, of cuLaunchKernel: scan/driver.py, which holds its
-    own lock over its parameters). Not the launch lock: nothing here is shared mutable state (that
-    lock guards the autotuner's and the interpreter's, scan/launch.py)."""
+    launcher. Not the launch lock: nothing here is shared mutable state (that lock guards the
+    autotuner's and the interpreter's, scan/launch.py)."""
 
-    __slots__ = ("call", "grid_xyz", "middle", "suffix", "x_aligned", "y_aligned", "kept_words", "driver")
+    __slots__ = ("call", "grid_xyz", "middle", "suffix", "x_aligned", "y_aligned", "kept_words")
 
     def __init__(self, relaunch: "Relaunch", scalar_args: tuple, kept_words: int):
         self.call = relaunch.call
@@ -147,9 +133,6 @@ class DirectLaunch:
         self.suffix = (*scalar_args, *relaunch.tail)
         self.x_aligned, self.y_aligned = relaunch.alignment[:2]
         self.kept_words = kept_words
-        pointers = 4 if kept_words else 2
-        self.driver = (DRIVER_CALL(relaunch.binary, self.grid_xyz, (0,) * pointers + self.suffix, pointers)
-                       if DRIVER_CALL is not None else None)
 
     def launch(self, x: torch.Tensor, out: torch.Tensor) -> bool:
         """Launch on `x` and `out` and return True, or return False (launching nothing) where the
@@ -173,13 +156,8 @@ class DirectLaunch:
             # held until the launch returns: under graph capture it is a fresh allocation
             status = kept_workspace(x.device, self.kept_words)
             status_address = status.data_ptr()
-            if self.driver is not None:
-                self.driver(stream, x_address, out_address, status_address)
-            else:
-                self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, status_address,
-                          status_address, *self.suffix)
-        elif self.driver is not None:
-            self.driver(stream, x_address, out_address)
+            self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, status_address,
+                      status_address, *self.suffix)
         else:
             self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, *self.suffix)
         return True

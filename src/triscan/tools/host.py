@@ -163,27 +163,6 @@ def join_pass(cell: dict, later: dict) -> None:
     cell["wall_ratio"] = cell["wall_us"]["triscan"] / cell["wall_us"]["torch"]
 
 
-def driver_launch(binary, buffer: torch.Tensor, stream: int):
-    """The compiled empty kernel launched as TRISCAN_LAUNCH=driver launches (scan/driver.py: the
-    driver's cuLaunchKernel through ctypes, the addresses rewritten per call), whether or not that
-    path is on: what a launch thinner than Triton's launcher costs (issue 15). None where libcuda
-    cannot be loaded or the first launch fails."""
-    from ..scan import driver
-
-    launch = driver.launch_function()
-    cells = driver.parameter_cells(list(binary.src.signature.values()), (0, 0, 1), pointers=2)
-    if launch is None or cells is None:
-        return None
-    call = driver.DriverCall(launch, binary, (1, 1, 1), cells)
-    address = buffer.data_ptr()
-    try:
-        call(stream, address, address)
-    except RuntimeError:
-        return None
-    torch.cuda.synchronize()
-    return lambda: call(stream, address, address)
-
-
 def floors() -> dict:
     """The cheapest launches this process can make: the bounds on any call's host time."""
     buffer = torch.empty(1, device="cuda")
@@ -207,12 +186,10 @@ def floors() -> dict:
     device = x.device
     leaf = torch.empty((8, 1024), device="cuda", requires_grad=True)
     module = EmptyModule()
-    driver_call = driver_launch(binary, buffer, stream)
     return {
         "empty Triton kernel, kernel[grid]": wall_us(lambda: empty_kernel[grid](buffer, buffer, VALUE=1)),
         "empty Triton kernel, CompiledKernel.run": wall_us(compiled_launch),
         "empty Triton kernel, the launcher's C function": wall_us(c_launch),
-        "empty Triton kernel, cuLaunchKernel through ctypes": wall_us(driver_call) if driver_call else None,
         "empty torch op (one-element zero_)": wall_us(buffer.zero_),
         "torch.empty((8, 1024), device=\"cuda\")": wall_us(lambda: torch.empty((8, 1024), device="cuda")),
         "torch.empty((8, 1024), dtype=, device=torch.device)": wall_us(
@@ -259,10 +236,7 @@ def main(quick: bool = False, json_path: str | None = None, precompile_workers: 
         print(f"compiled {configs} configs in {seconds:.0f} s ({precompile_workers} processes)")
     # floors and layers after the cells: the first seconds of a process time slower on both sides
     # (benchmarks/NOTES.md section 41), and the floors are read against the cells' steady state
-    from ..scan import driver
-
-    launcher = ("cuLaunchKernel through ctypes (TRISCAN_LAUNCH=driver)" if driver.ENABLED
-                else "Triton's C launcher")
+    launcher = "Triton's C launcher"
     report = {"environment": environment(), "calls": CALLS, "passes": PASSES, "direct_launches": launcher,
               "cells": []}
     chosen = cells(quick)
