@@ -1,0 +1,49 @@
+"""benchmarks/accuracy.py's judgment (issue 14 point 6): sums past a type's range count as range
+misses, not as errors, and a result that stays finite where the correctly rounded sum is an
+infinity (torch's float16 columns) is the miss, not the one that reads the infinity."""
+
+import importlib.util
+import pathlib
+
+import numpy
+import pytest
+import torch
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SPEC = importlib.util.spec_from_file_location("accuracy", ROOT / "benchmarks" / "accuracy.py")
+accuracy = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(accuracy)
+
+
+def test_a_sum_past_the_range_must_read_infinity():
+    reference = torch.tensor([1.0, 60001.0, 70000.0, 140000.0], dtype=torch.float64)
+    scale = reference.abs()
+    right = reference.to(torch.float16)  # 1, 60000, inf, inf
+    stuck = torch.tensor([1.0, 60000.0, 65504.0, 65504.0], dtype=torch.float16)
+    ours, theirs = accuracy.errors(right, reference, scale), accuracy.errors(stuck, reference, scale)
+    assert (ours["range_misses"], ours["judged"], ours["max_abs"]) == (0, 2, 1.0)
+    assert (theirs["range_misses"], theirs["judged"]) == (2, 2)
+    assert accuracy.no_worse(accuracy.mean_errors([ours]), accuracy.mean_errors([theirs]))
+    assert not accuracy.no_worse(accuracy.mean_errors([theirs]), accuracy.mean_errors([ours]))
+
+
+def test_an_infinity_within_the_range_and_a_nan_are_misses():
+    reference = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    out = torch.tensor([1.0, float("inf"), float("nan")], dtype=torch.float32)
+    result = accuracy.errors(out, reference, reference)
+    assert (result["range_misses"], result["judged"], result["max_abs"]) == (2, 1, 0.0)
+
+
+def test_long_double_references_keep_their_extra_bits():
+    reference = numpy.array([1, 2], dtype=numpy.longdouble) + numpy.longdouble(2.0) ** -60
+    out = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    result = accuracy.errors(out, reference, torch.ones(2, dtype=torch.float64))
+    assert result["max_abs"] == pytest.approx(2.0 ** -60) and result["range_misses"] == 0
+
+
+def test_errors_average_over_seeds_and_misses_add_up():
+    per_seed = [{"max_abs": 1.0, "rms": 0.5, "max_rel_to_abs_sum": 0.1, "range_misses": 1, "judged": 3},
+                {"max_abs": 3.0, "rms": 1.5, "max_rel_to_abs_sum": 0.3, "range_misses": 0, "judged": 4}]
+    mean = accuracy.mean_errors(per_seed)
+    assert (mean["max_abs"], mean["rms"], mean["max_rel_to_abs_sum"]) == (2.0, 1.0, 0.3)
+    assert (mean["range_misses"], mean["judged"]) == (1, 7)
