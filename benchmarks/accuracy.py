@@ -16,6 +16,7 @@ counterpart (what a user writes: cumsum minus x for the exclusive form; flip, cu
 the float64 reference are the variant matrix's (triscan/tools/matrix.py).
 
     python benchmarks/accuracy.py [--small] [--json FILE] [--ops ...] [--dtypes ...] [--seeds N]
+        [--cases ...]
 
 --small shrinks every case (for the interpreter on a CPU); the comparison that counts is on
 CUDA at full size. On a CPU it is not a fair one: torch's CPU cumsum accumulates float32 in
@@ -104,10 +105,12 @@ def main():
     parser.add_argument("--ops", nargs="+", choices=OPS, default=list(OPS))
     parser.add_argument("--dtypes", nargs="+", choices=list(DTYPES), default=list(DTYPES))
     parser.add_argument("--seeds", type=int, default=3, help="inputs per case; errors are averaged over them")
+    parser.add_argument("--cases", nargs="+", choices=list(SHAPES), default=list(SHAPES))
     args = parser.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     results = []
-    for name, (shape, dim) in SHAPES.items():
+    for name in args.cases:
+        shape, dim = SHAPES[name]
         if args.small:
             shape = tuple(max(1, size >> 12) if size > 4096 else min(size, 64) for size in shape)
         for dtype_name in args.dtypes:

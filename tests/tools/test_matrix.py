@@ -116,6 +116,18 @@ def test_merge_joins_parts_in_matrix_order(tmp_path):
         matrix.merge([str(path) for path in paths])
 
 
+def test_skip_leaves_out_the_cells_earlier_runs_hold(tmp_path):
+    """A matrix run cut short goes on in the next call: cells an earlier report holds are left
+    out, in the matrix's order otherwise."""
+    report = synthetic_report()
+    report["cells"] = report["cells"][:3]
+    path = tmp_path / "part.json"
+    path.write_text(json.dumps(report))
+    cells = matrix.cells_for(quick=True)
+    assert matrix.cells_left(cells, [str(path)]) == cells[3:]
+    assert matrix.cells_left(cells, None) == cells
+
+
 @pytest.mark.parametrize("op, shape", [("cumsum reverse", (64,)), ("cumsum", (4, 16))],
                          ids=["reverse", "2-D"])
 def test_cub_cells_say_why_they_are_skipped(op, shape):

@@ -26,7 +26,8 @@ def command_bench(args) -> int:
             return matrix.merge(args.merge, json_path=args.json, plot_path=args.plot)
         return matrix.main(quick=args.quick, json_path=args.json, plot_path=args.plot, repeat_ms=args.rep,
                            input_gib=args.gib, with_compile=not args.no_compile, ops=args.ops,
-                           dtypes=args.dtypes, shapes=args.shapes, precompile_workers=args.precompile)
+                           dtypes=args.dtypes, shapes=args.shapes, precompile_workers=args.precompile,
+                           skip=args.skip)
     from . import bench
 
     return bench.main(json_path=args.json, repeat_ms=args.rep, suite=args.suite, plot_path=args.plot,
@@ -162,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("--merge", nargs="+", metavar="JSON",
                               help="with --matrix: time nothing; merge these matrix reports (runs of parts "
                               "of the matrix, one GPU and input size) into one table, --json and --plot")
+    bench_parser.add_argument("--skip", nargs="+", metavar="JSON",
+                              help="with --matrix: leave out the cells these matrix reports hold (a run "
+                              "cut short goes on where it stopped; merge the parts after)")
     bench_parser.add_argument("--no-compile", action="store_true",
                               help="with --matrix: leave torch.compile out (it compiles once per cell)")
     bench_parser.set_defaults(run=command_bench)

@@ -219,6 +219,16 @@ def cells_for(quick: bool, ops=None, dtypes=None, shapes=None) -> list[tuple[str
     return [(op, dtype, shape) for shape in shapes for dtype in dtypes for op in ops]
 
 
+def cells_left(cells: list[tuple[str, str, str]], done_paths: list[str] | None) -> list[tuple[str, str, str]]:
+    """`cells` less those some matrix report in `done_paths` already holds: a matrix longer than
+    one device call goes on in the next call where the last one was cut."""
+    done = set()
+    for path in done_paths or ():
+        with open(path) as handle:
+            done.update((cell["op"], cell["dtype"], cell["shape"]) for cell in json.load(handle)["cells"])
+    return [cell for cell in cells if cell not in done]
+
+
 def plot_matrix(report: dict, path: str) -> None:
     """A heatmap: rows (shape family, dtype), columns ops, cells triscan's % of copy."""
     import matplotlib
@@ -310,11 +320,11 @@ def merge(paths: list[str], json_path: str | None = None, plot_path: str | None 
 
 def main(quick: bool = False, json_path: str | None = None, plot_path: str | None = None,
          repeat_ms: int = 100, input_gib: float | None = None, with_compile: bool = True, ops=None,
-         dtypes=None, shapes=None, precompile_workers: int = 0) -> int:
+         dtypes=None, shapes=None, precompile_workers: int = 0, skip: list[str] | None = None) -> int:
     if not torch.cuda.is_available():
         print("triscan bench --matrix needs a CUDA GPU and none is visible here.")
         return 2
-    cells = cells_for(quick, ops, dtypes, shapes)
+    cells = cells_left(cells_for(quick, ops, dtypes, shapes), skip)
     input_gib = input_gib or (1.0 if quick else 4.0)
     report = {"environment": environment(), "input_gib": input_gib, "repeat_ms": repeat_ms, "cells": []}
     if precompile_workers:
