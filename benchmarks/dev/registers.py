@@ -85,6 +85,8 @@ def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
     if meta.pop("EVEN", 0):  # the length and row strides divisible by 16, as Triton specializes them
         aligned = tuple(aligned) + tuple(name for name in ("length", "stride_x_outer", "stride_y_outer")
                                          if name in signature and name not in aligned)
+    if meta.pop("MISALIGNED_Y", 0):  # output rows off 16-byte alignment (the seed's rows of L + 1)
+        aligned = tuple(arg for arg in aligned if arg != "stride_y_outer")
     element = meta.pop("ELEMENT", None)  # e.g. "bf16": the input and output element type instead of fp32
     if element is not None:  # the accumulator, look-back words and run length that element's plans get
         size = {"bf16": 2, "fp16": 2, "fp32": 4, "fp64": 8, "i64": 8}[element]
