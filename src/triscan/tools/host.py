@@ -28,6 +28,9 @@ ROUNDS = 3
 PASSES = 2  # the whole table timed twice: the first seconds of a process read slow on both sides
 SHAPES = ((8, 1024), (128, 4000), (65536,))
 OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "cumsum dtype=float64", "ModelNew")
+# how direct launches reach the driver, named in every report (a ctypes cuLaunchKernel path timed
+# slower and was removed: benchmarks/NOTES.md section 71)
+LAUNCHER = "Triton's C launcher"
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "int32": torch.int32}
 
 
@@ -236,8 +239,7 @@ def main(quick: bool = False, json_path: str | None = None, precompile_workers: 
         print(f"compiled {configs} configs in {seconds:.0f} s ({precompile_workers} processes)")
     # floors and layers after the cells: the first seconds of a process time slower on both sides
     # (benchmarks/NOTES.md section 41), and the floors are read against the cells' steady state
-    launcher = "Triton's C launcher"
-    report = {"environment": environment(), "calls": CALLS, "passes": PASSES, "direct_launches": launcher,
+    report = {"environment": environment(), "calls": CALLS, "passes": PASSES, "direct_launches": LAUNCHER,
               "cells": []}
     chosen = cells(quick)
     progress = StepProgress(len(chosen) * PASSES)
@@ -260,7 +262,7 @@ def main(quick: bool = False, json_path: str | None = None, precompile_workers: 
     write_json(json_path, report)
     gpu = report["environment"].get("gpu", "GPU")
     show_table(f"host path per call, {CALLS} back to back (wall, best of {PASSES} passes) and do_bench "
-               f"(device), {gpu}; direct launches by {launcher}",
+               f"(device), {gpu}; direct launches by {LAUNCHER}",
                ["shape", "op", "dtype", "triscan wall us", "torch wall us", "ratio", "triscan device us",
                 "torch device us", "launch"], rows, numeric=("triscan wall us", "torch wall us", "ratio",
                                                     "triscan device us", "torch device us"))
