@@ -22,7 +22,7 @@ from triscan.kernels.registry import FAMILIES
 
 # kernel -> registers.py names and the flags fixed for the sweep (the seed's rotated rows and the
 # reversed runs; both look-back directions)
-NAMES = {"row_scan_kernel": [("row", {}), ("reverse_row", {})],
+NAMES = {"row_scan_kernel": [("row", {}), ("reverse_row", {}), ("row", {"ROTATE": 3, "SPLIT": 1})],
          "column_scan_kernel": [("column", {})],
          "lookback_scan_kernel": [("lookback", {"REVERSE": 0}), ("lookback", {"REVERSE": 1}),
                                   ("lookback", {"REVERSE": 0, "SHIFT": 1, "TOTAL": 1, "ROTATE": 2}),

@@ -24,6 +24,8 @@ VARIANTS = [
     ("reverse_row", "BLOCK=4096 num_warps=8 ELEMENT=bf16 SHIFT=0"),
     ("row", "BLOCK=16384 num_warps=8 ELEMENT=bf16 SHIFT=1 ROTATE=0"),
     ("row", "BLOCK=2048 num_warps=2 ELEMENT=bf16 ROTATE=2 PREFETCH=1"),
+    ("row", "BLOCK=4096 num_warps=4 ROTATE=3 SHIFT=1 SPLIT=1 PREFETCH=1"),
+    ("reverse_row", "BLOCK=4096 num_warps=8 ELEMENT=bf16 ROTATE=3 SPLIT=1"),
     ("lookback", "BLOCK=8192 num_warps=4 REVERSE=0"),
     ("lookback", "BLOCK=4096 num_warps=8 REVERSE=0 SHIFT=1 ELEMENT=i64"),
     ("lookback", "BLOCK=2048 num_warps=4 REVERSE=1 ELEMENT=fp64"),
@@ -58,6 +60,7 @@ VARIANTS = [
 LARGEST = [
     ("row", "BLOCK=8192 num_warps=8"),
     ("row", "BLOCK=16384 num_warps=8 ELEMENT=bf16"),
+    ("row", "BLOCK=16384 num_warps=8 ELEMENT=bf16 ROTATE=3 SPLIT=1 PREFETCH=2"),
     ("reverse_row", "BLOCK=8192 num_warps=8"),
     ("column", "BLOCK_L=8 BLOCK_K=256 num_warps=4"),
     ("column", "BLOCK_L=128 BLOCK_K=128 SUB=8 num_warps=8 ELEMENT=fp64"),

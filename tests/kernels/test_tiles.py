@@ -44,6 +44,35 @@ def test_row_blocks_in_place(op, dtype, length, triton_launches, poisoned_output
     assert triton_launches.counts == {"row_scan": 1}
 
 
+# odd lengths (5, or one past a multiple of 16 elements): the starts of 9 rows pass through every
+# phase of a 16-byte word for 2-, 4- and 8-byte elements
+SHARED_LENGTHS = [5, 129, 193] if DEVICE == "cpu" else [17, 8192 * 4 + 1, 40961]
+
+
+@pytest.mark.parametrize("length", SHARED_LENGTHS, ids=lambda length: f"L{length}")
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64, torch.int64, torch.int32],
+                         ids=str)
+@pytest.mark.parametrize("op", ROW_OPS[:4])
+def test_rows_sharing_a_phase_walk_aligned_blocks(op, dtype, length, triton_launches, poisoned_outputs):
+    """Rows of odd lengths start at every phase of a 16-byte word, the input's and the output's
+    alike: the walk cuts its blocks at 16-byte boundaries of both (ROTATE 3), starting before the
+    row, and every position of the row, the first and the last included, lands in place. int32
+    sums into int64 rows, whose phases differ from the input's, and keep the other paths."""
+    x = random_input((9, length), dtype)
+    plan = sys.modules["triscan.explain"].plan_of(x, 1, **matrix.op_flags(op))[0]
+    assert plan.launch.constexprs["ROTATE"] == (0 if dtype == torch.int32 else 3)
+    out = triton_launches.run(matrix.triscan_call(op, 1), x)
+    assert_scan_close(out, matrix.reference_call(op, 1)(x), bound_of(op, x, 1), length)
+    assert triton_launches.counts == {"row_scan": 1}
+
+
+def test_rows_of_other_phases_keep_their_paths():
+    """A view whose input rows sit at another phase than the output's (rows of 132 cut to 131)
+    takes the rotated windows from aligned input rows (ROTATE 1), not the shared walk."""
+    x = random_input((9, 132), torch.float32)[:, :131]
+    assert sys.modules["triscan.explain"].plan_of(x, 1)[0].launch.constexprs["ROTATE"] == 1
+
+
 @pytest.mark.parametrize("length", [1, 64, 130, 200] if DEVICE == "cpu" else [1, 1024, 4099, 40000],
                          ids=lambda length: f"L{length}")
 @pytest.mark.parametrize("prefetch", [0, 1, 2], ids=lambda depth: f"prefetch{depth}")

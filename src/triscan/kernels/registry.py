@@ -106,11 +106,25 @@ def misaligned_output_rows(plan) -> bool:
             and plan.stride_x_scan == 1)
 
 
-def bind_row(family, plan) -> LaunchSpec:
-    """One program per row; forward output windows kept in 16-byte alignment where output rows
-    are misaligned (the seed's rows of L + 1): rotated, or loaded lagged (row.py, ROTATE)."""
+def shared_row_phase(plan) -> bool:
+    """Whether input and output rows start off 16-byte boundaries at one phase, row by row (rows
+    of odd lengths, in place, input and output elements of one size): the row walk then cuts its
+    blocks at 16-byte boundaries of both (ROTATE 3)."""
     vec = output_vector(plan)
-    if not misaligned_output_rows(plan):
+    return (vec > 1 and plan.outer > 1 and plan.stride_x_scan == 1 and not plan.total
+            and plan.input_dtype.itemsize == plan.output_dtype.itemsize and plan.stride_y_outer % vec != 0
+            and (plan.stride_x_outer - plan.stride_y_outer) % vec == 0)
+
+
+def bind_row(family, plan) -> LaunchSpec:
+    """One program per row; blocks at 16-byte boundaries of input and output where their rows
+    share a phase (row.py, ROTATE 3); forward output windows kept in 16-byte alignment where
+    only the output rows are misaligned (the seed's rows of L + 1): rotated, or loaded lagged
+    (ROTATE 1, 2)."""
+    vec = output_vector(plan)
+    if shared_row_phase(plan):
+        rotate = 3
+    elif not misaligned_output_rows(plan):
         rotate = 0
     elif plan.output_dtype.itemsize <= 2:
         # 2-byte outputs hold twice the elements per byte that the rotation's shared-memory round

@@ -19,6 +19,13 @@ front of a window coming from the previous block (ROTATE 1, benchmarks/NOTES.md 
 each window's input is loaded `phase` positions early, so that its scan is the window (ROTATE 2,
 for 2-byte outputs, whose rotation cost more shared-memory traffic per byte: section 36).
 
+Rows of odd lengths (any row stride off 16 bytes) start at every phase of a 16-byte word in the
+input and the output alike. Where both phases agree row by row (ROTATE 3: same element size,
+strides alike modulo a vector), the walk's blocks are cut at 16-byte boundaries of both tensors
+instead of at the row's start: the walk begins `phase` positions before the row, positions
+outside it are masked, and every other block loads and stores whole vectors, scanned in place
+(section 77).
+
 Triton does not pipeline the walk's loads; PREFETCH blocks are loaded ahead of the one scanned
 (section 32).
 """
@@ -62,14 +69,22 @@ def _row_block_start(step, last, REVERSE: tl.constexpr, BLOCK: tl.constexpr):
 
 @triton.jit
 def _load_row_block(x_row, step, last, offsets, length, stride_x_scan, lag, REVERSE: tl.constexpr,
-                    SPLIT: tl.constexpr, LAGGED: tl.constexpr, BLOCK: tl.constexpr):
+                    SPLIT: tl.constexpr, LAGGED: tl.constexpr, BLOCK: tl.constexpr, SHARED: tl.constexpr):
     """The input of the block `step` positions into the walk (zeros once the walk is past the
     row's end), shaped as tiles._block_offsets; with LAGGED, of the positions `lag` before it
     (zeros before the row's start): single-element loads, since `lag` is not known to keep
-    16-byte vectors aligned."""
+    16-byte vectors aligned. With SHARED (ROTATE 3), `x_row` is the row's 16-byte window
+    origin, `lag` positions before its start: blocks inside the row load unmasked vectors."""
     start = _row_block_start(step, last, REVERSE, BLOCK)
     if LAGGED:
         return _load_lagged(x_row, start, lag, offsets, length, True)
+    if SHARED:
+        positions = start - lag + offsets  # [BLOCK]
+        if (start >= lag) & (start - lag + BLOCK <= length):
+            values = tl.load(x_row + (start + offsets))
+        else:
+            values = tl.load(x_row + (start + offsets), mask=(positions >= 0) & (positions < length), other=0)
+        return values
     if stride_x_scan == 1:  # compile-time: Triton specializes an argument equal to 1
         x_ptrs = x_row + (start + offsets)
     else:
@@ -100,7 +115,9 @@ def row_scan_kernel(
     REVERSE: tl.constexpr,  # sum from the end: y[p] = x[p + SHIFT] + ... + x[length - 1]
     TOTAL: tl.constexpr,  # output rows hold one position more, the row total (the seed's rows of L + 1)
     ROTATE: tl.constexpr,  # output rows are not 16-byte aligned where input rows are (0: they are): whole
-    #                        output windows, their scans rotated in registers (1) or loaded lagged (2)
+    #                        output windows, their scans rotated in registers (1) or loaded lagged (2);
+    #                        3: input and output rows share their phase: blocks cut at 16-byte
+    #                        boundaries of both, scanned in place
     SPLIT: tl.constexpr,  # `length` is not a multiple of 16: whole blocks load unmasked
     VEC: tl.constexpr,  # output elements per 16 bytes
     RUN: tl.constexpr,  # REVERSE: positions per run of a block (tiles._block_offsets)
@@ -112,7 +129,16 @@ def row_scan_kernel(
     x_row = x_ptr + row * stride_x_outer
     y_first = row * stride_y_outer  # element offset (from y_ptr) of the row's output position 0
     offsets = _block_offsets(REVERSE, BLOCK, RUN)  # [BLOCK], runs last first when REVERSE
-    if ROTATE:
+    SHARED: tl.constexpr = ROTATE == 3
+    IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
+    if SHARED:
+        # one 16-byte phase for the row's input and output (the plan checks it): both walked from
+        # their windows' aligned origin, `phase` positions before the row
+        phase = _window_phase(y_first, VEC)
+        x_row = x_ptr + tl.multiple_of(row * stride_x_outer - phase, VEC)
+        y_win = y_ptr + tl.multiple_of(y_first - phase, VEC)
+        stored = length
+    elif ROTATE:
         # inclusive scans, stored SHIFT positions late in whole windows: window t covers
         # y_win[t * BLOCK : (t + 1) * BLOCK] and offset k holds the inclusive scan of position
         # t * BLOCK + k - phase; the positions below `stored` have an output position. ROTATE 1
@@ -131,40 +157,40 @@ def row_scan_kernel(
         rotation = (tl.arange(0, BLOCK) - phase + BLOCK) % BLOCK  # [BLOCK]
         previous = tl.zeros([BLOCK], dtype=ACC_DTYPE)  # the rotated scan of the previous block
     carry = tl.zeros([], dtype=ACC_DTYPE)
-    last = (length - 1) // BLOCK * BLOCK
-    # lagged windows reach `phase` positions past the input's end; every other walk covers the input
-    walk = stored + phase if LAGGED else length
+    # lagged and shared windows reach `phase` positions past the input's end; other walks cover the input
+    walk = stored + phase if LAGGED or SHARED else length
+    last = (walk - 1) // BLOCK * BLOCK
     # blocks loaded ahead (PREFETCH of them) are issued before the scanned block's values are waited on
     walk_start = length * 0  # step 0 of the walk, typed as the loop's steps
     if PREFETCH >= 1:
         x_next = _load_row_block(x_row, walk_start, last, offsets, length, stride_x_scan, phase, REVERSE,
-                                 SPLIT, LAGGED, BLOCK)
+                                 SPLIT, LAGGED, BLOCK, SHARED)
     if PREFETCH >= 2:
         x_after = _load_row_block(x_row, walk_start + BLOCK, last, offsets, length, stride_x_scan, phase,
-                                  REVERSE, SPLIT, LAGGED, BLOCK)
+                                  REVERSE, SPLIT, LAGGED, BLOCK, SHARED)
     for step in range(0, walk, BLOCK):
         start = _row_block_start(step, last, REVERSE, BLOCK)
         if PREFETCH == 0:
             x = _load_row_block(x_row, step, last, offsets, length, stride_x_scan, phase, REVERSE, SPLIT,
-                                LAGGED, BLOCK)
+                                LAGGED, BLOCK, SHARED)
         elif PREFETCH == 1:
             x = x_next
             x_next = _load_row_block(x_row, step + BLOCK, last, offsets, length, stride_x_scan, phase,
-                                     REVERSE, SPLIT, LAGGED, BLOCK)
+                                     REVERSE, SPLIT, LAGGED, BLOCK, SHARED)
         else:
             x = x_next
             x_next = x_after
             x_after = _load_row_block(x_row, step + 2 * BLOCK, last, offsets, length, stride_x_scan, phase,
-                                      REVERSE, SPLIT, LAGGED, BLOCK)
+                                      REVERSE, SPLIT, LAGGED, BLOCK, SHARED)
         values = x.to(ACC_DTYPE)
-        scanned = _block_scan(values, (SHIFT == 1) and (not ROTATE), REVERSE, RUN) + carry
+        scanned = _block_scan(values, (SHIFT == 1) and IN_PLACE, REVERSE, RUN) + carry
         carry += _block_total(values)
         if ROTATE == 1:
             rotated = tl.gather(scanned, rotation, 0)
             window = tl.where(offsets >= phase, rotated, previous)
             previous = rotated
             whole = (start >= VEC) & (start + BLOCK <= stored)
-        elif LAGGED:
+        elif LAGGED or SHARED:
             window = scanned
             whole = (start >= VEC) & (start + BLOCK <= stored)
         else:
@@ -181,7 +207,7 @@ def row_scan_kernel(
         source = end + offsets - phase
         tl.store(y_win + end + offsets, previous.to(y_ptr.dtype.element_ty),
                  mask=(offsets < phase) & (source >= 0) & (source < stored))
-    if ROTATE:
+    if ROTATE == 1 or ROTATE == 2:
         if SHIFT == 1:  # the leading zero
             tl.store(y_ptr + y_first, tl.zeros([], dtype=y_ptr.dtype.element_ty))
     elif TOTAL:  # the row total, one position past the last input
