@@ -56,13 +56,28 @@ SHARED_LENGTHS = [5, 129, 193] if DEVICE == "cpu" else [17, 8192 * 4 + 1, 40961]
 def test_rows_sharing_a_phase_walk_aligned_blocks(op, dtype, length, triton_launches, poisoned_outputs):
     """Rows of odd lengths start at every phase of a 16-byte word, the input's and the output's
     alike: the walk cuts its blocks at 16-byte boundaries of both (ROTATE 3), starting before the
-    row, and every position of the row, the first and the last included, lands in place. int32
-    sums into int64 rows, whose phases differ from the input's, and keep the other paths."""
+    row, and every position of the row, the first and the last included, lands in place; int32
+    sums into int64 rows on the input's vectors (four elements, two output vectors)."""
     x = random_input((9, length), dtype)
     plan = sys.modules["triscan.explain"].plan_of(x, 1, **matrix.op_flags(op))[0]
-    assert plan.launch.constexprs["ROTATE"] == (0 if dtype == torch.int32 else 3)
+    assert plan.launch.constexprs["ROTATE"] == 3
+    assert plan.launch.constexprs["VEC"] == 16 // dtype.itemsize
     out = triton_launches.run(matrix.triscan_call(op, 1), x)
     assert_scan_close(out, matrix.reference_call(op, 1)(x), bound_of(op, x, 1), length)
+    assert triton_launches.counts == {"row_scan": 1}
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+def test_rows_sharing_a_phase_into_a_wider_dtype(reverse, triton_launches, poisoned_outputs):
+    """float32 rows of odd length summed into float64 (dtype=): blocks at the input's 16-byte
+    boundaries, which are the output's too."""
+    x = random_input((9, SHARED_LENGTHS[1]), torch.float32)
+    plan = sys.modules["triscan.explain"].plan_of(x, 1, reverse=reverse, dtype=torch.float64)[0]
+    assert (plan.launch.constexprs["ROTATE"], plan.launch.constexprs["VEC"]) == (3, 4)
+    out = triton_launches.run(lambda t: triscan.cumsum(t, 1, reverse=reverse, dtype=torch.float64), x)
+    assert out.dtype == torch.float64
+    bound = bound_of("cumsum reverse" if reverse else "cumsum", x, 1)
+    assert_scan_close(out, scan_reference(x, 1, reverse=reverse), bound, x.shape[1])
     assert triton_launches.counts == {"row_scan": 1}
 
 

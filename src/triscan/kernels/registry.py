@@ -106,14 +106,21 @@ def misaligned_output_rows(plan) -> bool:
             and plan.stride_x_scan == 1)
 
 
+def shared_phase_vector(plan) -> int:
+    """Elements per 16 bytes of the input: where the output's elements are no smaller, a position
+    at a 16-byte boundary of both rows is one at a multiple of this from a boundary of the input."""
+    return max(16 // plan.input_dtype.itemsize, 1)
+
+
 def shared_row_phase(plan) -> bool:
     """Whether input and output rows start off 16-byte boundaries at one phase, row by row (rows
-    of odd lengths, in place, input and output elements of one size): the row walk then cuts its
-    blocks at 16-byte boundaries of both (ROTATE 3)."""
-    vec = output_vector(plan)
+    of odd lengths, in place, output elements no smaller than the input's: their strides alike
+    modulo the input's vector): the row walk then cuts its blocks at 16-byte boundaries of both
+    (ROTATE 3, its VEC the input's vector)."""
+    vec = shared_phase_vector(plan)
     return (vec > 1 and plan.outer > 1 and plan.stride_x_scan == 1 and not plan.total
-            and plan.input_dtype.itemsize == plan.output_dtype.itemsize and plan.stride_y_outer % vec != 0
-            and (plan.stride_x_outer - plan.stride_y_outer) % vec == 0)
+            and plan.output_dtype.itemsize >= plan.input_dtype.itemsize
+            and plan.stride_x_outer % vec != 0 and (plan.stride_x_outer - plan.stride_y_outer) % vec == 0)
 
 
 def bind_row(family, plan) -> LaunchSpec:
@@ -123,7 +130,7 @@ def bind_row(family, plan) -> LaunchSpec:
     (ROTATE 1, 2)."""
     vec = output_vector(plan)
     if shared_row_phase(plan):
-        rotate = 3
+        rotate, vec = 3, shared_phase_vector(plan)
     elif not misaligned_output_rows(plan):
         rotate = 0
     elif plan.output_dtype.itemsize <= 2:

@@ -119,7 +119,7 @@ def row_scan_kernel(
     #                        3: input and output rows share their phase: blocks cut at 16-byte
     #                        boundaries of both, scanned in place
     SPLIT: tl.constexpr,  # `length` is not a multiple of 16: whole blocks load unmasked
-    VEC: tl.constexpr,  # output elements per 16 bytes
+    VEC: tl.constexpr,  # output elements per 16 bytes (ROTATE 3: input elements, as many or more)
     RUN: tl.constexpr,  # REVERSE: positions per run of a block (tiles._block_offsets)
     ACC_DTYPE: tl.constexpr,  # float32 for half types and float32, float64, int64 for integers
     PREFETCH: tl.constexpr,  # blocks loaded ahead of the one scanned: num_stages - 1
@@ -132,8 +132,8 @@ def row_scan_kernel(
     SHARED: tl.constexpr = ROTATE == 3
     IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
     if SHARED:
-        # one 16-byte phase for the row's input and output (the plan checks it): both walked from
-        # their windows' aligned origin, `phase` positions before the row
+        # one phase for the row's input and output (the plan checks it), in input vectors: both
+        # walked from an origin at a 16-byte boundary of each, `phase` positions before the row
         phase = _window_phase(y_first, VEC)
         x_row = x_ptr + tl.multiple_of(row * stride_x_outer - phase, VEC)
         y_win = y_ptr + tl.multiple_of(y_first - phase, VEC)
