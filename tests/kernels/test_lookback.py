@@ -69,11 +69,14 @@ def test_lookback_strided_rows(triton_launches):
 @pytest.mark.parametrize("op", list(OPS))
 def test_misaligned_output_rows_take_aligned_windows(op, dtype, rows, triton_launches, poisoned_outputs):
     """Output rows that start at every phase of a 16-byte word (the seed's rows of L + 1; odd
-    lengths) are cut into aligned output windows: 2-byte inputs whose rows are 16-byte aligned
-    scan aligned chunks and rotate the scan into the windows (ROTATE 1), other 2- and 8-byte
-    inputs load each window's input lagged (ROTATE 2), 4-byte inputs store element by element
-    (ROTATE 0). Each row's leading zero, exclusive shift and total land where they belong, whatever
-    the phase, and the chunks' edges (a window's head, the spill into the next) land in place."""
+    lengths) are cut into aligned output windows. Where input and output rows share their phase
+    (every op but the seed's here: the views' rows are 16 elements longer), the windows are the
+    input's too and scans stay in place (ROTATE 3); for the seed's rows, 2-byte inputs whose rows
+    are 16-byte aligned scan aligned chunks and rotate the scan into the windows (ROTATE 1),
+    other 2- and 8-byte inputs load each window's input lagged (ROTATE 2), 4-byte inputs store
+    element by element (ROTATE 0). Each row's leading zero, exclusive shift and total land where
+    they belong, whatever the phase, and the chunks' edges (a window's head, the spill into the
+    next) land in place."""
     from triscan.explain import plan_of
     from triscan.tools.matrix import op_flags
 
@@ -86,8 +89,28 @@ def test_misaligned_output_rows_take_aligned_windows(op, dtype, rows, triton_lau
     plan = plan_of(x, 1, **op_flags({"model": "ModelNew", "exclusive": "exclusive_cumsum"}.get(op, op)))[0]
     aligned_input = x.stride(0) % (16 // dtype.itemsize) == 0
     expected = 0 if dtype.itemsize == 4 else 1 if dtype.itemsize == 2 and aligned_input else 2
+    if op != "model":
+        expected = 3
     assert plan.launch.constexprs["ROTATE"] == expected
     check_op(op, x.shape, 1, triton_launches, x=x)
+    assert triton_launches.counts == {"lookback_scan": 1}
+
+
+@pytest.mark.parametrize("exclusive", [False, True], ids=["inclusive", "exclusive"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int64, torch.int32], ids=str)
+def test_reversed_rows_sharing_a_phase(dtype, exclusive, triton_launches, poisoned_outputs):
+    """Reversed scans of long odd-length rows at every phase of a 16-byte word: windows at 16-byte
+    boundaries of input and output walked from the row's end (ROTATE 3), the last window of a row
+    (its first ticket) partly or wholly past the row."""
+    from triscan.explain import plan_of
+
+    x = random_input((9, 560 * SCALE + 1), dtype)
+    plan = plan_of(x, 1, exclusive=exclusive, reverse=True)[0]
+    assert plan.launch.constexprs["ROTATE"] == 3
+    function = triscan.exclusive_cumsum if exclusive else triscan.cumsum
+    out = triton_launches.run(lambda t: function(t, 1, reverse=True), x)
+    reference = reversed_cumsum_reference(x, 1, exclusive)
+    assert_scan_close(out, reference, reversed_cumsum_reference(abs_of(x), 1), x.shape[1])
     assert triton_launches.counts == {"lookback_scan": 1}
 
 

@@ -30,6 +30,8 @@ def test_every_dtype_moves_the_same_input_bytes():
     for dtype in matrix.DTYPES.values():
         x, _ = matrix.make_input("odd rows", dtype, 4 * matrix.GIB, device="meta")
         assert x.shape[1] % 2 == 1 and x.shape[0] > 16000, (dtype, x.shape)
+        x, _ = matrix.make_input("4 odd rows", dtype, 4 * matrix.GIB, device="meta")
+        assert x.shape[1] % 2 == 1 and x.shape[0] == 4, (dtype, x.shape)
 
 
 def test_strided_family_is_a_view_of_every_other_lane_group():

@@ -172,18 +172,22 @@ def bind_lookback(family, plan) -> LaunchSpec:
     block = meta["BLOCK"] if plan.interpreted else min(config.kwargs["BLOCK"] for config in kernel.configs)
     outer, shift, programs = plan.outer, plan.shift, plan.programs
     positions = plan.positions
-    # over misaligned output rows chunks store aligned output windows (lookback/row.py, ROTATE):
+    # rows whose input and output share a phase are cut at 16-byte boundaries of both (3); over
+    # other misaligned output rows chunks store aligned output windows (lookback/row.py, ROTATE):
     # 2-byte inputs from aligned input chunks, their scans rotated (1), other inputs loaded lagged
     # into the windows (2, as bind_row's); 4-byte inputs keep their element stores, which timed
     # faster there (benchmarks/NOTES.md section 64)
     vec = output_vector(plan)
-    if not misaligned_output_rows(plan) or plan.input_dtype.itemsize == 4:
+    if shared_row_phase(plan):  # windows of input and output alike, as bind_row's ROTATE 3
+        rotate, vec = 3, shared_phase_vector(plan)
+    elif not misaligned_output_rows(plan) or plan.input_dtype.itemsize == 4:
         rotate = 0
     elif plan.input_dtype.itemsize == 2 and aligned_input_rows(plan):
         rotate = 1
     else:
         rotate = 2
-    windows = positions + plan.total - shift + vec - 1 if rotate == 2 else positions  # positions a row cuts
+    # positions a row cuts: windows reach up to a vector past the row's stored positions
+    windows = {2: positions + plan.total - shift + vec - 1, 3: positions + vec - 1}.get(rotate, positions)
     max_chunks = outer * ceil_div(windows, block)
     words = 1 if plan.accumulator == torch.float32 else 2  # look-back words per chunk (lookback/protocol.py)
     size = words * max_chunks + 2  # the words, the ticket counter, the finished-program counter

@@ -25,8 +25,8 @@ GIB = 1 << 30
 OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew")
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16,
           "float64": torch.float64, "int32": torch.int32, "int64": torch.int64}
-SHAPES = ("rows", "odd rows", "dim 0", "middle dim", "1-D", "4 rows", "narrow K=2", "narrow K=4",
-          "narrow K=8", "narrow K=16", "narrow K=3", "narrow K=5", "strided narrow K=8")
+SHAPES = ("rows", "odd rows", "dim 0", "middle dim", "1-D", "4 rows", "4 odd rows", "narrow K=2",
+          "narrow K=4", "narrow K=8", "narrow K=16", "narrow K=3", "narrow K=5", "strided narrow K=8")
 QUICK = {"ops": OPS, "dtypes": ("float32", "bfloat16", "int64"), "shapes": ("rows", "1-D", "narrow K=8")}
 SLOW_EAGER_MS = 1000.0  # eager calls estimated longer than this are skipped (torch's narrow dim-0 scans)
 PROBE = 16  # the eager estimate times a 1/PROBE-length slice once
@@ -48,6 +48,8 @@ def shape_for(family: str, elements: int) -> tuple[tuple, int, slice | None]:
         return (elements,), 0, None
     if family == "4 rows":
         return (4, elements // 4), 1, None
+    if family == "4 odd rows":  # one position shorter: odd, so the rows start at four 16-byte phases
+        return (4, elements // 4 - 1), 1, None
     if family.startswith("narrow K="):
         lanes = int(family.removeprefix("narrow K="))
         return (elements // lanes, lanes), 0, None

@@ -11,7 +11,9 @@ input's rows do not. Chunks then store aligned output windows, the exclusive shi
 total falling out of the placement: with ROTATE 2 (as the row scan's, row.py) a chunk is a
 window, its input loaded `phase` positions early; with ROTATE 1 (2-byte inputs in aligned rows,
 whose element loads cost most) a chunk is loaded aligned, its inclusive scan rotated by `phase`
-into its window, the last `phase` positions spilling into the next window.
+into its window, the last `phase` positions spilling into the next window. Rows of odd lengths
+whose input and output share their phase (ROTATE 3, as the row scan's, row.py) are cut into
+windows at 16-byte boundaries of both, loaded and stored as vectors, scanned in place.
 """
 
 import triton
@@ -64,9 +66,12 @@ def _publish_total(status_ptr, ticket, total, first_in_row, WORDS: tl.constexpr)
 
 @triton.jit
 def _output_phase(row, stride_y_outer, SHIFT: tl.constexpr, ROTATE: tl.constexpr, VEC: tl.constexpr):
-    """With ROTATE, the 16-byte phase of the row's first scanned output (output position SHIFT):
-    window position j of the row holds the inclusive scan of input position j - phase; else 0."""
-    if ROTATE:
+    """With ROTATE, the 16-byte phase of the row's first scanned output (output position SHIFT;
+    0 with ROTATE 3, whose scans are in place): window position j of the row holds the scan of
+    input position j - phase; else 0."""
+    if ROTATE == 3:
+        phase = _window_phase(row * stride_y_outer, VEC)
+    elif ROTATE:
         phase = _window_phase(row * stride_y_outer + SHIFT, VEC)
     else:
         phase = tl.zeros([], dtype=tl.int32)
@@ -87,6 +92,14 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
     if ROTATE == 2:  # rows walked with stride 1 only; nothing loaded past the last chunk
         phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
         x = _load_lagged(x_ptr + row * stride_x_outer, start, phase, offsets, length, live)
+    elif ROTATE == 3:  # the input's window at the output's: the row's phase is both's (the plan checks it)
+        phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
+        x_window = x_ptr + tl.multiple_of(row * stride_x_outer - phase, VEC) + start
+        positions = start - phase + offsets  # [BLOCK]
+        if live & (start >= phase) & (start - phase + BLOCK <= length):
+            x = tl.load(x_window + offsets)
+        else:
+            x = tl.load(x_window + offsets, mask=(positions >= 0) & (positions < length) & live, other=0)
     else:
         x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
         x = _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT)
@@ -146,16 +159,17 @@ def lookback_scan_kernel(
     #                        chunks are whole output windows, their input loaded lagged (row.py's ROTATE 2);
     #                        1: the same windows from aligned input chunks, their scan rotated by the phase
     #                        (tl.gather), the last `phase` positions spilling into the next window;
+    #                        3: input and output rows share their phase: windows of both, scanned in place;
     #                        0: chunks in place
-    VEC: tl.constexpr,  # output elements per 16 bytes
+    VEC: tl.constexpr,  # output elements per 16 bytes (ROTATE 3: input elements, as many or more)
     SPLIT: tl.constexpr,  # `length` is not a multiple of 16: whole chunks load and store unmasked
     RUN: tl.constexpr,  # REVERSE: positions per run of a chunk (tiles._block_offsets)
     CLEAN: tl.constexpr,  # leave the workspace zeroed: it is kept for the next call (scan/launch.py)
     BLOCK: tl.constexpr,
 ):
     # with ROTATE a row's windows hold its `stored` scanned positions after `phase` (< VEC) others
-    stored = length + TOTAL - SHIFT if ROTATE else length
-    chunks_per_row = tl.cdiv(stored + VEC - 1, BLOCK) if ROTATE == 2 else tl.cdiv(length, BLOCK)
+    stored = length + TOTAL - SHIFT if ROTATE == 1 or ROTATE == 2 else length
+    chunks_per_row = tl.cdiv(stored + VEC - 1, BLOCK) if ROTATE >= 2 else tl.cdiv(length, BLOCK)
     # persistent: each program keeps drawing tickets until every chunk is taken
     total_chunks = outer * chunks_per_row
     offsets = _block_offsets(REVERSE, BLOCK, RUN)
@@ -201,15 +215,15 @@ def lookback_scan_kernel(
                     done = (nearest < LOOKBACK).to(tl.int32)
                     window_end -= LOOKBACK
             _publish(status_ptr, ticket, exclusive + total, 2, WORDS)
-        out = (_block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and (not ROTATE), REVERSE, RUN)
+        out = (_block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and (ROTATE == 0 or ROTATE == 3), REVERSE, RUN)
                + exclusive.to(ACC_DTYPE)).to(y_ptr.dtype.element_ty)  # [BLOCK]
         if ROTATE:
             # window position j holds the inclusive scan of position j - phase: the exclusive
             # shift and the row total are in the windows; the leading zero is stored apart
-            out_first = row * stride_y_outer + SHIFT
+            out_first = row * stride_y_outer + (0 if ROTATE == 3 else SHIFT)
             phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
             y_window = y_ptr + tl.multiple_of(out_first - phase, VEC) + start
-            if ROTATE == 2:
+            if ROTATE >= 2:
                 if (start >= VEC) & (start + BLOCK <= stored):
                     tl.store(y_window + offsets, out)
                 else:
@@ -230,7 +244,7 @@ def lookback_scan_kernel(
                                   tl.where(part == 1, position < BLOCK, lane < phase))
                 edges = tl.gather(out, tl.minimum(tl.maximum(position - phase, 0), BLOCK - 1), 0)  # [4 * VEC]
                 tl.store(y_window + position, edges, mask=wanted & (part < 3) & (position < high))
-            if SHIFT == 1:
+            if (SHIFT == 1) and (ROTATE != 3):
                 if chunk == 0:
                     tl.store(y_row, tl.zeros([], dtype=y_ptr.dtype.element_ty))
         else:
