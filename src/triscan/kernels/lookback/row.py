@@ -220,6 +220,7 @@ def lookback_scan_kernel(
         if ROTATE:
             # window position j holds the inclusive scan of position j - phase: the exclusive
             # shift and the row total are in the windows; the leading zero is stored apart
+            # (ROTATE 3: the scan of position j - phase, in place, exclusive in registers)
             out_first = row * stride_y_outer + (0 if ROTATE == 3 else SHIFT)
             phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
             y_window = y_ptr + tl.multiple_of(out_first - phase, VEC) + start
