@@ -22,6 +22,8 @@ from triscan.tools import matrix
 ROW_LENGTHS = [128, 131] if DEVICE == "cpu" else [8192 * 4, 8192 * 4 + 3]
 ROW_DTYPES = [torch.float32, torch.bfloat16, torch.float64, torch.int32, torch.int64]
 ROW_OPS = ["cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew"]  # matrix.OPS
+# rows per row-kernel test: on CUDA more than plan.FEW_ROWS, whose long rows the look-back takes
+ROWS = 9 if DEVICE == "cpu" else 24
 
 
 def bound_of(op, x, dim):
@@ -38,14 +40,14 @@ def test_row_blocks_in_place(op, dtype, length, triton_launches, poisoned_output
     """Every op and element size on the row kernel, whole and partial blocks (SPLIT both ways)."""
     if op == "ModelNew" and not dtype.is_floating_point and dtype != torch.int32:
         pytest.skip("one integer type is enough for the seed's semantics")
-    x = random_input((5, length), dtype)
+    x = random_input((ROWS, length), dtype)
     out = triton_launches.run(matrix.triscan_call(op, 1), x)
     assert_scan_close(out, matrix.reference_call(op, 1)(x), bound_of(op, x, 1), length)
     assert triton_launches.counts == {"row_scan": 1}
 
 
-# odd lengths (5, or one past a multiple of 16 elements): the starts of 9 rows pass through every
-# phase of a 16-byte word for 2-, 4- and 8-byte elements
+# odd lengths (5, or one past a multiple of 16 elements): the starts of ROWS rows pass through
+# every phase of a 16-byte word for 2-, 4- and 8-byte elements
 SHARED_LENGTHS = [5, 129, 193] if DEVICE == "cpu" else [17, 8192 * 4 + 1, 40961]
 
 
@@ -58,7 +60,7 @@ def test_rows_sharing_a_phase_walk_aligned_blocks(op, dtype, length, triton_laun
     alike: the walk cuts its blocks at 16-byte boundaries of both (ROTATE 3), starting before the
     row, and every position of the row, the first and the last included, lands in place; int32
     sums into int64 rows on the input's vectors (four elements, two output vectors)."""
-    x = random_input((9, length), dtype)
+    x = random_input((ROWS, length), dtype)
     plan = sys.modules["triscan.explain"].plan_of(x, 1, **matrix.op_flags(op))[0]
     assert plan.launch.constexprs["ROTATE"] == 3
     assert plan.launch.constexprs["VEC"] == 16 // dtype.itemsize
@@ -71,7 +73,7 @@ def test_rows_sharing_a_phase_walk_aligned_blocks(op, dtype, length, triton_laun
 def test_rows_sharing_a_phase_into_a_wider_dtype(reverse, triton_launches, poisoned_outputs):
     """float32 rows of odd length summed into float64 (dtype=): blocks at the input's 16-byte
     boundaries, which are the output's too."""
-    x = random_input((9, SHARED_LENGTHS[1]), torch.float32)
+    x = random_input((ROWS, SHARED_LENGTHS[1]), torch.float32)
     plan = sys.modules["triscan.explain"].plan_of(x, 1, reverse=reverse, dtype=torch.float64)[0]
     assert (plan.launch.constexprs["ROTATE"], plan.launch.constexprs["VEC"]) == (3, 4)
     out = triton_launches.run(lambda t: triscan.cumsum(t, 1, reverse=reverse, dtype=torch.float64), x)
@@ -84,7 +86,7 @@ def test_rows_sharing_a_phase_into_a_wider_dtype(reverse, triton_launches, poiso
 def test_rows_of_other_phases_keep_their_paths():
     """A view whose input rows sit at another phase than the output's (rows of 132 cut to 131)
     takes the rotated windows from aligned input rows (ROTATE 1), not the shared walk."""
-    x = random_input((9, 132), torch.float32)[:, :131]
+    x = random_input((ROWS, 132), torch.float32)[:, :131]
     assert sys.modules["triscan.explain"].plan_of(x, 1)[0].launch.constexprs["ROTATE"] == 1
 
 
@@ -103,7 +105,7 @@ def test_row_blocks_loaded_ahead(op, dtype, prefetch, length, monkeypatch, trito
     else:  # one config: the autotuner launches it without timing others
         config = triton.Config({"BLOCK": 1024, "PREFETCH": prefetch}, num_warps=2, num_stages=prefetch + 1)
         monkeypatch.setattr(row_scan_kernel, "configs", [config])
-    x = random_input((3, length), dtype)
+    x = random_input((ROWS, length), dtype)
     if op == "ModelNew":  # the plan takes the misaligned-rows path this test means to cover
         rotate = sys.modules["triscan.explain"].plan_of(x, 1, seed=True)[0].launch.constexprs["ROTATE"]
         assert rotate == (2 if dtype == torch.bfloat16 else int(length % 4 == 0))
