@@ -91,10 +91,15 @@ def output_vector(plan) -> int:
     return max(16 // plan.output_dtype.itemsize, 1)
 
 
+def input_vector(plan) -> int:
+    """Input elements per 16 bytes (a reversed block's run, run_length)."""
+    return run_length(plan.input_dtype)
+
+
 def aligned_input_rows(plan) -> bool:
     """Whether every input row starts on a 16-byte boundary (as the base does): the rotations
     (ROTATE 1) load each row's blocks as whole input vectors."""
-    return plan.stride_x_outer % max(16 // plan.input_dtype.itemsize, 1) == 0
+    return plan.stride_x_outer % input_vector(plan) == 0
 
 
 def misaligned_output_rows(plan) -> bool:
@@ -106,18 +111,13 @@ def misaligned_output_rows(plan) -> bool:
             and plan.stride_x_scan == 1)
 
 
-def shared_phase_vector(plan) -> int:
-    """Elements per 16 bytes of the input: where the output's elements are no smaller, a position
-    at a 16-byte boundary of both rows is one at a multiple of this from a boundary of the input."""
-    return max(16 // plan.input_dtype.itemsize, 1)
-
-
 def shared_row_phase(plan) -> bool:
     """Whether input and output rows start off 16-byte boundaries at one phase, row by row (rows
     of odd lengths, in place, output elements no smaller than the input's: their strides alike
     modulo the input's vector): the row walk then cuts its blocks at 16-byte boundaries of both
-    (ROTATE 3, its VEC the input's vector)."""
-    vec = shared_phase_vector(plan)
+    (ROTATE 3, its VEC the input's vector: where the output's elements are no smaller, a position
+    a multiple of it from an input row's boundary is at a boundary of the output row too)."""
+    vec = input_vector(plan)
     return (vec > 1 and plan.outer > 1 and plan.stride_x_scan == 1 and not plan.total
             and plan.output_dtype.itemsize >= plan.input_dtype.itemsize
             and plan.stride_x_outer % vec != 0 and (plan.stride_x_outer - plan.stride_y_outer) % vec == 0)
@@ -130,7 +130,7 @@ def bind_row(family, plan) -> LaunchSpec:
     (ROTATE 1, 2)."""
     vec = output_vector(plan)
     if shared_row_phase(plan):
-        rotate, vec = 3, shared_phase_vector(plan)
+        rotate, vec = 3, input_vector(plan)
     elif not misaligned_output_rows(plan):
         rotate = 0
     elif plan.output_dtype.itemsize <= 2:
@@ -179,7 +179,7 @@ def bind_lookback(family, plan) -> LaunchSpec:
     # faster there (benchmarks/NOTES.md section 64)
     vec = output_vector(plan)
     if shared_row_phase(plan):  # windows of input and output alike, as bind_row's ROTATE 3
-        rotate, vec = 3, shared_phase_vector(plan)
+        rotate, vec = 3, input_vector(plan)
     elif not misaligned_output_rows(plan) or plan.input_dtype.itemsize == 4:
         rotate = 0
     elif plan.input_dtype.itemsize == 2 and aligned_input_rows(plan):

@@ -39,6 +39,7 @@ from .tiles import (
     _block_total,
     _load_block,
     _load_lagged,
+    _load_window,
     _store_span,
     _window_phase,
 )
@@ -79,12 +80,7 @@ def _load_row_block(x_row, step, last, offsets, length, stride_x_scan, lag, REVE
     if LAGGED:
         return _load_lagged(x_row, start, lag, offsets, length, True)
     if SHARED:
-        positions = start - lag + offsets  # [BLOCK]
-        if (start >= lag) & (start - lag + BLOCK <= length):
-            values = tl.load(x_row + (start + offsets))
-        else:
-            values = tl.load(x_row + (start + offsets), mask=(positions >= 0) & (positions < length), other=0)
-        return values
+        return _load_window(x_row, start, lag, offsets, length, True)
     if stride_x_scan == 1:  # compile-time: Triton specializes an argument equal to 1
         x_ptrs = x_row + (start + offsets)
     else:

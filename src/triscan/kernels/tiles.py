@@ -166,6 +166,21 @@ def _load_lagged(pointer, start, lag, offsets, bound, live):
 
 
 @triton.jit
+def _load_window(origin, start, lag, offsets, bound, live):
+    """A block of the 16-byte window at `origin + start`, `origin` a 16-byte boundary `lag`
+    positions before a row's start (the row's positions [0, bound) sit at window offsets `lag`
+    on; zeros outside them, and everywhere unless `live`): a window wholly inside the row loads
+    unmasked, as whole vectors, the row's first and last element by element."""
+    if live & (start >= lag) & (start - lag + offsets.shape[0] <= bound):
+        values = tl.load(origin + (start + offsets))
+    else:
+        positions = start - lag + offsets
+        inside = (positions >= 0) & (positions < bound) & live
+        values = tl.load(origin + (start + offsets), mask=inside, other=0)
+    return values
+
+
+@triton.jit
 def _prefetch_l2(pointer, count, BLOCK: tl.constexpr):
     """Ask L2 for the `count` (>= 1, at most BLOCK) contiguous elements at `pointer` ahead of their
     load: one `prefetch.global.L2` per 128-byte line. Nothing is waited on and no register holds

@@ -25,6 +25,7 @@ from ..tiles import (
     _block_total,
     _load_block,
     _load_lagged,
+    _load_window,
     _store_block,
     _store_span,
     _window_phase,
@@ -94,12 +95,8 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
         x = _load_lagged(x_ptr + row * stride_x_outer, start, phase, offsets, length, live)
     elif ROTATE == 3:  # the input's window at the output's: the row's phase is both's (the plan checks it)
         phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
-        x_window = x_ptr + tl.multiple_of(row * stride_x_outer - phase, VEC) + start
-        positions = start - phase + offsets  # [BLOCK]
-        if live & (start >= phase) & (start - phase + BLOCK <= length):
-            x = tl.load(x_window + offsets)
-        else:
-            x = tl.load(x_window + offsets, mask=(positions >= 0) & (positions < length) & live, other=0)
+        x_origin = x_ptr + tl.multiple_of(row * stride_x_outer - phase, VEC)
+        x = _load_window(x_origin, start, phase, offsets, length, live)
     else:
         x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
         x = _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT)
