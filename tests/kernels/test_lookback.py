@@ -71,9 +71,9 @@ def test_misaligned_output_rows_take_aligned_windows(op, dtype, rows, triton_lau
     """Output rows that start at every phase of a 16-byte word (the seed's rows of L + 1; odd
     lengths) are cut into aligned output windows. Where input and output rows share their phase
     (every op but the seed's here: the views' rows are 16 elements longer), the windows are the
-    input's too and scans stay in place (ROTATE 3); for the seed's rows, 2-byte inputs whose rows
-    are 16-byte aligned scan aligned chunks and rotate the scan into the windows (ROTATE 1),
-    other 2- and 8-byte inputs load each window's input lagged (ROTATE 2), 4-byte inputs store
+    input's too and scans stay in place (ROTATE 3); for the seed's rows, inputs whose rows are
+    16-byte aligned scan aligned chunks and rotate the scan into the windows (ROTATE 1), other
+    2- and 8-byte inputs load each window's input lagged (ROTATE 2), other 4-byte inputs store
     element by element (ROTATE 0). Each row's leading zero, exclusive shift and total land where
     they belong, whatever the phase, and the chunks' edges (a window's head, the spill into the
     next) land in place."""
@@ -88,7 +88,7 @@ def test_misaligned_output_rows_take_aligned_windows(op, dtype, rows, triton_lau
         x = random_input((9, length + 16), dtype)[:, :length]
     plan = plan_of(x, 1, **op_flags({"model": "ModelNew", "exclusive": "exclusive_cumsum"}.get(op, op)))[0]
     aligned_input = x.stride(0) % (16 // dtype.itemsize) == 0
-    expected = 0 if dtype.itemsize == 4 else 1 if dtype.itemsize == 2 and aligned_input else 2
+    expected = 1 if aligned_input else 0 if dtype.itemsize == 4 else 2
     if op != "model":
         expected = 3
     assert plan.launch.constexprs["ROTATE"] == expected

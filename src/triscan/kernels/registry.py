@@ -174,16 +174,18 @@ def bind_lookback(family, plan) -> LaunchSpec:
     positions = plan.positions
     # rows whose input and output share a phase are cut at 16-byte boundaries of both (3); over
     # other misaligned output rows chunks store aligned output windows (lookback/row.py, ROTATE):
-    # 2-byte inputs from aligned input chunks, their scans rotated (1), other inputs loaded lagged
-    # into the windows (2, as bind_row's); 4-byte inputs keep their element stores, which timed
-    # faster there (benchmarks/NOTES.md section 64)
+    # from aligned input chunks, their scans rotated (1); in misaligned input rows, 4-byte inputs
+    # keep their element stores, which timed faster than lagged loads, and others load lagged
+    # into the windows (2, as bind_row's) (benchmarks/NOTES.md sections 64, 74)
     vec = output_vector(plan)
     if shared_row_phase(plan):  # windows of input and output alike, as bind_row's ROTATE 3
         rotate, vec = 3, input_vector(plan)
-    elif not misaligned_output_rows(plan) or plan.input_dtype.itemsize == 4:
+    elif not misaligned_output_rows(plan):
         rotate = 0
-    elif plan.input_dtype.itemsize == 2 and aligned_input_rows(plan):
+    elif aligned_input_rows(plan):
         rotate = 1
+    elif plan.input_dtype.itemsize == 4:
+        rotate = 0
     else:
         rotate = 2
     # positions a row cuts: windows reach up to a vector past the row's stored positions

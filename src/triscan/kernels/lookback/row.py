@@ -9,8 +9,8 @@ once per chunk.
 The seed's output rows (L + 1 elements, ROTATE) start at every phase of a 16-byte word while the
 input's rows do not. Chunks then store aligned output windows, the exclusive shift and the row
 total falling out of the placement: with ROTATE 2 (as the row scan's, row.py) a chunk is a
-window, its input loaded `phase` positions early; with ROTATE 1 (2-byte inputs in aligned rows,
-whose element loads cost most) a chunk is loaded aligned, its inclusive scan rotated by `phase`
+window, its input loaded `phase` positions early; with ROTATE 1 (inputs in aligned rows, which
+then load and store whole vectors) a chunk is loaded aligned, its inclusive scan rotated by `phase`
 into its window, the last `phase` positions spilling into the next window. Rows of odd lengths
 whose input and output share their phase (ROTATE 3, as the row scan's, row.py) are cut into
 windows at 16-byte boundaries of both, loaded and stored as vectors, scanned in place.
