@@ -60,6 +60,9 @@ VARIANTS = [
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=0", {}),
     ("column_lookback", "BLOCK_L=64 BLOCK_K=64 num_warps=4 WIDE_OFFSETS=0 SHIFT=1 PACKED=0",
      {"x_ptr": "*fp64", "y_ptr": "*fp64", "values_ptr": "*fp64", "ACC_DTYPE": tl.float64}),
+    # float64 prefixes carried with their rounding error (NOTES.md 79)
+    ("lookback", "BLOCK=2048 num_warps=4 SHIFT=1 TOTAL=1 ROTATE=1 VEC=2 RUN=2 WORDS=2 CARRY_ERROR=1",
+     {"x_ptr": "*fp64", "y_ptr": "*fp64", "ACC_DTYPE": tl.float64}),
 ]
 
 

@@ -30,8 +30,8 @@ KERNELS = {
                   "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32",
                   "LENGTH_ALIGNED": "i32"},
                  {"stride_x_scan": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32, "WORDS": 1,
-                  "REVERSE": False, "RUN": 4, "TOTAL": False, "SPLIT": False, "CLEAN": False,
-                  "ROTATE": 0, "VEC": 4},
+                  "CARRY_ERROR": False, "REVERSE": False, "RUN": 4, "TOTAL": False, "SPLIT": False,
+                  "CLEAN": False, "ROTATE": 0, "VEC": 4},
                  ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "length", "stride_x_outer",
                   "stride_y_outer")),
     "column_lookback": (column_lookback_scan_kernel.fn,
@@ -92,7 +92,7 @@ def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
         size = {"bf16": 2, "fp16": 2, "fp32": 4, "fp64": 8, "i64": 8}[element]
         accumulator = {"fp64": tl.float64, "i64": tl.int64}.get(element, tl.float32)
         implied = {"ACC_DTYPE": accumulator, "WORDS": 1 if accumulator == tl.float32 else 2,
-                   "RUN": 16 // size, "VEC": 16 // size}
+                   "CARRY_ERROR": accumulator == tl.float64, "RUN": 16 // size, "VEC": 16 // size}
         constexprs = dict(constexprs, **{key: value for key, value in implied.items() if key in constexprs})
     constexprs = dict(constexprs, **meta)
     signature = dict(signature, **{key: "constexpr" for key in constexprs})

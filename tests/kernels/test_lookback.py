@@ -44,6 +44,53 @@ def test_lookback_matches_reference(op, shape, dim, triton_launches, poisoned_ou
     assert triton_launches.counts == {"lookback_scan": 1}
 
 
+def _exact_scan(x, reverse=False):
+    """Prefix sums of a float64 row in long double (11 bits past float64)."""
+    import numpy
+
+    if numpy.finfo(numpy.longdouble).nmant <= numpy.finfo(numpy.float64).nmant:
+        pytest.skip("no long double wider than float64 here")
+    values = x.cpu().numpy().astype(numpy.longdouble)
+    return numpy.cumsum(values[::-1])[::-1] if reverse else numpy.cumsum(values)
+
+
+@pytest.mark.parametrize("case", ["1-D", "1-D-reverse", "seed-rows"])
+def test_float64_prefixes_carry_their_rounding_error(case, triton_launches, poisoned_outputs):
+    """float64 prefixes travel from chunk to chunk with their rounding error (protocol._add_carried),
+    so each output past the first chunks is within one float64 ulp of the exact sum. A plain
+    float64 carry rounds once per look-back hop: under the interpreter every chunk is a hop, and
+    these inputs drift 7-8 ulps over their 470 chunks without it."""
+    import numpy
+
+    if case == "seed-rows":  # the seed's rows of L + 1: a leading zero, the row total last
+        x = random_input((3, 20000 * SCALE), torch.float64) + 0.5
+        out = triton_launches.run(lambda v: triscan.ModelNew(1)(v), x)
+        exact = numpy.stack([numpy.concatenate([[0], _exact_scan(row)]) for row in x[:-1]])
+    else:
+        x = random_input((30000 * SCALE,), torch.float64) + 0.5
+        reverse = case == "1-D-reverse"
+        out = triton_launches.run(lambda v: triscan.cumsum(v, 0, reverse=reverse), x)
+        exact = _exact_scan(x, reverse)
+    assert triton_launches.counts == {"lookback_scan": 1}
+    result = out.cpu().numpy()
+    error = numpy.abs(result.astype(numpy.longdouble) - exact).astype(numpy.float64)
+    ulps = error / numpy.spacing(numpy.abs(exact.astype(numpy.float64)))
+    past_first_chunks = ulps[..., ::-1][..., 1000:] if case == "1-D-reverse" else ulps[..., 1000:]
+    assert past_first_chunks.max() <= 1.0
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # the interpreter's inf - inf, discarded
+def test_float64_carried_errors_keep_infinities(triton_launches, poisoned_outputs):
+    """A carried prefix that reaches infinity carries no error (which would be NaN): the scan reads
+    inf from there on, as torch's."""
+    x = random_input((3001 * SCALE,), torch.float64)
+    x[1500 * SCALE] = float("inf")
+    out = triton_launches.run(triscan.cumsum, x, 0).cpu()
+    assert torch.isfinite(out[:1500 * SCALE]).all()
+    assert (out[1500 * SCALE:] == float("inf")).all()
+    assert triton_launches.counts == {"lookback_scan": 1}
+
+
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.bool],
                          ids=str)
 def test_lookback_dtypes(dtype, triton_launches, poisoned_outputs):

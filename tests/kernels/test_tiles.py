@@ -140,22 +140,28 @@ def test_lookback_64_bit_words(dtype, exclusive, reverse, triton_launches, poiso
 
 
 @triton.jit
-def _words_round_trip(values_ptr, status_ptr, flags_ptr, sums_ptr, COUNT: tl.constexpr, WORDS: tl.constexpr,
-                      ACC_DTYPE: tl.constexpr):
-    """Publish COUNT sums with statuses 1, 2, 1, ... and read them back in one window."""
+def _words_round_trip(values_ptr, errors_ptr, status_ptr, flags_ptr, sums_ptr, errors_read_ptr,
+                      COUNT: tl.constexpr, WORDS: tl.constexpr, ACC_DTYPE: tl.constexpr,
+                      CARRY_ERROR: tl.constexpr):
+    """Publish COUNT sums (and errors) with statuses 1, 2, 1, ... and read them back in one window."""
     index = tl.arange(0, COUNT)
     for chunk in tl.static_range(COUNT):
         value = tl.load(values_ptr + chunk)
-        _publish(status_ptr, chunk, value, 1 + chunk % 2, WORDS)
-    flags, sums = _read(status_ptr, index, index >= 0, WORDS, ACC_DTYPE)
+        error = tl.load(errors_ptr + chunk)
+        _publish(status_ptr, chunk, value, 1 + chunk % 2, error, WORDS, CARRY_ERROR)
+    flags, sums, errors = _read(status_ptr, index, index >= 0, WORDS, ACC_DTYPE, CARRY_ERROR)
     tl.store(flags_ptr + index, flags)
     tl.store(sums_ptr + index, sums.to(sums_ptr.dtype.element_ty))
+    tl.store(errors_read_ptr + index, errors)
 
 
-@pytest.mark.parametrize("dtype", [torch.int64, torch.float64], ids=str)
-def test_halves_round_trip(dtype):
+@pytest.mark.parametrize("dtype, carry_error",
+                         [(torch.int64, False), (torch.float64, False), (torch.float64, True)],
+                         ids=["int64", "float64", "float64-carried-error"])
+def test_halves_round_trip(dtype, carry_error):
     """Every bit of a 64-bit sum survives two half words, and a word pair whose halves carry
-    different statuses reads as not yet published."""
+    different statuses reads as not yet published. A float64 sum's carried error keeps its sign,
+    exponent and 48 highest mantissa bits beside it, whatever its range."""
     if dtype == torch.int64:
         values = torch.tensor([0, -1, 1, (1 << 63) - 1, -(1 << 63), 0x123456789ABCDEF, -0x2468ACE13579BDF, 5],
                               dtype=dtype)
@@ -163,28 +169,37 @@ def test_halves_round_trip(dtype):
         values = torch.tensor([0.0, -0.0, 1.5, -3e300, float("inf"), float("-inf"), 5e-324, 2.0**-1022],
                               dtype=dtype)
     values = values.to(DEVICE)
+    errors = torch.tensor([1.1e-17, -0.0, -2.7e-300, 0.0, 3.3e290, -1.0 / 3, 5e-324, 2.0**-1075 * 3],
+                          dtype=torch.float64)
+    errors = errors.to(DEVICE)
     status = torch.zeros(2 * len(values) + 1, dtype=torch.int64, device=DEVICE)
     flags = torch.full((len(values),), -1, dtype=torch.int32, device=DEVICE)
     sums = torch.empty_like(values)
+    errors_read = torch.full_like(errors, float("nan"))
     accumulator = tl.int64 if dtype == torch.int64 else tl.float64
-    _words_round_trip[(1,)](values, status, flags, sums, COUNT=len(values), WORDS=2, ACC_DTYPE=accumulator)
+    _words_round_trip[(1,)](values, errors, status, flags, sums, errors_read, COUNT=len(values), WORDS=2,
+                            ACC_DTYPE=accumulator, CARRY_ERROR=carry_error)
     assert flags.tolist() == [1 + chunk % 2 for chunk in range(len(values))]
     assert torch.equal(sums.view(torch.int64), values.view(torch.int64))  # bit for bit, -0.0 included
+    bits = errors.view(torch.int64)
+    expected_errors = bits & -16 if carry_error else torch.zeros_like(bits)  # 4 mantissa bits are not kept
+    assert torch.equal(errors_read.view(torch.int64), expected_errors)
     torn = status.clone()
     torn[2] = (torn[2] & -4) | 1  # chunk 1's low half from its status-1 write, high half status 2
     torn[3] = (torn[3] & -4) | 2
-    read = _read_window(torn, len(values), accumulator)
+    read = _read_window(torn, len(values), accumulator, carry_error)
     assert read[1] == 0 and read[0] != 0
 
 
 @triton.jit
-def _read_only(status_ptr, flags_ptr, COUNT: tl.constexpr, ACC_DTYPE: tl.constexpr):
+def _read_only(status_ptr, flags_ptr, COUNT: tl.constexpr, ACC_DTYPE: tl.constexpr,
+               CARRY_ERROR: tl.constexpr):
     index = tl.arange(0, COUNT)
-    flags, _ = _read(status_ptr, index, index >= 0, 2, ACC_DTYPE)
+    flags, _, _ = _read(status_ptr, index, index >= 0, 2, ACC_DTYPE, CARRY_ERROR)
     tl.store(flags_ptr + index, flags)
 
 
-def _read_window(status, count, accumulator):
+def _read_window(status, count, accumulator, carry_error=False):
     flags = torch.full((count,), -1, dtype=torch.int32, device=status.device)
-    _read_only[(1,)](status, flags, COUNT=count, ACC_DTYPE=accumulator)
+    _read_only[(1,)](status, flags, COUNT=count, ACC_DTYPE=accumulator, CARRY_ERROR=carry_error)
     return flags.tolist()

@@ -209,6 +209,7 @@ def bind_lookback(family, plan) -> LaunchSpec:
     # SPLIT is a tuned meta-parameter (lookback/row.py); the interpreter's fixed one follows the length
     split = dict(SPLIT=positions % 16 != 0) if plan.interpreted else {}
     constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, LOOKBACK=32, WORDS=words,
+                      CARRY_ERROR=plan.accumulator == torch.float64,
                       REVERSE=plan.reverse, TOTAL=plan.total, ROTATE=rotate, VEC=vec,
                       RUN=run_length(plan.input_dtype), CLEAN=clean, **split, **meta)
     return launch_spec(kernel, grid, scalars, constexprs, workspace, size if clean else 0)

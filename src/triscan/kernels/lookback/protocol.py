@@ -49,40 +49,51 @@ def _sum(words):
 
 
 @triton.jit
-def _halves(value, status):
+def _halves(value, status, error, CARRY_ERROR: tl.constexpr):
     """A 64-bit sum (int64 or float64) and its status as two int64 words: 32 bits of the sum in
     each, above the status in the two lowest bits of both. No 64-bit word holds a 64-bit sum
     and a status, and a status word of its own would need a release and an acquire (a MEMBAR
     per publish, benchmarks/NOTES.md 16); two self-describing words need neither: a reader
-    that finds the same status in both has both halves of the same write. [2]"""
+    that finds the same status in both has both halves of the same write. [2]
+
+    With CARRY_ERROR, the 30 bits above each half hold half of the 60 highest bits of `error`,
+    the float64 sum's rounding error (_add_carried): sign, exponent and 48 of its 52 mantissa
+    bits."""
     bits = value.to(tl.uint64, bitcast=True)
     low = (bits << 32) >> 32
     high = bits >> 32
-    words = tl.where(tl.arange(0, 2) == 0, low, high) * 4 + status
+    first = tl.arange(0, 2) == 0
+    words = tl.where(first, low, high) * 4 + status
+    if CARRY_ERROR:
+        error_bits = error.to(tl.uint64, bitcast=True) >> 4
+        words = words | (tl.where(first, error_bits & 0x3FFFFFFF, error_bits >> 30) << 34)
     return words.to(tl.int64, bitcast=True)
 
 
 @triton.jit
-def _publish(status_ptr, ticket, value, status, WORDS: tl.constexpr):
+def _publish(status_ptr, ticket, value, status, error, WORDS: tl.constexpr, CARRY_ERROR: tl.constexpr):
     """Publish a chunk's sum with its status in its look-back word(s): WORDS 1, a float32 sum
-    packed in one word (_pack); WORDS 2, a 64-bit sum in two (_halves). Relaxed: a word orders
-    nothing but itself."""
+    packed in one word (_pack); WORDS 2, a 64-bit sum in two (_halves), with its rounding error
+    when CARRY_ERROR. Relaxed: a word orders nothing but itself."""
     if WORDS == 1:
         tl.atomic_xchg(status_ptr + ticket, _pack(value, status), sem="relaxed")
     else:
-        tl.atomic_xchg(status_ptr + 2 * ticket + tl.arange(0, 2), _halves(value, status), sem="relaxed")
+        tl.atomic_xchg(status_ptr + 2 * ticket + tl.arange(0, 2), _halves(value, status, error, CARRY_ERROR),
+                       sem="relaxed")
 
 
 @triton.jit
-def _read(status_ptr, index, valid, WORDS: tl.constexpr, ACC_DTYPE: tl.constexpr):
-    """(statuses, sums) of chunks `index` where `valid` (status 2 elsewhere, so invalid chunks
-    never hold a look-back up): float64 sums for WORDS 1, ACC_DTYPE sums for WORDS 2; a pair of
-    halves from different writes reads as status 0 (not yet published)."""
+def _read(status_ptr, index, valid, WORDS: tl.constexpr, ACC_DTYPE: tl.constexpr, CARRY_ERROR: tl.constexpr):
+    """(statuses, sums, errors) of chunks `index` where `valid` (status 2 elsewhere, so invalid
+    chunks never hold a look-back up): float64 sums for WORDS 1, ACC_DTYPE sums for WORDS 2; a
+    pair of halves from different writes reads as status 0 (not yet published). The errors
+    are the sums' rounding errors with CARRY_ERROR (float64, _halves), zeros otherwise."""
     if WORDS == 1:
         # one 64-bit volatile load sees a status and its value together
         words = tl.load(status_ptr + index, mask=valid, other=0, volatile=True)
         flags = tl.where(valid, _status(words), 2)
         sums = _sum(words)
+        errors = tl.zeros_like(sums)
     else:
         half = tl.arange(0, 2)[None, :]
         words = tl.load(status_ptr + 2 * index[:, None] + half, mask=valid[:, None], other=0,
@@ -91,8 +102,29 @@ def _read(status_ptr, index, valid, WORDS: tl.constexpr, ACC_DTYPE: tl.constexpr
         high = tl.sum(tl.where(half == 1, words, 0), 1)
         agree = (low & 3) == (high & 3)
         flags = tl.where(valid, tl.where(agree, low & 3, 0).to(tl.int32), 2)
-        sums = (((high >> 2) << 32) | (low >> 2)).to(ACC_DTYPE, bitcast=True)
-    return flags, sums
+        if CARRY_ERROR:
+            sums = (((high >> 2) << 32) | ((low >> 2) & 0xFFFFFFFF)).to(ACC_DTYPE, bitcast=True)
+            errors = ((((high >> 34) << 30) | (low >> 34)) << 4).to(tl.float64, bitcast=True)
+        else:
+            sums = (((high >> 2) << 32) | (low >> 2)).to(ACC_DTYPE, bitcast=True)
+            errors = tl.zeros_like(sums)
+    return flags, sums, errors
+
+
+@triton.jit
+def _add_carried(sum_a, error_a, sum_b, error_b):
+    """(sum, error) + (sum, error) for float64 sums carried with their rounding errors, the sum
+    a float64 and the error what it lost (Knuth's TwoSum, then one renormalization): carried
+    from chunk to chunk, a prefix keeps the precision of its error word too, where a plain float64
+    prefix rounds once per look-back hop (benchmarks/NOTES.md 79). An infinite or NaN sum
+    carries no error, which would be NaN."""
+    total = sum_a + sum_b
+    b_part = total - sum_a
+    error = (sum_a - (total - b_part)) + (sum_b - b_part) + (error_a + error_b)
+    error = tl.where(tl.abs(total) < float("inf"), error, 0.0)
+    carried = total + error
+    error = tl.where(tl.abs(carried) < float("inf"), error - (carried - total), 0.0)
+    return carried, error
 
 
 @triton.jit

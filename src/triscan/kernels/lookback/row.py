@@ -30,7 +30,7 @@ from ..tiles import (
     _store_span,
     _window_phase,
 )
-from .protocol import _publish, _read
+from .protocol import _add_carried, _publish, _read
 
 # SPLIT is tuned, not planned: with a length Triton knows divisible by 16 both load and store
 # forms vectorize, and which is faster depends on the type (benchmarks/NOTES.md 29); an odd length
@@ -59,10 +59,12 @@ def _row_chunk_start(ticket, chunks_per_row, REVERSE: tl.constexpr, BLOCK: tl.co
 
 
 @triton.jit
-def _publish_total(status_ptr, ticket, total, first_in_row, WORDS: tl.constexpr):
+def _publish_total(status_ptr, ticket, total, first_in_row, WORDS: tl.constexpr, CARRY_ERROR: tl.constexpr):
     """Publish a chunk's total (status 1); the first chunk of a row publishes it as its
     inclusive prefix (status 2), since nothing comes before it."""
-    _publish(status_ptr, ticket, total, tl.where(first_in_row, 2, 1).to(tl.int64), WORDS)
+    no_error = tl.zeros([], dtype=tl.float64)  # a chunk's total rounds at its own size: no error carried
+    status = tl.where(first_in_row, 2, 1).to(tl.int64)
+    _publish(status_ptr, ticket, total, status, no_error, WORDS, CARRY_ERROR)
 
 
 @triton.jit
@@ -150,6 +152,7 @@ def lookback_scan_kernel(
     ACC_DTYPE: tl.constexpr,
     LOOKBACK: tl.constexpr,  # predecessors examined at once
     WORDS: tl.constexpr,  # look-back words per chunk: 1 for float32 sums, 2 for 64-bit sums (protocol.py)
+    CARRY_ERROR: tl.constexpr,  # float64 sums: prefixes carry their rounding error (protocol._add_carried)
     REVERSE: tl.constexpr,  # sum from the end: y[p] = x[p + SHIFT] + ... + x[length - 1]
     TOTAL: tl.constexpr,  # output rows hold one position more, the row total (the seed's rows of L + 1)
     ROTATE: tl.constexpr,  # 2: output rows are not 16-byte aligned (the seed's rows of L + 1, odd lengths);
@@ -176,7 +179,7 @@ def lookback_scan_kernel(
                         stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE, VEC, BLOCK, RUN)
     total = _block_total(x.to(ACC_DTYPE))
     if ticket < total_chunks:
-        _publish_total(status_ptr, ticket, total, ticket % chunks_per_row == 0, WORDS)
+        _publish_total(status_ptr, ticket, total, ticket % chunks_per_row == 0, WORDS, CARRY_ERROR)
     while ticket < total_chunks:
         row = (ticket // chunks_per_row).to(tl.int64)
         chunk = ticket % chunks_per_row  # in drawing order
@@ -192,9 +195,12 @@ def lookback_scan_kernel(
                                  VEC, BLOCK, RUN)
         next_total = _block_total(x_next.to(ACC_DTYPE))
         if next_ticket < total_chunks:
-            _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS)
-        # the prefix before this chunk, carried in float64 for float32 sums (see protocol._pack)
+            _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS,
+                           CARRY_ERROR)
+        # the prefix before this chunk, carried in float64 for float32 sums (see protocol._pack),
+        # with its rounding error for float64 sums (CARRY_ERROR)
         exclusive = tl.zeros([], dtype=tl.float64 if WORDS == 1 else ACC_DTYPE)
+        exclusive_error = tl.zeros([], dtype=tl.float64)
         if chunk != 0:
             steps = tl.arange(0, LOOKBACK)
             row_first = ticket - chunk  # ticket of this row's chunk 0
@@ -203,17 +209,30 @@ def lookback_scan_kernel(
             while done == 0:
                 index = window_end - 1 - steps  # [LOOKBACK], nearest predecessor first
                 valid = index >= row_first
-                flags, sums = _read(status_ptr, index, valid, WORDS, ACC_DTYPE)
+                flags, sums, errors = _read(status_ptr, index, valid, WORDS, ACC_DTYPE, CARRY_ERROR)
                 # nearest predecessor that has published its inclusive prefix
                 nearest = tl.min(tl.where(flags == 2, steps, LOOKBACK), 0)
                 ready = tl.min(tl.where(steps < nearest, flags, 2), 0) > 0
                 if ready:
-                    exclusive += tl.sum(tl.where(valid & (steps <= nearest), sums, 0), 0)
+                    chosen = valid & (steps <= nearest)
+                    if CARRY_ERROR:
+                        chosen_sums = tl.where(chosen, sums, 0.0)  # [LOOKBACK]
+                        chosen_errors = tl.where(chosen, errors, 0.0)  # [LOOKBACK]
+                        hop, hop_error = tl.reduce((chosen_sums, chosen_errors), 0, _add_carried)
+                        exclusive, exclusive_error = _add_carried(exclusive, exclusive_error, hop, hop_error)
+                    else:
+                        exclusive += tl.sum(tl.where(chosen, sums, 0), 0)
                     done = (nearest < LOOKBACK).to(tl.int32)
                     window_end -= LOOKBACK
-            _publish(status_ptr, ticket, exclusive + total, 2, WORDS)
-        out = (_block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and (ROTATE == 0 or ROTATE == 3), REVERSE, RUN)
-               + exclusive.to(ACC_DTYPE)).to(y_ptr.dtype.element_ty)  # [BLOCK]
+            if CARRY_ERROR:
+                inclusive, inclusive_error = _add_carried(exclusive, exclusive_error, total, 0.0)
+                _publish(status_ptr, ticket, inclusive, 2, inclusive_error, WORDS, CARRY_ERROR)
+            else:
+                _publish(status_ptr, ticket, exclusive + total, 2, exclusive_error, WORDS, CARRY_ERROR)
+        scan = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and (ROTATE == 0 or ROTATE == 3), REVERSE, RUN)
+        if CARRY_ERROR:  # the error joins the chunk's own sums first: one rounding at the prefix's size
+            scan += exclusive_error
+        out = (scan + exclusive.to(ACC_DTYPE)).to(y_ptr.dtype.element_ty)  # [BLOCK]
         if ROTATE:
             # window position j holds the inclusive scan of position j - phase: the exclusive
             # shift and the row total are in the windows; the leading zero is stored apart
@@ -250,7 +269,10 @@ def lookback_scan_kernel(
                          SPLIT)
             if TOTAL:
                 if chunk == chunks_per_row - 1:  # the row total, one position past the last input
-                    tl.store(y_row + length, (exclusive.to(ACC_DTYPE) + total).to(y_ptr.dtype.element_ty))
+                    row_total = exclusive.to(ACC_DTYPE) + total
+                    if CARRY_ERROR:
+                        row_total = exclusive + (total + exclusive_error)
+                    tl.store(y_row + length, row_total.to(y_ptr.dtype.element_ty))
         ticket = next_ticket
         x = x_next
         total = next_total
