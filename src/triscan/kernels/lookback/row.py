@@ -229,10 +229,10 @@ def lookback_scan_kernel(
                 _publish(status_ptr, ticket, inclusive, 2, inclusive_error, WORDS, CARRY_ERROR)
             else:
                 _publish(status_ptr, ticket, exclusive + total, 2, exclusive_error, WORDS, CARRY_ERROR)
-        scan = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and (ROTATE == 0 or ROTATE == 3), REVERSE, RUN)
+        chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and (ROTATE == 0 or ROTATE == 3), REVERSE, RUN)
         if CARRY_ERROR:  # the error joins the chunk's own sums first: one rounding at the prefix's size
-            scan += exclusive_error
-        out = (scan + exclusive.to(ACC_DTYPE)).to(y_ptr.dtype.element_ty)  # [BLOCK]
+            chunk_sums += exclusive_error
+        out = (chunk_sums + exclusive.to(ACC_DTYPE)).to(y_ptr.dtype.element_ty)  # [BLOCK]
         if ROTATE:
             # window position j holds the inclusive scan of position j - phase: the exclusive
             # shift and the row total are in the windows; the leading zero is stored apart
