@@ -123,7 +123,7 @@ ncu)
     ;;
 cells)
     # A/B of the working tree against .ab/triscan_old on matrix cells (CELLS, '-' for a space in an op)
-    PYTHONPATH=.ab timeout ${LIMIT:-540} python3 benchmarks/dev/ab_packages.py --gib ${GIB:-1} --rounds 2 --rep 50 \
+    PYTHONPATH=${AB_DIR:-.ab} timeout ${LIMIT:-540} python3 benchmarks/dev/ab_packages.py --gib ${GIB:-1} --rounds 2 --rep 50 \
         --cells $CELLS --json "$OUT/cells.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/cells.txt"
     ;;
 loop)
