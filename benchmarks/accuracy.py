@@ -11,8 +11,9 @@ apart: there the right answer is the reference rounded to the type, an infinity,
 position where a result and that rounded reference disagree while either is infinite is a
 range miss. Every float dtype
 crosses every kernel family (1-D and 4 rows: look-back; rows: row; dim 0: column; narrow:
-column look-back) and every variant: cumsum, exclusive, reversed, both. triscan's call, torch's
-counterpart (what a user writes: cumsum minus x for the exclusive form; flip, cumsum, flip) and
+column look-back) and every variant: cumsum, exclusive, reversed, both, and the seed's ModelNew.
+triscan's call, torch's counterpart (what a user writes: cumsum minus x for the exclusive form;
+flip, cumsum, flip; the seed's Model for ModelNew) and
 the float64 reference are the variant matrix's (triscan/tools/matrix.py).
 
     python benchmarks/accuracy.py [--small] [--json FILE] [--ops ...] [--dtypes ...] [--seeds N]
@@ -43,7 +44,9 @@ SHAPES = {  # name -> (shape, dim)
 }
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16,
           "float64": torch.float64}
-OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse")  # matrix.OPS' scans
+# matrix.OPS: the scans, and the seed's module (its rows of L + 1 take the rotated and lagged
+# windows of the row scan and the row look-back, ROTATE 1 and 2)
+OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew")
 
 
 def errors(out, reference, scale):
@@ -89,6 +92,9 @@ def extended_reference(op: str, x: torch.Tensor, dim: int) -> numpy.ndarray:
     if numpy.finfo(numpy.longdouble).nmant <= numpy.finfo(numpy.float64).nmant:
         raise SystemExit("float64 accuracy needs a long double wider than float64 (x86-64, aarch64 Linux)")
     values = x.cpu().numpy().astype(numpy.longdouble)
+    if op == "ModelNew":  # the seed's own steps: a zero before the first position, [:-1] along dim 0
+        zeros = numpy.zeros_like(numpy.take(values, [0], axis=dim))
+        return numpy.cumsum(numpy.concatenate([zeros, values], axis=dim)[:-1], axis=dim)
     if op.endswith("reverse"):
         values = numpy.flip(values, dim)
     result = numpy.cumsum(values, axis=dim)
@@ -125,8 +131,10 @@ def main():
                 for x in inputs:
                     reference = extended_reference(op, x, dim) if x.dtype == torch.float64 else \
                         matrix.reference_call(op, dim)(x)
-                    # the running sum of |x| through each position, for either form
-                    scale = scan_reference(x.abs(), dim, reverse=op.endswith("reverse"))
+                    # the running sum of |x| through each position, for each form (the seed's
+                    # output has its own shape)
+                    scale = matrix.reference_call(op, dim)(x.abs()) if op == "ModelNew" else \
+                        scan_reference(x.abs(), dim, reverse=op.endswith("reverse"))
                     per_seed["triscan"].append(errors(matrix.triscan_call(op, dim)(x), reference, scale))
                     per_seed["torch"].append(errors(matrix.torch_call(op, dim)(x), reference, scale))
                     del reference, scale

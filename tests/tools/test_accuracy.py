@@ -47,3 +47,15 @@ def test_errors_average_over_seeds_and_misses_add_up():
     mean = accuracy.mean_errors(per_seed)
     assert (mean["max_abs"], mean["rms"], mean["max_rel_to_abs_sum"]) == (2.0, 1.0, 0.3)
     assert (mean["range_misses"], mean["judged"]) == (1, 7)
+
+
+@pytest.mark.parametrize("shape, dim", [((7,), 0), ((3, 5), 1), ((4, 3), 0)], ids=["1-D", "rows", "dim0"])
+def test_the_seeds_long_double_reference_is_its_model(shape, dim):
+    """ModelNew's long double reference follows the seed's steps, [:-1] along dim 0 included."""
+    from triscan.testing.reference import seed_model
+
+    x = torch.randn(shape, dtype=torch.float64)
+    expected = seed_model(x, dim).numpy()
+    reference = accuracy.extended_reference("ModelNew", x, dim)
+    assert reference.shape == expected.shape
+    numpy.testing.assert_allclose(reference.astype(numpy.float64), expected, rtol=1e-12, atol=1e-12)
