@@ -23,7 +23,7 @@ def test_every_dtype_moves_the_same_input_bytes():
             sizes.add(x.numel() * x.element_size())
             assert 0 <= dim < x.dim()
         # narrow 3 and 5 lanes round down to whole rows, odd rows to a whole number of rows
-        short = 4 * matrix.GIB // 10000 if family == "odd rows" else 8 * 5
+        short = 4 * matrix.GIB // 10000 if family in ("odd rows", "odd dim 0") else 8 * 5
         assert max(sizes) <= 4 * matrix.GIB and min(sizes) >= 4 * matrix.GIB - short, (family, sizes)
     x, _ = matrix.make_input("rows", torch.float32, 4 * matrix.GIB, device="meta")
     assert x.shape == (32768, 32768)
@@ -32,6 +32,8 @@ def test_every_dtype_moves_the_same_input_bytes():
         assert x.shape[1] % 2 == 1 and x.shape[0] > 16000, (dtype, x.shape)
         x, _ = matrix.make_input("4 odd rows", dtype, 4 * matrix.GIB, device="meta")
         assert x.shape[1] % 2 == 1 and x.shape[0] == 4, (dtype, x.shape)
+        x, dim = matrix.make_input("odd dim 0", dtype, 4 * matrix.GIB, device="meta")
+        assert x.shape[1] % 2 == 1 and dim == 0 and x.shape[0] > 16000, (dtype, x.shape)
 
 
 def test_strided_family_is_a_view_of_every_other_lane_group():

@@ -25,7 +25,7 @@ GIB = 1 << 30
 OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew")
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16,
           "float64": torch.float64, "int32": torch.int32, "int64": torch.int64}
-SHAPES = ("rows", "odd rows", "dim 0", "middle dim", "1-D", "4 rows", "4 odd rows", "narrow K=2",
+SHAPES = ("rows", "odd rows", "dim 0", "odd dim 0", "middle dim", "1-D", "4 rows", "4 odd rows", "narrow K=2",
           "narrow K=4", "narrow K=8", "narrow K=16", "narrow K=3", "narrow K=5", "strided narrow K=8")
 QUICK = {"ops": OPS, "dtypes": ("float32", "bfloat16", "int64"), "shapes": ("rows", "1-D", "narrow K=8")}
 SLOW_EAGER_MS = 1000.0  # eager calls estimated longer than this are skipped (torch's narrow dim-0 scans)
@@ -42,6 +42,8 @@ def shape_for(family: str, elements: int) -> tuple[tuple, int, slice | None]:
         return (elements // length, length), 1, None
     if family == "dim 0":
         return (elements // 32768, 32768), 0, None
+    if family == "odd dim 0":  # an odd number of lanes: each step's lanes start at another 16-byte phase
+        return (elements // 32767, 32767), 0, None
     if family == "middle dim":
         return (512, elements // (512 * 1024), 1024), 1, None
     if family == "1-D":
