@@ -110,11 +110,14 @@ matrix)
 candidate)
     # e.g. CANDIDATE=benchmarks/dev/candidates/column-lookback-words.patch, with .ab/triscan_old made
     # from the tree without it (benchmarks/dev/make_old_package.py HEAD .ab, or .ab/head with AB_DIR)
-    git apply "$CANDIDATE" 2>/dev/null || patch -p1 < "$CANDIDATE"
+    # CANDIDATE may name several patches that touch different files (one A/B, each judged by its cells)
+    for candidate in $CANDIDATE; do git apply "$candidate" 2>/dev/null || patch -p1 < "$candidate"; done
     PYTHONPATH=${AB_DIR:-.ab} timeout ${CANDIDATE_LIMIT:-500} python3 benchmarks/dev/ab_packages.py --gib 1 --rounds 2 --rep 50 \
         --cells ${CELLS:-exclusive_cumsum/float32/1-D cumsum/float32/1-D exclusive_cumsum/bfloat16/1-D} \
         --json "$OUT/candidate.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/candidate.txt"
-    git apply -R "$CANDIDATE" 2>/dev/null || patch -R -p1 < "$CANDIDATE"  # later steps time the tree itself
+    for candidate in $CANDIDATE; do  # later steps time the tree itself
+        git apply -R "$candidate" 2>/dev/null || patch -R -p1 < "$candidate"
+    done
     ;;
 ncu)
     timeout ${NCU_LIMIT:-240} ncu --clock-control none --profile-from-start off --section SpeedOfLight \
