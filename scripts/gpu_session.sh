@@ -108,10 +108,13 @@ matrix)
         2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/${MATRIX_NAME:-matrix}.txt"
     ;;
 candidate)
-    # e.g. CANDIDATE=benchmarks/dev/candidates/column-lookback-words.patch, with .ab/triscan_old made
+    # e.g. CANDIDATE=benchmarks/dev/candidates/span-gather.patch, with .ab/triscan_old made
     # from the tree without it (benchmarks/dev/make_old_package.py HEAD .ab, or .ab/head with AB_DIR)
     # CANDIDATE may name several patches that touch different files (one A/B, each judged by its cells)
-    for candidate in $CANDIDATE; do git apply "$candidate" 2>/dev/null || patch -p1 < "$candidate"; done
+    for candidate in $CANDIDATE; do  # a patch that does not apply stops the run: nothing is timed without it
+        git apply "$candidate" 2>/dev/null || patch -p1 < "$candidate" \
+            || { echo "candidate $candidate does not apply" | tee "$OUT/candidate.txt"; exit 1; }
+    done
     PYTHONPATH=${AB_DIR:-.ab} timeout ${CANDIDATE_LIMIT:-500} python3 benchmarks/dev/ab_packages.py --gib 1 --rounds 2 --rep 50 \
         --cells ${CELLS:-exclusive_cumsum/float32/1-D cumsum/float32/1-D exclusive_cumsum/bfloat16/1-D} \
         --json "$OUT/candidate.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/candidate.txt"
