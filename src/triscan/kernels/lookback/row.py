@@ -167,6 +167,7 @@ def lookback_scan_kernel(
     CLEAN: tl.constexpr,  # leave the workspace zeroed: it is kept for the next call (scan/launch.py)
     BLOCK: tl.constexpr,
 ):
+    IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
     # with ROTATE a row's windows hold its `stored` scanned positions after `phase` (< VEC) others
     stored = length + TOTAL - SHIFT if ROTATE == 1 or ROTATE == 2 else length
     chunks_per_row = tl.cdiv(stored + VEC - 1, BLOCK) if ROTATE >= 2 else tl.cdiv(length, BLOCK)
@@ -229,7 +230,7 @@ def lookback_scan_kernel(
                 _publish(status_ptr, ticket, inclusive, 2, inclusive_error, WORDS, CARRY_ERROR)
             else:
                 _publish(status_ptr, ticket, exclusive + total, 2, exclusive_error, WORDS, CARRY_ERROR)
-        chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and (ROTATE == 0 or ROTATE == 3), REVERSE, RUN)
+        chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN)
         if CARRY_ERROR:  # the error joins the chunk's own sums first: one rounding at the prefix's size
             chunk_sums += exclusive_error
         out = (chunk_sums + exclusive.to(ACC_DTYPE)).to(y_ptr.dtype.element_ty)  # [BLOCK]
@@ -269,9 +270,10 @@ def lookback_scan_kernel(
                          SPLIT)
             if TOTAL:
                 if chunk == chunks_per_row - 1:  # the row total, one position past the last input
-                    row_total = exclusive.to(ACC_DTYPE) + total
-                    if CARRY_ERROR:
-                        row_total = exclusive + (total + exclusive_error)
+                    chunk_total = total
+                    if CARRY_ERROR:  # as the chunk's own sums: the error joins them before the prefix
+                        chunk_total += exclusive_error
+                    row_total = exclusive.to(ACC_DTYPE) + chunk_total
                     tl.store(y_row + length, row_total.to(y_ptr.dtype.element_ty))
         ticket = next_ticket
         x = x_next
