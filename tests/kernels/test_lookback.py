@@ -93,6 +93,22 @@ def test_float64_carried_errors_keep_infinities(triton_launches, poisoned_output
     assert triton_launches.counts == {"lookback_scan": 1}
 
 
+@pytest.mark.parametrize("input_dtype,output_dtype", [
+    (torch.float32, torch.float32), (torch.bfloat16, torch.bfloat16), (torch.float64, torch.float64),
+    (torch.int64, torch.int64), (torch.int32, torch.int64)], ids=str)
+def test_register_caps_under_128_only_for_8_byte_sums(input_dtype, output_dtype):
+    """The 96-register cap gives 8-byte sums five programs per SM (NOTES.md 86); for narrower sums
+    it would only repeat the uncapped config in every autotuning run."""
+    from triscan.kernels.lookback.row import lookback_scan_kernel
+
+    x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
+    pruned = lookback_scan_kernel.early_config_prune(lookback_scan_kernel.configs, {
+        "x_ptr": x, "y_ptr": y, "LENGTH_ALIGNED": 1})
+    low_caps = {(config.kwargs["BLOCK"], config.num_warps, config.kwargs["SPLIT"])
+                for config in pruned if config.maxnreg is not None and config.maxnreg < 128}
+    assert low_caps == ({(2048, 4, False), (2048, 4, True)} if output_dtype.itemsize == 8 else set())
+
+
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.bool],
                          ids=str)
 def test_lookback_dtypes(dtype, triton_launches, poisoned_outputs):

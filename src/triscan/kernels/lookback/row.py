@@ -40,9 +40,10 @@ LOOKBACK_SCAN_CONFIGS = [
     # (4096, 2): as many elements per thread as (8192, 4), twice the programs per SM (NOTES.md section 10);
     # (8192, 4) capped at 128 registers: four programs per SM where the compiler would take 140 (NOTES.md 29);
     # (16384, 8) capped at 128: 2-byte types' 32 KiB chunks with two programs per SM instead of one (45).
+    # (2048, 4) capped at 96: 8-byte sums' chunks with five programs per SM instead of four (NOTES.md 86).
     # Prefetching the chunk a round of programs ahead into L2 lost 7 points (NOTES.md 53, 56): none here.
     for block, warps, maxnreg in (
-        (2048, 4, None), (4096, 2, None), (4096, 4, None), (4096, 8, None), (8192, 4, None),
+        (2048, 4, None), (2048, 4, 96), (4096, 2, None), (4096, 4, None), (4096, 8, None), (8192, 4, None),
         (8192, 4, 128), (8192, 8, None), (16384, 8, None), (16384, 8, 128))
     for split in (False, True)
 ]
@@ -126,11 +127,12 @@ def _clean(status_ptr, counter_ptr, words, TILE: tl.constexpr = 1024):
     # every timing run of the autotuner needs fresh flags and a fresh ticket counter
     reset_to_zero=["status_ptr"],
     # chunks in bytes, as the row scan's blocks (row.py): at most 32 KiB of input, 256 bytes of
-    # accumulators per thread
+    # accumulators per thread; caps under 128 registers for 8-byte sums only
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs if config.kwargs["BLOCK"] * args["x_ptr"].element_size() <= 32768
         and config.kwargs["BLOCK"] // (32 * config.num_warps) * max(4, args["y_ptr"].element_size()) <= 256
-        and (config.kwargs["SPLIT"] or args["LENGTH_ALIGNED"])]},
+        and (config.kwargs["SPLIT"] or args["LENGTH_ALIGNED"])
+        and (config.maxnreg is None or config.maxnreg >= 128 or args["y_ptr"].element_size() == 8)]},
 )
 @triton.jit
 def lookback_scan_kernel(
@@ -207,6 +209,13 @@ def lookback_scan_kernel(
             row_first = ticket - chunk  # ticket of this row's chunk 0
             window_end = ticket  # examine tickets [window_end - LOOKBACK, window_end)
             done = tl.zeros([], dtype=tl.int32)
+            # CARRY_ERROR: the totals between this chunk and the nearest published prefix are
+            # summed plainly (they round at their own size, as a chunk's sums do), and only the
+            # prefix, which the error travels with, takes the carried addition: one, not a
+            # tree of them, between a predecessor's word and this chunk's (NOTES.md 86)
+            between = tl.zeros([], dtype=ACC_DTYPE)
+            prefix = tl.zeros([], dtype=ACC_DTYPE)
+            prefix_error = tl.zeros([], dtype=tl.float64)
             while done == 0:
                 index = window_end - 1 - steps  # [LOOKBACK], nearest predecessor first
                 valid = index >= row_first
@@ -215,19 +224,20 @@ def lookback_scan_kernel(
                 nearest = tl.min(tl.where(flags == 2, steps, LOOKBACK), 0)
                 ready = tl.min(tl.where(steps < nearest, flags, 2), 0) > 0
                 if ready:
-                    chosen = valid & (steps <= nearest)
                     if CARRY_ERROR:
-                        chosen_sums = tl.where(chosen, sums, 0.0)  # [LOOKBACK]
-                        chosen_errors = tl.where(chosen, errors, 0.0)  # [LOOKBACK]
-                        hop, hop_error = tl.reduce((chosen_sums, chosen_errors), 0, _add_carried)
-                        exclusive, exclusive_error = _add_carried(exclusive, exclusive_error, hop, hop_error)
+                        between += tl.sum(tl.where(valid & (steps < nearest), sums, 0.0), 0)
+                        # one nonzero term at most: exact
+                        nearest_valid = valid & (steps == nearest)  # [LOOKBACK]
+                        prefix += tl.sum(tl.where(nearest_valid, sums, 0.0), 0)
+                        prefix_error += tl.sum(tl.where(nearest_valid, errors, 0.0), 0)
                     else:
-                        exclusive += tl.sum(tl.where(chosen, sums, 0), 0)
+                        exclusive += tl.sum(tl.where(valid & (steps <= nearest), sums, 0), 0)
                     done = (nearest < LOOKBACK).to(tl.int32)
                     window_end -= LOOKBACK
             if CARRY_ERROR:
-                inclusive, inclusive_error = _add_carried(exclusive, exclusive_error, total, 0.0)
+                inclusive, inclusive_error = _add_carried(prefix, prefix_error, between + total, 0.0)
                 _publish(status_ptr, ticket, inclusive, 2, inclusive_error, WORDS, CARRY_ERROR)
+                exclusive, exclusive_error = _add_carried(prefix, prefix_error, between, 0.0)
             else:
                 _publish(status_ptr, ticket, exclusive + total, 2, exclusive_error, WORDS, CARRY_ERROR)
         chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN)
