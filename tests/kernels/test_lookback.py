@@ -57,9 +57,11 @@ def _exact_scan(x, reverse=False):
 @pytest.mark.parametrize("case", ["1-D", "1-D-reverse", "seed-rows"])
 def test_float64_prefixes_carry_their_rounding_error(case, triton_launches, poisoned_outputs):
     """float64 prefixes travel from chunk to chunk with their rounding error (protocol._add_carried),
-    so each output past the first chunks is within one float64 ulp of the exact sum. A plain
+    so each output past the first chunks is within a few float64 ulps of the exact sum. A plain
     float64 carry rounds once per look-back hop: under the interpreter every chunk is a hop, and
-    these inputs drift 7-8 ulps over their 470 chunks without it."""
+    these inputs drift 7-8 ulps over their 470 chunks without it. The totals a chunk finds between
+    itself and the nearest prefix are summed plainly, at their own size (NOTES.md 86): on the GPU,
+    where one look-back sums hundreds of them, that reads up to 1.8 ulps."""
     import numpy
 
     if case == "seed-rows":  # the seed's rows of L + 1: a leading zero, the row total last
@@ -78,7 +80,7 @@ def test_float64_prefixes_carry_their_rounding_error(case, triton_launches, pois
     # the first positions' errors are the chunk scan's own, at the size of their sums
     skipped = 1000 * SCALE
     past_first_chunks = ulps[..., ::-1][..., skipped:] if case == "1-D-reverse" else ulps[..., skipped:]
-    assert past_first_chunks.max() <= 1.0
+    assert past_first_chunks.max() <= 3.0
 
 
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # the interpreter's inf - inf, discarded

@@ -7,6 +7,11 @@ dimension 0 (whatever `dim` is), then an inclusive cumsum runs along `dim`.
 
 import torch
 
+# torch.cumsum on CUDA read past its input in a scan of 2^31 float64 elements (an illegal memory
+# access, depending on what memory lay after it: pytorch issue 196624; benchmarks/NOTES.md 87):
+# longer references are scanned in pieces no longer than this
+PIECE = 1 << 28
+
 
 def exact_dtype(dtype: torch.dtype) -> torch.dtype:
     """The dtype a reference computes in: float64 for floats, int64 for integers and bool."""
@@ -20,14 +25,30 @@ def seed_model(x: torch.Tensor, dim: int) -> torch.Tensor:
     return torch.cumsum(shifted, dim=dim)
 
 
+def cumsum_in_pieces(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """torch.cumsum(x, dim), each call seeing at most PIECE positions along dim: each piece's
+    scan plus the last sum of the piece before it (differentiable, as torch.cumsum)."""
+    if x.dim() == 0 or x.shape[dim] <= PIECE:
+        return torch.cumsum(x, dim)
+    pieces, carry = [], None
+    for start in range(0, x.shape[dim], PIECE):
+        scanned = torch.cumsum(x.narrow(dim, start, min(PIECE, x.shape[dim] - start)), dim)
+        scanned = scanned if carry is None else scanned + carry
+        pieces.append(scanned)
+        carry = scanned.narrow(dim, scanned.shape[dim] - 1, 1)
+    return torch.cat(pieces, dim)
+
+
 def seed_model_reference(x: torch.Tensor, dim: int) -> torch.Tensor:
     """`seed_model` computed exactly enough to judge others: float64 / int64."""
-    return seed_model(x.to(exact_dtype(x.dtype)), dim)
+    exact = x.to(exact_dtype(x.dtype))
+    zeros = torch.zeros_like(exact.select(dim, 0).unsqueeze(dim))
+    return cumsum_in_pieces(torch.cat((zeros, exact), dim=dim)[:-1], dim)
 
 
 def cumsum_reference(x: torch.Tensor, dim: int) -> torch.Tensor:
     """Inclusive cumsum in float64 / int64."""
-    return torch.cumsum(x.to(exact_dtype(x.dtype)), dim)
+    return cumsum_in_pieces(x.to(exact_dtype(x.dtype)), dim)
 
 
 def exclusive_cumsum_reference(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -43,7 +64,7 @@ def reversed_cumsum_reference(x: torch.Tensor, dim: int, exclusive: bool = False
     """Suffix sums in float64 / int64: flip, scan, flip back; the exclusive form leaves each
     element itself out (so its last element is 0)."""
     exact = x.to(exact_dtype(x.dtype))
-    inclusive = torch.cumsum(exact.flip(dim), dim).flip(dim)
+    inclusive = cumsum_in_pieces(exact.flip(dim), dim).flip(dim)
     return inclusive - exact if exclusive else inclusive
 
 

@@ -1,0 +1,42 @@
+"""The plain-torch references themselves: scanned in pieces past reference.PIECE positions, they
+equal one torch.cumsum (pieces shrunk here to a few positions so that every path runs)."""
+
+import pytest
+import torch
+from conftest import random_input
+
+from triscan.testing import reference
+
+CASES = [((23,), 0), ((5, 17), 1), ((17, 5), 0), ((3, 16, 2), 1), ((7,), -1)]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int32], ids=str)
+@pytest.mark.parametrize("shape,dim", CASES, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in CASES])
+def test_references_in_pieces_equal_one_scan(shape, dim, dtype, monkeypatch):
+    x = random_input(shape, dtype).cpu()
+    exact = x.to(reference.exact_dtype(dtype))
+    whole = {
+        "cumsum": torch.cumsum(exact, dim),
+        "reversed": torch.cumsum(exact.flip(dim), dim).flip(dim),
+        "seed": reference.seed_model(exact, dim),
+    }
+    monkeypatch.setattr(reference, "PIECE", 4)  # 23 positions: five pieces, the last of three
+    pieced = {
+        "cumsum": reference.cumsum_reference(x, dim),
+        "reversed": reference.reversed_cumsum_reference(x, dim),
+        "seed": reference.seed_model_reference(x, dim),
+    }
+    for name in whole:
+        if dtype.is_floating_point:
+            torch.testing.assert_close(pieced[name], whole[name], rtol=1e-12, atol=1e-12, msg=name)
+        else:
+            assert torch.equal(pieced[name], whole[name]), name
+    assert torch.equal(reference.exclusive_cumsum_reference(x, dim).narrow(dim, 1, x.shape[dim] - 1),
+                       pieced["cumsum"].narrow(dim, 0, x.shape[dim] - 1))
+
+
+def test_references_in_pieces_stay_differentiable(monkeypatch):
+    monkeypatch.setattr(reference, "PIECE", 3)
+    x = torch.rand(10, dtype=torch.float64, requires_grad=True)
+    reference.scan_reference(x, 0).sum().backward()
+    assert torch.equal(x.grad, torch.arange(10, 0, -1, dtype=torch.float64))  # x[i] is in 10 - i sums
