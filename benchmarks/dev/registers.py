@@ -48,7 +48,7 @@ KERNELS = {
     "column": (column_scan_kernel.fn,
                {"x_ptr": "*fp32", "y_ptr": "*fp32", "inner": "i32", "length": "i32", "stride_x_outer": "i32",
                 "stride_x_scan": "i32", "stride_x_inner": "constexpr", "stride_y_outer": "i32",
-                "stride_y_scan": "i32", "LENGTH_BUCKET": "i32", "INNER_BUCKET": "i32"},
+                "stride_y_scan": "i32", "LENGTH_BUCKET": "i32", "INNER_BUCKET": "i32", "LANES_ALIGNED": "i32"},
                {"stride_x_inner": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "SUB": 4, "PREFETCH": 0},
                ("x_ptr", "y_ptr", "inner", "stride_x_outer", "stride_x_scan", "stride_y_outer",
                 "stride_y_scan")),

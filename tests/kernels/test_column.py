@@ -38,3 +38,16 @@ def test_every_column_config_gpu(dtype, monkeypatch, triton_launches, poisoned_o
             assert_scan_close(out, reference(x, 1), bound, x.shape[1])
             assert column_scan_kernel.best_config is config, config
     assert set(triton_launches.counts) == {"column_scan"}
+
+
+@pytest.mark.parametrize("lanes,aligned", [(64, 1), (63, 0), (72, 0)], ids=["64-lanes", "63-lanes", "72-lanes"])
+def test_column_tuning_keeps_aligned_and_unaligned_steps_apart(lanes, aligned):
+    """Steps whose strides Triton cannot see divisible by 16 take element accesses, so their tile is
+    tuned apart from aligned ones of the same size buckets (an odd width reused the aligned pick)."""
+    from triscan.kernels.column import column_scan_kernel
+
+    x = random_input((64, 30, lanes), torch.float32)
+    plan = dispatch.plan_for(x, torch.empty_like(x), 1, 30, 0)
+    assert plan.family.name == "column"
+    assert plan.launch.scalars["LANES_ALIGNED"] == aligned
+    assert "LANES_ALIGNED" in column_scan_kernel.keys

@@ -39,7 +39,9 @@ def _load_column_tile(x_lanes, start, steps, length, lane_mask, stride_x_scan):
 
 @triton.autotune(
     configs=COLUMN_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT"],
+    # LANES_ALIGNED: the step strides Triton sees divisible by 16 give vector accesses along the
+    # lanes, others element ones, and the best tile differs (NOTES.md 88)
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "LANES_ALIGNED"],
     # at most 512 bytes of accumulators per thread, counting the tiles loaded ahead: the 64-bit sums'
     # deeper tiles with a tile ahead spill (NOTES.md 61)
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
@@ -62,6 +64,7 @@ def column_scan_kernel(
     stride_y_scan,
     LENGTH_BUCKET,  # autotune keys, unused in the body
     INNER_BUCKET,
+    LANES_ALIGNED,  # 1 when stride_x_scan and stride_y_scan are multiples of 16
     SHIFT: tl.constexpr,  # 1: exclusive (y[0] = 0, y[l + 1] = x[0] + ... + x[l]); 0: inclusive
     ACC_DTYPE: tl.constexpr,
     BLOCK_L: tl.constexpr,

@@ -158,7 +158,8 @@ def bind_column(family, plan) -> LaunchSpec:
                    stride_x_scan=plan.stride_x_scan, stride_x_inner=plan.stride_x_inner,
                    stride_y_outer=plan.stride_y_outer, stride_y_scan=plan.stride_y_scan,
                    LENGTH_BUCKET=power_of_two_at_least(plan.length),
-                   INNER_BUCKET=power_of_two_at_least(inner))
+                   INNER_BUCKET=power_of_two_at_least(inner),
+                   LANES_ALIGNED=int(plan.stride_x_scan % 16 == 0 and plan.stride_y_scan % 16 == 0))
     constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, **meta)
     grid = lambda meta: (outer * ceil_div(inner, meta["BLOCK_K"]),)
     return launch_spec(family.kernel_for(plan), grid, scalars, constexprs)
