@@ -40,7 +40,8 @@ def test_every_column_config_gpu(dtype, monkeypatch, triton_launches, poisoned_o
     assert set(triton_launches.counts) == {"column_scan"}
 
 
-@pytest.mark.parametrize("lanes,aligned", [(64, 1), (63, 0), (72, 0)], ids=["64-lanes", "63-lanes", "72-lanes"])
+@pytest.mark.parametrize("lanes,aligned", [(64, 1), (63, 0), (72, 0)],
+                         ids=["64-lanes", "63-lanes", "72-lanes"])
 def test_column_tuning_keeps_aligned_and_unaligned_steps_apart(lanes, aligned):
     """Steps whose strides Triton cannot see divisible by 16 take element accesses, so their tile is
     tuned apart from aligned ones of the same size buckets (an odd width reused the aligned pick)."""
