@@ -69,14 +69,18 @@ def _publish_total(status_ptr, ticket, total, first_in_row, WORDS: tl.constexpr,
 
 
 @triton.jit
+def _output_first(row, stride_y_outer, SHIFT: tl.constexpr, ROTATE: tl.constexpr):
+    """Offset of the row's first scanned output: position SHIFT, or 0 with ROTATE 3, whose scans
+    are in place."""
+    return row * stride_y_outer + (0 if ROTATE == 3 else SHIFT)
+
+
+@triton.jit
 def _output_phase(row, stride_y_outer, SHIFT: tl.constexpr, ROTATE: tl.constexpr, VEC: tl.constexpr):
-    """With ROTATE, the 16-byte phase of the row's first scanned output (output position SHIFT;
-    0 with ROTATE 3, whose scans are in place): window position j of the row holds the scan of
-    input position j - phase; else 0."""
-    if ROTATE == 3:
-        phase = _window_phase(row * stride_y_outer, VEC)
-    elif ROTATE:
-        phase = _window_phase(row * stride_y_outer + SHIFT, VEC)
+    """With ROTATE, the 16-byte phase of the row's first scanned output (_output_first): window
+    position j of the row holds the scan of input position j - phase; else 0."""
+    if ROTATE:
+        phase = _window_phase(_output_first(row, stride_y_outer, SHIFT, ROTATE), VEC)
     else:
         phase = tl.zeros([], dtype=tl.int32)
     return phase
@@ -248,8 +252,8 @@ def lookback_scan_kernel(
             # window position j holds the inclusive scan of position j - phase: the exclusive
             # shift and the row total are in the windows; the leading zero is stored apart
             # (ROTATE 3: the scan of position j - phase, in place, exclusive in registers)
-            out_first = row * stride_y_outer + (0 if ROTATE == 3 else SHIFT)
-            phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
+            out_first = _output_first(row, stride_y_outer, SHIFT, ROTATE)
+            phase = _window_phase(out_first, VEC)
             y_window = y_ptr + tl.multiple_of(out_first - phase, VEC) + start
             if ROTATE >= 2:
                 if (start >= VEC) & (start + BLOCK <= stored):
