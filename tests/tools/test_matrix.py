@@ -167,3 +167,23 @@ def test_matrix_needs_a_gpu():
     result = subprocess.run([sys.executable, "-m", "triscan", "bench", "--matrix", "--quick"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 2 and "needs a CUDA GPU" in result.stdout
+
+
+def test_precompile_warms_each_cells_torch_compile(monkeypatch):
+    """The precompile workers also run each cell's torch.compile call once on an input of the
+    cell's shape, so that the timing process finds inductor's caches warm."""
+    seen = []
+
+    def compile_recording(function):
+        def compiled(x):
+            seen.append((tuple(x.shape), x.dtype))
+            return function(x)
+        return compiled
+
+    monkeypatch.setattr(torch, "compile", compile_recording)
+    cells = [("cumsum", "float32", "rows"), ("ModelNew", "bfloat16", "1-D"),
+             ("exclusive reverse", "int64", "dim 0")]
+    assert matrix.warm_compiled(cells, 1 << 16, device="cpu") == 3
+    inputs = [matrix.make_input(family, matrix.DTYPES[dtype], 1 << 16, "cpu")[0]
+              for _, dtype, family in cells]
+    assert seen == [(tuple(x.shape), x.dtype) for x in inputs]

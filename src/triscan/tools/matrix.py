@@ -200,13 +200,37 @@ def cell_plan(op: str, dtype: torch.dtype, family: str, input_bytes: int, device
     return planned_call(x[..., view] if view is not None else x, dim, device, **op_flags(op))
 
 
-def warm_cells(cells: list, input_bytes: int) -> int:
-    """A precompile worker's job: compile the configs of its cells' plans (precompile.warm_plan)."""
+def warm_compiled(cells: list, input_bytes: int, device="cuda") -> int:
+    """torch.compile of each cell's torch call, run once on an input of the cell's shape: its
+    graph and kernels land in inductor's on-disk caches, so the timing process's own compile of
+    the same call finds them (a cold compile per cell would cost the matrix hours). Returns the
+    calls compiled. A worker holds a few inputs' bytes at a time (the call's temporaries): one that
+    runs out of memory leaves that cell's compile to the timing process."""
+    compiled = 0
+    for op, dtype, family in cells:
+        try:
+            x, dim = make_input(family, DTYPES[dtype], input_bytes, device)
+            torch.compile(torch_call(op, dim))(x)
+            compiled += 1
+        except torch.OutOfMemoryError:
+            print(f"torch.compile of {family}, {dtype}, {op} left to the timing process (out of memory)")
+        x = None
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    return compiled
+
+
+def warm_cells(cells: list, input_bytes: int, with_compile: bool = False) -> int:
+    """A precompile worker's job: compile the configs of its cells' plans (precompile.warm_plan),
+    and with `with_compile` their torch.compile calls (warm_compiled)."""
     from .precompile import warm_plan
 
     device = torch.device("cuda", torch.cuda.current_device())
-    return sum(warm_plan(cell_plan(op, DTYPES[dtype], family, input_bytes, device))
-               for op, dtype, family in cells)
+    configs = sum(warm_plan(cell_plan(op, DTYPES[dtype], family, input_bytes, device))
+                  for op, dtype, family in cells)
+    if with_compile:
+        warm_compiled(cells, input_bytes, device)
+    return configs
 
 
 def percent_of_copy(cell: dict, name: str = "triscan") -> float | None:
@@ -337,9 +361,10 @@ def main(quick: bool = False, json_path: str | None = None, plot_path: str | Non
     if precompile_workers:
         from .precompile import precompile
 
-        configs, seconds = precompile(functools.partial(warm_cells, input_bytes=int(input_gib * GIB)), cells,
-                                      precompile_workers)
-        print(f"compiled {configs} configs of {len(cells)} cells in {seconds:.0f} s "
+        warm = functools.partial(warm_cells, input_bytes=int(input_gib * GIB), with_compile=with_compile)
+        configs, seconds = precompile(warm, cells, precompile_workers)
+        compiled = " and their torch.compile calls" if with_compile else ""
+        print(f"compiled {configs} configs of {len(cells)} cells{compiled} in {seconds:.0f} s "
               f"({precompile_workers} processes)")
     progress = StepProgress(len(cells))
     for op, dtype, shape in cells:
