@@ -18,11 +18,16 @@ def exact_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float64 if dtype.is_floating_point else torch.int64
 
 
+def seed_shifted(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """What the seed's Model.forward scans: a zero slice in front of x along `dim`, less the last
+    index of dimension 0."""
+    zeros = torch.zeros_like(x.select(dim, 0).unsqueeze(dim))
+    return torch.cat((zeros, x), dim=dim)[:-1]
+
+
 def seed_model(x: torch.Tensor, dim: int) -> torch.Tensor:
     """The seed's Model.forward, in the input's own dtype (what KernelBench compares against)."""
-    zeros = torch.zeros_like(x.select(dim, 0).unsqueeze(dim))
-    shifted = torch.cat((zeros, x), dim=dim)[:-1]
-    return torch.cumsum(shifted, dim=dim)
+    return torch.cumsum(seed_shifted(x, dim), dim=dim)
 
 
 def cumsum_in_pieces(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -41,9 +46,7 @@ def cumsum_in_pieces(x: torch.Tensor, dim: int) -> torch.Tensor:
 
 def seed_model_reference(x: torch.Tensor, dim: int) -> torch.Tensor:
     """`seed_model` computed exactly enough to judge others: float64 / int64."""
-    exact = x.to(exact_dtype(x.dtype))
-    zeros = torch.zeros_like(exact.select(dim, 0).unsqueeze(dim))
-    return cumsum_in_pieces(torch.cat((zeros, exact), dim=dim)[:-1], dim)
+    return cumsum_in_pieces(seed_shifted(x.to(exact_dtype(x.dtype)), dim), dim)
 
 
 def cumsum_reference(x: torch.Tensor, dim: int) -> torch.Tensor:
