@@ -20,7 +20,7 @@ def test_references_in_pieces_equal_one_scan(shape, dim, dtype, monkeypatch):
         "reversed": torch.cumsum(exact.flip(dim), dim).flip(dim),
         "seed": reference.seed_model(exact, dim),
     }
-    monkeypatch.setattr(reference, "PIECE", 4)  # 23 positions: five pieces, the last of three
+    monkeypatch.setattr(reference, "PIECE", 4)  # 23 positions: six pieces, the last of three
     pieced = {
         "cumsum": reference.cumsum_reference(x, dim),
         "reversed": reference.reversed_cumsum_reference(x, dim),
