@@ -102,11 +102,13 @@ def _read(status_ptr, index, valid, WORDS: tl.constexpr, ACC_DTYPE: tl.constexpr
         high = tl.sum(tl.where(half == 1, words, 0), 1)
         agree = (low & 3) == (high & 3)
         flags = tl.where(valid, tl.where(agree, low & 3, 0).to(tl.int32), 2)
+        low_half = low >> 2
+        if CARRY_ERROR:  # the error's bits sit above each half (_halves)
+            low_half = low_half & 0xFFFFFFFF
+        sums = (((high >> 2) << 32) | low_half).to(ACC_DTYPE, bitcast=True)
         if CARRY_ERROR:
-            sums = (((high >> 2) << 32) | ((low >> 2) & 0xFFFFFFFF)).to(ACC_DTYPE, bitcast=True)
             errors = ((((high >> 34) << 30) | (low >> 34)) << 4).to(tl.float64, bitcast=True)
         else:
-            sums = (((high >> 2) << 32) | (low >> 2)).to(ACC_DTYPE, bitcast=True)
             errors = tl.zeros_like(sums)
     return flags, sums, errors
 
