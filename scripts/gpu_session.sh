@@ -19,6 +19,8 @@
 #   STEP=ncu   bash scripts/gpu_session.sh    Nsight Compute sections of the kernels of NCU_CELLS (or CELLS;
 #                                              matrix cells, benchmarks/dev/ncu_cells.py), NCU_LIMIT seconds
 #   STEP=host  bash scripts/gpu_session.sh    small calls: triscan bench --host (wall and device time per call)
+#   STEP=probe bash scripts/gpu_session.sh   a dev probe after the install (PROBE: script and arguments,
+#                                              default benchmarks/dev/odd_lanes_probe.py), PROBE_LIMIT seconds
 #   STEP=loop  bash scripts/gpu_session.sh    the staged loop on the seed task: triscan profile of the
 #                                              emitted answer per stage (ncu), then triscan optimize
 #                                              from the seed's three-pass code with a scripted agent
@@ -154,6 +156,12 @@ host)
     # HOST_NAME names the files, so that one call can time both launch paths (TRISCAN_LAUNCH=driver)
     timeout ${HOST_LIMIT:-240} python3 -m triscan bench --host ${HOST_ARGS:-} --precompile 12 \
         --json "$OUT/${HOST_NAME:-host}.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/${HOST_NAME:-host}.txt"
+    ;;
+probe)
+    # after the install above: a probe that imports triscan finds it (a bare pip install -e . without
+    # --no-build-isolation fails on the device, which has no internet)
+    timeout ${PROBE_LIMIT:-150} python3 ${PROBE:-benchmarks/dev/odd_lanes_probe.py} 2>&1 \
+        | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/probe.txt"
     ;;
 sweep)
     timeout 560 python3 benchmarks/dev/sweep_lookback.py 2>&1 | tee "$OUT/sweep_lookback.txt"

@@ -89,6 +89,7 @@ def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
     if meta.pop("MISALIGNED_Y", 0):  # output rows off 16-byte alignment (the seed's rows of L + 1)
         aligned = tuple(arg for arg in aligned if arg != "stride_y_outer")
     element = meta.pop("ELEMENT", None)  # e.g. "bf16": the input and output element type instead of fp32
+    input_element = meta.pop("INPUT", None)  # e.g. "i32" with ELEMENT=i64: int32 inputs summed into int64
     if element is not None:  # the accumulator, look-back words and run length that element's plans get
         size = {"bf16": 2, "fp16": 2, "fp32": 4, "fp64": 8, "i64": 8}[element]
         accumulator = {"fp64": tl.float64, "i64": tl.int64}.get(element, tl.float32)
@@ -99,6 +100,8 @@ def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
     signature = dict(signature, **{key: "constexpr" for key in constexprs})
     if element is not None:
         signature.update(x_ptr=f"*{element}", y_ptr=f"*{element}")
+    if input_element is not None:
+        signature["x_ptr"] = f"*{input_element}"
     if name == "column_lookback" and not constexprs["PACKED"]:  # separate float32 totals and prefixes
         signature["values_ptr"] = "*fp32"
     if name == "column_lookback" and "FLAT_INNER" not in constexprs:  # dense rows unless given (0: strided)
@@ -133,7 +136,7 @@ def instruction_counts(ptx: str) -> dict[str, int]:
 
 if __name__ == "__main__":
     kernel, *pairs = sys.argv[1:]
-    meta = {key: value if key == "ELEMENT" else int(value)
+    meta = {key: value if key in ("ELEMENT", "INPUT") else int(value)
             for key, value in (pair.split("=") for pair in pairs)}
     used, spilled = registers(kernel, **meta)
     print(f"{kernel} {meta}: {used} registers, {spilled} bytes spilled")
