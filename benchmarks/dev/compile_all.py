@@ -36,13 +36,14 @@ BYTE_PRUNED = ("row_scan_kernel", "lookback_scan_kernel")  # the column spaces d
 TYPED = BYTE_PRUNED + ("column_scan_kernel",)  # compiled for each element type (their registers differ)
 
 
-def pruned(kernel, element):
-    """The kernel's configs its own pruning keeps for a long, aligned scan of `element`."""
+def pruned(kernel, element, flags):
+    """The kernel's configs its own pruning keeps for a long, aligned scan of `element` under the
+    constexpr `flags` (the look-back's RELOAD chunks only where ROTATE is 0)."""
     if kernel.fn.__name__ not in BYTE_PRUNED:
         return kernel.configs
     input_dtype, output_dtype = ELEMENTS[element]
     args = {"x_ptr": torch.empty(0, dtype=input_dtype), "y_ptr": torch.empty(0, dtype=output_dtype),
-            "LENGTH_BUCKET": 1 << 28, "LENGTH_ALIGNED": 1}
+            "LENGTH_BUCKET": 1 << 28, "LENGTH_ALIGNED": 1, "ROTATE": flags.get("ROTATE", 0)}
     return kernel.early_config_prune(kernel.configs, args)
 
 
@@ -53,7 +54,7 @@ def variants(elements, kernels=None):
                 continue
             for element in elements if kernel.fn.__name__ in TYPED else ("fp32",):
                 for name, flags in NAMES[kernel.fn.__name__]:
-                    for config in pruned(kernel, element):
+                    for config in pruned(kernel, element, flags):
                         meta = {key: int(value) for key, value in config.kwargs.items()}
                         meta.update(flags, num_warps=config.num_warps, num_stages=config.num_stages)
                         if element != "fp32":
