@@ -11,6 +11,9 @@
 #   STEP=ab    bash scripts/gpu_session.sh    A/B against .ab/triscan_old (benchmarks/dev/ab_packages.py)
 #   STEP=matrix bash scripts/gpu_session.sh   the variant matrix, quick (triscan bench --matrix --quick), or the
 #                                              part MATRIX_ARGS names (--shapes ... --gib 4), into MATRIX_NAME.*
+#   STEP=matrices bash scripts/gpu_session.sh  matrix parts side by side, one per GPU of a machine of several:
+#                                              MATRIX_PARTS holds their MATRIX_ARGS split by '|', into
+#                                              MATRIX_NAME-gpuN.* (merge them with `triscan bench --matrix --merge`)
 #   STEP=cells  bash scripts/gpu_session.sh   A/B of the working tree against .ab/triscan_old on CELLS
 #   STEP=candidate bash scripts/gpu_session.sh  A/B of a candidate patch (the working tree with it
 #                                              applied) against .ab/triscan_old, on the cells it targets
@@ -108,6 +111,25 @@ matrix)
     eval "timeout ${MATRIX_LIMIT:-560} python3 -m triscan bench --matrix ${MATRIX_ARGS:---quick --no-compile} \
         --precompile 12 --rep 50 --json \"$OUT/${MATRIX_NAME:-matrix}.json\" --plot \"$OUT/${MATRIX_NAME:-matrix}.png\"" \
         2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/${MATRIX_NAME:-matrix}.txt"
+    ;;
+matrices)
+    if ls .whl/cuda_cccl-*.whl >/dev/null 2>&1; then
+        python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
+            .whl/cuda_cccl-*.whl && export PYTHONPATH=/tmp/site
+    fi
+    IFS='|' read -ra parts <<< "${MATRIX_PARTS:?MATRIX_PARTS: one matrix part per GPU, split by |}"
+    gpus=$(nvidia-smi --list-gpus | wc -l)
+    (( ${#parts[@]} <= gpus )) || { echo "${#parts[@]} parts for $gpus GPUs" | tee "$OUT/matrices.txt"; exit 1; }
+    # precompile workers per part: the machine's cores shared among the parts
+    workers=$(( $(nproc) / ${#parts[@]} > 12 ? 12 : $(nproc) / ${#parts[@]} ))
+    for index in "${!parts[@]}"; do
+        name="${MATRIX_NAME:-matrix}-gpu$index"
+        eval "CUDA_VISIBLE_DEVICES=$index timeout ${MATRIX_LIMIT:-560} python3 -m triscan bench --matrix ${parts[$index]} \
+            --precompile $workers --rep 50 --json \"$OUT/$name.json\" --plot \"$OUT/$name.png\"" 2>&1 \
+            | grep --line-buffered -v "Warning\|warn(" > "$OUT/$name.txt" &
+    done
+    wait
+    tail -n 3 "$OUT"/"${MATRIX_NAME:-matrix}"-gpu*.txt
     ;;
 candidate)
     # e.g. CANDIDATE=benchmarks/dev/candidates/span-gather.patch, with .ab/triscan_old made
