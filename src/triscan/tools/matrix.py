@@ -163,7 +163,7 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
         # int32 -> int64: the same bytes read 1 : written 2, where the copy reads and writes
         # alike; torch's converting copy times that traffic pattern alone
         converted = torch.empty(x.shape, dtype=output_dtype, device=x.device)
-        cell["ms"]["conversion copy"] = measure(lambda: converted.copy_(x), repeat_ms)
+        cell["ms"]["converting copy"] = measure(lambda: converted.copy_(x), repeat_ms)
     return cell
 
 
@@ -305,7 +305,7 @@ def table_rows(cells: list[dict]) -> list[list[str]]:
     for cell in cells:
         ours = percent_of_copy(cell)
         eager, compiled = percent_of_copy(cell, "torch eager"), percent_of_copy(cell, "torch.compile")
-        cub, converting = percent_of_copy(cell, CUB), percent_of_copy(cell, "conversion copy")
+        cub, converting = percent_of_copy(cell, CUB), percent_of_copy(cell, "converting copy")
         rows.append([cell["shape"], cell["dtype"], cell["op"], cell["family"],
                      f"{cell['ms']['triscan']:.4f}", f"{ours:.1f}%", f"{eager:.1f}%" if eager else "-",
                      f"{compiled:.1f}%" if compiled else "-", f"{cub:.1f}%" if cub else "-",
