@@ -19,6 +19,22 @@ import triscan
 from triscan.scan.dispatch import plan_for
 
 
+def in_flight(plan, x: torch.Tensor, meta: dict, compiled) -> str:
+    """For the row look-back (NOTES.md 91's model): resident programs per SM, the lesser of the
+    grid's 8 and what registers and shared memory allow, and the input bytes they have in flight:
+    a chunk each, or with RELOAD all but one piece."""
+    if plan.family.name != "lookback":
+        return ""
+    registers = (compiled.n_regs + 7) // 8 * 8 * 32 * meta["num_warps"]
+    shared = getattr(compiled.metadata, "shared", 0) or 1
+    programs = min(8, 65536 // registers, (228 * 1024) // shared)
+    if meta.get("RELOAD"):
+        loaded = (meta["RELOAD_STAGES"] - 1) * meta["SUB_BLOCK"]
+    else:
+        loaded = meta["BLOCK"]
+    return f" programs/SM {programs} input KiB in flight/SM {programs * loaded * x.element_size() / 1024:.0f}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dtype", default="float32")
@@ -57,7 +73,7 @@ def main() -> int:
         ms = do_bench(lambda meta=meta: launch_fixed(plan, x, y, **meta), warmup=10, rep=50,
                       return_mode="median")
         print(f"  {meta}: {ms:.4f} ms {100 * roofline / ms:5.1f}% regs {compiled.n_regs} spills "
-              f"{compiled.n_spills}", flush=True)
+              f"{compiled.n_spills}{in_flight(plan, x, meta, compiled)}", flush=True)
     return 0
 
 
