@@ -1,7 +1,7 @@
 """Scans of 2^31 elements and more on the GPU, each case in its own process (an illegal memory
 access ends the process's CUDA context): which of triscan, torch.cumsum and the float64
 reference survive past int32 element counts, and whether triscan's results are right, checked
-against a float64 scan done in pieces (dev tool).
+against the float64 references, which scan in pieces (testing/reference.py; dev tool).
 
     python benchmarks/dev/large_numel.py            # every case
     python benchmarks/dev/large_numel.py CASE       # one case, in this process
@@ -24,27 +24,11 @@ CASES = {
     "triscan cumsum float32": ("triscan", torch.float32, 1 << 31),
     "triscan cumsum int32": ("triscan", torch.int32, (1 << 31) + 5),
 }
-PIECE = 1 << 27
-
-
-def pieced_reference(x: torch.Tensor, reverse: bool, exclusive: bool) -> torch.Tensor:
-    """The float64 scan of a 1-D x in pieces of PIECE elements, each piece's cumsum plus the sum
-    of the pieces before it (no single torch call sees more than PIECE elements)."""
-    exact = torch.float64 if x.dtype.is_floating_point else torch.int64
-    source = x.flip(0) if reverse else x
-    out = torch.empty(x.numel(), dtype=exact, device=x.device)
-    carry = torch.zeros((), dtype=exact, device=x.device)
-    for start in range(0, x.numel(), PIECE):
-        piece = source[start:start + PIECE].to(exact)
-        scanned = torch.cumsum(piece, 0) + carry
-        out[start:start + PIECE] = scanned - piece if exclusive else scanned
-        carry = scanned[-1]
-    return out.flip(0) if reverse else out
 
 
 def run_case(name: str) -> None:
     import triscan
-    from triscan.testing.reference import cumsum_reference
+    from triscan.testing.reference import cumsum_reference, scan_reference
 
     what, dtype, count = CASES[name]
     torch.manual_seed(0)
@@ -63,7 +47,7 @@ def run_case(name: str) -> None:
     torch.cuda.synchronize()
     print(f"{name}: {list(x.shape)} ran in {time.perf_counter() - started:.1f} s", flush=True)
     if what.startswith("triscan"):
-        expected = pieced_reference(x, reverse, exclusive)
+        expected = scan_reference(x, 0, exclusive=exclusive, reverse=reverse)  # in pieces of reference.PIECE
         if dtype.is_floating_point:
             error = ((out.double() - expected).abs() / expected.abs().clamp_min(1.0)).max().item()
         else:
