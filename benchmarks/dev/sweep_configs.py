@@ -21,13 +21,15 @@ from triscan.scan.dispatch import plan_for
 
 def in_flight(plan, x: torch.Tensor, meta: dict, compiled) -> str:
     """For the row look-back (NOTES.md 91's model): resident programs per SM, the lesser of the
-    grid's 8 and what registers and shared memory allow, and the input bytes they have in flight:
-    a chunk each, or with RELOAD all but one piece."""
+    grid's 8 and what this GPU's registers and shared memory per SM allow, and the input bytes
+    they have in flight: a chunk each, or with RELOAD all but one piece."""
     if plan.family.name != "lookback":
         return ""
+    properties = torch.cuda.get_device_properties(x.device)
     registers = (compiled.n_regs + 7) // 8 * 8 * 32 * meta["num_warps"]
     shared = getattr(compiled.metadata, "shared", 0) or 1
-    programs = min(8, 65536 // registers, (228 * 1024) // shared)
+    programs = min(8, getattr(properties, "regs_per_multiprocessor", 65536) // registers,
+                   getattr(properties, "shared_memory_per_multiprocessor", 228 * 1024) // shared)
     if meta.get("RELOAD"):
         loaded = (meta["RELOAD_STAGES"] - 1) * meta["SUB_BLOCK"]
     else:
