@@ -4,8 +4,19 @@ launcher replaced by a recorder: what it is handed, and when it declines."""
 from types import SimpleNamespace
 
 import torch
+import triton
+import triton.language as tl
 
 from triscan.scan import launch
+
+
+@triton.jit
+def _with_defaults(x_ptr, BLOCK: tl.constexpr, PIECES: tl.constexpr = 1, FLAG: tl.constexpr = False):
+    tl.store(x_ptr + tl.arange(0, BLOCK), tl.zeros([BLOCK], dtype=tl.float32) + PIECES + FLAG)
+
+
+_tuned_with_defaults = triton.autotune(configs=[triton.Config({"BLOCK": 16}), triton.Config(
+    {"BLOCK": 32, "FLAG": True})], key=[])(_with_defaults)
 
 
 def recorded_launch(monkeypatch, kept_words: int, binary=None):
@@ -39,3 +50,17 @@ def test_direct_launch_declines_other_alignment_and_hooks(monkeypatch):
     monkeypatch.setattr(launch.HOOKS.launch_enter_hook, "calls", [print])
     assert not direct.launch(x[:64], out)
     assert calls == []
+
+
+def test_launch_values_keep_defaults_no_config_names():
+    """A direct launch hands the compiled kernel every constexpr after the arguments: one that
+    neither the call nor the chosen config names is the signature's default (a config space
+    that adds a flag to some configs only must still launch the others)."""
+    assert launch.launch_values(_with_defaults, {"BLOCK": 8}) == {"BLOCK": 8, "PIECES": 1, "FLAG": False}
+    constexprs = ("BLOCK", "PIECES", "FLAG")
+    _tuned_with_defaults.best_config = _tuned_with_defaults.configs[0]
+    values = launch.launch_values(_tuned_with_defaults, {})
+    assert [values[name] for name in constexprs] == [16, 1, False]
+    _tuned_with_defaults.best_config = _tuned_with_defaults.configs[1]
+    values = launch.launch_values(_tuned_with_defaults, {"PIECES": 2})
+    assert [values[name] for name in constexprs] == [32, 2, True] and values["num_warps"] == 4

@@ -10,6 +10,7 @@ compiled kernel's launcher directly, as long as every tensor has the 16-byte ali
 kernel was specialized for.
 """
 
+import inspect
 import threading
 
 import torch
@@ -71,6 +72,19 @@ def launch_kernel(kernel, grid, args: tuple, constexprs: dict, compiled: dict | 
     compiled[kernel] = Relaunch(kernel, grid, args, constexprs, binary)
 
 
+def launch_values(kernel, constexprs: dict) -> dict:
+    """The constexpr values a launch of `kernel` bound: the signature's defaults, then the call's
+    own, then (an Autotuner after its first run) the chosen config's. A constexpr that no config
+    names keeps its default."""
+    function = kernel
+    while hasattr(function, "fn"):  # Autotuner, Heuristics, JITFunction: down to the Python function
+        function = function.fn
+    defaults = {name: param.default for name, param in inspect.signature(function).parameters.items()
+                if param.default is not inspect.Parameter.empty}
+    chosen = kernel.best_config.all_kwargs() if hasattr(kernel, "best_config") else {}
+    return {**defaults, **constexprs, **chosen}
+
+
 class Relaunch:
     """What a later call needs to launch a compiled kernel directly: the grid as three numbers,
     the constexpr values that follow the arguments in the kernel's signature, which arguments
@@ -84,8 +98,7 @@ class Relaunch:
     __slots__ = ("call", "fixed", "tail", "tensor_positions", "alignment")
 
     def __init__(self, kernel, grid, args: tuple, constexprs: dict, binary):
-        autotuned = hasattr(kernel, "best_config")  # an Autotuner after its first run
-        values = {**constexprs, **(kernel.best_config.all_kwargs() if autotuned else {})}
+        values = launch_values(kernel, constexprs)
         names = kernel.arg_names
         self.tail = tuple(values[name] for name in names[len(args):])
         if callable(grid):
