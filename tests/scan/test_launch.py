@@ -6,13 +6,18 @@ from types import SimpleNamespace
 import torch
 import triton
 import triton.language as tl
+from conftest import _CountingKernel
+from triton.runtime.jit import JITFunction
 
 from triscan.scan import launch
 
 
-@triton.jit
-def _with_defaults(x_ptr, BLOCK: tl.constexpr, PIECES: tl.constexpr = 1, FLAG: tl.constexpr = False):
+def _python_kernel(x_ptr, BLOCK: tl.constexpr, PIECES: tl.constexpr = 1, FLAG: tl.constexpr = False):
     tl.store(x_ptr + tl.arange(0, BLOCK), tl.zeros([BLOCK], dtype=tl.float32) + PIECES + FLAG)
+
+
+# a JITFunction whether or not TRITON_INTERPRET is set: direct launches are of compiled kernels
+_with_defaults = JITFunction(_python_kernel)
 
 
 _tuned_with_defaults = triton.autotune(configs=[triton.Config({"BLOCK": 16}), triton.Config(
@@ -64,3 +69,7 @@ def test_launch_values_keep_defaults_no_config_names():
     _tuned_with_defaults.best_config = _tuned_with_defaults.configs[1]
     values = launch.launch_values(_tuned_with_defaults, {"PIECES": 2})
     assert [values[name] for name in constexprs] == [32, 2, True] and values["num_warps"] == 4
+    # the tests' launch counter stands in for kernels, its innermost `fn` None
+    counting = _CountingKernel(_tuned_with_defaults, {}, "with_defaults")
+    values = launch.launch_values(counting, {})
+    assert [values[name] for name in constexprs] == [32, 1, True]

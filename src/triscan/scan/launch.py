@@ -76,13 +76,18 @@ def launch_values(kernel, constexprs: dict) -> dict:
     """The constexpr values a launch of `kernel` bound: the signature's defaults, then the call's
     own, then (an Autotuner after its first run) the chosen config's. A constexpr that no config
     names keeps its default."""
-    function = kernel
-    while hasattr(function, "fn"):  # Autotuner, Heuristics, JITFunction: down to the Python function
-        function = function.fn
-    defaults = {name: param.default for name, param in inspect.signature(function).parameters.items()
-                if param.default is not inspect.Parameter.empty}
     chosen = kernel.best_config.all_kwargs() if hasattr(kernel, "best_config") else {}
-    return {**defaults, **constexprs, **chosen}
+    return {**signature_defaults(kernel), **constexprs, **chosen}
+
+
+def signature_defaults(kernel) -> dict:
+    """The defaults in a compiled kernel's signature: its JITFunction's params, found through the
+    wrappers' `fn` (Autotuner, Heuristics, and stand-ins that forward to them)."""
+    function = kernel
+    while not hasattr(function, "params"):
+        function = function.fn
+    return {param.name: param.default for param in function.params
+            if param.default is not inspect.Parameter.empty}
 
 
 class Relaunch:
