@@ -36,6 +36,8 @@ VARIANTS = [
     ("lookback", "BLOCK=4096 num_warps=4 SHIFT=1 TOTAL=1 ROTATE=1 ELEMENT=bf16"),
     ("lookback", "BLOCK=2048 num_warps=4 SHIFT=0 ROTATE=2 ELEMENT=i64"),
     ("lookback", "BLOCK=2048 num_warps=4 SHIFT=1 TOTAL=1 ROTATE=1 ELEMENT=fp64"),
+    ("lookback", "BLOCK=4096 num_warps=4 RELOAD=1 SUB_BLOCK=512 RELOAD_STAGES=8 REVERSE=1 SHIFT=1 "
+                 "INPUT=i32 ELEMENT=i64"),
     # FLAT_INNER: 8 (the default) dense rows, 0 strided, 3 rows gathered into tiles of 4 lanes
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=256 BLOCK_K=8 num_warps=2 WIDE_OFFSETS=0"),
@@ -71,6 +73,7 @@ LARGEST = [
     ("lookback", "BLOCK=8192 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=2"),
     ("lookback", "BLOCK=16384 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=1 ELEMENT=bf16"),
     ("lookback", "BLOCK=8192 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=1"),
+    ("lookback", "BLOCK=8192 num_warps=4 RELOAD=1 SUB_BLOCK=1024 RELOAD_STAGES=8 INPUT=i32 ELEMENT=i64"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=32 BLOCK_K=256 SUB=8 num_warps=8 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 maxnreg=128 ELEMENT=bf16"),
@@ -83,7 +86,7 @@ sys.path.insert(0, {benchmarks!r})
 import registers
 for arch in {archs!r}:
     for kernel, options in {variants!r}:
-        meta = {{key: value if key == "ELEMENT" else int(value)
+        meta = {{key: value if key in ("ELEMENT", "INPUT") else int(value)
                 for key, value in (pair.split("=") for pair in options.split())}}
         used, spilled, shared = registers.compile_info(kernel, arch, **meta)
         prefetches = registers.LAST_PTX[0].count("prefetch.global.L2")

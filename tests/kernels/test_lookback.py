@@ -1,16 +1,22 @@
 """The look-back scan: long rows, too few of them to fill the GPU one program per row."""
 
+import sys
+
 import pytest
 import torch
+import triton
 from conftest import DEVICE, abs_of, assert_scan_close, random_input
 
 import triscan
+from triscan.kernels import registry
+from triscan.kernels.lookback.row import lookback_scan_kernel
 from triscan.testing.reference import (
     cumsum_reference,
     exclusive_cumsum_reference,
     reversed_cumsum_reference,
     seed_model_reference,
 )
+from triscan.tools import matrix
 
 # Under the interpreter the chunk is 64 elements and the pretend device has 4 SMs, so these
 # shapes cut into many chunks; on CUDA the chunk is 2048-8192 elements.
@@ -97,6 +103,22 @@ def test_float64_carried_errors_keep_infinities(triton_launches, poisoned_output
 
 @pytest.mark.parametrize("input_dtype,output_dtype", [
     (torch.float32, torch.float32), (torch.bfloat16, torch.bfloat16), (torch.float64, torch.float64),
+    (torch.int64, torch.int64), (torch.int32, torch.int64), (torch.int16, torch.int64)], ids=str)
+def test_reload_configs_only_for_widening_outputs_in_place(input_dtype, output_dtype):
+    """RELOAD configs (16 and 32 KiB of input per chunk) are tuned where the output is wider than
+    the input, for ROTATE 0 on lengths that are multiples of 16 and for ROTATE 3; not elsewhere."""
+    x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
+    widening = output_dtype.itemsize > input_dtype.itemsize
+    for rotate, aligned, kept in ((0, 1, widening), (0, 0, False), (3, 0, widening), (2, 1, False)):
+        pruned = lookback_scan_kernel.early_config_prune(lookback_scan_kernel.configs, {
+            "x_ptr": x, "y_ptr": y, "LENGTH_ALIGNED": aligned, "ROTATE": rotate})
+        chunks = {config.kwargs["BLOCK"] * input_dtype.itemsize for config in pruned
+                  if config.kwargs.get("RELOAD", False)}
+        assert chunks == ({16384, 32768} if kept else set()), (rotate, aligned)
+
+
+@pytest.mark.parametrize("input_dtype,output_dtype", [
+    (torch.float32, torch.float32), (torch.bfloat16, torch.bfloat16), (torch.float64, torch.float64),
     (torch.int64, torch.int64), (torch.int32, torch.int64)], ids=str)
 def test_register_caps_under_128_only_for_8_byte_sums(input_dtype, output_dtype):
     """The 96-register cap gives 8-byte sums five programs per SM (NOTES.md 86); for narrower sums
@@ -109,6 +131,46 @@ def test_register_caps_under_128_only_for_8_byte_sums(input_dtype, output_dtype)
     low_caps = {(config.kwargs["BLOCK"], config.num_warps, config.kwargs["SPLIT"])
                 for config in pruned if config.maxnreg is not None and config.maxnreg < 128}
     assert low_caps == ({(2048, 4, False), (2048, 4, True)} if output_dtype.itemsize == 8 else set())
+
+
+RELOAD_OPS = ["cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew"]
+
+
+@pytest.mark.parametrize("pieces", [4, 8], ids=lambda pieces: f"{pieces}pieces")
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64, torch.int32, torch.int64],
+                         ids=str)
+@pytest.mark.parametrize("op", RELOAD_OPS)
+def test_reloaded_chunks(op, dtype, pieces, monkeypatch, triton_launches, poisoned_outputs):
+    """RELOAD (lookback/row.py): chunks summed in pieces, scanned after their look-back from a
+    second read, every op, on 1-D, on aligned rows (ROTATE 0), on rows of odd length whose input
+    and output share their phase (ROTATE 3: whole-vector masks, the rows' edge pieces stored by
+    element) and on the seed's rows of odd length (aligned output rows: ROTATE 0); the last chunk
+    partial."""
+    if DEVICE == "cpu":
+        block = registry.LOOKBACK.interpreter_meta["BLOCK"]
+        for name, value in (("RELOAD", True), ("SUB_BLOCK", block // pieces), ("RELOAD_STAGES", pieces)):
+            monkeypatch.setitem(registry.LOOKBACK.interpreter_meta, name, value)
+    else:  # one config: the autotuner launches it without timing others
+        block = 16384 // dtype.itemsize
+        config = triton.Config({"BLOCK": block, "SPLIT": False, "RELOAD": True, "SUB_BLOCK": block // pieces,
+                                "RELOAD_STAGES": pieces}, num_warps=4, num_stages=1)
+        monkeypatch.setattr(lookback_scan_kernel, "configs", [config])
+        # the kernel for every dtype; the tuning keeps RELOAD for widening outputs only
+        monkeypatch.setattr(lookback_scan_kernel, "early_config_prune", None)
+    # (shape, the ROTATE its plan takes)
+    shapes = ([((3001 * SCALE,), 0), ((3, 1000 * SCALE - 1), 0)] if op == "ModelNew" else
+              [((3001 * SCALE,), 0), ((3, 1000 * SCALE), 0), ((3, 1000 * SCALE - 1), 3)])
+    for shape, rotate in shapes:
+        x = random_input(shape, dtype)
+        dim = x.dim() - 1
+        plan = sys.modules["triscan.explain"].plan_of(x, dim, **matrix.op_flags(op))[0]
+        assert plan.family.name == "lookback" and plan.launch.constexprs["ROTATE"] == rotate
+        out = triton_launches.run(matrix.triscan_call(op, dim), x)
+        bound = (seed_model_reference(abs_of(x), dim) if op == "ModelNew"
+                 else cumsum_reference(abs_of(x).flip(dim), dim).flip(dim) if op.endswith("reverse")
+                 else cumsum_reference(abs_of(x), dim))
+        assert_scan_close(out, matrix.reference_call(op, dim)(x), bound, shape[dim])
+    assert triton_launches.counts == {"lookback_scan": len(shapes)}
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.bool],

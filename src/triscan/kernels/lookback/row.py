@@ -46,6 +46,14 @@ LOOKBACK_SCAN_CONFIGS = [
         (2048, 4, None), (2048, 4, 96), (4096, 2, None), (4096, 4, None), (4096, 8, None), (8192, 4, None),
         (8192, 4, 128), (8192, 8, None), (16384, 8, None), (16384, 8, 128))
     for split in (False, True)
+] + [
+    # RELOAD: no chunk held in registers across the look-back; chunks of 16 or 32 KiB of input
+    # (the pruning keeps the BLOCKs of the element size), summed and later scanned in 4 or 8
+    # pieces whose loads the compiler pipelines through shared memory
+    triton.Config({"BLOCK": block, "SPLIT": False, "RELOAD": True, "SUB_BLOCK": block // pieces,
+                   "RELOAD_STAGES": pieces}, num_warps=4, num_stages=1)
+    for block in (4096, 8192, 16384)
+    for pieces in (4, 8)
 ]
 
 
@@ -110,6 +118,97 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
     return x
 
 
+@triton.jit
+def _piece_origins(x_ptr, y_ptr, row, stride_x_outer, stride_y_outer, ROTATE: tl.constexpr,
+                   VEC: tl.constexpr):
+    """(Input origin, output origin, phase) of a row's RELOAD pieces: window positions are counted
+    from the row's start (phase 0), or with ROTATE 3 from the 16-byte boundary `phase` positions
+    before it in both tensors, so that pieces are aligned windows of input and output alike."""
+    if ROTATE == 3:
+        phase = _output_phase(row, stride_y_outer, 0, ROTATE, VEC)
+        x_origin = x_ptr + tl.multiple_of(row * stride_x_outer - phase, VEC)
+        y_origin = y_ptr + tl.multiple_of(row * stride_y_outer - phase, VEC)
+    else:
+        phase = tl.zeros([], dtype=tl.int32)
+        x_origin = x_ptr + row * stride_x_outer
+        y_origin = y_ptr + row * stride_y_outer
+    return x_origin, y_origin, phase
+
+
+@triton.jit
+def _load_piece(origin, first, offsets, phase, length, live, stride_x_scan, ROTATE: tl.constexpr,
+                VEC: tl.constexpr):
+    """The piece at window positions `first + offsets` of a row (zeros outside the row's
+    positions [phase, phase + length) and everywhere unless `live`), in one load form, so that
+    the compiler can pipeline it. With ROTATE 3 the mask is whole 16-byte vectors (any of the
+    row's positions in them: such a vector never crosses a page, so reading the others is safe)
+    and the positions outside the row are zeroed in registers: a mask that splits a vector would
+    split every load into single elements."""
+    window = first + offsets
+    if ROTATE == 3:
+        vector_first = first + offsets // VEC * VEC
+        touched = (vector_first + VEC > phase) & (vector_first < phase + length) & live
+        x = tl.load(origin + window, mask=touched, other=0)
+        x = tl.where((window >= phase) & (window < phase + length), x, 0)
+    else:
+        x = tl.load(origin + window * stride_x_scan, mask=(window < length) & live, other=0)
+    return x
+
+
+@triton.jit
+def _reloaded_total(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
+                    stride_y_outer, ACC_DTYPE: tl.constexpr, REVERSE: tl.constexpr, ROTATE: tl.constexpr,
+                    VEC: tl.constexpr, BLOCK: tl.constexpr, SUB_BLOCK: tl.constexpr, STAGES: tl.constexpr):
+    """The total of chunk `ticket` (0 past the last chunk), summed SUB_BLOCK positions at a time:
+    the pieces' loads are pipelined STAGES deep and no piece outlives its addition."""
+    row = (ticket // chunks_per_row).to(tl.int64)
+    start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
+    origin, _, phase = _piece_origins(x_ptr, x_ptr, row, stride_x_outer, stride_y_outer, ROTATE, VEC)
+    offsets = tl.arange(0, SUB_BLOCK)  # [SUB_BLOCK]
+    partial = tl.zeros([SUB_BLOCK], dtype=ACC_DTYPE)  # [SUB_BLOCK]
+    for piece in tl.range(0, BLOCK // SUB_BLOCK, num_stages=STAGES):
+        x = _load_piece(origin, start + piece * SUB_BLOCK, offsets, phase, length, ticket < total_chunks,
+                        stride_x_scan, ROTATE, VEC)
+        partial += x.to(ACC_DTYPE)
+    return _block_total(partial)
+
+
+@triton.jit
+def _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_scan, stride_y_outer, exclusive,
+                   exclusive_error, ACC_DTYPE: tl.constexpr, SHIFT: tl.constexpr, REVERSE: tl.constexpr,
+                   RUN: tl.constexpr, CARRY_ERROR: tl.constexpr, ROTATE: tl.constexpr, VEC: tl.constexpr,
+                   BLOCK: tl.constexpr, SUB_BLOCK: tl.constexpr, STAGES: tl.constexpr):
+    """Scan the chunk at `start` of `row`, its prefix `exclusive` (and, CARRY_ERROR, that prefix's
+    rounding error) known: SUB_BLOCK positions at a time in scan order, each piece read again
+    (from L2, where the chunk's total left it) and stored in place. The sums before a piece within
+    the chunk (`within`) join each piece's scan before the prefix does: as in the whole-chunk
+    scan, one rounding at the prefix's size per position. With ROTATE 3, the pieces that hold a
+    row's first or last position store the row's part of their vectors element by element."""
+    origin, y_origin, phase = _piece_origins(x_ptr, y_ptr, row, stride_x_outer, stride_y_outer, ROTATE, VEC)
+    offsets = _block_offsets(REVERSE, SUB_BLOCK, RUN)  # [SUB_BLOCK]
+    within = tl.zeros([], dtype=ACC_DTYPE)
+    for piece in tl.range(0, BLOCK // SUB_BLOCK, num_stages=STAGES):
+        if REVERSE:  # pieces from the chunk's end
+            first = start + (BLOCK // SUB_BLOCK - 1 - piece) * SUB_BLOCK
+        else:
+            first = start + piece * SUB_BLOCK
+        x = _load_piece(origin, first, offsets, phase, length, True, stride_x_scan, ROTATE, VEC)
+        x = x.to(ACC_DTYPE)  # [SUB_BLOCK]
+        sums = _block_scan(x, SHIFT == 1, REVERSE, RUN) + within
+        if CARRY_ERROR:
+            sums += exclusive_error
+        out = (sums + exclusive.to(ACC_DTYPE)).to(y_ptr.dtype.element_ty)  # [SUB_BLOCK]
+        if ROTATE == 3:
+            if (first >= phase) & (first + SUB_BLOCK <= phase + length):
+                tl.store(y_origin + (first + offsets), out)
+            else:
+                window = first + offsets
+                tl.store(y_origin + window, out, mask=(window >= phase) & (window < phase + length))
+        else:
+            tl.store(y_origin + (first + offsets), out, mask=first + offsets < length)
+        within += _block_total(x)
+
+
 @triton.jit(noinline=True)
 def _clean(status_ptr, counter_ptr, words, TILE: tl.constexpr = 1024):
     """Zero the look-back words a call wrote and both counters, in the last program to finish:
@@ -125,6 +224,26 @@ def _clean(status_ptr, counter_ptr, words, TILE: tl.constexpr = 1024):
         tl.store(counter_ptr + 1, 0)
 
 
+def _keeps(config, args) -> bool:
+    """The pruning of LOOKBACK_SCAN_CONFIGS for one call. Chunks in bytes, as the row scan's blocks
+    (row.py): at most 32 KiB of input, 256 bytes of accumulators per thread; caps under 128
+    registers for 8-byte sums only. RELOAD chunks: 16 or 32 KiB of input, for outputs wider
+    than their input only (int32 -> int64: the one case where RELOAD won on the H200, NOTES.md
+    95), in place (ROTATE 0 or 3) and, for ROTATE 0, lengths that are multiples of 16 (their
+    pieces load in one masked form, which vectorizes only there; ROTATE 3's windows mask whole
+    vectors)."""
+    kwargs, element = config.kwargs, args["x_ptr"].element_size()
+    accumulator = max(4, args["y_ptr"].element_size())
+    if kwargs.get("RELOAD", False):
+        return (16384 <= kwargs["BLOCK"] * element <= 32768 and element < args["y_ptr"].element_size()
+                and (args.get("ROTATE") == 0 and args["LENGTH_ALIGNED"] or args.get("ROTATE") == 3)
+                and kwargs["SUB_BLOCK"] // (32 * config.num_warps) * accumulator <= 128)
+    return (kwargs["BLOCK"] * element <= 32768
+            and kwargs["BLOCK"] // (32 * config.num_warps) * accumulator <= 256
+            and (kwargs["SPLIT"] or args["LENGTH_ALIGNED"])
+            and (config.maxnreg is None or config.maxnreg >= 128 or args["y_ptr"].element_size() == 8))
+
+
 @triton.autotune(
     configs=LOOKBACK_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "LENGTH_ALIGNED", "SHIFT", "REVERSE", "ROTATE"],
@@ -133,10 +252,7 @@ def _clean(status_ptr, counter_ptr, words, TILE: tl.constexpr = 1024):
     # chunks in bytes, as the row scan's blocks (row.py): at most 32 KiB of input, 256 bytes of
     # accumulators per thread; caps under 128 registers for 8-byte sums only
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
-        config for config in configs if config.kwargs["BLOCK"] * args["x_ptr"].element_size() <= 32768
-        and config.kwargs["BLOCK"] // (32 * config.num_warps) * max(4, args["y_ptr"].element_size()) <= 256
-        and (config.kwargs["SPLIT"] or args["LENGTH_ALIGNED"])
-        and (config.maxnreg is None or config.maxnreg >= 128 or args["y_ptr"].element_size() == 8)]},
+        config for config in configs if _keeps(config, {**args, **kwargs})]},
 )
 @triton.jit
 def lookback_scan_kernel(
@@ -172,8 +288,15 @@ def lookback_scan_kernel(
     RUN: tl.constexpr,  # REVERSE: positions per run of a chunk (tiles._block_offsets)
     CLEAN: tl.constexpr,  # leave the workspace zeroed: it is kept for the next call (scan/launch.py)
     BLOCK: tl.constexpr,
+    RELOAD: tl.constexpr = False,  # ROTATE 0 or 3: a chunk is summed, then scanned after its look-back,
+    #                                SUB_BLOCK positions at a time, read again (from L2): no chunk is held
+    #                                in registers while a load or a predecessor is waited on
+    SUB_BLOCK: tl.constexpr = 1,  # RELOAD: positions per piece
+    RELOAD_STAGES: tl.constexpr = 1,  # RELOAD: pieces in flight (the compiler's loop pipelining)
 ):
     IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
+    # RELOAD where chunks are in place (the interpreter runs its meta on every plan)
+    RELOADED: tl.constexpr = RELOAD and (ROTATE == 0 or ROTATE == 3)
     # with ROTATE a row's windows hold its `stored` scanned positions after `phase` (< VEC) others
     stored = length + TOTAL - SHIFT if ROTATE == 1 or ROTATE == 2 else length
     chunks_per_row = tl.cdiv(stored + VEC - 1, BLOCK) if ROTATE >= 2 else tl.cdiv(length, BLOCK)
@@ -182,9 +305,14 @@ def lookback_scan_kernel(
     offsets = _block_offsets(REVERSE, BLOCK, RUN)
     counter_ptr = status_ptr + WORDS * max_chunks
     ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
-    x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
-                        stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE, VEC, BLOCK, RUN)
-    total = _block_total(x.to(ACC_DTYPE))
+    if RELOADED:
+        total = _reloaded_total(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer,
+                                stride_x_scan, stride_y_outer, ACC_DTYPE, REVERSE, ROTATE, VEC, BLOCK,
+                                SUB_BLOCK, RELOAD_STAGES)
+    else:
+        x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer,
+                            stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE, VEC, BLOCK, RUN)
+        total = _block_total(x.to(ACC_DTYPE))
     if ticket < total_chunks:
         _publish_total(status_ptr, ticket, total, ticket % chunks_per_row == 0, WORDS, CARRY_ERROR)
     while ticket < total_chunks:
@@ -197,10 +325,15 @@ def lookback_scan_kernel(
         # one load and no wait, so waits never chain from program to program, and the
         # look-back below finds its predecessors published (benchmarks/NOTES.md, section 6).
         next_ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
-        x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
-                                 stride_x_outer, stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE,
-                                 VEC, BLOCK, RUN)
-        next_total = _block_total(x_next.to(ACC_DTYPE))
+        if RELOADED:
+            next_total = _reloaded_total(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
+                                         stride_x_outer, stride_x_scan, stride_y_outer, ACC_DTYPE, REVERSE,
+                                         ROTATE, VEC, BLOCK, SUB_BLOCK, RELOAD_STAGES)
+        else:
+            x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
+                                     stride_x_outer, stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT,
+                                     ROTATE, VEC, BLOCK, RUN)
+            next_total = _block_total(x_next.to(ACC_DTYPE))
         if next_ticket < total_chunks:
             _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS,
                            CARRY_ERROR)
@@ -244,11 +377,16 @@ def lookback_scan_kernel(
                 exclusive, exclusive_error = _add_carried(prefix, prefix_error, between, 0.0)
             else:
                 _publish(status_ptr, ticket, exclusive + total, 2, exclusive_error, WORDS, CARRY_ERROR)
-        chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN)
-        if CARRY_ERROR:  # the error joins the chunk's own sums first: one rounding at the prefix's size
-            chunk_sums += exclusive_error
-        out = (chunk_sums + exclusive.to(ACC_DTYPE)).to(y_ptr.dtype.element_ty)  # [BLOCK]
-        if ROTATE:
+        if not RELOADED:
+            chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN)
+            if CARRY_ERROR:  # the error joins the chunk's own sums first: one rounding at the prefix's size
+                chunk_sums += exclusive_error
+            out = (chunk_sums + exclusive.to(ACC_DTYPE)).to(y_ptr.dtype.element_ty)  # [BLOCK]
+        if RELOADED:
+            _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_scan, stride_y_outer,
+                           exclusive, exclusive_error, ACC_DTYPE, SHIFT, REVERSE, RUN, CARRY_ERROR, ROTATE,
+                           VEC, BLOCK, SUB_BLOCK, RELOAD_STAGES)
+        elif ROTATE:
             # window position j holds the inclusive scan of position j - phase: the exclusive
             # shift and the row total are in the windows; the leading zero is stored apart
             # (ROTATE 3: the scan of position j - phase, in place, exclusive in registers)
@@ -282,15 +420,16 @@ def lookback_scan_kernel(
         else:
             _store_block(y_row + (start + offsets), out, start + offsets < length, start + BLOCK <= length,
                          SPLIT)
-            if TOTAL:
-                if chunk == chunks_per_row - 1:  # the row total, one position past the last input
-                    chunk_total = total
-                    if CARRY_ERROR:  # as the chunk's own sums: the error joins them before the prefix
-                        chunk_total += exclusive_error
-                    row_total = exclusive.to(ACC_DTYPE) + chunk_total
-                    tl.store(y_row + length, row_total.to(y_ptr.dtype.element_ty))
+        if TOTAL and (ROTATE == 0):
+            if chunk == chunks_per_row - 1:  # the row total, one position past the last input
+                chunk_total = total
+                if CARRY_ERROR:  # as the chunk's own sums: the error joins them before the prefix
+                    chunk_total += exclusive_error
+                row_total = exclusive.to(ACC_DTYPE) + chunk_total
+                tl.store(y_row + length, row_total.to(y_ptr.dtype.element_ty))
         ticket = next_ticket
-        x = x_next
+        if not RELOADED:
+            x = x_next
         total = next_total
     if CLEAN:
         _clean(status_ptr, counter_ptr, WORDS * total_chunks)
