@@ -18,7 +18,7 @@ import torch
 from ..testing.tolerance import relative_error
 from .environment import environment
 from .report import StepProgress, show_table, write_json
-from .suite import torch_scan_of
+from .suite import fresh_compile, torch_scan_of
 from .timing import measure, once_ms
 
 GIB = 1 << 30
@@ -149,7 +149,7 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     else:
         cell["ms"]["torch eager"] = measure(lambda: eager(x), repeat_ms)
     if with_compile:
-        compiled = torch.compile(eager)
+        compiled = fresh_compile(eager)
         compiled(x)
         cell["ms"]["torch.compile"] = measure(lambda: compiled(x), repeat_ms)
     else:
@@ -216,7 +216,7 @@ def warm_compiled(cells: list, input_bytes: int, device="cuda") -> int:
     for op, dtype, family in cells:
         try:
             x, dim = make_input(family, DTYPES[dtype], input_bytes, device)
-            torch.compile(torch_call(op, dim))(x)
+            fresh_compile(torch_call(op, dim))(x)
             compiled += 1
         except torch.OutOfMemoryError:
             print(f"torch.compile of {family}, {dtype}, {op} left to the timing process (out of memory)")
