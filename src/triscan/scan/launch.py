@@ -10,7 +10,6 @@ compiled kernel's launcher directly, as long as every tensor has the 16-byte ali
 kernel was specialized for.
 """
 
-import inspect
 import threading
 
 import torch
@@ -86,8 +85,7 @@ def signature_defaults(kernel) -> dict:
     function = kernel
     while not hasattr(function, "params"):
         function = function.fn
-    return {param.name: param.default for param in function.params
-            if param.default is not inspect.Parameter.empty}
+    return {param.name: param.default for param in function.params if param.has_default}
 
 
 class Relaunch:
