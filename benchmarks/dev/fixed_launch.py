@@ -10,6 +10,7 @@ this way, on exactly the arguments the library would pass).
 import dataclasses
 
 import torch
+import triton
 from triton.testing import do_bench
 
 from triscan.kernels.registry import WORKSPACE
@@ -43,7 +44,8 @@ def launch_fixed(plan, x: torch.Tensor, y: torch.Tensor, kernel=None, **meta):
     Returns the compiled kernel (registers and spills in n_regs, n_spills)."""
     spec = plan.launch
     kernel = kernel if kernel is not None else spec.kernel
-    kernel = getattr(kernel, "fn", kernel)  # the jit function under an autotuner
+    if isinstance(kernel, triton.runtime.Autotuner):  # the jit function under it (the interpreter's plans
+        kernel = kernel.fn                             # hold that function itself)
     workspace = dict(zip(WORKSPACE, spec.workspace(x.device), strict=True)) if spec.workspace else {}
     arguments = {"x_ptr": x, "y_ptr": y, **workspace, **spec.scalars}
     constexprs = {**spec.constexprs, **meta}

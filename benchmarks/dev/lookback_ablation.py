@@ -1,0 +1,164 @@
+"""Where a row look-back round goes (dev probe, issue 14; NOTES.md 97): the library's kernel for
+one 1-D input, launched with the autotuner's pick, and again with parts of it cut out. Parts are
+cut by replacing helpers in lookback/row.py's namespace before Triton compiles the kernel, so the
+probe times the library's own code and no copy of it; one process per variant, since a compiled
+kernel keeps the helpers it was compiled with.
+
+    full        the kernel as it is (its output is checked against a float64 reference)
+    no-wait     look-back reads answer "the nearest predecessor has published its prefix, zero":
+                no program waits on another (the output lacks every prefix)
+    no-publish  as no-wait, and no look-back word is written (the ticket atomics remain)
+    no-scan     as no-publish, and each chunk is stored as loaded: a persistent copy in ticket
+                order that still sums each chunk and holds it while the next one loads
+
+    python benchmarks/dev/lookback_ablation.py --dtypes float32 bfloat16 float64 int32 --gib 1 \
+        [--json PATH]
+
+Variant against variant: full - no-wait is the waiting on predecessors; no-wait - no-publish the
+look-back words' traffic; no-publish - no-scan the scan's instructions; no-scan against the copy
+of the same bytes what is left: one chunk per program per round, the registers' occupancy.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+
+import torch
+import triton
+import triton.language as tl
+
+VARIANTS = ("full", "no-wait", "no-publish", "no-scan")
+
+
+@triton.jit
+def _read_published_zero(status_ptr, index, valid, WORDS: tl.constexpr, ACC_DTYPE: tl.constexpr,
+                         CARRY_ERROR: tl.constexpr):
+    """protocol._read's shapes and types, nothing loaded: every chunk has published its prefix, 0."""
+    flags = tl.full(index.shape, 2, tl.int32)
+    sums = tl.zeros(index.shape, dtype=tl.float64 if WORDS == 1 else ACC_DTYPE)
+    return flags, sums, tl.zeros(index.shape, dtype=tl.float64)
+
+
+@triton.jit
+def _publish_nothing(status_ptr, ticket, value, status, error, WORDS: tl.constexpr,
+                     CARRY_ERROR: tl.constexpr):
+    """protocol._publish's signature, no word written."""
+    return
+
+
+@triton.jit
+def _stored_as_loaded(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RUN: tl.constexpr):
+    """tiles._block_scan's signature: the block unscanned."""
+    return values
+
+
+CUTS = {  # variant -> helpers of lookback/row.py's namespace replaced
+    "full": {},
+    "no-wait": {"_read": _read_published_zero},
+    "no-publish": {"_read": _read_published_zero, "_publish": _publish_nothing},
+    "no-scan": {"_read": _read_published_zero, "_publish": _publish_nothing,
+                "_block_scan": _stored_as_loaded},
+}
+
+
+def make_input(dtype: torch.dtype, numel: int, device="cuda") -> torch.Tensor:
+    if dtype.is_floating_point:
+        return (torch.rand(numel, device=device) + 0.5).to(dtype)
+    return torch.randint(-100, 100, (numel,), device=device, dtype=dtype)
+
+
+def output_dtype(dtype: torch.dtype) -> torch.dtype:
+    """torch.cumsum's: integers widen to int64."""
+    return dtype if dtype.is_floating_point else torch.int64
+
+
+def run_variant(variant: str, dtype_name: str, numel: int, meta: dict) -> dict:
+    """One variant in this process: the helpers replaced, the kernel launched with `meta`, timed."""
+    from fixed_launch import launch_fixed, plan_for_call
+    from triton.testing import do_bench
+
+    from triscan.kernels.lookback import row
+    from triscan.testing.reference import scan_reference
+
+    for name, helper in CUTS[variant].items():
+        setattr(row, name, helper)
+    dtype = getattr(torch, dtype_name)
+    x = make_input(dtype, numel)
+    plan = plan_for_call(x, 0, out_dtype=output_dtype(dtype))
+    if plan.family.name != "lookback":
+        raise SystemExit(f"{numel} {dtype_name} elements take the {plan.family.name} kernel, "
+                         "not the look-back")
+    y = torch.full((numel,), float("nan") if dtype.is_floating_point else -1, dtype=output_dtype(dtype),
+                   device="cuda")
+    compiled = launch_fixed(plan, x, y, **meta)
+    result = {"variant": variant, "dtype": dtype_name, "numel": numel, "meta": meta,
+              "registers": compiled.n_regs, "spills": compiled.n_spills}
+    if variant == "full":  # the harness launches what the library launches
+        reference = scan_reference(x, 0)
+        scale = reference.abs().max().clamp_min(1)
+        result["max_relative_error"] = float(((y.double() - reference).abs().max() / scale).item())
+        del reference
+    result["ms"] = do_bench(lambda: launch_fixed(plan, x, y, **meta), warmup=10, rep=100,
+                            return_mode="median")
+    return result
+
+
+def picked_meta(dtype_name: str, numel: int) -> dict:
+    """The autotuner's pick for triscan.cumsum of this input (this process keeps the helpers)."""
+    import triscan
+    from triscan.explain import plan_of
+
+    x = make_input(getattr(torch, dtype_name), numel)
+    triscan.cumsum(x, 0)
+    config = plan_of(x, 0)[0].launch.kernel.best_config
+    return dict(config.kwargs, num_warps=config.num_warps, num_stages=config.num_stages,
+                **({"maxnreg": config.maxnreg} if config.maxnreg else {}))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dtypes", nargs="+", default=["float32", "bfloat16", "float64", "int32"])
+    parser.add_argument("--gib", type=float, default=1.0, help="input GiB per dtype")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    parser.add_argument("--json")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # variant dtype numel meta-JSON
+    args = parser.parse_args()
+    if args.child:
+        variant, dtype_name, numel, meta = json.loads(args.child)
+        print(json.dumps(run_variant(variant, dtype_name, numel, meta)))
+        return 0
+    from fixed_launch import copy_ms
+
+    from triscan.tools.environment import environment
+    from triscan.tools.report import show_table, write_json
+
+    rows, results = [], []
+    for dtype_name in args.dtypes:
+        dtype = getattr(torch, dtype_name)
+        numel = int(args.gib * (1 << 30)) // dtype.itemsize
+        meta = picked_meta(dtype_name, numel)
+        roofline = copy_ms(numel * (dtype.itemsize + output_dtype(dtype).itemsize))
+        cells = []
+        for variant in args.variants:
+            child = subprocess.run([sys.executable, __file__, "--child",
+                                    json.dumps([variant, dtype_name, numel, meta])],
+                                   capture_output=True, text=True, timeout=300)
+            if child.returncode != 0:
+                cells.append(f"failed: {child.stderr.strip().splitlines()[-1][:60]}")
+                continue
+            result = json.loads(child.stdout.strip().splitlines()[-1])
+            result["copy_ms"] = roofline
+            results.append(result)
+            error = f", error {result['max_relative_error']:.0e}" if "max_relative_error" in result else ""
+            cells.append(f"{100 * roofline / result['ms']:.1f}% ({result['registers']} regs{error})")
+        pick = " ".join(f"{key}={value}" for key, value in meta.items() if key != "num_stages")
+        rows.append([dtype_name, pick, f"{roofline:.4f}", *cells])
+    show_table(f"row look-back, parts cut out ({torch.cuda.get_device_name()}): % of copy",
+               ["dtype", "pick", "copy ms", *args.variants], rows, numeric=("copy ms", *args.variants))
+    write_json(args.json, {"environment": environment(), "gib": args.gib, "results": results})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,35 @@
+"""benchmarks/dev/lookback_ablation.py cuts what it says it cuts: each variant's helpers, put in
+lookback/row.py's namespace, run under the interpreter on a 1-D input of several chunks."""
+
+import pathlib
+import sys
+
+import pytest
+import torch
+from conftest import DEVICE
+
+from triscan.kernels import registry
+from triscan.kernels.lookback import row
+
+sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / "benchmarks" / "dev"))
+import lookback_ablation  # noqa: E402
+from fixed_launch import launch_fixed, plan_for_call  # noqa: E402
+
+
+@pytest.mark.skipif(DEVICE != "cpu", reason="the interpreter's small chunks; the probe itself runs on CUDA")
+@pytest.mark.parametrize("variant", lookback_ablation.VARIANTS)
+def test_each_variant_cuts_its_parts(variant, monkeypatch):
+    for name, helper in lookback_ablation.CUTS[variant].items():
+        monkeypatch.setattr(row, name, helper)
+    x = lookback_ablation.make_input(torch.float32, 1000, device="cpu")
+    plan = plan_for_call(x, 0)
+    assert plan.family.name == "lookback"
+    y = torch.full((1000,), float("nan"))
+    meta = registry.LOOKBACK.interpreter_meta
+    launch_fixed(plan, x, y, **meta)
+    chunks = x.split(meta["BLOCK"])
+    assert len(chunks) > 4
+    expected = {"full": x.double().cumsum(0).float(), "no-scan": x,
+                "no-wait": torch.cat([chunk.cumsum(0) for chunk in chunks])}
+    expected["no-publish"] = expected["no-wait"]  # no prefix either way
+    torch.testing.assert_close(y, expected[variant], rtol=1e-5, atol=1e-4)
