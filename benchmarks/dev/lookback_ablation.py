@@ -152,6 +152,7 @@ def main() -> int:
             results.append(result)
             error = f", error {result['max_relative_error']:.0e}" if "max_relative_error" in result else ""
             cells.append(f"{100 * roofline / result['ms']:.1f}% ({result['registers']} regs{error})")
+            print(f"{dtype_name} {variant}: {result['ms']:.4f} ms, {cells[-1]}", flush=True)
         pick = " ".join(f"{key}={value}" for key, value in meta.items() if key != "num_stages")
         rows.append([dtype_name, pick, f"{roofline:.4f}", *cells])
     show_table(f"row look-back, parts cut out ({torch.cuda.get_device_name()}): % of copy",
