@@ -134,9 +134,12 @@ def test_register_caps_under_128_only_for_8_byte_sums(input_dtype, output_dtype)
 
 
 RELOAD_OPS = ["cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew"]
+# pieces per chunk: 8 only on CUDA, where the loop is pipelined (under the interpreter only its
+# trip count would change, at twice the time)
+RELOAD_PIECES = [4] if DEVICE == "cpu" else [4, 8]
 
 
-@pytest.mark.parametrize("pieces", [4, 8], ids=lambda pieces: f"{pieces}pieces")
+@pytest.mark.parametrize("pieces", RELOAD_PIECES, ids=lambda pieces: f"{pieces}pieces")
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64, torch.int32, torch.int64],
                          ids=str)
 @pytest.mark.parametrize("op", RELOAD_OPS)
