@@ -95,6 +95,24 @@ def _output_phase(row, stride_y_outer, SHIFT: tl.constexpr, ROTATE: tl.constexpr
 
 
 @triton.jit
+def _piece_origins(x_ptr, y_ptr, row, stride_x_outer, stride_y_outer, ROTATE: tl.constexpr,
+                   VEC: tl.constexpr):
+    """(Input origin, output origin, phase) of a row's windows (ROTATE 3 chunks, RELOAD pieces):
+    positions are counted from the row's start (phase 0), or with ROTATE 3 from the 16-byte
+    boundary `phase` positions before it in both tensors, so that windows are aligned in input and
+    output alike."""
+    if ROTATE == 3:
+        phase = _output_phase(row, stride_y_outer, 0, ROTATE, VEC)
+        x_origin = x_ptr + tl.multiple_of(row * stride_x_outer - phase, VEC)
+        y_origin = y_ptr + tl.multiple_of(row * stride_y_outer - phase, VEC)
+    else:
+        phase = tl.zeros([], dtype=tl.int32)
+        x_origin = x_ptr + row * stride_x_outer
+        y_origin = y_ptr + row * stride_y_outer
+    return x_origin, y_origin, phase
+
+
+@triton.jit
 def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
                     stride_y_outer, SHIFT: tl.constexpr, REVERSE: tl.constexpr, SPLIT: tl.constexpr,
                     ROTATE: tl.constexpr, VEC: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr):
@@ -109,30 +127,12 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
         phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
         x = _load_lagged(x_ptr + row * stride_x_outer, start, phase, offsets, length, live)
     elif ROTATE == 3:  # the input's window at the output's: the row's phase is both's (the plan checks it)
-        phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
-        x_origin = x_ptr + tl.multiple_of(row * stride_x_outer - phase, VEC)
+        x_origin, _, phase = _piece_origins(x_ptr, x_ptr, row, stride_x_outer, stride_y_outer, ROTATE, VEC)
         x = _load_window(x_origin, start, phase, offsets, length, live)
     else:
         x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
         x = _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT)
     return x
-
-
-@triton.jit
-def _piece_origins(x_ptr, y_ptr, row, stride_x_outer, stride_y_outer, ROTATE: tl.constexpr,
-                   VEC: tl.constexpr):
-    """(Input origin, output origin, phase) of a row's RELOAD pieces: window positions are counted
-    from the row's start (phase 0), or with ROTATE 3 from the 16-byte boundary `phase` positions
-    before it in both tensors, so that pieces are aligned windows of input and output alike."""
-    if ROTATE == 3:
-        phase = _output_phase(row, stride_y_outer, 0, ROTATE, VEC)
-        x_origin = x_ptr + tl.multiple_of(row * stride_x_outer - phase, VEC)
-        y_origin = y_ptr + tl.multiple_of(row * stride_y_outer - phase, VEC)
-    else:
-        phase = tl.zeros([], dtype=tl.int32)
-        x_origin = x_ptr + row * stride_x_outer
-        y_origin = y_ptr + row * stride_y_outer
-    return x_origin, y_origin, phase
 
 
 @triton.jit
