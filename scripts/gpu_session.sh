@@ -35,6 +35,12 @@ mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1
 python3 -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | tail -2
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv | tee "$OUT/gpu.txt"
+install_cub() {  # CUB's column for the matrix's 1-D cells: cuda-cccl from .whl, when carried
+    if ls .whl/cuda_cccl-*.whl >/dev/null 2>&1; then
+        python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
+            .whl/cuda_cccl-*.whl && export PYTHONPATH=/tmp/site
+    fi
+}
 for step in ${STEP:-bench}; do  # STEP="host loop" runs both, in order
 case "$step" in
 bench)
@@ -101,11 +107,7 @@ ab)
         | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/ab.txt"
     ;;
 matrix)
-    # CUB's column for 1-D cells: cuda-cccl from .whl when carried
-    if ls .whl/cuda_cccl-*.whl >/dev/null 2>&1; then
-        python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
-            .whl/cuda_cccl-*.whl && export PYTHONPATH=/tmp/site
-    fi
+    install_cub
     # MATRIX_ARGS picks a part of the full matrix (e.g. '--shapes "dim 0" "middle dim" --no-compile'),
     # MATRIX_NAME names its files; parts merge with `triscan bench --matrix --merge A.json B.json ...`
     eval "timeout ${MATRIX_LIMIT:-560} python3 -m triscan bench --matrix ${MATRIX_ARGS:---quick --no-compile} \
@@ -113,10 +115,7 @@ matrix)
         2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/${MATRIX_NAME:-matrix}.txt"
     ;;
 matrices)
-    if ls .whl/cuda_cccl-*.whl >/dev/null 2>&1; then
-        python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
-            .whl/cuda_cccl-*.whl && export PYTHONPATH=/tmp/site
-    fi
+    install_cub
     IFS='|' read -ra parts <<< "${MATRIX_PARTS:?MATRIX_PARTS: one matrix part per GPU, split by |}"
     gpus=$(nvidia-smi --list-gpus | wc -l)
     (( ${#parts[@]} <= gpus )) || { echo "${#parts[@]} parts for $gpus GPUs" | tee "$OUT/matrices.txt"; exit 1; }

@@ -38,6 +38,13 @@ def output_for(plan, x: torch.Tensor) -> torch.Tensor:
     return torch.full(shape, float("nan"), dtype=plan.output_dtype, device=x.device)
 
 
+def config_meta(config) -> dict:
+    """An autotune config as launch_fixed's keyword arguments: its constexprs, warps, stages and,
+    where it sets one, its register cap."""
+    return dict(config.kwargs, num_warps=config.num_warps, num_stages=config.num_stages,
+                **({"maxnreg": config.maxnreg} if getattr(config, "maxnreg", None) else {}))
+
+
 def launch_fixed(plan, x: torch.Tensor, y: torch.Tensor, kernel=None, **meta):
     """One launch of the plan's kernel (or `kernel`, a candidate with the same parameters) with the
     meta-parameters `meta` (BLOCK..., num_warps, num_stages, maxnreg) instead of autotuning.

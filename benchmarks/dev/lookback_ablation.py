@@ -106,14 +106,14 @@ def run_variant(variant: str, dtype_name: str, numel: int, meta: dict) -> dict:
 
 def picked_meta(dtype_name: str, numel: int) -> dict:
     """The autotuner's pick for triscan.cumsum of this input (this process keeps the helpers)."""
+    from fixed_launch import config_meta
+
     import triscan
     from triscan.explain import plan_of
 
     x = make_input(getattr(torch, dtype_name), numel)
     triscan.cumsum(x, 0)
-    config = plan_of(x, 0)[0].launch.kernel.best_config
-    return dict(config.kwargs, num_warps=config.num_warps, num_stages=config.num_stages,
-                **({"maxnreg": config.maxnreg} if config.maxnreg else {}))
+    return config_meta(plan_of(x, 0)[0].launch.kernel.best_config)
 
 
 def main() -> int:

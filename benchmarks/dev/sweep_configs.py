@@ -12,7 +12,7 @@ import argparse
 import json
 
 import torch
-from fixed_launch import copy_ms, launch_fixed
+from fixed_launch import config_meta, copy_ms, launch_fixed
 from triton.testing import do_bench
 
 import triscan
@@ -63,9 +63,7 @@ def main() -> int:
           f"{plan.family.name}, library {library_ms:.4f} ms = {100 * roofline / library_ms:.1f}% of copy; "
           f"autotuner picked {getattr(kernel, 'best_config', None)}", flush=True)
     y = torch.empty_like(out)
-    metas = [dict(config.kwargs, num_warps=config.num_warps, num_stages=config.num_stages,
-                  **({"maxnreg": config.maxnreg} if getattr(config, "maxnreg", None) else {}))
-             for config in kernel.configs]
+    metas = [config_meta(config) for config in kernel.configs]
     for meta in metas + [json.loads(extra) for extra in args.extra]:
         try:
             compiled = launch_fixed(plan, x, y, **meta)
