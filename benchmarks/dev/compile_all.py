@@ -31,14 +31,16 @@ NAMES = {"row_scan_kernel": [("row", {}), ("reverse_row", {}), ("row", {"ROTATE"
          "column_lookback_scan_kernel": [("column_lookback", {"WIDE_OFFSETS": 0})]}
 # element types whose autotune spaces differ (configs pruned by bytes): registers.py names, torch dtypes
 ELEMENTS = {"fp32": (torch.float32, torch.float32), "bf16": (torch.bfloat16, torch.bfloat16),
-            "i64": (torch.int64, torch.int64), "fp64": (torch.float64, torch.float64)}
+            "i64": (torch.int64, torch.int64), "fp64": (torch.float64, torch.float64),
+            "i32": (torch.int32, torch.int64)}  # int32 summed into int64: the look-back's RELOAD configs
 BYTE_PRUNED = ("row_scan_kernel", "lookback_scan_kernel")  # the column spaces do not depend on the type
 TYPED = BYTE_PRUNED + ("column_scan_kernel",)  # compiled for each element type (their registers differ)
 
 
 def pruned(kernel, element, flags):
     """The kernel's configs its own pruning keeps for a long, aligned scan of `element` under the
-    constexpr `flags` (the look-back's RELOAD chunks only where ROTATE is 0)."""
+    constexpr `flags` (the look-back's pruning reads ROTATE: RELOAD chunks only in place, ROTATE 0
+    or 3, and only for outputs wider than their input)."""
     if kernel.fn.__name__ not in BYTE_PRUNED:
         return kernel.configs
     input_dtype, output_dtype = ELEMENTS[element]
@@ -57,7 +59,9 @@ def variants(elements, kernels=None):
                     for config in pruned(kernel, element, flags):
                         meta = {key: int(value) for key, value in config.kwargs.items()}
                         meta.update(flags, num_warps=config.num_warps, num_stages=config.num_stages)
-                        if element != "fp32":
+                        if element == "i32":  # registers.py: int64 outputs of int32 inputs
+                            meta.update(ELEMENT="i64", INPUT="i32")
+                        elif element != "fp32":
                             meta["ELEMENT"] = element
                         if config.maxnreg:
                             meta["maxnreg"] = config.maxnreg
