@@ -5,7 +5,10 @@
     python benchmarks/dev/sweep_configs.py --dtype bfloat16 --shape 16384 32768 --dim 0 \
         --extra '{"BLOCK_L": 128, "BLOCK_K": 32, "SUB": 4, "num_warps": 4}'
 
---extra adds meta-parameter sets that are not (yet) in the kernel's configs: candidates.
+--extra adds meta-parameter sets that are not (yet) in the kernel's configs: candidates. With
+--on-pick, only the autotuner's pick is timed, and each --extra set is laid over it:
+
+    python benchmarks/dev/sweep_configs.py --dtype float64 --on-pick --extra '{"LOOKBACK": 64}'
 """
 
 import argparse
@@ -45,6 +48,8 @@ def main() -> int:
     parser.add_argument("--reverse", action="store_true")
     parser.add_argument("--dim", type=int, default=-1, help="the dim scanned (default: the last)")
     parser.add_argument("--extra", nargs="*", default=[], help="candidate meta-parameters (JSON)")
+    parser.add_argument("--on-pick", action="store_true",
+                        help="time the autotuner's pick only, and each --extra laid over it")
     args = parser.parse_args()
     dtype = getattr(torch, args.dtype)
     x = (torch.rand(args.shape, device="cuda") + 0.5).to(dtype) if dtype.is_floating_point \
@@ -63,8 +68,13 @@ def main() -> int:
           f"{plan.family.name}, library {library_ms:.4f} ms = {100 * roofline / library_ms:.1f}% of copy; "
           f"autotuner picked {getattr(kernel, 'best_config', None)}", flush=True)
     y = torch.empty_like(out)
-    metas = [config_meta(config) for config in kernel.configs]
-    for meta in metas + [json.loads(extra) for extra in args.extra]:
+    extras = [json.loads(extra) for extra in args.extra]
+    if args.on_pick:
+        pick = config_meta(kernel.best_config)
+        metas = [pick] + [{**pick, **extra} for extra in extras]
+    else:
+        metas = [config_meta(config) for config in kernel.configs] + extras
+    for meta in metas:
         try:
             compiled = launch_fixed(plan, x, y, **meta)
         except Exception as error:  # e.g. out of shared memory on this GPU: report it and go on
