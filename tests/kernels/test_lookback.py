@@ -176,6 +176,34 @@ def test_reloaded_chunks(op, dtype, pieces, monkeypatch, triton_launches, poison
     assert triton_launches.counts == {"lookback_scan": len(shapes)}
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int32], ids=str)
+@pytest.mark.parametrize("op", ["cumsum", "exclusive reverse", "ModelNew"])
+def test_early_read(op, dtype, monkeypatch, triton_launches, poisoned_outputs):
+    """EARLY_READ (lookback/row.py): a chunk's first look-back window read while the next chunk
+    loads, then walked back as before; one-word and two-word look-backs (float64 with its carried
+    error), on 1-D, aligned rows (ROTATE 0) and rows of odd length (ROTATE 3, or the seed's
+    aligned output rows), several windows back (chunks of 64 positions under the interpreter)."""
+    if DEVICE == "cpu":
+        monkeypatch.setitem(registry.LOOKBACK.interpreter_meta, "EARLY_READ", 1)
+    else:  # one config: the autotuner launches it without timing others
+        config = triton.Config({"BLOCK": 16384 // dtype.itemsize, "SPLIT": True, "EARLY_READ": 1}, num_warps=4,
+                               num_stages=1)
+        monkeypatch.setattr(lookback_scan_kernel, "configs", [config])
+        monkeypatch.setattr(lookback_scan_kernel, "early_config_prune", None)
+    shapes = [(3001 * SCALE,), (3, 1000 * SCALE), (3, 1000 * SCALE - 1)]
+    for shape in shapes:
+        x = random_input(shape, dtype)
+        dim = x.dim() - 1
+        plan = sys.modules["triscan.explain"].plan_of(x, dim, **matrix.op_flags(op))[0]
+        assert plan.family.name == "lookback"
+        out = triton_launches.run(matrix.triscan_call(op, dim), x)
+        bound = (seed_model_reference(abs_of(x), dim) if op == "ModelNew"
+                 else cumsum_reference(abs_of(x).flip(dim), dim).flip(dim) if op.endswith("reverse")
+                 else cumsum_reference(abs_of(x), dim))
+        assert_scan_close(out, matrix.reference_call(op, dim)(x), bound, shape[dim])
+    assert triton_launches.counts == {"lookback_scan": len(shapes)}
+
+
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.bool],
                          ids=str)
 def test_lookback_dtypes(dtype, triton_launches, poisoned_outputs):

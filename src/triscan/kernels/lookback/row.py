@@ -293,6 +293,7 @@ def lookback_scan_kernel(
     #                                in registers while a load or a predecessor is waited on
     SUB_BLOCK: tl.constexpr = 1,  # RELOAD: positions per piece
     RELOAD_STAGES: tl.constexpr = 1,  # RELOAD: pieces in flight (the compiler's loop pipelining)
+    EARLY_READ: tl.constexpr = 0,  # 1: a chunk's first look-back window is read while the next chunk loads
 ):
     IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
     # RELOAD where chunks are in place (the interpreter runs its meta on every plan)
@@ -325,6 +326,8 @@ def lookback_scan_kernel(
         # one load and no wait, so waits never chain from program to program, and the
         # look-back below finds its predecessors published (benchmarks/NOTES.md, section 6).
         next_ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
+        steps = tl.arange(0, LOOKBACK)
+        row_first = ticket - chunk  # ticket of this row's chunk 0
         if RELOADED:
             next_total = _reloaded_total(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
                                          stride_x_outer, stride_x_scan, stride_y_outer, ACC_DTYPE, REVERSE,
@@ -333,6 +336,13 @@ def lookback_scan_kernel(
             x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
                                      stride_x_outer, stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT,
                                      ROTATE, VEC, BLOCK, RUN)
+        if EARLY_READ:
+            # this chunk's first window, read while the next chunk's load is in flight (nothing
+            # waits on it before the next total is out, so no wait chains from program to program)
+            index = ticket - 1 - steps  # [LOOKBACK], nearest predecessor first
+            flags, sums, errors = _read(status_ptr, index, (index >= row_first) & (chunk != 0), WORDS,
+                                        ACC_DTYPE, CARRY_ERROR)
+        if not RELOADED:
             next_total = _block_total(x_next.to(ACC_DTYPE))
         if next_ticket < total_chunks:
             _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS,
@@ -342,8 +352,6 @@ def lookback_scan_kernel(
         exclusive = tl.zeros([], dtype=tl.float64 if WORDS == 1 else ACC_DTYPE)
         exclusive_error = tl.zeros([], dtype=tl.float64)
         if chunk != 0:
-            steps = tl.arange(0, LOOKBACK)
-            row_first = ticket - chunk  # ticket of this row's chunk 0
             window_end = ticket  # examine tickets [window_end - LOOKBACK, window_end)
             done = tl.zeros([], dtype=tl.int32)
             # CARRY_ERROR: the totals between this chunk and the nearest published prefix are
@@ -353,10 +361,16 @@ def lookback_scan_kernel(
             between = tl.zeros([], dtype=ACC_DTYPE)
             prefix = tl.zeros([], dtype=ACC_DTYPE)
             prefix_error = tl.zeros([], dtype=tl.float64)
+            unread = tl.zeros([], dtype=tl.int32)  # EARLY_READ: the first window is in hand
             while done == 0:
                 index = window_end - 1 - steps  # [LOOKBACK], nearest predecessor first
                 valid = index >= row_first
-                flags, sums, errors = _read(status_ptr, index, valid, WORDS, ACC_DTYPE, CARRY_ERROR)
+                if EARLY_READ:
+                    if unread != 0:
+                        flags, sums, errors = _read(status_ptr, index, valid, WORDS, ACC_DTYPE, CARRY_ERROR)
+                    unread = tl.full([], 1, dtype=tl.int32)
+                else:
+                    flags, sums, errors = _read(status_ptr, index, valid, WORDS, ACC_DTYPE, CARRY_ERROR)
                 # nearest predecessor that has published its inclusive prefix
                 nearest = tl.min(tl.where(flags == 2, steps, LOOKBACK), 0)
                 ready = tl.min(tl.where(steps < nearest, flags, 2), 0) > 0
