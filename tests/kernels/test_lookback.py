@@ -186,8 +186,8 @@ def test_early_read(op, dtype, monkeypatch, triton_launches, poisoned_outputs):
     if DEVICE == "cpu":
         monkeypatch.setitem(registry.LOOKBACK.interpreter_meta, "EARLY_READ", 1)
     else:  # one config: the autotuner launches it without timing others
-        config = triton.Config({"BLOCK": 16384 // dtype.itemsize, "SPLIT": True, "EARLY_READ": 1}, num_warps=4,
-                               num_stages=1)
+        config = triton.Config({"BLOCK": 16384 // dtype.itemsize, "SPLIT": True, "EARLY_READ": 1},
+                               num_warps=4, num_stages=1)
         monkeypatch.setattr(lookback_scan_kernel, "configs", [config])
         monkeypatch.setattr(lookback_scan_kernel, "early_config_prune", None)
     shapes = [(3001 * SCALE,), (3, 1000 * SCALE), (3, 1000 * SCALE - 1)]
