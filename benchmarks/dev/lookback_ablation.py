@@ -5,6 +5,11 @@ probe times the library's own code and no copy of it; one process per variant, s
 kernel keeps the helpers it was compiled with.
 
     full        the kernel as it is (its output is checked against a float64 reference)
+    no-spin     look-back reads as they are, but a predecessor that has published nothing reads as
+                "total published": no program spins on a missing total; windows are still walked
+                back to the nearest published prefix
+    one-read    each look-back reads its first window and takes its nearest word as the prefix:
+                one dependent read per chunk, no spin and no walk
     no-wait     look-back reads answer "the nearest predecessor has published its prefix, zero":
                 no program waits on another (the output lacks every prefix)
     no-publish  as no-wait, and no look-back word is written (the ticket atomics remain)
@@ -14,7 +19,8 @@ kernel keeps the helpers it was compiled with.
     python benchmarks/dev/lookback_ablation.py --dtypes float32 bfloat16 float64 int32 --gib 1 \
         [--json PATH]
 
-Variant against variant: full - no-wait is the waiting on predecessors; no-wait - no-publish the
+Variant against variant: full - no-wait is the waiting on predecessors, of which full - no-spin
+the spinning on missing totals and one-read - no-wait one dependent read; no-wait - no-publish the
 look-back words' traffic; no-publish - no-scan the scan's instructions; no-scan against the copy
 of the same bytes what is left: one chunk per program per round, the registers' occupancy.
 """
@@ -28,7 +34,25 @@ import torch
 import triton
 import triton.language as tl
 
-VARIANTS = ("full", "no-wait", "no-publish", "no-scan")
+from triscan.kernels.lookback import protocol
+
+VARIANTS = ("full", "no-spin", "one-read", "no-wait", "no-publish", "no-scan")
+
+
+@triton.jit
+def _read_never_missing(status_ptr, index, valid, WORDS: tl.constexpr, ACC_DTYPE: tl.constexpr,
+                        CARRY_ERROR: tl.constexpr):
+    """protocol._read, with "nothing published" read as "total published"."""
+    flags, sums, errors = protocol._read(status_ptr, index, valid, WORDS, ACC_DTYPE, CARRY_ERROR)
+    return tl.where(flags == 0, 1, flags), sums, errors
+
+
+@triton.jit
+def _read_once(status_ptr, index, valid, WORDS: tl.constexpr, ACC_DTYPE: tl.constexpr,
+               CARRY_ERROR: tl.constexpr):
+    """protocol._read, every word read as a published prefix: the nearest one ends the look-back."""
+    flags, sums, errors = protocol._read(status_ptr, index, valid, WORDS, ACC_DTYPE, CARRY_ERROR)
+    return tl.full(index.shape, 2, tl.int32) + flags * 0, sums, errors
 
 
 @triton.jit
@@ -55,6 +79,8 @@ def _stored_as_loaded(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RU
 
 CUTS = {  # variant -> helpers of lookback/row.py's namespace replaced
     "full": {},
+    "no-spin": {"_read": _read_never_missing},
+    "one-read": {"_read": _read_once},
     "no-wait": {"_read": _read_published_zero},
     "no-publish": {"_read": _read_published_zero, "_publish": _publish_nothing},
     "no-scan": {"_read": _read_published_zero, "_publish": _publish_nothing,
