@@ -178,15 +178,16 @@ def test_reloaded_chunks(op, dtype, pieces, monkeypatch, triton_launches, poison
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int32], ids=str)
 @pytest.mark.parametrize("op", ["cumsum", "exclusive reverse", "ModelNew"])
-def test_early_read(op, dtype, monkeypatch, triton_launches, poisoned_outputs):
+@pytest.mark.parametrize("mode", [1, 2], ids=["while-loading", "before-scan"])
+def test_early_read(mode, op, dtype, monkeypatch, triton_launches, poisoned_outputs):
     """EARLY_READ (lookback/row.py): a chunk's first look-back window read while the next chunk
-    loads, then walked back as before; one-word and two-word look-backs (float64 with its carried
-    error), on 1-D, aligned rows (ROTATE 0) and rows of odd length (ROTATE 3, or the seed's
-    aligned output rows), several windows back (chunks of 64 positions under the interpreter)."""
+    loads (1) or before the chunk's scan (2), then walked back as before; one-word and two-word
+    look-backs (float64 with its carried error), on 1-D, aligned rows (ROTATE 0) and rows of odd
+    length (ROTATE 3, or the seed's aligned output rows)."""
     if DEVICE == "cpu":
-        monkeypatch.setitem(registry.LOOKBACK.interpreter_meta, "EARLY_READ", 1)
+        monkeypatch.setitem(registry.LOOKBACK.interpreter_meta, "EARLY_READ", mode)
     else:  # one config: the autotuner launches it without timing others
-        config = triton.Config({"BLOCK": 16384 // dtype.itemsize, "SPLIT": True, "EARLY_READ": 1},
+        config = triton.Config({"BLOCK": 16384 // dtype.itemsize, "SPLIT": True, "EARLY_READ": mode},
                                num_warps=4, num_stages=1)
         monkeypatch.setattr(lookback_scan_kernel, "configs", [config])
         monkeypatch.setattr(lookback_scan_kernel, "early_config_prune", None)

@@ -293,7 +293,8 @@ def lookback_scan_kernel(
     #                                in registers while a load or a predecessor is waited on
     SUB_BLOCK: tl.constexpr = 1,  # RELOAD: positions per piece
     RELOAD_STAGES: tl.constexpr = 1,  # RELOAD: pieces in flight (the compiler's loop pipelining)
-    EARLY_READ: tl.constexpr = 0,  # 1: a chunk's first look-back window is read while the next chunk loads
+    EARLY_READ: tl.constexpr = 0,  # a chunk's first look-back window is read 1: while the next chunk
+    #                                loads, 2: before the chunk's scan, which then overlaps the read
 ):
     IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
     # RELOAD where chunks are in place (the interpreter runs its meta on every plan)
@@ -336,7 +337,7 @@ def lookback_scan_kernel(
             x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
                                      stride_x_outer, stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT,
                                      ROTATE, VEC, BLOCK, RUN)
-        if EARLY_READ:
+        if EARLY_READ == 1:
             # this chunk's first window, read while the next chunk's load is in flight (nothing
             # waits on it before the next total is out, so no wait chains from program to program)
             index = ticket - 1 - steps  # [LOOKBACK], nearest predecessor first
@@ -347,6 +348,13 @@ def lookback_scan_kernel(
         if next_ticket < total_chunks:
             _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS,
                            CARRY_ERROR)
+        if EARLY_READ == 2:
+            # this chunk's first window, read before its scan, which runs while the read is in flight
+            index = ticket - 1 - steps  # [LOOKBACK], nearest predecessor first
+            flags, sums, errors = _read(status_ptr, index, (index >= row_first) & (chunk != 0), WORDS,
+                                        ACC_DTYPE, CARRY_ERROR)
+            if not RELOADED:
+                chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN)
         # the prefix before this chunk, carried in float64 for float32 sums (see protocol._pack),
         # with its rounding error for float64 sums (CARRY_ERROR)
         exclusive = tl.zeros([], dtype=tl.float64 if WORDS == 1 else ACC_DTYPE)
@@ -392,7 +400,8 @@ def lookback_scan_kernel(
             else:
                 _publish(status_ptr, ticket, exclusive + total, 2, exclusive_error, WORDS, CARRY_ERROR)
         if not RELOADED:
-            chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN)
+            if EARLY_READ != 2:
+                chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN)
             if CARRY_ERROR:  # the error joins the chunk's own sums first: one rounding at the prefix's size
                 chunk_sums += exclusive_error
             out = (chunk_sums + exclusive.to(ACC_DTYPE)).to(y_ptr.dtype.element_ty)  # [BLOCK]
