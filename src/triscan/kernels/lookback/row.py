@@ -54,6 +54,11 @@ LOOKBACK_SCAN_CONFIGS = [
                    "RELOAD_STAGES": pieces}, num_warps=4, num_stages=1)
     for block in (4096, 8192, 16384)
     for pieces in (4, 8)
+] + [
+    # EARLY_READ 2: the chunk's scan overlaps the look-back's read; 2-byte inputs only, the one
+    # case where it won on the H200 (NOTES.md 101)
+    triton.Config({"BLOCK": 8192, "SPLIT": split, "EARLY_READ": 2}, num_warps=4, num_stages=1, maxnreg=128)
+    for split in (False, True)
 ]
 
 
@@ -231,9 +236,11 @@ def _keeps(config, args) -> bool:
     than their input only (int32 -> int64: the one case where RELOAD won on the H200, NOTES.md
     95), in place (ROTATE 0 or 3) and, for ROTATE 0, lengths that are multiples of 16 (their
     pieces load in one masked form, which vectorizes only there; ROTATE 3's windows mask whole
-    vectors)."""
+    vectors). EARLY_READ configs: 2-byte inputs only."""
     kwargs, element = config.kwargs, args["x_ptr"].element_size()
     accumulator = max(4, args["y_ptr"].element_size())
+    if kwargs.get("EARLY_READ", 0) and element != 2:
+        return False
     if kwargs.get("RELOAD", False):
         return (16384 <= kwargs["BLOCK"] * element <= 32768 and element < args["y_ptr"].element_size()
                 and (args.get("ROTATE") == 0 and args["LENGTH_ALIGNED"] or args.get("ROTATE") == 3)
