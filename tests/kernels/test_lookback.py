@@ -120,14 +120,17 @@ def test_reload_configs_only_for_widening_outputs_in_place(input_dtype, output_d
 @pytest.mark.parametrize("input_dtype,output_dtype", [
     (torch.float32, torch.float32), (torch.bfloat16, torch.bfloat16), (torch.float16, torch.float16),
     (torch.float64, torch.float64), (torch.int32, torch.int64), (torch.int16, torch.int64)], ids=str)
-def test_early_read_configs_only_for_2_byte_inputs(input_dtype, output_dtype):
-    """EARLY_READ 2 configs are tuned for 2-byte inputs, the one case where they won on the H200
-    (NOTES.md 101), with their sums in float32 (a 2-byte integer sums into int64: none kept)."""
+def test_early_read_configs_for_4_byte_sums_in_place(input_dtype, output_dtype):
+    """EARLY_READ 2 configs are tuned for 16 KiB chunks of inputs summed in float32 (float32 and
+    the 2-byte floats; NOTES.md 101), in place (ROTATE 0), not for 8-byte sums or windowed rows."""
     x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
-    pruned = lookback_scan_kernel.early_config_prune(lookback_scan_kernel.configs, {
-        "x_ptr": x, "y_ptr": y, "LENGTH_ALIGNED": 1, "ROTATE": 0})
-    early = [config for config in pruned if config.kwargs.get("EARLY_READ", 0)]
-    assert len(early) == (2 if input_dtype.is_floating_point and input_dtype.itemsize == 2 else 0)
+    for rotate in (0, 1, 2, 3):
+        pruned = lookback_scan_kernel.early_config_prune(lookback_scan_kernel.configs, {
+            "x_ptr": x, "y_ptr": y, "LENGTH_ALIGNED": 1, "ROTATE": rotate})
+        chunks = [config.kwargs["BLOCK"] * input_dtype.itemsize for config in pruned
+                  if config.kwargs.get("EARLY_READ", 0)]
+        kept = input_dtype.is_floating_point and input_dtype.itemsize <= 4 and rotate == 0
+        assert chunks == ([16384, 16384] if kept else []), rotate
 
 
 @pytest.mark.parametrize("input_dtype,output_dtype", [
