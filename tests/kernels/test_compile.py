@@ -32,9 +32,9 @@ VARIANTS = [
     ("lookback", "BLOCK=4096 num_warps=2 REVERSE=0"),
     ("lookback", "BLOCK=4096 num_warps=4 REVERSE=1 SHIFT=1"),
     ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 ELEMENT=bf16"),
-    # EARLY_READ 2 under its caps (NOTES.md 101; reversed exclusive float32 at 160 spills 16 bytes)
-    ("lookback", "BLOCK=4096 num_warps=2 maxnreg=160 EARLY_READ=2 SHIFT=1"),
-    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 EARLY_READ=2 REVERSE=1 SHIFT=1 ELEMENT=bf16"),
+    # OVERLAP_READ under its caps (NOTES.md 101; reversed exclusive float32 at 160 spills 16 bytes)
+    ("lookback", "BLOCK=4096 num_warps=2 maxnreg=160 OVERLAP_READ=1 SHIFT=1"),
+    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 OVERLAP_READ=1 REVERSE=1 SHIFT=1 ELEMENT=bf16"),
     ("lookback", "BLOCK=4096 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=2 ELEMENT=bf16"),
     ("lookback", "BLOCK=4096 num_warps=4 SHIFT=1 TOTAL=1 ROTATE=1 ELEMENT=bf16"),
     ("lookback", "BLOCK=2048 num_warps=4 SHIFT=0 ROTATE=2 ELEMENT=i64"),
@@ -73,7 +73,7 @@ LARGEST = [
     ("column", "BLOCK_L=64 BLOCK_K=256 num_warps=8 PREFETCH=1"),
     ("lookback", "BLOCK=8192 num_warps=8 REVERSE=1"),
     ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 ELEMENT=bf16"),
-    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 EARLY_READ=2 REVERSE=1 SHIFT=1 ELEMENT=bf16"),
+    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 OVERLAP_READ=1 REVERSE=1 SHIFT=1 ELEMENT=bf16"),
     ("lookback", "BLOCK=8192 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=2"),
     ("lookback", "BLOCK=16384 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=1 ELEMENT=bf16"),
     ("lookback", "BLOCK=8192 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=1"),

@@ -120,15 +120,15 @@ def test_reload_configs_only_for_widening_outputs_in_place(input_dtype, output_d
 @pytest.mark.parametrize("input_dtype,output_dtype", [
     (torch.float32, torch.float32), (torch.bfloat16, torch.bfloat16), (torch.float16, torch.float16),
     (torch.float64, torch.float64), (torch.int32, torch.int64), (torch.int16, torch.int64)], ids=str)
-def test_early_read_configs_for_4_byte_sums_in_place(input_dtype, output_dtype):
-    """EARLY_READ 2 configs are tuned for 16 KiB chunks of inputs summed in float32 (float32 and
+def test_overlap_read_configs_for_4_byte_sums_in_place(input_dtype, output_dtype):
+    """OVERLAP_READ configs are tuned for 16 KiB chunks of inputs summed in float32 (float32 and
     the 2-byte floats; NOTES.md 101), in place (ROTATE 0), not for 8-byte sums or windowed rows."""
     x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
     for rotate in (0, 1, 2, 3):
         pruned = lookback_scan_kernel.early_config_prune(lookback_scan_kernel.configs, {
             "x_ptr": x, "y_ptr": y, "LENGTH_ALIGNED": 1, "ROTATE": rotate})
         chunks = [config.kwargs["BLOCK"] * input_dtype.itemsize for config in pruned
-                  if config.kwargs.get("EARLY_READ", 0)]
+                  if config.kwargs.get("OVERLAP_READ", False)]
         kept = input_dtype.is_floating_point and input_dtype.itemsize <= 4 and rotate == 0
         assert chunks == ([16384, 16384] if kept else []), rotate
 
@@ -194,16 +194,15 @@ def test_reloaded_chunks(op, dtype, pieces, monkeypatch, triton_launches, poison
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int32], ids=str)
 @pytest.mark.parametrize("op", ["cumsum", "exclusive reverse", "ModelNew"])
-@pytest.mark.parametrize("mode", [1, 2], ids=["while-loading", "before-scan"])
-def test_early_read(mode, op, dtype, monkeypatch, triton_launches, poisoned_outputs):
-    """EARLY_READ (lookback/row.py): a chunk's first look-back window read while the next chunk
-    loads (1) or before the chunk's scan (2), then walked back as before; one-word and two-word
-    look-backs (float64 with its carried error), on 1-D, aligned rows (ROTATE 0) and rows of odd
-    length (ROTATE 3, or the seed's aligned output rows)."""
+def test_overlap_read(op, dtype, monkeypatch, triton_launches, poisoned_outputs):
+    """OVERLAP_READ (lookback/row.py): a chunk's first look-back window read before the chunk's
+    scan, then walked back as before; one-word and two-word look-backs (float64 with its carried
+    error), on 1-D, aligned rows (ROTATE 0) and rows of odd length (ROTATE 3, or the seed's
+    aligned output rows)."""
     if DEVICE == "cpu":
-        monkeypatch.setitem(registry.LOOKBACK.interpreter_meta, "EARLY_READ", mode)
+        monkeypatch.setitem(registry.LOOKBACK.interpreter_meta, "OVERLAP_READ", True)
     else:  # one config: the autotuner launches it without timing others
-        config = triton.Config({"BLOCK": 16384 // dtype.itemsize, "SPLIT": True, "EARLY_READ": mode},
+        config = triton.Config({"BLOCK": 16384 // dtype.itemsize, "SPLIT": True, "OVERLAP_READ": True},
                                num_warps=4, num_stages=1)
         monkeypatch.setattr(lookback_scan_kernel, "configs", [config])
         monkeypatch.setattr(lookback_scan_kernel, "early_config_prune", None)

@@ -55,10 +55,10 @@ LOOKBACK_SCAN_CONFIGS = [
     for block in (4096, 8192, 16384)
     for pieces in (4, 8)
 ] + [
-    # EARLY_READ 2: the chunk's scan overlaps the look-back's read (NOTES.md 101): 16 KiB chunks of
+    # OVERLAP_READ: the chunk's scan overlaps the look-back's read (NOTES.md 101): 16 KiB chunks of
     # 2-byte inputs, and of 4-byte ones capped at 160 registers (six programs per SM, where the
     # compiler would take 204)
-    triton.Config({"BLOCK": block, "SPLIT": split, "EARLY_READ": 2}, num_warps=warps, num_stages=1,
+    triton.Config({"BLOCK": block, "SPLIT": split, "OVERLAP_READ": True}, num_warps=warps, num_stages=1,
                   maxnreg=maxnreg)
     for block, warps, maxnreg in ((8192, 4, 128), (4096, 2, 160))
     for split in (False, True)
@@ -239,11 +239,11 @@ def _keeps(config, args) -> bool:
     than their input only (int32 -> int64: the one case where RELOAD won on the H200, NOTES.md
     95), in place (ROTATE 0 or 3) and, for ROTATE 0, lengths that are multiples of 16 (their
     pieces load in one masked form, which vectorizes only there; ROTATE 3's windows mask whole
-    vectors). EARLY_READ configs: chunks of 16 KiB of input, 4-byte sums, chunks in place (ROTATE 0;
+    vectors). OVERLAP_READ configs: chunks of 16 KiB of input, 4-byte sums, chunks in place (ROTATE 0;
     the others spill under the caps)."""
     kwargs, element = config.kwargs, args["x_ptr"].element_size()
     accumulator = max(4, args["y_ptr"].element_size())
-    if kwargs.get("EARLY_READ", 0):
+    if kwargs.get("OVERLAP_READ", False):
         return (kwargs["BLOCK"] * element == 16384 and accumulator == 4 and args.get("ROTATE") == 0
                 and (kwargs["SPLIT"] or args["LENGTH_ALIGNED"]))
     if kwargs.get("RELOAD", False):
@@ -305,8 +305,8 @@ def lookback_scan_kernel(
     #                                in registers while a load or a predecessor is waited on
     SUB_BLOCK: tl.constexpr = 1,  # RELOAD: positions per piece
     RELOAD_STAGES: tl.constexpr = 1,  # RELOAD: pieces in flight (the compiler's loop pipelining)
-    EARLY_READ: tl.constexpr = 0,  # a chunk's first look-back window is read 1: while the next chunk
-    #                                loads, 2: before the chunk's scan, which then overlaps the read
+    OVERLAP_READ: tl.constexpr = False,  # a chunk's first look-back window is read before the chunk's
+    #                                      scan, which runs while the read is in flight
 ):
     IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
     # RELOAD where chunks are in place (the interpreter runs its meta on every plan)
@@ -349,19 +349,13 @@ def lookback_scan_kernel(
             x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
                                      stride_x_outer, stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT,
                                      ROTATE, VEC, BLOCK, RUN)
-        if EARLY_READ == 1:
-            # this chunk's first window, read while the next chunk's load is in flight (nothing
-            # waits on it before the next total is out, so no wait chains from program to program)
-            index = ticket - 1 - steps  # [LOOKBACK], nearest predecessor first
-            flags, sums, errors = _read(status_ptr, index, (index >= row_first) & (chunk != 0), WORDS,
-                                        ACC_DTYPE, CARRY_ERROR)
-        if not RELOADED:
             next_total = _block_total(x_next.to(ACC_DTYPE))
         if next_ticket < total_chunks:
             _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS,
                            CARRY_ERROR)
-        if EARLY_READ == 2:
-            # this chunk's first window, read before its scan, which runs while the read is in flight
+        if OVERLAP_READ:
+            # this chunk's first window, read before its scan, which runs while the read is in
+            # flight (read any earlier, before the next total, it rarely holds the prefix: NOTES.md 101)
             index = ticket - 1 - steps  # [LOOKBACK], nearest predecessor first
             flags, sums, errors = _read(status_ptr, index, (index >= row_first) & (chunk != 0), WORDS,
                                         ACC_DTYPE, CARRY_ERROR)
@@ -381,11 +375,11 @@ def lookback_scan_kernel(
             between = tl.zeros([], dtype=ACC_DTYPE)
             prefix = tl.zeros([], dtype=ACC_DTYPE)
             prefix_error = tl.zeros([], dtype=tl.float64)
-            unread = tl.zeros([], dtype=tl.int32)  # EARLY_READ: the first window is in hand
+            unread = tl.zeros([], dtype=tl.int32)  # OVERLAP_READ: the first window is in hand
             while done == 0:
                 index = window_end - 1 - steps  # [LOOKBACK], nearest predecessor first
                 valid = index >= row_first
-                if EARLY_READ:
+                if OVERLAP_READ:
                     if unread != 0:
                         flags, sums, errors = _read(status_ptr, index, valid, WORDS, ACC_DTYPE, CARRY_ERROR)
                     unread = tl.full([], 1, dtype=tl.int32)
@@ -412,7 +406,7 @@ def lookback_scan_kernel(
             else:
                 _publish(status_ptr, ticket, exclusive + total, 2, exclusive_error, WORDS, CARRY_ERROR)
         if not RELOADED:
-            if EARLY_READ != 2:
+            if not OVERLAP_READ:
                 chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN)
             if CARRY_ERROR:  # the error joins the chunk's own sums first: one rounding at the prefix's size
                 chunk_sums += exclusive_error
