@@ -57,11 +57,10 @@ LOOKBACK_SCAN_CONFIGS = [
 ] + [
     # OVERLAP_READ: the chunk's scan overlaps the look-back's read (NOTES.md 101): 16 KiB chunks of
     # 2-byte inputs, and of 4-byte ones capped at 160 registers (six programs per SM, where the
-    # compiler would take 204)
-    triton.Config({"BLOCK": block, "SPLIT": split, "OVERLAP_READ": True}, num_warps=warps, num_stages=1,
+    # compiler would take 204); unsplit only (SPLIT spills 72-340 bytes under these caps)
+    triton.Config({"BLOCK": block, "SPLIT": False, "OVERLAP_READ": True}, num_warps=warps, num_stages=1,
                   maxnreg=maxnreg)
     for block, warps, maxnreg in ((8192, 4, 128), (4096, 2, 160))
-    for split in (False, True)
 ]
 
 
@@ -239,13 +238,13 @@ def _keeps(config, args) -> bool:
     than their input only (int32 -> int64: the one case where RELOAD won on the H200, NOTES.md
     95), in place (ROTATE 0 or 3) and, for ROTATE 0, lengths that are multiples of 16 (their
     pieces load in one masked form, which vectorizes only there; ROTATE 3's windows mask whole
-    vectors). OVERLAP_READ configs: chunks of 16 KiB of input, 4-byte sums, chunks in place (ROTATE 0;
-    the others spill under the caps)."""
+    vectors). OVERLAP_READ configs: chunks of 16 KiB of input, 4-byte sums, chunks in place (ROTATE 0)
+    on lengths that are multiples of 16 (the others spill under the caps)."""
     kwargs, element = config.kwargs, args["x_ptr"].element_size()
     accumulator = max(4, args["y_ptr"].element_size())
     if kwargs.get("OVERLAP_READ", False):
         return (kwargs["BLOCK"] * element == 16384 and accumulator == 4 and args.get("ROTATE") == 0
-                and (kwargs["SPLIT"] or args["LENGTH_ALIGNED"]))
+                and args["LENGTH_ALIGNED"])
     if kwargs.get("RELOAD", False):
         return (16384 <= kwargs["BLOCK"] * element <= 32768 and element < args["y_ptr"].element_size()
                 and (args.get("ROTATE") == 0 and args["LENGTH_ALIGNED"] or args.get("ROTATE") == 3)
