@@ -52,7 +52,7 @@ def _read_once(status_ptr, index, valid, WORDS: tl.constexpr, ACC_DTYPE: tl.cons
                CARRY_ERROR: tl.constexpr):
     """protocol._read, every word read as a published prefix: the nearest one ends the look-back."""
     flags, sums, errors = protocol._read(status_ptr, index, valid, WORDS, ACC_DTYPE, CARRY_ERROR)
-    return tl.full(index.shape, 2, tl.int32) + flags * 0, sums, errors
+    return tl.full(index.shape, 2, tl.int32), sums, errors
 
 
 @triton.jit
