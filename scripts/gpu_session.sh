@@ -22,6 +22,8 @@
 #   STEP=ncu   bash scripts/gpu_session.sh    Nsight Compute sections of the kernels of NCU_CELLS (or CELLS;
 #                                              matrix cells, benchmarks/dev/ncu_cells.py), NCU_LIMIT seconds
 #   STEP=host  bash scripts/gpu_session.sh    small calls: triscan bench --host (wall and device time per call)
+#   STEP=sweeps bash scripts/gpu_session.sh  fixed-launch sweeps, one per line of SWEEPS (sweep_configs.py
+#                                              arguments; default benchmarks/dev/next_sweeps.txt)
 #   STEP=probe bash scripts/gpu_session.sh   a dev probe after the install (PROBE: script and arguments,
 #                                              default benchmarks/dev/odd_lanes_probe.py), PROBE_LIMIT seconds
 #   STEP=loop  bash scripts/gpu_session.sh    the staged loop on the seed task: triscan profile of the
@@ -186,6 +188,14 @@ probe)
     ;;
 sweep)
     timeout 560 python3 benchmarks/dev/sweep_lookback.py 2>&1 | tee "$OUT/sweep_lookback.txt"
+    ;;
+sweeps)
+    # fixed-launch sweeps (benchmarks/dev/sweep_configs.py), one per line of the file SWEEPS holds
+    # (its arguments; '#' lines skipped), each at most SWEEP_LIMIT seconds, into sweeps.txt
+    grep -v '^\s*#' "${SWEEPS:-benchmarks/dev/next_sweeps.txt}" | grep -v '^\s*$' | while IFS= read -r line; do
+        eval "timeout ${SWEEP_LIMIT:-90} python3 benchmarks/dev/sweep_configs.py $line" 2>&1 \
+            | grep --line-buffered -v "Warning\|warn(" | tee -a "$OUT/sweeps.txt"
+    done
     ;;
 esac
 done
