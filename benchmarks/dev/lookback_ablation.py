@@ -18,6 +18,11 @@ kernel keeps the helpers it was compiled with.
 
     python benchmarks/dev/lookback_ablation.py --dtypes float32 bfloat16 float64 int32 --gib 1 \
         [--json PATH]
+    python benchmarks/dev/lookback_ablation.py --lanes 8 --dtypes float32 bfloat16 --variants full no-wait
+
+With --lanes K the probe times the column look-back instead (lookback/column.py: a (L, K) input
+scanned along dim 0, float32 sums, whose look-back words are packed) in two variants: full and
+no-wait (the window's words read as "published, zero").
 
 Variant against variant: full - no-wait is the waiting on predecessors, of which full - no-spin
 the spinning on missing totals and one-read - no-wait one dependent read; no-wait - no-publish the
@@ -77,6 +82,19 @@ def _stored_as_loaded(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RU
     return values
 
 
+@triton.jit
+def _column_window_published_zero(values_ptr, window_end, group_first, slot, LOOKBACK: tl.constexpr,
+                                  BLOCK_K: tl.constexpr):
+    """protocol._window_words's shape, nothing loaded: every lane's prefix published, 0 (the packed
+    word of 0.0 with status 2)."""
+    return tl.full([LOOKBACK, BLOCK_K], 2, tl.int64)
+
+
+COLUMN_CUTS = {  # variant -> helpers of lookback/column.py's namespace replaced
+    "full": {},
+    "no-wait": {"_window_words": _column_window_published_zero},
+}
+
 CUTS = {  # variant -> helpers of lookback/row.py's namespace replaced
     "full": {},
     "no-spin": {"_read": _read_never_missing},
@@ -88,10 +106,12 @@ CUTS = {  # variant -> helpers of lookback/row.py's namespace replaced
 }
 
 
-def make_input(dtype: torch.dtype, numel: int, device="cuda") -> torch.Tensor:
+def make_input(dtype: torch.dtype, numel: int, device="cuda", lanes: int = 0) -> torch.Tensor:
+    """A 1-D input of `numel` elements, or with `lanes` an (numel // lanes, lanes) one."""
+    shape = (numel // lanes, lanes) if lanes else (numel,)
     if dtype.is_floating_point:
-        return (torch.rand(numel, device=device) + 0.5).to(dtype)
-    return torch.randint(-100, 100, (numel,), device=device, dtype=dtype)
+        return (torch.rand(shape, device=device) + 0.5).to(dtype)
+    return torch.randint(-100, 100, shape, device=device, dtype=dtype)
 
 
 def output_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -99,26 +119,33 @@ def output_dtype(dtype: torch.dtype) -> torch.dtype:
     return dtype if dtype.is_floating_point else torch.int64
 
 
-def run_variant(variant: str, dtype_name: str, numel: int, meta: dict) -> dict:
+def cut(variant: str, lanes: int = 0) -> None:
+    """Replace the variant's helpers in the look-back module's namespace (row, or column with lanes)."""
+    from triscan.kernels.lookback import column, row
+
+    module, cuts = (column, COLUMN_CUTS) if lanes else (row, CUTS)
+    for name, helper in cuts[variant].items():
+        setattr(module, name, helper)
+
+
+def run_variant(variant: str, dtype_name: str, numel: int, meta: dict, lanes: int = 0) -> dict:
     """One variant in this process: the helpers replaced, the kernel launched with `meta`, timed."""
     from fixed_launch import launch_fixed, plan_for_call
     from triton.testing import do_bench
 
-    from triscan.kernels.lookback import row
     from triscan.testing.reference import scan_reference
 
-    for name, helper in CUTS[variant].items():
-        setattr(row, name, helper)
+    cut(variant, lanes)
     dtype = getattr(torch, dtype_name)
-    x = make_input(dtype, numel)
+    x = make_input(dtype, numel, lanes=lanes)
     plan = plan_for_call(x, 0, out_dtype=output_dtype(dtype))
-    if plan.family.name != "lookback":
-        raise SystemExit(f"{numel} {dtype_name} elements take the {plan.family.name} kernel, "
-                         "not the look-back")
-    y = torch.full((numel,), float("nan") if dtype.is_floating_point else -1, dtype=output_dtype(dtype),
+    family = "column_lookback" if lanes else "lookback"
+    if plan.family.name != family:
+        raise SystemExit(f"{list(x.shape)} {dtype_name} take the {plan.family.name} kernel, not {family}")
+    y = torch.full(x.shape, float("nan") if dtype.is_floating_point else -1, dtype=output_dtype(dtype),
                    device="cuda")
     compiled = launch_fixed(plan, x, y, **meta)
-    result = {"variant": variant, "dtype": dtype_name, "numel": numel, "meta": meta,
+    result = {"variant": variant, "dtype": dtype_name, "numel": numel, "lanes": lanes, "meta": meta,
               "registers": compiled.n_regs, "spills": compiled.n_spills}
     if variant == "full":  # the harness launches what the library launches
         reference = scan_reference(x, 0)
@@ -130,14 +157,14 @@ def run_variant(variant: str, dtype_name: str, numel: int, meta: dict) -> dict:
     return result
 
 
-def picked_meta(dtype_name: str, numel: int) -> dict:
+def picked_meta(dtype_name: str, numel: int, lanes: int = 0) -> dict:
     """The autotuner's pick for triscan.cumsum of this input (this process keeps the helpers)."""
     from fixed_launch import config_meta
 
     import triscan
     from triscan.explain import plan_of
 
-    x = make_input(getattr(torch, dtype_name), numel)
+    x = make_input(getattr(torch, dtype_name), numel, lanes=lanes)
     triscan.cumsum(x, 0)
     return config_meta(plan_of(x, 0)[0].launch.kernel.best_config)
 
@@ -146,14 +173,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dtypes", nargs="+", default=["float32", "bfloat16", "float64", "int32"])
     parser.add_argument("--gib", type=float, default=1.0, help="input GiB per dtype")
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS,
+                        help="default: all (with --lanes: full and no-wait)")
+    parser.add_argument("--lanes", type=int, default=0, help="K > 0: the column look-back on (L, K) dim 0")
     parser.add_argument("--json")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # variant dtype numel meta-JSON
     args = parser.parse_args()
     if args.child:
-        variant, dtype_name, numel, meta = json.loads(args.child)
-        print(json.dumps(run_variant(variant, dtype_name, numel, meta)))
+        variant, dtype_name, numel, meta, lanes = json.loads(args.child)
+        print(json.dumps(run_variant(variant, dtype_name, numel, meta, lanes)))
         return 0
+    variants = args.variants or list(COLUMN_CUTS if args.lanes else VARIANTS)
+    if args.lanes and set(variants) - set(COLUMN_CUTS):
+        parser.error(f"with --lanes the variants are {', '.join(COLUMN_CUTS)}")
     from fixed_launch import copy_ms
 
     from triscan.tools.environment import environment
@@ -163,12 +195,14 @@ def main() -> int:
     for dtype_name in args.dtypes:
         dtype = getattr(torch, dtype_name)
         numel = int(args.gib * (1 << 30)) // dtype.itemsize
-        meta = picked_meta(dtype_name, numel)
+        if args.lanes:
+            numel -= numel % args.lanes
+        meta = picked_meta(dtype_name, numel, args.lanes)
         roofline = copy_ms(numel * (dtype.itemsize + output_dtype(dtype).itemsize))
         cells = []
-        for variant in args.variants:
+        for variant in variants:
             child = subprocess.run([sys.executable, __file__, "--child",
-                                    json.dumps([variant, dtype_name, numel, meta])],
+                                    json.dumps([variant, dtype_name, numel, meta, args.lanes])],
                                    capture_output=True, text=True, timeout=300)
             if child.returncode != 0:
                 cells.append(f"failed: {child.stderr.strip().splitlines()[-1][:60]}")
@@ -181,9 +215,11 @@ def main() -> int:
             print(f"{dtype_name} {variant}: {result['ms']:.4f} ms, {cells[-1]}", flush=True)
         pick = " ".join(f"{key}={value}" for key, value in meta.items() if key != "num_stages")
         rows.append([dtype_name, pick, f"{roofline:.4f}", *cells])
-    show_table(f"row look-back, parts cut out ({torch.cuda.get_device_name()}): % of copy",
-               ["dtype", "pick", "copy ms", *args.variants], rows, numeric=("copy ms", *args.variants))
-    write_json(args.json, {"environment": environment(), "gib": args.gib, "results": results})
+    kernel = f"column look-back, {args.lanes} lanes" if args.lanes else "row look-back"
+    show_table(f"{kernel}, parts cut out ({torch.cuda.get_device_name()}): % of copy",
+               ["dtype", "pick", "copy ms", *variants], rows, numeric=("copy ms", *variants))
+    write_json(args.json, {"environment": environment(), "gib": args.gib, "lanes": args.lanes,
+                           "results": results})
     return 0
 
 

@@ -35,3 +35,23 @@ def test_each_variant_cuts_its_parts(variant, monkeypatch):
     # one program at a time: a chunk's predecessor has published its prefix before the chunk looks
     expected["no-spin"] = expected["one-read"] = expected["full"]
     torch.testing.assert_close(y, expected[variant], rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.skipif(DEVICE != "cpu", reason="the interpreter's small tiles; the probe itself runs on CUDA")
+@pytest.mark.parametrize("variant", list(lookback_ablation.COLUMN_CUTS))
+def test_each_column_variant_cuts_its_parts(variant, monkeypatch):
+    from triscan.kernels.lookback import column
+
+    for name, helper in lookback_ablation.COLUMN_CUTS[variant].items():
+        monkeypatch.setattr(column, name, helper)
+    x = lookback_ablation.make_input(torch.float32, 8000, device="cpu", lanes=8)
+    plan = plan_for_call(x, 0)
+    assert plan.family.name == "column_lookback"
+    y = torch.full(x.shape, float("nan"))
+    meta = registry.COLUMN_LOOKBACK.interpreter_meta
+    launch_fixed(plan, x, y, **meta)
+    chunks = x.split(plan.launch.constexprs.get("BLOCK_L", meta["BLOCK_L"]))
+    assert len(chunks) > 4
+    expected = {"full": x.double().cumsum(0).float(),
+                "no-wait": torch.cat([chunk.cumsum(0) for chunk in chunks])}
+    torch.testing.assert_close(y, expected[variant], rtol=1e-5, atol=1e-4)
