@@ -63,6 +63,10 @@ VARIANTS = [
     # float64 prefixes carried with their rounding error (NOTES.md 79)
     ("lookback", "BLOCK=2048 num_warps=4 SHIFT=1 TOTAL=1 ROTATE=1 VEC=2 RUN=2 WORDS=2 CARRY_ERROR=1",
      {"x_ptr": "*fp64", "y_ptr": "*fp64", "ACC_DTYPE": tl.float64}),
+    # the look-back's read overlapped with the chunk's scan (NOTES.md 101)
+    ("lookback", "BLOCK=4096 num_warps=2 maxnreg=160 OVERLAP_READ=1 SHIFT=1", {}),
+    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 OVERLAP_READ=1 REVERSE=1",
+     {"x_ptr": "*bf16", "y_ptr": "*bf16"}),
 ]
 
 
