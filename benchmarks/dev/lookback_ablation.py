@@ -171,21 +171,27 @@ def picked_meta(dtype_name: str, numel: int, lanes: int = 0) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dtypes", nargs="+", default=["float32", "bfloat16", "float64", "int32"])
+    parser.add_argument("--dtypes", nargs="+",
+                        help="default: float32 bfloat16 float64 int32 (with --lanes: float32 bfloat16)")
     parser.add_argument("--gib", type=float, default=1.0, help="input GiB per dtype")
     parser.add_argument("--variants", nargs="+", choices=VARIANTS,
                         help="default: all (with --lanes: full and no-wait)")
     parser.add_argument("--lanes", type=int, default=0, help="K > 0: the column look-back on (L, K) dim 0")
     parser.add_argument("--json")
-    parser.add_argument("--child", help=argparse.SUPPRESS)  # variant dtype numel meta-JSON
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # [variant, dtype, numel, meta, lanes] as JSON
     args = parser.parse_args()
     if args.child:
         variant, dtype_name, numel, meta, lanes = json.loads(args.child)
         print(json.dumps(run_variant(variant, dtype_name, numel, meta, lanes)))
         return 0
     variants = args.variants or list(COLUMN_CUTS if args.lanes else VARIANTS)
+    args.dtypes = args.dtypes or (["float32", "bfloat16"] if args.lanes else
+                                  ["float32", "bfloat16", "float64", "int32"])
     if args.lanes and set(variants) - set(COLUMN_CUTS):
         parser.error(f"with --lanes the variants are {', '.join(COLUMN_CUTS)}")
+    if args.lanes and any(name not in ("float32", "bfloat16", "float16") for name in args.dtypes):
+        # other sums keep unpacked status words, which no-wait does not cut: it would time full again
+        parser.error("with --lanes the dtypes are float32, bfloat16 and float16 (packed look-back words)")
     from fixed_launch import copy_ms
 
     from triscan.tools.environment import environment
