@@ -193,17 +193,24 @@ def test_reloaded_chunks(op, dtype, pieces, monkeypatch, triton_launches, poison
     assert triton_launches.counts == {"lookback_scan": len(shapes)}
 
 
+ROUND_OPTIONS = {"overlap-read": {"OVERLAP_READ": True}, "ticket-ahead": {"TICKET_AHEAD": True},
+                 "both": {"OVERLAP_READ": True, "TICKET_AHEAD": True}}
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int32], ids=str)
 @pytest.mark.parametrize("op", ["cumsum", "exclusive reverse", "ModelNew"])
-def test_overlap_read(op, dtype, monkeypatch, triton_launches, poisoned_outputs):
-    """OVERLAP_READ (lookback/row.py): a chunk's first look-back window read before the chunk's
-    scan, then walked back as before; one-word and two-word look-backs (float64 with its carried
-    error), on 1-D, aligned rows (ROTATE 0) and rows of odd length (ROTATE 3, or the seed's
-    aligned output rows)."""
+@pytest.mark.parametrize("options", list(ROUND_OPTIONS))
+def test_round_options(options, op, dtype, monkeypatch, triton_launches, poisoned_outputs):
+    """The row look-back round's options (lookback/row.py): OVERLAP_READ, a chunk's first
+    look-back window read before the chunk's scan, then walked back as before; TICKET_AHEAD, each
+    ticket drawn a round before its chunk is loaded; one-word and two-word look-backs (float64
+    with its carried error), on 1-D, aligned rows (ROTATE 0) and rows of odd length (ROTATE 3, or
+    the seed's aligned output rows)."""
     if DEVICE == "cpu":
-        monkeypatch.setitem(registry.LOOKBACK.interpreter_meta, "OVERLAP_READ", True)
+        for name, value in ROUND_OPTIONS[options].items():
+            monkeypatch.setitem(registry.LOOKBACK.interpreter_meta, name, value)
     else:  # one config: the autotuner launches it without timing others
-        config = triton.Config({"BLOCK": 16384 // dtype.itemsize, "SPLIT": True, "OVERLAP_READ": True},
+        config = triton.Config({"BLOCK": 16384 // dtype.itemsize, "SPLIT": True, **ROUND_OPTIONS[options]},
                                num_warps=4, num_stages=1)
         monkeypatch.setattr(lookback_scan_kernel, "configs", [config])
         monkeypatch.setattr(lookback_scan_kernel, "early_config_prune", None)

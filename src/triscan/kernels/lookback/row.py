@@ -306,6 +306,8 @@ def lookback_scan_kernel(
     RELOAD_STAGES: tl.constexpr = 1,  # RELOAD: pieces in flight (the compiler's loop pipelining)
     OVERLAP_READ: tl.constexpr = False,  # a chunk's first look-back window is read before the chunk's
     #                                      scan, which runs while the read is in flight
+    TICKET_AHEAD: tl.constexpr = False,  # each ticket is drawn a round before its chunk is loaded, while
+    #                                      the loads of the chunk before it are in flight
 ):
     IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
     # RELOAD where chunks are in place (the interpreter runs its meta on every plan)
@@ -328,6 +330,8 @@ def lookback_scan_kernel(
         total = _block_total(x.to(ACC_DTYPE))
     if ticket < total_chunks:
         _publish_total(status_ptr, ticket, total, ticket % chunks_per_row == 0, WORDS, CARRY_ERROR)
+    if TICKET_AHEAD:
+        drawn = tl.atomic_add(counter_ptr, 1, sem="relaxed")  # the next round's ticket
     while ticket < total_chunks:
         row = (ticket // chunks_per_row).to(tl.int64)
         chunk = ticket % chunks_per_row  # in drawing order
@@ -337,7 +341,10 @@ def lookback_scan_kernel(
         # before waiting on this chunk's predecessors: a drawn chunk's total then follows
         # one load and no wait, so waits never chain from program to program, and the
         # look-back below finds its predecessors published (benchmarks/NOTES.md, section 6).
-        next_ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
+        if TICKET_AHEAD:
+            next_ticket = drawn
+        else:
+            next_ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
         steps = tl.arange(0, LOOKBACK)
         row_first = ticket - chunk  # ticket of this row's chunk 0
         if RELOADED:
@@ -348,6 +355,13 @@ def lookback_scan_kernel(
             x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
                                      stride_x_outer, stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT,
                                      ROTATE, VEC, BLOCK, RUN)
+        if TICKET_AHEAD:
+            # the round after next's ticket: its round trip runs while the next chunk's loads are in
+            # flight, not before they are issued. Its total is published next round, before this
+            # program waits on anything, while its successors' holders look for it a round after
+            # that (section 6's chains came from totals published only after a wait)
+            drawn = tl.atomic_add(counter_ptr, 1, sem="relaxed")
+        if not RELOADED:
             next_total = _block_total(x_next.to(ACC_DTYPE))
         if next_ticket < total_chunks:
             _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS,
