@@ -357,9 +357,9 @@ def lookback_scan_kernel(
                                      ROTATE, VEC, BLOCK, RUN)
         if TICKET_AHEAD:
             # the round after next's ticket: its round trip runs while the next chunk's loads are in
-            # flight, not before they are issued. Its total is published next round, before this
-            # program waits on anything, while its successors' holders look for it a round after
-            # that (section 6's chains came from totals published only after a wait)
+            # flight, not before they are issued. Its total is published at the start of the next
+            # round (after this round's look-back), and its successors' holders look for it in the
+            # round after that: a round of slack, where section 6's chains had none
             drawn = tl.atomic_add(counter_ptr, 1, sem="relaxed")
         if not RELOADED:
             next_total = _block_total(x_next.to(ACC_DTYPE))
