@@ -337,10 +337,11 @@ def lookback_scan_kernel(
         chunk = ticket % chunks_per_row  # in drawing order
         start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
         y_row = y_ptr + row * stride_y_outer
-        # This chunk's total is out. Draw the next chunk, load it and publish its total
-        # before waiting on this chunk's predecessors: a drawn chunk's total then follows
-        # one load and no wait, so waits never chain from program to program, and the
-        # look-back below finds its predecessors published (benchmarks/NOTES.md, section 6).
+        # This chunk's total is out. Draw the next chunk (TICKET_AHEAD: take the one drawn last
+        # round), load it and publish its total before waiting on this chunk's predecessors: a
+        # chunk's total then follows its load and no wait of its own round, so waits never chain
+        # from program to program, and the look-back below finds its predecessors published
+        # (benchmarks/NOTES.md, section 6).
         if TICKET_AHEAD:
             next_ticket = drawn
         else:
