@@ -150,6 +150,20 @@ def test_register_caps_under_128_only_for_8_byte_sums(input_dtype, output_dtype)
     assert low_caps == ({(2048, 4, False), (2048, 4, True)} if output_dtype.itemsize == 8 else set())
 
 
+def lookback_scan_checked(op: str, x: torch.Tensor, triton_launches):
+    """`op` (a matrix op) along x's last dim through the row look-back, its output checked against
+    the float64 reference, within a tolerance bounded by the same op on |x|; returns its plan."""
+    dim = x.dim() - 1
+    plan = sys.modules["triscan.explain"].plan_of(x, dim, **matrix.op_flags(op))[0]
+    assert plan.family.name == "lookback"
+    out = triton_launches.run(matrix.triscan_call(op, dim), x)
+    bound = (seed_model_reference(abs_of(x), dim) if op == "ModelNew"
+             else cumsum_reference(abs_of(x).flip(dim), dim).flip(dim) if op.endswith("reverse")
+             else cumsum_reference(abs_of(x), dim))
+    assert_scan_close(out, matrix.reference_call(op, dim)(x), bound, x.shape[dim])
+    return plan
+
+
 RELOAD_OPS = ["cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew"]
 # pieces per chunk: 8 only on CUDA, where the loop is pipelined (under the interpreter only its
 # trip count would change, at twice the time)
@@ -181,15 +195,8 @@ def test_reloaded_chunks(op, dtype, pieces, monkeypatch, triton_launches, poison
     shapes = ([((3001 * SCALE,), 0), ((3, 1000 * SCALE - 1), 0)] if op == "ModelNew" else
               [((3001 * SCALE,), 0), ((3, 1000 * SCALE), 0), ((3, 1000 * SCALE - 1), 3)])
     for shape, rotate in shapes:
-        x = random_input(shape, dtype)
-        dim = x.dim() - 1
-        plan = sys.modules["triscan.explain"].plan_of(x, dim, **matrix.op_flags(op))[0]
-        assert plan.family.name == "lookback" and plan.launch.constexprs["ROTATE"] == rotate
-        out = triton_launches.run(matrix.triscan_call(op, dim), x)
-        bound = (seed_model_reference(abs_of(x), dim) if op == "ModelNew"
-                 else cumsum_reference(abs_of(x).flip(dim), dim).flip(dim) if op.endswith("reverse")
-                 else cumsum_reference(abs_of(x), dim))
-        assert_scan_close(out, matrix.reference_call(op, dim)(x), bound, shape[dim])
+        plan = lookback_scan_checked(op, random_input(shape, dtype), triton_launches)
+        assert plan.launch.constexprs["ROTATE"] == rotate
     assert triton_launches.counts == {"lookback_scan": len(shapes)}
 
 
@@ -216,15 +223,7 @@ def test_round_options(options, op, dtype, monkeypatch, triton_launches, poisone
         monkeypatch.setattr(lookback_scan_kernel, "early_config_prune", None)
     shapes = [(3001 * SCALE,), (3, 1000 * SCALE), (3, 1000 * SCALE - 1)]
     for shape in shapes:
-        x = random_input(shape, dtype)
-        dim = x.dim() - 1
-        plan = sys.modules["triscan.explain"].plan_of(x, dim, **matrix.op_flags(op))[0]
-        assert plan.family.name == "lookback"
-        out = triton_launches.run(matrix.triscan_call(op, dim), x)
-        bound = (seed_model_reference(abs_of(x), dim) if op == "ModelNew"
-                 else cumsum_reference(abs_of(x).flip(dim), dim).flip(dim) if op.endswith("reverse")
-                 else cumsum_reference(abs_of(x), dim))
-        assert_scan_close(out, matrix.reference_call(op, dim)(x), bound, shape[dim])
+        lookback_scan_checked(op, random_input(shape, dtype), triton_launches)
     assert triton_launches.counts == {"lookback_scan": len(shapes)}
 
 
