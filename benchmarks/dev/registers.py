@@ -20,6 +20,7 @@ from triscan.kernels.column import column_scan_kernel
 from triscan.kernels.lookback.column import column_lookback_scan_kernel
 from triscan.kernels.lookback.row import lookback_scan_kernel
 from triscan.kernels.row import row_scan_kernel
+from triscan.scan.launch import signature_defaults
 
 ALIGNED = [["tt.divisibility", 16]]
 KERNELS = {
@@ -96,7 +97,8 @@ def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
         implied = {"ACC_DTYPE": accumulator, "WORDS": 1 if accumulator == tl.float32 else 2,
                    "CARRY_ERROR": accumulator == tl.float64, "RUN": 16 // size, "VEC": 16 // size}
         constexprs = dict(constexprs, **{key: value for key, value in implied.items() if key in constexprs})
-    constexprs = dict(constexprs, **meta)
+    # the signature's defaults as a launch binds them (ASTSource alone would not apply them)
+    constexprs = {**signature_defaults(fn), **constexprs, **meta}
     signature = dict(signature, **{key: "constexpr" for key in constexprs})
     if element is not None:
         signature.update(x_ptr=f"*{element}", y_ptr=f"*{element}")

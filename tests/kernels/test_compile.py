@@ -35,6 +35,8 @@ VARIANTS = [
     # OVERLAP_READ under its caps (NOTES.md 101; reversed exclusive float32 at 160 spills 16 bytes)
     ("lookback", "BLOCK=4096 num_warps=2 maxnreg=160 OVERLAP_READ=1 SHIFT=1"),
     ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 OVERLAP_READ=1 REVERSE=1 SHIFT=1 ELEMENT=bf16"),
+    # OVERLAP_READ uncapped on rows cut into windows (NOTES.md 104)
+    ("lookback", "BLOCK=4096 num_warps=2 OVERLAP_READ=1 ROTATE=3 SPLIT=1 MISALIGNED_Y=1 REVERSE=1 SHIFT=1"),
     ("lookback", "BLOCK=4096 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=2 ELEMENT=bf16"),
     ("lookback", "BLOCK=4096 num_warps=4 SHIFT=1 TOTAL=1 ROTATE=1 ELEMENT=bf16"),
     ("lookback", "BLOCK=2048 num_warps=4 SHIFT=0 ROTATE=2 ELEMENT=i64"),
@@ -74,6 +76,9 @@ LARGEST = [
     ("lookback", "BLOCK=8192 num_warps=8 REVERSE=1"),
     ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 ELEMENT=bf16"),
     ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 OVERLAP_READ=1 REVERSE=1 SHIFT=1 ELEMENT=bf16"),
+    ("lookback", "BLOCK=4096 num_warps=2 OVERLAP_READ=1 ROTATE=3 SPLIT=1 MISALIGNED_Y=1 SHIFT=1"),
+    ("lookback", "BLOCK=8192 num_warps=4 OVERLAP_READ=1 ROTATE=3 SPLIT=1 MISALIGNED_Y=1 SHIFT=1 "
+                 "ELEMENT=bf16"),
     ("lookback", "BLOCK=8192 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=2"),
     ("lookback", "BLOCK=16384 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=1 ELEMENT=bf16"),
     ("lookback", "BLOCK=8192 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=1"),

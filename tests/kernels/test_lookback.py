@@ -120,18 +120,21 @@ def test_reload_configs_only_for_widening_outputs_in_place(input_dtype, output_d
 @pytest.mark.parametrize("input_dtype,output_dtype", [
     (torch.float32, torch.float32), (torch.bfloat16, torch.bfloat16), (torch.float16, torch.float16),
     (torch.float64, torch.float64), (torch.int32, torch.int64), (torch.int16, torch.int64)], ids=str)
-def test_overlap_read_configs_for_4_byte_sums_in_place(input_dtype, output_dtype):
+def test_overlap_read_configs_for_4_byte_sums(input_dtype, output_dtype):
     """OVERLAP_READ configs are tuned for 16 KiB chunks of inputs summed in float32 (float32 and
-    the 2-byte floats; NOTES.md 101), in place (ROTATE 0) on lengths that are multiples of 16,
-    not for 8-byte sums, windowed rows or split chunks, which spill under their caps."""
+    the 2-byte floats; NOTES.md 101): capped and unsplit in place (ROTATE 0) on lengths that are
+    multiples of 16, uncapped and split on rows cut into windows (ROTATE 3; NOTES.md 104); not for
+    8-byte sums, the seed's windowed rows (ROTATE 1, 2) or split chunks in place, which spill."""
     x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
     for rotate, aligned in ((0, 1), (0, 0), (1, 1), (2, 1), (3, 0)):
         pruned = lookback_scan_kernel.early_config_prune(lookback_scan_kernel.configs, {
             "x_ptr": x, "y_ptr": y, "LENGTH_ALIGNED": aligned, "ROTATE": rotate})
-        chunks = [config.kwargs["BLOCK"] * input_dtype.itemsize for config in pruned
-                  if config.kwargs.get("OVERLAP_READ", False)]
-        kept = input_dtype.is_floating_point and input_dtype.itemsize <= 4 and rotate == 0 and aligned
-        assert chunks == ([16384] if kept else []), (rotate, aligned)
+        kept = [(config.kwargs["BLOCK"] * input_dtype.itemsize, config.kwargs["SPLIT"],
+                 config.maxnreg is None) for config in pruned if config.kwargs.get("OVERLAP_READ", False)]
+        summed_in_float32 = input_dtype.is_floating_point and input_dtype.itemsize <= 4
+        expected = ([(16384, False, False)] if summed_in_float32 and rotate == 0 and aligned else
+                    [(16384, True, True)] if summed_in_float32 and rotate == 3 else [])
+        assert kept == expected, (rotate, aligned)
 
 
 @pytest.mark.parametrize("input_dtype,output_dtype", [
@@ -200,17 +203,21 @@ def test_reloaded_chunks(op, dtype, pieces, monkeypatch, triton_launches, poison
     assert triton_launches.counts == {"lookback_scan": len(shapes)}
 
 
-ROUND_OPTIONS = {"overlap-read": {"OVERLAP_READ": True}, "ticket-ahead": {"TICKET_AHEAD": True},
-                 "both": {"OVERLAP_READ": True, "TICKET_AHEAD": True}}
+# each option alone, both (the tuned configs') and neither (the round before NOTES.md 101)
+ROUND_OPTIONS = {"overlap-read": {"OVERLAP_READ": True, "TICKET_AHEAD": False},
+                 "ticket-ahead": {"OVERLAP_READ": False, "TICKET_AHEAD": True},
+                 "both": {"OVERLAP_READ": True, "TICKET_AHEAD": True},
+                 "neither": {"OVERLAP_READ": False, "TICKET_AHEAD": False}}
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int32], ids=str)
 @pytest.mark.parametrize("op", ["cumsum", "exclusive reverse", "ModelNew"])
 @pytest.mark.parametrize("options", list(ROUND_OPTIONS))
 def test_round_options(options, op, dtype, monkeypatch, triton_launches, poisoned_outputs):
-    """The row look-back round's options (lookback/row.py): OVERLAP_READ, a chunk's first
-    look-back window read before the chunk's scan, then walked back as before; TICKET_AHEAD, each
-    ticket drawn a round before its chunk is loaded; one-word and two-word look-backs (float64
+    """The row look-back round's options (lookback/row.py), alone, together and neither:
+    OVERLAP_READ, a chunk's first look-back window read before the chunk's scan, then walked back
+    as before; TICKET_AHEAD (on by default), each ticket drawn a round before its chunk is
+    loaded; one-word and two-word look-backs (float64
     with its carried error), on 1-D, aligned rows (ROTATE 0) and rows of odd length (ROTATE 3, or
     the seed's aligned output rows)."""
     if DEVICE == "cpu":

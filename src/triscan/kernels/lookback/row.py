@@ -57,10 +57,12 @@ LOOKBACK_SCAN_CONFIGS = [
 ] + [
     # OVERLAP_READ: the chunk's scan overlaps the look-back's read (NOTES.md 101): 16 KiB chunks of
     # 2-byte inputs, and of 4-byte ones capped at 160 registers (six programs per SM, where the
-    # compiler would take 204); unsplit only (SPLIT spills 72-340 bytes under these caps)
-    triton.Config({"BLOCK": block, "SPLIT": False, "OVERLAP_READ": True}, num_warps=warps, num_stages=1,
+    # compiler would take 204); unsplit only (SPLIT spills 72-340 bytes under these caps). Uncapped
+    # and split for rows cut into windows (ROTATE 3), which the caps made spill (NOTES.md 104)
+    triton.Config({"BLOCK": block, "SPLIT": split, "OVERLAP_READ": True}, num_warps=warps, num_stages=1,
                   maxnreg=maxnreg)
-    for block, warps, maxnreg in ((8192, 4, 128), (4096, 2, 160))
+    for block, warps, maxnreg, split in ((8192, 4, 128, False), (4096, 2, 160, False),
+                                         (8192, 4, None, True), (4096, 2, None, True))
 ]
 
 
@@ -238,13 +240,16 @@ def _keeps(config, args) -> bool:
     than their input only (int32 -> int64: the one case where RELOAD won on the H200, NOTES.md
     95), in place (ROTATE 0 or 3) and, for ROTATE 0, lengths that are multiples of 16 (their
     pieces load in one masked form, which vectorizes only there; ROTATE 3's windows mask whole
-    vectors). OVERLAP_READ configs: chunks of 16 KiB of input, 4-byte sums, chunks in place (ROTATE 0)
-    on lengths that are multiples of 16 (the others spill under the caps)."""
+    vectors). OVERLAP_READ configs: chunks of 16 KiB of input, 4-byte sums; capped and unsplit for
+    chunks in place (ROTATE 0) on lengths that are multiples of 16 (the others spill under the
+    caps), uncapped and split for windows (ROTATE 3)."""
     kwargs, element = config.kwargs, args["x_ptr"].element_size()
     accumulator = max(4, args["y_ptr"].element_size())
     if kwargs.get("OVERLAP_READ", False):
-        return (kwargs["BLOCK"] * element == 16384 and accumulator == 4 and args.get("ROTATE") == 0
-                and args["LENGTH_ALIGNED"])
+        capped = config.maxnreg is not None
+        return (kwargs["BLOCK"] * element == 16384 and accumulator == 4
+                and (args.get("ROTATE") == 0 and args["LENGTH_ALIGNED"] and capped and not kwargs["SPLIT"]
+                     or args.get("ROTATE") == 3 and not capped and kwargs["SPLIT"]))
     if kwargs.get("RELOAD", False):
         return (16384 <= kwargs["BLOCK"] * element <= 32768 and element < args["y_ptr"].element_size()
                 and (args.get("ROTATE") == 0 and args["LENGTH_ALIGNED"] or args.get("ROTATE") == 3)
@@ -306,8 +311,8 @@ def lookback_scan_kernel(
     RELOAD_STAGES: tl.constexpr = 1,  # RELOAD: pieces in flight (the compiler's loop pipelining)
     OVERLAP_READ: tl.constexpr = False,  # a chunk's first look-back window is read before the chunk's
     #                                      scan, which runs while the read is in flight
-    TICKET_AHEAD: tl.constexpr = False,  # each ticket is drawn a round before its chunk is loaded, while
-    #                                      the loads of the chunk before it are in flight
+    TICKET_AHEAD: tl.constexpr = True,  # each ticket is drawn a round before its chunk is loaded, while
+    #                                     the loads of the chunk before it are in flight (NOTES.md 103-104)
 ):
     IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
     # RELOAD where chunks are in place (the interpreter runs its meta on every plan)
