@@ -81,14 +81,12 @@ def _steps_past_end(length, first_step, BLOCK_L: tl.constexpr):
 
 @triton.jit
 def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner, length, stride_x_outer,
-                       stride_x_scan, stride_x_inner, counter_ptr, DENSE: tl.constexpr,
-                       WIDE_OFFSETS: tl.constexpr, TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr,
-                       FLAT_STEP: tl.constexpr, ACC_DTYPE: tl.constexpr, TICKET_AHEAD: tl.constexpr,
-                       BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
-    """(The input tile of chunk `ticket` (placed by _column_chunk; zeros past the scan's end),
-    [BLOCK_L // SUB, SUB, BLOCK_K], in the accumulator's type; with TICKET_AHEAD the next ticket,
-    drawn between issuing the tile's loads and using them, so that the draw's round trip (one
-    thread's atomic, broadcast through shared memory) runs under the loads'; else -1.)
+                       stride_x_scan, stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
+                       TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr, FLAT_STEP: tl.constexpr,
+                       ACC_DTYPE: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr,
+                       SUB: tl.constexpr):
+    """The input tile of chunk `ticket` (placed by _column_chunk; zeros past the scan's end),
+    [BLOCK_L // SUB, SUB, BLOCK_K], in the accumulator's type.
 
     TRANSPOSE (steps of contiguous lanes): in the run layout each warp instruction touches 16
     separate 32-byte sectors, and a copy with that access pattern alone stays short of a plain
@@ -117,7 +115,6 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
                         other=0)
         else:
             x = tl.load(x_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), mask=mask, other=0)
-        drawn = _draw_ahead(counter_ptr, TICKET_AHEAD)
         if FLAT_INNER < BLOCK_K:  # rows of FLAT_INNER elements: step s, lane k sits at s * FLAT_INNER + k
             lane = flat % BLOCK_K
             x = tl.where(lane < FLAT_INNER, tl.gather(x, (flat // BLOCK_K) * FLAT_INNER + lane, 0), 0)
@@ -126,8 +123,7 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
         x = tl.reshape(x.to(ACC_DTYPE), [BLOCK_L // SUB, SUB, BLOCK_K])
         run_offsets = _tile_offsets(0, 0, BLOCK_K, False, BLOCK_L, BLOCK_K, SUB)
         run_tile = x_tile.to(tl.pointer_type(ACC_DTYPE))
-        x = tl.load(run_tile + run_offsets, mask=ticket < 0, other=x)  # the flat tile, in the run layout
-        return x, drawn
+        return tl.load(run_tile + run_offsets, mask=ticket < 0, other=x)  # the flat tile, in the run layout
     lanes = tl.arange(0, BLOCK_K)[None, None, :]
     steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
     mask = first_step + steps < length
@@ -139,19 +135,7 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
                   + first_lane * stride_x_inner)
     offsets = _tile_offsets(stride_x_scan, stride_x_inner, FLAT_STEP if DENSE else 0, WIDE_OFFSETS, BLOCK_L,
                             BLOCK_K, SUB)
-    x = tl.load(x_tile + offsets, mask=mask, other=0)
-    drawn = _draw_ahead(counter_ptr, TICKET_AHEAD)
-    return x.to(ACC_DTYPE), drawn
-
-
-@triton.jit
-def _draw_ahead(counter_ptr, TICKET_AHEAD: tl.constexpr):
-    """With TICKET_AHEAD, the next ticket; else -1 (drawn after the chunk is stored)."""
-    if TICKET_AHEAD:
-        drawn = tl.atomic_add(counter_ptr, 1, sem="relaxed")
-    else:
-        drawn = tl.full([], -1, dtype=tl.int32)
-    return drawn
+    return tl.load(x_tile + offsets, mask=mask, other=0).to(ACC_DTYPE)
 
 
 @triton.jit
@@ -212,7 +196,6 @@ def column_lookback_scan_kernel(
     # stride_y_scan == +-inner, stride_x_inner == 1, inner <= BLOCK_K), else 0
     BACKWARDS: tl.constexpr,  # with FLAT_INNER: the steps walk both tensors backwards (stride -inner)
     L2_AHEAD: tl.constexpr,  # R > 0: with flat tiles, each ticket drawn asks L2 for the tile R rounds later
-    TICKET_AHEAD: tl.constexpr = False,  # the next ticket is drawn while this chunk's loads are in flight
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -237,8 +220,7 @@ def column_lookback_scan_kernel(
     prefixes_ptr = values_ptr + max_chunks * slot
     y_offsets = _tile_offsets(stride_y_scan, 1, FLAT_STEP if DENSE else 0, WIDE_OFFSETS, BLOCK_L, BLOCK_K,
                               SUB)
-    counter_ptr = status_ptr + max_chunks
-    ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
+    ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
     ahead = L2_AHEAD * tl.num_programs(0)  # tickets
     while ticket < total_chunks:
         if L2_AHEAD and FLAT_INNER > 0:
@@ -251,10 +233,9 @@ def column_lookback_scan_kernel(
                                                             BLOCK_K)
         lane_mask = first_lane + lanes < inner  # [BLOCK_K]
         y_first = y_ptr + outer_index * stride_y_outer + first_lane  # output of step 0, lane first_lane
-        x, drawn = _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner, length,
-                                      stride_x_outer, stride_x_scan, stride_x_inner, counter_ptr, DENSE,
-                                      WIDE_OFFSETS, TRANSPOSE, FLAT_INNER, FLAT_STEP, ACC_DTYPE, TICKET_AHEAD,
-                                      BLOCK_L, BLOCK_K, SUB)
+        x = _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner, length,
+                               stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
+                               FLAT_INNER, FLAT_STEP, ACC_DTYPE, BLOCK_L, BLOCK_K, SUB)
         total = tl.sum(tl.sum(x, 1), 0)  # [BLOCK_K]; x is in ACC_DTYPE
         # the total goes out before any wait: a drawn chunk's total follows one load
         _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
@@ -350,9 +331,4 @@ def column_lookback_scan_kernel(
                 mask = mask & lane_mask[None, None, :]
                 y_tile = y_first + (first_step + SHIFT) * stride_y_scan
             tl.store(y_tile + y_offsets, out.to(y_ptr.dtype.element_ty), mask=mask)
-        if TICKET_AHEAD:
-            # drawn while this chunk loaded, loaded now: its total goes out a round after the
-            # draw, so its successors may wait that much longer for it (NOTES.md 106)
-            ticket = drawn
-        else:
-            ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
+        ticket = tl.atomic_add(status_ptr + max_chunks, 1, sem="relaxed")
