@@ -316,6 +316,33 @@ def test_column_lookback_narrow_inner(op, shape, dim, triton_launches, poisoned_
     assert triton_launches.counts == {"column_lookback_scan": 1}
 
 
+HELD = [NARROW[0], NARROW[1], NARROW[3]]  # 3 and 5 lanes gathered into tiles of 4 and 8; 8 dense lanes
+
+
+@pytest.mark.parametrize("shape,dim", HELD, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in HELD])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=str)
+@pytest.mark.parametrize("op", list(OPS))
+def test_column_next_chunk_held(op, dtype, shape, dim, monkeypatch, triton_launches, poisoned_outputs):
+    """The column look-back with HOLD_NEXT (the row look-back's round): the next chunk loaded and
+    its totals published before this chunk's look-back, the last round's next ticket past the
+    end loading and publishing nothing; packed (float32) and unpacked (float64) look-back words,
+    gathered and dense tiles."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    if DEVICE == "cpu":
+        monkeypatch.setitem(registry.COLUMN_LOOKBACK.interpreter_meta, "HOLD_NEXT", True)
+    else:  # each config with HOLD_NEXT; the autotuner picks among them
+        configs = [triton.Config({**config.kwargs, "HOLD_NEXT": True}, num_warps=config.num_warps,
+                                 num_stages=config.num_stages, maxnreg=config.maxnreg)
+                   for config in column_lookback_scan_kernel.configs]
+        monkeypatch.setattr(column_lookback_scan_kernel, "configs", configs)
+        monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
+    check_op(op, shape, dim, triton_launches, random_input(shape, dtype))
+    assert triton_launches.counts == {"column_lookback_scan": 1}
+    if DEVICE != "cpu":
+        assert column_lookback_scan_kernel.best_config.kwargs["HOLD_NEXT"]
+
+
 @pytest.mark.gpu
 def test_lookback_runs_agree_gpu():
     """Float look-back results may differ in the last bits from run to run: a chunk adds up
