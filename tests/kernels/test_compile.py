@@ -58,6 +58,11 @@ VARIANTS = [
     ("column_lookback",
      "BLOCK_L=2048 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 L2_AHEAD=1 BACKWARDS=1 SHIFT=1"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 L2_AHEAD=1"),
+    # exclusive narrow scans stored where loaded (IN_PLACE; NOTES.md 108)
+    ("column_lookback",
+     "BLOCK_L=4096 BLOCK_K=2 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 SHIFT=1 IN_PLACE=1"),
+    ("column_lookback",
+     "BLOCK_L=2048 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 maxnreg=128 ELEMENT=bf16 SHIFT=1 IN_PLACE=1"),
     # reversed narrow scans: flat and dense tiles walked backwards
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 BACKWARDS=1 SHIFT=1"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0 BACKWARDS=1"),

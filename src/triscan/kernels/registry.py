@@ -229,6 +229,21 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
         lane_tile, min_block_l = family.interpreter_meta["BLOCK_K"], family.interpreter_meta["BLOCK_L"]
     else:
         lane_tile, min_block_l = block_k, min(config.kwargs["BLOCK_L"] for config in configs)
+    stride_x_scan, stride_y_scan = plan.stride_x_scan, plan.stride_y_scan
+    wide = max(abs(stride_x_scan), abs(stride_y_scan)) * longest + abs(plan.stride_x_inner) * block_k >= 2**31
+    # each step's lanes contiguous in both tensors: chunks can be loaded and stored flat, also
+    # when the steps walk both tensors backwards (reversed scans)
+    contiguous_rows = (plan.stride_x_inner == 1 and abs(stride_x_scan) == inner
+                       and stride_y_scan == stride_x_scan)
+    flat_inner = inner if contiguous_rows and inner <= lane_tile else 0
+    # an exclusive scan forwards over flat steps narrower than 16 bytes of output (or not a whole
+    # number of them) is scanned exclusive in registers and stored where it was loaded: its output
+    # shifted by a step would misalign every 16-byte store; `length` then counts the output's steps,
+    # all of them loaded (the last one's input is read, and only summed into totals nobody reads)
+    in_place = (plan.shift == 1 and flat_inner > 0 and stride_x_scan > 0
+                and flat_inner * plan.output_dtype.itemsize % 16 != 0
+                and plan.length + plan.shift <= plan.positions)
+    length = length + plan.shift if in_place else length
     slot = lane_tile
     max_chunks = outer * ceil_div(inner, slot) * ceil_div(length, min_block_l)
     packed = plan.accumulator == torch.float32
@@ -242,13 +257,6 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
             values = torch.empty(2 * max_chunks * slot, dtype=accumulator, device=device)
         return status, values
 
-    stride_x_scan, stride_y_scan = plan.stride_x_scan, plan.stride_y_scan
-    wide = max(abs(stride_x_scan), abs(stride_y_scan)) * longest + abs(plan.stride_x_inner) * block_k >= 2**31
-    # each step's lanes contiguous in both tensors: chunks can be loaded and stored flat, also
-    # when the steps walk both tensors backwards (reversed scans)
-    contiguous_rows = (plan.stride_x_inner == 1 and abs(stride_x_scan) == inner
-                       and stride_y_scan == stride_x_scan)
-    flat_inner = inner if contiguous_rows and inner <= lane_tile else 0
     # the interpreter's tile has two runs of 4 steps, so tests cross runs and tiles; contiguous
     # rows take the flat loads and stores there too (tests/kernels/test_layouts.py runs both ways)
     meta = dict(family.interpreter_meta, TRANSPOSE=flat_inner > 0) if interpreted else {}
@@ -260,7 +268,8 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
                    stride_y_scan=stride_y_scan, LENGTH_BUCKET=power_of_two_at_least(length),
                    INNER_BUCKET=power_of_two_at_least(inner))
     constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, WIDE_OFFSETS=wide, PACKED=packed,
-                      FLAT_INNER=flat_inner, BACKWARDS=flat_inner > 0 and stride_x_scan < 0, **meta)
+                      FLAT_INNER=flat_inner, BACKWARDS=flat_inner > 0 and stride_x_scan < 0,
+                      IN_PLACE=in_place, **meta)
     return launch_spec(kernel, grid, scalars, constexprs, workspace)
 
 

@@ -31,16 +31,16 @@ def _sum_before_and_through(before_a, through_a, before_b, through_b):
 
 
 @triton.jit
-def _before_runs(run_totals):
-    """(sum of the runs before each run, sum through each run) along axis 0. Floats by additions
+def _before_runs(run_totals, AXIS: tl.constexpr = 0):
+    """(sum of the runs before each run, sum through each run) along AXIS. Floats by additions
     only: `through - run_totals` would turn an Inf run total into NaN (Inf - Inf) where
     torch.cumsum keeps the sums before the Inf finite. Integers wrap exactly, so for them the
     subtraction is exact and saves the scan of a second value (half the shuffles)."""
     if run_totals.dtype.is_int():
-        through = tl.cumsum(run_totals, 0)
+        through = tl.cumsum(run_totals, AXIS)
         before = through - run_totals
     else:
-        before, through = tl.associative_scan((tl.zeros_like(run_totals), run_totals), 0,
+        before, through = tl.associative_scan((tl.zeros_like(run_totals), run_totals), AXIS,
                                               _sum_before_and_through)
     return before, through
 

@@ -182,7 +182,8 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
 
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "FLAT_INNER", "BACKWARDS", "WIDE_OFFSETS", "PACKED"],
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "FLAT_INNER", "BACKWARDS", "WIDE_OFFSETS", "PACKED",
+         "IN_PLACE"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
@@ -202,7 +203,7 @@ def column_lookback_scan_kernel(
     slot,  # values per chunk in the workspace (>= BLOCK_K)
     outer,  # M of the (M, L, K) view
     inner,
-    length,
+    length,  # steps summed per lane; with IN_PLACE, steps loaded and stored (the output's)
     stride_x_outer,
     stride_x_scan,
     stride_x_inner,
@@ -225,6 +226,9 @@ def column_lookback_scan_kernel(
     L2_AHEAD: tl.constexpr,  # R > 0: with flat tiles, each ticket drawn asks L2 for the tile R rounds later
     HOLD_NEXT: tl.constexpr = False,  # the row look-back's round: the next chunk loaded and its totals
     #                                   published before this chunk's look-back (two tiles held)
+    IN_PLACE: tl.constexpr = False,  # SHIFT 1, forwards: step s stores the sum before s, scanned in
+    #                                  registers, where it was loaded (flat steps whose one-step shift
+    #                                  would misalign every 16-byte store)
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -241,6 +245,8 @@ def column_lookback_scan_kernel(
     FLAT_STEP: tl.constexpr = -FLAT_INNER if BACKWARDS else FLAT_INNER
     # a flat dense tile walked backwards is held in memory order, its last step first (_load_column_chunk)
     MEMORY_ORDER: tl.constexpr = TRANSPOSE and DENSE and BACKWARDS
+    # steps between where a step's input is loaded and its output is stored
+    STORE_SHIFT: tl.constexpr = 0 if IN_PLACE else SHIFT
     chunks_per_group = tl.cdiv(length, BLOCK_L)
     tiles_k = tl.cdiv(inner, BLOCK_K)
     total_chunks = outer * tiles_k * chunks_per_group  # persistent, as lookback_scan_kernel
@@ -298,11 +304,15 @@ def column_lookback_scan_kernel(
             local = tl.flip(tl.cumsum(tl.flip(values, 1), 1), 1) + _after_runs(run_totals)
         else:
             before_run, _ = _before_runs(run_totals)
-            local = tl.cumsum(values, 1) + before_run
+            if IN_PLACE:  # the sums before each step of its run, by additions only (tiles._before_runs)
+                before_step, _ = _before_runs(values, 1)
+                local = before_step + before_run
+            else:
+                local = tl.cumsum(values, 1) + before_run
         # the prefixes before this chunk, carried in float64 when PACKED (see _pack)
         exclusive = tl.zeros([BLOCK_K], dtype=tl.float64 if PACKED else ACC_DTYPE)
         if chunk == 0:
-            if SHIFT == 1:
+            if STORE_SHIFT == 1:  # the leading zero (IN_PLACE stores it with the scan)
                 tl.store(y_first + lanes, tl.zeros([BLOCK_K], dtype=y_ptr.dtype.element_ty), mask=lane_mask)
         else:
             window_end = ticket
@@ -354,13 +364,14 @@ def column_lookback_scan_kernel(
         if TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
             flat = tl.arange(0, BLOCK_L * BLOCK_K)
             count = _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
-            y_tile = y_ptr + outer_index * stride_y_outer + (first_step + SHIFT) * FLAT_STEP
+            y_tile = y_ptr + outer_index * stride_y_outer + (first_step + STORE_SHIFT) * FLAT_STEP
             out = tl.reshape(out.to(y_ptr.dtype.element_ty), [BLOCK_L * BLOCK_K])
             if FLAT_INNER < BLOCK_K:  # memory position j holds step j // FLAT_INNER, lane j % FLAT_INNER
                 padded = (flat // FLAT_INNER) * BLOCK_K + flat % FLAT_INNER
                 out = tl.gather(out, tl.where(flat < count, padded, 0), 0)
             if MEMORY_ORDER:  # as loaded: from the last step up
-                y_last = y_ptr + outer_index * stride_y_outer + (first_step + BLOCK_L - 1 + SHIFT) * FLAT_STEP
+                last_step = first_step + BLOCK_L - 1 + STORE_SHIFT
+                y_last = y_ptr + outer_index * stride_y_outer + last_step * FLAT_STEP
                 past_end = _steps_past_end(length, first_step, BLOCK_L) * BLOCK_K
                 tl.store(y_last + flat, out, mask=flat >= past_end)
             else:
@@ -368,10 +379,10 @@ def column_lookback_scan_kernel(
         else:
             mask = first_step + steps < length
             if DENSE:
-                y_tile = y_ptr + outer_index * stride_y_outer + (first_step + SHIFT) * FLAT_STEP
+                y_tile = y_ptr + outer_index * stride_y_outer + (first_step + STORE_SHIFT) * FLAT_STEP
             else:
                 mask = mask & lane_mask[None, None, :]
-                y_tile = y_first + (first_step + SHIFT) * stride_y_scan
+                y_tile = y_first + (first_step + STORE_SHIFT) * stride_y_scan
             tl.store(y_tile + y_offsets, out.to(y_ptr.dtype.element_ty), mask=mask)
         if HOLD_NEXT:
             x, total, ticket = x_next, total_next, next_ticket
