@@ -63,6 +63,8 @@ VARIANTS = [
      "BLOCK_L=4096 BLOCK_K=2 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 SHIFT=1 IN_PLACE=1"),
     ("column_lookback",
      "BLOCK_L=2048 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 maxnreg=128 ELEMENT=bf16 SHIFT=1 IN_PLACE=1"),
+    ("column_lookback", "BLOCK_L=4096 BLOCK_K=2 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 BACKWARDS=1 "
+                        "FROM_START=4 SHIFT=1 IN_PLACE=1"),
     # reversed narrow scans: flat and dense tiles walked backwards
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 BACKWARDS=1 SHIFT=1"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0 BACKWARDS=1"),

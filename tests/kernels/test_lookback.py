@@ -343,26 +343,27 @@ def test_column_next_chunk_held(op, dtype, shape, dim, monkeypatch, triton_launc
         assert column_lookback_scan_kernel.best_config.kwargs["HOLD_NEXT"]
 
 
-# (shape, dim, dtype, IN_PLACE expected for the exclusive ops): flat steps of 8 and 12 bytes, 2-byte
-# steps of 8, and steps of 16 and 32 bytes, which keep the shifted store (it stays aligned)
-IN_PLACE_CASES = [((901, 2), 0, torch.float32, True), ((3, 700, 4), 1, torch.bfloat16, True),
-                  ((650, 3), 0, torch.float32, True), ((500, 4), 0, torch.float32, False),
-                  ((2, 400, 4), 1, torch.int32, False)]
-
-
+# (shape, dim, dtype, whether an exclusive scan's one-step shift would misalign its stores): flat
+# steps of 8 and 12 bytes, 2-byte steps of 8, and steps of 16 bytes, whose shifted store stays
+# aligned; lengths whose ends are 16-byte aligned (reversed scans enter at the start) and not
+IN_PLACE_CASES = [((901, 2), 0, torch.float32, True), ((900, 2), 0, torch.float32, True),
+                  ((3, 700, 4), 1, torch.bfloat16, True), ((650, 3), 0, torch.float32, True),
+                  ((500, 4), 0, torch.float32, False), ((2, 400, 4), 1, torch.int32, False)]
 IN_PLACE_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t, _ in IN_PLACE_CASES]
 
 
-@pytest.mark.parametrize("shape,dim,dtype,in_place", IN_PLACE_CASES, ids=IN_PLACE_IDS)
-@pytest.mark.parametrize("op", ["exclusive_cumsum", "ModelNew", "cumsum", "exclusive reverse"])
-def test_column_exclusive_in_place(op, shape, dim, dtype, in_place, monkeypatch, triton_launches,
-                                   poisoned_outputs):
-    """Exclusive narrow scans whose one-step shift would misalign 16-byte stores (IN_PLACE,
-    lookback/column.py) are scanned exclusive in registers and stored where loaded: every step's
-    output, the leading zero and the last step (whose input is read but summed into no output)
-    included; lane tiles of the lanes' power of two (dense, or 3 lanes gathered into 4) under the
-    interpreter too. Inclusive and reversed scans, and outputs longer than the input (the seed's
-    along dim 1), keep the shifted form."""
+@pytest.mark.parametrize("shape,dim,dtype,misaligned", IN_PLACE_CASES, ids=IN_PLACE_IDS)
+@pytest.mark.parametrize("op", ["exclusive_cumsum", "ModelNew", "cumsum", "cumsum reverse",
+                                "exclusive reverse"])
+def test_narrow_flat_tiles_keep_16_byte_accesses(op, shape, dim, dtype, misaligned, monkeypatch,
+                                                 triton_launches, poisoned_outputs):
+    """Narrow flat tiles (lookback/column.py) whose accesses a step would misalign: exclusive scans
+    over steps of 4, 8 or 12 bytes are scanned exclusive in registers and stored where loaded
+    (IN_PLACE), the leading zero and the last step (its input read, summed into no output)
+    included, forwards and reversed; reversed scans whose tensors end on a 16-byte boundary enter
+    them at their first step and address tiles from the end (FROM_START). Lane tiles of the lanes'
+    power of two (dense, or 3 lanes gathered into 4) under the interpreter too. Outputs longer than
+    the input (the seed's along dim 1) keep the shifted form."""
     if DEVICE == "cpu":  # a lane tile of the lanes' power of two, as on CUDA: dense flat tiles
         lane_tile = 1 << (shape[-1] - 1).bit_length()
         monkeypatch.setitem(registry.COLUMN_LOOKBACK.interpreter_meta, "BLOCK_K", lane_tile)
@@ -371,8 +372,10 @@ def test_column_exclusive_in_place(op, shape, dim, dtype, in_place, monkeypatch,
     assert plan.family.name == "column_lookback"
     # the seed's scans along dim 1 keep the row total (L + 1 outputs): nothing to store it from
     holds_outputs = plan.length + plan.shift <= plan.positions
-    assert plan.launch.constexprs["IN_PLACE"] == (in_place and plan.shift == 1 and not plan.reverse
-                                                  and holds_outputs)
+    assert plan.launch.constexprs["IN_PLACE"] == (misaligned and plan.shift == 1 and holds_outputs)
+    vector = 16 // min(dtype.itemsize, plan.output_dtype.itemsize)
+    ends_aligned = plan.positions == plan.length + plan.shift and plan.positions * shape[-1] % vector == 0
+    assert plan.launch.constexprs["FROM_START"] == (vector if plan.reverse and ends_aligned else 0)
     out = triton_launches.run(matrix.triscan_call(op, dim), x)
     bound = (seed_model_reference(abs_of(x), dim) if op == "ModelNew"
              else cumsum_reference(abs_of(x).flip(dim), dim).flip(dim) if op.endswith("reverse")

@@ -240,10 +240,15 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     # number of them) is scanned exclusive in registers and stored where it was loaded: its output
     # shifted by a step would misalign every 16-byte store; `length` then counts the output's steps,
     # all of them loaded (the last one's input is read, and only summed into totals nobody reads)
-    in_place = (plan.shift == 1 and flat_inner > 0 and stride_x_scan > 0
-                and flat_inner * plan.output_dtype.itemsize % 16 != 0
+    in_place = (plan.shift == 1 and flat_inner > 0 and flat_inner * plan.output_dtype.itemsize % 16 != 0
                 and plan.length + plan.shift <= plan.positions)
     length = length + plan.shift if in_place else length
+    # reversed flat tiles enter both tensors at their first step (aligned) rather than their last
+    # (a step off alignment), where the tensors' ends are 16-byte aligned: tiles held in memory
+    # order are then addressed from the end in whole vectors (dispatch.run_plan; NOTES.md 109)
+    vector = 16 // min(plan.input_dtype.itemsize, plan.output_dtype.itemsize)
+    ends_aligned = plan.positions == plan.length + plan.shift and plan.positions * flat_inner % vector == 0
+    from_start = vector if flat_inner > 0 and stride_x_scan < 0 and ends_aligned else 0
     slot = lane_tile
     max_chunks = outer * ceil_div(inner, slot) * ceil_div(length, min_block_l)
     packed = plan.accumulator == torch.float32
@@ -269,7 +274,7 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
                    INNER_BUCKET=power_of_two_at_least(inner))
     constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, WIDE_OFFSETS=wide, PACKED=packed,
                       FLAT_INNER=flat_inner, BACKWARDS=flat_inner > 0 and stride_x_scan < 0,
-                      IN_PLACE=in_place, **meta)
+                      IN_PLACE=in_place, FROM_START=from_start, **meta)
     return launch_spec(kernel, grid, scalars, constexprs, workspace)
 
 

@@ -49,10 +49,10 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
 def run_plan(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor) -> None:
     """Launch a plan made for `x` and `out` (plan_for), or for tensors with the same data
     pointers, strides and dtypes: the copy it asks for, the entry at the end when it walks
-    backwards, the lock, the launch."""
+    backwards (unless its kernel finds the end itself: FROM_START), the lock, the launch."""
     if plan.copy_reason:
         x = x.contiguous()
-    if plan.backwards:
+    if plan.backwards and not plan.launch.constexprs.get("FROM_START", 0):
         dim = plan.dim
         x = x.narrow(dim, x.shape[dim] - 1, 1)
         out = out.narrow(dim, out.shape[dim] - 1, 1)

@@ -80,11 +80,11 @@ def _steps_past_end(length, first_step, BLOCK_L: tl.constexpr):
 
 
 @triton.jit
-def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner, length, stride_x_outer,
-                       stride_x_scan, stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
-                       TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr, FLAT_STEP: tl.constexpr,
-                       ACC_DTYPE: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr,
-                       SUB: tl.constexpr):
+def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane, inner, length,
+                       stride_x_outer, stride_x_scan, stride_x_inner, DENSE: tl.constexpr,
+                       WIDE_OFFSETS: tl.constexpr, TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr,
+                       FLAT_STEP: tl.constexpr, ACC_DTYPE: tl.constexpr, FROM_START: tl.constexpr,
+                       BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
     """The input tile of chunk `ticket` (placed by _column_chunk; zeros past the scan's end),
     [BLOCK_L // SUB, SUB, BLOCK_K], in the accumulator's type.
 
@@ -110,7 +110,10 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
         if FLAT_STEP < 0 and FLAT_INNER == BLOCK_K:
             # held in memory order (its last step first; the kernel scans it from its end): one
             # contiguous block from the last step up, loaded as a forward tile is
-            x_last = x_ptr + outer_index * stride_x_outer + (first_step + BLOCK_L - 1) * FLAT_STEP
+            if FROM_START:  # counted from the end, one step past the last, which the plan aligned
+                x_last = x_end + outer_index * stride_x_outer + (first_step + BLOCK_L) * FLAT_STEP
+            else:
+                x_last = x_ptr + outer_index * stride_x_outer + (first_step + BLOCK_L - 1) * FLAT_STEP
             x = tl.load(x_last + flat, mask=flat >= _steps_past_end(length, first_step, BLOCK_L) * BLOCK_K,
                         other=0)
         else:
@@ -139,20 +142,21 @@ def _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner
 
 
 @triton.jit
-def _load_and_publish(x_ptr, status_ptr, values_ptr, max_chunks, slot, ticket, total_chunks,
+def _load_and_publish(x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, total_chunks,
                       chunks_per_group, tiles_k, inner, length, stride_x_outer, stride_x_scan,
                       stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
                       TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr, FLAT_STEP: tl.constexpr,
                       ACC_DTYPE: tl.constexpr, PACKED: tl.constexpr, HOLD_NEXT: tl.constexpr,
-                      BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+                      FROM_START: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr,
+                      SUB: tl.constexpr):
     """(Tile, per-lane totals [BLOCK_K]) of chunk `ticket`, its totals published. With HOLD_NEXT
     the ticket may lie past the last chunk: then nothing is loaded (zeros) or published."""
     outer_index, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
     if HOLD_NEXT:
         length = tl.where(ticket < total_chunks, length, 0)  # every mask false past the last chunk
-    x = _load_column_chunk(x_ptr, ticket, outer_index, first_step, first_lane, inner, length,
+    x = _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane, inner, length,
                            stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
-                           FLAT_INNER, FLAT_STEP, ACC_DTYPE, BLOCK_L, BLOCK_K, SUB)
+                           FLAT_INNER, FLAT_STEP, ACC_DTYPE, FROM_START, BLOCK_L, BLOCK_K, SUB)
     total = tl.sum(tl.sum(x, 1), 0)  # [BLOCK_K]; x is in ACC_DTYPE
     first_in_group = ticket % chunks_per_group == 0
     if HOLD_NEXT:
@@ -226,9 +230,12 @@ def column_lookback_scan_kernel(
     L2_AHEAD: tl.constexpr,  # R > 0: with flat tiles, each ticket drawn asks L2 for the tile R rounds later
     HOLD_NEXT: tl.constexpr = False,  # the row look-back's round: the next chunk loaded and its totals
     #                                   published before this chunk's look-back (two tiles held)
-    IN_PLACE: tl.constexpr = False,  # SHIFT 1, forwards: step s stores the sum before s, scanned in
-    #                                  registers, where it was loaded (flat steps whose one-step shift
-    #                                  would misalign every 16-byte store)
+    IN_PLACE: tl.constexpr = False,  # SHIFT 1: step s stores the sum before s, scanned in registers,
+    #                                  where it was loaded (flat steps whose one-step shift would
+    #                                  misalign every 16-byte store)
+    FROM_START: tl.constexpr = 0,  # > 0, with BACKWARDS: both tensors given at their first step; their
+    #                                end, (steps stored) * FLAT_INNER elements on, is a multiple of
+    #                                FROM_START elements (16 bytes of each tensor)
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -247,6 +254,18 @@ def column_lookback_scan_kernel(
     MEMORY_ORDER: tl.constexpr = TRANSPOSE and DENSE and BACKWARDS
     # steps between where a step's input is loaded and its output is stored
     STORE_SHIFT: tl.constexpr = 0 if IN_PLACE else SHIFT
+    if FROM_START:
+        # tensors given at their first step, which Triton knows aligned, so that a tile held in
+        # memory order is addressed from the end and loads and stores 16-byte vectors; entered
+        # at their last step, they were off 16-byte alignment by a step (NOTES.md 109)
+        end = tl.multiple_of((length + STORE_SHIFT).to(tl.int64) * FLAT_INNER, FROM_START)
+        x_end = x_ptr + end
+        y_end = y_ptr + end
+        x_ptr = x_end + FLAT_STEP  # the last step, where the other paths enter
+        y_ptr = y_end + FLAT_STEP
+    else:
+        x_end = x_ptr
+        y_end = y_ptr
     chunks_per_group = tl.cdiv(length, BLOCK_L)
     tiles_k = tl.cdiv(inner, BLOCK_K)
     total_chunks = outer * tiles_k * chunks_per_group  # persistent, as lookback_scan_kernel
@@ -260,10 +279,10 @@ def column_lookback_scan_kernel(
     ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
     ahead = L2_AHEAD * tl.num_programs(0)  # tickets
     if HOLD_NEXT:
-        x, total = _load_and_publish(x_ptr, status_ptr, values_ptr, max_chunks, slot, ticket, total_chunks,
-                                     chunks_per_group, tiles_k, inner, length, stride_x_outer, stride_x_scan,
-                                     stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE, FLAT_INNER, FLAT_STEP,
-                                     ACC_DTYPE, PACKED, HOLD_NEXT, BLOCK_L, BLOCK_K, SUB)
+        x, total = _load_and_publish(
+            x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, total_chunks, chunks_per_group,
+            tiles_k, inner, length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS,
+            TRANSPOSE, FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, HOLD_NEXT, FROM_START, BLOCK_L, BLOCK_K, SUB)
     while ticket < total_chunks:
         if L2_AHEAD and FLAT_INNER > 0:
             # a program holding one tile has nothing of its own in flight while it scans and
@@ -280,14 +299,16 @@ def column_lookback_scan_kernel(
         if HOLD_NEXT:
             next_ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
             x_next, total_next = _load_and_publish(
-                x_ptr, status_ptr, values_ptr, max_chunks, slot, next_ticket, total_chunks, chunks_per_group,
-                tiles_k, inner, length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS,
-                TRANSPOSE, FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, HOLD_NEXT, BLOCK_L, BLOCK_K, SUB)
+                x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, next_ticket, total_chunks,
+                chunks_per_group, tiles_k, inner, length, stride_x_outer, stride_x_scan, stride_x_inner,
+                DENSE, WIDE_OFFSETS, TRANSPOSE, FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, HOLD_NEXT,
+                FROM_START, BLOCK_L, BLOCK_K, SUB)
         else:
             x, total = _load_and_publish(
-                x_ptr, status_ptr, values_ptr, max_chunks, slot, ticket, total_chunks, chunks_per_group,
-                tiles_k, inner, length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS,
-                TRANSPOSE, FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, HOLD_NEXT, BLOCK_L, BLOCK_K, SUB)
+                x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, total_chunks,
+                chunks_per_group, tiles_k, inner, length, stride_x_outer, stride_x_scan, stride_x_inner,
+                DENSE, WIDE_OFFSETS, TRANSPOSE, FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, HOLD_NEXT,
+                FROM_START, BLOCK_L, BLOCK_K, SUB)
         window = tl.arange(0, LOOKBACK)
         group_first = ticket - chunk
         if PACKED:
@@ -301,7 +322,11 @@ def column_lookback_scan_kernel(
         if MEMORY_ORDER:
             # sums from the tile's end: each run turned around in registers (one thread holds
             # it), the runs after each run by a reversed scan (NOTES.md section 43)
-            local = tl.flip(tl.cumsum(tl.flip(values, 1), 1), 1) + _after_runs(run_totals)
+            if IN_PLACE:
+                after_step, _ = _before_runs(tl.flip(values, 1), 1)
+                local = tl.flip(after_step, 1) + _after_runs(run_totals)
+            else:
+                local = tl.flip(tl.cumsum(tl.flip(values, 1), 1), 1) + _after_runs(run_totals)
         else:
             before_run, _ = _before_runs(run_totals)
             if IN_PLACE:  # the sums before each step of its run, by additions only (tiles._before_runs)
@@ -370,8 +395,12 @@ def column_lookback_scan_kernel(
                 padded = (flat // FLAT_INNER) * BLOCK_K + flat % FLAT_INNER
                 out = tl.gather(out, tl.where(flat < count, padded, 0), 0)
             if MEMORY_ORDER:  # as loaded: from the last step up
-                last_step = first_step + BLOCK_L - 1 + STORE_SHIFT
-                y_last = y_ptr + outer_index * stride_y_outer + last_step * FLAT_STEP
+                if FROM_START:
+                    last_step = first_step + BLOCK_L + STORE_SHIFT  # from the end, one past the last step
+                    y_last = y_end + outer_index * stride_y_outer + last_step * FLAT_STEP
+                else:
+                    last_step = first_step + BLOCK_L - 1 + STORE_SHIFT
+                    y_last = y_ptr + outer_index * stride_y_outer + last_step * FLAT_STEP
                 past_end = _steps_past_end(length, first_step, BLOCK_L) * BLOCK_K
                 tl.store(y_last + flat, out, mask=flat >= past_end)
             else:
