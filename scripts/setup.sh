@@ -15,6 +15,8 @@ if ! "$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1
     # CPU only: kernels run in the Triton interpreter, which breaks with numpy 2.4.
     "$PY" -c "import numpy, sys; sys.exit(0 if tuple(map(int, numpy.__version__.split('.')[:2])) < (2, 4) else 1)" \
         2>/dev/null || pip_install "numpy>=1.24,<2.4"
+    # the interpreter's tests run on every core (scripts/test.sh); without it they run one by one
+    "$PY" -c "import xdist" 2>/dev/null || pip_install "pytest-xdist>=3" || true
 fi
 "$PY" -c "import pytest" 2>/dev/null || pip_install "pytest>=7"
 "$PY" -c "import hypothesis" 2>/dev/null || pip_install "hypothesis>=6"

@@ -236,10 +236,11 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     contiguous_rows = (plan.stride_x_inner == 1 and abs(stride_x_scan) == inner
                        and stride_y_scan == stride_x_scan)
     flat_inner = inner if contiguous_rows and inner <= lane_tile else 0
-    # an exclusive scan forwards over flat steps narrower than 16 bytes of output (or not a whole
-    # number of them) is scanned exclusive in registers and stored where it was loaded: its output
-    # shifted by a step would misalign every 16-byte store; `length` then counts the output's steps,
-    # all of them loaded (the last one's input is read, and only summed into totals nobody reads)
+    # an exclusive scan over flat steps narrower than 16 bytes of output (or not a whole number of
+    # them), forwards or reversed, is scanned exclusive in registers and stored where it was
+    # loaded: its output shifted by a step would misalign every 16-byte store; `length` then
+    # counts the output's steps, all of them loaded (the last one's input is read, and only summed
+    # into totals nobody reads)
     in_place = (plan.shift == 1 and flat_inner > 0 and flat_inner * plan.output_dtype.itemsize % 16 != 0
                 and plan.length + plan.shift <= plan.positions)
     length = length + plan.shift if in_place else length
