@@ -153,12 +153,13 @@ def test_register_caps_under_128_only_for_8_byte_sums(input_dtype, output_dtype)
     assert low_caps == ({(2048, 4, False), (2048, 4, True)} if output_dtype.itemsize == 8 else set())
 
 
-def lookback_scan_checked(op: str, x: torch.Tensor, triton_launches):
-    """`op` (a matrix op) along x's last dim through the row look-back, its output checked against
-    the float64 reference, within a tolerance bounded by the same op on |x|; returns its plan."""
-    dim = x.dim() - 1
+def lookback_scan_checked(op: str, x: torch.Tensor, triton_launches, dim=None, family="lookback"):
+    """`op` (a matrix op) along `dim` (x's last by default) through `family` (the row look-back),
+    its output checked against the float64 reference, within a tolerance bounded by the same op
+    on |x|; returns its plan."""
+    dim = x.dim() - 1 if dim is None else dim
     plan = sys.modules["triscan.explain"].plan_of(x, dim, **matrix.op_flags(op))[0]
-    assert plan.family.name == "lookback"
+    assert plan.family.name == family
     out = triton_launches.run(matrix.triscan_call(op, dim), x)
     bound = (seed_model_reference(abs_of(x), dim) if op == "ModelNew"
              else cumsum_reference(abs_of(x).flip(dim), dim).flip(dim) if op.endswith("reverse")
@@ -219,9 +220,8 @@ def test_round_options(options, op, dtype, monkeypatch, triton_launches, poisone
     """The row look-back round's options (lookback/row.py), alone, together and neither:
     OVERLAP_READ, a chunk's first look-back window read before the chunk's scan, then walked back
     as before; TICKET_AHEAD (on by default), each ticket drawn a round before its chunk is
-    loaded; one-word and two-word look-backs (float64
-    with its carried error), on 1-D, aligned rows (ROTATE 0) and rows of odd length (ROTATE 3, or
-    the seed's aligned output rows)."""
+    loaded; one-word and two-word look-backs (float64 with its carried error), on 1-D, aligned
+    rows (ROTATE 0) and rows of odd length (ROTATE 3, or the seed's aligned output rows)."""
     if DEVICE == "cpu":
         for name, value in ROUND_OPTIONS[options].items():
             monkeypatch.setitem(registry.LOOKBACK.interpreter_meta, name, value)
@@ -352,9 +352,9 @@ def test_column_next_chunk_held(op, shape, dim, dtype, monkeypatch, triton_launc
 # (shape, dim, dtype, whether an exclusive scan's one-step shift would misalign its stores): flat
 # steps of 8 and 12 bytes, 2-byte steps of 8, and steps of 16 bytes, whose shifted store stays
 # aligned; lengths whose ends are 16-byte aligned (reversed scans enter at the start) and not
-IN_PLACE_CASES = [((901, 2), 0, torch.float32, True), ((900, 2), 0, torch.float32, True),
-                  ((3, 700, 4), 1, torch.bfloat16, True), ((650, 3), 0, torch.float32, True),
-                  ((500, 4), 0, torch.float32, False), ((2, 400, 4), 1, torch.int32, False)]
+IN_PLACE_CASES = [((900 * SCALE + 1, 2), 0, torch.float32, True), ((900 * SCALE, 2), 0, torch.float32, True),
+                  ((3, 700 * SCALE, 4), 1, torch.bfloat16, True), ((650 * SCALE, 3), 0, torch.float32, True),
+                  ((500 * SCALE, 4), 0, torch.float32, False), ((2, 400 * SCALE, 4), 1, torch.int32, False)]
 IN_PLACE_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t, _ in IN_PLACE_CASES]
 
 
@@ -373,21 +373,14 @@ def test_narrow_flat_tiles_keep_16_byte_accesses(op, shape, dim, dtype, misalign
     if DEVICE == "cpu":  # a lane tile of the lanes' power of two, as on CUDA: dense flat tiles
         lane_tile = 1 << (shape[-1] - 1).bit_length()
         monkeypatch.setitem(registry.COLUMN_LOOKBACK.interpreter_meta, "BLOCK_K", lane_tile)
-    x = random_input(shape, dtype)
-    plan = sys.modules["triscan.explain"].plan_of(x, dim, **matrix.op_flags(op))[0]
-    assert plan.family.name == "column_lookback"
+    plan = lookback_scan_checked(op, random_input(shape, dtype), triton_launches, dim, "column_lookback")
+    assert triton_launches.counts == {"column_lookback_scan": 1}
     # the seed's scans along dim 1 keep the row total (L + 1 outputs): nothing to store it from
     holds_outputs = plan.length + plan.shift <= plan.positions
     assert plan.launch.constexprs["IN_PLACE"] == (misaligned and plan.shift == 1 and holds_outputs)
     vector = 16 // min(dtype.itemsize, plan.output_dtype.itemsize)
     ends_aligned = plan.positions == plan.length + plan.shift and plan.positions * shape[-1] % vector == 0
     assert plan.launch.constexprs["FROM_START"] == (vector if plan.reverse and ends_aligned else 0)
-    out = triton_launches.run(matrix.triscan_call(op, dim), x)
-    bound = (seed_model_reference(abs_of(x), dim) if op == "ModelNew"
-             else cumsum_reference(abs_of(x).flip(dim), dim).flip(dim) if op.endswith("reverse")
-             else cumsum_reference(abs_of(x), dim))
-    assert_scan_close(out, matrix.reference_call(op, dim)(x), bound, shape[dim])
-    assert triton_launches.counts == {"column_lookback_scan": 1}
 
 
 @pytest.mark.gpu
