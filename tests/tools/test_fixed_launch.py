@@ -1,0 +1,39 @@
+"""benchmarks/dev/fixed_launch.py launches a plan's kernel as the library does: reversed column
+look-backs enter both tensors where dispatch.run_plan enters them (their last step, or with
+FROM_START their first), so that fixed-launch sweeps can time reversed narrow scans."""
+
+import pathlib
+import sys
+
+import pytest
+import torch
+from conftest import DEVICE, random_input
+
+import triscan
+from triscan.kernels import registry
+from triscan.scan.dispatch import plan_for
+
+sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / "benchmarks" / "dev"))
+from fixed_launch import config_meta, launch_fixed  # noqa: E402
+
+SCALE = 1 if DEVICE == "cpu" else 128
+
+
+# (steps, FROM_START expected) of two float32 lanes: ending on a 16-byte boundary, and not
+@pytest.mark.parametrize("steps,from_start", [(900 * SCALE, 4), (900 * SCALE + 1, 0)],
+                         ids=["aligned-end", "odd-end"])
+@pytest.mark.parametrize("exclusive", [False, True], ids=["inclusive", "exclusive"])
+def test_reversed_narrow_fixed_launch_matches_the_call(steps, from_start, exclusive, monkeypatch):
+    if DEVICE == "cpu":  # a lane tile of 2, as on CUDA: dense flat tiles held in memory order
+        monkeypatch.setitem(registry.COLUMN_LOOKBACK.interpreter_meta, "BLOCK_K", 2)
+    x = random_input((steps, 2), torch.float32)
+    call = triscan.exclusive_cumsum if exclusive else triscan.cumsum
+    expected = call(x, 0, reverse=True)
+    shift = int(exclusive)
+    plan = plan_for(x, expected, 0, steps - shift, shift, True)
+    assert plan.family.name == "column_lookback" and plan.backwards
+    assert plan.launch.constexprs["FROM_START"] == from_start
+    y = torch.full_like(expected, float("nan"))
+    meta = ({} if DEVICE == "cpu" else config_meta(plan.launch.kernel.best_config))
+    launch_fixed(plan, x, y, **meta)
+    torch.testing.assert_close(y, expected, rtol=1e-5, atol=1e-4)
