@@ -14,6 +14,7 @@ import triton
 from triton.testing import do_bench
 
 from triscan.kernels.registry import WORKSPACE
+from triscan.scan.dispatch import entered
 from triscan.scan.plan import plan_scan
 
 
@@ -54,9 +55,7 @@ def launch_fixed(plan, x: torch.Tensor, y: torch.Tensor, kernel=None, **meta):
     if isinstance(kernel, triton.runtime.Autotuner):  # the jit function under it (the interpreter's plans
         kernel = kernel.fn                             # hold that function itself)
     constexprs = {**spec.constexprs, **meta}
-    if plan.backwards and not constexprs.get("FROM_START", 0):  # entered at the end, as dispatch.run_plan
-        x = x.narrow(plan.dim, x.shape[plan.dim] - 1, 1)
-        y = y.narrow(plan.dim, y.shape[plan.dim] - 1, 1)
+    x, y = entered(plan, x, y)  # reversed column scans enter the tensors as the library does
     workspace = dict(zip(WORKSPACE, spec.workspace(x.device), strict=True)) if spec.workspace else {}
     arguments = {"x_ptr": x, "y_ptr": y, **workspace, **spec.scalars}
     grid = spec.grid({**arguments, **constexprs}) if callable(spec.grid) else spec.grid

@@ -49,15 +49,22 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
 def run_plan(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor) -> None:
     """Launch a plan made for `x` and `out` (plan_for), or for tensors with the same data
     pointers, strides and dtypes: the copy it asks for, the entry at the end when it walks
-    backwards (unless its kernel finds the end itself: FROM_START), the lock, the launch."""
+    backwards (`entered`), the lock, the launch."""
     if plan.copy_reason:
         x = x.contiguous()
+    x, out = entered(plan, x, out)
+    with LAUNCH_LOCK:
+        launch_on_device(plan.launch, x, out, plan.compiled)
+
+
+def entered(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """x and out as the plan's kernel takes them: a plan that walks backwards enters both at
+    their last position along `dim`, unless its kernel finds the end itself (FROM_START)."""
     if plan.backwards and not plan.launch.constexprs.get("FROM_START", 0):
         dim = plan.dim
         x = x.narrow(dim, x.shape[dim] - 1, 1)
         out = out.narrow(dim, out.shape[dim] - 1, 1)
-    with LAUNCH_LOCK:
-        launch_on_device(plan.launch, x, out, plan.compiled)
+    return x, out
 
 
 def direct_launch(plan: ScanPlan) -> DirectLaunch | None:

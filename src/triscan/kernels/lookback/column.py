@@ -263,7 +263,8 @@ def column_lookback_scan_kernel(
         y_end = y_ptr + end
         x_ptr = x_end + FLAT_STEP  # the last step, where the other paths enter
         y_ptr = y_end + FLAT_STEP
-    else:
+    else:  # unread: without FROM_START tiles are addressed from x_ptr and y_ptr, as before, since
+        #     the same addresses written from the end compile to more registers (NOTES.md 109)
         x_end = x_ptr
         y_end = y_ptr
     chunks_per_group = tl.cdiv(length, BLOCK_L)
