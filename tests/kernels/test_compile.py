@@ -65,6 +65,11 @@ VARIANTS = [
      "BLOCK_L=2048 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 maxnreg=128 ELEMENT=bf16 SHIFT=1 IN_PLACE=1"),
     ("column_lookback", "BLOCK_L=4096 BLOCK_K=2 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 BACKWARDS=1 "
                         "FROM_START=4 SHIFT=1 IN_PLACE=1"),
+    # exclusive and reversed 4-byte narrow scans capped at 168 registers (NOTES.md 110)
+    ("column_lookback",
+     "BLOCK_L=4096 BLOCK_K=2 SUB=8 num_warps=4 TRANSPOSE=1 LOOKBACK=64 SHIFT=1 IN_PLACE=1 maxnreg=168"),
+    ("column_lookback", "BLOCK_L=4096 BLOCK_K=2 SUB=8 num_warps=4 TRANSPOSE=1 LOOKBACK=64 BACKWARDS=1 "
+                        "FROM_START=4 SHIFT=1 IN_PLACE=1 maxnreg=168"),
     # reversed narrow scans: flat and dense tiles walked backwards
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 BACKWARDS=1 SHIFT=1"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0 BACKWARDS=1"),
@@ -94,6 +99,8 @@ LARGEST = [
     ("column_lookback", "BLOCK_L=32 BLOCK_K=256 SUB=8 num_warps=8 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 maxnreg=128 ELEMENT=bf16"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 L2_AHEAD=1 WIDE_OFFSETS=0"),
+    ("column_lookback",
+     "BLOCK_L=512 BLOCK_K=16 SUB=8 num_warps=4 TRANSPOSE=1 LOOKBACK=64 BACKWARDS=1 SHIFT=1 maxnreg=168"),
 ]
 
 SCRIPT = """

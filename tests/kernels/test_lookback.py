@@ -153,6 +153,27 @@ def test_register_caps_under_128_only_for_8_byte_sums(input_dtype, output_dtype)
     assert low_caps == ({(2048, 4, False), (2048, 4, True)} if output_dtype.itemsize == 8 else set())
 
 
+
+@pytest.mark.parametrize("input_dtype,output_dtype", [
+    (torch.float32, torch.float32), (torch.bfloat16, torch.bfloat16), (torch.float64, torch.float64),
+    (torch.int32, torch.int64), (torch.int32, torch.int32), (torch.int8, torch.int64)], ids=str)
+def test_column_register_caps_fit_without_spills(input_dtype, output_dtype):
+    """The column look-back's capped configs are kept where their tiles fit the cap without
+    spills (test_compile): 128 registers for 1- and 2-byte inputs, 168 for inputs and outputs of at
+    most 4 bytes over dense flat rows, not over gathered lanes (NOTES.md 49, 110)."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
+    for inner, flat_inner in ((2, 2), (8, 8), (3, 3), (8, 0)):
+        pruned = column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
+            "x_ptr": x, "y_ptr": y, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, FLAT_INNER=flat_inner)
+        caps = {config.maxnreg for config in pruned if config.maxnreg is not None}
+        dense_flat = flat_inner == inner and inner in (2, 8)
+        expected = ({128} if input_dtype.itemsize <= 2 and flat_inner else set()) | (
+            {168} if dense_flat and max(input_dtype.itemsize, output_dtype.itemsize) <= 4 else set())
+        assert caps == expected, (inner, flat_inner)
+
+
 def lookback_scan_checked(op: str, x: torch.Tensor, triton_launches, dim=None, family="lookback"):
     """`op` (a matrix op) along `dim` (x's last by default) through `family` (the row look-back),
     its output checked against the float64 reference, within a tolerance bounded by the same op

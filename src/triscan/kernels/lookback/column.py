@@ -48,6 +48,10 @@ def _column_lookback_configs():
             # the same flat tiles capped at 128 registers: four programs per SM instead of three,
             # for 1- and 2-byte inputs only (4-byte ones spill there; NOTES.md section 49)
             configs += [config(8192 // block_k, block_k, 16, 4, transpose=True, maxnreg=128)]
+            # capped at 168 registers, with runs of 8 steps (no spills there): three programs per
+            # SM instead of two for exclusive and reversed 4-byte scans, which compile to 174-208
+            # uncapped (dense flat rows only; NOTES.md section 110)
+            configs += [config(8192 // block_k, block_k, 8, 4, transpose=True, lookback=64, maxnreg=168)]
             # both, asking L2 for the tile a round of programs ahead (flat tiles only; NOTES.md 54)
             configs += [config(8192 // block_k, block_k, 16, 4, transpose=True, maxnreg=maxnreg, ahead=1)
                         for maxnreg in (None, 128)]
@@ -60,6 +64,17 @@ def _column_lookback_configs():
 
 
 COLUMN_LOOKBACK_SCAN_CONFIGS = _column_lookback_configs()
+
+
+def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k) -> bool:
+    """Whether a config's register cap (maxnreg) fits the tensors' tiles without spills: 128 for
+    1- and 2-byte inputs (4-byte ones spill there; NOTES.md section 49); 168 for inputs and
+    outputs of at most 4 bytes held as dense flat rows (gathered lanes spill there; section 110)."""
+    if maxnreg is None:
+        return True
+    if maxnreg < 168:
+        return input_size <= 2
+    return max(input_size, output_size) <= 4 and flat_inner == block_k
 
 
 @triton.jit
@@ -192,7 +207,8 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
         and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])  # flat chunks: contiguous rows
-        and (config.maxnreg is None or args["x_ptr"].element_size() <= 2)
+        and _register_cap_fits(config.maxnreg, args["x_ptr"].element_size(), args["y_ptr"].element_size(),
+                               kwargs["FLAT_INNER"], config.kwargs["BLOCK_K"])
         and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)]},  # prefetched tiles: flat ones
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
 )
