@@ -339,37 +339,6 @@ def test_column_lookback_narrow_inner(op, shape, dim, triton_launches, poisoned_
     assert triton_launches.counts == {"column_lookback_scan": 1}
 
 
-# 3 and 5 lanes gathered into tiles of 4 and 8, 8 dense lanes; packed (float32) and unpacked
-# (float64) look-back words: every pair on CUDA, one dtype per shape under the interpreter
-HELD = [(shape, dim, dtype) for (shape, dim) in (NARROW[0], NARROW[1], NARROW[3])
-        for dtype in (torch.float32, torch.float64)]
-HELD = HELD if DEVICE != "cpu" else [HELD[0], HELD[3], HELD[4]]
-
-
-@pytest.mark.parametrize("shape,dim,dtype", HELD,
-                         ids=[f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in HELD])
-@pytest.mark.parametrize("op", list(OPS))
-def test_column_next_chunk_held(op, shape, dim, dtype, monkeypatch, triton_launches, poisoned_outputs):
-    """The column look-back with HOLD_NEXT (the row look-back's round): the next chunk loaded and
-    its totals published before this chunk's look-back, the last round's next ticket past the
-    end loading and publishing nothing; packed (float32) and unpacked (float64) look-back words,
-    gathered and dense tiles."""
-    from triscan.kernels.lookback.column import column_lookback_scan_kernel
-
-    if DEVICE == "cpu":
-        monkeypatch.setitem(registry.COLUMN_LOOKBACK.interpreter_meta, "HOLD_NEXT", True)
-    else:  # each config with HOLD_NEXT; the autotuner picks among them
-        configs = [triton.Config({**config.kwargs, "HOLD_NEXT": True}, num_warps=config.num_warps,
-                                 num_stages=config.num_stages, maxnreg=config.maxnreg)
-                   for config in column_lookback_scan_kernel.configs]
-        monkeypatch.setattr(column_lookback_scan_kernel, "configs", configs)
-        monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
-    check_op(op, shape, dim, triton_launches, random_input(shape, dtype))
-    assert triton_launches.counts == {"column_lookback_scan": 1}
-    if DEVICE != "cpu":
-        assert column_lookback_scan_kernel.best_config.kwargs["HOLD_NEXT"]
-
-
 # (shape, dim, dtype, whether an exclusive scan's one-step shift would misalign its stores): flat
 # steps of 8 and 12 bytes, 2-byte steps of 8, and steps of 16 bytes, whose shifted store stays
 # aligned; lengths whose ends are 16-byte aligned (reversed scans enter at the start) and not

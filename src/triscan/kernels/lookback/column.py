@@ -157,30 +157,21 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
 
 
 @triton.jit
-def _load_and_publish(x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, total_chunks,
-                      chunks_per_group, tiles_k, inner, length, stride_x_outer, stride_x_scan,
-                      stride_x_inner, DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
-                      TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr, FLAT_STEP: tl.constexpr,
-                      ACC_DTYPE: tl.constexpr, PACKED: tl.constexpr, HOLD_NEXT: tl.constexpr,
-                      FROM_START: tl.constexpr, BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr,
-                      SUB: tl.constexpr):
-    """(Tile, per-lane totals [BLOCK_K]) of chunk `ticket`, its totals published. With HOLD_NEXT
-    the ticket may lie past the last chunk: then nothing is loaded (zeros) or published."""
+def _load_and_publish(x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, chunks_per_group,
+                      tiles_k, inner, length, stride_x_outer, stride_x_scan, stride_x_inner,
+                      DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr, TRANSPOSE: tl.constexpr,
+                      FLAT_INNER: tl.constexpr, FLAT_STEP: tl.constexpr, ACC_DTYPE: tl.constexpr,
+                      PACKED: tl.constexpr, FROM_START: tl.constexpr, BLOCK_L: tl.constexpr,
+                      BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+    """(Tile, per-lane totals [BLOCK_K]) of chunk `ticket`, its totals published."""
     outer_index, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
-    if HOLD_NEXT:
-        length = tl.where(ticket < total_chunks, length, 0)  # every mask false past the last chunk
     x = _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane, inner, length,
                            stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
                            FLAT_INNER, FLAT_STEP, ACC_DTYPE, FROM_START, BLOCK_L, BLOCK_K, SUB)
     total = tl.sum(tl.sum(x, 1), 0)  # [BLOCK_K]; x is in ACC_DTYPE
     first_in_group = ticket % chunks_per_group == 0
-    if HOLD_NEXT:
-        if ticket < total_chunks:
-            _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, first_in_group,
-                                  PACKED, BLOCK_K)
-    else:
-        _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, first_in_group, PACKED,
-                              BLOCK_K)
+    _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, first_in_group, PACKED,
+                          BLOCK_K)
     return x, total
 
 
@@ -244,8 +235,6 @@ def column_lookback_scan_kernel(
     # stride_y_scan == +-inner, stride_x_inner == 1, inner <= BLOCK_K), else 0
     BACKWARDS: tl.constexpr,  # with FLAT_INNER: the steps walk both tensors backwards (stride -inner)
     L2_AHEAD: tl.constexpr,  # R > 0: with flat tiles, each ticket drawn asks L2 for the tile R rounds later
-    HOLD_NEXT: tl.constexpr = False,  # the row look-back's round: the next chunk loaded and its totals
-    #                                   published before this chunk's look-back (two tiles held)
     IN_PLACE: tl.constexpr = False,  # SHIFT 1: step s stores the sum before s, scanned in registers,
     #                                  where it was loaded (flat steps whose one-step shift would
     #                                  misalign every 16-byte store)
@@ -257,11 +246,11 @@ def column_lookback_scan_kernel(
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
     same statuses, same deadlock argument, in the classic order (Merrill & Garland's, CUB's):
     a program holds one chunk at a time, and draws its next ticket after it has stored the
-    chunk it holds. Holding two (HOLD_NEXT: the next chunk loaded and published before the
-    look-back, as the row kernel does) cost [1024, 8] tiles one program per SM (benchmarks/NOTES.md
-    section 25); [512, 8] tiles held two at a time take the registers of one [1024, 8] (NOTES.md
-    107). Without HOLD_NEXT the ticket waits for the store: drawn earlier, a chunk's total waits a
-    whole iteration for its load, and the look-backs chain (NOTES.md 106)."""
+    chunk it holds. Holding two (the next chunk loaded and published before the look-back, as the
+    row kernel does) cost [1024, 8] tiles one program per SM (benchmarks/NOTES.md section 25), and
+    [512, 8] tiles held two at a time, at the registers of one [1024, 8], read 20-30 points under
+    the classic round (NOTES.md 110). The ticket waits for the store: drawn earlier, a chunk's
+    total waits a whole iteration for its load, and the look-backs chain (NOTES.md 106)."""
     # dense: each step is exactly BLOCK_K contiguous lanes, so a tile is one contiguous block
     DENSE: tl.constexpr = FLAT_INNER == BLOCK_K
     # flat and dense tiles: successive steps lie FLAT_STEP elements apart in both tensors
@@ -295,11 +284,6 @@ def column_lookback_scan_kernel(
     counter_ptr = status_ptr + max_chunks
     ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
     ahead = L2_AHEAD * tl.num_programs(0)  # tickets
-    if HOLD_NEXT:
-        x, total = _load_and_publish(
-            x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, total_chunks, chunks_per_group,
-            tiles_k, inner, length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS,
-            TRANSPOSE, FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, HOLD_NEXT, FROM_START, BLOCK_L, BLOCK_K, SUB)
     while ticket < total_chunks:
         if L2_AHEAD and FLAT_INNER > 0:
             # a program holding one tile has nothing of its own in flight while it scans and
@@ -311,21 +295,11 @@ def column_lookback_scan_kernel(
                                                             BLOCK_K)
         lane_mask = first_lane + lanes < inner  # [BLOCK_K]
         y_first = y_ptr + outer_index * stride_y_outer + first_lane  # output of step 0, lane first_lane
-        # the total goes out before any wait: a drawn chunk's total follows one load (HOLD_NEXT: the
-        # next chunk's, loaded while this one's look-back is still ahead, as lookback/row.py's round)
-        if HOLD_NEXT:
-            next_ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
-            x_next, total_next = _load_and_publish(
-                x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, next_ticket, total_chunks,
-                chunks_per_group, tiles_k, inner, length, stride_x_outer, stride_x_scan, stride_x_inner,
-                DENSE, WIDE_OFFSETS, TRANSPOSE, FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, HOLD_NEXT,
-                FROM_START, BLOCK_L, BLOCK_K, SUB)
-        else:
-            x, total = _load_and_publish(
-                x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, total_chunks,
-                chunks_per_group, tiles_k, inner, length, stride_x_outer, stride_x_scan, stride_x_inner,
-                DENSE, WIDE_OFFSETS, TRANSPOSE, FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, HOLD_NEXT,
-                FROM_START, BLOCK_L, BLOCK_K, SUB)
+        # the total goes out before any wait: a drawn chunk's total follows one load
+        x, total = _load_and_publish(
+            x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, chunks_per_group, tiles_k,
+            inner, length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
+            FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, FROM_START, BLOCK_L, BLOCK_K, SUB)
         window = tl.arange(0, LOOKBACK)
         group_first = ticket - chunk
         if PACKED:
@@ -430,7 +404,4 @@ def column_lookback_scan_kernel(
                 mask = mask & lane_mask[None, None, :]
                 y_tile = y_first + (first_step + STORE_SHIFT) * stride_y_scan
             tl.store(y_tile + y_offsets, out.to(y_ptr.dtype.element_ty), mask=mask)
-        if HOLD_NEXT:
-            x, total, ticket = x_next, total_next, next_ticket
-        else:
-            ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
+        ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
