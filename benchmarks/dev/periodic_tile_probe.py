@@ -1,0 +1,139 @@
+"""What a flat tile of interleaved lanes costs when each lane is scanned as a one-hot vector
+(dev probe, issue 14, narrow K that is not a power of two; NOTES.md 111).
+
+The column look-back gathers 3 lanes into padded rows of 4 (`tl.gather`, NOTES.md 26) and reads
+35% of copy on (L, 3) float32. The other way: a contiguous (L, K) input is one flat array whose
+element e belongs to lane e % K. A chunk of T flat elements (T a power of two, chunks not aligned
+to steps) is loaded as 16-byte vectors, held as runs [T // R, R], each element spread over a
+one-hot lane axis [T // R, R, KP] (KP = K rounded up to a power of two), scanned along the flat
+axis (runs in registers, run totals across threads), and each element takes its own lane's sum
+back, stored as vectors. No gather; KP values per element in registers.
+
+This probe times that tile alone: one chunk per program, no look-back between chunks (each
+chunk's scan starts from zero; checked against that reference), so it reads the tile's cost the
+way `lookback_ablation.py --lanes K --variants no-wait` reads the gathered tile's:
+
+    python benchmarks/dev/periodic_tile_probe.py --lanes 3 5 --dtypes float32 bfloat16 --gib 1
+"""
+
+import argparse
+import itertools
+import json
+
+import torch
+import triton
+import triton.language as tl
+from triton.testing import do_bench
+
+from triscan.kernels.tiles import _before_runs
+
+
+@triton.jit
+def periodic_tile_kernel(x_ptr, y_ptr, numel, K: tl.constexpr, KP: tl.constexpr, T: tl.constexpr,
+                         R: tl.constexpr, EXCLUSIVE: tl.constexpr):
+    """Each program scans its T flat elements per lane (element e in lane e % K) from zero;
+    EXCLUSIVE: each element takes the sum before it in its lane (by additions only). One lane at
+    a time, each as the tile's elements of that lane (zeros elsewhere), so that every tensor keeps
+    the runs' layout (a [T // R, R, KP] one-hot tile took Triton's default layout, converted
+    through shared memory, its runs spread over threads)."""
+    chunk = tl.program_id(0).to(tl.int64)
+    start = chunk * T
+    flat = tl.arange(0, T)  # [T]
+    mask = flat < numel - start
+    x = tl.load(x_ptr + start + flat, mask=mask, other=0).to(tl.float32)
+    first_lane = (start % K).to(tl.int32)
+    lane = tl.reshape((first_lane + flat) % K, [T // R, R])  # [T // R, R]
+    values = tl.reshape(x, [T // R, R])  # [T // R, R]
+    own = tl.zeros([T // R, R], dtype=tl.float32)
+    totals = tl.zeros([KP], dtype=tl.float32)  # per lane, what the look-back would publish
+    for k in tl.static_range(K):
+        in_lane = lane == k
+        lane_values = tl.where(in_lane, values, 0.0)  # [T // R, R]
+        run_totals = tl.sum(lane_values, 1)  # [T // R]
+        before_run, _ = _before_runs(run_totals)  # [T // R]
+        if EXCLUSIVE:
+            within, _ = _before_runs(lane_values, 1)
+        else:
+            within = tl.cumsum(lane_values, 1)
+        own = tl.where(in_lane, within + before_run[:, None], own)
+        totals = tl.where(tl.arange(0, KP) == k, tl.sum(run_totals, 0), totals)
+    tl.store(y_ptr + start + flat, tl.reshape(own, [T]).to(y_ptr.dtype.element_ty), mask=mask)
+    # the per-lane totals, kept live as the look-back would publish them (never stored)
+    tl.store(y_ptr + tl.arange(0, KP), totals.to(y_ptr.dtype.element_ty),
+             mask=tl.arange(0, KP) < start - start - 1)
+
+
+def reference(x: torch.Tensor, lanes: int, tile: int, exclusive: bool) -> torch.Tensor:
+    """Per chunk of `tile` flat elements, per lane e % lanes, the scan from zero (float64)."""
+    flat = x.double().reshape(-1)
+    out = torch.empty_like(flat)
+    for begin in range(0, flat.numel(), tile):
+        piece = flat[begin:begin + tile]
+        lane = (torch.arange(begin, begin + piece.numel(), device=x.device) % lanes)
+        for k in range(lanes):
+            selected = piece[lane == k]
+            scanned = torch.cumsum(selected, 0)
+            out[begin:begin + piece.numel()][lane == k] = scanned - selected if exclusive else scanned
+    return out
+
+
+def time_cells(x: torch.Tensor, args, device: str) -> list[dict]:
+    """Every (tile, run, warps, exclusive) launch on x: checked on its first chunks, and on CUDA
+    timed against a copy of the same bytes."""
+    lanes = x.shape[1]
+    y = torch.full_like(x, float("nan"))
+    copy_ms = None
+    if device == "cuda":
+        target = torch.empty_like(x)
+        copy_ms = do_bench(lambda: target.copy_(x), warmup=25, rep=100, return_mode="median")
+    rows = []
+    for tile, run, warps, exclusive in itertools.product(args.tiles, args.runs, args.warps, (False, True)):
+        meta = dict(K=lanes, KP=triton.next_power_of_2(lanes), T=tile, R=run, EXCLUSIVE=exclusive,
+                    num_warps=warps)
+        grid = (triton.cdiv(x.numel(), tile),)
+
+        def launch(meta=meta, grid=grid):
+            return periodic_tile_kernel[grid](x, y, x.numel(), **meta)
+
+        compiled = launch()
+        checked = x[: 4 * tile // lanes + 1] if device == "cuda" else x
+        expected = reference(checked, lanes, tile, exclusive)
+        got = y.reshape(-1)[: expected.numel()].double()
+        error = ((got - expected).abs() / (expected.abs() + 1)).max().item()
+        row = dict(lanes=lanes, dtype=str(x.dtype)[6:], T=tile, R=run, warps=warps, exclusive=exclusive,
+                   max_relative_error=error)
+        if device == "cuda":
+            ms = do_bench(launch, warmup=10, rep=50, return_mode="median")
+            row.update(ms=ms, copy_ms=copy_ms, percent=100 * copy_ms / ms, registers=compiled.n_regs,
+                       spills=compiled.n_spills)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lanes", type=int, nargs="+", default=[3, 5])
+    parser.add_argument("--dtypes", nargs="+", default=["float32", "bfloat16"])
+    parser.add_argument("--gib", type=float, default=1.0)
+    parser.add_argument("--tiles", type=int, nargs="+", default=[1024, 2048, 4096])
+    parser.add_argument("--runs", type=int, nargs="+", default=[4, 8])
+    parser.add_argument("--warps", type=int, nargs="+", default=[4, 8])
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    rows = []
+    for lanes, name in itertools.product(args.lanes, args.dtypes):
+        dtype = getattr(torch, name)
+        # steps a multiple of 16, so that Triton specializes numel as divisible by 16 and the masked
+        # loads and stores stay 16-byte vectors (the library would split off a last, masked chunk)
+        steps = int(args.gib * 2**30) // (lanes * dtype.itemsize) // 16 * 16 if device == "cuda" else 1001
+        rows += time_cells(torch.rand(steps, lanes, device=device).to(dtype), args, device)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(rows, handle, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
