@@ -29,23 +29,18 @@ from triscan.kernels.tiles import _before_runs
 
 
 @triton.jit
-def periodic_tile_kernel(x_ptr, y_ptr, numel, K: tl.constexpr, KP: tl.constexpr, T: tl.constexpr,
-                         R: tl.constexpr, EXCLUSIVE: tl.constexpr):
-    """Each program scans its T flat elements per lane (element e in lane e % K) from zero;
-    EXCLUSIVE: each element takes the sum before it in its lane (by additions only). One lane at
-    a time, each as the tile's elements of that lane (zeros elsewhere), so that every tensor keeps
-    the runs' layout (a [T // R, R, KP] one-hot tile took Triton's default layout, converted
-    through shared memory, its runs spread over threads)."""
-    chunk = tl.program_id(0).to(tl.int64)
-    start = chunk * T
-    flat = tl.arange(0, T)  # [T]
-    mask = flat < numel - start
-    x = tl.load(x_ptr + start + flat, mask=mask, other=0).to(tl.float32)
-    first_lane = (start % K).to(tl.int32)
+def _periodic_scan(x, first_lane, K: tl.constexpr, KP: tl.constexpr, T: tl.constexpr, R: tl.constexpr,
+                   EXCLUSIVE: tl.constexpr):
+    """(each element's sum in its lane from the tile's start [T], the K lane totals [KP]) of a flat
+    tile x [T] whose first element is in lane first_lane. One lane at a time, each as the tile's
+    elements of that lane (zeros elsewhere), so that every tensor keeps the runs' layout (a
+    [T // R, R, KP] one-hot tile took Triton's default layout, converted through shared memory,
+    its runs spread over threads). EXCLUSIVE: the sum before each element, by additions only."""
+    flat = tl.arange(0, T)
     lane = tl.reshape((first_lane + flat) % K, [T // R, R])  # [T // R, R]
     values = tl.reshape(x, [T // R, R])  # [T // R, R]
     own = tl.zeros([T // R, R], dtype=tl.float32)
-    totals = tl.zeros([KP], dtype=tl.float32)  # per lane, what the look-back would publish
+    totals = tl.zeros([KP], dtype=tl.float32)
     for k in tl.static_range(K):
         in_lane = lane == k
         lane_values = tl.where(in_lane, values, 0.0)  # [T // R, R]
@@ -57,10 +52,34 @@ def periodic_tile_kernel(x_ptr, y_ptr, numel, K: tl.constexpr, KP: tl.constexpr,
             within = tl.cumsum(lane_values, 1)
         own = tl.where(in_lane, within + before_run[:, None], own)
         totals = tl.where(tl.arange(0, KP) == k, tl.sum(run_totals, 0), totals)
-    tl.store(y_ptr + start + flat, tl.reshape(own, [T]).to(y_ptr.dtype.element_ty), mask=mask)
-    # the per-lane totals, kept live as the look-back would publish them (never stored)
-    tl.store(y_ptr + tl.arange(0, KP), totals.to(y_ptr.dtype.element_ty),
-             mask=tl.arange(0, KP) < start - start - 1)
+    return tl.reshape(own, [T]), totals
+
+
+@triton.jit
+def periodic_tile_kernel(x_ptr, y_ptr, numel, K: tl.constexpr, KP: tl.constexpr, T: tl.constexpr,
+                         R: tl.constexpr, EXCLUSIVE: tl.constexpr, PERSISTENT: tl.constexpr):
+    """Each chunk of T flat elements scanned per lane (element e in lane e % K) from zero.
+    PERSISTENT: each program walks chunks pid, pid + programs, ..., the next chunk loaded before
+    this one is scanned (the look-back kernels' round, without the look-back); else one chunk per
+    program."""
+    flat = tl.arange(0, T)  # [T]
+    chunks = tl.cdiv(numel, T)
+    chunk = tl.program_id(0).to(tl.int64)
+    step = tl.num_programs(0) if PERSISTENT else chunks
+    x = tl.load(x_ptr + chunk * T + flat, mask=flat < numel - chunk * T, other=0)
+    while chunk < chunks:
+        start = chunk * T
+        following = chunk + step
+        if PERSISTENT:  # in flight while this chunk is scanned and stored
+            x_next = tl.load(x_ptr + following * T + flat, mask=flat < numel - following * T, other=0)
+        own, totals = _periodic_scan(x.to(tl.float32), (start % K).to(tl.int32), K, KP, T, R, EXCLUSIVE)
+        tl.store(y_ptr + start + flat, own.to(y_ptr.dtype.element_ty), mask=flat < numel - start)
+        # the per-lane totals, kept live as the look-back would publish them (never stored)
+        tl.store(y_ptr + tl.arange(0, KP), totals.to(y_ptr.dtype.element_ty),
+                 mask=tl.arange(0, KP) < -start - 1)
+        if PERSISTENT:
+            x = x_next
+        chunk = following
 
 
 def reference(x: torch.Tensor, lanes: int, tile: int, exclusive: bool) -> torch.Tensor:
@@ -87,10 +106,13 @@ def time_cells(x: torch.Tensor, args, device: str) -> list[dict]:
         target = torch.empty_like(x)
         copy_ms = do_bench(lambda: target.copy_(x), warmup=25, rep=100, return_mode="median")
     rows = []
-    for tile, run, warps, exclusive in itertools.product(args.tiles, args.runs, args.warps, (False, True)):
+    programs = torch.cuda.get_device_properties(x.device).multi_processor_count if device == "cuda" else 3
+    launches = itertools.product(args.tiles, args.runs, args.warps, (False, True), args.per_sm)
+    for tile, run, warps, exclusive, per_sm in launches:
         meta = dict(K=lanes, KP=triton.next_power_of_2(lanes), T=tile, R=run, EXCLUSIVE=exclusive,
-                    num_warps=warps)
-        grid = (triton.cdiv(x.numel(), tile),)
+                    PERSISTENT=per_sm > 0, num_warps=warps)
+        chunks = triton.cdiv(x.numel(), tile)
+        grid = (min(chunks, programs * per_sm) if per_sm else chunks,)
 
         def launch(meta=meta, grid=grid):
             return periodic_tile_kernel[grid](x, y, x.numel(), **meta)
@@ -101,7 +123,7 @@ def time_cells(x: torch.Tensor, args, device: str) -> list[dict]:
         got = y.reshape(-1)[: expected.numel()].double()
         error = ((got - expected).abs() / (expected.abs() + 1)).max().item()
         row = dict(lanes=lanes, dtype=str(x.dtype)[6:], T=tile, R=run, warps=warps, exclusive=exclusive,
-                   max_relative_error=error)
+                   programs_per_sm=per_sm, max_relative_error=error)
         if device == "cuda":
             ms = do_bench(launch, warmup=10, rep=50, return_mode="median")
             row.update(ms=ms, copy_ms=copy_ms, percent=100 * copy_ms / ms, registers=compiled.n_regs,
@@ -119,6 +141,8 @@ def main() -> int:
     parser.add_argument("--tiles", type=int, nargs="+", default=[1024, 2048, 4096])
     parser.add_argument("--runs", type=int, nargs="+", default=[4, 8])
     parser.add_argument("--warps", type=int, nargs="+", default=[4, 8])
+    parser.add_argument("--per-sm", type=int, nargs="+", default=[0],
+                        help="persistent programs per SM (0: one program per chunk)")
     parser.add_argument("--json")
     args = parser.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
