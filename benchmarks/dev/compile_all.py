@@ -33,7 +33,8 @@ NAMES = {"row_scan_kernel": [("row", {}), ("reverse_row", {}), ("row", {"ROTATE"
 ELEMENTS = {"fp32": (torch.float32, torch.float32), "bf16": (torch.bfloat16, torch.bfloat16),
             "i64": (torch.int64, torch.int64), "fp64": (torch.float64, torch.float64),
             "i32": (torch.int32, torch.int64)}  # int32 summed into int64: the look-back's RELOAD configs
-BYTE_PRUNED = ("row_scan_kernel", "lookback_scan_kernel")  # the column spaces do not depend on the type
+# kernels whose pruning reads the element sizes (the column look-back's register caps too)
+BYTE_PRUNED = ("row_scan_kernel", "lookback_scan_kernel", "column_lookback_scan_kernel")
 TYPED = BYTE_PRUNED + ("column_scan_kernel",)  # compiled for each element type (their registers differ)
 
 
@@ -46,6 +47,12 @@ def pruned(kernel, element, flags):
     input_dtype, output_dtype = ELEMENTS[element]
     args = {"x_ptr": torch.empty(0, dtype=input_dtype), "y_ptr": torch.empty(0, dtype=output_dtype),
             "LENGTH_BUCKET": 1 << 28, "LENGTH_ALIGNED": 1, "ROTATE": flags.get("ROTATE", 0)}
+    if kernel.fn.__name__ == "column_lookback_scan_kernel":
+        # each lane tile's configs, as its pruning keeps them for dense flat rows of that width
+        # (registers.py compiles FLAT_INNER = BLOCK_K unless told)
+        return [config for block_k in sorted({config.kwargs["BLOCK_K"] for config in kernel.configs})
+                for config in kernel.early_config_prune(kernel.configs, dict(args, INNER_BUCKET=block_k),
+                                                        FLAT_INNER=block_k)]
     return kernel.early_config_prune(kernel.configs, args)
 
 
