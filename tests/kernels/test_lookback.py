@@ -174,6 +174,27 @@ def test_column_register_caps_fit_without_spills(input_dtype, output_dtype):
         assert caps == expected, (inner, flat_inner)
 
 
+
+@pytest.mark.parametrize("input_dtype,output_dtype", [
+    (torch.float32, torch.float32), (torch.bfloat16, torch.bfloat16), (torch.float64, torch.float64),
+    (torch.int32, torch.int64)], ids=str)
+def test_periodic_configs_only_where_allowed(input_dtype, output_dtype):
+    """PERIODIC configs (lookback/column.py) reach the autotuner only where the plan allows them,
+    for lane tiles of 4 and 8, chunks of 2048 and 4096 elements, 2048 only for 64-bit sums."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
+    for inner, allowed in ((3, True), (3, False), (5, True), (2, True)):
+        pruned = column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
+            "x_ptr": x, "y_ptr": y, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, FLAT_INNER=inner,
+            PERIODIC_OK=allowed)
+        chunks = {config.kwargs["BLOCK_L"] * config.kwargs["BLOCK_K"] for config in pruned
+                  if config.kwargs.get("PERIODIC", False)}
+        sizes = {2048} if output_dtype.itemsize == 8 else {2048, 4096}
+        expected = sizes if allowed and inner != 2 else set()
+        assert chunks == expected, (inner, allowed)
+
+
 def lookback_scan_checked(op: str, x: torch.Tensor, triton_launches, dim=None, family="lookback"):
     """`op` (a matrix op) along `dim` (x's last by default) through `family` (the row look-back),
     its output checked against the float64 reference, within a tolerance bounded by the same op
@@ -371,6 +392,43 @@ def test_narrow_flat_tiles_keep_16_byte_accesses(op, shape, dim, dtype, misalign
     vector = 16 // min(dtype.itemsize, plan.output_dtype.itemsize)
     ends_aligned = plan.positions == plan.length + plan.shift and plan.positions * shape[-1] % vector == 0
     assert plan.launch.constexprs["FROM_START"] == (vector if plan.reverse and ends_aligned else 0)
+
+
+# rows of 3, 5, 6 and 7 contiguous lanes (flat chunks start mid-row), packed (float32) and unpacked
+# (float64, int32 -> int64) look-back words; on CUDA also 2-byte inputs
+PERIODIC_CASES = [((900 * SCALE + 1, 3), 0, torch.float32), ((2, 500 * SCALE, 5), 1, torch.float64),
+                  ((400 * SCALE, 6), 0, torch.int32), ((300 * SCALE, 7), 0, torch.float32)]
+PERIODIC_CASES += [((700 * SCALE, 3), 0, torch.bfloat16), ((3, 300 * SCALE, 5), 1, torch.float16)] \
+    if DEVICE != "cpu" else []
+PERIODIC_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in PERIODIC_CASES]
+
+
+@pytest.mark.parametrize("shape,dim,dtype", PERIODIC_CASES, ids=PERIODIC_IDS)
+@pytest.mark.parametrize("op", list(matrix.OPS))
+def test_periodic_lane_chunks(op, shape, dim, dtype, monkeypatch, triton_launches, poisoned_outputs):
+    """PERIODIC (lookback/column.py, tiles._interleaved_scan): rows of 3, 5, 6 or 7 lanes walked
+    forwards and stored in place, in chunks of flat elements that start mid-row, each lane scanned
+    in turn, the lane totals published; inclusive, and exclusive (the seed's too) where stored in
+    place; reversed scans keep the other tiles. On CUDA only the
+    PERIODIC configs are left to the autotuner, and its pick is one of them."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    monkeypatch.setattr(registry, "PERIODIC_LANES", True)
+    if DEVICE != "cpu":
+        configs = [config for config in column_lookback_scan_kernel.configs if config.kwargs.get("PERIODIC")]
+        monkeypatch.setattr(column_lookback_scan_kernel, "configs", configs)
+        monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
+    x = random_input(shape, dtype) if dtype.is_floating_point else torch.randint(
+        -100, 100, shape, dtype=dtype, device=DEVICE)
+    plan = lookback_scan_checked(op, x, triton_launches, dim, "column_lookback")
+    assert triton_launches.counts == {"column_lookback_scan": 1}
+    # exclusive scans only where stored in place (not over steps of 16-byte multiples: 6 int64 lanes)
+    periodic = not plan.reverse and (plan.shift == 0 or plan.launch.constexprs["IN_PLACE"])
+    assert plan.launch.constexprs["PERIODIC_OK"] == periodic
+    if DEVICE == "cpu":
+        assert plan.launch.constexprs["PERIODIC"] == periodic
+    elif periodic:
+        assert column_lookback_scan_kernel.best_config.kwargs["PERIODIC"]
 
 
 @pytest.mark.gpu

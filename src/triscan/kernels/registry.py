@@ -216,6 +216,12 @@ def bind_lookback(family, plan) -> LaunchSpec:
     return launch_spec(kernel, grid, scalars, constexprs, workspace, size if clean else 0)
 
 
+# PERIODIC chunks of the column look-back (rows of 3, 5, 6 or 7 lanes scanned lane by lane over
+# flat chunks; benchmarks/NOTES.md 111-113): tested under the interpreter, not yet timed or run on
+# a GPU, so off until they are
+PERIODIC_LANES = False
+
+
 def bind_column_lookback(family, plan) -> LaunchSpec:
     """[BLOCK_L, BLOCK_K] chunks drawn by at most `plan.programs` persistent programs; the
     workspace is sized for the lane tile the pruning keeps and its shortest tile."""
@@ -247,6 +253,11 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     # reversed flat tiles enter both tensors at their first step (aligned) rather than their last
     # (a step off alignment), where the tensors' ends are 16-byte aligned: tiles held in memory
     # order are then addressed from the end in whole vectors (dispatch.run_plan; NOTES.md 109)
+    # rows of 3, 5, 6 or 7 lanes walked forwards and stored in place may be scanned in chunks of
+    # flat elements, lane by lane (PERIODIC; the autotuner compares them with the gathered tiles),
+    # once PERIODIC_LANES allows it
+    periodic = (PERIODIC_LANES and flat_inner in (3, 5, 6, 7) and stride_x_scan > 0
+                and (plan.shift == 0 or in_place))
     vector = 16 // min(plan.input_dtype.itemsize, plan.output_dtype.itemsize)
     ends_aligned = plan.positions == plan.length + plan.shift and plan.positions * flat_inner % vector == 0
     from_start = vector if flat_inner > 0 and stride_x_scan < 0 and ends_aligned else 0
@@ -265,7 +276,7 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
 
     # the interpreter's tile has two runs of 4 steps, so tests cross runs and tiles; contiguous
     # rows take the flat loads and stores there too (tests/kernels/test_layouts.py runs both ways)
-    meta = dict(family.interpreter_meta, TRANSPOSE=flat_inner > 0) if interpreted else {}
+    meta = dict(family.interpreter_meta, TRANSPOSE=flat_inner > 0, PERIODIC=periodic) if interpreted else {}
     chunks = lambda meta: outer * ceil_div(inner, meta["BLOCK_K"]) * ceil_div(length, meta["BLOCK_L"])
     grid = lambda meta: (min(chunks(meta), programs),)
     scalars = dict(max_chunks=max_chunks, slot=slot, outer=outer, inner=inner, length=length,
@@ -275,7 +286,7 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
                    INNER_BUCKET=power_of_two_at_least(inner))
     constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, WIDE_OFFSETS=wide, PACKED=packed,
                       FLAT_INNER=flat_inner, BACKWARDS=flat_inner > 0 and stride_x_scan < 0,
-                      IN_PLACE=in_place, FROM_START=from_start, **meta)
+                      IN_PLACE=in_place, FROM_START=from_start, PERIODIC_OK=periodic, **meta)
     return launch_spec(kernel, grid, scalars, constexprs, workspace)
 
 

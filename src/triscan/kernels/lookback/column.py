@@ -7,9 +7,11 @@ import triton
 import triton.language as tl
 
 from ..tiles import (
+    _add_lane_prefixes,
     _after_runs,
     _before_runs,
     _flat_offsets,
+    _interleaved_scan,
     _prefetch_l2,
     _run_steps,
     _tile_elements,
@@ -25,10 +27,12 @@ from .protocol import _minimum2, _pack, _publish_column_total, _status, _sum, _w
 def _column_lookback_configs():
     configs = []
 
-    def config(block_l, block_k, sub, warps, stages=1, transpose=False, lookback=32, maxnreg=None, ahead=0):
-        return triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub, "TRANSPOSE": transpose,
-                              "LOOKBACK": lookback, "L2_AHEAD": ahead}, num_warps=warps, num_stages=stages,
-                             maxnreg=maxnreg)
+    def config(block_l, block_k, sub, warps, stages=1, transpose=False, lookback=32, maxnreg=None, ahead=0,
+               periodic=False):
+        meta = {"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub, "TRANSPOSE": transpose,
+                "LOOKBACK": lookback, "L2_AHEAD": ahead}
+        return triton.Config(dict(meta, PERIODIC=True) if periodic else meta, num_warps=warps,
+                             num_stages=stages, maxnreg=maxnreg)
 
     for block_k in (2, 4, 8, 16, 32, 64, 128, 256):
         for block_l in sorted({max(64, 4096 // block_k), max(128, 8192 // block_k)}):
@@ -60,6 +64,12 @@ def _column_lookback_configs():
             # also with the prefetch
             configs += [config(4096 // block_k, block_k, sub, 4, transpose=True) for sub in (8, 16)]
             configs += [config(4096 // block_k, block_k, 16, 4, transpose=True, ahead=1)]
+        if block_k in (4, 8):
+            # rows of 3, 5, 6 or 7 lanes as flat chunks of 2048 or 4096 elements scanned lane by
+            # lane (PERIODIC; runs of 4 or 8 elements: a thread's 16-byte vector of 4- or 2-byte
+            # elements; NOTES.md 111)
+            configs += [config(elements // block_k, block_k, sub, 4, transpose=True, periodic=True)
+                        for elements in (2048, 4096) for sub in (4, 8)]
     return configs
 
 
@@ -75,6 +85,15 @@ def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k) ->
     if maxnreg < 168:
         return input_size <= 2
     return max(input_size, output_size) <= 4 and flat_inner == block_k
+
+
+def _periodic_fits(config, allowed, output_size) -> bool:
+    """PERIODIC configs only where the plan allows them (PERIODIC_OK), with chunks of at most 16
+    KiB of accumulators (2048 elements of 64-bit sums, which spilled at 4096)."""
+    if not config.kwargs.get("PERIODIC", False):
+        return True
+    accumulator_size = 8 if output_size == 8 else 4
+    return allowed and config.kwargs["BLOCK_L"] * config.kwargs["BLOCK_K"] * accumulator_size <= 16384
 
 
 @triton.jit
@@ -193,14 +212,15 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "FLAT_INNER", "BACKWARDS", "WIDE_OFFSETS", "PACKED",
-         "IN_PLACE", "FROM_START"],
+         "IN_PLACE", "FROM_START", "PERIODIC_OK"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
         and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])  # flat chunks: contiguous rows
         and _register_cap_fits(config.maxnreg, args["x_ptr"].element_size(), args["y_ptr"].element_size(),
                                kwargs["FLAT_INNER"], config.kwargs["BLOCK_K"])
-        and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)]},  # prefetched tiles: flat ones
+        and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)  # prefetched tiles: flat ones
+        and _periodic_fits(config, kwargs.get("PERIODIC_OK", False), args["y_ptr"].element_size())]},
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
 )
 @triton.jit
@@ -241,6 +261,10 @@ def column_lookback_scan_kernel(
     FROM_START: tl.constexpr = 0,  # > 0, with BACKWARDS: both tensors given at their first step; their
     #                                end, (steps stored) * FLAT_INNER elements on, is a multiple of
     #                                FROM_START elements (16 bytes of each tensor)
+    PERIODIC_OK: tl.constexpr = False,  # the plan allows PERIODIC (read by the pruning only)
+    PERIODIC: tl.constexpr = False,  # with PERIODIC_OK: rows of FLAT_INNER lanes, forwards, stored in
+    #                                  place, in chunks of BLOCK_L * BLOCK_K flat elements (not whole
+    #                                  steps), each lane scanned in turn (tiles._interleaved_scan)
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -259,6 +283,7 @@ def column_lookback_scan_kernel(
     MEMORY_ORDER: tl.constexpr = TRANSPOSE and DENSE and BACKWARDS
     # steps between where a step's input is loaded and its output is stored
     STORE_SHIFT: tl.constexpr = 0 if IN_PLACE else SHIFT
+    tl.static_assert(not PERIODIC or (STORE_SHIFT == 0 and not BACKWARDS and FLAT_INNER > 0))
     if FROM_START:
         # tensors given at their first step, which Triton knows aligned, so that a tile held in
         # memory order is addressed from the end and loads and stores 16-byte vectors; entered
@@ -272,7 +297,11 @@ def column_lookback_scan_kernel(
         #     the same addresses written from the end compile to more registers (NOTES.md 109)
         x_end = x_ptr
         y_end = y_ptr
-    chunks_per_group = tl.cdiv(length, BLOCK_L)
+    if PERIODIC:  # chunks of flat elements: each outer index's steps are one contiguous span
+        span = length.to(tl.int64) * FLAT_INNER
+        chunks_per_group = tl.cdiv(span, BLOCK_L * BLOCK_K).to(tl.int32)
+    else:
+        chunks_per_group = tl.cdiv(length, BLOCK_L)
     tiles_k = tl.cdiv(inner, BLOCK_K)
     total_chunks = outer * tiles_k * chunks_per_group  # persistent, as lookback_scan_kernel
     lanes = tl.arange(0, BLOCK_K)
@@ -295,36 +324,48 @@ def column_lookback_scan_kernel(
                                                             BLOCK_K)
         lane_mask = first_lane + lanes < inner  # [BLOCK_K]
         y_first = y_ptr + outer_index * stride_y_outer + first_lane  # output of step 0, lane first_lane
-        # the total goes out before any wait: a drawn chunk's total follows one load
-        x, total = _load_and_publish(
-            x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, chunks_per_group, tiles_k,
-            inner, length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
-            FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, FROM_START, BLOCK_L, BLOCK_K, SUB)
+        if PERIODIC:
+            # its lane totals come out of its scan, which therefore runs before they are published
+            first = chunk.to(tl.int64) * (BLOCK_L * BLOCK_K)  # the chunk's first flat element
+            flat = tl.arange(0, BLOCK_L * BLOCK_K)
+            in_span = flat < span - first
+            x_flat = tl.load(x_ptr + outer_index * stride_x_outer + first + flat, mask=in_span, other=0)
+            local, lane, total = _interleaved_scan(x_flat.to(ACC_DTYPE), (first % FLAT_INNER).to(tl.int32),
+                                                   FLAT_INNER, BLOCK_K, SUB, SHIFT == 1)
+            _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
+                                  BLOCK_K)
+        else:
+            # the total goes out before any wait: a drawn chunk's total follows one load
+            x, total = _load_and_publish(
+                x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, chunks_per_group, tiles_k,
+                inner, length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
+                FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, FROM_START, BLOCK_L, BLOCK_K, SUB)
         window = tl.arange(0, LOOKBACK)
         group_first = ticket - chunk
         if PACKED:
             # the first look-back window is read before this chunk's scan within itself, which
             # runs while the read is in flight
             words = _window_words(values_ptr, ticket, group_first, slot, LOOKBACK, BLOCK_K)
-        values = x  # [BLOCK_L // SUB, SUB, BLOCK_K]
-        # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
-        # layout was converted through shared memory and back (NOTES.md section 16)
-        run_totals = tl.sum(values, 1, keep_dims=True)  # [BLOCK_L // SUB, 1, BLOCK_K]
-        if MEMORY_ORDER:
-            # sums from the tile's end: each run turned around in registers (one thread holds
-            # it), the runs after each run by a reversed scan (NOTES.md section 43)
-            if IN_PLACE:
-                after_step, _ = _before_runs(tl.flip(values, 1), 1)
-                local = tl.flip(after_step, 1) + _after_runs(run_totals)
+        if not PERIODIC:  # (PERIODIC chunks were scanned before their totals went out)
+            values = x  # [BLOCK_L // SUB, SUB, BLOCK_K]
+            # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
+            # layout was converted through shared memory and back (NOTES.md section 16)
+            run_totals = tl.sum(values, 1, keep_dims=True)  # [BLOCK_L // SUB, 1, BLOCK_K]
+            if MEMORY_ORDER:
+                # sums from the tile's end: each run turned around in registers (one thread holds
+                # it), the runs after each run by a reversed scan (NOTES.md section 43)
+                if IN_PLACE:
+                    after_step, _ = _before_runs(tl.flip(values, 1), 1)
+                    local = tl.flip(after_step, 1) + _after_runs(run_totals)
+                else:
+                    local = tl.flip(tl.cumsum(tl.flip(values, 1), 1), 1) + _after_runs(run_totals)
             else:
-                local = tl.flip(tl.cumsum(tl.flip(values, 1), 1), 1) + _after_runs(run_totals)
-        else:
-            before_run, _ = _before_runs(run_totals)
-            if IN_PLACE:  # the sums before each step of its run, by additions only (tiles._before_runs)
-                before_step, _ = _before_runs(values, 1)
-                local = before_step + before_run
-            else:
-                local = tl.cumsum(values, 1) + before_run
+                before_run, _ = _before_runs(run_totals)
+                if IN_PLACE:  # the sums before each step of its run, by additions only (tiles._before_runs)
+                    before_step, _ = _before_runs(values, 1)
+                    local = before_step + before_run
+                else:
+                    local = tl.cumsum(values, 1) + before_run
         # the prefixes before this chunk, carried in float64 when PACKED (see _pack)
         exclusive = tl.zeros([BLOCK_K], dtype=tl.float64 if PACKED else ACC_DTYPE)
         if chunk == 0:
@@ -376,8 +417,12 @@ def column_lookback_scan_kernel(
                 tl.store(prefixes_ptr + ticket * slot + lanes, exclusive + total)
                 tl.debug_barrier()
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        out = local + exclusive.to(ACC_DTYPE)[None, None, :]
-        if TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
+        if PERIODIC:
+            out = _add_lane_prefixes(local, lane, exclusive.to(ACC_DTYPE), FLAT_INNER, BLOCK_K)
+            tl.store(y_ptr + outer_index * stride_y_outer + first + flat, out.to(y_ptr.dtype.element_ty),
+                     mask=in_span)
+        elif TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
+            out = local + exclusive.to(ACC_DTYPE)[None, None, :]
             flat = tl.arange(0, BLOCK_L * BLOCK_K)
             count = _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
             y_tile = y_ptr + outer_index * stride_y_outer + (first_step + STORE_SHIFT) * FLAT_STEP
@@ -397,6 +442,7 @@ def column_lookback_scan_kernel(
             else:
                 tl.store(y_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), out, mask=flat < count)
         else:
+            out = local + exclusive.to(ACC_DTYPE)[None, None, :]
             mask = first_step + steps < length
             if DENSE:
                 y_tile = y_ptr + outer_index * stride_y_outer + (first_step + STORE_SHIFT) * FLAT_STEP
