@@ -9,6 +9,7 @@ one-hot lane axis [T // R, R, KP] (KP = K rounded up to a power of two), scanned
 axis (runs in registers, run totals across threads), and each element takes its own lane's sum
 back, stored as vectors. No gather; KP values per element in registers.
 
+The scan is the library's (`tiles._interleaved_scan`, the column look-back's PERIODIC chunks).
 This probe times that tile alone: one chunk per program, no look-back between chunks (each
 chunk's scan starts from zero; checked against that reference), so it reads the tile's cost the
 way `lookback_ablation.py --lanes K --variants no-wait` reads the gathered tile's:
@@ -25,34 +26,7 @@ import triton
 import triton.language as tl
 from triton.testing import do_bench
 
-from triscan.kernels.tiles import _before_runs
-
-
-@triton.jit
-def _periodic_scan(x, first_lane, K: tl.constexpr, KP: tl.constexpr, T: tl.constexpr, R: tl.constexpr,
-                   EXCLUSIVE: tl.constexpr):
-    """(each element's sum in its lane from the tile's start [T], the K lane totals [KP]) of a flat
-    tile x [T] whose first element is in lane first_lane. One lane at a time, each as the tile's
-    elements of that lane (zeros elsewhere), so that every tensor keeps the runs' layout (a
-    [T // R, R, KP] one-hot tile took Triton's default layout, converted through shared memory,
-    its runs spread over threads). EXCLUSIVE: the sum before each element, by additions only."""
-    flat = tl.arange(0, T)
-    lane = tl.reshape((first_lane + flat) % K, [T // R, R])  # [T // R, R]
-    values = tl.reshape(x, [T // R, R])  # [T // R, R]
-    own = tl.zeros([T // R, R], dtype=tl.float32)
-    totals = tl.zeros([KP], dtype=tl.float32)
-    for k in tl.static_range(K):
-        in_lane = lane == k
-        lane_values = tl.where(in_lane, values, 0.0)  # [T // R, R]
-        run_totals = tl.sum(lane_values, 1)  # [T // R]
-        before_run, _ = _before_runs(run_totals)  # [T // R]
-        if EXCLUSIVE:
-            within, _ = _before_runs(lane_values, 1)
-        else:
-            within = tl.cumsum(lane_values, 1)
-        own = tl.where(in_lane, within + before_run[:, None], own)
-        totals = tl.where(tl.arange(0, KP) == k, tl.sum(run_totals, 0), totals)
-    return tl.reshape(own, [T]), totals
+from triscan.kernels.tiles import _interleaved_scan
 
 
 @triton.jit
@@ -72,7 +46,7 @@ def periodic_tile_kernel(x_ptr, y_ptr, numel, K: tl.constexpr, KP: tl.constexpr,
         following = chunk + step
         if PERSISTENT:  # in flight while this chunk is scanned and stored
             x_next = tl.load(x_ptr + following * T + flat, mask=flat < numel - following * T, other=0)
-        own, totals = _periodic_scan(x.to(tl.float32), (start % K).to(tl.int32), K, KP, T, R, EXCLUSIVE)
+        own, _, totals = _interleaved_scan(x.to(tl.float32), (start % K).to(tl.int32), K, KP, R, EXCLUSIVE)
         tl.store(y_ptr + start + flat, own.to(y_ptr.dtype.element_ty), mask=flat < numel - start)
         # the per-lane totals, kept live as the look-back would publish them (never stored)
         tl.store(y_ptr + tl.arange(0, KP), totals.to(y_ptr.dtype.element_ty),
