@@ -377,7 +377,8 @@ def test_narrow_flat_tiles_keep_16_byte_accesses(op, shape, dim, dtype, misalign
     """Narrow flat tiles (lookback/column.py) whose accesses a step would misalign: exclusive scans
     over steps of 4, 8 or 12 bytes are scanned exclusive in registers and stored where loaded
     (IN_PLACE), the leading zero and the last step (its input read, summed into no output)
-    included, forwards and reversed; reversed scans whose tensors end on a 16-byte boundary enter
+    included, forwards and reversed, where the lanes fill their tile (3 gathered lanes keep the
+    shifted store); reversed scans whose tensors end on a 16-byte boundary enter
     them at their first step and address tiles from the end (FROM_START). Lane tiles of the lanes'
     power of two (dense, or 3 lanes gathered into 4) under the interpreter too. Outputs longer than
     the input (the seed's along dim 1) keep the shifted form."""
@@ -388,7 +389,10 @@ def test_narrow_flat_tiles_keep_16_byte_accesses(op, shape, dim, dtype, misalign
     assert triton_launches.counts == {"column_lookback_scan": 1}
     # the seed's scans along dim 1 keep the row total (L + 1 outputs): nothing to store it from
     holds_outputs = plan.length + plan.shift <= plan.positions
-    assert plan.launch.constexprs["IN_PLACE"] == (misaligned and plan.shift == 1 and holds_outputs)
+    # not for lanes gathered into padded rows (3 lanes), which read faster with the shifted store
+    gathered = shape[-1] & (shape[-1] - 1) != 0
+    assert plan.launch.constexprs["IN_PLACE"] == (misaligned and plan.shift == 1 and holds_outputs
+                                                  and not gathered)
     vector = 16 // min(dtype.itemsize, plan.output_dtype.itemsize)
     ends_aligned = plan.positions == plan.length + plan.shift and plan.positions * shape[-1] % vector == 0
     assert plan.launch.constexprs["FROM_START"] == (vector if plan.reverse and ends_aligned else 0)
@@ -414,21 +418,50 @@ def test_periodic_lane_chunks(op, shape, dim, dtype, monkeypatch, triton_launche
     from triscan.kernels.lookback.column import column_lookback_scan_kernel
 
     monkeypatch.setattr(registry, "PERIODIC_LANES", True)
-    if DEVICE != "cpu":
-        configs = [config for config in column_lookback_scan_kernel.configs if config.kwargs.get("PERIODIC")]
-        monkeypatch.setattr(column_lookback_scan_kernel, "configs", configs)
-        monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
     x = random_input(shape, dtype) if dtype.is_floating_point else torch.randint(
         -100, 100, shape, dtype=dtype, device=DEVICE)
-    plan = lookback_scan_checked(op, x, triton_launches, dim, "column_lookback")
-    assert triton_launches.counts == {"column_lookback_scan": 1}
+    plan = sys.modules["triscan.explain"].plan_of(x, dim, **matrix.op_flags(op))[0]
     # exclusive scans only where stored in place (not over steps of 16-byte multiples: 6 int64 lanes)
     periodic = not plan.reverse and (plan.shift == 0 or plan.launch.constexprs["IN_PLACE"])
     assert plan.launch.constexprs["PERIODIC_OK"] == periodic
+    if DEVICE != "cpu" and periodic:
+        configs = [config for config in column_lookback_scan_kernel.configs if config.kwargs.get("PERIODIC")]
+        monkeypatch.setattr(column_lookback_scan_kernel, "configs", configs)
+        monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
+    plan = lookback_scan_checked(op, x, triton_launches, dim, "column_lookback")
+    assert triton_launches.counts == {"column_lookback_scan": 1}
     if DEVICE == "cpu":
         assert plan.launch.constexprs["PERIODIC"] == periodic
     elif periodic:
         assert column_lookback_scan_kernel.best_config.kwargs["PERIODIC"]
+
+
+# dim 0, where the seed's scan holds its outputs (along dim 1 it keeps the row total: not in place)
+GATHERED_CASES = [((900 * SCALE + 1, 3), 0, torch.float32), ((500 * SCALE, 5), 0, torch.float64)]
+
+
+@pytest.mark.parametrize("shape,dim,dtype", GATHERED_CASES,
+                         ids=[f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in GATHERED_CASES])
+@pytest.mark.parametrize("op", ["exclusive_cumsum", "ModelNew"])
+def test_gathered_lanes_in_place_beside_periodic(op, shape, dim, dtype, monkeypatch, triton_launches,
+                                                 poisoned_outputs):
+    """Where PERIODIC may take rows of 3 or 5 lanes, their exclusive scans are stored in place
+    (IN_PLACE), and the gathered tiles the autotuner may pick instead scan them in place too."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    monkeypatch.setattr(registry, "PERIODIC_LANES", True)
+    if DEVICE == "cpu":
+        monkeypatch.setitem(registry.COLUMN_LOOKBACK.interpreter_meta, "PERIODIC", False)
+    else:
+        gathered = [config for config in column_lookback_scan_kernel.configs
+                    if not config.kwargs.get("PERIODIC", False)]
+        monkeypatch.setattr(column_lookback_scan_kernel, "configs", gathered)
+        monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
+    plan = lookback_scan_checked(op, random_input(shape, dtype), triton_launches, dim, "column_lookback")
+    assert triton_launches.counts == {"column_lookback_scan": 1}
+    assert plan.launch.constexprs["IN_PLACE"] and plan.launch.constexprs["PERIODIC_OK"]
+    if DEVICE == "cpu":
+        assert not plan.launch.constexprs["PERIODIC"]
 
 
 @pytest.mark.gpu

@@ -242,22 +242,24 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     contiguous_rows = (plan.stride_x_inner == 1 and abs(stride_x_scan) == inner
                        and stride_y_scan == stride_x_scan)
     flat_inner = inner if contiguous_rows and inner <= lane_tile else 0
+    # rows of 3, 5, 6 or 7 lanes walked forwards may be scanned in chunks of flat elements, lane
+    # by lane (PERIODIC, inclusive or stored in place; the autotuner compares them with the
+    # gathered tiles), once PERIODIC_LANES allows it
+    periodic_rows = PERIODIC_LANES and flat_inner in (3, 5, 6, 7) and stride_x_scan > 0
     # an exclusive scan over flat steps narrower than 16 bytes of output (or not a whole number of
     # them), forwards or reversed, is scanned exclusive in registers and stored where it was
     # loaded: its output shifted by a step would misalign every 16-byte store; `length` then
     # counts the output's steps, all of them loaded (the last one's input is read, and only summed
-    # into totals nobody reads)
+    # into totals nobody reads). Not for lanes gathered into padded rows (3 float32 lanes read 4
+    # points less in place: NOTES.md 110, 115), unless PERIODIC may take them.
     in_place = (plan.shift == 1 and flat_inner > 0 and flat_inner * plan.output_dtype.itemsize % 16 != 0
-                and plan.length + plan.shift <= plan.positions)
+                and plan.length + plan.shift <= plan.positions
+                and (flat_inner & (flat_inner - 1) == 0 or periodic_rows))
     length = length + plan.shift if in_place else length
+    periodic = periodic_rows and (plan.shift == 0 or in_place)
     # reversed flat tiles enter both tensors at their first step (aligned) rather than their last
     # (a step off alignment), where the tensors' ends are 16-byte aligned: tiles held in memory
     # order are then addressed from the end in whole vectors (dispatch.run_plan; NOTES.md 109)
-    # rows of 3, 5, 6 or 7 lanes walked forwards and stored in place may be scanned in chunks of
-    # flat elements, lane by lane (PERIODIC; the autotuner compares them with the gathered tiles),
-    # once PERIODIC_LANES allows it
-    periodic = (PERIODIC_LANES and flat_inner in (3, 5, 6, 7) and stride_x_scan > 0
-                and (plan.shift == 0 or in_place))
     vector = 16 // min(plan.input_dtype.itemsize, plan.output_dtype.itemsize)
     ends_aligned = plan.positions == plan.length + plan.shift and plan.positions * flat_inner % vector == 0
     from_start = vector if flat_inner > 0 and stride_x_scan < 0 and ends_aligned else 0
@@ -276,7 +278,9 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
 
     # the interpreter's tile has two runs of 4 steps, so tests cross runs and tiles; contiguous
     # rows take the flat loads and stores there too (tests/kernels/test_layouts.py runs both ways)
-    meta = dict(family.interpreter_meta, TRANSPOSE=flat_inner > 0, PERIODIC=periodic) if interpreted else {}
+    # (a test may fix PERIODIC off in the interpreter's meta: the gathered tiles beside it)
+    meta = (dict({"PERIODIC": periodic}, **family.interpreter_meta, TRANSPOSE=flat_inner > 0) if interpreted
+            else {})
     chunks = lambda meta: outer * ceil_div(inner, meta["BLOCK_K"]) * ceil_div(length, meta["BLOCK_L"])
     grid = lambda meta: (min(chunks(meta), programs),)
     scalars = dict(max_chunks=max_chunks, slot=slot, outer=outer, inner=inner, length=length,
