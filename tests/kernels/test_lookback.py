@@ -410,10 +410,10 @@ PERIODIC_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in PE
 @pytest.mark.parametrize("shape,dim,dtype", PERIODIC_CASES, ids=PERIODIC_IDS)
 @pytest.mark.parametrize("op", list(matrix.OPS))
 def test_periodic_lane_chunks(op, shape, dim, dtype, monkeypatch, triton_launches, poisoned_outputs):
-    """PERIODIC (lookback/column.py, tiles._interleaved_scan): rows of 3, 5, 6 or 7 lanes walked
-    forwards and stored in place, in chunks of flat elements that start mid-row, each lane scanned
-    in turn, the lane totals published; inclusive, and exclusive (the seed's too) where stored in
-    place; reversed scans keep the other tiles. On CUDA only the
+    """PERIODIC (lookback/column.py, tiles._interleaved_scan): rows of 3, 5, 6 or 7 lanes stored in
+    place, in chunks of flat elements that start mid-row, each lane scanned in turn, the lane
+    totals published; inclusive, and exclusive (the seed's too) where stored in place; forwards
+    and reversed (chunks counted from the start, walked from the last). On CUDA only the
     PERIODIC configs are left to the autotuner, and its pick is one of them."""
     from triscan.kernels.lookback.column import column_lookback_scan_kernel
 
@@ -422,8 +422,11 @@ def test_periodic_lane_chunks(op, shape, dim, dtype, monkeypatch, triton_launche
         -100, 100, shape, dtype=dtype, device=DEVICE)
     plan = sys.modules["triscan.explain"].plan_of(x, dim, **matrix.op_flags(op))[0]
     # exclusive scans only where stored in place (not over steps of 16-byte multiples: 6 int64 lanes)
-    periodic = not plan.reverse and (plan.shift == 0 or plan.launch.constexprs["IN_PLACE"])
+    whole = plan.positions == plan.length + plan.shift
+    periodic = whole and (plan.shift == 0 or plan.launch.constexprs["IN_PLACE"])
     assert plan.launch.constexprs["PERIODIC_OK"] == periodic
+    # walking backwards, chunks are counted from the tensors' start, which the plan hands over
+    assert (plan.launch.constexprs["FROM_START"] > 0) >= (periodic and plan.reverse)
     if DEVICE != "cpu" and periodic:
         configs = [config for config in column_lookback_scan_kernel.configs if config.kwargs.get("PERIODIC")]
         monkeypatch.setattr(column_lookback_scan_kernel, "configs", configs)

@@ -242,10 +242,11 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     contiguous_rows = (plan.stride_x_inner == 1 and abs(stride_x_scan) == inner
                        and stride_y_scan == stride_x_scan)
     flat_inner = inner if contiguous_rows and inner <= lane_tile else 0
-    # rows of 3, 5, 6 or 7 lanes walked forwards may be scanned in chunks of flat elements, lane
-    # by lane (PERIODIC, inclusive or stored in place; the autotuner compares them with the
-    # gathered tiles), once PERIODIC_LANES allows it
-    periodic_rows = PERIODIC_LANES and flat_inner in (3, 5, 6, 7) and stride_x_scan > 0
+    # rows of 3, 5, 6 or 7 lanes whose output steps are the input's may be scanned in chunks of
+    # flat elements, lane by lane (PERIODIC, inclusive or stored in place; the autotuner compares
+    # them with the gathered tiles), once PERIODIC_LANES allows it
+    whole = plan.positions == plan.length + plan.shift
+    periodic_rows = PERIODIC_LANES and flat_inner in (3, 5, 6, 7) and whole
     # an exclusive scan over flat steps narrower than 16 bytes of output (or not a whole number of
     # them), forwards or reversed, is scanned exclusive in registers and stored where it was
     # loaded: its output shifted by a step would misalign every 16-byte store; `length` then
@@ -260,9 +261,12 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     # reversed flat tiles enter both tensors at their first step (aligned) rather than their last
     # (a step off alignment), where the tensors' ends are 16-byte aligned: tiles held in memory
     # order are then addressed from the end in whole vectors (dispatch.run_plan; NOTES.md 109)
+    # PERIODIC chunks walking backwards are counted from the start too: it is handed over wherever
+    # PERIODIC may run (FROM_START 1: the end's alignment unknown)
     vector = 16 // min(plan.input_dtype.itemsize, plan.output_dtype.itemsize)
-    ends_aligned = plan.positions == plan.length + plan.shift and plan.positions * flat_inner % vector == 0
-    from_start = vector if flat_inner > 0 and stride_x_scan < 0 and ends_aligned else 0
+    ends_aligned = whole and plan.positions * flat_inner % vector == 0
+    from_start = (0 if flat_inner == 0 or stride_x_scan > 0 else vector if ends_aligned
+                  else 1 if periodic else 0)
     slot = lane_tile
     max_chunks = outer * ceil_div(inner, slot) * ceil_div(length, min_block_l)
     packed = plan.accumulator == torch.float32

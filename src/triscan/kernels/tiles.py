@@ -62,12 +62,13 @@ def _after_runs(run_totals):
 
 @triton.jit
 def _interleaved_scan(values, first_lane, LANES: tl.constexpr, LANE_TILE: tl.constexpr, RUN: tl.constexpr,
-                      EXCLUSIVE: tl.constexpr):
+                      EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr = False):
     """Scan of a flat tile of interleaved lanes: `values` [T] holds consecutive elements of rows
     of LANES contiguous lanes, its first element in lane `first_lane`, so element j is in lane
     (first_lane + j) % LANES. Returns (each element's sum in its lane from the tile's start,
     inclusive or, with EXCLUSIVE, the sum before it, by additions only [T]; each element's lane
-    [T]; the LANES lane totals in a [LANE_TILE] vector, zeros past LANES).
+    [T]; the LANES lane totals in a [LANE_TILE] vector, zeros past LANES). REVERSE: sums from
+    the tile's end instead (each run turned around in registers, the runs after each run).
 
     One lane at a time: the tile's elements of that lane, zeros elsewhere, held as runs of RUN
     elements (one thread's vector), scanned within the run in registers and across runs by the
@@ -84,12 +85,20 @@ def _interleaved_scan(values, first_lane, LANES: tl.constexpr, LANE_TILE: tl.con
         in_lane = lane == k
         lane_values = tl.where(in_lane, runs, 0)  # [T // RUN, RUN]
         run_totals = tl.sum(lane_values, 1)  # [T // RUN]
-        before_run, _ = _before_runs(run_totals)
-        if EXCLUSIVE:
-            within, _ = _before_runs(lane_values, 1)
+        if REVERSE:
+            other_runs = _after_runs(run_totals)
+            if EXCLUSIVE:
+                after, _ = _before_runs(tl.flip(lane_values, 1), 1)
+                within = tl.flip(after, 1)
+            else:
+                within = tl.flip(tl.cumsum(tl.flip(lane_values, 1), 1), 1)
         else:
-            within = tl.cumsum(lane_values, 1)
-        sums = tl.where(in_lane, within + before_run[:, None], sums)
+            other_runs, _ = _before_runs(run_totals)
+            if EXCLUSIVE:
+                within, _ = _before_runs(lane_values, 1)
+            else:
+                within = tl.cumsum(lane_values, 1)
+        sums = tl.where(in_lane, within + other_runs[:, None], sums)
         totals = tl.where(tl.arange(0, LANE_TILE) == k, tl.sum(run_totals, 0), totals)
     return tl.reshape(sums, [T]), tl.reshape(lane, [T]), totals
 

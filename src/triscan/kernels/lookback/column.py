@@ -260,11 +260,11 @@ def column_lookback_scan_kernel(
     #                                  misalign every 16-byte store)
     FROM_START: tl.constexpr = 0,  # > 0, with BACKWARDS: both tensors given at their first step; their
     #                                end, (steps stored) * FLAT_INNER elements on, is a multiple of
-    #                                FROM_START elements (16 bytes of each tensor)
+    #                                FROM_START elements (16 bytes of each tensor, or 1: not known)
     PERIODIC_OK: tl.constexpr = False,  # the plan allows PERIODIC (read by the pruning only)
-    PERIODIC: tl.constexpr = False,  # with PERIODIC_OK: rows of FLAT_INNER lanes, forwards, stored in
-    #                                  place, in chunks of BLOCK_L * BLOCK_K flat elements (not whole
-    #                                  steps), each lane scanned in turn (tiles._interleaved_scan)
+    PERIODIC: tl.constexpr = False,  # with PERIODIC_OK: rows of FLAT_INNER lanes stored in place, in
+    #                                  chunks of BLOCK_L * BLOCK_K flat elements (not whole steps),
+    #                                  each lane scanned in turn (tiles._interleaved_scan)
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -283,7 +283,11 @@ def column_lookback_scan_kernel(
     MEMORY_ORDER: tl.constexpr = TRANSPOSE and DENSE and BACKWARDS
     # steps between where a step's input is loaded and its output is stored
     STORE_SHIFT: tl.constexpr = 0 if IN_PLACE else SHIFT
-    tl.static_assert(not PERIODIC or (STORE_SHIFT == 0 and not BACKWARDS and FLAT_INNER > 0))
+    # PERIODIC chunks are counted from the tensors' start: walking backwards, the plan hands it over
+    tl.static_assert(not PERIODIC or (STORE_SHIFT == 0 and FLAT_INNER > 0
+                                      and (FROM_START > 0 or not BACKWARDS)))
+    x_start = x_ptr  # the first step (read by PERIODIC chunks; other paths enter at the last step)
+    y_start = y_ptr
     if FROM_START:
         # tensors given at their first step, which Triton knows aligned, so that a tile held in
         # memory order is addressed from the end and loads and stores 16-byte vectors; entered
@@ -325,13 +329,16 @@ def column_lookback_scan_kernel(
         lane_mask = first_lane + lanes < inner  # [BLOCK_K]
         y_first = y_ptr + outer_index * stride_y_outer + first_lane  # output of step 0, lane first_lane
         if PERIODIC:
-            # its lane totals come out of its scan, which therefore runs before they are published
-            first = chunk.to(tl.int64) * (BLOCK_L * BLOCK_K)  # the chunk's first flat element
+            # its lane totals come out of its scan, which therefore runs before they are published;
+            # chunks lie at multiples of BLOCK_L * BLOCK_K elements from the start (aligned) in both
+            # directions, walking backwards from the last (partial) one
+            in_memory = chunks_per_group - 1 - chunk if BACKWARDS else chunk
+            first = in_memory.to(tl.int64) * (BLOCK_L * BLOCK_K)  # the chunk's first flat element
             flat = tl.arange(0, BLOCK_L * BLOCK_K)
             in_span = flat < span - first
-            x_flat = tl.load(x_ptr + outer_index * stride_x_outer + first + flat, mask=in_span, other=0)
+            x_flat = tl.load(x_start + outer_index * stride_x_outer + first + flat, mask=in_span, other=0)
             local, lane, total = _interleaved_scan(x_flat.to(ACC_DTYPE), (first % FLAT_INNER).to(tl.int32),
-                                                   FLAT_INNER, BLOCK_K, SUB, SHIFT == 1)
+                                                   FLAT_INNER, BLOCK_K, SUB, SHIFT == 1, BACKWARDS)
             _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
                                   BLOCK_K)
         else:
@@ -419,7 +426,7 @@ def column_lookback_scan_kernel(
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
         if PERIODIC:
             out = _add_lane_prefixes(local, lane, exclusive.to(ACC_DTYPE), FLAT_INNER, BLOCK_K)
-            tl.store(y_ptr + outer_index * stride_y_outer + first + flat, out.to(y_ptr.dtype.element_ty),
+            tl.store(y_start + outer_index * stride_y_outer + first + flat, out.to(y_ptr.dtype.element_ty),
                      mask=in_span)
         elif TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
             out = local + exclusive.to(ACC_DTYPE)[None, None, :]
