@@ -180,7 +180,8 @@ def test_column_register_caps_fit_without_spills(input_dtype, output_dtype):
     (torch.int32, torch.int64)], ids=str)
 def test_periodic_configs_only_where_allowed(input_dtype, output_dtype):
     """PERIODIC configs (lookback/column.py) reach the autotuner only where the plan allows them,
-    for lane tiles of 4 and 8, chunks of 2048 and 4096 elements, 2048 only for 64-bit sums."""
+    for lane tiles of 4 and 8, chunks of 2048 and 4096 elements, 2048 only for 64-bit sums, and
+    2048 capped at 168 registers for 4-byte ones."""
     from triscan.kernels.lookback.column import column_lookback_scan_kernel
 
     x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
@@ -188,9 +189,10 @@ def test_periodic_configs_only_where_allowed(input_dtype, output_dtype):
         pruned = column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
             "x_ptr": x, "y_ptr": y, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, FLAT_INNER=inner,
             PERIODIC_OK=allowed)
-        chunks = {config.kwargs["BLOCK_L"] * config.kwargs["BLOCK_K"] for config in pruned
+        chunks = {(config.kwargs["BLOCK_L"] * config.kwargs["BLOCK_K"], config.maxnreg) for config in pruned
                   if config.kwargs.get("PERIODIC", False)}
-        sizes = {2048} if output_dtype.itemsize == 8 else {2048, 4096}
+        # 2048-element chunks also capped at 168 registers, for sums and tensors of 4 bytes at most
+        sizes = {(2048, None)} if output_dtype.itemsize == 8 else {(2048, None), (4096, None), (2048, 168)}
         expected = sizes if allowed and inner != 2 else set()
         assert chunks == expected, (inner, allowed)
 
@@ -399,9 +401,11 @@ def test_narrow_flat_tiles_keep_16_byte_accesses(op, shape, dim, dtype, misalign
 
 
 # rows of 3, 5, 6 and 7 contiguous lanes (flat chunks start mid-row), packed (float32) and unpacked
-# (float64, int32 -> int64) look-back words; on CUDA also 2-byte inputs
+# (float64, int32 -> int64) look-back words, and 7 int64 lanes, which keep the gathered tiles; on
+# CUDA also 2-byte inputs
 PERIODIC_CASES = [((900 * SCALE + 1, 3), 0, torch.float32), ((2, 500 * SCALE, 5), 1, torch.float64),
-                  ((400 * SCALE, 6), 0, torch.int32), ((300 * SCALE, 7), 0, torch.float32)]
+                  ((400 * SCALE, 6), 0, torch.int32), ((300 * SCALE, 7), 0, torch.float32),
+                  ((300 * SCALE, 7), 0, torch.int64)]
 PERIODIC_CASES += [((700 * SCALE, 3), 0, torch.bfloat16), ((3, 300 * SCALE, 5), 1, torch.float16)] \
     if DEVICE != "cpu" else []
 PERIODIC_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in PERIODIC_CASES]
@@ -423,7 +427,8 @@ def test_periodic_lane_chunks(op, shape, dim, dtype, monkeypatch, triton_launche
     plan = sys.modules["triscan.explain"].plan_of(x, dim, **matrix.op_flags(op))[0]
     # exclusive scans only where stored in place (not over steps of 16-byte multiples: 6 int64 lanes)
     whole = plan.positions == plan.length + plan.shift
-    periodic = whole and (plan.shift == 0 or plan.launch.constexprs["IN_PLACE"])
+    spills = shape[-1] == 7 and plan.accumulator.itemsize == 8  # 7 lanes of 64-bit sums: gathered tiles
+    periodic = whole and not spills and (plan.shift == 0 or plan.launch.constexprs["IN_PLACE"])
     assert plan.launch.constexprs["PERIODIC_OK"] == periodic
     # walking backwards, chunks are counted from the tensors' start, which the plan hands over
     assert (plan.launch.constexprs["FROM_START"] > 0) >= (periodic and plan.reverse)

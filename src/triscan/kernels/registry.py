@@ -244,9 +244,11 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     flat_inner = inner if contiguous_rows and inner <= lane_tile else 0
     # rows of 3, 5, 6 or 7 lanes whose output steps are the input's may be scanned in chunks of
     # flat elements, lane by lane (PERIODIC, inclusive or stored in place; the autotuner compares
-    # them with the gathered tiles), once PERIODIC_LANES allows it
+    # them with the gathered tiles), once PERIODIC_LANES allows it; not 7 lanes of 64-bit sums,
+    # which spill (NOTES.md 113)
     whole = plan.positions == plan.length + plan.shift
-    periodic_rows = PERIODIC_LANES and flat_inner in (3, 5, 6, 7) and whole
+    periodic_rows = (PERIODIC_LANES and whole
+                     and (flat_inner in (3, 5, 6) or (flat_inner == 7 and plan.accumulator.itemsize <= 4)))
     # an exclusive scan over flat steps narrower than 16 bytes of output (or not a whole number of
     # them), forwards or reversed, is scanned exclusive in registers and stored where it was
     # loaded: its output shifted by a step would misalign every 16-byte store; `length` then

@@ -12,8 +12,10 @@ from ..tiles import (
     _before_runs,
     _flat_offsets,
     _interleaved_scan,
+    _load_block,
     _prefetch_l2,
     _run_steps,
+    _store_block,
     _tile_elements,
     _tile_offsets,
 )
@@ -70,21 +72,27 @@ def _column_lookback_configs():
             # elements; NOTES.md 111)
             configs += [config(elements // block_k, block_k, sub, 4, transpose=True, periodic=True)
                         for elements in (2048, 4096) for sub in (4, 8)]
+            # 2048-element chunks capped at 168 registers (three programs per SM): their whole and
+            # partial forms took 186-203 uncapped, 127-168 capped without spills; 7 lanes in runs
+            # of 8 spill there (NOTES.md 113)
+            configs += [config(2048 // block_k, block_k, sub, 4, transpose=True, maxnreg=168, periodic=True)
+                        for sub in ((4, 8) if block_k == 4 else (4,))]
     return configs
 
 
 COLUMN_LOOKBACK_SCAN_CONFIGS = _column_lookback_configs()
 
 
-def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k) -> bool:
+def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k, periodic=False) -> bool:
     """Whether a config's register cap (maxnreg) fits the tensors' tiles without spills: 128 for
     1- and 2-byte inputs (4-byte ones spill there; NOTES.md section 49); 168 for inputs and
-    outputs of at most 4 bytes held as dense flat rows (gathered lanes spill there; section 110)."""
+    outputs of at most 4 bytes held as dense flat rows or PERIODIC chunks (gathered lanes spill
+    there; sections 110, 113)."""
     if maxnreg is None:
         return True
     if maxnreg < 168:
         return input_size <= 2
-    return max(input_size, output_size) <= 4 and flat_inner == block_k
+    return max(input_size, output_size) <= 4 and (flat_inner == block_k or periodic)
 
 
 def _periodic_fits(config, allowed, output_size) -> bool:
@@ -218,7 +226,8 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
         and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])  # flat chunks: contiguous rows
         and _register_cap_fits(config.maxnreg, args["x_ptr"].element_size(), args["y_ptr"].element_size(),
-                               kwargs["FLAT_INNER"], config.kwargs["BLOCK_K"])
+                               kwargs["FLAT_INNER"], config.kwargs["BLOCK_K"],
+                               config.kwargs.get("PERIODIC", False))
         and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)  # prefetched tiles: flat ones
         and _periodic_fits(config, kwargs.get("PERIODIC_OK", False), args["y_ptr"].element_size())]},
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
@@ -335,8 +344,12 @@ def column_lookback_scan_kernel(
             in_memory = chunks_per_group - 1 - chunk if BACKWARDS else chunk
             first = in_memory.to(tl.int64) * (BLOCK_L * BLOCK_K)  # the chunk's first flat element
             flat = tl.arange(0, BLOCK_L * BLOCK_K)
-            in_span = flat < span - first
-            x_flat = tl.load(x_start + outer_index * stride_x_outer + first + flat, mask=in_span, other=0)
+            bound = tl.minimum(span - first, BLOCK_L * BLOCK_K).to(tl.int32)
+            # whole chunks load and store unmasked: a bound not known to be a multiple of 16 bytes
+            # would split every access into elements (tiles._load_block's SPLIT)
+            whole = bound == BLOCK_L * BLOCK_K
+            x_chunk = x_start + outer_index * stride_x_outer + first
+            x_flat = _load_block(x_chunk + flat, flat, bound, True, whole, True)
             local, lane, total = _interleaved_scan(x_flat.to(ACC_DTYPE), (first % FLAT_INNER).to(tl.int32),
                                                    FLAT_INNER, BLOCK_K, SUB, SHIFT == 1, BACKWARDS)
             _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
@@ -426,8 +439,8 @@ def column_lookback_scan_kernel(
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
         if PERIODIC:
             out = _add_lane_prefixes(local, lane, exclusive.to(ACC_DTYPE), FLAT_INNER, BLOCK_K)
-            tl.store(y_start + outer_index * stride_y_outer + first + flat, out.to(y_ptr.dtype.element_ty),
-                     mask=in_span)
+            y_chunk = y_start + outer_index * stride_y_outer + first
+            _store_block(y_chunk + flat, out.to(y_ptr.dtype.element_ty), flat < bound, whole, True)
         elif TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
             out = local + exclusive.to(ACC_DTYPE)[None, None, :]
             flat = tl.arange(0, BLOCK_L * BLOCK_K)
