@@ -140,8 +140,11 @@ candidate)
         git apply "$candidate" 2>/dev/null || patch -p1 < "$candidate" \
             || { echo "candidate $candidate does not apply" | tee "$OUT/candidate.txt"; exit 1; }
     done
-    PYTHONPATH=${AB_DIR:-.ab} timeout ${CANDIDATE_LIMIT:-500} python3 benchmarks/dev/ab_packages.py --gib 1 --rounds 2 --rep 50 \
-        --cells ${CELLS:-exclusive_cumsum/float32/1-D cumsum/float32/1-D exclusive_cumsum/bfloat16/1-D} \
+    # CANDIDATE_AB_DIR (default AB_DIR): the old package for this step alone, so that one call can
+    # run STEP="cells candidate" against two revisions; CANDIDATE_CELLS (default CELLS) likewise
+    PYTHONPATH=${CANDIDATE_AB_DIR:-${AB_DIR:-.ab}} timeout ${CANDIDATE_LIMIT:-500} python3 benchmarks/dev/ab_packages.py \
+        --gib 1 --rounds 2 --rep 50 \
+        --cells ${CANDIDATE_CELLS:-${CELLS:-exclusive_cumsum/float32/1-D cumsum/float32/1-D exclusive_cumsum/bfloat16/1-D}} \
         --json "$OUT/candidate.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/candidate.txt"
     for candidate in $CANDIDATE; do  # later steps time the tree itself
         git apply -R "$candidate" 2>/dev/null || patch -R -p1 < "$candidate"
