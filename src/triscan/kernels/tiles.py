@@ -61,6 +61,32 @@ def _after_runs(run_totals):
 
 
 @triton.jit
+def _within_runs(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr):
+    """Each element's sum within its run (axis 1, held by one thread: additions in registers):
+    through it, or before it with EXCLUSIVE (by additions only, as _before_runs), from the run's
+    start, or from its end with REVERSE (the run turned around in registers)."""
+    if REVERSE:
+        values = tl.flip(values, 1)
+    if EXCLUSIVE:
+        scanned, _ = _before_runs(values, 1)
+    else:
+        scanned = tl.cumsum(values, 1)
+    if REVERSE:
+        scanned = tl.flip(scanned, 1)
+    return scanned
+
+
+@triton.jit
+def _other_runs(run_totals, REVERSE: tl.constexpr):
+    """Sum of the runs before each run along axis 0, or after it with REVERSE."""
+    if REVERSE:
+        other = _after_runs(run_totals)
+    else:
+        other, _ = _before_runs(run_totals)
+    return other
+
+
+@triton.jit
 def _interleaved_scan(values, first_lane, LANES: tl.constexpr, LANE_TILE: tl.constexpr, RUN: tl.constexpr,
                       EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr = False):
     """Scan of a flat tile of interleaved lanes: `values` [T] holds consecutive elements of rows
@@ -85,20 +111,8 @@ def _interleaved_scan(values, first_lane, LANES: tl.constexpr, LANE_TILE: tl.con
         in_lane = lane == k
         lane_values = tl.where(in_lane, runs, 0)  # [T // RUN, RUN]
         run_totals = tl.sum(lane_values, 1)  # [T // RUN]
-        if REVERSE:
-            other_runs = _after_runs(run_totals)
-            if EXCLUSIVE:
-                after, _ = _before_runs(tl.flip(lane_values, 1), 1)
-                within = tl.flip(after, 1)
-            else:
-                within = tl.flip(tl.cumsum(tl.flip(lane_values, 1), 1), 1)
-        else:
-            other_runs, _ = _before_runs(run_totals)
-            if EXCLUSIVE:
-                within, _ = _before_runs(lane_values, 1)
-            else:
-                within = tl.cumsum(lane_values, 1)
-        sums = tl.where(in_lane, within + other_runs[:, None], sums)
+        other = _other_runs(run_totals, REVERSE)  # [T // RUN]
+        sums = tl.where(in_lane, _within_runs(lane_values, EXCLUSIVE, REVERSE) + other[:, None], sums)
         totals = tl.where(tl.arange(0, LANE_TILE) == k, tl.sum(run_totals, 0), totals)
     return tl.reshape(sums, [T]), tl.reshape(lane, [T]), totals
 

@@ -8,16 +8,16 @@ import triton.language as tl
 
 from ..tiles import (
     _add_lane_prefixes,
-    _after_runs,
-    _before_runs,
     _flat_offsets,
     _interleaved_scan,
     _load_block,
+    _other_runs,
     _prefetch_l2,
     _run_steps,
     _store_block,
     _tile_elements,
     _tile_offsets,
+    _within_runs,
 )
 from .protocol import _minimum2, _pack, _publish_column_total, _status, _sum, _window_words
 
@@ -100,7 +100,7 @@ def _periodic_fits(config, allowed, output_size) -> bool:
     KiB of accumulators (2048 elements of 64-bit sums, which spilled at 4096)."""
     if not config.kwargs.get("PERIODIC", False):
         return True
-    accumulator_size = 8 if output_size == 8 else 4
+    accumulator_size = max(4, output_size)  # as lookback/row.py's _keeps counts it
     return allowed and config.kwargs["BLOCK_L"] * config.kwargs["BLOCK_K"] * accumulator_size <= 16384
 
 
@@ -371,21 +371,16 @@ def column_lookback_scan_kernel(
             # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
             # layout was converted through shared memory and back (NOTES.md section 16)
             run_totals = tl.sum(values, 1, keep_dims=True)  # [BLOCK_L // SUB, 1, BLOCK_K]
+            # a tile held in memory order is summed from its end: each run turned around in
+            # registers, the runs after each run by a reversed scan (NOTES.md section 43); IN_PLACE,
+            # the sums before each step, by additions only. Each form keeps the order of its two
+            # scans it had before they were shared with tiles._interleaved_scan: the order changes
+            # the compiled code (the PTX snapshots, NOTES.md 27)
             if MEMORY_ORDER:
-                # sums from the tile's end: each run turned around in registers (one thread holds
-                # it), the runs after each run by a reversed scan (NOTES.md section 43)
-                if IN_PLACE:
-                    after_step, _ = _before_runs(tl.flip(values, 1), 1)
-                    local = tl.flip(after_step, 1) + _after_runs(run_totals)
-                else:
-                    local = tl.flip(tl.cumsum(tl.flip(values, 1), 1), 1) + _after_runs(run_totals)
+                local = _within_runs(values, IN_PLACE, True) + _other_runs(run_totals, True)
             else:
-                before_run, _ = _before_runs(run_totals)
-                if IN_PLACE:  # the sums before each step of its run, by additions only (tiles._before_runs)
-                    before_step, _ = _before_runs(values, 1)
-                    local = before_step + before_run
-                else:
-                    local = tl.cumsum(values, 1) + before_run
+                other = _other_runs(run_totals, False)  # [BLOCK_L // SUB, 1, BLOCK_K]
+                local = _within_runs(values, IN_PLACE, False) + other
         # the prefixes before this chunk, carried in float64 when PACKED (see _pack)
         exclusive = tl.zeros([BLOCK_K], dtype=tl.float64 if PACKED else ACC_DTYPE)
         if chunk == 0:
