@@ -1,5 +1,6 @@
-"""The plain-torch references themselves: scanned in pieces past reference.PIECE positions, they
-equal one torch.cumsum (pieces shrunk here to a few positions so that every path runs)."""
+"""The plain-torch references themselves: scanned in pieces past reference.PIECE positions, and
+lane by lane where a few lanes are longer than reference.LONG_LANE, they equal one torch.cumsum
+(pieces and long lanes shrunk here to a few positions so that every path runs)."""
 
 import pytest
 import torch
@@ -10,9 +11,10 @@ from triscan.testing import reference
 CASES = [((23,), 0), ((5, 17), 1), ((17, 5), 0), ((3, 16, 2), 1), ((7,), -1)]
 
 
+@pytest.mark.parametrize("by_lane", [False, True], ids=["all-lanes", "lane-by-lane"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.int32], ids=str)
 @pytest.mark.parametrize("shape,dim", CASES, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in CASES])
-def test_references_in_pieces_equal_one_scan(shape, dim, dtype, monkeypatch):
+def test_references_in_pieces_equal_one_scan(shape, dim, dtype, by_lane, monkeypatch):
     x = random_input(shape, dtype).cpu()
     exact = x.to(reference.exact_dtype(dtype))
     whole = {
@@ -21,6 +23,8 @@ def test_references_in_pieces_equal_one_scan(shape, dim, dtype, monkeypatch):
         "seed": reference.seed_model(exact, dim),
     }
     monkeypatch.setattr(reference, "PIECE", 4)  # 23 positions: six pieces, the last of three
+    # every 2-D and 3-D case holds at most 16 lanes of more than 4 positions
+    monkeypatch.setattr(reference, "LONG_LANE", 4 if by_lane else 1 << 16)
     pieced = {
         "cumsum": reference.cumsum_reference(x, dim),
         "reversed": reference.reversed_cumsum_reference(x, dim),
@@ -37,6 +41,10 @@ def test_references_in_pieces_equal_one_scan(shape, dim, dtype, monkeypatch):
 
 def test_references_in_pieces_stay_differentiable(monkeypatch):
     monkeypatch.setattr(reference, "PIECE", 3)
+    monkeypatch.setattr(reference, "LONG_LANE", 4)
     x = torch.rand(10, dtype=torch.float64, requires_grad=True)
     reference.scan_reference(x, 0).sum().backward()
     assert torch.equal(x.grad, torch.arange(10, 0, -1, dtype=torch.float64))  # x[i] is in 10 - i sums
+    lanes = torch.rand(10, 2, dtype=torch.float64, requires_grad=True)  # two lanes, one at a time
+    reference.scan_reference(lanes, 0).sum().backward()
+    assert torch.equal(lanes.grad, torch.arange(10, 0, -1, dtype=torch.float64)[:, None].expand(10, 2))

@@ -49,16 +49,10 @@ def pruned(kernel, element, flags):
             "LENGTH_BUCKET": 1 << 28, "LENGTH_ALIGNED": 1, "ROTATE": flags.get("ROTATE", 0)}
     if kernel.fn.__name__ == "column_lookback_scan_kernel":
         # each lane tile's configs, as its pruning keeps them for dense flat rows of that width
-        # (registers.py compiles FLAT_INNER = BLOCK_K unless told), and its PERIODIC ones for rows
-        # a lane narrower (compiled so: variants() sets FLAT_INNER for them)
-        kept = []
-        for block_k in sorted({config.kwargs["BLOCK_K"] for config in kernel.configs}):
-            bucket = dict(args, INNER_BUCKET=block_k)
-            kept += kernel.early_config_prune(kernel.configs, bucket, FLAT_INNER=block_k)
-            periodic = kernel.early_config_prune(kernel.configs, bucket, FLAT_INNER=block_k - 1,
-                                                 PERIODIC_OK=True)
-            kept += [config for config in periodic if config.kwargs.get("PERIODIC", False)]
-        return kept
+        # (registers.py compiles FLAT_INNER = BLOCK_K unless told)
+        return [config for block_k in sorted({config.kwargs["BLOCK_K"] for config in kernel.configs})
+                for config in kernel.early_config_prune(kernel.configs, dict(args, INNER_BUCKET=block_k),
+                                                        FLAT_INNER=block_k)]
     return kernel.early_config_prune(kernel.configs, args)
 
 
@@ -71,9 +65,6 @@ def variants(elements, kernels=None):
                 for name, flags in NAMES[kernel.fn.__name__]:
                     for config in pruned(kernel, element, flags):
                         meta = {key: int(value) for key, value in config.kwargs.items()}
-                        if meta.get("PERIODIC"):  # the widest rows the plan gives: 7 lanes, 6 of 64-bit sums
-                            widest = 6 if element in ("i64", "i32", "fp64") and meta["BLOCK_K"] == 8 else None
-                            meta.update(FLAT_INNER=widest or meta["BLOCK_K"] - 1, PERIODIC_OK=1)
                         meta.update(flags, num_warps=config.num_warps, num_stages=config.num_stages)
                         if element == "i32":  # registers.py: int64 outputs of int32 inputs
                             meta.update(ELEMENT="i64", INPUT="i32")

@@ -9,7 +9,7 @@ one-hot lane axis [T // R, R, KP] (KP = K rounded up to a power of two), scanned
 axis (runs in registers, run totals across threads), and each element takes its own lane's sum
 back, stored as vectors. No gather; KP values per element in registers.
 
-The scan is the library's (`tiles._interleaved_scan`, the column look-back's PERIODIC chunks).
+The scan (`_interleaved_scan` below) was the column look-back's PERIODIC chunks (removed: NOTES.md 117).
 This probe times that tile alone: one chunk per program, no look-back between chunks (each
 chunk's scan starts from zero; checked against that reference), so it reads the tile's cost the
 way `lookback_ablation.py --lanes K --variants no-wait` reads the gathered tile's:
@@ -26,7 +26,40 @@ import triton
 import triton.language as tl
 from triton.testing import do_bench
 
-from triscan.kernels.tiles import _interleaved_scan
+from triscan.kernels.tiles import _other_runs, _within_runs
+
+
+@triton.jit
+def _interleaved_scan(values, first_lane, LANES: tl.constexpr, LANE_TILE: tl.constexpr, RUN: tl.constexpr,
+                      EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr = False):
+    """Scan of a flat tile of interleaved lanes: `values` [T] holds consecutive elements of rows
+    of LANES contiguous lanes, its first element in lane `first_lane`, so element j is in lane
+    (first_lane + j) % LANES. Returns (each element's sum in its lane from the tile's start,
+    inclusive or, with EXCLUSIVE, the sum before it, by additions only [T]; each element's lane
+    [T]; the LANES lane totals in a [LANE_TILE] vector, zeros past LANES). REVERSE: sums from
+    the tile's end instead (each run turned around in registers, the runs after each run).
+
+    One lane at a time: the tile's elements of that lane, zeros elsewhere, held as runs of RUN
+    elements (one thread's vector), scanned within the run in registers and across runs by the
+    run totals. Every tensor keeps the runs' layout; a one-hot lane axis ([T // RUN, RUN,
+    LANE_TILE]) took Triton's default layout and shared-memory conversions instead, and lanes
+    gathered into padded rows cost a scalar shared-memory access per element
+    (benchmarks/NOTES.md 26, 111; the column look-back's PERIODIC chunks
+    built on it read 15-31% of copy, NOTES.md 117: it lives here, with this probe)."""
+    T: tl.constexpr = values.shape[0]
+    lane = tl.reshape((first_lane + tl.arange(0, T)) % LANES, [T // RUN, RUN])  # [T // RUN, RUN]
+    runs = tl.reshape(values, [T // RUN, RUN])  # [T // RUN, RUN]
+    sums = tl.zeros([T // RUN, RUN], dtype=values.dtype)
+    totals = tl.zeros([LANE_TILE], dtype=values.dtype)
+    for k in tl.static_range(LANES):
+        in_lane = lane == k
+        lane_values = tl.where(in_lane, runs, 0)  # [T // RUN, RUN]
+        run_totals = tl.sum(lane_values, 1)  # [T // RUN]
+        other = _other_runs(run_totals, REVERSE)  # [T // RUN]
+        sums = tl.where(in_lane, _within_runs(lane_values, EXCLUSIVE, REVERSE) + other[:, None], sums)
+        totals = tl.where(tl.arange(0, LANE_TILE) == k, tl.sum(run_totals, 0), totals)
+    return tl.reshape(sums, [T]), tl.reshape(lane, [T]), totals
+
 
 
 @triton.jit

@@ -70,19 +70,6 @@ VARIANTS = [
      "BLOCK_L=4096 BLOCK_K=2 SUB=8 num_warps=4 TRANSPOSE=1 LOOKBACK=64 SHIFT=1 IN_PLACE=1 maxnreg=168"),
     ("column_lookback", "BLOCK_L=4096 BLOCK_K=2 SUB=8 num_warps=4 TRANSPOSE=1 LOOKBACK=64 BACKWARDS=1 "
                         "FROM_START=4 SHIFT=1 IN_PLACE=1 maxnreg=168"),
-    # rows of 3, 5 and 7 lanes in flat chunks scanned lane by lane (PERIODIC; NOTES.md 111-113)
-    ("column_lookback", "BLOCK_L=512 BLOCK_K=4 SUB=4 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 PERIODIC=1 "
-                        "PERIODIC_OK=1"),
-    ("column_lookback", "BLOCK_L=512 BLOCK_K=8 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=7 PERIODIC=1 "
-                        "PERIODIC_OK=1 SHIFT=1 IN_PLACE=1"),
-    ("column_lookback", "BLOCK_L=256 BLOCK_K=8 SUB=4 num_warps=4 TRANSPOSE=1 FLAT_INNER=5 PERIODIC=1 "
-                        "PERIODIC_OK=1 ELEMENT=fp64 PACKED=0"),
-    ("column_lookback", "BLOCK_L=512 BLOCK_K=4 SUB=4 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 PERIODIC=1 "
-                        "PERIODIC_OK=1 BACKWARDS=1 FROM_START=1 SHIFT=1 IN_PLACE=1"),
-    ("column_lookback", "BLOCK_L=512 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 PERIODIC=1 "
-                        "PERIODIC_OK=1 SHIFT=1 IN_PLACE=1 maxnreg=168"),
-    ("column_lookback", "BLOCK_L=256 BLOCK_K=8 SUB=4 num_warps=4 TRANSPOSE=1 FLAT_INNER=5 PERIODIC=1 "
-                        "PERIODIC_OK=1 BACKWARDS=1 FROM_START=1 maxnreg=168"),
     # reversed narrow scans: flat and dense tiles walked backwards
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 BACKWARDS=1 SHIFT=1"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0 BACKWARDS=1"),
@@ -114,12 +101,6 @@ LARGEST = [
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 L2_AHEAD=1 WIDE_OFFSETS=0"),
     ("column_lookback",
      "BLOCK_L=512 BLOCK_K=16 SUB=8 num_warps=4 TRANSPOSE=1 LOOKBACK=64 BACKWARDS=1 SHIFT=1 maxnreg=168"),
-    ("column_lookback", "BLOCK_L=1024 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 PERIODIC=1 "
-                        "PERIODIC_OK=1"),
-    ("column_lookback", "BLOCK_L=512 BLOCK_K=8 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=7 PERIODIC=1 "
-                        "PERIODIC_OK=1 SHIFT=1 IN_PLACE=1"),
-    ("column_lookback", "BLOCK_L=256 BLOCK_K=8 SUB=4 num_warps=4 TRANSPOSE=1 FLAT_INNER=7 PERIODIC=1 "
-                        "PERIODIC_OK=1 ELEMENT=fp64 PACKED=0 SHIFT=1 IN_PLACE=1"),
 ]
 
 SCRIPT = """

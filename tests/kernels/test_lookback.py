@@ -174,29 +174,6 @@ def test_column_register_caps_fit_without_spills(input_dtype, output_dtype):
         assert caps == expected, (inner, flat_inner)
 
 
-
-@pytest.mark.parametrize("input_dtype,output_dtype", [
-    (torch.float32, torch.float32), (torch.bfloat16, torch.bfloat16), (torch.float64, torch.float64),
-    (torch.int32, torch.int64)], ids=str)
-def test_periodic_configs_only_where_allowed(input_dtype, output_dtype):
-    """PERIODIC configs (lookback/column.py) reach the autotuner only where the plan allows them,
-    for lane tiles of 4 and 8, chunks of 2048 and 4096 elements, 2048 only for 64-bit sums, and
-    2048 capped at 168 registers for 4-byte ones."""
-    from triscan.kernels.lookback.column import column_lookback_scan_kernel
-
-    x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
-    for inner, allowed in ((3, True), (3, False), (5, True), (2, True)):
-        pruned = column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
-            "x_ptr": x, "y_ptr": y, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, FLAT_INNER=inner,
-            PERIODIC_OK=allowed)
-        chunks = {(config.kwargs["BLOCK_L"] * config.kwargs["BLOCK_K"], config.maxnreg) for config in pruned
-                  if config.kwargs.get("PERIODIC", False)}
-        # 2048-element chunks also capped at 168 registers, for sums and tensors of 4 bytes at most
-        sizes = {(2048, None)} if output_dtype.itemsize == 8 else {(2048, None), (4096, None), (2048, 168)}
-        expected = sizes if allowed and inner != 2 else set()
-        assert chunks == expected, (inner, allowed)
-
-
 def lookback_scan_checked(op: str, x: torch.Tensor, triton_launches, dim=None, family="lookback"):
     """`op` (a matrix op) along `dim` (x's last by default) through `family` (the row look-back),
     its output checked against the float64 reference, within a tolerance bounded by the same op
@@ -398,78 +375,6 @@ def test_narrow_flat_tiles_keep_16_byte_accesses(op, shape, dim, dtype, misalign
     vector = 16 // min(dtype.itemsize, plan.output_dtype.itemsize)
     ends_aligned = plan.positions == plan.length + plan.shift and plan.positions * shape[-1] % vector == 0
     assert plan.launch.constexprs["FROM_START"] == (vector if plan.reverse and ends_aligned else 0)
-
-
-# rows of 3, 5, 6 and 7 contiguous lanes (flat chunks start mid-row), packed (float32) and unpacked
-# (float64, int32 -> int64) look-back words, and 7 int64 lanes, which keep the gathered tiles; on
-# CUDA also 2-byte inputs
-PERIODIC_CASES = [((900 * SCALE + 1, 3), 0, torch.float32), ((2, 500 * SCALE, 5), 1, torch.float64),
-                  ((400 * SCALE, 6), 0, torch.int32), ((300 * SCALE, 7), 0, torch.float32),
-                  ((300 * SCALE, 7), 0, torch.int64)]
-PERIODIC_CASES += [((700 * SCALE, 3), 0, torch.bfloat16), ((3, 300 * SCALE, 5), 1, torch.float16)] \
-    if DEVICE != "cpu" else []
-PERIODIC_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in PERIODIC_CASES]
-
-
-@pytest.mark.parametrize("shape,dim,dtype", PERIODIC_CASES, ids=PERIODIC_IDS)
-@pytest.mark.parametrize("op", list(matrix.OPS))
-def test_periodic_lane_chunks(op, shape, dim, dtype, monkeypatch, triton_launches, poisoned_outputs):
-    """PERIODIC (lookback/column.py, tiles._interleaved_scan): rows of 3, 5, 6 or 7 lanes stored in
-    place, in chunks of flat elements that start mid-row, each lane scanned in turn, the lane
-    totals published; inclusive, and exclusive (the seed's too) where stored in place; forwards
-    and reversed (chunks counted from the start, walked from the last). On CUDA only the
-    PERIODIC configs are left to the autotuner, and its pick is one of them."""
-    from triscan.kernels.lookback.column import column_lookback_scan_kernel
-
-    monkeypatch.setattr(registry, "PERIODIC_LANES", True)
-    x = random_input(shape, dtype) if dtype.is_floating_point else torch.randint(
-        -100, 100, shape, dtype=dtype, device=DEVICE)
-    plan = sys.modules["triscan.explain"].plan_of(x, dim, **matrix.op_flags(op))[0]
-    # exclusive scans only where stored in place (not over steps of 16-byte multiples: 6 int64 lanes)
-    whole = plan.positions == plan.length + plan.shift
-    spills = shape[-1] == 7 and plan.accumulator.itemsize == 8  # 7 lanes of 64-bit sums: gathered tiles
-    periodic = whole and not spills and (plan.shift == 0 or plan.launch.constexprs["IN_PLACE"])
-    assert plan.launch.constexprs["PERIODIC_OK"] == periodic
-    # walking backwards, chunks are counted from the tensors' start, which the plan hands over
-    assert (plan.launch.constexprs["FROM_START"] > 0) >= (periodic and plan.reverse)
-    if DEVICE != "cpu" and periodic:
-        configs = [config for config in column_lookback_scan_kernel.configs if config.kwargs.get("PERIODIC")]
-        monkeypatch.setattr(column_lookback_scan_kernel, "configs", configs)
-        monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
-    plan = lookback_scan_checked(op, x, triton_launches, dim, "column_lookback")
-    assert triton_launches.counts == {"column_lookback_scan": 1}
-    if DEVICE == "cpu":
-        assert plan.launch.constexprs["PERIODIC"] == periodic
-    elif periodic:
-        assert column_lookback_scan_kernel.best_config.kwargs["PERIODIC"]
-
-
-# dim 0, where the seed's scan holds its outputs (along dim 1 it keeps the row total: not in place)
-GATHERED_CASES = [((900 * SCALE + 1, 3), 0, torch.float32), ((500 * SCALE, 5), 0, torch.float64)]
-
-
-@pytest.mark.parametrize("shape,dim,dtype", GATHERED_CASES,
-                         ids=[f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in GATHERED_CASES])
-@pytest.mark.parametrize("op", ["exclusive_cumsum", "ModelNew"])
-def test_gathered_lanes_in_place_beside_periodic(op, shape, dim, dtype, monkeypatch, triton_launches,
-                                                 poisoned_outputs):
-    """Where PERIODIC may take rows of 3 or 5 lanes, their exclusive scans are stored in place
-    (IN_PLACE), and the gathered tiles the autotuner may pick instead scan them in place too."""
-    from triscan.kernels.lookback.column import column_lookback_scan_kernel
-
-    monkeypatch.setattr(registry, "PERIODIC_LANES", True)
-    if DEVICE == "cpu":
-        monkeypatch.setitem(registry.COLUMN_LOOKBACK.interpreter_meta, "PERIODIC", False)
-    else:
-        gathered = [config for config in column_lookback_scan_kernel.configs
-                    if not config.kwargs.get("PERIODIC", False)]
-        monkeypatch.setattr(column_lookback_scan_kernel, "configs", gathered)
-        monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
-    plan = lookback_scan_checked(op, random_input(shape, dtype), triton_launches, dim, "column_lookback")
-    assert triton_launches.counts == {"column_lookback_scan": 1}
-    assert plan.launch.constexprs["IN_PLACE"] and plan.launch.constexprs["PERIODIC_OK"]
-    if DEVICE == "cpu":
-        assert not plan.launch.constexprs["PERIODIC"]
 
 
 @pytest.mark.gpu

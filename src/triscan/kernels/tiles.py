@@ -87,48 +87,6 @@ def _other_runs(run_totals, REVERSE: tl.constexpr):
 
 
 @triton.jit
-def _interleaved_scan(values, first_lane, LANES: tl.constexpr, LANE_TILE: tl.constexpr, RUN: tl.constexpr,
-                      EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr = False):
-    """Scan of a flat tile of interleaved lanes: `values` [T] holds consecutive elements of rows
-    of LANES contiguous lanes, its first element in lane `first_lane`, so element j is in lane
-    (first_lane + j) % LANES. Returns (each element's sum in its lane from the tile's start,
-    inclusive or, with EXCLUSIVE, the sum before it, by additions only [T]; each element's lane
-    [T]; the LANES lane totals in a [LANE_TILE] vector, zeros past LANES). REVERSE: sums from
-    the tile's end instead (each run turned around in registers, the runs after each run).
-
-    One lane at a time: the tile's elements of that lane, zeros elsewhere, held as runs of RUN
-    elements (one thread's vector), scanned within the run in registers and across runs by the
-    run totals. Every tensor keeps the runs' layout; a one-hot lane axis ([T // RUN, RUN,
-    LANE_TILE]) took Triton's default layout and shared-memory conversions instead, and lanes
-    gathered into padded rows cost a scalar shared-memory access per element
-    (benchmarks/NOTES.md 26, 111)."""
-    T: tl.constexpr = values.shape[0]
-    lane = tl.reshape((first_lane + tl.arange(0, T)) % LANES, [T // RUN, RUN])  # [T // RUN, RUN]
-    runs = tl.reshape(values, [T // RUN, RUN])  # [T // RUN, RUN]
-    sums = tl.zeros([T // RUN, RUN], dtype=values.dtype)
-    totals = tl.zeros([LANE_TILE], dtype=values.dtype)
-    for k in tl.static_range(LANES):
-        in_lane = lane == k
-        lane_values = tl.where(in_lane, runs, 0)  # [T // RUN, RUN]
-        run_totals = tl.sum(lane_values, 1)  # [T // RUN]
-        other = _other_runs(run_totals, REVERSE)  # [T // RUN]
-        sums = tl.where(in_lane, _within_runs(lane_values, EXCLUSIVE, REVERSE) + other[:, None], sums)
-        totals = tl.where(tl.arange(0, LANE_TILE) == k, tl.sum(run_totals, 0), totals)
-    return tl.reshape(sums, [T]), tl.reshape(lane, [T]), totals
-
-
-@triton.jit
-def _add_lane_prefixes(sums, lane, prefixes, LANES: tl.constexpr, LANE_TILE: tl.constexpr):
-    """Each element of a flat tile of interleaved lanes (`lane` [T], as _interleaved_scan gives
-    it) plus its lane's prefix (`prefixes` [LANE_TILE])."""
-    out = sums
-    for k in tl.static_range(LANES):
-        prefix = tl.sum(tl.where(tl.arange(0, LANE_TILE) == k, prefixes, 0), 0)
-        out = tl.where(lane == k, sums + prefix, out)
-    return out
-
-
-@triton.jit
 def _tile_offsets(stride_scan, stride_inner, DENSE_STEP: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
                   BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
     """Element offsets of a [BLOCK_L // SUB, SUB, BLOCK_K] tile from its first element. int32

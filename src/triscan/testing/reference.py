@@ -30,9 +30,23 @@ def seed_model(x: torch.Tensor, dim: int) -> torch.Tensor:
     return torch.cumsum(seed_shifted(x, dim), dim=dim)
 
 
+# torch.cumsum along a long dim with few lanes beside it (dim 0 of (2^27, 2)) took about 10 s a
+# call on CUDA, a thread block per lane (benchmarks/NOTES.md 117), where a contiguous 1-D scan
+# takes milliseconds: references with at most FEW_LANES lanes of more than LONG_LANE positions
+# scan each lane as a 1-D tensor
+FEW_LANES = 16
+LONG_LANE = 1 << 16
+
+
 def cumsum_in_pieces(x: torch.Tensor, dim: int) -> torch.Tensor:
     """torch.cumsum(x, dim), each call seeing at most PIECE positions along dim: each piece's
-    scan plus the last sum of the piece before it (differentiable, as torch.cumsum)."""
+    scan plus the last sum of the piece before it (differentiable, as torch.cumsum); a few long
+    lanes one at a time, each contiguous."""
+    if x.dim() > 1 and x.shape[dim] > LONG_LANE and x.numel() // x.shape[dim] <= FEW_LANES:
+        lanes_last = x.movedim(dim, -1)
+        lanes = lanes_last.reshape(-1, lanes_last.shape[-1])  # [lanes, positions]
+        scanned = torch.stack([cumsum_in_pieces(lane.contiguous(), 0) for lane in lanes])
+        return scanned.reshape(lanes_last.shape).movedim(-1, dim)
     if x.dim() == 0 or x.shape[dim] <= PIECE:
         return torch.cumsum(x, dim)
     pieces, carry = [], None

@@ -7,14 +7,10 @@ import triton
 import triton.language as tl
 
 from ..tiles import (
-    _add_lane_prefixes,
     _flat_offsets,
-    _interleaved_scan,
-    _load_block,
     _other_runs,
     _prefetch_l2,
     _run_steps,
-    _store_block,
     _tile_elements,
     _tile_offsets,
     _within_runs,
@@ -29,12 +25,10 @@ from .protocol import _minimum2, _pack, _publish_column_total, _status, _sum, _w
 def _column_lookback_configs():
     configs = []
 
-    def config(block_l, block_k, sub, warps, stages=1, transpose=False, lookback=32, maxnreg=None, ahead=0,
-               periodic=False):
-        meta = {"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub, "TRANSPOSE": transpose,
-                "LOOKBACK": lookback, "L2_AHEAD": ahead}
-        return triton.Config(dict(meta, PERIODIC=True) if periodic else meta, num_warps=warps,
-                             num_stages=stages, maxnreg=maxnreg)
+    def config(block_l, block_k, sub, warps, stages=1, transpose=False, lookback=32, maxnreg=None, ahead=0):
+        return triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub, "TRANSPOSE": transpose,
+                              "LOOKBACK": lookback, "L2_AHEAD": ahead}, num_warps=warps, num_stages=stages,
+                             maxnreg=maxnreg)
 
     for block_k in (2, 4, 8, 16, 32, 64, 128, 256):
         for block_l in sorted({max(64, 4096 // block_k), max(128, 8192 // block_k)}):
@@ -66,42 +60,21 @@ def _column_lookback_configs():
             # also with the prefetch
             configs += [config(4096 // block_k, block_k, sub, 4, transpose=True) for sub in (8, 16)]
             configs += [config(4096 // block_k, block_k, 16, 4, transpose=True, ahead=1)]
-        if block_k in (4, 8):
-            # rows of 3, 5, 6 or 7 lanes as flat chunks of 2048 or 4096 elements scanned lane by
-            # lane (PERIODIC; runs of 4 or 8 elements: a thread's 16-byte vector of 4- or 2-byte
-            # elements; NOTES.md 111)
-            configs += [config(elements // block_k, block_k, sub, 4, transpose=True, periodic=True)
-                        for elements in (2048, 4096) for sub in (4, 8)]
-            # 2048-element chunks capped at 168 registers (three programs per SM): their whole and
-            # partial forms took 186-203 uncapped, 127-168 capped without spills; 7 lanes in runs
-            # of 8 spill there (NOTES.md 113)
-            configs += [config(2048 // block_k, block_k, sub, 4, transpose=True, maxnreg=168, periodic=True)
-                        for sub in ((4, 8) if block_k == 4 else (4,))]
     return configs
 
 
 COLUMN_LOOKBACK_SCAN_CONFIGS = _column_lookback_configs()
 
 
-def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k, periodic=False) -> bool:
+def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k) -> bool:
     """Whether a config's register cap (maxnreg) fits the tensors' tiles without spills: 128 for
     1- and 2-byte inputs (4-byte ones spill there; NOTES.md section 49); 168 for inputs and
-    outputs of at most 4 bytes held as dense flat rows or PERIODIC chunks (gathered lanes spill
-    there; sections 110, 113)."""
+    outputs of at most 4 bytes held as dense flat rows (gathered lanes spill there; section 110)."""
     if maxnreg is None:
         return True
     if maxnreg < 168:
         return input_size <= 2
-    return max(input_size, output_size) <= 4 and (flat_inner == block_k or periodic)
-
-
-def _periodic_fits(config, allowed, output_size) -> bool:
-    """PERIODIC configs only where the plan allows them (PERIODIC_OK), with chunks of at most 16
-    KiB of accumulators (2048 elements of 64-bit sums, which spilled at 4096)."""
-    if not config.kwargs.get("PERIODIC", False):
-        return True
-    accumulator_size = max(4, output_size)  # as lookback/row.py's _keeps counts it
-    return allowed and config.kwargs["BLOCK_L"] * config.kwargs["BLOCK_K"] * accumulator_size <= 16384
+    return max(input_size, output_size) <= 4 and flat_inner == block_k
 
 
 @triton.jit
@@ -220,16 +193,14 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "FLAT_INNER", "BACKWARDS", "WIDE_OFFSETS", "PACKED",
-         "IN_PLACE", "FROM_START", "PERIODIC_OK"],
+         "IN_PLACE", "FROM_START"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
         and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])  # flat chunks: contiguous rows
         and _register_cap_fits(config.maxnreg, args["x_ptr"].element_size(), args["y_ptr"].element_size(),
-                               kwargs["FLAT_INNER"], config.kwargs["BLOCK_K"],
-                               config.kwargs.get("PERIODIC", False))
-        and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)  # prefetched tiles: flat ones
-        and _periodic_fits(config, kwargs.get("PERIODIC_OK", False), args["y_ptr"].element_size())]},
+                               kwargs["FLAT_INNER"], config.kwargs["BLOCK_K"])
+        and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)]},  # prefetched tiles: flat ones
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
 )
 @triton.jit
@@ -269,11 +240,7 @@ def column_lookback_scan_kernel(
     #                                  misalign every 16-byte store)
     FROM_START: tl.constexpr = 0,  # > 0, with BACKWARDS: both tensors given at their first step; their
     #                                end, (steps stored) * FLAT_INNER elements on, is a multiple of
-    #                                FROM_START elements (16 bytes of each tensor, or 1: not known)
-    PERIODIC_OK: tl.constexpr = False,  # the plan allows PERIODIC (read by the pruning only)
-    PERIODIC: tl.constexpr = False,  # with PERIODIC_OK: rows of FLAT_INNER lanes stored in place, in
-    #                                  chunks of BLOCK_L * BLOCK_K flat elements (not whole steps),
-    #                                  each lane scanned in turn (tiles._interleaved_scan)
+    #                                FROM_START elements (16 bytes of each tensor)
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -292,11 +259,6 @@ def column_lookback_scan_kernel(
     MEMORY_ORDER: tl.constexpr = TRANSPOSE and DENSE and BACKWARDS
     # steps between where a step's input is loaded and its output is stored
     STORE_SHIFT: tl.constexpr = 0 if IN_PLACE else SHIFT
-    # PERIODIC chunks are counted from the tensors' start: walking backwards, the plan hands it over
-    tl.static_assert(not PERIODIC or (STORE_SHIFT == 0 and FLAT_INNER > 0
-                                      and (FROM_START > 0 or not BACKWARDS)))
-    x_start = x_ptr  # the first step (read by PERIODIC chunks; other paths enter at the last step)
-    y_start = y_ptr
     if FROM_START:
         # tensors given at their first step, which Triton knows aligned, so that a tile held in
         # memory order is addressed from the end and loads and stores 16-byte vectors; entered
@@ -310,11 +272,7 @@ def column_lookback_scan_kernel(
         #     the same addresses written from the end compile to more registers (NOTES.md 109)
         x_end = x_ptr
         y_end = y_ptr
-    if PERIODIC:  # chunks of flat elements: each outer index's steps are one contiguous span
-        span = length.to(tl.int64) * FLAT_INNER
-        chunks_per_group = tl.cdiv(span, BLOCK_L * BLOCK_K).to(tl.int32)
-    else:
-        chunks_per_group = tl.cdiv(length, BLOCK_L)
+    chunks_per_group = tl.cdiv(length, BLOCK_L)
     tiles_k = tl.cdiv(inner, BLOCK_K)
     total_chunks = outer * tiles_k * chunks_per_group  # persistent, as lookback_scan_kernel
     lanes = tl.arange(0, BLOCK_K)
@@ -337,50 +295,30 @@ def column_lookback_scan_kernel(
                                                             BLOCK_K)
         lane_mask = first_lane + lanes < inner  # [BLOCK_K]
         y_first = y_ptr + outer_index * stride_y_outer + first_lane  # output of step 0, lane first_lane
-        if PERIODIC:
-            # its lane totals come out of its scan, which therefore runs before they are published;
-            # chunks lie at multiples of BLOCK_L * BLOCK_K elements from the start (aligned) in both
-            # directions, walking backwards from the last (partial) one
-            in_memory = chunks_per_group - 1 - chunk if BACKWARDS else chunk
-            first = in_memory.to(tl.int64) * (BLOCK_L * BLOCK_K)  # the chunk's first flat element
-            flat = tl.arange(0, BLOCK_L * BLOCK_K)
-            bound = tl.minimum(span - first, BLOCK_L * BLOCK_K).to(tl.int32)
-            # whole chunks load and store unmasked: a bound not known to be a multiple of 16 bytes
-            # would split every access into elements (tiles._load_block's SPLIT)
-            whole = bound == BLOCK_L * BLOCK_K
-            x_chunk = x_start + outer_index * stride_x_outer + first
-            x_flat = _load_block(x_chunk + flat, flat, bound, True, whole, True)
-            local, lane, total = _interleaved_scan(x_flat.to(ACC_DTYPE), (first % FLAT_INNER).to(tl.int32),
-                                                   FLAT_INNER, BLOCK_K, SUB, SHIFT == 1, BACKWARDS)
-            _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
-                                  BLOCK_K)
-        else:
-            # the total goes out before any wait: a drawn chunk's total follows one load
-            x, total = _load_and_publish(
-                x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, chunks_per_group, tiles_k,
-                inner, length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
-                FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, FROM_START, BLOCK_L, BLOCK_K, SUB)
+        # the total goes out before any wait: a drawn chunk's total follows one load
+        x, total = _load_and_publish(
+            x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, chunks_per_group, tiles_k,
+            inner, length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
+            FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, FROM_START, BLOCK_L, BLOCK_K, SUB)
         window = tl.arange(0, LOOKBACK)
         group_first = ticket - chunk
         if PACKED:
             # the first look-back window is read before this chunk's scan within itself, which
             # runs while the read is in flight
             words = _window_words(values_ptr, ticket, group_first, slot, LOOKBACK, BLOCK_K)
-        if not PERIODIC:  # (PERIODIC chunks were scanned before their totals went out)
-            values = x  # [BLOCK_L // SUB, SUB, BLOCK_K]
-            # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
-            # layout was converted through shared memory and back (NOTES.md section 16)
-            run_totals = tl.sum(values, 1, keep_dims=True)  # [BLOCK_L // SUB, 1, BLOCK_K]
-            # a tile held in memory order is summed from its end: each run turned around in
-            # registers, the runs after each run by a reversed scan (NOTES.md section 43); IN_PLACE,
-            # the sums before each step, by additions only. Each form keeps the order of its two
-            # scans it had before they were shared with tiles._interleaved_scan: the order changes
-            # the compiled code (the PTX snapshots, NOTES.md 27)
-            if MEMORY_ORDER:
-                local = _within_runs(values, IN_PLACE, True) + _other_runs(run_totals, True)
-            else:
-                other = _other_runs(run_totals, False)  # [BLOCK_L // SUB, 1, BLOCK_K]
-                local = _within_runs(values, IN_PLACE, False) + other
+        values = x  # [BLOCK_L // SUB, SUB, BLOCK_K]
+        # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
+        # layout was converted through shared memory and back (NOTES.md section 16)
+        run_totals = tl.sum(values, 1, keep_dims=True)  # [BLOCK_L // SUB, 1, BLOCK_K]
+        # a tile held in memory order is summed from its end: each run turned around in
+        # registers, the runs after each run by a reversed scan (NOTES.md section 43); IN_PLACE,
+        # the sums before each step, by additions only. The order of the two scans is the one
+        # the PTX snapshots hold: another order changes the compiled code (NOTES.md 27)
+        if MEMORY_ORDER:
+            local = _within_runs(values, IN_PLACE, True) + _other_runs(run_totals, True)
+        else:
+            other = _other_runs(run_totals, False)  # [BLOCK_L // SUB, 1, BLOCK_K]
+            local = _within_runs(values, IN_PLACE, False) + other
         # the prefixes before this chunk, carried in float64 when PACKED (see _pack)
         exclusive = tl.zeros([BLOCK_K], dtype=tl.float64 if PACKED else ACC_DTYPE)
         if chunk == 0:
@@ -432,12 +370,8 @@ def column_lookback_scan_kernel(
                 tl.store(prefixes_ptr + ticket * slot + lanes, exclusive + total)
                 tl.debug_barrier()
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        if PERIODIC:
-            out = _add_lane_prefixes(local, lane, exclusive.to(ACC_DTYPE), FLAT_INNER, BLOCK_K)
-            y_chunk = y_start + outer_index * stride_y_outer + first
-            _store_block(y_chunk + flat, out.to(y_ptr.dtype.element_ty), flat < bound, whole, True)
-        elif TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
-            out = local + exclusive.to(ACC_DTYPE)[None, None, :]
+        out = local + exclusive.to(ACC_DTYPE)[None, None, :]
+        if TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
             flat = tl.arange(0, BLOCK_L * BLOCK_K)
             count = _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
             y_tile = y_ptr + outer_index * stride_y_outer + (first_step + STORE_SHIFT) * FLAT_STEP
@@ -457,7 +391,6 @@ def column_lookback_scan_kernel(
             else:
                 tl.store(y_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), out, mask=flat < count)
         else:
-            out = local + exclusive.to(ACC_DTYPE)[None, None, :]
             mask = first_step + steps < length
             if DENSE:
                 y_tile = y_ptr + outer_index * stride_y_outer + (first_step + STORE_SHIFT) * FLAT_STEP
