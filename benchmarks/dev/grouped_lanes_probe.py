@@ -1,0 +1,216 @@
+"""What a chunk of narrow rows costs when each thread holds whole steps as 16-byte vectors and
+splits them into elements whose lanes are known when the kernel compiles (dev probe, issue 14,
+narrow K; NOTES.md 119).
+
+A contiguous (L, K) input is one flat array whose element e belongs to lane e % K. A row of S
+steps, S = V / gcd(K, V) with V elements per 16 bytes, is K / gcd(K, V) whole vectors that start
+at a step: thread-held, each vector split into its V elements (`tl.split`, in registers), so
+element p of the row is in lane p % K at compile time. Each lane is summed along the row by one
+addition per element (the sum through p is the sum through p - K plus element p), the rows' lane
+totals are scanned across rows (K scans of one value per row), and the elements are joined back
+into vectors and stored. No gather, no one-hot lanes, no padding: the gathered tile reads 21-45%
+of copy on K = 3 and 5 (NOTES.md 117), the lane-by-lane flat tile 43-71% alone.
+
+This probe times that tile alone, one chunk per program or in persistent rounds (one chunk held
+at a time, as the column look-back's round, without the look-back), each chunk's scan from zero,
+checked against that reference:
+
+    python benchmarks/dev/grouped_lanes_probe.py --lanes 3 5 --dtypes float32 bfloat16 --gib 1
+"""
+
+import argparse
+import itertools
+import json
+import math
+
+import torch
+import triton
+import triton.language as tl
+from triton.testing import do_bench
+
+from triscan.kernels.tiles import _before_runs
+
+
+@triton.jit
+def _split_columns(values, ROWS: tl.constexpr, WIDTH: tl.constexpr, LOG_WIDTH: tl.constexpr):
+    """The WIDTH columns of `values` [ROWS, WIDTH] as a tuple of WIDTH tensors [ROWS], in column
+    order: each level splits every part into its even and odd columns, the even parts first (in
+    registers where a thread holds its rows' columns, as after a 16-byte load)."""
+    parts = (values,)
+    for level in tl.static_range(LOG_WIDTH):
+        evens = ()
+        odds = ()
+        for index in tl.static_range(1 << level):
+            even, odd = tl.split(tl.reshape(parts[index], [ROWS, (WIDTH >> level) // 2, 2]))
+            evens = evens + (even,)
+            odds = odds + (odd,)
+        parts = evens + odds
+    columns = ()
+    for index in tl.static_range(WIDTH):
+        columns = columns + (tl.reshape(parts[index], [ROWS]),)
+    return columns
+
+
+@triton.jit
+def _join_columns(columns, ROWS: tl.constexpr, WIDTH: tl.constexpr, LOG_WIDTH: tl.constexpr):
+    """The inverse of _split_columns: a tuple of WIDTH tensors [ROWS], in column order, as [ROWS, WIDTH]."""
+    parts = ()
+    for index in tl.static_range(WIDTH):
+        parts = parts + (tl.reshape(columns[index], [ROWS, 1]),)
+    for level in tl.static_range(LOG_WIDTH):
+        joined = ()
+        for index in tl.static_range(WIDTH >> (level + 1)):
+            pair = tl.join(parts[index], parts[index + (WIDTH >> (level + 1))])  # [ROWS, 2 ** level, 2]
+            joined = joined + (tl.reshape(pair, [ROWS, 2 << level]),)
+        parts = joined
+    return parts[0]
+
+
+@triton.jit
+def _grouped_scan(chunk_ptr, bound, LANES: tl.constexpr, VECTOR: tl.constexpr, LOG_VECTOR: tl.constexpr,
+                  VECTORS: tl.constexpr, ROWS: tl.constexpr):
+    """Load the ROWS rows of VECTORS vectors at chunk_ptr (elements from `bound` on read as zero):
+    (its elements, the lane sums along each row through each element, the sums of the rows
+    before each row per lane), tuples in row position order; lanes are position % LANES."""
+    ROW: tl.constexpr = VECTORS * VECTOR
+    offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, VECTOR)[None, :]  # [ROWS, VECTOR]
+    elements = ()
+    for vector in tl.static_range(VECTORS):
+        at = offsets + vector * VECTOR
+        loaded = tl.load(chunk_ptr + at, mask=at < bound, other=0)
+        elements = elements + _split_columns(loaded.to(tl.float32), ROWS, VECTOR, LOG_VECTOR)
+    through = ()
+    for position in tl.static_range(ROW):
+        if position >= LANES:
+            through = through + (through[position - LANES] + elements[position],)
+        else:
+            through = through + (elements[position],)
+    rows_before = ()
+    for lane in tl.static_range(LANES):
+        before, _ = _before_runs(through[ROW - LANES + lane])  # [ROWS], by additions only
+        rows_before = rows_before + (before,)
+    return elements, through, rows_before
+
+
+@triton.jit
+def grouped_lanes_tile_kernel(x_ptr, y_ptr, numel, LANES: tl.constexpr, VECTOR: tl.constexpr,
+                              LOG_VECTOR: tl.constexpr, VECTORS: tl.constexpr, ROWS: tl.constexpr,
+                              EXCLUSIVE: tl.constexpr, PERSISTENT: tl.constexpr):
+    """Each chunk of ROWS rows (ROWS * VECTORS * VECTOR flat elements) scanned per lane from zero,
+    inclusive or, EXCLUSIVE, the sum before each element. PERSISTENT: each program walks chunks
+    pid, pid + programs, ..., one at a time (the column look-back's classic round, without the
+    look-back); else one chunk per program."""
+    CHUNK: tl.constexpr = ROWS * VECTORS * VECTOR
+    ROW: tl.constexpr = VECTORS * VECTOR
+    offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, VECTOR)[None, :]  # [ROWS, VECTOR]
+    chunks = tl.cdiv(numel, CHUNK)
+    chunk = tl.program_id(0).to(tl.int64)
+    step = tl.num_programs(0) if PERSISTENT else chunks
+    while chunk < chunks:
+        start = chunk * CHUNK
+        _, through, rows_before = _grouped_scan(x_ptr + start, numel - start, LANES, VECTOR, LOG_VECTOR,
+                                                VECTORS, ROWS)
+        for vector in tl.static_range(VECTORS):
+            outputs = ()
+            for column in tl.static_range(VECTOR):
+                # the row's element vector * VECTOR + column, in lane (that position) % LANES
+                before = rows_before[(vector * VECTOR + column) % LANES]
+                if EXCLUSIVE:
+                    if vector * VECTOR + column >= LANES:
+                        out = through[vector * VECTOR + column - LANES] + before
+                    else:
+                        out = before
+                else:
+                    out = through[vector * VECTOR + column] + before
+                outputs = outputs + (out,)
+            stored = _join_columns(outputs, ROWS, VECTOR, LOG_VECTOR)
+            tl.store(y_ptr + start + offsets + vector * VECTOR, stored.to(y_ptr.dtype.element_ty),
+                     mask=start + offsets + vector * VECTOR < numel)
+        chunk += step
+
+
+def row_shape(lanes: int, element_size: int) -> tuple[int, int]:
+    """(elements per 16-byte vector, vectors per row) for rows of whole steps of `lanes` lanes."""
+    vector = 16 // element_size
+    return vector, lanes // math.gcd(lanes, vector)
+
+
+def reference(x: torch.Tensor, chunk: int, exclusive: bool) -> torch.Tensor:
+    """Per chunk of `chunk` flat elements (whole steps), each lane's scan from zero (float64)."""
+    lanes = x.shape[1]
+    out = torch.empty(x.numel(), dtype=torch.float64, device=x.device)
+    flat = x.double().reshape(-1)
+    for begin in range(0, flat.numel(), chunk):
+        steps = flat[begin:begin + chunk].view(-1, lanes)
+        scanned = torch.cumsum(steps, 0)
+        out[begin:begin + chunk] = (scanned - steps if exclusive else scanned).reshape(-1)
+    return out
+
+
+def time_cells(x: torch.Tensor, args, device: str) -> list[dict]:
+    """Every (rows, warps, exclusive, programs per SM) launch on x: checked on its first chunks,
+    and on CUDA timed against a copy of the same bytes."""
+    lanes = x.shape[1]
+    vector, vectors = row_shape(lanes, x.element_size())
+    y = torch.full_like(x, float("nan"))
+    copy_ms = None
+    if device == "cuda":
+        target = torch.empty_like(x)
+        copy_ms = do_bench(lambda: target.copy_(x), warmup=25, rep=100, return_mode="median")
+    results = []
+    programs = torch.cuda.get_device_properties(x.device).multi_processor_count if device == "cuda" else 3
+    launches = itertools.product(args.rows, args.warps, (False, True), args.per_sm)
+    for rows, warps, exclusive, per_sm in launches:
+        meta = dict(LANES=lanes, VECTOR=vector, LOG_VECTOR=int(math.log2(vector)), VECTORS=vectors, ROWS=rows,
+                    EXCLUSIVE=exclusive, PERSISTENT=per_sm > 0, num_warps=warps)
+        chunk = rows * vectors * vector
+        chunks = triton.cdiv(x.numel(), chunk)
+        grid = (min(chunks, programs * per_sm) if per_sm else chunks,)
+
+        def launch(meta=meta, grid=grid):
+            return grouped_lanes_tile_kernel[grid](x, y, x.numel(), **meta)
+
+        compiled = launch()
+        checked = x[: 4 * chunk // lanes + 1] if device == "cuda" else x
+        expected = reference(checked, chunk, exclusive)
+        got = y.reshape(-1)[: expected.numel()].double()
+        error = ((got - expected).abs() / (expected.abs() + 1)).max().item()
+        row = dict(lanes=lanes, dtype=str(x.dtype)[6:], rows=rows, chunk_kib=chunk * x.element_size() / 1024,
+                   warps=warps, exclusive=exclusive, programs_per_sm=per_sm, max_relative_error=error)
+        if device == "cuda":
+            ms = do_bench(launch, warmup=10, rep=50, return_mode="median")
+            row.update(ms=ms, copy_ms=copy_ms, percent=100 * copy_ms / ms, registers=compiled.n_regs,
+                       spills=compiled.n_spills)
+        results.append(row)
+        print(json.dumps(row), flush=True)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lanes", type=int, nargs="+", default=[3, 5])
+    parser.add_argument("--dtypes", nargs="+", default=["float32", "bfloat16"])
+    parser.add_argument("--gib", type=float, default=1.0)
+    parser.add_argument("--rows", type=int, nargs="+", default=[256, 512])
+    parser.add_argument("--warps", type=int, nargs="+", default=[4, 8])
+    parser.add_argument("--per-sm", type=int, nargs="+", default=[0],
+                        help="persistent programs per SM (0: one program per chunk)")
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    results = []
+    for lanes, name in itertools.product(args.lanes, args.dtypes):
+        dtype = getattr(torch, name)
+        # steps a multiple of 16, so that Triton specializes numel as divisible by 16 and the masked
+        # loads and stores stay 16-byte vectors
+        steps = int(args.gib * 2**30) // (lanes * dtype.itemsize) // 16 * 16 if device == "cuda" else 1001
+        x = torch.rand(steps, lanes, device=device) + 0.5
+        results += time_cells(x.to(dtype), args, device)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(results, handle, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
