@@ -192,3 +192,22 @@ def test_precompile_warms_each_cells_torch_compile(monkeypatch):
     inputs = [matrix.make_input(family, matrix.DTYPES[dtype], 1 << 16, "cpu")[0]
               for _, dtype, family in cells]
     assert seen == [event for x in inputs for event in ("reset", (tuple(x.shape), x.dtype))]
+
+
+@pytest.mark.parametrize("ms_per_position,fraction", [(1e-2, 256), (2e-3, 16), (1e-7, 16)],
+                         ids=["far-past", "near", "fast"])
+def test_eager_estimate_stops_at_the_first_slice_far_past_the_limit(ms_per_position, fraction, monkeypatch):
+    """The eager estimate times a 1/256-length slice, and a 1/16-length one unless the first
+    alone puts the call far past SLOW_EAGER_MS (a fake clock: each call costs its length)."""
+    calls = []
+    x = torch.ones(2**20, 2)
+    monkeypatch.setattr(matrix, "once_ms", lambda fn: fn())
+
+    def eager(probe):
+        calls.append(probe.shape[0])
+        return probe.shape[0] * ms_per_position
+
+    estimate, used = matrix.eager_estimate(eager, x, 0)
+    assert used == fraction
+    assert calls == ([2**12] * 2 if fraction == 256 else [2**12] * 2 + [2**16] * 2)  # each slice warmed up
+    assert math.isclose(estimate, 2**20 * ms_per_position)

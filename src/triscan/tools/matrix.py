@@ -29,7 +29,10 @@ SHAPES = ("rows", "odd rows", "dim 0", "odd dim 0", "middle dim", "1-D", "4 rows
           "narrow K=4", "narrow K=8", "narrow K=16", "narrow K=3", "narrow K=5", "strided narrow K=8")
 QUICK = {"ops": OPS, "dtypes": ("float32", "bfloat16", "int64"), "shapes": ("rows", "1-D", "narrow K=8")}
 SLOW_EAGER_MS = 1000.0  # eager calls estimated longer than this are skipped (torch's narrow dim-0 scans)
-PROBE = 16  # the eager estimate times a 1/PROBE-length slice once
+# the eager estimate times a slice once, a 1/256-length one first, then, unless that one alone
+# puts the call far past SLOW_EAGER_MS, a 1/16-length one (each slice warmed up first)
+PROBES = (256, 16)
+FAR_PAST = 4.0
 
 
 def shape_for(family: str, elements: int) -> tuple[tuple, int, slice | None]:
@@ -115,6 +118,20 @@ def reference_call(op: str, dim: int):
     return lambda x: scan_reference(x, dim, exclusive=exclusive, reverse=reverse)
 
 
+def eager_estimate(eager, x: torch.Tensor, dim: int) -> tuple[float, int]:
+    """(The ms one eager call on x would take, scaled from slices of x along dim, the fraction of
+    the slice that decided it): a narrow dim-0 scan takes torch seconds a call, so a cell times a
+    1/256-length slice first and stops there when that alone puts the call far past
+    SLOW_EAGER_MS (about a second per narrow cell saved), else a 1/16-length one."""
+    for fraction in PROBES:
+        probe = x.narrow(dim, 0, max(x.shape[dim] // fraction, 1))
+        eager(probe)  # warm up on the slice: torch's first call of a shape is not what is timed
+        estimate = once_ms(lambda probe=probe: eager(probe)) * x.shape[dim] / probe.shape[dim]
+        if estimate > FAR_PAST * SLOW_EAGER_MS:
+            break
+    return estimate, fraction
+
+
 def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms: int,
              with_compile: bool) -> dict:
     """Time one cell; every median in ms, with what was skipped and why."""
@@ -140,12 +157,10 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     del reference
     cell["ms"]["triscan"] = measure(lambda: ours(x), repeat_ms)
     eager = torch_call(op, dim)
-    probe = x.narrow(dim, 0, max(x.shape[dim] // PROBE, 1))
-    eager(probe)  # warm up on the slice: torch's first call of a shape is not what is timed
-    estimate = once_ms(lambda: eager(probe)) * x.shape[dim] / probe.shape[dim]
+    estimate, fraction = eager_estimate(eager, x, dim)
     if estimate > SLOW_EAGER_MS:
         cell["skipped"]["torch eager"] = (f"one call would take about {estimate / 1000:.1f} s "
-                                          f"(a 1/{PROBE}-length slice, scaled): not timed")
+                                          f"(a 1/{fraction}-length slice, scaled): not timed")
     else:
         cell["ms"]["torch eager"] = measure(lambda: eager(x), repeat_ms)
     if with_compile:
