@@ -20,13 +20,12 @@ checked against that reference:
 
 import argparse
 import itertools
-import json
 import math
 
 import torch
 import triton
 import triton.language as tl
-from triton.testing import do_bench
+from tile_probe import Launches, common_arguments, inputs, write_json
 
 from triscan.kernels.tiles import _before_runs
 
@@ -135,80 +134,36 @@ def row_shape(lanes: int, element_size: int) -> tuple[int, int]:
     return vector, lanes // math.gcd(lanes, vector)
 
 
-def reference(x: torch.Tensor, chunk: int, exclusive: bool) -> torch.Tensor:
-    """Per chunk of `chunk` flat elements (whole steps), each lane's scan from zero (float64)."""
-    lanes = x.shape[1]
-    out = torch.empty(x.numel(), dtype=torch.float64, device=x.device)
-    flat = x.double().reshape(-1)
-    for begin in range(0, flat.numel(), chunk):
-        steps = flat[begin:begin + chunk].view(-1, lanes)
-        scanned = torch.cumsum(steps, 0)
-        out[begin:begin + chunk] = (scanned - steps if exclusive else scanned).reshape(-1)
-    return out
-
-
 def time_cells(x: torch.Tensor, args, device: str) -> list[dict]:
     """Every (rows, warps, exclusive, programs per SM) launch on x: checked on its first chunks,
     and on CUDA timed against a copy of the same bytes."""
     lanes = x.shape[1]
     vector, vectors = row_shape(lanes, x.element_size())
-    y = torch.full_like(x, float("nan"))
-    copy_ms = None
-    if device == "cuda":
-        target = torch.empty_like(x)
-        copy_ms = do_bench(lambda: target.copy_(x), warmup=25, rep=100, return_mode="median")
+    shared = Launches(x, device)
     results = []
-    programs = torch.cuda.get_device_properties(x.device).multi_processor_count if device == "cuda" else 3
     launches = itertools.product(args.rows, args.warps, (False, True), args.per_sm)
     for rows, warps, exclusive, per_sm in launches:
         meta = dict(LANES=lanes, VECTOR=vector, LOG_VECTOR=int(math.log2(vector)), VECTORS=vectors, ROWS=rows,
                     EXCLUSIVE=exclusive, PERSISTENT=per_sm > 0, num_warps=warps)
         chunk = rows * vectors * vector
-        chunks = triton.cdiv(x.numel(), chunk)
-        grid = (min(chunks, programs * per_sm) if per_sm else chunks,)
+        grid = shared.grid(chunk, per_sm)
 
         def launch(meta=meta, grid=grid):
-            return grouped_lanes_tile_kernel[grid](x, y, x.numel(), **meta)
+            return grouped_lanes_tile_kernel[grid](x, shared.y, x.numel(), **meta)
 
-        compiled = launch()
-        checked = x[: 4 * chunk // lanes + 1] if device == "cuda" else x
-        expected = reference(checked, chunk, exclusive)
-        got = y.reshape(-1)[: expected.numel()].double()
-        error = ((got - expected).abs() / (expected.abs() + 1)).max().item()
         row = dict(lanes=lanes, dtype=str(x.dtype)[6:], rows=rows, chunk_kib=chunk * x.element_size() / 1024,
-                   warps=warps, exclusive=exclusive, programs_per_sm=per_sm, max_relative_error=error)
-        if device == "cuda":
-            ms = do_bench(launch, warmup=10, rep=50, return_mode="median")
-            row.update(ms=ms, copy_ms=copy_ms, percent=100 * copy_ms / ms, registers=compiled.n_regs,
-                       spills=compiled.n_spills)
-        results.append(row)
-        print(json.dumps(row), flush=True)
+                   warps=warps, exclusive=exclusive, programs_per_sm=per_sm)
+        results.append(shared.check_and_time(launch, chunk, exclusive, row))
     return results
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--lanes", type=int, nargs="+", default=[3, 5])
-    parser.add_argument("--dtypes", nargs="+", default=["float32", "bfloat16"])
-    parser.add_argument("--gib", type=float, default=1.0)
+    parser = common_arguments(argparse.ArgumentParser())
     parser.add_argument("--rows", type=int, nargs="+", default=[256, 512])
-    parser.add_argument("--warps", type=int, nargs="+", default=[4, 8])
-    parser.add_argument("--per-sm", type=int, nargs="+", default=[0],
-                        help="persistent programs per SM (0: one program per chunk)")
-    parser.add_argument("--json")
     args = parser.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    results = []
-    for lanes, name in itertools.product(args.lanes, args.dtypes):
-        dtype = getattr(torch, name)
-        # steps a multiple of 16, so that Triton specializes numel as divisible by 16 and the masked
-        # loads and stores stay 16-byte vectors
-        steps = int(args.gib * 2**30) // (lanes * dtype.itemsize) // 16 * 16 if device == "cuda" else 1001
-        x = torch.rand(steps, lanes, device=device) + 0.5
-        results += time_cells(x.to(dtype), args, device)
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(results, handle, indent=1)
+    results = [row for x in inputs(args, device, offset=0.5) for row in time_cells(x, args, device)]
+    write_json(results, args.json)
     return 0
 
 

@@ -19,12 +19,11 @@ way `lookback_ablation.py --lanes K --variants no-wait` reads the gathered tile'
 
 import argparse
 import itertools
-import json
 
 import torch
 import triton
 import triton.language as tl
-from triton.testing import do_bench
+from tile_probe import Launches, common_arguments, inputs, write_json
 
 from triscan.kernels.tiles import _other_runs, _within_runs
 
@@ -89,80 +88,35 @@ def periodic_tile_kernel(x_ptr, y_ptr, numel, K: tl.constexpr, KP: tl.constexpr,
         chunk = following
 
 
-def reference(x: torch.Tensor, lanes: int, tile: int, exclusive: bool) -> torch.Tensor:
-    """Per chunk of `tile` flat elements, per lane e % lanes, the scan from zero (float64)."""
-    flat = x.double().reshape(-1)
-    out = torch.empty_like(flat)
-    for begin in range(0, flat.numel(), tile):
-        piece = flat[begin:begin + tile]
-        lane = (torch.arange(begin, begin + piece.numel(), device=x.device) % lanes)
-        for k in range(lanes):
-            selected = piece[lane == k]
-            scanned = torch.cumsum(selected, 0)
-            out[begin:begin + piece.numel()][lane == k] = scanned - selected if exclusive else scanned
-    return out
-
-
 def time_cells(x: torch.Tensor, args, device: str) -> list[dict]:
     """Every (tile, run, warps, exclusive) launch on x: checked on its first chunks, and on CUDA
     timed against a copy of the same bytes."""
     lanes = x.shape[1]
-    y = torch.full_like(x, float("nan"))
-    copy_ms = None
-    if device == "cuda":
-        target = torch.empty_like(x)
-        copy_ms = do_bench(lambda: target.copy_(x), warmup=25, rep=100, return_mode="median")
+    shared = Launches(x, device)
     rows = []
-    programs = torch.cuda.get_device_properties(x.device).multi_processor_count if device == "cuda" else 3
     launches = itertools.product(args.tiles, args.runs, args.warps, (False, True), args.per_sm)
     for tile, run, warps, exclusive, per_sm in launches:
         meta = dict(K=lanes, KP=triton.next_power_of_2(lanes), T=tile, R=run, EXCLUSIVE=exclusive,
                     PERSISTENT=per_sm > 0, num_warps=warps)
-        chunks = triton.cdiv(x.numel(), tile)
-        grid = (min(chunks, programs * per_sm) if per_sm else chunks,)
+        grid = shared.grid(tile, per_sm)
 
         def launch(meta=meta, grid=grid):
-            return periodic_tile_kernel[grid](x, y, x.numel(), **meta)
+            return periodic_tile_kernel[grid](x, shared.y, x.numel(), **meta)
 
-        compiled = launch()
-        checked = x[: 4 * tile // lanes + 1] if device == "cuda" else x
-        expected = reference(checked, lanes, tile, exclusive)
-        got = y.reshape(-1)[: expected.numel()].double()
-        error = ((got - expected).abs() / (expected.abs() + 1)).max().item()
         row = dict(lanes=lanes, dtype=str(x.dtype)[6:], T=tile, R=run, warps=warps, exclusive=exclusive,
-                   programs_per_sm=per_sm, max_relative_error=error)
-        if device == "cuda":
-            ms = do_bench(launch, warmup=10, rep=50, return_mode="median")
-            row.update(ms=ms, copy_ms=copy_ms, percent=100 * copy_ms / ms, registers=compiled.n_regs,
-                       spills=compiled.n_spills)
-        rows.append(row)
-        print(json.dumps(row), flush=True)
+                   programs_per_sm=per_sm)
+        rows.append(shared.check_and_time(launch, tile, exclusive, row))
     return rows
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--lanes", type=int, nargs="+", default=[3, 5])
-    parser.add_argument("--dtypes", nargs="+", default=["float32", "bfloat16"])
-    parser.add_argument("--gib", type=float, default=1.0)
+    parser = common_arguments(argparse.ArgumentParser())
     parser.add_argument("--tiles", type=int, nargs="+", default=[1024, 2048, 4096])
     parser.add_argument("--runs", type=int, nargs="+", default=[4, 8])
-    parser.add_argument("--warps", type=int, nargs="+", default=[4, 8])
-    parser.add_argument("--per-sm", type=int, nargs="+", default=[0],
-                        help="persistent programs per SM (0: one program per chunk)")
-    parser.add_argument("--json")
     args = parser.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    rows = []
-    for lanes, name in itertools.product(args.lanes, args.dtypes):
-        dtype = getattr(torch, name)
-        # steps a multiple of 16, so that Triton specializes numel as divisible by 16 and the masked
-        # loads and stores stay 16-byte vectors (the library would split off a last, masked chunk)
-        steps = int(args.gib * 2**30) // (lanes * dtype.itemsize) // 16 * 16 if device == "cuda" else 1001
-        rows += time_cells(torch.rand(steps, lanes, device=device).to(dtype), args, device)
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(rows, handle, indent=1)
+    rows = [row for x in inputs(args, device) for row in time_cells(x, args, device)]
+    write_json(rows, args.json)
     return 0
 
 
