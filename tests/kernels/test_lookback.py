@@ -153,7 +153,6 @@ def test_register_caps_under_128_only_for_8_byte_sums(input_dtype, output_dtype)
     assert low_caps == ({(2048, 4, False), (2048, 4, True)} if output_dtype.itemsize == 8 else set())
 
 
-
 @pytest.mark.parametrize("input_dtype,output_dtype", [
     (torch.float32, torch.float32), (torch.bfloat16, torch.bfloat16), (torch.float64, torch.float64),
     (torch.int32, torch.int64), (torch.int32, torch.int32), (torch.int8, torch.int64)], ids=str)
