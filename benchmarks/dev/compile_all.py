@@ -13,6 +13,7 @@ kernels for each element type, with the configs their byte rules keep.
 
 import argparse
 import json
+import math
 import sys
 
 import registers
@@ -49,10 +50,17 @@ def pruned(kernel, element, flags):
             "LENGTH_BUCKET": 1 << 28, "LENGTH_ALIGNED": 1, "ROTATE": flags.get("ROTATE", 0)}
     if kernel.fn.__name__ == "column_lookback_scan_kernel":
         # each lane tile's configs, as its pruning keeps them for dense flat rows of that width
-        # (registers.py compiles FLAT_INNER = BLOCK_K unless told)
-        return [config for block_k in sorted({config.kwargs["BLOCK_K"] for config in kernel.configs})
-                for config in kernel.early_config_prune(kernel.configs, dict(args, INNER_BUCKET=block_k),
-                                                        FLAT_INNER=block_k)]
+        # (registers.py compiles FLAT_INNER = BLOCK_K unless told), and its GROUPED ones for the
+        # widest odd rows of the tile (compiled so: variants() sets FLAT_INNER and the row's
+        # vectors for them)
+        kept = []
+        for block_k in sorted({config.kwargs["BLOCK_K"] for config in kernel.configs}):
+            bucket = dict(args, INNER_BUCKET=block_k)
+            kept += kernel.early_config_prune(kernel.configs, bucket, FLAT_INNER=block_k)
+            grouped = kernel.early_config_prune(kernel.configs, bucket, FLAT_INNER=block_k - 1,
+                                                GROUPED_OK=True)
+            kept += [config for config in grouped if config.kwargs.get("GROUPED", False)]
+        return kept
     return kernel.early_config_prune(kernel.configs, args)
 
 
@@ -65,6 +73,13 @@ def variants(elements, kernels=None):
                 for name, flags in NAMES[kernel.fn.__name__]:
                     for config in pruned(kernel, element, flags):
                         meta = {key: int(value) for key, value in config.kwargs.items()}
+                        if meta.get("GROUPED"):  # the widest odd rows of the tile: rows of whole steps
+                            lanes = meta["BLOCK_K"] - 1
+                            load, store = (16 // dtype.itemsize for dtype in ELEMENTS[element])
+                            widest = max(load, store)
+                            meta.update(FLAT_INNER=lanes, GROUPED_OK=1, GROUP_LOAD_VECTOR=load,
+                                        GROUP_STORE_VECTOR=store,
+                                        GROUP_ROW=lanes * widest // math.gcd(lanes, widest))
                         meta.update(flags, num_warps=config.num_warps, num_stages=config.num_stages)
                         if element == "i32":  # registers.py: int64 outputs of int32 inputs
                             meta.update(ELEMENT="i64", INPUT="i32")

@@ -27,50 +27,16 @@ import triton
 import triton.language as tl
 from tile_probe import Launches, common_arguments, inputs, write_json
 
-from triscan.kernels.tiles import _before_runs
-
-
-@triton.jit
-def _split_columns(values, ROWS: tl.constexpr, WIDTH: tl.constexpr, LOG_WIDTH: tl.constexpr):
-    """The WIDTH columns of `values` [ROWS, WIDTH] as a tuple of WIDTH tensors [ROWS], in column
-    order: each level splits every part into its even and odd columns, the even parts first (in
-    registers where a thread holds its rows' columns, as after a 16-byte load)."""
-    parts = (values,)
-    for level in tl.static_range(LOG_WIDTH):
-        evens = ()
-        odds = ()
-        for index in tl.static_range(1 << level):
-            even, odd = tl.split(tl.reshape(parts[index], [ROWS, (WIDTH >> level) // 2, 2]))
-            evens = evens + (even,)
-            odds = odds + (odd,)
-        parts = evens + odds
-    columns = ()
-    for index in tl.static_range(WIDTH):
-        columns = columns + (tl.reshape(parts[index], [ROWS]),)
-    return columns
-
-
-@triton.jit
-def _join_columns(columns, ROWS: tl.constexpr, WIDTH: tl.constexpr, LOG_WIDTH: tl.constexpr):
-    """The inverse of _split_columns: a tuple of WIDTH tensors [ROWS], in column order, as [ROWS, WIDTH]."""
-    parts = ()
-    for index in tl.static_range(WIDTH):
-        parts = parts + (tl.reshape(columns[index], [ROWS, 1]),)
-    for level in tl.static_range(LOG_WIDTH):
-        joined = ()
-        for index in tl.static_range(WIDTH >> (level + 1)):
-            pair = tl.join(parts[index], parts[index + (WIDTH >> (level + 1))])  # [ROWS, 2 ** level, 2]
-            joined = joined + (tl.reshape(pair, [ROWS, 2 << level]),)
-        parts = joined
-    return parts[0]
+from triscan.kernels.tiles import _before_runs, _join_columns, _split_columns
 
 
 @triton.jit
 def _grouped_scan(chunk_ptr, bound, LANES: tl.constexpr, VECTOR: tl.constexpr, LOG_VECTOR: tl.constexpr,
-                  VECTORS: tl.constexpr, ROWS: tl.constexpr):
+                  VECTORS: tl.constexpr, ROWS: tl.constexpr, ACROSS: tl.constexpr = True):
     """Load the ROWS rows of VECTORS vectors at chunk_ptr (elements from `bound` on read as zero):
     (its elements, the lane sums along each row through each element, the sums of the rows
-    before each row per lane), tuples in row position order; lanes are position % LANES."""
+    before each row per lane; zeros without ACROSS), tuples in row position order; lanes are
+    position % LANES."""
     ROW: tl.constexpr = VECTORS * VECTOR
     offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, VECTOR)[None, :]  # [ROWS, VECTOR]
     elements = ()
@@ -86,7 +52,10 @@ def _grouped_scan(chunk_ptr, bound, LANES: tl.constexpr, VECTOR: tl.constexpr, L
             through = through + (elements[position],)
     rows_before = ()
     for lane in tl.static_range(LANES):
-        before, _ = _before_runs(through[ROW - LANES + lane])  # [ROWS], by additions only
+        if ACROSS:
+            before, _ = _before_runs(through[ROW - LANES + lane])  # [ROWS], by additions only
+        else:
+            before = tl.zeros_like(through[lane])
         rows_before = rows_before + (before,)
     return elements, through, rows_before
 
@@ -94,11 +63,13 @@ def _grouped_scan(chunk_ptr, bound, LANES: tl.constexpr, VECTOR: tl.constexpr, L
 @triton.jit
 def grouped_lanes_tile_kernel(x_ptr, y_ptr, numel, LANES: tl.constexpr, VECTOR: tl.constexpr,
                               LOG_VECTOR: tl.constexpr, VECTORS: tl.constexpr, ROWS: tl.constexpr,
-                              EXCLUSIVE: tl.constexpr, PERSISTENT: tl.constexpr):
+                              EXCLUSIVE: tl.constexpr, PERSISTENT: tl.constexpr, PART: tl.constexpr = 0):
     """Each chunk of ROWS rows (ROWS * VECTORS * VECTOR flat elements) scanned per lane from zero,
     inclusive or, EXCLUSIVE, the sum before each element. PERSISTENT: each program walks chunks
     pid, pid + programs, ..., one at a time (the column look-back's classic round, without the
-    look-back); else one chunk per program."""
+    look-back); else one chunk per program. PART cuts work out (the output is then wrong): 1, no
+    scan across rows (each row from zero); 2, no sums at all (the elements stored as loaded, split
+    and joined: the access pattern's copy)."""
     CHUNK: tl.constexpr = ROWS * VECTORS * VECTOR
     ROW: tl.constexpr = VECTORS * VECTOR
     offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, VECTOR)[None, :]  # [ROWS, VECTOR]
@@ -107,14 +78,16 @@ def grouped_lanes_tile_kernel(x_ptr, y_ptr, numel, LANES: tl.constexpr, VECTOR: 
     step = tl.num_programs(0) if PERSISTENT else chunks
     while chunk < chunks:
         start = chunk * CHUNK
-        _, through, rows_before = _grouped_scan(x_ptr + start, numel - start, LANES, VECTOR, LOG_VECTOR,
-                                                VECTORS, ROWS)
+        elements, through, rows_before = _grouped_scan(x_ptr + start, numel - start, LANES, VECTOR,
+                                                       LOG_VECTOR, VECTORS, ROWS, PART == 0)
         for vector in tl.static_range(VECTORS):
             outputs = ()
             for column in tl.static_range(VECTOR):
                 # the row's element vector * VECTOR + column, in lane (that position) % LANES
                 before = rows_before[(vector * VECTOR + column) % LANES]
-                if EXCLUSIVE:
+                if PART == 2:
+                    out = elements[vector * VECTOR + column]
+                elif EXCLUSIVE:
                     if vector * VECTOR + column >= LANES:
                         out = through[vector * VECTOR + column - LANES] + before
                     else:
@@ -126,6 +99,9 @@ def grouped_lanes_tile_kernel(x_ptr, y_ptr, numel, LANES: tl.constexpr, VECTOR: 
             tl.store(y_ptr + start + offsets + vector * VECTOR, stored.to(y_ptr.dtype.element_ty),
                      mask=start + offsets + vector * VECTOR < numel)
         chunk += step
+
+
+PARTS = ("full", "rows", "copy")  # the kernel's PART, by index
 
 
 def row_shape(lanes: int, element_size: int) -> tuple[int, int]:
@@ -141,17 +117,19 @@ def time_cells(x: torch.Tensor, args, device: str) -> list[dict]:
     vector, vectors = row_shape(lanes, x.element_size())
     shared = Launches(x, device)
     results = []
-    launches = itertools.product(args.rows, args.warps, (False, True), args.per_sm)
-    for rows, warps, exclusive, per_sm in launches:
+    launches = itertools.product(args.parts, args.rows, args.warps, (False, True), args.per_sm)
+    for part, rows, warps, exclusive, per_sm in launches:
+        if part == "copy" and exclusive:
+            continue  # the same launch as the inclusive one
         meta = dict(LANES=lanes, VECTOR=vector, LOG_VECTOR=int(math.log2(vector)), VECTORS=vectors, ROWS=rows,
-                    EXCLUSIVE=exclusive, PERSISTENT=per_sm > 0, num_warps=warps)
+                    EXCLUSIVE=exclusive, PERSISTENT=per_sm > 0, PART=PARTS.index(part), num_warps=warps)
         chunk = rows * vectors * vector
         grid = shared.grid(chunk, per_sm)
 
         def launch(meta=meta, grid=grid):
             return grouped_lanes_tile_kernel[grid](x, shared.y, x.numel(), **meta)
 
-        row = dict(lanes=lanes, dtype=str(x.dtype)[6:], rows=rows, chunk_kib=chunk * x.element_size() / 1024,
+        row = dict(part=part, lanes=lanes, dtype=str(x.dtype)[6:], rows=rows, chunk_kib=chunk * x.element_size() / 1024,
                    warps=warps, exclusive=exclusive, programs_per_sm=per_sm)
         results.append(shared.check_and_time(launch, chunk, exclusive, row))
     return results
@@ -160,6 +138,8 @@ def time_cells(x: torch.Tensor, args, device: str) -> list[dict]:
 def main() -> int:
     parser = common_arguments(argparse.ArgumentParser())
     parser.add_argument("--rows", type=int, nargs="+", default=[256, 512])
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=["full"],
+                        help="full; rows: no scan across rows; copy: no sums (the error is then not zero)")
     args = parser.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     results = [row for x in inputs(args, device, offset=0.5) for row in time_cells(x, args, device)]

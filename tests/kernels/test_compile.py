@@ -70,6 +70,18 @@ VARIANTS = [
      "BLOCK_L=4096 BLOCK_K=2 SUB=8 num_warps=4 TRANSPOSE=1 LOOKBACK=64 SHIFT=1 IN_PLACE=1 maxnreg=168"),
     ("column_lookback", "BLOCK_L=4096 BLOCK_K=2 SUB=8 num_warps=4 TRANSPOSE=1 LOOKBACK=64 BACKWARDS=1 "
                         "FROM_START=4 SHIFT=1 IN_PLACE=1 maxnreg=168"),
+    # rows of 3, 5 and 7 lanes held as whole steps in 16-byte vectors (GROUPED; NOTES.md 119)
+    ("column_lookback", "BLOCK_L=2048 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
+                        "GROUPED_OK=1 GROUP_ROW=12 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4"),
+    ("column_lookback", "BLOCK_L=2048 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
+                        "GROUPED_OK=1 GROUP_ROW=12 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4 "
+                        "BACKWARDS=1 FROM_START=1 SHIFT=1 IN_PLACE=1"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
+                        "GROUPED_OK=1 GROUP_ROW=12 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=2 "
+                        "ELEMENT=i64 INPUT=i32 PACKED=0"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=5 GROUPED=1 "
+                        "GROUPED_OK=1 GROUP_ROW=10 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 "
+                        "ELEMENT=fp64 PACKED=0"),
     # reversed narrow scans: flat and dense tiles walked backwards
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 BACKWARDS=1 SHIFT=1"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0 BACKWARDS=1"),
@@ -101,6 +113,12 @@ LARGEST = [
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 L2_AHEAD=1 WIDE_OFFSETS=0"),
     ("column_lookback",
      "BLOCK_L=512 BLOCK_K=16 SUB=8 num_warps=4 TRANSPOSE=1 LOOKBACK=64 BACKWARDS=1 SHIFT=1 maxnreg=168"),
+    ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=7 GROUPED=1 "
+                        "GROUPED_OK=1 GROUP_ROW=28 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4 "
+                        "SHIFT=1 IN_PLACE=1"),
+    ("column_lookback", "BLOCK_L=2048 BLOCK_K=4 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
+                        "GROUPED_OK=1 GROUP_ROW=6 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 "
+                        "ELEMENT=fp64 PACKED=0"),
 ]
 
 SCRIPT = """

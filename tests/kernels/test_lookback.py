@@ -173,6 +173,27 @@ def test_column_register_caps_fit_without_spills(input_dtype, output_dtype):
         assert caps == expected, (inner, flat_inner)
 
 
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64], ids=str)
+@pytest.mark.parametrize("warps", [4, 8], ids=lambda warps: f"{warps}warps")
+def test_grouped_configs_only_where_allowed(warps, dtype):
+    """GROUPED configs (lookback/column.py) reach the autotuner only where the plan allows them
+    (GROUPED_OK), for lane tiles of 4 and 8, with at most 256 bytes of accumulators per thread."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    x = torch.ones(64, dtype=dtype)
+    for inner, allowed in ((3, True), (3, False), (5, True), (7, True), (2, True)):
+        pruned = column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
+            "x_ptr": x, "y_ptr": x, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, FLAT_INNER=inner,
+            GROUPED_OK=allowed)
+        steps = {config.kwargs["BLOCK_L"] for config in pruned
+                 if config.kwargs.get("GROUPED", False) and config.num_warps == warps}
+        accumulator = max(4, dtype.itemsize)
+        expected = {block_l for block_l in (1024, 2048, 4096)
+                    if block_l * inner * accumulator <= 256 * 32 * warps}
+        assert steps == (expected if allowed and inner != 2 else set()), (inner, allowed)
+
+
 def lookback_scan_checked(op: str, x: torch.Tensor, triton_launches, dim=None, family="lookback"):
     """`op` (a matrix op) along `dim` (x's last by default) through `family` (the row look-back),
     its output checked against the float64 reference, within a tolerance bounded by the same op
@@ -367,13 +388,92 @@ def test_narrow_flat_tiles_keep_16_byte_accesses(op, shape, dim, dtype, misalign
     assert triton_launches.counts == {"column_lookback_scan": 1}
     # the seed's scans along dim 1 keep the row total (L + 1 outputs): nothing to store it from
     holds_outputs = plan.length + plan.shift <= plan.positions
-    # not for lanes gathered into padded rows (3 lanes), which read faster with the shifted store
+    # not for lanes gathered into padded rows (3 lanes), which read faster with the shifted store,
+    # unless GROUPED may take them (rows of whole steps)
     gathered = shape[-1] & (shape[-1] - 1) != 0
-    assert plan.launch.constexprs["IN_PLACE"] == (misaligned and plan.shift == 1 and holds_outputs
-                                                  and not gathered)
+    whole = plan.positions == plan.length + plan.shift
+    grouped_rows = gathered and whole
+    in_place = misaligned and plan.shift == 1 and holds_outputs and (not gathered or grouped_rows)
+    assert plan.launch.constexprs["IN_PLACE"] == in_place
+    grouped = grouped_rows and (plan.shift == 0 or in_place)
+    assert plan.launch.constexprs["GROUPED_OK"] == grouped
     vector = 16 // min(dtype.itemsize, plan.output_dtype.itemsize)
-    ends_aligned = plan.positions == plan.length + plan.shift and plan.positions * shape[-1] % vector == 0
-    assert plan.launch.constexprs["FROM_START"] == (vector if plan.reverse and ends_aligned else 0)
+    ends_aligned = whole and plan.positions * shape[-1] % vector == 0
+    # GROUPED chunks walking backwards are counted from the start: handed over where the end's
+    # alignment is not known too (FROM_START 1)
+    from_start = vector if ends_aligned else 1 if grouped else 0
+    assert plan.launch.constexprs["FROM_START"] == (from_start if plan.reverse else 0)
+
+
+# rows of 3, 5, 6 and 7 contiguous lanes: packed (float32) and unpacked (float64, int64) look-back
+# words, and int32 -> int64 (rows of whole vectors of both: 3 loads and 6 stores a row of 4
+# steps of 3 lanes); on CUDA also 2-byte inputs
+GROUPED_CASES = [((900 * SCALE + 1, 3), 0, torch.float32), ((2, 500 * SCALE, 5), 1, torch.float64),
+                 ((400 * SCALE, 6), 0, torch.int64), ((400 * SCALE, 6), 0, torch.int32),
+                 ((300 * SCALE, 7), 0, torch.float32), ((300 * SCALE + 3, 7), 0, torch.int64)]
+GROUPED_CASES += [((700 * SCALE, 3), 0, torch.bfloat16), ((3, 300 * SCALE, 5), 1, torch.float16)] \
+    if DEVICE != "cpu" else []
+GROUPED_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in GROUPED_CASES]
+
+
+@pytest.mark.parametrize("shape,dim,dtype", GROUPED_CASES, ids=GROUPED_IDS)
+@pytest.mark.parametrize("op", list(matrix.OPS))
+def test_grouped_lane_rows(op, shape, dim, dtype, monkeypatch, triton_launches, poisoned_outputs):
+    """GROUPED (lookback/column.py, tiles._load_row_group): rows of 3, 5, 6 or 7 lanes stored in
+    place, held as whole steps in 16-byte vectors split into elements, each lane summed along
+    its row and across rows, the lane totals published; inclusive, and exclusive (the seed's too)
+    where stored in place; forwards and reversed (chunks counted from the start, walked from the
+    last). On CUDA one GROUPED config is left to the autotuner (1024 steps on 8 warps, which the
+    pruning keeps for every element size and lane count): one compile per test."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    x = random_input(shape, dtype) if dtype.is_floating_point else torch.randint(
+        -100, 100, shape, dtype=dtype, device=DEVICE)
+    plan = sys.modules["triscan.explain"].plan_of(x, dim, **matrix.op_flags(op))[0]
+    # exclusive scans only where stored in place (not over steps of 16-byte multiples: 6 int64 lanes)
+    whole = plan.positions == plan.length + plan.shift
+    grouped = whole and (plan.shift == 0 or plan.launch.constexprs["IN_PLACE"])
+    assert plan.launch.constexprs["GROUPED_OK"] == grouped
+    # walking backwards, chunks are counted from the tensors' start, which the plan hands over
+    assert (plan.launch.constexprs["FROM_START"] > 0) >= (grouped and plan.reverse)
+    if DEVICE != "cpu" and grouped:
+        configs = [config for config in column_lookback_scan_kernel.configs if config.kwargs.get("GROUPED")
+                   and config.kwargs["BLOCK_L"] == 1024 and config.num_warps == 8]
+        monkeypatch.setattr(column_lookback_scan_kernel, "configs", configs)
+        monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
+    plan = lookback_scan_checked(op, x, triton_launches, dim, "column_lookback")
+    assert triton_launches.counts == {"column_lookback_scan": 1}
+    if DEVICE == "cpu":
+        assert plan.launch.constexprs["GROUPED"] == grouped
+    elif grouped:
+        assert column_lookback_scan_kernel.best_config.kwargs["GROUPED"]
+
+
+# dim 0, where the seed's scan holds its outputs (along dim 1 it keeps the row total: not in place)
+GATHERED_CASES = [((900 * SCALE + 1, 3), 0, torch.float32), ((500 * SCALE, 5), 0, torch.float64)]
+
+
+@pytest.mark.parametrize("shape,dim,dtype", GATHERED_CASES,
+                         ids=[f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in GATHERED_CASES])
+@pytest.mark.parametrize("op", ["exclusive_cumsum", "ModelNew"])
+def test_gathered_lanes_in_place_beside_grouped(op, shape, dim, dtype, monkeypatch, triton_launches,
+                                                poisoned_outputs):
+    """Where GROUPED may take rows of 3 or 5 lanes, their exclusive scans are stored in place
+    (IN_PLACE), and the gathered tiles the autotuner may pick instead scan them in place too."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    if DEVICE == "cpu":
+        monkeypatch.setitem(registry.COLUMN_LOOKBACK.interpreter_meta, "GROUPED", False)
+    else:
+        gathered = [config for config in column_lookback_scan_kernel.configs
+                    if not config.kwargs.get("GROUPED", False)]
+        monkeypatch.setattr(column_lookback_scan_kernel, "configs", gathered)
+        monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
+    plan = lookback_scan_checked(op, random_input(shape, dtype), triton_launches, dim, "column_lookback")
+    assert triton_launches.counts == {"column_lookback_scan": 1}
+    assert plan.launch.constexprs["IN_PLACE"] and plan.launch.constexprs["GROUPED_OK"]
+    if DEVICE == "cpu":
+        assert not plan.launch.constexprs["GROUPED"]
 
 
 @pytest.mark.gpu

@@ -236,22 +236,31 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     contiguous_rows = (plan.stride_x_inner == 1 and abs(stride_x_scan) == inner
                        and stride_y_scan == stride_x_scan)
     flat_inner = inner if contiguous_rows and inner <= lane_tile else 0
+    # rows of 3, 5, 6 or 7 lanes whose output steps are the input's may be held as whole steps in
+    # rows of 16-byte vectors (GROUPED, inclusive or stored in place; the autotuner compares them
+    # with the gathered tiles; NOTES.md 119)
+    whole = plan.positions == plan.length + plan.shift
+    grouped_rows = whole and flat_inner in (3, 5, 6, 7)
     # an exclusive scan over flat steps narrower than 16 bytes of output (or not a whole number of
     # them), forwards or reversed, is scanned exclusive in registers and stored where it was
     # loaded: its output shifted by a step would misalign every 16-byte store; `length` then
     # counts the output's steps, all of them loaded (the last one's input is read, and only summed
-    # into totals nobody reads). Not for lanes gathered into padded rows: in place, exclusive
-    # scans of 3 lanes took 12-27% longer (NOTES.md 110, 115, 117).
+    # into totals nobody reads). Not for lanes gathered into padded rows (in place, exclusive
+    # scans of 3 lanes took 12-27% longer: NOTES.md 110, 115, 117), unless GROUPED may take them.
     in_place = (plan.shift == 1 and flat_inner > 0 and flat_inner * plan.output_dtype.itemsize % 16 != 0
                 and plan.length + plan.shift <= plan.positions
-                and flat_inner & (flat_inner - 1) == 0)
+                and (flat_inner & (flat_inner - 1) == 0 or grouped_rows))
     length = length + plan.shift if in_place else length
+    grouped = grouped_rows and (plan.shift == 0 or in_place)
     # reversed flat tiles enter both tensors at their first step (aligned) rather than their last
     # (a step off alignment), where the tensors' ends are 16-byte aligned: tiles held in memory
     # order are then addressed from the end in whole vectors (dispatch.run_plan; NOTES.md 109)
+    # GROUPED chunks walking backwards are counted from the start too: it is handed over wherever
+    # GROUPED may run (FROM_START 1: the end's alignment unknown)
     vector = 16 // min(plan.input_dtype.itemsize, plan.output_dtype.itemsize)
-    ends_aligned = plan.positions == plan.length + plan.shift and plan.positions * flat_inner % vector == 0
-    from_start = vector if flat_inner > 0 and stride_x_scan < 0 and ends_aligned else 0
+    ends_aligned = whole and plan.positions * flat_inner % vector == 0
+    from_start = (0 if flat_inner == 0 or stride_x_scan > 0 else vector if ends_aligned
+                  else 1 if grouped else 0)
     slot = lane_tile
     max_chunks = outer * ceil_div(inner, slot) * ceil_div(length, min_block_l)
     packed = plan.accumulator == torch.float32
@@ -267,7 +276,16 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
 
     # the interpreter's tile has two runs of 4 steps, so tests cross runs and tiles; contiguous
     # rows take the flat loads and stores there too (tests/kernels/test_layouts.py runs both ways)
-    meta = dict(family.interpreter_meta, TRANSPOSE=flat_inner > 0) if interpreted else {}
+    # (a test may fix GROUPED off in the interpreter's meta: the gathered tiles beside it)
+    meta = (dict({"GROUPED": grouped}, **family.interpreter_meta, TRANSPOSE=flat_inner > 0) if interpreted
+            else {})
+    if grouped:  # rows of whole steps that are whole 16-byte vectors of both tensors
+        load_vector, store_vector = 16 // plan.input_dtype.itemsize, 16 // plan.output_dtype.itemsize
+        widest = max(load_vector, store_vector)
+        # steps per row: the widest vector over the largest power of two it shares with the lanes
+        steps = widest // min(flat_inner & -flat_inner, widest)
+        meta.update(GROUP_ROW=steps * flat_inner, GROUP_LOAD_VECTOR=load_vector,
+                    GROUP_STORE_VECTOR=store_vector)
     chunks = lambda meta: outer * ceil_div(inner, meta["BLOCK_K"]) * ceil_div(length, meta["BLOCK_L"])
     grid = lambda meta: (min(chunks(meta), programs),)
     scalars = dict(max_chunks=max_chunks, slot=slot, outer=outer, inner=inner, length=length,
@@ -277,7 +295,7 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
                    INNER_BUCKET=power_of_two_at_least(inner))
     constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, WIDE_OFFSETS=wide, PACKED=packed,
                       FLAT_INNER=flat_inner, BACKWARDS=flat_inner > 0 and stride_x_scan < 0,
-                      IN_PLACE=in_place, FROM_START=from_start, **meta)
+                      IN_PLACE=in_place, FROM_START=from_start, GROUPED_OK=grouped, **meta)
     return launch_spec(kernel, grid, scalars, constexprs, workspace)
 
 

@@ -87,6 +87,100 @@ def _other_runs(run_totals, REVERSE: tl.constexpr):
 
 
 @triton.jit
+def _split_columns(values, ROWS: tl.constexpr, WIDTH: tl.constexpr, LOG_WIDTH: tl.constexpr):
+    """The WIDTH columns of `values` [ROWS, WIDTH] as a tuple of WIDTH tensors [ROWS], in column
+    order: each level splits every part into its even and odd columns, the even parts first. In
+    registers where each thread holds whole rows, as a 16-byte vector load leaves them."""
+    parts = (values,)
+    for level in tl.static_range(LOG_WIDTH):
+        evens = ()
+        odds = ()
+        for index in tl.static_range(1 << level):
+            even, odd = tl.split(tl.reshape(parts[index], [ROWS, (WIDTH >> level) // 2, 2]))
+            evens = evens + (even,)
+            odds = odds + (odd,)
+        parts = evens + odds
+    columns = ()
+    for index in tl.static_range(WIDTH):
+        columns = columns + (tl.reshape(parts[index], [ROWS]),)
+    return columns
+
+
+@triton.jit
+def _join_columns(columns, ROWS: tl.constexpr, WIDTH: tl.constexpr, LOG_WIDTH: tl.constexpr):
+    """The inverse of _split_columns: a tuple of WIDTH tensors [ROWS], in column order, as [ROWS, WIDTH]."""
+    parts = ()
+    for index in tl.static_range(WIDTH):
+        parts = parts + (tl.reshape(columns[index], [ROWS, 1]),)
+    for level in tl.static_range(LOG_WIDTH):
+        joined = ()
+        for index in tl.static_range(WIDTH >> (level + 1)):
+            pair = tl.join(parts[index], parts[index + (WIDTH >> (level + 1))])  # [ROWS, 2 ** level, 2]
+            joined = joined + (tl.reshape(pair, [ROWS, 2 << level]),)
+        parts = joined
+    return parts[0]
+
+
+@triton.jit
+def _load_row_group(pointer, bound, whole, ACC_DTYPE: tl.constexpr, ROWS: tl.constexpr, VECTOR: tl.constexpr,
+                    LOG_VECTOR: tl.constexpr, VECTORS: tl.constexpr):
+    """ROWS rows of VECTORS vectors of VECTOR elements each (16 bytes) from `pointer` on, zeros
+    at and past the flat element `bound` (unmasked where `whole`, as _load_block), as a tuple of
+    VECTORS * VECTOR tensors [ROWS] in ACC_DTYPE: element p of every row, in order.
+    Each thread holds whole rows, so that every access is a 16-byte vector and the split is in
+    registers (benchmarks/NOTES.md 119)."""
+    ROW: tl.constexpr = VECTORS * VECTOR
+    offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, VECTOR)[None, :]  # [ROWS, VECTOR]
+    elements = ()
+    for vector in tl.static_range(VECTORS):
+        at = offsets + vector * VECTOR  # [ROWS, VECTOR]
+        loaded = _load_block(pointer + at, at, bound, True, whole, True)
+        elements = elements + _split_columns(loaded.to(ACC_DTYPE), ROWS, VECTOR, LOG_VECTOR)
+    return elements
+
+
+@triton.jit
+def _store_row_group(pointer, elements, bound, whole, ROWS: tl.constexpr, VECTOR: tl.constexpr,
+                     LOG_VECTOR: tl.constexpr, VECTORS: tl.constexpr):
+    """Store `elements` (as _load_row_group gives them, in the output's type) where _load_row_group
+    loads, up to the flat element `bound`."""
+    ROW: tl.constexpr = VECTORS * VECTOR
+    offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, VECTOR)[None, :]  # [ROWS, VECTOR]
+    for vector in tl.static_range(VECTORS):
+        columns = ()
+        for column in tl.static_range(VECTOR):
+            columns = columns + (elements[vector * VECTOR + column],)
+        at = offsets + vector * VECTOR  # [ROWS, VECTOR]
+        _store_block(pointer + at, _join_columns(columns, ROWS, VECTOR, LOG_VECTOR), at < bound, whole, True)
+
+
+@triton.jit
+def _lane_sums_along_rows(elements, LANES: tl.constexpr, ROW: tl.constexpr, REVERSE: tl.constexpr):
+    """Rows of whole steps of LANES lanes (a tuple of [ROWS] tensors in row position order, each
+    row starting at a step, so position p is in lane p % LANES): each lane's sum along its row
+    through each position (ROW of them), from the row's start, or from its end with REVERSE. One
+    addition per element."""
+    through = ()
+    if REVERSE:
+        for index in tl.static_range(ROW):  # from the row's end: index i holds position ROW - 1 - i
+            if index >= LANES:
+                through = through + (through[index - LANES] + elements[ROW - 1 - index],)
+            else:
+                through = through + (elements[ROW - 1 - index],)
+        ordered = ()
+        for position in tl.static_range(ROW):
+            ordered = ordered + (through[ROW - 1 - position],)
+        through = ordered
+    else:
+        for position in tl.static_range(ROW):
+            if position >= LANES:
+                through = through + (through[position - LANES] + elements[position],)
+            else:
+                through = through + (elements[position],)
+    return through
+
+
+@triton.jit
 def _tile_offsets(stride_scan, stride_inner, DENSE_STEP: tl.constexpr, WIDE_OFFSETS: tl.constexpr,
                   BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
     """Element offsets of a [BLOCK_L // SUB, SUB, BLOCK_K] tile from its first element. int32

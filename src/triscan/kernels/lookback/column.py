@@ -8,9 +8,12 @@ import triton.language as tl
 
 from ..tiles import (
     _flat_offsets,
+    _lane_sums_along_rows,
+    _load_row_group,
     _other_runs,
     _prefetch_l2,
     _run_steps,
+    _store_row_group,
     _tile_elements,
     _tile_offsets,
     _within_runs,
@@ -25,10 +28,12 @@ from .protocol import _minimum2, _pack, _publish_column_total, _status, _sum, _w
 def _column_lookback_configs():
     configs = []
 
-    def config(block_l, block_k, sub, warps, stages=1, transpose=False, lookback=32, maxnreg=None, ahead=0):
-        return triton.Config({"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub, "TRANSPOSE": transpose,
-                              "LOOKBACK": lookback, "L2_AHEAD": ahead}, num_warps=warps, num_stages=stages,
-                             maxnreg=maxnreg)
+    def config(block_l, block_k, sub, warps, stages=1, transpose=False, lookback=32, maxnreg=None, ahead=0,
+               grouped=False):
+        meta = {"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub, "TRANSPOSE": transpose,
+                "LOOKBACK": lookback, "L2_AHEAD": ahead}
+        return triton.Config(dict(meta, GROUPED=True) if grouped else meta, num_warps=warps,
+                             num_stages=stages, maxnreg=maxnreg)
 
     for block_k in (2, 4, 8, 16, 32, 64, 128, 256):
         for block_l in sorted({max(64, 4096 // block_k), max(128, 8192 // block_k)}):
@@ -60,6 +65,12 @@ def _column_lookback_configs():
             # also with the prefetch
             configs += [config(4096 // block_k, block_k, sub, 4, transpose=True) for sub in (8, 16)]
             configs += [config(4096 // block_k, block_k, 16, 4, transpose=True, ahead=1)]
+        if block_k in (4, 8):
+            # rows of 3, 5, 6 or 7 contiguous lanes held as whole steps in 16-byte vectors, split
+            # into elements whose lanes are known at compile time (GROUPED; NOTES.md 119): chunks
+            # of 1024 to 4096 steps on 4 or 8 warps, as many as _grouped_fits keeps
+            configs += [config(block_l, block_k, 8, warps, transpose=True, grouped=True)
+                        for block_l in (1024, 2048, 4096) for warps in (4, 8)]
     return configs
 
 
@@ -75,6 +86,16 @@ def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k) ->
     if maxnreg < 168:
         return input_size <= 2
     return max(input_size, output_size) <= 4 and flat_inner == block_k
+
+
+def _grouped_fits(config, allowed, flat_inner, output_size) -> bool:
+    """GROUPED configs only where the plan allows them (GROUPED_OK), with at most 256 bytes of a
+    chunk's accumulators per thread (offline, sm_90: 93-152 registers for 3 float32 lanes, 152-190
+    for 3 float64 lanes; 8-byte sums past it took 190-255)."""
+    if not config.kwargs.get("GROUPED", False):
+        return True
+    accumulator_size = max(4, output_size)  # as lookback/row.py's _keeps counts it
+    return allowed and config.kwargs["BLOCK_L"] * flat_inner * accumulator_size <= 256 * 32 * config.num_warps
 
 
 @triton.jit
@@ -193,14 +214,16 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "FLAT_INNER", "BACKWARDS", "WIDE_OFFSETS", "PACKED",
-         "IN_PLACE", "FROM_START"],
+         "IN_PLACE", "FROM_START", "GROUPED_OK"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
         and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])  # flat chunks: contiguous rows
         and _register_cap_fits(config.maxnreg, args["x_ptr"].element_size(), args["y_ptr"].element_size(),
                                kwargs["FLAT_INNER"], config.kwargs["BLOCK_K"])
-        and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)]},  # prefetched tiles: flat ones
+        and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)  # prefetched tiles: flat ones
+        and _grouped_fits(config, kwargs.get("GROUPED_OK", False), kwargs["FLAT_INNER"],
+                          args["y_ptr"].element_size())]},
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
 )
 @triton.jit
@@ -240,7 +263,16 @@ def column_lookback_scan_kernel(
     #                                  misalign every 16-byte store)
     FROM_START: tl.constexpr = 0,  # > 0, with BACKWARDS: both tensors given at their first step; their
     #                                end, (steps stored) * FLAT_INNER elements on, is a multiple of
-    #                                FROM_START elements (16 bytes of each tensor)
+    #                                FROM_START elements (16 bytes of each tensor, or 1: not known)
+    GROUPED_OK: tl.constexpr = False,  # the plan allows GROUPED (read by the pruning only)
+    GROUPED: tl.constexpr = False,  # with GROUPED_OK: rows of FLAT_INNER lanes stored in place, held
+    #                                 as rows of GROUP_ROW elements (whole 16-byte vectors) per thread,
+    #                                 each vector split into its elements, whose lanes are known at
+    #                                 compile time
+    GROUP_ROW: tl.constexpr = 1,  # GROUPED: elements per row, the fewest whole steps that are whole
+    #                               16-byte vectors of both tensors
+    GROUP_LOAD_VECTOR: tl.constexpr = 1,  # GROUPED: input elements per 16 bytes
+    GROUP_STORE_VECTOR: tl.constexpr = 1,  # GROUPED: output elements per 16 bytes
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -259,6 +291,17 @@ def column_lookback_scan_kernel(
     MEMORY_ORDER: tl.constexpr = TRANSPOSE and DENSE and BACKWARDS
     # steps between where a step's input is loaded and its output is stored
     STORE_SHIFT: tl.constexpr = 0 if IN_PLACE else SHIFT
+    # GROUPED chunks are counted from the tensors' start: walking backwards, the plan hands it over
+    tl.static_assert(not GROUPED or (STORE_SHIFT == 0 and FLAT_INNER > 0 and FLAT_INNER <= BLOCK_K
+                                     and (FROM_START > 0 or not BACKWARDS)))
+    # GROUPED chunks: rows per chunk, and log2 of the elements per 16 bytes of each tensor
+    GROUP_ROWS: tl.constexpr = BLOCK_L * FLAT_INNER // GROUP_ROW if GROUPED else 1
+    LOG_LOAD_VECTOR: tl.constexpr = ((GROUP_LOAD_VECTOR > 1) + (GROUP_LOAD_VECTOR > 2)
+                                     + (GROUP_LOAD_VECTOR > 4) + (GROUP_LOAD_VECTOR > 8)) if GROUPED else 0
+    LOG_STORE_VECTOR: tl.constexpr = ((GROUP_STORE_VECTOR > 1) + (GROUP_STORE_VECTOR > 2)
+                                      + (GROUP_STORE_VECTOR > 4) + (GROUP_STORE_VECTOR > 8)) if GROUPED else 0
+    x_start = x_ptr  # the first step (read by GROUPED chunks; other paths enter at the last step)
+    y_start = y_ptr
     if FROM_START:
         # tensors given at their first step, which Triton knows aligned, so that a tile held in
         # memory order is addressed from the end and loads and stores 16-byte vectors; entered
@@ -295,30 +338,55 @@ def column_lookback_scan_kernel(
                                                             BLOCK_K)
         lane_mask = first_lane + lanes < inner  # [BLOCK_K]
         y_first = y_ptr + outer_index * stride_y_outer + first_lane  # output of step 0, lane first_lane
-        # the total goes out before any wait: a drawn chunk's total follows one load
-        x, total = _load_and_publish(
-            x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, chunks_per_group, tiles_k,
-            inner, length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
-            FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, FROM_START, BLOCK_L, BLOCK_K, SUB)
+        if GROUPED:
+            # chunks lie at multiples of BLOCK_L steps from the start (aligned) in both directions,
+            # walking backwards from the last (partial) one; each lane summed along each row here,
+            # across rows after the look-back
+            in_memory = (chunks_per_group - 1 - chunk if BACKWARDS else chunk).to(tl.int64)
+            first = in_memory * (BLOCK_L * FLAT_INNER)  # the chunk's first element
+            # whole chunks load and store unmasked: a bound not known to be a multiple of 16 bytes
+            # would split every access into elements (tiles._load_block's SPLIT)
+            bound = _tile_elements(length, in_memory * BLOCK_L, BLOCK_L, FLAT_INNER)
+            whole = bound == BLOCK_L * FLAT_INNER
+            x_chunk = x_start + outer_index * stride_x_outer + first
+            elements = _load_row_group(x_chunk, bound, whole, ACC_DTYPE, GROUP_ROWS, GROUP_LOAD_VECTOR,
+                                       LOG_LOAD_VECTOR, GROUP_ROW // GROUP_LOAD_VECTOR)
+            through = _lane_sums_along_rows(elements, FLAT_INNER, GROUP_ROW, BACKWARDS)
+            row_totals = ()  # per lane [GROUP_ROWS]: the sum through its last position in a row
+            total = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
+            for lane in tl.static_range(FLAT_INNER):
+                row_total = through[lane] if BACKWARDS else through[GROUP_ROW - FLAT_INNER + lane]
+                row_totals = row_totals + (row_total,)
+                total = tl.where(lanes == lane, tl.sum(row_total, 0), total)
+            _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
+                                  BLOCK_K)
+        else:
+            # the total goes out before any wait: a drawn chunk's total follows one load
+            x, total = _load_and_publish(
+                x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, chunks_per_group, tiles_k,
+                inner, length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
+                FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, FROM_START, BLOCK_L, BLOCK_K, SUB)
         window = tl.arange(0, LOOKBACK)
         group_first = ticket - chunk
         if PACKED:
             # the first look-back window is read before this chunk's scan within itself, which
             # runs while the read is in flight
             words = _window_words(values_ptr, ticket, group_first, slot, LOOKBACK, BLOCK_K)
-        values = x  # [BLOCK_L // SUB, SUB, BLOCK_K]
-        # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
-        # layout was converted through shared memory and back (NOTES.md section 16)
-        run_totals = tl.sum(values, 1, keep_dims=True)  # [BLOCK_L // SUB, 1, BLOCK_K]
-        # a tile held in memory order is summed from its end: each run turned around in
-        # registers, the runs after each run by a reversed scan (NOTES.md section 43); IN_PLACE,
-        # the sums before each step, by additions only. The order of the two scans is the one
-        # the PTX snapshots hold: another order changes the compiled code (NOTES.md 27)
-        if MEMORY_ORDER:
-            local = _within_runs(values, IN_PLACE, True) + _other_runs(run_totals, True)
-        else:
-            other = _other_runs(run_totals, False)  # [BLOCK_L // SUB, 1, BLOCK_K]
-            local = _within_runs(values, IN_PLACE, False) + other
+        if not GROUPED:
+            values = x  # [BLOCK_L // SUB, SUB, BLOCK_K]
+            # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
+            # layout was converted through shared memory and back (NOTES.md section 16)
+            run_totals = tl.sum(values, 1, keep_dims=True)  # [BLOCK_L // SUB, 1, BLOCK_K]
+            # a tile held in memory order is summed from its end: each run turned around in
+            # registers, the runs after each run by a reversed scan (NOTES.md section 43); IN_PLACE,
+            # the sums before each step, by additions only. Each form keeps the order of its two
+            # scans it had before they were shared with tiles._interleaved_scan: the order changes
+            # the compiled code (the PTX snapshots, NOTES.md 27)
+            if MEMORY_ORDER:
+                local = _within_runs(values, IN_PLACE, True) + _other_runs(run_totals, True)
+            else:
+                other = _other_runs(run_totals, False)  # [BLOCK_L // SUB, 1, BLOCK_K]
+                local = _within_runs(values, IN_PLACE, False) + other
         # the prefixes before this chunk, carried in float64 when PACKED (see _pack)
         exclusive = tl.zeros([BLOCK_K], dtype=tl.float64 if PACKED else ACC_DTYPE)
         if chunk == 0:
@@ -370,8 +438,34 @@ def column_lookback_scan_kernel(
                 tl.store(prefixes_ptr + ticket * slot + lanes, exclusive + total)
                 tl.debug_barrier()
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
-        out = local + exclusive.to(ACC_DTYPE)[None, None, :]
-        if TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
+        if GROUPED:
+            # each lane's rows before (after, walking backwards) each row, plus the chunk's prefix
+            lane_prefixes = exclusive.to(ACC_DTYPE)
+            bases = ()
+            for lane in tl.static_range(FLAT_INNER):
+                prefix = tl.sum(tl.where(lanes == lane, lane_prefixes, 0), 0)
+                bases = bases + (_other_runs(row_totals[lane], BACKWARDS) + prefix,)
+            outputs = ()
+            for position in tl.static_range(GROUP_ROW):
+                if IN_PLACE:  # the sum before (after) the position in its lane, by additions only
+                    if BACKWARDS:
+                        if position + FLAT_INNER < GROUP_ROW:
+                            out = through[position + FLAT_INNER] + bases[position % FLAT_INNER]
+                        else:
+                            out = bases[position % FLAT_INNER]
+                    else:
+                        if position >= FLAT_INNER:
+                            out = through[position - FLAT_INNER] + bases[position % FLAT_INNER]
+                        else:
+                            out = bases[position % FLAT_INNER]
+                else:
+                    out = through[position] + bases[position % FLAT_INNER]
+                outputs = outputs + (out.to(y_ptr.dtype.element_ty),)
+            y_chunk = y_start + outer_index * stride_y_outer + first
+            _store_row_group(y_chunk, outputs, bound, whole, GROUP_ROWS, GROUP_STORE_VECTOR, LOG_STORE_VECTOR,
+                             GROUP_ROW // GROUP_STORE_VECTOR)
+        elif TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
+            out = local + exclusive.to(ACC_DTYPE)[None, None, :]
             flat = tl.arange(0, BLOCK_L * BLOCK_K)
             count = _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
             y_tile = y_ptr + outer_index * stride_y_outer + (first_step + STORE_SHIFT) * FLAT_STEP
@@ -391,6 +485,7 @@ def column_lookback_scan_kernel(
             else:
                 tl.store(y_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), out, mask=flat < count)
         else:
+            out = local + exclusive.to(ACC_DTYPE)[None, None, :]
             mask = first_step + steps < length
             if DENSE:
                 y_tile = y_ptr + outer_index * stride_y_outer + (first_step + STORE_SHIFT) * FLAT_STEP
