@@ -129,8 +129,9 @@ def time_cells(x: torch.Tensor, args, device: str) -> list[dict]:
         def launch(meta=meta, grid=grid):
             return grouped_lanes_tile_kernel[grid](x, shared.y, x.numel(), **meta)
 
-        row = dict(part=part, lanes=lanes, dtype=str(x.dtype)[6:], rows=rows, chunk_kib=chunk * x.element_size() / 1024,
-                   warps=warps, exclusive=exclusive, programs_per_sm=per_sm)
+        row = dict(part=part, lanes=lanes, dtype=str(x.dtype)[6:], rows=rows,
+                   chunk_kib=chunk * x.element_size() / 1024, warps=warps, exclusive=exclusive,
+                   programs_per_sm=per_sm)
         results.append(shared.check_and_time(launch, chunk, exclusive, row))
     return results
 

@@ -173,12 +173,12 @@ def test_column_register_caps_fit_without_spills(input_dtype, output_dtype):
         assert caps == expected, (inner, flat_inner)
 
 
-
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64], ids=str)
 @pytest.mark.parametrize("warps", [4, 8], ids=lambda warps: f"{warps}warps")
 def test_grouped_configs_only_where_allowed(warps, dtype):
     """GROUPED configs (lookback/column.py) reach the autotuner only where the plan allows them
-    (GROUPED_OK), for lane tiles of 4 and 8, with at most 256 bytes of accumulators per thread."""
+    (GROUPED_OK), for lane tiles of 4 and 8, with at most 256 bytes of accumulators per thread, and
+    capped at 96 or 128 registers only for sums of at most 4 bytes."""
     from triscan.kernels.lookback.column import column_lookback_scan_kernel
 
     x = torch.ones(64, dtype=dtype)
@@ -192,6 +192,11 @@ def test_grouped_configs_only_where_allowed(warps, dtype):
         expected = {block_l for block_l in (1024, 2048, 4096)
                     if block_l * inner * accumulator <= 256 * 32 * warps}
         assert steps == (expected if allowed and inner != 2 else set()), (inner, allowed)
+        # register caps (four or five programs per SM): 4 warps, sums of at most 4 bytes
+        caps = {config.maxnreg for config in pruned
+                if config.kwargs.get("GROUPED", False) and config.num_warps == warps and config.maxnreg}
+        capped = allowed and inner != 2 and warps == 4 and dtype.itemsize <= 4
+        assert caps == ({96, 128} if capped else set()), (inner, allowed)
 
 
 def lookback_scan_checked(op: str, x: torch.Tensor, triton_launches, dim=None, family="lookback"):

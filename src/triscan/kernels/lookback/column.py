@@ -71,18 +71,26 @@ def _column_lookback_configs():
             # of 1024 to 4096 steps on 4 or 8 warps, as many as _grouped_fits keeps
             configs += [config(block_l, block_k, 8, warps, transpose=True, grouped=True)
                         for block_l in (1024, 2048, 4096) for warps in (4, 8)]
+            # capped at 128 or 96 registers: four or five programs of 4 warps per SM instead of
+            # the three that 168 registers allow (NOTES.md section 121)
+            configs += [config(block_l, block_k, 8, 4, transpose=True, grouped=True, maxnreg=maxnreg)
+                        for block_l in (1024, 2048) for maxnreg in (128, 96)]
     return configs
 
 
 COLUMN_LOOKBACK_SCAN_CONFIGS = _column_lookback_configs()
 
 
-def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k) -> bool:
+def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k, grouped=False) -> bool:
     """Whether a config's register cap (maxnreg) fits the tensors' tiles without spills: 128 for
     1- and 2-byte inputs (4-byte ones spill there; NOTES.md section 49); 168 for inputs and
-    outputs of at most 4 bytes held as dense flat rows (gathered lanes spill there; section 110)."""
+    outputs of at most 4 bytes held as dense flat rows (gathered lanes spill there; section 110);
+    GROUPED rows, 96 or 128 for sums of at most 4 bytes (section 121; 8-byte sums take 152-190
+    registers uncapped, section 119)."""
     if maxnreg is None:
         return True
+    if grouped:
+        return max(input_size, output_size) <= 4
     if maxnreg < 168:
         return input_size <= 2
     return max(input_size, output_size) <= 4 and flat_inner == block_k
@@ -220,7 +228,8 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
         and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])  # flat chunks: contiguous rows
         and _register_cap_fits(config.maxnreg, args["x_ptr"].element_size(), args["y_ptr"].element_size(),
-                               kwargs["FLAT_INNER"], config.kwargs["BLOCK_K"])
+                               kwargs["FLAT_INNER"], config.kwargs["BLOCK_K"],
+                               config.kwargs.get("GROUPED", False))
         and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)  # prefetched tiles: flat ones
         and _grouped_fits(config, kwargs.get("GROUPED_OK", False), kwargs["FLAT_INNER"],
                           args["y_ptr"].element_size())]},
