@@ -498,6 +498,31 @@ def test_lookback_integers_exact_gpu():
     assert torch.equal(triscan.cumsum(x, 0), torch.cumsum(x, 0))
 
 
+@pytest.mark.gpu
+@pytest.mark.parametrize("shape,dtype", [((900 * 128 + 1, 3), torch.float32),
+                                         ((600 * 128, 5), torch.bfloat16)],
+                         ids=["115201x3-float32", "76800x5-bfloat16"])
+@pytest.mark.parametrize("op", list(matrix.OPS))
+def test_grouped_register_caps_gpu(op, shape, dtype, monkeypatch, triton_launches, poisoned_outputs):
+    """GROUPED configs capped at 96 and 128 registers (the picks on the H200, NOTES.md 122; some
+    spill a few bytes) are the only configs left to the autotuner: every op checked against
+    float64, and the pick is a capped GROUPED config."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    capped = [config for config in column_lookback_scan_kernel.configs
+              if config.kwargs.get("GROUPED") and config.maxnreg is not None]
+    monkeypatch.setattr(column_lookback_scan_kernel, "configs", capped)
+    monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
+    x = random_input(shape, dtype)
+    # every op of these rows is GROUPED: exclusive ones stored in place
+    plan = sys.modules["triscan.explain"].plan_of(x, 0, **matrix.op_flags(op))[0]
+    assert plan.launch.constexprs["GROUPED_OK"]
+    lookback_scan_checked(op, x, triton_launches, 0, "column_lookback")
+    assert triton_launches.counts == {"column_lookback_scan": 1}
+    picked = column_lookback_scan_kernel.best_config
+    assert picked.kwargs["GROUPED"] and picked.maxnreg in (96, 128)
+
+
 def check_prefetching_configs(kernel, cases, dtype, monkeypatch, triton_launches):
     """Only `kernel`'s L2_AHEAD configs left to its autotuner: forward, exclusive and reversed
     scans of each (shape, dim) against float64."""
