@@ -69,7 +69,8 @@ def grouped_lanes_tile_kernel(x_ptr, y_ptr, numel, LANES: tl.constexpr, VECTOR: 
     pid, pid + programs, ..., one at a time (the column look-back's classic round, without the
     look-back); else one chunk per program. PART cuts work out (the output is then wrong): 1, no
     scan across rows (each row from zero); 2, no sums at all (the elements stored as loaded, split
-    and joined: the access pattern's copy)."""
+    and joined). Both read less than the full tile on the H200 (NOTES.md 121), so they do not
+    isolate the access pattern's cost: `copy_layouts.py --rows` times that."""
     CHUNK: tl.constexpr = ROWS * VECTORS * VECTOR
     ROW: tl.constexpr = VECTORS * VECTOR
     offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, VECTOR)[None, :]  # [ROWS, VECTOR]
