@@ -85,8 +85,8 @@ def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k, gr
     """Whether a config's register cap (maxnreg) fits the tensors' tiles without spills: 128 for
     1- and 2-byte inputs (4-byte ones spill there; NOTES.md section 49); 168 for inputs and
     outputs of at most 4 bytes held as dense flat rows (gathered lanes spill there; section 110);
-    GROUPED rows, 96 or 128 for sums of at most 4 bytes (section 121; 8-byte sums take 152-190
-    registers uncapped, section 119)."""
+    GROUPED rows, 96 or 128 for sums of at most 4 bytes (section 121; 96 spills a few bytes on the
+    H200 and still wins, section 122; 8-byte sums take 152-190 registers uncapped, section 119)."""
     if maxnreg is None:
         return True
     if grouped:
