@@ -13,13 +13,12 @@ kernels for each element type, with the configs their byte rules keep.
 
 import argparse
 import json
-import math
 import sys
 
 import registers
 import torch
 
-from triscan.kernels.registry import FAMILIES
+from triscan.kernels.registry import FAMILIES, group_row_constexprs
 
 # kernel -> registers.py names and the flags fixed for the sweep (the seed's rotated rows and the
 # reversed runs; both look-back directions; odd rows sharing their phase, ROTATE 3)
@@ -75,11 +74,8 @@ def variants(elements, kernels=None):
                         meta = {key: int(value) for key, value in config.kwargs.items()}
                         if meta.get("GROUPED"):  # the widest odd rows of the tile: rows of whole steps
                             lanes = meta["BLOCK_K"] - 1
-                            load, store = (16 // dtype.itemsize for dtype in ELEMENTS[element])
-                            widest = max(load, store)
-                            meta.update(FLAT_INNER=lanes, GROUPED_OK=1, GROUP_LOAD_VECTOR=load,
-                                        GROUP_STORE_VECTOR=store,
-                                        GROUP_ROW=lanes * widest // math.gcd(lanes, widest))
+                            sizes = (dtype.itemsize for dtype in ELEMENTS[element])
+                            meta.update(group_row_constexprs(lanes, *sizes), FLAT_INNER=lanes, GROUPED_OK=1)
                         meta.update(flags, num_warps=config.num_warps, num_stages=config.num_stages)
                         if element == "i32":  # registers.py: int64 outputs of int32 inputs
                             meta.update(ELEMENT="i64", INPUT="i32")

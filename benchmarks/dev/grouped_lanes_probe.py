@@ -20,36 +20,27 @@ checked against that reference:
 
 import argparse
 import itertools
-import math
 
 import torch
 import triton
 import triton.language as tl
 from tile_probe import Launches, common_arguments, inputs, write_json
 
-from triscan.kernels.tiles import _before_runs, _join_columns, _split_columns
+from triscan.kernels.registry import group_row_constexprs
+from triscan.kernels.tiles import _before_runs, _join_columns, _lane_sums_along_rows, _load_row_group
 
 
 @triton.jit
-def _grouped_scan(chunk_ptr, bound, LANES: tl.constexpr, VECTOR: tl.constexpr, LOG_VECTOR: tl.constexpr,
-                  VECTORS: tl.constexpr, ROWS: tl.constexpr, ACROSS: tl.constexpr = True):
+def _grouped_scan(chunk_ptr, bound, LANES: tl.constexpr, VECTOR: tl.constexpr, VECTORS: tl.constexpr,
+                  ROWS: tl.constexpr, ACROSS: tl.constexpr = True):
     """Load the ROWS rows of VECTORS vectors at chunk_ptr (elements from `bound` on read as zero):
     (its elements, the lane sums along each row through each element, the sums of the rows
     before each row per lane; zeros without ACROSS), tuples in row position order; lanes are
-    position % LANES."""
+    position % LANES. The library's loads and row sums (tiles._load_row_group, masked, and
+    _lane_sums_along_rows)."""
     ROW: tl.constexpr = VECTORS * VECTOR
-    offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, VECTOR)[None, :]  # [ROWS, VECTOR]
-    elements = ()
-    for vector in tl.static_range(VECTORS):
-        at = offsets + vector * VECTOR
-        loaded = tl.load(chunk_ptr + at, mask=at < bound, other=0)
-        elements = elements + _split_columns(loaded.to(tl.float32), ROWS, VECTOR, LOG_VECTOR)
-    through = ()
-    for position in tl.static_range(ROW):
-        if position >= LANES:
-            through = through + (through[position - LANES] + elements[position],)
-        else:
-            through = through + (elements[position],)
+    elements = _load_row_group(chunk_ptr, bound, False, tl.float32, ROWS, VECTOR, VECTORS)
+    through = _lane_sums_along_rows(elements, LANES, ROW, False)
     rows_before = ()
     for lane in tl.static_range(LANES):
         if ACROSS:
@@ -62,7 +53,7 @@ def _grouped_scan(chunk_ptr, bound, LANES: tl.constexpr, VECTOR: tl.constexpr, L
 
 @triton.jit
 def grouped_lanes_tile_kernel(x_ptr, y_ptr, numel, LANES: tl.constexpr, VECTOR: tl.constexpr,
-                              LOG_VECTOR: tl.constexpr, VECTORS: tl.constexpr, ROWS: tl.constexpr,
+                              VECTORS: tl.constexpr, ROWS: tl.constexpr,
                               EXCLUSIVE: tl.constexpr, PERSISTENT: tl.constexpr, PART: tl.constexpr = 0):
     """Each chunk of ROWS rows (ROWS * VECTORS * VECTOR flat elements) scanned per lane from zero,
     inclusive or, EXCLUSIVE, the sum before each element. PERSISTENT: each program walks chunks
@@ -79,8 +70,8 @@ def grouped_lanes_tile_kernel(x_ptr, y_ptr, numel, LANES: tl.constexpr, VECTOR: 
     step = tl.num_programs(0) if PERSISTENT else chunks
     while chunk < chunks:
         start = chunk * CHUNK
-        elements, through, rows_before = _grouped_scan(x_ptr + start, numel - start, LANES, VECTOR,
-                                                       LOG_VECTOR, VECTORS, ROWS, PART == 0)
+        elements, through, rows_before = _grouped_scan(x_ptr + start, numel - start, LANES, VECTOR, VECTORS,
+                                                       ROWS, PART == 0)
         for vector in tl.static_range(VECTORS):
             outputs = ()
             for column in tl.static_range(VECTOR):
@@ -96,7 +87,7 @@ def grouped_lanes_tile_kernel(x_ptr, y_ptr, numel, LANES: tl.constexpr, VECTOR: 
                 else:
                     out = through[vector * VECTOR + column] + before
                 outputs = outputs + (out,)
-            stored = _join_columns(outputs, ROWS, VECTOR, LOG_VECTOR)
+            stored = _join_columns(outputs, ROWS, VECTOR)
             tl.store(y_ptr + start + offsets + vector * VECTOR, stored.to(y_ptr.dtype.element_ty),
                      mask=start + offsets + vector * VECTOR < numel)
         chunk += step
@@ -106,9 +97,10 @@ PARTS = ("full", "rows", "copy")  # the kernel's PART, by index
 
 
 def row_shape(lanes: int, element_size: int) -> tuple[int, int]:
-    """(elements per 16-byte vector, vectors per row) for rows of whole steps of `lanes` lanes."""
-    vector = 16 // element_size
-    return vector, lanes // math.gcd(lanes, vector)
+    """(elements per 16-byte vector, vectors per row) for rows of whole steps of `lanes` lanes, as
+    the library's plan makes them (registry.group_row_constexprs)."""
+    row = group_row_constexprs(lanes, element_size, element_size)
+    return row["GROUP_LOAD_VECTOR"], row["GROUP_ROW"] // row["GROUP_LOAD_VECTOR"]
 
 
 def time_cells(x: torch.Tensor, args, device: str) -> list[dict]:
@@ -122,7 +114,7 @@ def time_cells(x: torch.Tensor, args, device: str) -> list[dict]:
     for part, rows, warps, exclusive, per_sm in launches:
         if part == "copy" and exclusive:
             continue  # the same launch as the inclusive one
-        meta = dict(LANES=lanes, VECTOR=vector, LOG_VECTOR=int(math.log2(vector)), VECTORS=vectors, ROWS=rows,
+        meta = dict(LANES=lanes, VECTOR=vector, VECTORS=vectors, ROWS=rows,
                     EXCLUSIVE=exclusive, PERSISTENT=per_sm > 0, PART=PARTS.index(part), num_warps=warps)
         chunk = rows * vectors * vector
         grid = shared.grid(chunk, per_sm)

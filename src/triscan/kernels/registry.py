@@ -96,6 +96,17 @@ def input_vector(plan) -> int:
     return run_length(plan.input_dtype)
 
 
+def group_row_constexprs(lanes: int, input_size: int, output_size: int) -> dict:
+    """GROUPED's row constexprs (lookback/column.py) for rows of `lanes` contiguous lanes: the
+    elements per 16 bytes of each tensor (GROUP_LOAD_VECTOR, GROUP_STORE_VECTOR) and GROUP_ROW,
+    the fewest whole steps that are whole 16-byte vectors of both tensors, in elements."""
+    load_vector, store_vector = 16 // input_size, 16 // output_size
+    widest = max(load_vector, store_vector)
+    # steps per row: the widest vector over the largest power of two it shares with the lanes
+    steps = widest // min(lanes & -lanes, widest)
+    return dict(GROUP_ROW=steps * lanes, GROUP_LOAD_VECTOR=load_vector, GROUP_STORE_VECTOR=store_vector)
+
+
 def aligned_input_rows(plan) -> bool:
     """Whether every input row starts on a 16-byte boundary (as the base does): the rotations
     (ROTATE 1) load each row's blocks as whole input vectors."""
@@ -280,12 +291,7 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     meta = (dict({"GROUPED": grouped}, **family.interpreter_meta, TRANSPOSE=flat_inner > 0) if interpreted
             else {})
     if grouped:  # rows of whole steps that are whole 16-byte vectors of both tensors
-        load_vector, store_vector = 16 // plan.input_dtype.itemsize, 16 // plan.output_dtype.itemsize
-        widest = max(load_vector, store_vector)
-        # steps per row: the widest vector over the largest power of two it shares with the lanes
-        steps = widest // min(flat_inner & -flat_inner, widest)
-        meta.update(GROUP_ROW=steps * flat_inner, GROUP_LOAD_VECTOR=load_vector,
-                    GROUP_STORE_VECTOR=store_vector)
+        meta.update(group_row_constexprs(flat_inner, plan.input_dtype.itemsize, plan.output_dtype.itemsize))
     chunks = lambda meta: outer * ceil_div(inner, meta["BLOCK_K"]) * ceil_div(length, meta["BLOCK_L"])
     grid = lambda meta: (min(chunks(meta), programs),)
     scalars = dict(max_chunks=max_chunks, slot=slot, outer=outer, inner=inner, length=length,

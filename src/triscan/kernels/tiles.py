@@ -87,10 +87,13 @@ def _other_runs(run_totals, REVERSE: tl.constexpr):
 
 
 @triton.jit
-def _split_columns(values, ROWS: tl.constexpr, WIDTH: tl.constexpr, LOG_WIDTH: tl.constexpr):
-    """The WIDTH columns of `values` [ROWS, WIDTH] as a tuple of WIDTH tensors [ROWS], in column
-    order: each level splits every part into its even and odd columns, the even parts first. In
-    registers where each thread holds whole rows, as a 16-byte vector load leaves them."""
+def _split_columns(values, ROWS: tl.constexpr, WIDTH: tl.constexpr):
+    """The WIDTH columns of `values` [ROWS, WIDTH] (WIDTH a power of two, at most 32) as a tuple of
+    WIDTH tensors [ROWS], in column order: each level splits every part into its even and odd
+    columns, the even parts first. In registers where each thread holds whole rows, as a 16-byte
+    vector load leaves them."""
+    LOG_WIDTH: tl.constexpr = (WIDTH > 1) + (WIDTH > 2) + (WIDTH > 4) + (WIDTH > 8) + (WIDTH > 16)
+    tl.static_assert(1 << LOG_WIDTH == WIDTH)
     parts = (values,)
     for level in tl.static_range(LOG_WIDTH):
         evens = ()
@@ -107,8 +110,10 @@ def _split_columns(values, ROWS: tl.constexpr, WIDTH: tl.constexpr, LOG_WIDTH: t
 
 
 @triton.jit
-def _join_columns(columns, ROWS: tl.constexpr, WIDTH: tl.constexpr, LOG_WIDTH: tl.constexpr):
+def _join_columns(columns, ROWS: tl.constexpr, WIDTH: tl.constexpr):
     """The inverse of _split_columns: a tuple of WIDTH tensors [ROWS], in column order, as [ROWS, WIDTH]."""
+    LOG_WIDTH: tl.constexpr = (WIDTH > 1) + (WIDTH > 2) + (WIDTH > 4) + (WIDTH > 8) + (WIDTH > 16)
+    tl.static_assert(1 << LOG_WIDTH == WIDTH)
     parts = ()
     for index in tl.static_range(WIDTH):
         parts = parts + (tl.reshape(columns[index], [ROWS, 1]),)
@@ -123,7 +128,7 @@ def _join_columns(columns, ROWS: tl.constexpr, WIDTH: tl.constexpr, LOG_WIDTH: t
 
 @triton.jit
 def _load_row_group(pointer, bound, whole, ACC_DTYPE: tl.constexpr, ROWS: tl.constexpr, VECTOR: tl.constexpr,
-                    LOG_VECTOR: tl.constexpr, VECTORS: tl.constexpr):
+                    VECTORS: tl.constexpr):
     """ROWS rows of VECTORS vectors of VECTOR elements each (16 bytes) from `pointer` on, zeros
     at and past the flat element `bound` (unmasked where `whole`, as _load_block), as a tuple of
     VECTORS * VECTOR tensors [ROWS] in ACC_DTYPE: element p of every row, in order.
@@ -135,13 +140,13 @@ def _load_row_group(pointer, bound, whole, ACC_DTYPE: tl.constexpr, ROWS: tl.con
     for vector in tl.static_range(VECTORS):
         at = offsets + vector * VECTOR  # [ROWS, VECTOR]
         loaded = _load_block(pointer + at, at, bound, True, whole, True)
-        elements = elements + _split_columns(loaded.to(ACC_DTYPE), ROWS, VECTOR, LOG_VECTOR)
+        elements = elements + _split_columns(loaded.to(ACC_DTYPE), ROWS, VECTOR)
     return elements
 
 
 @triton.jit
 def _store_row_group(pointer, elements, bound, whole, ROWS: tl.constexpr, VECTOR: tl.constexpr,
-                     LOG_VECTOR: tl.constexpr, VECTORS: tl.constexpr):
+                     VECTORS: tl.constexpr):
     """Store `elements` (as _load_row_group gives them, in the output's type) where _load_row_group
     loads, up to the flat element `bound`."""
     ROW: tl.constexpr = VECTORS * VECTOR
@@ -151,7 +156,7 @@ def _store_row_group(pointer, elements, bound, whole, ROWS: tl.constexpr, VECTOR
         for column in tl.static_range(VECTOR):
             columns = columns + (elements[vector * VECTOR + column],)
         at = offsets + vector * VECTOR  # [ROWS, VECTOR]
-        _store_block(pointer + at, _join_columns(columns, ROWS, VECTOR, LOG_VECTOR), at < bound, whole, True)
+        _store_block(pointer + at, _join_columns(columns, ROWS, VECTOR), at < bound, whole, True)
 
 
 @triton.jit

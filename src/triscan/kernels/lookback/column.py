@@ -303,12 +303,8 @@ def column_lookback_scan_kernel(
     # GROUPED chunks are counted from the tensors' start: walking backwards, the plan hands it over
     tl.static_assert(not GROUPED or (STORE_SHIFT == 0 and FLAT_INNER > 0 and FLAT_INNER <= BLOCK_K
                                      and (FROM_START > 0 or not BACKWARDS)))
-    # GROUPED chunks: rows per chunk, and log2 of the elements per 16 bytes of each tensor
+    # GROUPED chunks: rows per chunk
     GROUP_ROWS: tl.constexpr = BLOCK_L * FLAT_INNER // GROUP_ROW if GROUPED else 1
-    LOG_LOAD_VECTOR: tl.constexpr = ((GROUP_LOAD_VECTOR > 1) + (GROUP_LOAD_VECTOR > 2)
-                                     + (GROUP_LOAD_VECTOR > 4) + (GROUP_LOAD_VECTOR > 8)) if GROUPED else 0
-    LOG_STORE_VECTOR: tl.constexpr = ((GROUP_STORE_VECTOR > 1) + (GROUP_STORE_VECTOR > 2)
-                                      + (GROUP_STORE_VECTOR > 4) + (GROUP_STORE_VECTOR > 8)) if GROUPED else 0
     x_start = x_ptr  # the first step (read by GROUPED chunks; other paths enter at the last step)
     y_start = y_ptr
     if FROM_START:
@@ -359,7 +355,7 @@ def column_lookback_scan_kernel(
             whole = bound == BLOCK_L * FLAT_INNER
             x_chunk = x_start + outer_index * stride_x_outer + first
             elements = _load_row_group(x_chunk, bound, whole, ACC_DTYPE, GROUP_ROWS, GROUP_LOAD_VECTOR,
-                                       LOG_LOAD_VECTOR, GROUP_ROW // GROUP_LOAD_VECTOR)
+                                       GROUP_ROW // GROUP_LOAD_VECTOR)
             through = _lane_sums_along_rows(elements, FLAT_INNER, GROUP_ROW, BACKWARDS)
             row_totals = ()  # per lane [GROUP_ROWS]: the sum through its last position in a row
             total = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
@@ -389,8 +385,8 @@ def column_lookback_scan_kernel(
             # a tile held in memory order is summed from its end: each run turned around in
             # registers, the runs after each run by a reversed scan (NOTES.md section 43); IN_PLACE,
             # the sums before each step, by additions only. Each form keeps the order of its two
-            # scans it had before they were shared with tiles._interleaved_scan: the order changes
-            # the compiled code (the PTX snapshots, NOTES.md 27)
+            # scans it had before they moved into tiles._within_runs and _other_runs: the order
+            # changes the compiled code (the PTX snapshots, NOTES.md 27)
             if MEMORY_ORDER:
                 local = _within_runs(values, IN_PLACE, True) + _other_runs(run_totals, True)
             else:
@@ -471,7 +467,7 @@ def column_lookback_scan_kernel(
                     out = through[position] + bases[position % FLAT_INNER]
                 outputs = outputs + (out.to(y_ptr.dtype.element_ty),)
             y_chunk = y_start + outer_index * stride_y_outer + first
-            _store_row_group(y_chunk, outputs, bound, whole, GROUP_ROWS, GROUP_STORE_VECTOR, LOG_STORE_VECTOR,
+            _store_row_group(y_chunk, outputs, bound, whole, GROUP_ROWS, GROUP_STORE_VECTOR,
                              GROUP_ROW // GROUP_STORE_VECTOR)
         elif TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
             out = local + exclusive.to(ACC_DTYPE)[None, None, :]
