@@ -60,7 +60,6 @@ def _interleaved_scan(values, first_lane, LANES: tl.constexpr, LANE_TILE: tl.con
     return tl.reshape(sums, [T]), tl.reshape(lane, [T]), totals
 
 
-
 @triton.jit
 def periodic_tile_kernel(x_ptr, y_ptr, numel, K: tl.constexpr, KP: tl.constexpr, T: tl.constexpr,
                          R: tl.constexpr, EXCLUSIVE: tl.constexpr, PERSISTENT: tl.constexpr):
