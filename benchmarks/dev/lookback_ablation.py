@@ -21,13 +21,18 @@ kernel keeps the helpers it was compiled with.
     python benchmarks/dev/lookback_ablation.py --lanes 8 --dtypes float32 bfloat16 --variants full no-wait
 
 With --lanes K the probe times the column look-back instead (lookback/column.py: a (L, K) input
-scanned along dim 0, float32 sums, whose look-back words are packed) in two variants: full and
-no-wait (the window's words read as "published, zero").
+scanned along dim 0, float32 sums, whose look-back words are packed) in four variants: full,
+no-spin (a lane's word with nothing published reads as its total published: no spin, the walk
+kept), one-read (each lane's nearest word in the first window read as its prefix: one dependent
+read per chunk) and no-wait (the window's words read as "published, zero"). The column round
+holds one chunk and looks back right after its load (the classic order), where the row round
+looks back a round later: whether its predecessors' totals are out by then is what no-spin asks.
 
-Variant against variant: full - no-wait is the waiting on predecessors, of which full - no-spin
-the spinning on missing totals and one-read - no-wait one dependent read; no-wait - no-publish the
-look-back words' traffic; no-publish - no-scan the scan's instructions; no-scan against the copy
-of the same bytes what is left: one chunk per program per round, the registers' occupancy.
+Variant against variant (either kernel): full - no-wait is the waiting on predecessors, of which
+full - no-spin the spinning on missing totals and one-read - no-wait one dependent read; no-wait -
+no-publish the look-back words' traffic; no-publish - no-scan the scan's instructions; no-scan
+against the copy of the same bytes what is left: one chunk per program per round, the registers'
+occupancy.
 """
 
 import argparse
@@ -90,8 +95,22 @@ def _column_window_published_zero(values_ptr, window_end, group_first, slot, LOO
     return tl.full([LOOKBACK, BLOCK_K], 2, tl.int64)
 
 
+@triton.jit
+def _column_status_never_missing(words):
+    """protocol._status, with "nothing published" (0) read as "total published" (1)."""
+    return tl.maximum((words & 3).to(tl.int32), 1)
+
+
+@triton.jit
+def _column_status_all_prefixes(words):
+    """protocol._status, every word read as a published prefix: the nearest one ends the look-back."""
+    return tl.full(words.shape, 2, tl.int32)
+
+
 COLUMN_CUTS = {  # variant -> helpers of lookback/column.py's namespace replaced
     "full": {},
+    "no-spin": {"_status": _column_status_never_missing},
+    "one-read": {"_status": _column_status_all_prefixes},
     "no-wait": {"_window_words": _column_window_published_zero},
 }
 
@@ -175,7 +194,7 @@ def main() -> int:
                         help="default: float32 bfloat16 float64 int32 (with --lanes: float32 bfloat16)")
     parser.add_argument("--gib", type=float, default=1.0, help="input GiB per dtype")
     parser.add_argument("--variants", nargs="+", choices=VARIANTS,
-                        help="default: all (with --lanes: full and no-wait)")
+                        help="default: all (with --lanes: full, no-spin, one-read and no-wait)")
     parser.add_argument("--lanes", type=int, default=0, help="K > 0: the column look-back on (L, K) dim 0")
     parser.add_argument("--json")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # [variant, dtype, numel, meta, lanes] as JSON

@@ -54,4 +54,28 @@ def test_each_column_variant_cuts_its_parts(variant, monkeypatch):
     assert len(chunks) > 4
     expected = {"full": x.double().cumsum(0).float(),
                 "no-wait": torch.cat([chunk.cumsum(0) for chunk in chunks])}
+    # one program at a time: a chunk's predecessor has published its prefix before the chunk looks
+    expected["no-spin"] = expected["one-read"] = expected["full"]
     torch.testing.assert_close(y, expected[variant], rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.skipif(DEVICE != "cpu", reason="a helper under the interpreter")
+@pytest.mark.parametrize("variant", ["no-spin", "one-read"])
+def test_column_status_cuts_read_what_they_say(variant):
+    """The two status cuts on packed words of each status: no-spin reads a missing word (0) as a
+    published total (1) and keeps the others; one-read reads every word as a prefix (2)."""
+    import triton
+    import triton.language as tl
+
+    helper = lookback_ablation.COLUMN_CUTS[variant]["_status"]
+
+    @triton.jit
+    def statuses(words_ptr, out_ptr, HELPER: tl.constexpr):
+        offsets = tl.arange(0, 4)
+        tl.store(out_ptr + offsets, HELPER(tl.load(words_ptr + offsets)))
+
+    words = torch.tensor([0, (7 << 2) | 1, (9 << 2) | 2, 1 << 2], dtype=torch.int64)  # statuses 0, 1, 2, 0
+    out = torch.full((4,), -1, dtype=torch.int32)
+    statuses[(1,)](words, out, HELPER=helper)
+    expected = {"no-spin": [1, 1, 2, 1], "one-read": [2, 2, 2, 2]}[variant]
+    assert out.tolist() == expected
