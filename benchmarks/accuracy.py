@@ -10,8 +10,11 @@ Sums past a type's range (float16 passes 65504 within a few thousand positions) 
 apart: there the right answer is the reference rounded to the type, an infinity, and every
 position where a result and that rounded reference disagree while either is infinite is a
 range miss. Every float dtype
-crosses every kernel family (1-D and 4 rows: look-back; rows: row; dim 0: column; narrow:
-column look-back) and every variant: cumsum, exclusive, reversed, both, and the seed's ModelNew.
+crosses every kernel family and the paths within them (1-D and 4 rows, aligned and odd: the row
+look-back; rows: row; dim 0, odd dim 0 and the middle dim: column; narrow, of 2, 3, 5 and 8
+lanes and a strided view: the column look-back, GROUPED for 3 and 5) and every variant: cumsum,
+exclusive, reversed, both, and the seed's ModelNew. Each row records the config the autotuner
+picked for triscan's call, so that a reading names the path it read.
 triscan's call, torch's counterpart (what a user writes: cumsum minus x for the exclusive form;
 flip, cumsum, flip; the seed's Model for ModelNew) and
 the float64 reference are the variant matrix's (triscan/tools/matrix.py).
@@ -27,6 +30,7 @@ that triscan's errors be no worse than torch.cumsum's.
 
 import argparse
 import json
+import time
 
 import numpy
 import torch
@@ -35,12 +39,24 @@ from triscan.explain import plan_of
 from triscan.testing.reference import scan_reference
 from triscan.tools import matrix
 
-SHAPES = {  # name -> (shape, dim)
-    "1-D 2^26": ((1 << 26,), 0),
-    "rows (4096, 4099)": ((4096, 4099), 1),
-    "dim 0 (16384, 1024)": ((16384, 1024), 0),
-    "narrow (2^23, 8) dim 0": ((1 << 23, 8), 0),
-    "4 rows of 2^24": ((4, 1 << 24), 1),
+SHAPES = {  # name -> (shape, dim, view): `view` slices the last dimension of the allocated tensor
+    "1-D 2^26": ((1 << 26,), 0, None),
+    "rows (4096, 4099)": ((4096, 4099), 1, None),
+    "dim 0 (16384, 1024)": ((16384, 1024), 0, None),
+    "odd dim 0 (2048, 32767)": ((2048, 32767), 0, None),
+    "middle dim (64, 8192, 128)": ((64, 8192, 128), 1, None),
+    # narrow cases of about 2^22 elements: torch's own dim-0 scans of a few lanes take seconds
+    # a call at 2^26, and each case calls them 15 times per dtype
+    "narrow (2^19, 8) dim 0": ((1 << 19, 8), 0, None),
+    # flat lanes stored in place (exclusive, IN_PLACE) and walked from the start (reversed, FROM_START)
+    "narrow (2^21, 2) dim 0": ((1 << 21, 2), 0, None),
+    # rows of 3 and 5 lanes held as whole 16-byte vectors (GROUPED), with a partial last chunk
+    "narrow (2^20 + 1, 3) dim 0": (((1 << 20) + 1, 3), 0, None),
+    "narrow (2^20 + 3, 5) dim 0": (((1 << 20) + 3, 5), 0, None),
+    "strided narrow (2^19, 8 of 16) dim 0": ((1 << 19, 16), 0, slice(0, 8)),
+    "4 rows of 2^24": ((4, 1 << 24), 1, None),
+    # rows starting at four 16-byte phases (ROTATE 3 windows)
+    "4 odd rows of 2^24 - 1": ((4, (1 << 24) - 1), 1, None),
 }
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16,
           "float64": torch.float64}
@@ -104,6 +120,15 @@ def extended_reference(op: str, x: torch.Tensor, dim: int) -> numpy.ndarray:
     return numpy.flip(result, dim) if op.endswith("reverse") else result
 
 
+def picked_config(op: str, x: torch.Tensor, dim: int) -> str:
+    """The config triscan's call of `op` on `x` ran with, once it has run ("" where the kernel is
+    not autotuned: the interpreter's, or a single config)."""
+    plan = plan_of(x, dim, exclusive=op.startswith("exclusive"), reverse=op.endswith("reverse"),
+                   seed=op == "ModelNew")[0]
+    config = getattr(plan.launch.kernel, "best_config", None) if plan is not None else None
+    return "" if config is None else str(config)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", action="store_true")
@@ -116,17 +141,18 @@ def main():
     device = "cuda" if torch.cuda.is_available() else "cpu"
     results = []
     for name in args.cases:
-        shape, dim = SHAPES[name]
-        if args.small:
+        shape, dim, view = SHAPES[name]
+        if args.small:  # long dimensions cut by 2^12, short ones kept (lanes, strides) up to 64
             shape = tuple(max(1, size >> 12) if size > 4096 else min(size, 64) for size in shape)
         for dtype_name in args.dtypes:
             inputs = []
             for seed in range(args.seeds):
                 torch.manual_seed(seed)
-                draw = torch.randn(shape, device=device, dtype=torch.float64) + 0.5
-                inputs.append(draw.to(DTYPES[dtype_name]))
+                draw = (torch.randn(shape, device=device, dtype=torch.float64) + 0.5).to(DTYPES[dtype_name])
+                inputs.append(draw if view is None else draw[..., view])
             family = plan_of(inputs[0], dim)[0].family.name
             for op in args.ops:
+                started = time.perf_counter()
                 per_seed = {"triscan": [], "torch": []}
                 for x in inputs:
                     reference = extended_reference(op, x, dim) if x.dtype == torch.float64 else \
@@ -138,16 +164,18 @@ def main():
                     per_seed["triscan"].append(errors(matrix.triscan_call(op, dim)(x), reference, scale))
                     per_seed["torch"].append(errors(matrix.torch_call(op, dim)(x), reference, scale))
                     del reference, scale
-                row = {"case": name, "shape": list(shape), "dtype": dtype_name, "op": op, "family": family,
-                       "seeds": args.seeds, **{side: mean_errors(errs) for side, errs in per_seed.items()}}
+                row = {"case": name, "shape": list(inputs[0].shape), "dtype": dtype_name, "op": op,
+                       "family": family, "config": picked_config(op, inputs[0], dim), "seeds": args.seeds,
+                       **{side: mean_errors(errs) for side, errs in per_seed.items()}}
                 row["triscan_no_worse"] = no_worse(row["triscan"], row["torch"])
                 results.append(row)
                 ours, theirs = row["triscan"], row["torch"]
                 misses = (f"  range misses {ours['range_misses']} (torch {theirs['range_misses']})"
                           if ours["range_misses"] or theirs["range_misses"] else "")
-                print(f"{name:24s} {dtype_name:8s} {op:17s} max abs {ours['max_abs']:.3e} "
+                print(f"{name:36s} {dtype_name:8s} {op:17s} max abs {ours['max_abs']:.3e} "
                       f"(torch {theirs['max_abs']:.3e})  rms {ours['rms']:.3e} "
-                      f"(torch {theirs['rms']:.3e}){misses}  no worse: {row['triscan_no_worse']}", flush=True)
+                      f"(torch {theirs['rms']:.3e}){misses}  no worse: {row['triscan_no_worse']}  "
+                      f"({time.perf_counter() - started:.0f} s)", flush=True)
             del inputs
     worse = [row for row in results if not row["triscan_no_worse"]]
     print(f"{len(results)} cases ({args.seeds} inputs each), triscan worse than torch (more range misses, "
