@@ -75,7 +75,9 @@ def compile_variant(name: str, options: str, overrides: dict) -> str:
     fn, signature, constexprs, aligned = registers.KERNELS[name]
     meta = {key: int(value) for key, value in (pair.split("=") for pair in options.split())}
     launch = {key: meta.pop(key) for key in ("num_warps", "num_stages", "maxnreg") if key in meta}
-    constexprs = dict(constexprs, **meta)
+    # the signature's defaults bound as a launch binds them (registers.compile_info does the same): a
+    # constexpr left out would compile as if False
+    constexprs = {**registers.signature_defaults(fn), **constexprs, **meta}
     signature = dict(signature)
     for key, value in overrides.items():  # strings are argument types, others constexpr values
         if isinstance(value, str):

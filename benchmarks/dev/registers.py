@@ -124,10 +124,12 @@ def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
     used = int(re.search(r"Used (\d+) registers", report).group(1))
     spills = re.search(r"(\d+) bytes spill stores", report)
     LAST_PTX[0] = compiled.asm["ptx"]
+    LAST_TTGIR[0] = compiled.asm.get("ttgir", "")
     return used, int(spills.group(1)) if spills else 0, compiled.metadata.shared
 
 
 LAST_PTX = [""]  # the PTX of the latest compile_info call
+LAST_TTGIR = [""]  # and its Triton GPU IR
 COUNTED = ("shfl.sync", "st.shared", "ld.shared", "bar.sync", "ld.global", "st.global")
 
 

@@ -61,14 +61,16 @@ def test_contiguous_column_lookback_paths(length, inner, transpose, shift, backw
 
 
 # Compiled for an H100 without a GPU, in a fresh interpreter: under TRITON_INTERPRET the kernels
-# are interpreted functions and cannot be compiled.
+# are interpreted functions and cannot be compiled. The signature's defaults are bound as a launch
+# binds them (a constexpr left out would compile as if False).
 COMPILE = """
 import triton, triton.language as tl
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 from triscan.kernels.lookback.column import column_lookback_scan_kernel
+from triscan.scan.launch import signature_defaults
 fn = column_lookback_scan_kernel.fn
-constexprs = dict(stride_x_inner=1, SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32,
+constexprs = dict(signature_defaults(fn), stride_x_inner=1, SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32,
                   WIDE_OFFSETS=False, PACKED=True, BLOCK_L=1024, BLOCK_K=8, SUB=16, TRANSPOSE={transpose},
                   FLAT_INNER=8, BACKWARDS=False, L2_AHEAD=0)
 signature = dict(x_ptr="*{element}", y_ptr="*{element}", status_ptr="*i32", values_ptr="*i64",
