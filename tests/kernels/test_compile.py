@@ -82,6 +82,14 @@ VARIANTS = [
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=5 GROUPED=1 "
                         "GROUPED_OK=1 GROUP_ROW=10 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 "
                         "ELEMENT=fp64 PACKED=0"),
+    # chunks held as PARTS flat tiles in the input's type through the look-back (NOTES.md 126)
+    ("column_lookback",
+     "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 maxnreg=168 ELEMENT=bf16"),
+    ("column_lookback", "BLOCK_L=8192 BLOCK_K=2 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=4 maxnreg=128 "
+                        "ELEMENT=bf16 SHIFT=1 IN_PLACE=1"),
+    ("column_lookback", "BLOCK_L=2048 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 maxnreg=128"),
+    ("column_lookback",
+     "BLOCK_L=4096 BLOCK_K=2 SUB=8 num_warps=4 TRANSPOSE=1 PARTS=4 maxnreg=168 ELEMENT=i64 INPUT=i32"),
     # reversed narrow scans: flat and dense tiles walked backwards
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 BACKWARDS=1 SHIFT=1"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0 BACKWARDS=1"),
@@ -119,6 +127,10 @@ LARGEST = [
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=4 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
                         "GROUPED_OK=1 GROUP_ROW=6 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 "
                         "ELEMENT=fp64 PACKED=0"),
+    ("column_lookback",
+     "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 maxnreg=168 ELEMENT=bf16"),
+    ("column_lookback",
+     "BLOCK_L=4096 BLOCK_K=2 SUB=8 num_warps=4 TRANSPOSE=1 PARTS=4 maxnreg=168 ELEMENT=i64 INPUT=i32"),
 ]
 
 SCRIPT = """

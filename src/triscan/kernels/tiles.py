@@ -7,6 +7,9 @@ kernels/README.md."""
 import triton
 import triton.language as tl
 
+# kernels built for the interpreter (TRITON_INTERPRET=1 before import), which cannot run PTX
+_INTERPRETED = tl.constexpr(triton.knobs.runtime.interpret)
+
 
 @triton.jit
 def _run_steps(BLOCK_L: tl.constexpr, SUB: tl.constexpr):
@@ -315,6 +318,30 @@ def _prefetch_l2(pointer, count, BLOCK: tl.constexpr):
     positions = tl.minimum(tl.arange(0, BLOCK // LINE) * LINE, count - 1)  # [BLOCK // LINE]
     tl.inline_asm_elementwise("prefetch.global.L2 [$1]; mov.u32 $0, 0;", "=r,l", [pointer + positions],
                               dtype=tl.int32, is_pure=False, pack=1)
+
+
+@triton.jit
+def _opaque(values):
+    """`values` unchanged, through a `mov` the compiler cannot see through: a value held across a
+    wait in its loaded type (2-byte inputs, int32 summed into int64) is then not merged with its
+    conversion to the accumulator's type made for the chunk's totals before the wait, which would
+    hold the wider converted tile instead (benchmarks/NOTES.md 123, 126). The identity under the
+    interpreter, which cannot run PTX."""
+    if _INTERPRETED:
+        held = values
+    else:
+        WIDTH: tl.constexpr = values.dtype.primitive_bitwidth
+        tl.static_assert(WIDTH == 8 or WIDTH == 16 or WIDTH == 32 or WIDTH == 64)
+        bits = values.to(tl.int8 if WIDTH == 8 else tl.int16 if WIDTH == 16 else tl.int32 if WIDTH == 32
+                         else tl.int64, bitcast=True)
+        if WIDTH == 64:
+            held = tl.inline_asm_elementwise("mov.b64 $0, $1;", "=l,l", [bits], dtype=tl.int64, is_pure=True,
+                                             pack=1)
+        else:  # a 32-bit register holds four 8-bit or two 16-bit elements
+            held = tl.inline_asm_elementwise("mov.b32 $0, $1;", "=r,r", [bits], dtype=bits.dtype,
+                                             is_pure=True, pack=32 // WIDTH)
+        held = held.to(values.dtype, bitcast=True)
+    return held
 
 
 @triton.jit

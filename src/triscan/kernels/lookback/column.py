@@ -10,6 +10,7 @@ from ..tiles import (
     _flat_offsets,
     _lane_sums_along_rows,
     _load_row_group,
+    _opaque,
     _other_runs,
     _prefetch_l2,
     _run_steps,
@@ -165,12 +166,7 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
         if FLAT_INNER < BLOCK_K:  # rows of FLAT_INNER elements: step s, lane k sits at s * FLAT_INNER + k
             lane = flat % BLOCK_K
             x = tl.where(lane < FLAT_INNER, tl.gather(x, (flat // BLOCK_K) * FLAT_INNER + lane, 0), 0)
-        # converted to the accumulator first, so that the run layout is the accumulator's: a
-        # 2-byte type's own (8 lanes of a step per thread) spread each run over threads
-        x = tl.reshape(x.to(ACC_DTYPE), [BLOCK_L // SUB, SUB, BLOCK_K])
-        run_offsets = _tile_offsets(0, 0, BLOCK_K, False, BLOCK_L, BLOCK_K, SUB)
-        run_tile = x_tile.to(tl.pointer_type(ACC_DTYPE))
-        return tl.load(run_tile + run_offsets, mask=ticket < 0, other=x)  # the flat tile, in the run layout
+        return _in_run_layout(x, x_tile, ticket, ACC_DTYPE, BLOCK_L, BLOCK_K, SUB)
     lanes = tl.arange(0, BLOCK_K)[None, None, :]
     steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
     mask = first_step + steps < length
@@ -183,6 +179,57 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
     offsets = _tile_offsets(stride_x_scan, stride_x_inner, FLAT_STEP if DENSE else 0, WIDE_OFFSETS, BLOCK_L,
                             BLOCK_K, SUB)
     return tl.load(x_tile + offsets, mask=mask, other=0).to(ACC_DTYPE)
+
+
+@triton.jit
+def _in_run_layout(flat, any_pointer, ticket, ACC_DTYPE: tl.constexpr, BLOCK_L: tl.constexpr,
+                   BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+    """A flat tile [BLOCK_L * BLOCK_K] (steps of BLOCK_K lanes) as [BLOCK_L // SUB, SUB, BLOCK_K] in
+    the run layout, in ACC_DTYPE, moved through shared memory (see _load_column_chunk): a load from
+    run-layout pointers (`any_pointer` onwards, never read: tickets are never negative) returns its
+    `other`. Converted to the accumulator first, so that the run layout is the accumulator's: a
+    2-byte type's own (8 lanes of a step per thread) spread each run over threads."""
+    x = tl.reshape(flat.to(ACC_DTYPE), [BLOCK_L // SUB, SUB, BLOCK_K])
+    run_offsets = _tile_offsets(0, 0, BLOCK_K, False, BLOCK_L, BLOCK_K, SUB)
+    run_tile = any_pointer.to(tl.pointer_type(ACC_DTYPE))
+    return tl.load(run_tile + run_offsets, mask=ticket < 0, other=x)  # the flat tile, in the run layout
+
+
+@triton.jit
+def _load_held_parts(x_chunk, length, first_step, ACC_DTYPE: tl.constexpr, PARTS: tl.constexpr,
+                     BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
+    """(parts, part totals, total) of a PARTS chunk: its BLOCK_L dense steps from `x_chunk` (its
+    first step) as PARTS flat tiles of BLOCK_L // PARTS steps, [BLOCK_L // PARTS * BLOCK_K] each,
+    in the input's type (zeros past the scan's end) and passed through tiles._opaque, so that
+    they are held as loaded; each part's per-lane totals [BLOCK_K] and the chunk's, in ACC_DTYPE."""
+    flat = tl.arange(0, BLOCK_L // PARTS * BLOCK_K)
+    parts = ()
+    part_totals = ()
+    total = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
+    for part in tl.static_range(PARTS):
+        count = _tile_elements(length, first_step + part * (BLOCK_L // PARTS), BLOCK_L // PARTS, BLOCK_K)
+        x = tl.load(x_chunk + part * (BLOCK_L // PARTS * BLOCK_K) + flat, mask=flat < count, other=0)
+        part_total = tl.sum(tl.reshape(x.to(ACC_DTYPE), [BLOCK_L // PARTS, BLOCK_K]), 0)  # [BLOCK_K]
+        parts = parts + (_opaque(x),)
+        part_totals = part_totals + (part_total,)
+        total += part_total
+    return parts, part_totals, total
+
+
+@triton.jit
+def _scan_and_store_part(part, prefix, y_part, count, ticket, IN_PLACE: tl.constexpr, ACC_DTYPE: tl.constexpr,
+                         PART_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+    """Scan a held part (a flat tile of PART_L dense steps, as _load_held_parts keeps it) after the
+    chunk's look-back: moved to the run layout, scanned within and across its runs, `prefix`
+    [BLOCK_K] (the sums before the part) added, and stored flat from `y_part` (its first output
+    step), `count` elements."""
+    values = _in_run_layout(part, y_part, ticket, ACC_DTYPE, PART_L, BLOCK_K, SUB)  # [PART_L // SUB, SUB, K]
+    run_totals = tl.sum(values, 1, keep_dims=True)  # [PART_L // SUB, 1, BLOCK_K]
+    other = _other_runs(run_totals, False)
+    out = _within_runs(values, IN_PLACE, False) + other + prefix[None, None, :]
+    flat = tl.arange(0, PART_L * BLOCK_K)
+    out = tl.reshape(out.to(y_part.dtype.element_ty), [PART_L * BLOCK_K])
+    tl.store(y_part + flat, out, mask=flat < count)
 
 
 @triton.jit
@@ -282,6 +329,9 @@ def column_lookback_scan_kernel(
     #                               16-byte vectors of both tensors
     GROUP_LOAD_VECTOR: tl.constexpr = 1,  # GROUPED: input elements per 16 bytes
     GROUP_STORE_VECTOR: tl.constexpr = 1,  # GROUPED: output elements per 16 bytes
+    PARTS: tl.constexpr = 1,  # > 1, with TRANSPOSE over dense rows walked forwards: a chunk loaded as
+    #                           PARTS flat tiles of BLOCK_L // PARTS steps, held in the input's type
+    #                           through the look-back, then scanned and stored one at a time
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -303,6 +353,8 @@ def column_lookback_scan_kernel(
     # GROUPED chunks are counted from the tensors' start: walking backwards, the plan hands it over
     tl.static_assert(not GROUPED or (STORE_SHIFT == 0 and FLAT_INNER > 0 and FLAT_INNER <= BLOCK_K
                                      and (FROM_START > 0 or not BACKWARDS)))
+    # held parts: flat tiles of dense rows, forwards
+    tl.static_assert(PARTS == 1 or (TRANSPOSE and DENSE and not BACKWARDS and not GROUPED))
     # GROUPED chunks: rows per chunk
     GROUP_ROWS: tl.constexpr = BLOCK_L * FLAT_INNER // GROUP_ROW if GROUPED else 1
     x_start = x_ptr  # the first step (read by GROUPED chunks; other paths enter at the last step)
@@ -365,6 +417,12 @@ def column_lookback_scan_kernel(
                 total = tl.where(lanes == lane, tl.sum(row_total, 0), total)
             _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
                                   BLOCK_K)
+        elif PARTS > 1:
+            x_chunk = x_ptr + outer_index * stride_x_outer + first_step * BLOCK_K
+            parts, part_totals, total = _load_held_parts(x_chunk, length, first_step, ACC_DTYPE, PARTS,
+                                                         BLOCK_L, BLOCK_K)
+            _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
+                                  BLOCK_K)
         else:
             # the total goes out before any wait: a drawn chunk's total follows one load
             x, total = _load_and_publish(
@@ -377,7 +435,7 @@ def column_lookback_scan_kernel(
             # the first look-back window is read before this chunk's scan within itself, which
             # runs while the read is in flight
             words = _window_words(values_ptr, ticket, group_first, slot, LOOKBACK, BLOCK_K)
-        if not GROUPED:
+        if not GROUPED and PARTS == 1:
             values = x  # [BLOCK_L // SUB, SUB, BLOCK_K]
             # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
             # layout was converted through shared memory and back (NOTES.md section 16)
@@ -469,6 +527,15 @@ def column_lookback_scan_kernel(
             y_chunk = y_start + outer_index * stride_y_outer + first
             _store_row_group(y_chunk, outputs, bound, whole, GROUP_ROWS, GROUP_STORE_VECTOR,
                              GROUP_ROW // GROUP_STORE_VECTOR)
+        elif PARTS > 1:  # each part scanned and stored in turn, the sums before it carried
+            prefix = exclusive.to(ACC_DTYPE)
+            for part in tl.static_range(PARTS):
+                part_first = first_step + part * (BLOCK_L // PARTS)
+                y_part = y_ptr + outer_index * stride_y_outer + (part_first + STORE_SHIFT) * BLOCK_K
+                _scan_and_store_part(parts[part], prefix, y_part,
+                                     _tile_elements(length, part_first, BLOCK_L // PARTS, BLOCK_K), ticket,
+                                     IN_PLACE, ACC_DTYPE, BLOCK_L // PARTS, BLOCK_K, SUB)
+                prefix += part_totals[part]
         elif TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
             out = local + exclusive.to(ACC_DTYPE)[None, None, :]
             flat = tl.arange(0, BLOCK_L * BLOCK_K)
