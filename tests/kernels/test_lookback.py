@@ -531,33 +531,38 @@ PARTS_CASES = [((900 * SCALE + 3, 2), 0, torch.float32), ((3, 700 * SCALE + 1, 4
                ((500 * SCALE + 5, 8), 0, torch.int32), ((300 * SCALE + 7, 2), 0, torch.float64)]
 
 
-@pytest.mark.parametrize("parts", [2, 4], ids=lambda parts: f"{parts}parts")
+@pytest.mark.parametrize("parts,early", [(2, False), (4, False), (2, True)],
+                         ids=["2parts", "4parts", "2parts-early"])
 @pytest.mark.parametrize("shape,dim,dtype", PARTS_CASES,
                          ids=[f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in PARTS_CASES])
 @pytest.mark.parametrize("op", ["cumsum", "exclusive_cumsum", "ModelNew"])
-def test_column_held_parts(op, shape, dim, dtype, parts, monkeypatch, triton_launches, poisoned_outputs):
+def test_column_held_parts(op, shape, dim, dtype, parts, early, monkeypatch, triton_launches,
+                           poisoned_outputs):
     """PARTS (lookback/column.py): a chunk loaded as PARTS flat tiles held in the input's type
     through the look-back (tiles._opaque), each part then moved to the run layout, scanned and
-    stored in turn, the sums before it carried from part to part; the forward ops against float64.
-    Under the interpreter parts of 4 steps, one run of 4 (2 parts) or two runs of 2 (4 parts); on
-    CUDA a PARTS config of 32 KiB of input is the only one left to the autotuner."""
+    stored in turn, the sums before it carried from part to part; with EARLY_PART the first part
+    scanned before the look-back and held as its sums; the forward ops against float64. Under the
+    interpreter parts of 4 steps, one run of 4 (2 parts) or two runs of 2 (4 parts); on CUDA a
+    PARTS config of 32 KiB of input is the only one left to the autotuner."""
     from triscan.kernels.lookback.column import column_lookback_scan_kernel
 
     lanes = shape[-1]
+    meta = {"PARTS": parts, "EARLY_PART": early}
     if DEVICE == "cpu":
-        meta = {"BLOCK_K": lanes, "BLOCK_L": 4 * parts, "SUB": 4 if parts == 2 else 2, "PARTS": parts}
+        meta.update(BLOCK_K=lanes, BLOCK_L=4 * parts, SUB=4 if parts == 2 else 2)
         for key, value in meta.items():
             monkeypatch.setitem(registry.COLUMN_LOOKBACK.interpreter_meta, key, value)
     else:
         steps = 32768 // dtype.itemsize // lanes
-        config = triton.Config({"BLOCK_L": steps, "BLOCK_K": lanes, "SUB": 8, "TRANSPOSE": True,
-                                "LOOKBACK": 32, "L2_AHEAD": 0, "PARTS": parts}, num_warps=4)
+        config = triton.Config(dict(meta, BLOCK_L=steps, BLOCK_K=lanes, SUB=8, TRANSPOSE=True, LOOKBACK=32,
+                                    L2_AHEAD=0), num_warps=4)
         monkeypatch.setattr(column_lookback_scan_kernel, "configs", [config])
         monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
     plan = lookback_scan_checked(op, random_input(shape, dtype), triton_launches, dim, "column_lookback")
     assert triton_launches.counts == {"column_lookback_scan": 1}
     ran = plan.launch.constexprs if DEVICE == "cpu" else column_lookback_scan_kernel.best_config.kwargs
-    assert ran["PARTS"] == parts and plan.launch.constexprs["FLAT_INNER"] == lanes
+    assert (ran["PARTS"], ran["EARLY_PART"]) == (parts, early)
+    assert plan.launch.constexprs["FLAT_INNER"] == lanes
 
 
 def check_prefetching_configs(kernel, cases, dtype, monkeypatch, triton_launches):

@@ -217,17 +217,23 @@ def _load_held_parts(x_chunk, length, first_step, ACC_DTYPE: tl.constexpr, PARTS
 
 
 @triton.jit
-def _scan_and_store_part(part, prefix, y_part, count, ticket, IN_PLACE: tl.constexpr, ACC_DTYPE: tl.constexpr,
-                         PART_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
-    """Scan a held part (a flat tile of PART_L dense steps, as _load_held_parts keeps it) after the
-    chunk's look-back: moved to the run layout, scanned within and across its runs, `prefix`
-    [BLOCK_K] (the sums before the part) added, and stored flat from `y_part` (its first output
-    step), `count` elements."""
-    values = _in_run_layout(part, y_part, ticket, ACC_DTYPE, PART_L, BLOCK_K, SUB)  # [PART_L // SUB, SUB, K]
+def _scan_part(part, any_pointer, ticket, IN_PLACE: tl.constexpr, ACC_DTYPE: tl.constexpr,
+               PART_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+    """A held part (a flat tile of PART_L dense steps, as _load_held_parts keeps it) moved to the run
+    layout and scanned within and across its runs: each step's sum within the part (before it,
+    with IN_PLACE), [PART_L // SUB, SUB, BLOCK_K] in ACC_DTYPE."""
+    values = _in_run_layout(part, any_pointer, ticket, ACC_DTYPE, PART_L, BLOCK_K, SUB)
     run_totals = tl.sum(values, 1, keep_dims=True)  # [PART_L // SUB, 1, BLOCK_K]
     other = _other_runs(run_totals, False)
-    out = _within_runs(values, IN_PLACE, False) + other + prefix[None, None, :]
+    return _within_runs(values, IN_PLACE, False) + other
+
+
+@triton.jit
+def _store_part(local, prefix, y_part, count, PART_L: tl.constexpr, BLOCK_K: tl.constexpr):
+    """A part's sums within it (`local`, as _scan_part gives them) plus `prefix` [BLOCK_K] (the sums
+    before the part), stored flat from `y_part` (its first output step), `count` elements."""
     flat = tl.arange(0, PART_L * BLOCK_K)
+    out = local + prefix[None, None, :]
     out = tl.reshape(out.to(y_part.dtype.element_ty), [PART_L * BLOCK_K])
     tl.store(y_part + flat, out, mask=flat < count)
 
@@ -332,6 +338,8 @@ def column_lookback_scan_kernel(
     PARTS: tl.constexpr = 1,  # > 1, with TRANSPOSE over dense rows walked forwards: a chunk loaded as
     #                           PARTS flat tiles of BLOCK_L // PARTS steps, held in the input's type
     #                           through the look-back, then scanned and stored one at a time
+    EARLY_PART: tl.constexpr = False,  # with PARTS: the first part scanned while the look-back's first
+    #                                    read is in flight, and held through the wait as its sums
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -435,6 +443,8 @@ def column_lookback_scan_kernel(
             # the first look-back window is read before this chunk's scan within itself, which
             # runs while the read is in flight
             words = _window_words(values_ptr, ticket, group_first, slot, LOOKBACK, BLOCK_K)
+        if PARTS > 1 and EARLY_PART:
+            early = _scan_part(parts[0], x_chunk, ticket, IN_PLACE, ACC_DTYPE, BLOCK_L // PARTS, BLOCK_K, SUB)
         if not GROUPED and PARTS == 1:
             values = x  # [BLOCK_L // SUB, SUB, BLOCK_K]
             # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
@@ -532,9 +542,13 @@ def column_lookback_scan_kernel(
             for part in tl.static_range(PARTS):
                 part_first = first_step + part * (BLOCK_L // PARTS)
                 y_part = y_ptr + outer_index * stride_y_outer + (part_first + STORE_SHIFT) * BLOCK_K
-                _scan_and_store_part(parts[part], prefix, y_part,
-                                     _tile_elements(length, part_first, BLOCK_L // PARTS, BLOCK_K), ticket,
-                                     IN_PLACE, ACC_DTYPE, BLOCK_L // PARTS, BLOCK_K, SUB)
+                if part == 0 and EARLY_PART:
+                    local = early
+                else:
+                    local = _scan_part(parts[part], y_part, ticket, IN_PLACE, ACC_DTYPE, BLOCK_L // PARTS,
+                                       BLOCK_K, SUB)
+                count = _tile_elements(length, part_first, BLOCK_L // PARTS, BLOCK_K)
+                _store_part(local, prefix, y_part, count, BLOCK_L // PARTS, BLOCK_K)
                 prefix += part_totals[part]
         elif TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
             out = local + exclusive.to(ACC_DTYPE)[None, None, :]
