@@ -85,11 +85,13 @@ VARIANTS = [
     # chunks held as PARTS flat tiles in the input's type through the look-back (NOTES.md 126)
     ("column_lookback",
      "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 maxnreg=168 ELEMENT=bf16"),
-    ("column_lookback", "BLOCK_L=8192 BLOCK_K=2 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=4 maxnreg=128 "
-                        "ELEMENT=bf16 SHIFT=1 IN_PLACE=1"),
+    ("column_lookback",
+     "BLOCK_L=8192 BLOCK_K=2 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=4 maxnreg=128 ELEMENT=bf16"),
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 maxnreg=128"),
     ("column_lookback",
      "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 EARLY_PART=1 maxnreg=168 ELEMENT=bf16"),
+    ("column_lookback", "BLOCK_L=8192 BLOCK_K=2 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=4 maxnreg=128 "
+                        "ELEMENT=bf16 BACKWARDS=1 FROM_START=8 SHIFT=1 IN_PLACE=1"),
     ("column_lookback",
      "BLOCK_L=4096 BLOCK_K=2 SUB=8 num_warps=4 TRANSPOSE=1 PARTS=4 maxnreg=168 ELEMENT=i64 INPUT=i32"),
     # reversed narrow scans: flat and dense tiles walked backwards

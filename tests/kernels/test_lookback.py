@@ -535,13 +535,14 @@ PARTS_CASES = [((900 * SCALE + 3, 2), 0, torch.float32), ((3, 700 * SCALE + 1, 4
                          ids=["2parts", "4parts", "2parts-early"])
 @pytest.mark.parametrize("shape,dim,dtype", PARTS_CASES,
                          ids=[f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in PARTS_CASES])
-@pytest.mark.parametrize("op", ["cumsum", "exclusive_cumsum", "ModelNew"])
+@pytest.mark.parametrize("op", list(matrix.OPS))
 def test_column_held_parts(op, shape, dim, dtype, parts, early, monkeypatch, triton_launches,
                            poisoned_outputs):
     """PARTS (lookback/column.py): a chunk loaded as PARTS flat tiles held in the input's type
     through the look-back (tiles._opaque), each part then moved to the run layout, scanned and
-    stored in turn, the sums before it carried from part to part; with EARLY_PART the first part
-    scanned before the look-back and held as its sums; the forward ops against float64. Under the
+    stored in turn in the scan's order (reversed scans: chunks held in memory order, the last part
+    first), the sums before it carried from part to part; with EARLY_PART the part the scan starts
+    from scanned before the look-back and held as its sums; every op against float64. Under the
     interpreter parts of 4 steps, one run of 4 (2 parts) or two runs of 2 (4 parts); on CUDA a
     PARTS config of 32 KiB of input is the only one left to the autotuner."""
     from triscan.kernels.lookback.column import column_lookback_scan_kernel

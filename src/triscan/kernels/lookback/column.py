@@ -196,19 +196,46 @@ def _in_run_layout(flat, any_pointer, ticket, ACC_DTYPE: tl.constexpr, BLOCK_L: 
 
 
 @triton.jit
-def _load_held_parts(x_chunk, length, first_step, ACC_DTYPE: tl.constexpr, PARTS: tl.constexpr,
-                     BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr):
+def _chunk_in_memory_order(base, end, outer_offset, first_step, SHIFT: tl.constexpr, FROM_START: tl.constexpr,
+                           FLAT_STEP: tl.constexpr, BLOCK_L: tl.constexpr):
+    """The lowest address of a flat dense chunk walked backwards (its last step, SHIFT steps on), held
+    in memory order: from `end` (the tensor's, one step past its last) with FROM_START, else from
+    `base` (its last step)."""
+    if FROM_START:
+        origin = end + outer_offset + (first_step + BLOCK_L + SHIFT) * FLAT_STEP
+    else:
+        origin = base + outer_offset + (first_step + BLOCK_L - 1 + SHIFT) * FLAT_STEP
+    return origin
+
+
+@triton.jit
+def _part_mask(flat, part, bound, PART_ELEMENTS: tl.constexpr, MEMORY_ORDER: tl.constexpr):
+    """Which of a part's elements (`flat` [PART_ELEMENTS] from the part's first) lie in the scan: in
+    a chunk walked forwards those before the chunk's element `bound` (its elements in the scan); in
+    one held in memory order those at and after it (its elements past the scan's end come first)."""
+    at = flat + part * PART_ELEMENTS
+    if MEMORY_ORDER:
+        mask = at >= bound
+    else:
+        mask = at < bound
+    return mask
+
+
+@triton.jit
+def _load_held_parts(x_chunk, bound, ACC_DTYPE: tl.constexpr, PARTS: tl.constexpr, BLOCK_L: tl.constexpr,
+                     BLOCK_K: tl.constexpr, MEMORY_ORDER: tl.constexpr):
     """(parts, part totals, total) of a PARTS chunk: its BLOCK_L dense steps from `x_chunk` (its
-    first step) as PARTS flat tiles of BLOCK_L // PARTS steps, [BLOCK_L // PARTS * BLOCK_K] each,
-    in the input's type (zeros past the scan's end) and passed through tiles._opaque, so that
-    they are held as loaded; each part's per-lane totals [BLOCK_K] and the chunk's, in ACC_DTYPE."""
+    first element in memory) as PARTS flat tiles of BLOCK_L // PARTS steps, [BLOCK_L // PARTS *
+    BLOCK_K] each, in memory order, in the input's type (zeros outside the scan: _part_mask) and
+    passed through tiles._opaque, so that they are held as loaded; each part's per-lane totals
+    [BLOCK_K] and the chunk's, in ACC_DTYPE."""
     flat = tl.arange(0, BLOCK_L // PARTS * BLOCK_K)
     parts = ()
     part_totals = ()
     total = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
     for part in tl.static_range(PARTS):
-        count = _tile_elements(length, first_step + part * (BLOCK_L // PARTS), BLOCK_L // PARTS, BLOCK_K)
-        x = tl.load(x_chunk + part * (BLOCK_L // PARTS * BLOCK_K) + flat, mask=flat < count, other=0)
+        mask = _part_mask(flat, part, bound, BLOCK_L // PARTS * BLOCK_K, MEMORY_ORDER)
+        x = tl.load(x_chunk + part * (BLOCK_L // PARTS * BLOCK_K) + flat, mask=mask, other=0)
         part_total = tl.sum(tl.reshape(x.to(ACC_DTYPE), [BLOCK_L // PARTS, BLOCK_K]), 0)  # [BLOCK_K]
         parts = parts + (_opaque(x),)
         part_totals = part_totals + (part_total,)
@@ -217,25 +244,31 @@ def _load_held_parts(x_chunk, length, first_step, ACC_DTYPE: tl.constexpr, PARTS
 
 
 @triton.jit
-def _scan_part(part, any_pointer, ticket, IN_PLACE: tl.constexpr, ACC_DTYPE: tl.constexpr,
-               PART_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+def _scan_part(part, any_pointer, ticket, IN_PLACE: tl.constexpr, MEMORY_ORDER: tl.constexpr,
+               ACC_DTYPE: tl.constexpr, PART_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
     """A held part (a flat tile of PART_L dense steps, as _load_held_parts keeps it) moved to the run
     layout and scanned within and across its runs: each step's sum within the part (before it,
-    with IN_PLACE), [PART_L // SUB, SUB, BLOCK_K] in ACC_DTYPE."""
+    with IN_PLACE; from its end when held in MEMORY_ORDER), [PART_L // SUB, SUB, BLOCK_K] in
+    ACC_DTYPE. Each form keeps the order of its two scans the whole tile's has."""
     values = _in_run_layout(part, any_pointer, ticket, ACC_DTYPE, PART_L, BLOCK_K, SUB)
     run_totals = tl.sum(values, 1, keep_dims=True)  # [PART_L // SUB, 1, BLOCK_K]
-    other = _other_runs(run_totals, False)
-    return _within_runs(values, IN_PLACE, False) + other
+    if MEMORY_ORDER:
+        local = _within_runs(values, IN_PLACE, True) + _other_runs(run_totals, True)
+    else:
+        other = _other_runs(run_totals, False)
+        local = _within_runs(values, IN_PLACE, False) + other
+    return local
 
 
 @triton.jit
-def _store_part(local, prefix, y_part, count, PART_L: tl.constexpr, BLOCK_K: tl.constexpr):
+def _store_part(local, prefix, y_part, mask, PART_L: tl.constexpr, BLOCK_K: tl.constexpr):
     """A part's sums within it (`local`, as _scan_part gives them) plus `prefix` [BLOCK_K] (the sums
-    before the part), stored flat from `y_part` (its first output step), `count` elements."""
+    before the part in the scan's order), stored flat from `y_part` (its first element in memory)
+    where `mask` (_part_mask)."""
     flat = tl.arange(0, PART_L * BLOCK_K)
     out = local + prefix[None, None, :]
     out = tl.reshape(out.to(y_part.dtype.element_ty), [PART_L * BLOCK_K])
-    tl.store(y_part + flat, out, mask=flat < count)
+    tl.store(y_part + flat, out, mask=mask)
 
 
 @triton.jit
@@ -335,7 +368,7 @@ def column_lookback_scan_kernel(
     #                               16-byte vectors of both tensors
     GROUP_LOAD_VECTOR: tl.constexpr = 1,  # GROUPED: input elements per 16 bytes
     GROUP_STORE_VECTOR: tl.constexpr = 1,  # GROUPED: output elements per 16 bytes
-    PARTS: tl.constexpr = 1,  # > 1, with TRANSPOSE over dense rows walked forwards: a chunk loaded as
+    PARTS: tl.constexpr = 1,  # > 1, with TRANSPOSE over dense rows: a chunk loaded as
     #                           PARTS flat tiles of BLOCK_L // PARTS steps, held in the input's type
     #                           through the look-back, then scanned and stored one at a time
     EARLY_PART: tl.constexpr = False,  # with PARTS: the first part scanned while the look-back's first
@@ -361,8 +394,8 @@ def column_lookback_scan_kernel(
     # GROUPED chunks are counted from the tensors' start: walking backwards, the plan hands it over
     tl.static_assert(not GROUPED or (STORE_SHIFT == 0 and FLAT_INNER > 0 and FLAT_INNER <= BLOCK_K
                                      and (FROM_START > 0 or not BACKWARDS)))
-    # held parts: flat tiles of dense rows, forwards
-    tl.static_assert(PARTS == 1 or (TRANSPOSE and DENSE and not BACKWARDS and not GROUPED))
+    # held parts: flat tiles of dense rows (walked backwards: held in memory order)
+    tl.static_assert(PARTS == 1 or (TRANSPOSE and DENSE and not GROUPED))
     # GROUPED chunks: rows per chunk
     GROUP_ROWS: tl.constexpr = BLOCK_L * FLAT_INNER // GROUP_ROW if GROUPED else 1
     x_start = x_ptr  # the first step (read by GROUPED chunks; other paths enter at the last step)
@@ -426,9 +459,15 @@ def column_lookback_scan_kernel(
             _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
                                   BLOCK_K)
         elif PARTS > 1:
-            x_chunk = x_ptr + outer_index * stride_x_outer + first_step * BLOCK_K
-            parts, part_totals, total = _load_held_parts(x_chunk, length, first_step, ACC_DTYPE, PARTS,
-                                                         BLOCK_L, BLOCK_K)
+            if MEMORY_ORDER:  # as _load_column_chunk holds it: from the last step up
+                x_chunk = _chunk_in_memory_order(x_ptr, x_end, outer_index * stride_x_outer, first_step, 0,
+                                                 FROM_START, FLAT_STEP, BLOCK_L)
+                bound = _steps_past_end(length, first_step, BLOCK_L) * BLOCK_K
+            else:
+                x_chunk = x_ptr + outer_index * stride_x_outer + first_step * BLOCK_K
+                bound = _tile_elements(length, first_step, BLOCK_L, BLOCK_K)
+            parts, part_totals, total = _load_held_parts(x_chunk, bound, ACC_DTYPE, PARTS, BLOCK_L, BLOCK_K,
+                                                         MEMORY_ORDER)
             _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
                                   BLOCK_K)
         else:
@@ -443,8 +482,9 @@ def column_lookback_scan_kernel(
             # the first look-back window is read before this chunk's scan within itself, which
             # runs while the read is in flight
             words = _window_words(values_ptr, ticket, group_first, slot, LOOKBACK, BLOCK_K)
-        if PARTS > 1 and EARLY_PART:
-            early = _scan_part(parts[0], x_chunk, ticket, IN_PLACE, ACC_DTYPE, BLOCK_L // PARTS, BLOCK_K, SUB)
+        if PARTS > 1 and EARLY_PART:  # the part the scan starts from
+            early = _scan_part(parts[PARTS - 1 if MEMORY_ORDER else 0], x_chunk, ticket, IN_PLACE,
+                               MEMORY_ORDER, ACC_DTYPE, BLOCK_L // PARTS, BLOCK_K, SUB)
         if not GROUPED and PARTS == 1:
             values = x  # [BLOCK_L // SUB, SUB, BLOCK_K]
             # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
@@ -537,18 +577,24 @@ def column_lookback_scan_kernel(
             y_chunk = y_start + outer_index * stride_y_outer + first
             _store_row_group(y_chunk, outputs, bound, whole, GROUP_ROWS, GROUP_STORE_VECTOR,
                              GROUP_ROW // GROUP_STORE_VECTOR)
-        elif PARTS > 1:  # each part scanned and stored in turn, the sums before it carried
+        elif PARTS > 1:  # each part scanned and stored in turn in the scan's order, the sums before it added
+            if MEMORY_ORDER:
+                y_chunk = _chunk_in_memory_order(y_ptr, y_end, outer_index * stride_y_outer, first_step,
+                                                 STORE_SHIFT, FROM_START, FLAT_STEP, BLOCK_L)
+            else:
+                y_chunk = y_ptr + outer_index * stride_y_outer + (first_step + STORE_SHIFT) * BLOCK_K
             prefix = exclusive.to(ACC_DTYPE)
-            for part in tl.static_range(PARTS):
-                part_first = first_step + part * (BLOCK_L // PARTS)
-                y_part = y_ptr + outer_index * stride_y_outer + (part_first + STORE_SHIFT) * BLOCK_K
-                if part == 0 and EARLY_PART:
+            flat = tl.arange(0, BLOCK_L // PARTS * BLOCK_K)
+            for part in tl.static_range(PARTS - 1 if MEMORY_ORDER else 0, -1 if MEMORY_ORDER else PARTS,
+                                        -1 if MEMORY_ORDER else 1):
+                y_part = y_chunk + part * (BLOCK_L // PARTS * BLOCK_K)
+                if part == (PARTS - 1 if MEMORY_ORDER else 0) and EARLY_PART:
                     local = early
                 else:
-                    local = _scan_part(parts[part], y_part, ticket, IN_PLACE, ACC_DTYPE, BLOCK_L // PARTS,
-                                       BLOCK_K, SUB)
-                count = _tile_elements(length, part_first, BLOCK_L // PARTS, BLOCK_K)
-                _store_part(local, prefix, y_part, count, BLOCK_L // PARTS, BLOCK_K)
+                    local = _scan_part(parts[part], y_part, ticket, IN_PLACE, MEMORY_ORDER, ACC_DTYPE,
+                                       BLOCK_L // PARTS, BLOCK_K, SUB)
+                mask = _part_mask(flat, part, bound, BLOCK_L // PARTS * BLOCK_K, MEMORY_ORDER)
+                _store_part(local, prefix, y_part, mask, BLOCK_L // PARTS, BLOCK_K)
                 prefix += part_totals[part]
         elif TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
             out = local + exclusive.to(ACC_DTYPE)[None, None, :]
