@@ -198,9 +198,10 @@ def _in_run_layout(flat, any_pointer, ticket, ACC_DTYPE: tl.constexpr, BLOCK_L: 
 @triton.jit
 def _chunk_in_memory_order(base, end, outer_offset, first_step, SHIFT: tl.constexpr, FROM_START: tl.constexpr,
                            FLAT_STEP: tl.constexpr, BLOCK_L: tl.constexpr):
-    """The lowest address of a flat dense chunk walked backwards (its last step, SHIFT steps on), held
-    in memory order: from `end` (the tensor's, one step past its last) with FROM_START, else from
-    `base` (its last step)."""
+    """The lowest address of a flat dense chunk walked backwards and held in memory order: its last
+    step's (SHIFT steps on, for an output shifted by a step), counted from `end` (one step past the
+    tensor's last) with FROM_START, else from `base` (the tensor's last step, where the tiles held in
+    memory order are addressed without FROM_START)."""
     if FROM_START:
         origin = end + outer_offset + (first_step + BLOCK_L + SHIFT) * FLAT_STEP
     else:
@@ -371,8 +372,9 @@ def column_lookback_scan_kernel(
     PARTS: tl.constexpr = 1,  # > 1, with TRANSPOSE over dense rows: a chunk loaded as
     #                           PARTS flat tiles of BLOCK_L // PARTS steps, held in the input's type
     #                           through the look-back, then scanned and stored one at a time
-    EARLY_PART: tl.constexpr = False,  # with PARTS: the first part scanned while the look-back's first
-    #                                    read is in flight, and held through the wait as its sums
+    EARLY_PART: tl.constexpr = False,  # with PARTS: the part the scan starts from (the last in memory
+    #                                    walking backwards) scanned while the look-back's first read
+    #                                    is in flight, and held through the wait as its sums
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
