@@ -155,10 +155,8 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
         if FLAT_STEP < 0 and FLAT_INNER == BLOCK_K:
             # held in memory order (its last step first; the kernel scans it from its end): one
             # contiguous block from the last step up, loaded as a forward tile is
-            if FROM_START:  # counted from the end, one step past the last, which the plan aligned
-                x_last = x_end + outer_index * stride_x_outer + (first_step + BLOCK_L) * FLAT_STEP
-            else:
-                x_last = x_ptr + outer_index * stride_x_outer + (first_step + BLOCK_L - 1) * FLAT_STEP
+            x_last = _chunk_in_memory_order(x_ptr, x_end, outer_index * stride_x_outer, first_step, 0,
+                                            FROM_START, FLAT_STEP, BLOCK_L)
             x = tl.load(x_last + flat, mask=flat >= _steps_past_end(length, first_step, BLOCK_L) * BLOCK_K,
                         other=0)
         else:
@@ -200,8 +198,8 @@ def _chunk_in_memory_order(base, end, outer_offset, first_step, SHIFT: tl.conste
                            FLAT_STEP: tl.constexpr, BLOCK_L: tl.constexpr):
     """The lowest address of a flat dense chunk walked backwards and held in memory order: its last
     step's (SHIFT steps on, for an output shifted by a step), counted from `end` (one step past the
-    tensor's last) with FROM_START, else from `base` (the tensor's last step, where the tiles held in
-    memory order are addressed without FROM_START)."""
+    tensor's last, which the plan aligned) with FROM_START, else from `base` (the tensor's last
+    step). The chunk is then one contiguous block from there up."""
     if FROM_START:
         origin = end + outer_offset + (first_step + BLOCK_L + SHIFT) * FLAT_STEP
     else:
@@ -608,12 +606,8 @@ def column_lookback_scan_kernel(
                 padded = (flat // FLAT_INNER) * BLOCK_K + flat % FLAT_INNER
                 out = tl.gather(out, tl.where(flat < count, padded, 0), 0)
             if MEMORY_ORDER:  # as loaded: from the last step up
-                if FROM_START:
-                    last_step = first_step + BLOCK_L + STORE_SHIFT  # from the end, one past the last step
-                    y_last = y_end + outer_index * stride_y_outer + last_step * FLAT_STEP
-                else:
-                    last_step = first_step + BLOCK_L - 1 + STORE_SHIFT
-                    y_last = y_ptr + outer_index * stride_y_outer + last_step * FLAT_STEP
+                y_last = _chunk_in_memory_order(y_ptr, y_end, outer_index * stride_y_outer, first_step,
+                                                STORE_SHIFT, FROM_START, FLAT_STEP, BLOCK_L)
                 past_end = _steps_past_end(length, first_step, BLOCK_L) * BLOCK_K
                 tl.store(y_last + flat, out, mask=flat >= past_end)
             else:
