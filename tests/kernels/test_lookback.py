@@ -214,6 +214,13 @@ def lookback_scan_checked(op: str, x: torch.Tensor, triton_launches, dim=None, f
     return plan
 
 
+def leave_configs(monkeypatch, kernel, configs):
+    """Leave only `configs` to an autotuned kernel for this test, its picks forgotten: a key tuned
+    by an earlier test would otherwise launch that test's pick, whatever the configs now are."""
+    monkeypatch.setattr(kernel, "configs", configs)
+    monkeypatch.setattr(kernel, "cache", {})
+
+
 RELOAD_OPS = ["cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew"]
 # pieces per chunk: 8 only on CUDA, where the loop is pipelined (under the interpreter only its
 # trip count would change, at twice the time)
@@ -444,8 +451,7 @@ def test_grouped_lane_rows(op, shape, dim, dtype, monkeypatch, triton_launches, 
     if DEVICE != "cpu" and grouped:
         configs = [config for config in column_lookback_scan_kernel.configs if config.kwargs.get("GROUPED")
                    and config.kwargs["BLOCK_L"] == 1024 and config.num_warps == 8]
-        monkeypatch.setattr(column_lookback_scan_kernel, "configs", configs)
-        monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
+        leave_configs(monkeypatch, column_lookback_scan_kernel, configs)
     plan = lookback_scan_checked(op, x, triton_launches, dim, "column_lookback")
     assert triton_launches.counts == {"column_lookback_scan": 1}
     if DEVICE == "cpu":
@@ -472,8 +478,7 @@ def test_gathered_lanes_in_place_beside_grouped(op, shape, dim, dtype, monkeypat
     else:
         gathered = [config for config in column_lookback_scan_kernel.configs
                     if not config.kwargs.get("GROUPED", False)]
-        monkeypatch.setattr(column_lookback_scan_kernel, "configs", gathered)
-        monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
+        leave_configs(monkeypatch, column_lookback_scan_kernel, gathered)
     plan = lookback_scan_checked(op, random_input(shape, dtype), triton_launches, dim, "column_lookback")
     assert triton_launches.counts == {"column_lookback_scan": 1}
     assert plan.launch.constexprs["IN_PLACE"] and plan.launch.constexprs["GROUPED_OK"]
@@ -511,8 +516,7 @@ def test_grouped_register_caps_gpu(op, shape, dtype, monkeypatch, triton_launche
 
     capped = [config for config in column_lookback_scan_kernel.configs
               if config.kwargs.get("GROUPED") and config.maxnreg is not None]
-    monkeypatch.setattr(column_lookback_scan_kernel, "configs", capped)
-    monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
+    leave_configs(monkeypatch, column_lookback_scan_kernel, capped)
     x = random_input(shape, dtype)
     # every op of these rows is GROUPED: exclusive ones stored in place
     plan = sys.modules["triscan.explain"].plan_of(x, 0, **matrix.op_flags(op))[0]
@@ -557,8 +561,7 @@ def test_column_held_parts(op, shape, dim, dtype, parts, early, monkeypatch, tri
         steps = 32768 // dtype.itemsize // lanes
         config = triton.Config(dict(meta, BLOCK_L=steps, BLOCK_K=lanes, SUB=8, TRANSPOSE=True, LOOKBACK=32,
                                     L2_AHEAD=0), num_warps=4)
-        monkeypatch.setattr(column_lookback_scan_kernel, "configs", [config])
-        monkeypatch.setattr(column_lookback_scan_kernel, "cache", {})
+        leave_configs(monkeypatch, column_lookback_scan_kernel, [config])
     plan = lookback_scan_checked(op, random_input(shape, dtype), triton_launches, dim, "column_lookback")
     assert triton_launches.counts == {"column_lookback_scan": 1}
     ran = plan.launch.constexprs if DEVICE == "cpu" else column_lookback_scan_kernel.best_config.kwargs
@@ -570,8 +573,7 @@ def check_prefetching_configs(kernel, cases, dtype, monkeypatch, triton_launches
     """Only `kernel`'s L2_AHEAD configs left to its autotuner: forward, exclusive and reversed
     scans of each (shape, dim) against float64."""
     prefetching = [config for config in kernel.configs if config.kwargs["L2_AHEAD"]]
-    monkeypatch.setattr(kernel, "configs", prefetching)
-    monkeypatch.setattr(kernel, "cache", {})
+    leave_configs(monkeypatch, kernel, prefetching)
     for shape, dim in cases:
         x = random_input(shape, dtype)
         forwards, backwards = cumsum_reference(abs_of(x), dim), reversed_cumsum_reference(abs_of(x), dim)
