@@ -98,7 +98,7 @@ def _column_window_published_zero(values_ptr, window_end, group_first, slot, LOO
 @triton.jit
 def _column_status_never_missing(words):
     """protocol._status, with "nothing published" (0) read as "total published" (1)."""
-    return tl.maximum((words & 3).to(tl.int32), 1)
+    return tl.maximum(protocol._status(words), 1)
 
 
 @triton.jit
