@@ -123,8 +123,7 @@ def extended_reference(op: str, x: torch.Tensor, dim: int) -> numpy.ndarray:
 def picked_config(op: str, x: torch.Tensor, dim: int) -> str:
     """The config triscan's call of `op` on `x` ran with, once it has run ("" where the kernel is
     not autotuned: the interpreter's, or a single config)."""
-    plan = plan_of(x, dim, exclusive=op.startswith("exclusive"), reverse=op.endswith("reverse"),
-                   seed=op == "ModelNew")[0]
+    plan = plan_of(x, dim, **matrix.op_flags(op))[0]
     config = getattr(plan.launch.kernel, "best_config", None) if plan is not None else None
     return "" if config is None else str(config)
 
