@@ -15,6 +15,7 @@ import argparse
 import json
 import sys
 
+import ptx_snapshot
 import registers
 import torch
 
@@ -92,13 +93,20 @@ def main() -> int:
     parser.add_argument("--elements", nargs="+", default=list(ELEMENTS))
     parser.add_argument("--kernels", nargs="+", help="only these kernels (e.g. column_scan_kernel)")
     parser.add_argument("--json")
+    parser.add_argument("--ptx-digests", metavar="PATH",
+                        help="write a digest of each compile's PTX (debug lines removed) to PATH: two "
+                             "trees whose files are equal compiled every config to the same PTX")
     args = parser.parse_args()
+    digests = {}
     rows, problems = [], 0
     for name, meta in variants(args.elements, args.kernels):
         for arch in args.arch:
             used, spilled, shared = registers.compile_info(name, arch, **dict(meta))
             fits = shared <= registers.SHARED_LIMIT[arch]
             problems += not fits
+            if args.ptx_digests:
+                ptx = registers.LAST_PTX[0]
+                digests[f"sm_{arch} {name} {sorted(meta.items())}"] = ptx_snapshot.digest(ptx)
             rows.append({"kernel": name, "meta": meta, "arch": arch, "registers": used,
                          "spill_bytes": spilled, "shared_bytes": shared, "fits": fits})
             print(f"sm_{arch} {name:16s} {meta} regs {used} spills {spilled} shared {shared}"
@@ -106,6 +114,9 @@ def main() -> int:
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(rows, handle, indent=1)
+    if args.ptx_digests:
+        with open(args.ptx_digests, "w") as handle:
+            json.dump(digests, handle, indent=1, sort_keys=True)
     spilling = sorted({(row["arch"], row["kernel"], str(row["meta"])) for row in rows if row["spill_bytes"]})
     print(f"{len(rows)} compiles, {problems} over the shared-memory limit, {len(spilling)} spilling")
     return 1 if problems else 0

@@ -39,12 +39,12 @@ def _grouped_scan(chunk_ptr, bound, LANES: tl.constexpr, VECTOR: tl.constexpr, V
     position % LANES. The library's loads and row sums (tiles._load_row_group, masked, and
     _lane_sums_along_rows)."""
     ROW: tl.constexpr = VECTORS * VECTOR
-    elements = _load_row_group(chunk_ptr, bound, False, tl.float32, ROWS, VECTOR, VECTORS)
-    through = _lane_sums_along_rows(elements, LANES, ROW, False)
+    elements = _load_row_group(chunk_ptr, bound, False, tl.float32, ROWS, VECTOR, VECTORS, "sum")
+    through = _lane_sums_along_rows(elements, LANES, ROW, False, "sum")
     rows_before = ()
     for lane in tl.static_range(LANES):
         if ACROSS:
-            before, _ = _before_runs(through[ROW - LANES + lane])  # [ROWS], by additions only
+            before, _ = _before_runs(through[ROW - LANES + lane], "sum")  # [ROWS], by additions only
         else:
             before = tl.zeros_like(through[lane])
         rows_before = rows_before + (before,)

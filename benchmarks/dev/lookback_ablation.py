@@ -82,7 +82,8 @@ def _publish_nothing(status_ptr, ticket, value, status, error, WORDS: tl.constex
 
 
 @triton.jit
-def _stored_as_loaded(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RUN: tl.constexpr):
+def _stored_as_loaded(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RUN: tl.constexpr,
+                      OPERATOR: tl.constexpr):
     """tiles._block_scan's signature: the block unscanned."""
     return values
 

@@ -54,8 +54,8 @@ def _interleaved_scan(values, first_lane, LANES: tl.constexpr, LANE_TILE: tl.con
         in_lane = lane == k
         lane_values = tl.where(in_lane, runs, 0)  # [T // RUN, RUN]
         run_totals = tl.sum(lane_values, 1)  # [T // RUN]
-        other = _other_runs(run_totals, REVERSE)  # [T // RUN]
-        sums = tl.where(in_lane, _within_runs(lane_values, EXCLUSIVE, REVERSE) + other[:, None], sums)
+        other = _other_runs(run_totals, REVERSE, "sum")  # [T // RUN]
+        sums = tl.where(in_lane, _within_runs(lane_values, EXCLUSIVE, REVERSE, "sum") + other[:, None], sums)
         totals = tl.where(tl.arange(0, LANE_TILE) == k, tl.sum(run_totals, 0), totals)
     return tl.reshape(sums, [T]), tl.reshape(lane, [T]), totals
 

@@ -1,6 +1,6 @@
 """sm_90 PTX of kernel variants, without a GPU, with debug lines removed, so that two trees can be
 compared: a change that must leave the kernels alone (a refactor, a rename) leaves every file
-byte-identical (dev tool; benchmarks/NOTES.md section 27).
+byte-identical (dev tool; benchmarks/NOTES.md sections 27 and 128).
 
     python benchmarks/dev/ptx_snapshot.py OUT_DIR          # OUT_DIR/NN-kernel.ptx, summary.json
     diff -r BEFORE_DIR AFTER_DIR
@@ -67,6 +67,36 @@ VARIANTS = [
     ("lookback", "BLOCK=4096 num_warps=2 maxnreg=160 OVERLAP_READ=1 SHIFT=1", {}),
     ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 OVERLAP_READ=1 REVERSE=1",
      {"x_ptr": "*bf16", "y_ptr": "*bf16"}),
+    # the paths added since: RELOAD pieces, windows read early on odd rows, the old ticket round,
+    # the column look-back's GROUPED rows, held PARTS, L2 requests, exclusive flat steps in place
+    ("lookback", "BLOCK=8192 num_warps=4 WORDS=2 RELOAD=1 SUB_BLOCK=1024 RELOAD_STAGES=8",
+     {"x_ptr": "*i32", "y_ptr": "*i64", "ACC_DTYPE": tl.int64}),
+    ("lookback", "BLOCK=4096 num_warps=4 WORDS=2 RELOAD=1 SUB_BLOCK=512 RELOAD_STAGES=8 ROTATE=3 VEC=4 "
+     "REVERSE=1",
+     {"x_ptr": "*i32", "y_ptr": "*i64", "ACC_DTYPE": tl.int64}),
+    ("lookback", "BLOCK=4096 num_warps=2 OVERLAP_READ=1 ROTATE=3 SPLIT=1 SHIFT=1", {}),
+    ("lookback", "BLOCK=4096 num_warps=4 TICKET_AHEAD=0 CLEAN=1", {}),
+    ("column_lookback", "BLOCK_L=2048 BLOCK_K=4 SUB=8 num_warps=4 maxnreg=96 TRANSPOSE=1 FLAT_INNER=3 "
+     "GROUPED_OK=1 GROUPED=1 GROUP_ROW=12 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4", {}),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=5 BACKWARDS=1 "
+     "FROM_START=1 GROUPED_OK=1 GROUPED=1 GROUP_ROW=40 GROUP_LOAD_VECTOR=8 GROUP_STORE_VECTOR=8",
+     {"x_ptr": "*bf16", "y_ptr": "*bf16"}),
+    ("column_lookback", "BLOCK_L=2048 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 PACKED=0 "
+     "GROUPED_OK=1 GROUPED=1 GROUP_ROW=6 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2",
+     {"x_ptr": "*fp64", "y_ptr": "*fp64", "values_ptr": "*fp64", "ACC_DTYPE": tl.float64}),
+    ("column_lookback", "BLOCK_L=4096 BLOCK_K=2 SUB=16 num_warps=4 maxnreg=128 TRANSPOSE=1 PARTS=4",
+     {"x_ptr": "*bf16", "y_ptr": "*bf16"}),
+    ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=8 num_warps=4 TRANSPOSE=1 PARTS=2 EARLY_PART=1 "
+     "BACKWARDS=1 FROM_START=8", {"x_ptr": "*bf16", "y_ptr": "*bf16"}),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 L2_AHEAD=1", {}),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=8 num_warps=4 maxnreg=168 TRANSPOSE=1 LOOKBACK=64 "
+     "SHIFT=1 IN_PLACE=1", {}),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 FLAT_INNER=2 SHIFT=1",
+     {"x_ptr": "*i32", "y_ptr": "*i64", "values_ptr": "*i64", "ACC_DTYPE": tl.int64, "PACKED": False}),
+    ("column", "BLOCK_L=64 BLOCK_K=128 SUB=4 num_warps=8 PREFETCH=1", {"x_ptr": "*bf16", "y_ptr": "*bf16"}),
+    ("column", "BLOCK_L=16 BLOCK_K=32 num_warps=2 PREFETCH=2",
+     {"x_ptr": "*i32", "y_ptr": "*i64", "ACC_DTYPE": tl.int64}),
+    ("row", "BLOCK=4096 num_warps=4 SHIFT=0 ROTATE=3 SPLIT=1 PREFETCH=2 TOTAL=0 REVERSE=1 RUN=4", {}),
 ]
 
 
@@ -95,9 +125,20 @@ def compile_variant(name: str, options: str, overrides: dict) -> str:
     fixed = {(names.index(key),): value for key, value in constexprs.items()}
     source = ASTSource(fn, signature, fixed, attrs)
     compiled = triton.compile(source, target=GPUTarget("cuda", 90, 32), options=launch)
-    lines = [line for line in compiled.asm["ptx"].splitlines()
-             if not line.strip().startswith((".loc", ".file"))]
+    return without_debug(compiled.asm["ptx"])
+
+
+def without_debug(ptx: str) -> str:
+    """PTX without its `.loc`/`.file` lines, debug sections and `$L__tmp` labels, which only anchor
+    debug scopes (line numbers move with any edit; a helper function more adds labels)."""
+    lines = [line for line in ptx.splitlines() if not line.strip().startswith((".loc", ".file"))
+             and not re.fullmatch(r"\$L__tmp\d+:", line.strip())]
     return re.sub(r"\.section\s+\.debug_\w+\s*\{.*?\n\s*\}", "", "\n".join(lines), flags=re.S)
+
+
+def digest(ptx: str) -> str:
+    """A short digest of PTX without its debug lines."""
+    return hashlib.sha256(without_debug(ptx).encode()).hexdigest()[:16]
 
 
 def main() -> int:

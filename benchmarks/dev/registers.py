@@ -67,6 +67,8 @@ KERNELS = {
              "ACC_DTYPE": tl.float32, "TOTAL": True, "SPLIT": False, "PREFETCH": 0},
             ("x_ptr", "y_ptr")),
 }
+for _, _, fixed, _ in KERNELS.values():  # sums, unless a variant names another operator (OPERATOR=...)
+    fixed["OPERATOR"] = "sum"
 
 
 def registers(name: str, **meta) -> tuple[int, int]:

@@ -4,6 +4,7 @@ differentiable) scans the registered operators (_torch_ops.py) and the public fu
 
 import torch
 
+from .kernels.operators import PRODUCT, SUM, ScanOperator
 from .scan.dispatch import direct_launch, plan_for, run_plan, scan_into
 from .scan.launch import runs_triton
 from .scan.plan import ScanPlan
@@ -48,12 +49,13 @@ class PreparedCall:
             self.direct = direct_launch(self.plan) or False
 
 
-def call_key(x: torch.Tensor, dim, shift: int, reverse: bool, dtype) -> tuple | None:
+def call_key(x: torch.Tensor, dim, shift: int, reverse: bool, dtype, operator: ScanOperator = SUM
+             ) -> tuple | None:
     """Everything a call's checks, output and plan depend on; None where the arguments are not
     the plain types a cached call can have had (they then take the checks, which raise)."""
     if dim.__class__ is not int or not (dtype is None or dtype.__class__ is torch.dtype):
         return None
-    return (x.shape, x.stride(), x.dtype, x.device, dim, shift, reverse, dtype,
+    return (x.shape, x.stride(), x.dtype, x.device, dim, shift, reverse, dtype, operator.name,
             torch.are_deterministic_algorithms_enabled())
 
 
@@ -81,7 +83,7 @@ def check_input(x, dim, name: str) -> int:
 
 def result_dtype(dtype: torch.dtype) -> torch.dtype:
     """torch.cumsum's result dtype: integers and bool promote to int64."""
-    return dtype if dtype.is_floating_point else torch.int64
+    return SUM.result_dtype(dtype)
 
 
 def check_dtype(dtype, name: str):
@@ -91,21 +93,22 @@ def check_dtype(dtype, name: str):
         raise TypeError(f"{name}(): unsupported dtype= {dtype}")
 
 
-def scan_call(x, dim, shift: int, name: str, dtype=None) -> tuple:
+def scan_call(x, dim, shift: int, name: str, dtype=None, operator: ScanOperator = SUM) -> tuple:
     """Check a cumsum-like call and describe it: (input view, output shape, output dtype, dim,
     positions scanned along dim). A 0-d tensor is scanned as one element, as torch.cumsum does."""
     dim = check_input(x, dim, name)
     check_dtype(dtype, name)
     source = x if x.dim() else x.view(1)
-    return source, source.shape, dtype or result_dtype(x.dtype), dim, source.shape[dim] - shift
+    return source, source.shape, dtype or operator.result_dtype(x.dtype), dim, source.shape[dim] - shift
 
 
 def scan(x: torch.Tensor, dim: int, shift: int, name: str, reverse: bool = False,
-         dtype: torch.dtype | None = None) -> torch.Tensor:
-    """Shared body of cumsum (shift 0) and exclusive_cumsum (shift 1): same shape as x. A call
-    like one made before (same shape, strides, dtypes, device and arguments) skips the checks
-    and the planning: it allocates its output and launches the kernel."""
-    key = call_key(x, dim, shift, reverse, dtype) if isinstance(x, torch.Tensor) else None
+         dtype: torch.dtype | None = None, operator: ScanOperator = SUM) -> torch.Tensor:
+    """Shared body of the scans: cumsum (shift 0) and exclusive_cumsum (shift 1), cumprod and
+    exclusive_cumprod with `operator` PRODUCT: same shape as x. A call like one made before
+    (same shape, strides, dtypes, device and arguments) skips the checks and the planning: it
+    allocates its output and launches the kernel."""
+    key = call_key(x, dim, shift, reverse, dtype, operator) if isinstance(x, torch.Tensor) else None
     prepared = CALLS.get(key) if key is not None else None
     if prepared is not None:
         out = prepared.output(x)
@@ -114,13 +117,13 @@ def scan(x: torch.Tensor, dim: int, shift: int, name: str, reverse: bool = False
         else:
             prepared.run(x, out)
         return out
-    source, _, out_dtype, dim, length = scan_call(x, dim, shift, name, dtype)
+    source, _, out_dtype, dim, length = scan_call(x, dim, shift, name, dtype, operator)
     out = torch.empty(x.shape, dtype=out_dtype, device=x.device)
     if out.numel():
         target = out if x.dim() else out.view(1)
-        scan_into(source, target, dim, length, shift, reverse)
+        scan_into(source, target, dim, length, shift, reverse, operator)
         if key is not None and runs_triton(x.device):
-            plan = plan_for(source, target, dim, length, shift, reverse)
+            plan = plan_for(source, target, dim, length, shift, reverse, operator)
             remember(key, PreparedCall(tuple(x.shape), out_dtype, plan, not x.dim(), x.is_contiguous(),
                                        x.dtype))
     return out
@@ -142,6 +145,21 @@ def exclusive_cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False,
                      dtype: torch.dtype | None = None) -> torch.Tensor:
     """triscan.exclusive_cumsum without the autograd operator."""
     return scan(x, dim, 1, "exclusive_cumsum", reverse, dtype)
+
+
+def cumprod(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dtype | None = None
+            ) -> torch.Tensor:
+    """Inclusive prefix product along `dim`, like ``torch.cumprod(x, dim, dtype=dtype)``, on the
+    kernels cumsum runs (kernels/operators.py); ``reverse=True`` multiplies from the end. Not
+    differentiable yet."""
+    return scan(x, dim, 0, "cumprod", reverse, dtype, PRODUCT)
+
+
+def exclusive_cumprod(x: torch.Tensor, dim: int, *, reverse: bool = False,
+                      dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Exclusive prefix product along `dim`: ``out[0] = 1``, ``out[j] = x[0] * ... * x[j - 1]``
+    (from the end with ``reverse=True``); as cumprod."""
+    return scan(x, dim, 1, "exclusive_cumprod", reverse, dtype, PRODUCT)
 
 
 def seed_call(x, dim) -> tuple:

@@ -47,7 +47,8 @@ def test_contiguous_column_lookback_paths(length, inner, transpose, shift, backw
         x_ptr=x_start, y_ptr=y_start, status_ptr=status, values_ptr=values, max_chunks=chunks, slot=BLOCK_K,
         outer=outer, inner=inner, length=length, stride_x_outer=length * inner, stride_x_scan=sign * inner,
         stride_x_inner=1, stride_y_outer=(length + shift) * inner, stride_y_scan=sign * inner,
-        LENGTH_BUCKET=0, INNER_BUCKET=0, SHIFT=shift, ACC_DTYPE=tl.float32, LOOKBACK=32, WIDE_OFFSETS=False,
+        LENGTH_BUCKET=0, INNER_BUCKET=0, SHIFT=shift, ACC_DTYPE=tl.float32, OPERATOR="sum", LOOKBACK=32,
+        WIDE_OFFSETS=False,
         PACKED=True, BLOCK_L=block_l, BLOCK_K=BLOCK_K, SUB=sub, TRANSPOSE=transpose, FLAT_INNER=inner,
         BACKWARDS=backwards, L2_AHEAD=0, num_warps=warps)
     walked = x.flip(1) if backwards else x
@@ -70,9 +71,9 @@ from triton.compiler import ASTSource
 from triscan.kernels.lookback.column import column_lookback_scan_kernel
 from triscan.scan.launch import signature_defaults
 fn = column_lookback_scan_kernel.fn
-constexprs = dict(signature_defaults(fn), stride_x_inner=1, SHIFT=0, ACC_DTYPE=tl.float32, LOOKBACK=32,
-                  WIDE_OFFSETS=False, PACKED=True, BLOCK_L=1024, BLOCK_K=8, SUB=16, TRANSPOSE={transpose},
-                  FLAT_INNER=8, BACKWARDS=False, L2_AHEAD=0)
+constexprs = dict(signature_defaults(fn), stride_x_inner=1, SHIFT=0, ACC_DTYPE=tl.float32, OPERATOR="sum",
+                  LOOKBACK=32, WIDE_OFFSETS=False, PACKED=True, BLOCK_L=1024, BLOCK_K=8, SUB=16,
+                  TRANSPOSE={transpose}, FLAT_INNER=8, BACKWARDS=False, L2_AHEAD=0)
 signature = dict(x_ptr="*{element}", y_ptr="*{element}", status_ptr="*i32", values_ptr="*i64",
                  max_chunks="i32", slot="i32", outer="i32", inner="i32", length="i32", stride_x_outer="i32",
                  stride_x_scan="i32", stride_y_outer="i32", stride_y_scan="i32", LENGTH_BUCKET="i32",

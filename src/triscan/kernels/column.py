@@ -9,6 +9,7 @@ GPU, the column look-back (lookback/column.py) cuts L into chunks instead.
 import triton
 import triton.language as tl
 
+from .operators import _combine, _identity, _scan, _total
 from .tiles import _before_runs, _run_steps
 
 # Tiles (BLOCK_L, BLOCK_K, SUB, warps). Runs of SUB consecutive steps per thread are scanned in
@@ -29,19 +30,19 @@ COLUMN_SCAN_CONFIGS = [
 
 
 @triton.jit
-def _load_column_tile(x_lanes, start, steps, length, lane_mask, stride_x_scan):
-    """The [BLOCK_L // SUB, SUB, BLOCK_K] input tile whose first step is `start` (zeros past the
-    scan's end: a tile wholly past it reads no memory)."""
+def _load_column_tile(x_lanes, start, steps, length, lane_mask, stride_x_scan, OPERATOR: tl.constexpr):
+    """The [BLOCK_L // SUB, SUB, BLOCK_K] input tile whose first step is `start` (the identity past
+    the scan's end: a tile wholly past it reads no memory)."""
     position = start + steps  # [BLOCK_L // SUB, SUB, 1]
     return tl.load(x_lanes + position * stride_x_scan, mask=(position < length) & lane_mask[None, None, :],
-                   other=0)
+                   other=_identity(OPERATOR))
 
 
 @triton.autotune(
     configs=COLUMN_SCAN_CONFIGS,
     # LANES_ALIGNED: the step strides Triton sees divisible by 16 give vector accesses along the
     # lanes, others element ones, and the best tile differs (NOTES.md 88)
-    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "LANES_ALIGNED"],
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "LANES_ALIGNED", "OPERATOR"],
     # at most 512 bytes of accumulators per thread, counting the tiles loaded ahead: the 64-bit sums'
     # deeper tiles with a tile ahead spill (NOTES.md 61)
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
@@ -65,8 +66,9 @@ def column_scan_kernel(
     LENGTH_BUCKET,  # autotune keys, unused in the body
     INNER_BUCKET,
     LANES_ALIGNED,  # 1 when stride_x_scan and stride_y_scan are multiples of 16
-    SHIFT: tl.constexpr,  # 1: exclusive (y[0] = 0, y[l + 1] = x[0] + ... + x[l]); 0: inclusive
+    SHIFT: tl.constexpr,  # 1: exclusive (y[0] = identity, y[l + 1] = x[0] + ... + x[l]); 0: inclusive
     ACC_DTYPE: tl.constexpr,
+    OPERATOR: tl.constexpr,  # the scan's operator (operators.py): "sum" for cumsum
     BLOCK_L: tl.constexpr,
     BLOCK_K: tl.constexpr,
     SUB: tl.constexpr,  # consecutive steps one thread scans in registers
@@ -79,35 +81,41 @@ def column_scan_kernel(
     lane_mask = lanes < inner
     if SHIFT == 1:
         tl.store(y_ptr + outer_index * stride_y_outer + lanes,
-                 tl.zeros([BLOCK_K], dtype=y_ptr.dtype.element_ty), mask=lane_mask)
+                 tl.full([BLOCK_K], _identity(OPERATOR), dtype=y_ptr.dtype.element_ty), mask=lane_mask)
     # a tile of BLOCK_L steps held as [BLOCK_L // SUB, SUB, BLOCK_K]: run r, step s is step r * SUB + s
     steps = _run_steps(BLOCK_L, SUB).to(tl.int64)  # [BLOCK_L // SUB, SUB, 1]
     x_lanes = x_ptr + outer_index * stride_x_outer + lanes[None, None, :] * stride_x_inner  # [1, 1, BLOCK_K]
     y_lanes = y_ptr + outer_index * stride_y_outer + lanes[None, None, :]
     last_run = (tl.arange(0, BLOCK_L // SUB) == BLOCK_L // SUB - 1)[:, None]  # [BLOCK_L // SUB, 1]
-    carry = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
+    carry = tl.full([BLOCK_K], _identity(OPERATOR), dtype=ACC_DTYPE)
     # tiles loaded ahead (PREFETCH of them) are issued before the scanned tile's values are waited on
     first = length * 0  # step 0, typed as the loop's steps
     if PREFETCH >= 1:
-        x_next = _load_column_tile(x_lanes, first, steps, length, lane_mask, stride_x_scan)
+        x_next = _load_column_tile(x_lanes, first, steps, length, lane_mask, stride_x_scan, OPERATOR)
     if PREFETCH >= 2:
-        x_after = _load_column_tile(x_lanes, first + BLOCK_L, steps, length, lane_mask, stride_x_scan)
+        x_after = _load_column_tile(x_lanes, first + BLOCK_L, steps, length, lane_mask, stride_x_scan,
+                                    OPERATOR)
     for start in range(0, length, BLOCK_L):
         if PREFETCH == 0:
-            x = _load_column_tile(x_lanes, start, steps, length, lane_mask, stride_x_scan)
+            x = _load_column_tile(x_lanes, start, steps, length, lane_mask, stride_x_scan, OPERATOR)
         elif PREFETCH == 1:
             x = x_next
-            x_next = _load_column_tile(x_lanes, start + BLOCK_L, steps, length, lane_mask, stride_x_scan)
+            x_next = _load_column_tile(x_lanes, start + BLOCK_L, steps, length, lane_mask, stride_x_scan,
+                                       OPERATOR)
         else:
             x = x_next
             x_next = x_after
-            x_after = _load_column_tile(x_lanes, start + 2 * BLOCK_L, steps, length, lane_mask, stride_x_scan)
+            x_after = _load_column_tile(x_lanes, start + 2 * BLOCK_L, steps, length, lane_mask, stride_x_scan,
+                                        OPERATOR)
         x = x.to(ACC_DTYPE)
         position = start + steps  # [BLOCK_L // SUB, SUB, 1]
         mask = (position < length) & lane_mask[None, None, :]  # [BLOCK_L // SUB, SUB, BLOCK_K]
-        before_run, through_run = _before_runs(tl.sum(x, 1))  # [BLOCK_L // SUB, BLOCK_K]
-        scanned = tl.cumsum(x, 1) + (before_run + carry[None, :])[:, None, :]
+        run_totals = _total(x, 1, OPERATOR)  # [BLOCK_L // SUB, BLOCK_K]
+        before_run, through_run = _before_runs(run_totals, OPERATOR)
+        scanned = _combine(_scan(x, 1, OPERATOR), _combine(before_run, carry[None, :], OPERATOR)[:, None, :],
+                           OPERATOR)
         # The carry is the last run's end. (`carry += tl.sum(x, 0)` trips an assertion in
         # Triton 3.6's OptimizeThreadLocality pass for loop-carried reductions.)
-        carry = tl.sum(tl.where(last_run, through_run + carry[None, :], 0), 0)
+        ends = tl.where(last_run, _combine(through_run, carry[None, :], OPERATOR), _identity(OPERATOR))
+        carry = _total(ends, 0, OPERATOR)
         tl.store(y_lanes + (position + SHIFT) * stride_y_scan, scanned.to(y_ptr.dtype.element_ty), mask=mask)

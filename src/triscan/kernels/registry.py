@@ -157,7 +157,7 @@ def bind_row(family, plan) -> LaunchSpec:
                    LENGTH_BUCKET=power_of_two_at_least(plan.positions))
     constexprs = dict(SHIFT=plan.shift, REVERSE=plan.reverse, TOTAL=plan.total, ROTATE=rotate,
                       SPLIT=plan.positions % 16 != 0, VEC=vec, RUN=run_length(plan.input_dtype),
-                      ACC_DTYPE=plan.accumulator_tl, **meta)
+                      ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name, **meta)
     return launch_spec(family.kernel_for(plan), (plan.outer,), scalars, constexprs)
 
 
@@ -171,7 +171,7 @@ def bind_column(family, plan) -> LaunchSpec:
                    LENGTH_BUCKET=power_of_two_at_least(plan.length),
                    INNER_BUCKET=power_of_two_at_least(inner),
                    LANES_ALIGNED=int(plan.stride_x_scan % 16 == 0 and plan.stride_y_scan % 16 == 0))
-    constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, **meta)
+    constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name, **meta)
     grid = lambda meta: (outer * ceil_div(inner, meta["BLOCK_K"]),)
     return launch_spec(family.kernel_for(plan), grid, scalars, constexprs)
 
@@ -220,8 +220,9 @@ def bind_lookback(family, plan) -> LaunchSpec:
                    LENGTH_BUCKET=power_of_two_at_least(positions), LENGTH_ALIGNED=int(positions % 16 == 0))
     # SPLIT is a tuned meta-parameter (lookback/row.py); the interpreter's fixed one follows the length
     split = dict(SPLIT=positions % 16 != 0) if plan.interpreted else {}
-    constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, LOOKBACK=32, WORDS=words,
-                      CARRY_ERROR=plan.accumulator == torch.float64,
+    carry_error = plan.operator.carries_error and plan.accumulator == torch.float64
+    constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name, LOOKBACK=32,
+                      WORDS=words, CARRY_ERROR=carry_error,
                       REVERSE=plan.reverse, TOTAL=plan.total, ROTATE=rotate, VEC=vec,
                       RUN=run_length(plan.input_dtype), CLEAN=clean, **split, **meta)
     return launch_spec(kernel, grid, scalars, constexprs, workspace, size if clean else 0)
@@ -299,7 +300,8 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
                    stride_x_inner=plan.stride_x_inner, stride_y_outer=plan.stride_y_outer,
                    stride_y_scan=stride_y_scan, LENGTH_BUCKET=power_of_two_at_least(length),
                    INNER_BUCKET=power_of_two_at_least(inner))
-    constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, WIDE_OFFSETS=wide, PACKED=packed,
+    constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name,
+                      WIDE_OFFSETS=wide, PACKED=packed,
                       FLAT_INNER=flat_inner, BACKWARDS=flat_inner > 0 and stride_x_scan < 0,
                       IN_PLACE=in_place, FROM_START=from_start, GROUPED_OK=grouped, **meta)
     return launch_spec(kernel, grid, scalars, constexprs, workspace)

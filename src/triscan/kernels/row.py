@@ -33,6 +33,7 @@ Triton does not pipeline the walk's loads; PREFETCH blocks are loaded ahead of t
 import triton
 import triton.language as tl
 
+from .operators import _combine, _identity
 from .tiles import (
     _block_offsets,
     _block_scan,
@@ -70,28 +71,30 @@ def _row_block_start(step, last, REVERSE: tl.constexpr, BLOCK: tl.constexpr):
 
 @triton.jit
 def _load_row_block(x_row, step, last, offsets, length, stride_x_scan, lag, REVERSE: tl.constexpr,
-                    SPLIT: tl.constexpr, LAGGED: tl.constexpr, BLOCK: tl.constexpr, SHARED: tl.constexpr):
-    """The input of the block `step` positions into the walk (zeros once the walk is past the
-    row's end), shaped as tiles._block_offsets; with LAGGED, of the positions `lag` before it
-    (zeros before the row's start): single-element loads, since `lag` is not known to keep
+                    SPLIT: tl.constexpr, LAGGED: tl.constexpr, BLOCK: tl.constexpr, SHARED: tl.constexpr,
+                    OPERATOR: tl.constexpr):
+    """The input of the block `step` positions into the walk (the identity once the walk is past
+    the row's end), shaped as tiles._block_offsets; with LAGGED, of the positions `lag` before it
+    (the identity before the row's start): single-element loads, since `lag` is not known to keep
     16-byte vectors aligned. With SHARED (ROTATE 3), `x_row` is the row's 16-byte window
     origin, `lag` positions before its start: blocks inside the row load unmasked vectors."""
     start = _row_block_start(step, last, REVERSE, BLOCK)
     if LAGGED:
-        return _load_lagged(x_row, start, lag, offsets, length, True)
+        return _load_lagged(x_row, start, lag, offsets, length, True, OPERATOR)
     if SHARED:
-        return _load_window(x_row, start, lag, offsets, length, True)
+        return _load_window(x_row, start, lag, offsets, length, True, OPERATOR)
     if stride_x_scan == 1:  # compile-time: Triton specializes an argument equal to 1
         x_ptrs = x_row + (start + offsets)
     else:
         x_ptrs = x_row + (start + offsets).to(tl.int64) * stride_x_scan
     live = step < length
-    return _load_block(x_ptrs, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT)
+    return _load_block(x_ptrs, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT,
+                       OPERATOR)
 
 
 @triton.autotune(
     configs=ROW_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "SHIFT", "REVERSE", "ROTATE"],
+    key=["LENGTH_BUCKET", "SHIFT", "REVERSE", "ROTATE", "OPERATOR"],
     # blocks longer than the row only add masked positions (and compile time); sizes in bytes (above)
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs if config.kwargs["BLOCK"] <= max(1024, args["LENGTH_BUCKET"])
@@ -118,6 +121,7 @@ def row_scan_kernel(
     VEC: tl.constexpr,  # output elements per 16 bytes (ROTATE 3: input elements, as many or more)
     RUN: tl.constexpr,  # REVERSE: positions per run of a block (tiles._block_offsets)
     ACC_DTYPE: tl.constexpr,  # float32 for half types and float32, float64, int64 for integers
+    OPERATOR: tl.constexpr,  # the scan's operator (operators.py): "sum" for cumsum
     PREFETCH: tl.constexpr,  # blocks loaded ahead of the one scanned: num_stages - 1
     BLOCK: tl.constexpr,
 ):
@@ -152,7 +156,7 @@ def row_scan_kernel(
     if ROTATE == 1:
         rotation = (tl.arange(0, BLOCK) - phase + BLOCK) % BLOCK  # [BLOCK]
         previous = tl.zeros([BLOCK], dtype=ACC_DTYPE)  # the rotated scan of the previous block
-    carry = tl.zeros([], dtype=ACC_DTYPE)
+    carry = tl.full([], _identity(OPERATOR), dtype=ACC_DTYPE)
     # lagged and shared windows reach `phase` positions past the input's end; other walks cover the input
     walk = stored + phase if LAGGED or SHARED else length
     last = (walk - 1) // BLOCK * BLOCK
@@ -160,27 +164,28 @@ def row_scan_kernel(
     walk_start = length * 0  # step 0 of the walk, typed as the loop's steps
     if PREFETCH >= 1:
         x_next = _load_row_block(x_row, walk_start, last, offsets, length, stride_x_scan, phase, REVERSE,
-                                 SPLIT, LAGGED, BLOCK, SHARED)
+                                 SPLIT, LAGGED, BLOCK, SHARED, OPERATOR)
     if PREFETCH >= 2:
         x_after = _load_row_block(x_row, walk_start + BLOCK, last, offsets, length, stride_x_scan, phase,
-                                  REVERSE, SPLIT, LAGGED, BLOCK, SHARED)
+                                  REVERSE, SPLIT, LAGGED, BLOCK, SHARED, OPERATOR)
     for step in range(0, walk, BLOCK):
         start = _row_block_start(step, last, REVERSE, BLOCK)
         if PREFETCH == 0:
             x = _load_row_block(x_row, step, last, offsets, length, stride_x_scan, phase, REVERSE, SPLIT,
-                                LAGGED, BLOCK, SHARED)
+                                LAGGED, BLOCK, SHARED, OPERATOR)
         elif PREFETCH == 1:
             x = x_next
             x_next = _load_row_block(x_row, step + BLOCK, last, offsets, length, stride_x_scan, phase,
-                                     REVERSE, SPLIT, LAGGED, BLOCK, SHARED)
+                                     REVERSE, SPLIT, LAGGED, BLOCK, SHARED, OPERATOR)
         else:
             x = x_next
             x_next = x_after
             x_after = _load_row_block(x_row, step + 2 * BLOCK, last, offsets, length, stride_x_scan, phase,
-                                      REVERSE, SPLIT, LAGGED, BLOCK, SHARED)
+                                      REVERSE, SPLIT, LAGGED, BLOCK, SHARED, OPERATOR)
         values = x.to(ACC_DTYPE)
-        scanned = _block_scan(values, (SHIFT == 1) and IN_PLACE, REVERSE, RUN) + carry
-        carry += _block_total(values)
+        scanned = _block_scan(values, (SHIFT == 1) and IN_PLACE, REVERSE, RUN, OPERATOR)
+        scanned = _combine(scanned, carry, OPERATOR)
+        carry = _combine(carry, _block_total(values, OPERATOR), OPERATOR)
         if ROTATE == 1:
             rotated = tl.gather(scanned, rotation, 0)
             window = tl.where(offsets >= phase, rotated, previous)
@@ -204,7 +209,7 @@ def row_scan_kernel(
         tl.store(y_win + end + offsets, previous.to(y_ptr.dtype.element_ty),
                  mask=(offsets < phase) & (source >= 0) & (source < stored))
     if ROTATE == 1 or ROTATE == 2:
-        if SHIFT == 1:  # the leading zero
-            tl.store(y_ptr + y_first, tl.zeros([], dtype=y_ptr.dtype.element_ty))
+        if SHIFT == 1:  # the leading identity (a sum's zero)
+            tl.store(y_ptr + y_first, tl.full([], _identity(OPERATOR), dtype=y_ptr.dtype.element_ty))
     elif TOTAL:  # the row total, one position past the last input
         tl.store(y_ptr + y_first + length, carry.to(y_ptr.dtype.element_ty))

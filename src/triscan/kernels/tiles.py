@@ -1,11 +1,13 @@
 """Tile primitives the kernel families share: the run layout of a tile (SUB consecutive scan
-steps per thread), scans over run totals by additions only, and element offsets of a tile; for
+steps per thread), scans over run totals by combines only, and element offsets of a tile; for
 the row families, blocks in scan order, their scans (inclusive or exclusive, forward or from the
 end) and totals, and their whole or masked loads and stores. Glossary and layouts:
 kernels/README.md."""
 
 import triton
 import triton.language as tl
+
+from .operators import _combine, _identity, _scan, _scan_before_and_through, _total
 
 # kernels built for the interpreter (TRITON_INTERPRET=1 before import), which cannot run PTX
 _INTERPRETED = tl.constexpr(triton.knobs.runtime.interpret)
@@ -28,64 +30,57 @@ def _run_steps(BLOCK_L: tl.constexpr, SUB: tl.constexpr):
 
 
 @triton.jit
-def _sum_before_and_through(before_a, through_a, before_b, through_b):
-    """Combine two spans of runs, each as (sum before its last run, sum through its last run)."""
-    return through_a + before_b, through_a + through_b
-
-
-@triton.jit
-def _before_runs(run_totals, AXIS: tl.constexpr = 0):
-    """(sum of the runs before each run, sum through each run) along AXIS. Floats by additions
-    only: `through - run_totals` would turn an Inf run total into NaN (Inf - Inf) where
-    torch.cumsum keeps the sums before the Inf finite. Integers wrap exactly, so for them the
-    subtraction is exact and saves the scan of a second value (half the shuffles)."""
-    if run_totals.dtype.is_int():
+def _before_runs(run_totals, OPERATOR: tl.constexpr, AXIS: tl.constexpr = 0):
+    """(sum of the runs before each run, sum through each run) along AXIS ("sum": the operator's
+    combine, here and below). Floats by combines only: `through - run_totals` would turn an Inf
+    run total into NaN (Inf - Inf) where torch.cumsum keeps the sums before the Inf finite.
+    Integer sums wrap exactly, so for them the subtraction is exact and saves the scan of a
+    second value (half the shuffles)."""
+    if run_totals.dtype.is_int() and OPERATOR == "sum":
         through = tl.cumsum(run_totals, AXIS)
         before = through - run_totals
     else:
-        before, through = tl.associative_scan((tl.zeros_like(run_totals), run_totals), AXIS,
-                                              _sum_before_and_through)
+        before, through = _scan_before_and_through(run_totals, AXIS, OPERATOR, False)
     return before, through
 
 
 @triton.jit
-def _after_runs(run_totals):
-    """Sum of the runs after each run along axis 0. Floats by additions only (as _before_runs):
+def _after_runs(run_totals, OPERATOR: tl.constexpr):
+    """Sum of the runs after each run along axis 0. Floats by combines only (as _before_runs):
     a scan from the end, whose combine sees the later runs first (Triton's reverse scan is the
     forward scan of the flipped axis, flipped back); flipping the run totals across threads
     instead cost shared-memory round trips and registers (benchmarks/NOTES.md section 43).
-    Integers by exact subtraction from the total."""
-    if run_totals.dtype.is_int():  # exact, as in _before_runs: a forward scan of one value
+    Integer sums by exact subtraction from the total."""
+    if run_totals.dtype.is_int() and OPERATOR == "sum":  # exact, as in _before_runs: one scanned value
         after = tl.sum(run_totals, 0, keep_dims=True) - tl.cumsum(run_totals, 0)
     else:
-        after, _ = tl.associative_scan((tl.zeros_like(run_totals), run_totals), 0, _sum_before_and_through,
-                                       reverse=True)
+        after, _ = _scan_before_and_through(run_totals, 0, OPERATOR, True)
     return after
 
 
 @triton.jit
-def _within_runs(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr):
-    """Each element's sum within its run (axis 1, held by one thread: additions in registers):
-    through it, or before it with EXCLUSIVE (by additions only, as _before_runs), from the run's
+def _within_runs(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, OPERATOR: tl.constexpr):
+    """Each element's sum within its run (axis 1, held by one thread: combines in registers):
+    through it, or before it with EXCLUSIVE (by combines only, as _before_runs), from the run's
     start, or from its end with REVERSE (the run turned around in registers)."""
     if REVERSE:
         values = tl.flip(values, 1)
     if EXCLUSIVE:
-        scanned, _ = _before_runs(values, 1)
+        scanned, _ = _before_runs(values, OPERATOR, 1)
     else:
-        scanned = tl.cumsum(values, 1)
+        scanned = _scan(values, 1, OPERATOR)
     if REVERSE:
         scanned = tl.flip(scanned, 1)
     return scanned
 
 
 @triton.jit
-def _other_runs(run_totals, REVERSE: tl.constexpr):
+def _other_runs(run_totals, REVERSE: tl.constexpr, OPERATOR: tl.constexpr):
     """Sum of the runs before each run along axis 0, or after it with REVERSE."""
     if REVERSE:
-        other = _after_runs(run_totals)
+        other = _after_runs(run_totals, OPERATOR)
     else:
-        other, _ = _before_runs(run_totals)
+        other, _ = _before_runs(run_totals, OPERATOR)
     return other
 
 
@@ -131,9 +126,9 @@ def _join_columns(columns, ROWS: tl.constexpr, WIDTH: tl.constexpr):
 
 @triton.jit
 def _load_row_group(pointer, bound, whole, ACC_DTYPE: tl.constexpr, ROWS: tl.constexpr, VECTOR: tl.constexpr,
-                    VECTORS: tl.constexpr):
-    """ROWS rows of VECTORS vectors of VECTOR elements each (16 bytes) from `pointer` on, zeros
-    at and past the flat element `bound` (unmasked where `whole`, as _load_block), as a tuple of
+                    VECTORS: tl.constexpr, OPERATOR: tl.constexpr):
+    """ROWS rows of VECTORS vectors of VECTOR elements each (16 bytes) from `pointer` on, the
+    identity at and past the flat element `bound` (unmasked where `whole`, as _load_block), as a tuple of
     VECTORS * VECTOR tensors [ROWS] in ACC_DTYPE: element p of every row, in order.
     Each thread holds whole rows, so that every access is a 16-byte vector and the split is in
     registers (benchmarks/NOTES.md 119)."""
@@ -142,7 +137,7 @@ def _load_row_group(pointer, bound, whole, ACC_DTYPE: tl.constexpr, ROWS: tl.con
     elements = ()
     for vector in tl.static_range(VECTORS):
         at = offsets + vector * VECTOR  # [ROWS, VECTOR]
-        loaded = _load_block(pointer + at, at, bound, True, whole, True)
+        loaded = _load_block(pointer + at, at, bound, True, whole, True, OPERATOR)
         elements = elements + _split_columns(loaded.to(ACC_DTYPE), ROWS, VECTOR)
     return elements
 
@@ -163,16 +158,17 @@ def _store_row_group(pointer, elements, bound, whole, ROWS: tl.constexpr, VECTOR
 
 
 @triton.jit
-def _lane_sums_along_rows(elements, LANES: tl.constexpr, ROW: tl.constexpr, REVERSE: tl.constexpr):
+def _lane_sums_along_rows(elements, LANES: tl.constexpr, ROW: tl.constexpr, REVERSE: tl.constexpr,
+                          OPERATOR: tl.constexpr):
     """Rows of whole steps of LANES lanes (a tuple of [ROWS] tensors in row position order, each
     row starting at a step, so position p is in lane p % LANES): each lane's sum along its row
     through each position (ROW of them), from the row's start, or from its end with REVERSE. One
-    addition per element."""
+    combine per element."""
     through = ()
     if REVERSE:
         for index in tl.static_range(ROW):  # from the row's end: index i holds position ROW - 1 - i
             if index >= LANES:
-                through = through + (through[index - LANES] + elements[ROW - 1 - index],)
+                through = through + (_combine(through[index - LANES], elements[ROW - 1 - index], OPERATOR),)
             else:
                 through = through + (elements[ROW - 1 - index],)
         ordered = ()
@@ -182,7 +178,7 @@ def _lane_sums_along_rows(elements, LANES: tl.constexpr, ROW: tl.constexpr, REVE
     else:
         for position in tl.static_range(ROW):
             if position >= LANES:
-                through = through + (through[position - LANES] + elements[position],)
+                through = through + (_combine(through[position - LANES], elements[position], OPERATOR),)
             else:
                 through = through + (elements[position],)
     return through
@@ -245,8 +241,8 @@ def _block_offsets(REVERSE: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr
 
 
 @triton.jit
-def _load_block(pointers, positions, bound, live, whole, SPLIT: tl.constexpr):
-    """Load a block of `pointers` at `positions`, zeros at and past `bound` (everywhere unless
+def _load_block(pointers, positions, bound, live, whole, SPLIT: tl.constexpr, OPERATOR: tl.constexpr):
+    """Load a block of `pointers` at `positions`, the identity at and past `bound` (everywhere unless
     `live`, a scalar, so that the mask stays as uniform as the bound's). With SPLIT (a bound
     not known to be a multiple of 16), a `whole` block loads unmasked: a mask the compiler cannot
     prove constant over 16 bytes splits every load into single elements. Without it, one masked
@@ -256,9 +252,9 @@ def _load_block(pointers, positions, bound, live, whole, SPLIT: tl.constexpr):
         if whole:
             values = tl.load(pointers)
         else:
-            values = tl.load(pointers, mask=(positions < bound) & live, other=0)
+            values = tl.load(pointers, mask=(positions < bound) & live, other=_identity(OPERATOR))
     else:
-        values = tl.load(pointers, mask=(positions < bound) & live, other=0)
+        values = tl.load(pointers, mask=(positions < bound) & live, other=_identity(OPERATOR))
     return values
 
 
@@ -284,27 +280,28 @@ def _window_phase(out_first, VEC: tl.constexpr):
 
 
 @triton.jit
-def _load_lagged(pointer, start, lag, offsets, bound, live):
-    """A block of the elements at `start - lag + offsets` from `pointer` (zeros before 0, at and
+def _load_lagged(pointer, start, lag, offsets, bound, live, OPERATOR: tl.constexpr):
+    """A block of the elements at `start - lag + offsets` from `pointer` (the identity before 0, at and
     past `bound`, and everywhere unless `live`): the input of an output window that begins `lag`
     positions before its aligned start. Single-element loads, since `lag` is not known to keep
     16-byte vectors aligned."""
     positions = start - lag + offsets
-    return tl.load(pointer + positions, mask=(positions >= 0) & (positions < bound) & live, other=0)
+    return tl.load(pointer + positions, mask=(positions >= 0) & (positions < bound) & live,
+                   other=_identity(OPERATOR))
 
 
 @triton.jit
-def _load_window(origin, start, lag, offsets, bound, live):
+def _load_window(origin, start, lag, offsets, bound, live, OPERATOR: tl.constexpr):
     """A block of the 16-byte window at `origin + start`, `origin` a 16-byte boundary `lag`
     positions before a row's start (the row's positions [0, bound) sit at window offsets `lag`
-    on; zeros outside them, and everywhere unless `live`): a window wholly inside the row loads
+    on; the identity outside them, and everywhere unless `live`): a window wholly inside the row loads
     unmasked, as whole vectors, the row's first and last element by element."""
     if live & (start >= lag) & (start - lag + offsets.shape[0] <= bound):
         values = tl.load(origin + (start + offsets))
     else:
         positions = start - lag + offsets
         inside = (positions >= 0) & (positions < bound) & live
-        values = tl.load(origin + (start + offsets), mask=inside, other=0)
+        values = tl.load(origin + (start + offsets), mask=inside, other=_identity(OPERATOR))
     return values
 
 
@@ -361,9 +358,9 @@ def _store_span(pointers, values, offsets, low, high, VEC: tl.constexpr):
 
 
 @triton.jit
-def _block_total(values):
+def _block_total(values, OPERATOR: tl.constexpr):
     """Sum of a block, [BLOCK] -> []."""
-    return tl.sum(values, 0)
+    return _total(values, 0, OPERATOR)
 
 
 @triton.jit
@@ -376,8 +373,9 @@ def _turn_runs(values, RUN: tl.constexpr):
 
 
 @triton.jit
-def _block_scan(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RUN: tl.constexpr):
-    """Scan of a block held as _block_offsets holds it, by additions only, at the block's own
+def _block_scan(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RUN: tl.constexpr,
+                OPERATOR: tl.constexpr):
+    """Scan of a block held as _block_offsets holds it, by combines only, at the block's own
     positions: position p gets the sum through p (inclusive) or before p (EXCLUSIVE), from the
     block's start, or from its end with REVERSE.
 
@@ -391,9 +389,9 @@ def _block_scan(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RUN: tl.
     if REVERSE:
         values = _turn_runs(values, RUN)
     if EXCLUSIVE:
-        scanned, _ = _before_runs(values)
+        scanned, _ = _before_runs(values, OPERATOR)
     else:
-        scanned = tl.cumsum(values, 0)
+        scanned = _scan(values, 0, OPERATOR)
     if REVERSE:
         scanned = _turn_runs(scanned, RUN)
     return scanned

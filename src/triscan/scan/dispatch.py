@@ -3,6 +3,7 @@ depends on, so a repeated call does no layout or dispatch work in Python."""
 
 import torch
 
+from ..kernels.operators import SUM, ScanOperator
 from .fallback import torch_scan
 from .launch import LAUNCH_LOCK, DirectLaunch, launch_on_device, runs_triton
 from .plan import ScanPlan, plan_scan
@@ -11,39 +12,42 @@ PLANS: dict = {}  # plan key (plan_key) -> ScanPlan
 MAX_PLANS = 4096  # many distinct shapes: start over rather than grow without bound
 
 
-def plan_key(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int, reverse: bool) -> tuple:
+def plan_key(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int, reverse: bool,
+             operator: ScanOperator = SUM) -> tuple:
     """Everything a plan depends on."""
-    return (x.shape, x.stride(), x.dtype, out.dtype, x.device, dim, length, shift, reverse,
+    return (x.shape, x.stride(), x.dtype, out.dtype, x.device, dim, length, shift, reverse, operator.name,
             torch.are_deterministic_algorithms_enabled())
 
 
 def plan_for(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int,
-             reverse: bool = False) -> ScanPlan:
+             reverse: bool = False, operator: ScanOperator = SUM) -> ScanPlan:
     """The cached plan for scanning `x` into `out` (see scan_into)."""
-    key = plan_key(x, out, dim, length, shift, reverse)
+    key = plan_key(x, out, dim, length, shift, reverse, operator)
     plan = PLANS.get(key)
     if plan is None:
         if len(PLANS) >= MAX_PLANS:
             PLANS.clear()
         plan = PLANS[key] = plan_scan(x.shape, x.stride(), dim, length, shift, reverse, out.shape, x.dtype,
-                                      out.dtype, x.device)
+                                      out.dtype, x.device, operator)
     return plan
 
 
 def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int,
-              reverse: bool = False) -> None:
-    """Write the scan of x[..., :length, ...] (along `dim`) into the contiguous `out`.
+              reverse: bool = False, operator: ScanOperator = SUM) -> None:
+    """Write the scan of x[..., :length, ...] (along `dim`) into the contiguous `out`, with
+    `operator` (a sum unless given).
 
-    `out.shape[dim] == length + shift`; with shift == 1 the scan is exclusive: out[0] = 0 and
-    out[j + 1] = x[0] + ... + x[j]. Every other dimension of `out` matches `x`. With `reverse`
-    the same holds with both `x` and `out` read from their last index along `dim` backwards.
+    `out.shape[dim] == length + shift`; with shift == 1 the scan is exclusive: out[0] = the
+    identity (a sum's 0) and out[j + 1] = x[0] + ... + x[j]. Every other dimension of `out`
+    matches `x`. With `reverse` the same holds with both `x` and `out` read from their last index
+    along `dim` backwards.
     """
     if out.numel() == 0:
         return
     if not runs_triton(x.device):
-        torch_scan(x, out, dim, length, shift, reverse)
+        torch_scan(x, out, dim, length, shift, reverse, operator)
         return
-    run_plan(plan_for(x, out, dim, length, shift, reverse), x, out)
+    run_plan(plan_for(x, out, dim, length, shift, reverse, operator), x, out)
 
 
 def run_plan(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor) -> None:

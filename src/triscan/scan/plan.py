@@ -7,17 +7,10 @@ from dataclasses import dataclass
 import torch
 import triton.language as tl
 
+from ..kernels.operators import SUM, ScanOperator
 from ..kernels.registry import COLUMN, COLUMN_LOOKBACK, LOOKBACK, ROW, KernelFamily, LaunchSpec, ceil_div
 from .launch import device_sms
 from .layout import contiguous_strides, scan_view
-
-
-def accumulator_dtype(dtype: torch.dtype) -> torch.dtype:
-    """What a scan with result `dtype` accumulates in (and keeps in look-back workspaces):
-    float64 stays, other floats use float32, integers int64."""
-    if dtype == torch.float64:
-        return torch.float64
-    return torch.float32 if dtype.is_floating_point else torch.int64
 
 
 def lookback_allowed(dtype: torch.dtype) -> bool:
@@ -82,9 +75,10 @@ class ScanPlan:
     dim: int
     shift: int  # 0: inclusive; 1: exclusive (a leading zero, or a trailing one when reversed)
     reverse: bool  # sums from the end
+    operator: ScanOperator  # what the scan combines: SUM for cumsum (kernels/operators.py)
     input_dtype: torch.dtype
     output_dtype: torch.dtype
-    accumulator: torch.dtype  # what sums are kept in (accumulator_dtype)
+    accumulator: torch.dtype  # what sums are kept in (ScanOperator.accumulator)
     device: torch.device
     outer: int  # M
     length: int  # L: input positions summed per lane
@@ -112,8 +106,10 @@ class ScanPlan:
 
 
 def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, out_shape,
-              input_dtype: torch.dtype, output_dtype: torch.dtype, device: torch.device) -> ScanPlan:
-    """The plan for scanning a tensor of `shape` and `strides` into a contiguous `out_shape`."""
+              input_dtype: torch.dtype, output_dtype: torch.dtype, device: torch.device,
+              operator: ScanOperator = SUM) -> ScanPlan:
+    """The plan for scanning a tensor of `shape` and `strides` into a contiguous `out_shape` with
+    `operator` (a sum unless given)."""
     view = scan_view(shape, strides, dim)
     copy_reason = ""
     if view is None:
@@ -130,9 +126,10 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
         stride_x_scan, stride_y_scan = -stride_x_scan, -stride_y_scan
     interpreted = device.type == "cpu"
     plan = ScanPlan(
-        dim=dim, shift=shift, reverse=reverse, input_dtype=input_dtype, output_dtype=output_dtype,
-        accumulator=accumulator_dtype(output_dtype), device=device, outer=outer, length=length,
-        positions=shape[dim], total=not reverse and out_shape[dim] == shape[dim] + 1, inner=inner,
+        dim=dim, shift=shift, reverse=reverse, operator=operator, input_dtype=input_dtype,
+        output_dtype=output_dtype, accumulator=operator.accumulator(output_dtype), device=device,
+        outer=outer, length=length, positions=shape[dim],
+        total=not reverse and out_shape[dim] == shape[dim] + 1, inner=inner,
         stride_x_outer=stride_x_outer, stride_x_scan=stride_x_scan, stride_x_inner=stride_x_inner,
         stride_y_outer=stride_y_outer, stride_y_scan=stride_y_scan,
         copy_reason=copy_reason, backwards=backwards, family=family,

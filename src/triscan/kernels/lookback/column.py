@@ -6,6 +6,7 @@ total per lane, with the row look-back's tickets and statuses (lookback/protocol
 import triton
 import triton.language as tl
 
+from ..operators import _combine, _identity, _total
 from ..tiles import (
     _flat_offsets,
     _lane_sums_along_rows,
@@ -129,8 +130,9 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
                        stride_x_outer, stride_x_scan, stride_x_inner, DENSE: tl.constexpr,
                        WIDE_OFFSETS: tl.constexpr, TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr,
                        FLAT_STEP: tl.constexpr, ACC_DTYPE: tl.constexpr, FROM_START: tl.constexpr,
-                       BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
-    """The input tile of chunk `ticket` (placed by _column_chunk; zeros past the scan's end),
+                       BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr,
+                       OPERATOR: tl.constexpr):
+    """The input tile of chunk `ticket` (placed by _column_chunk; the identity past the scan's end),
     [BLOCK_L // SUB, SUB, BLOCK_K], in the accumulator's type.
 
     TRANSPOSE (steps of contiguous lanes): in the run layout each warp instruction touches 16
@@ -158,12 +160,14 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
             x_last = _chunk_in_memory_order(x_ptr, x_end, outer_index * stride_x_outer, first_step, 0,
                                             FROM_START, FLAT_STEP, BLOCK_L)
             x = tl.load(x_last + flat, mask=flat >= _steps_past_end(length, first_step, BLOCK_L) * BLOCK_K,
-                        other=0)
+                        other=_identity(OPERATOR))
         else:
-            x = tl.load(x_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), mask=mask, other=0)
+            x = tl.load(x_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), mask=mask,
+                        other=_identity(OPERATOR))
         if FLAT_INNER < BLOCK_K:  # rows of FLAT_INNER elements: step s, lane k sits at s * FLAT_INNER + k
             lane = flat % BLOCK_K
-            x = tl.where(lane < FLAT_INNER, tl.gather(x, (flat // BLOCK_K) * FLAT_INNER + lane, 0), 0)
+            x = tl.where(lane < FLAT_INNER, tl.gather(x, (flat // BLOCK_K) * FLAT_INNER + lane, 0),
+                         _identity(OPERATOR))
         return _in_run_layout(x, x_tile, ticket, ACC_DTYPE, BLOCK_L, BLOCK_K, SUB)
     lanes = tl.arange(0, BLOCK_K)[None, None, :]
     steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
@@ -176,7 +180,7 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
                   + first_lane * stride_x_inner)
     offsets = _tile_offsets(stride_x_scan, stride_x_inner, FLAT_STEP if DENSE else 0, WIDE_OFFSETS, BLOCK_L,
                             BLOCK_K, SUB)
-    return tl.load(x_tile + offsets, mask=mask, other=0).to(ACC_DTYPE)
+    return tl.load(x_tile + offsets, mask=mask, other=_identity(OPERATOR)).to(ACC_DTYPE)
 
 
 @triton.jit
@@ -222,50 +226,55 @@ def _part_mask(flat, part, bound, PART_ELEMENTS: tl.constexpr, MEMORY_ORDER: tl.
 
 @triton.jit
 def _load_held_parts(x_chunk, bound, ACC_DTYPE: tl.constexpr, PARTS: tl.constexpr, BLOCK_L: tl.constexpr,
-                     BLOCK_K: tl.constexpr, MEMORY_ORDER: tl.constexpr):
+                     BLOCK_K: tl.constexpr, MEMORY_ORDER: tl.constexpr, OPERATOR: tl.constexpr):
     """(parts, part totals, total) of a PARTS chunk: its BLOCK_L dense steps from `x_chunk` (its
     first element in memory) as PARTS flat tiles of BLOCK_L // PARTS steps, [BLOCK_L // PARTS *
-    BLOCK_K] each, in memory order, in the input's type (zeros outside the scan: _part_mask) and
+    BLOCK_K] each, in memory order, in the input's type (the identity outside the scan: _part_mask) and
     passed through tiles._opaque, so that they are held as loaded; each part's per-lane totals
     [BLOCK_K] and the chunk's, in ACC_DTYPE."""
     flat = tl.arange(0, BLOCK_L // PARTS * BLOCK_K)
     parts = ()
     part_totals = ()
-    total = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
+    total = tl.full([BLOCK_K], _identity(OPERATOR), dtype=ACC_DTYPE)
     for part in tl.static_range(PARTS):
         mask = _part_mask(flat, part, bound, BLOCK_L // PARTS * BLOCK_K, MEMORY_ORDER)
-        x = tl.load(x_chunk + part * (BLOCK_L // PARTS * BLOCK_K) + flat, mask=mask, other=0)
-        part_total = tl.sum(tl.reshape(x.to(ACC_DTYPE), [BLOCK_L // PARTS, BLOCK_K]), 0)  # [BLOCK_K]
+        x = tl.load(x_chunk + part * (BLOCK_L // PARTS * BLOCK_K) + flat, mask=mask,
+                    other=_identity(OPERATOR))
+        part_total = _total(tl.reshape(x.to(ACC_DTYPE), [BLOCK_L // PARTS, BLOCK_K]), 0,
+                            OPERATOR)  # [BLOCK_K]
         parts = parts + (_opaque(x),)
         part_totals = part_totals + (part_total,)
-        total += part_total
+        total = _combine(total, part_total, OPERATOR)
     return parts, part_totals, total
 
 
 @triton.jit
 def _scan_part(part, any_pointer, ticket, IN_PLACE: tl.constexpr, MEMORY_ORDER: tl.constexpr,
-               ACC_DTYPE: tl.constexpr, PART_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+               ACC_DTYPE: tl.constexpr, PART_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr,
+               OPERATOR: tl.constexpr):
     """A held part (a flat tile of PART_L dense steps, as _load_held_parts keeps it) moved to the run
     layout and scanned within and across its runs: each step's sum within the part (before it,
     with IN_PLACE; from its end when held in MEMORY_ORDER), [PART_L // SUB, SUB, BLOCK_K] in
     ACC_DTYPE. Each form keeps the order of its two scans the whole tile's has."""
     values = _in_run_layout(part, any_pointer, ticket, ACC_DTYPE, PART_L, BLOCK_K, SUB)
-    run_totals = tl.sum(values, 1, keep_dims=True)  # [PART_L // SUB, 1, BLOCK_K]
+    run_totals = _total(values, 1, OPERATOR, True)  # [PART_L // SUB, 1, BLOCK_K]
     if MEMORY_ORDER:
-        local = _within_runs(values, IN_PLACE, True) + _other_runs(run_totals, True)
+        local = _combine(_within_runs(values, IN_PLACE, True, OPERATOR),
+                         _other_runs(run_totals, True, OPERATOR), OPERATOR)
     else:
-        other = _other_runs(run_totals, False)
-        local = _within_runs(values, IN_PLACE, False) + other
+        other = _other_runs(run_totals, False, OPERATOR)
+        local = _combine(_within_runs(values, IN_PLACE, False, OPERATOR), other, OPERATOR)
     return local
 
 
 @triton.jit
-def _store_part(local, prefix, y_part, mask, PART_L: tl.constexpr, BLOCK_K: tl.constexpr):
+def _store_part(local, prefix, y_part, mask, PART_L: tl.constexpr, BLOCK_K: tl.constexpr,
+                OPERATOR: tl.constexpr):
     """A part's sums within it (`local`, as _scan_part gives them) plus `prefix` [BLOCK_K] (the sums
     before the part in the scan's order), stored flat from `y_part` (its first element in memory)
     where `mask` (_part_mask)."""
     flat = tl.arange(0, PART_L * BLOCK_K)
-    out = local + prefix[None, None, :]
+    out = _combine(local, prefix[None, None, :], OPERATOR)
     out = tl.reshape(out.to(y_part.dtype.element_ty), [PART_L * BLOCK_K])
     tl.store(y_part + flat, out, mask=mask)
 
@@ -276,13 +285,13 @@ def _load_and_publish(x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ti
                       DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr, TRANSPOSE: tl.constexpr,
                       FLAT_INNER: tl.constexpr, FLAT_STEP: tl.constexpr, ACC_DTYPE: tl.constexpr,
                       PACKED: tl.constexpr, FROM_START: tl.constexpr, BLOCK_L: tl.constexpr,
-                      BLOCK_K: tl.constexpr, SUB: tl.constexpr):
+                      BLOCK_K: tl.constexpr, SUB: tl.constexpr, OPERATOR: tl.constexpr):
     """(Tile, per-lane totals [BLOCK_K]) of chunk `ticket`, its totals published."""
     outer_index, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
     x = _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane, inner, length,
                            stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
-                           FLAT_INNER, FLAT_STEP, ACC_DTYPE, FROM_START, BLOCK_L, BLOCK_K, SUB)
-    total = tl.sum(tl.sum(x, 1), 0)  # [BLOCK_K]; x is in ACC_DTYPE
+                           FLAT_INNER, FLAT_STEP, ACC_DTYPE, FROM_START, BLOCK_L, BLOCK_K, SUB, OPERATOR)
+    total = _total(_total(x, 1, OPERATOR), 0, OPERATOR)  # [BLOCK_K]; x is in ACC_DTYPE
     first_in_group = ticket % chunks_per_group == 0
     _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, first_in_group, PACKED,
                           BLOCK_K)
@@ -307,7 +316,7 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "FLAT_INNER", "BACKWARDS", "WIDE_OFFSETS", "PACKED",
-         "IN_PLACE", "FROM_START", "GROUPED_OK"],
+         "IN_PLACE", "FROM_START", "GROUPED_OK", "OPERATOR"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
@@ -341,6 +350,7 @@ def column_lookback_scan_kernel(
     INNER_BUCKET,
     SHIFT: tl.constexpr,
     ACC_DTYPE: tl.constexpr,
+    OPERATOR: tl.constexpr,  # the scan's operator (operators.py): "sum" for cumsum
     LOOKBACK: tl.constexpr,  # predecessors examined at once (a config parameter here)
     WIDE_OFFSETS: tl.constexpr,  # a tile's element offsets need 64 bits
     PACKED: tl.constexpr,  # float32 sums: per-lane (status, value) words, read in one load
@@ -448,14 +458,14 @@ def column_lookback_scan_kernel(
             whole = bound == BLOCK_L * FLAT_INNER
             x_chunk = x_start + outer_index * stride_x_outer + first
             elements = _load_row_group(x_chunk, bound, whole, ACC_DTYPE, GROUP_ROWS, GROUP_LOAD_VECTOR,
-                                       GROUP_ROW // GROUP_LOAD_VECTOR)
-            through = _lane_sums_along_rows(elements, FLAT_INNER, GROUP_ROW, BACKWARDS)
+                                       GROUP_ROW // GROUP_LOAD_VECTOR, OPERATOR)
+            through = _lane_sums_along_rows(elements, FLAT_INNER, GROUP_ROW, BACKWARDS, OPERATOR)
             row_totals = ()  # per lane [GROUP_ROWS]: the sum through its last position in a row
-            total = tl.zeros([BLOCK_K], dtype=ACC_DTYPE)
+            total = tl.full([BLOCK_K], _identity(OPERATOR), dtype=ACC_DTYPE)
             for lane in tl.static_range(FLAT_INNER):
                 row_total = through[lane] if BACKWARDS else through[GROUP_ROW - FLAT_INNER + lane]
                 row_totals = row_totals + (row_total,)
-                total = tl.where(lanes == lane, tl.sum(row_total, 0), total)
+                total = tl.where(lanes == lane, _total(row_total, 0, OPERATOR), total)
             _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
                                   BLOCK_K)
         elif PARTS > 1:
@@ -467,7 +477,7 @@ def column_lookback_scan_kernel(
                 x_chunk = x_ptr + outer_index * stride_x_outer + first_step * BLOCK_K
                 bound = _tile_elements(length, first_step, BLOCK_L, BLOCK_K)
             parts, part_totals, total = _load_held_parts(x_chunk, bound, ACC_DTYPE, PARTS, BLOCK_L, BLOCK_K,
-                                                         MEMORY_ORDER)
+                                                         MEMORY_ORDER, OPERATOR)
             _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
                                   BLOCK_K)
         else:
@@ -475,7 +485,7 @@ def column_lookback_scan_kernel(
             x, total = _load_and_publish(
                 x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, chunks_per_group, tiles_k,
                 inner, length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
-                FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, FROM_START, BLOCK_L, BLOCK_K, SUB)
+                FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, FROM_START, BLOCK_L, BLOCK_K, SUB, OPERATOR)
         window = tl.arange(0, LOOKBACK)
         group_first = ticket - chunk
         if PACKED:
@@ -484,27 +494,29 @@ def column_lookback_scan_kernel(
             words = _window_words(values_ptr, ticket, group_first, slot, LOOKBACK, BLOCK_K)
         if PARTS > 1 and EARLY_PART:  # the part the scan starts from
             early = _scan_part(parts[PARTS - 1 if MEMORY_ORDER else 0], x_chunk, ticket, IN_PLACE,
-                               MEMORY_ORDER, ACC_DTYPE, BLOCK_L // PARTS, BLOCK_K, SUB)
+                               MEMORY_ORDER, ACC_DTYPE, BLOCK_L // PARTS, BLOCK_K, SUB, OPERATOR)
         if not GROUPED and PARTS == 1:
             values = x  # [BLOCK_L // SUB, SUB, BLOCK_K]
             # run totals kept 3-D: Triton scans only blocked layouts, and the 2-D slice of the tile's
             # layout was converted through shared memory and back (NOTES.md section 16)
-            run_totals = tl.sum(values, 1, keep_dims=True)  # [BLOCK_L // SUB, 1, BLOCK_K]
+            run_totals = _total(values, 1, OPERATOR, True)  # [BLOCK_L // SUB, 1, BLOCK_K]
             # a tile held in memory order is summed from its end: each run turned around in
             # registers, the runs after each run by a reversed scan (NOTES.md section 43); IN_PLACE,
             # the sums before each step, by additions only. Each form keeps the order of its two
             # scans it had before they moved into tiles._within_runs and _other_runs: the order
             # changes the compiled code (the PTX snapshots, NOTES.md 27)
             if MEMORY_ORDER:
-                local = _within_runs(values, IN_PLACE, True) + _other_runs(run_totals, True)
+                local = _combine(_within_runs(values, IN_PLACE, True, OPERATOR),
+                                 _other_runs(run_totals, True, OPERATOR), OPERATOR)
             else:
-                other = _other_runs(run_totals, False)  # [BLOCK_L // SUB, 1, BLOCK_K]
-                local = _within_runs(values, IN_PLACE, False) + other
+                other = _other_runs(run_totals, False, OPERATOR)  # [BLOCK_L // SUB, 1, BLOCK_K]
+                local = _combine(_within_runs(values, IN_PLACE, False, OPERATOR), other, OPERATOR)
         # the prefixes before this chunk, carried in float64 when PACKED (see _pack)
-        exclusive = tl.zeros([BLOCK_K], dtype=tl.float64 if PACKED else ACC_DTYPE)
+        exclusive = tl.full([BLOCK_K], _identity(OPERATOR), dtype=tl.float64 if PACKED else ACC_DTYPE)
         if chunk == 0:
-            if STORE_SHIFT == 1:  # the leading zero (IN_PLACE stores it with the scan)
-                tl.store(y_first + lanes, tl.zeros([BLOCK_K], dtype=y_ptr.dtype.element_ty), mask=lane_mask)
+            if STORE_SHIFT == 1:  # the leading identity (IN_PLACE stores it with the scan)
+                leading = tl.full([BLOCK_K], _identity(OPERATOR), dtype=y_ptr.dtype.element_ty)
+                tl.store(y_first + lanes, leading, mask=lane_mask)
         else:
             window_end = ticket
             done = tl.zeros([], dtype=tl.int32)
@@ -524,13 +536,15 @@ def column_lookback_scan_kernel(
                     ready = missing > nearest  # [BLOCK_K]
                     if tl.min(ready.to(tl.int32), 0) > 0:
                         take = valid & (window[:, None] <= nearest[None, :]) & (lane_done == 0)[None, :]
-                        exclusive += tl.sum(tl.where(take, _sum(words), 0), 0)
+                        taken = tl.where(take, _sum(words), _identity(OPERATOR))
+                        exclusive = _combine(exclusive, _total(taken, 0, OPERATOR), OPERATOR)
                         lane_done = tl.where(nearest < LOOKBACK, 1, lane_done)
                         done = tl.min(lane_done, 0)
                         window_end -= LOOKBACK
                     if done == 0:  # the same window again, or the one before it
                         words = _window_words(values_ptr, window_end, group_first, slot, LOOKBACK, BLOCK_K)
-                tl.atomic_xchg(values_ptr + ticket * slot + lanes, _pack(exclusive + total, 2), sem="relaxed")
+                inclusive = _combine(exclusive, total, OPERATOR)
+                tl.atomic_xchg(values_ptr + ticket * slot + lanes, _pack(inclusive, 2), sem="relaxed")
             else:
                 while done == 0:
                     index = window_end - 1 - window  # [LOOKBACK]
@@ -543,12 +557,15 @@ def column_lookback_scan_kernel(
                         slots = (index * slot)[:, None] + lanes[None, :]  # [LOOKBACK, BLOCK_K]
                         before = (valid & (window < nearest))[:, None]
                         at = (valid & (window == nearest))[:, None]
-                        totals = tl.load(totals_ptr + slots, mask=before, other=0, volatile=True)
-                        prefix = tl.load(prefixes_ptr + slots, mask=at, other=0, volatile=True)
-                        exclusive += tl.sum(totals.to(ACC_DTYPE) + prefix.to(ACC_DTYPE), 0)
+                        totals = tl.load(totals_ptr + slots, mask=before, other=_identity(OPERATOR),
+                                         volatile=True)
+                        prefix = tl.load(prefixes_ptr + slots, mask=at, other=_identity(OPERATOR),
+                                         volatile=True)
+                        taken = _combine(totals.to(ACC_DTYPE), prefix.to(ACC_DTYPE), OPERATOR)
+                        exclusive = _combine(exclusive, _total(taken, 0, OPERATOR), OPERATOR)
                         done = (nearest < LOOKBACK).to(tl.int32)
                         window_end -= LOOKBACK
-                tl.store(prefixes_ptr + ticket * slot + lanes, exclusive + total)
+                tl.store(prefixes_ptr + ticket * slot + lanes, _combine(exclusive, total, OPERATOR))
                 tl.debug_barrier()
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
         if GROUPED:
@@ -557,22 +574,25 @@ def column_lookback_scan_kernel(
             bases = ()
             for lane in tl.static_range(FLAT_INNER):
                 prefix = tl.sum(tl.where(lanes == lane, lane_prefixes, 0), 0)
-                bases = bases + (_other_runs(row_totals[lane], BACKWARDS) + prefix,)
+                base = _combine(_other_runs(row_totals[lane], BACKWARDS, OPERATOR), prefix, OPERATOR)
+                bases = bases + (base,)
             outputs = ()
             for position in tl.static_range(GROUP_ROW):
                 if IN_PLACE:  # the sum before (after) the position in its lane, by additions only
                     if BACKWARDS:
                         if position + FLAT_INNER < GROUP_ROW:
-                            out = through[position + FLAT_INNER] + bases[position % FLAT_INNER]
+                            out = _combine(through[position + FLAT_INNER], bases[position % FLAT_INNER],
+                                           OPERATOR)
                         else:
                             out = bases[position % FLAT_INNER]
                     else:
                         if position >= FLAT_INNER:
-                            out = through[position - FLAT_INNER] + bases[position % FLAT_INNER]
+                            out = _combine(through[position - FLAT_INNER], bases[position % FLAT_INNER],
+                                           OPERATOR)
                         else:
                             out = bases[position % FLAT_INNER]
                 else:
-                    out = through[position] + bases[position % FLAT_INNER]
+                    out = _combine(through[position], bases[position % FLAT_INNER], OPERATOR)
                 outputs = outputs + (out.to(y_ptr.dtype.element_ty),)
             y_chunk = y_start + outer_index * stride_y_outer + first
             _store_row_group(y_chunk, outputs, bound, whole, GROUP_ROWS, GROUP_STORE_VECTOR,
@@ -592,12 +612,12 @@ def column_lookback_scan_kernel(
                     local = early
                 else:
                     local = _scan_part(parts[part], y_part, ticket, IN_PLACE, MEMORY_ORDER, ACC_DTYPE,
-                                       BLOCK_L // PARTS, BLOCK_K, SUB)
+                                       BLOCK_L // PARTS, BLOCK_K, SUB, OPERATOR)
                 mask = _part_mask(flat, part, bound, BLOCK_L // PARTS * BLOCK_K, MEMORY_ORDER)
-                _store_part(local, prefix, y_part, mask, BLOCK_L // PARTS, BLOCK_K)
-                prefix += part_totals[part]
+                _store_part(local, prefix, y_part, mask, BLOCK_L // PARTS, BLOCK_K, OPERATOR)
+                prefix = _combine(prefix, part_totals[part], OPERATOR)
         elif TRANSPOSE:  # stored flat: converted back to the coalesced layout through shared memory
-            out = local + exclusive.to(ACC_DTYPE)[None, None, :]
+            out = _combine(local, exclusive.to(ACC_DTYPE)[None, None, :], OPERATOR)
             flat = tl.arange(0, BLOCK_L * BLOCK_K)
             count = _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
             y_tile = y_ptr + outer_index * stride_y_outer + (first_step + STORE_SHIFT) * FLAT_STEP
@@ -613,7 +633,7 @@ def column_lookback_scan_kernel(
             else:
                 tl.store(y_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), out, mask=flat < count)
         else:
-            out = local + exclusive.to(ACC_DTYPE)[None, None, :]
+            out = _combine(local, exclusive.to(ACC_DTYPE)[None, None, :], OPERATOR)
             mask = first_step + steps < length
             if DENSE:
                 y_tile = y_ptr + outer_index * stride_y_outer + (first_step + STORE_SHIFT) * FLAT_STEP

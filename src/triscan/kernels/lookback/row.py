@@ -19,6 +19,7 @@ windows at 16-byte boundaries of both, loaded and stored as vectors, scanned in 
 import triton
 import triton.language as tl
 
+from ..operators import _combine, _identity, _total
 from ..tiles import (
     _block_offsets,
     _block_scan,
@@ -124,9 +125,11 @@ def _piece_origins(x_ptr, y_ptr, row, stride_x_outer, stride_y_outer, ROTATE: tl
 @triton.jit
 def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
                     stride_y_outer, SHIFT: tl.constexpr, REVERSE: tl.constexpr, SPLIT: tl.constexpr,
-                    ROTATE: tl.constexpr, VEC: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr):
-    """The input of chunk `ticket` (all zeros past the last chunk), shaped as tiles._block_offsets;
-    with ROTATE 2, of the positions `phase` before the chunk's window (zeros outside the row):
+                    ROTATE: tl.constexpr, VEC: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr,
+                    OPERATOR: tl.constexpr):
+    """The input of chunk `ticket` (all the identity past the last chunk), shaped as
+    tiles._block_offsets; with ROTATE 2, of the positions `phase` before the chunk's window (the
+    identity outside the row):
     single-element loads, since the phase is not known to keep 16-byte vectors aligned."""
     row = (ticket // chunks_per_row).to(tl.int64)
     start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
@@ -134,59 +137,62 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
     live = ticket < total_chunks
     if ROTATE == 2:  # rows walked with stride 1 only; nothing loaded past the last chunk
         phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
-        x = _load_lagged(x_ptr + row * stride_x_outer, start, phase, offsets, length, live)
+        x = _load_lagged(x_ptr + row * stride_x_outer, start, phase, offsets, length, live, OPERATOR)
     elif ROTATE == 3:  # the input's window at the output's: the row's phase is both's (the plan checks it)
         x_origin, _, phase = _piece_origins(x_ptr, x_ptr, row, stride_x_outer, stride_y_outer, ROTATE, VEC)
-        x = _load_window(x_origin, start, phase, offsets, length, live)
+        x = _load_window(x_origin, start, phase, offsets, length, live, OPERATOR)
     else:
         x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
-        x = _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT)
+        x = _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT,
+                        OPERATOR)
     return x
 
 
 @triton.jit
 def _load_piece(origin, first, offsets, phase, length, live, stride_x_scan, ROTATE: tl.constexpr,
-                VEC: tl.constexpr):
-    """The piece at window positions `first + offsets` of a row (zeros outside the row's
+                VEC: tl.constexpr, OPERATOR: tl.constexpr):
+    """The piece at window positions `first + offsets` of a row (the identity outside the row's
     positions [phase, phase + length) and everywhere unless `live`), in one load form, so that
     the compiler can pipeline it. With ROTATE 3 the mask is whole 16-byte vectors (any of the
     row's positions in them: such a vector never crosses a page, so reading the others is safe)
-    and the positions outside the row are zeroed in registers: a mask that splits a vector would
+    and the positions outside the row are set to the identity in registers: a mask that splits a vector would
     split every load into single elements."""
     window = first + offsets
     if ROTATE == 3:
         vector_first = first + offsets // VEC * VEC
         touched = (vector_first + VEC > phase) & (vector_first < phase + length) & live
-        x = tl.load(origin + window, mask=touched, other=0)
-        x = tl.where((window >= phase) & (window < phase + length), x, 0)
+        x = tl.load(origin + window, mask=touched, other=_identity(OPERATOR))
+        x = tl.where((window >= phase) & (window < phase + length), x, _identity(OPERATOR))
     else:
-        x = tl.load(origin + window * stride_x_scan, mask=(window < length) & live, other=0)
+        x = tl.load(origin + window * stride_x_scan, mask=(window < length) & live, other=_identity(OPERATOR))
     return x
 
 
 @triton.jit
 def _reloaded_total(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
                     stride_y_outer, ACC_DTYPE: tl.constexpr, REVERSE: tl.constexpr, ROTATE: tl.constexpr,
-                    VEC: tl.constexpr, BLOCK: tl.constexpr, SUB_BLOCK: tl.constexpr, STAGES: tl.constexpr):
-    """The total of chunk `ticket` (0 past the last chunk), summed SUB_BLOCK positions at a time:
-    the pieces' loads are pipelined STAGES deep and no piece outlives its addition."""
+                    VEC: tl.constexpr, BLOCK: tl.constexpr, SUB_BLOCK: tl.constexpr, STAGES: tl.constexpr,
+                    OPERATOR: tl.constexpr):
+    """The total of chunk `ticket` (the identity past the last chunk), summed SUB_BLOCK positions
+    at a time: the pieces' loads are pipelined STAGES deep and no piece outlives its addition."""
     row = (ticket // chunks_per_row).to(tl.int64)
     start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
     origin, _, phase = _piece_origins(x_ptr, x_ptr, row, stride_x_outer, stride_y_outer, ROTATE, VEC)
     offsets = tl.arange(0, SUB_BLOCK)  # [SUB_BLOCK]
-    partial = tl.zeros([SUB_BLOCK], dtype=ACC_DTYPE)  # [SUB_BLOCK]
+    partial = tl.full([SUB_BLOCK], _identity(OPERATOR), dtype=ACC_DTYPE)  # [SUB_BLOCK]
     for piece in tl.range(0, BLOCK // SUB_BLOCK, num_stages=STAGES):
         x = _load_piece(origin, start + piece * SUB_BLOCK, offsets, phase, length, ticket < total_chunks,
-                        stride_x_scan, ROTATE, VEC)
-        partial += x.to(ACC_DTYPE)
-    return _block_total(partial)
+                        stride_x_scan, ROTATE, VEC, OPERATOR)
+        partial = _combine(partial, x.to(ACC_DTYPE), OPERATOR)
+    return _block_total(partial, OPERATOR)
 
 
 @triton.jit
 def _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_scan, stride_y_outer, exclusive,
                    exclusive_error, ACC_DTYPE: tl.constexpr, SHIFT: tl.constexpr, REVERSE: tl.constexpr,
                    RUN: tl.constexpr, CARRY_ERROR: tl.constexpr, ROTATE: tl.constexpr, VEC: tl.constexpr,
-                   BLOCK: tl.constexpr, SUB_BLOCK: tl.constexpr, STAGES: tl.constexpr):
+                   BLOCK: tl.constexpr, SUB_BLOCK: tl.constexpr, STAGES: tl.constexpr,
+                   OPERATOR: tl.constexpr):
     """Scan the chunk at `start` of `row`, its prefix `exclusive` (and, CARRY_ERROR, that prefix's
     rounding error) known: SUB_BLOCK positions at a time in scan order, each piece read again
     (from L2, where the chunk's total left it) and stored in place. The sums before a piece within
@@ -195,18 +201,18 @@ def _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_sc
     row's first or last position store the row's part of their vectors element by element."""
     origin, y_origin, phase = _piece_origins(x_ptr, y_ptr, row, stride_x_outer, stride_y_outer, ROTATE, VEC)
     offsets = _block_offsets(REVERSE, SUB_BLOCK, RUN)  # [SUB_BLOCK]
-    within = tl.zeros([], dtype=ACC_DTYPE)
+    within = tl.full([], _identity(OPERATOR), dtype=ACC_DTYPE)
     for piece in tl.range(0, BLOCK // SUB_BLOCK, num_stages=STAGES):
         if REVERSE:  # pieces from the chunk's end
             first = start + (BLOCK // SUB_BLOCK - 1 - piece) * SUB_BLOCK
         else:
             first = start + piece * SUB_BLOCK
-        x = _load_piece(origin, first, offsets, phase, length, True, stride_x_scan, ROTATE, VEC)
+        x = _load_piece(origin, first, offsets, phase, length, True, stride_x_scan, ROTATE, VEC, OPERATOR)
         x = x.to(ACC_DTYPE)  # [SUB_BLOCK]
-        sums = _block_scan(x, SHIFT == 1, REVERSE, RUN) + within
+        sums = _combine(_block_scan(x, SHIFT == 1, REVERSE, RUN, OPERATOR), within, OPERATOR)
         if CARRY_ERROR:
             sums += exclusive_error
-        out = (sums + exclusive.to(ACC_DTYPE)).to(y_ptr.dtype.element_ty)  # [SUB_BLOCK]
+        out = _combine(sums, exclusive.to(ACC_DTYPE), OPERATOR).to(y_ptr.dtype.element_ty)  # [SUB_BLOCK]
         if ROTATE == 3:
             if (first >= phase) & (first + SUB_BLOCK <= phase + length):
                 tl.store(y_origin + (first + offsets), out)
@@ -215,7 +221,7 @@ def _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_sc
                 tl.store(y_origin + window, out, mask=(window >= phase) & (window < phase + length))
         else:
             tl.store(y_origin + (first + offsets), out, mask=first + offsets < length)
-        within += _block_total(x)
+        within = _combine(within, _block_total(x, OPERATOR), OPERATOR)
 
 
 @triton.jit(noinline=True)
@@ -262,7 +268,7 @@ def _keeps(config, args) -> bool:
 
 @triton.autotune(
     configs=LOOKBACK_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "LENGTH_ALIGNED", "SHIFT", "REVERSE", "ROTATE"],
+    key=["LENGTH_BUCKET", "LENGTH_ALIGNED", "SHIFT", "REVERSE", "ROTATE", "OPERATOR"],
     # every timing run of the autotuner needs fresh flags and a fresh ticket counter
     reset_to_zero=["status_ptr"],
     # chunks in bytes, as the row scan's blocks (row.py): at most 32 KiB of input, 256 bytes of
@@ -288,9 +294,11 @@ def lookback_scan_kernel(
     LENGTH_ALIGNED,  # 1 when `length` is a multiple of 16
     SHIFT: tl.constexpr,  # 1: exclusive (y[p] = x[0] + ... + x[p - 1], y[0] = 0); 0: inclusive
     ACC_DTYPE: tl.constexpr,
+    OPERATOR: tl.constexpr,  # the scan's operator (operators.py): "sum" for cumsum
     LOOKBACK: tl.constexpr,  # predecessors examined at once
     WORDS: tl.constexpr,  # look-back words per chunk: 1 for float32 sums, 2 for 64-bit sums (protocol.py)
-    CARRY_ERROR: tl.constexpr,  # float64 sums: prefixes carry their rounding error (protocol._add_carried)
+    CARRY_ERROR: tl.constexpr,  # float64 sums: prefixes carry their rounding error (protocol._add_carried;
+    #                             OPERATOR "sum" only)
     REVERSE: tl.constexpr,  # sum from the end: y[p] = x[p + SHIFT] + ... + x[length - 1]
     TOTAL: tl.constexpr,  # output rows hold one position more, the row total (the seed's rows of L + 1)
     ROTATE: tl.constexpr,  # 2: output rows are not 16-byte aligned (the seed's rows of L + 1, odd lengths);
@@ -328,11 +336,12 @@ def lookback_scan_kernel(
     if RELOADED:
         total = _reloaded_total(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer,
                                 stride_x_scan, stride_y_outer, ACC_DTYPE, REVERSE, ROTATE, VEC, BLOCK,
-                                SUB_BLOCK, RELOAD_STAGES)
+                                SUB_BLOCK, RELOAD_STAGES, OPERATOR)
     else:
         x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer,
-                            stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE, VEC, BLOCK, RUN)
-        total = _block_total(x.to(ACC_DTYPE))
+                            stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE, VEC, BLOCK, RUN,
+                            OPERATOR)
+        total = _block_total(x.to(ACC_DTYPE), OPERATOR)
     if ticket < total_chunks:
         _publish_total(status_ptr, ticket, total, ticket % chunks_per_row == 0, WORDS, CARRY_ERROR)
     if TICKET_AHEAD:
@@ -356,11 +365,11 @@ def lookback_scan_kernel(
         if RELOADED:
             next_total = _reloaded_total(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
                                          stride_x_outer, stride_x_scan, stride_y_outer, ACC_DTYPE, REVERSE,
-                                         ROTATE, VEC, BLOCK, SUB_BLOCK, RELOAD_STAGES)
+                                         ROTATE, VEC, BLOCK, SUB_BLOCK, RELOAD_STAGES, OPERATOR)
         else:
             x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
                                      stride_x_outer, stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT,
-                                     ROTATE, VEC, BLOCK, RUN)
+                                     ROTATE, VEC, BLOCK, RUN, OPERATOR)
         if TICKET_AHEAD:
             # the round after next's ticket: its round trip runs while the next chunk's loads are in
             # flight, not before they are issued. Its total is published at the start of the next
@@ -368,7 +377,7 @@ def lookback_scan_kernel(
             # round after that: a round of slack, where section 6's chains had none
             drawn = tl.atomic_add(counter_ptr, 1, sem="relaxed")
         if not RELOADED:
-            next_total = _block_total(x_next.to(ACC_DTYPE))
+            next_total = _block_total(x_next.to(ACC_DTYPE), OPERATOR)
         if next_ticket < total_chunks:
             _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS,
                            CARRY_ERROR)
@@ -379,10 +388,10 @@ def lookback_scan_kernel(
             flags, sums, errors = _read(status_ptr, index, (index >= row_first) & (chunk != 0), WORDS,
                                         ACC_DTYPE, CARRY_ERROR)
             if not RELOADED:
-                chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN)
+                chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN, OPERATOR)
         # the prefix before this chunk, carried in float64 for float32 sums (see protocol._pack),
         # with its rounding error for float64 sums (CARRY_ERROR)
-        exclusive = tl.zeros([], dtype=tl.float64 if WORDS == 1 else ACC_DTYPE)
+        exclusive = tl.full([], _identity(OPERATOR), dtype=tl.float64 if WORDS == 1 else ACC_DTYPE)
         exclusive_error = tl.zeros([], dtype=tl.float64)
         if chunk != 0:
             window_end = ticket  # examine tickets [window_end - LOOKBACK, window_end)
@@ -415,7 +424,8 @@ def lookback_scan_kernel(
                         prefix += tl.sum(tl.where(nearest_valid, sums, 0.0), 0)
                         prefix_error += tl.sum(tl.where(nearest_valid, errors, 0.0), 0)
                     else:
-                        exclusive += tl.sum(tl.where(valid & (steps <= nearest), sums, 0), 0)
+                        taken = tl.where(valid & (steps <= nearest), sums, _identity(OPERATOR))
+                        exclusive = _combine(exclusive, _total(taken, 0, OPERATOR), OPERATOR)
                     done = (nearest < LOOKBACK).to(tl.int32)
                     window_end -= LOOKBACK
             if CARRY_ERROR:
@@ -423,17 +433,19 @@ def lookback_scan_kernel(
                 _publish(status_ptr, ticket, inclusive, 2, inclusive_error, WORDS, CARRY_ERROR)
                 exclusive, exclusive_error = _add_carried(prefix, prefix_error, between, 0.0)
             else:
-                _publish(status_ptr, ticket, exclusive + total, 2, exclusive_error, WORDS, CARRY_ERROR)
+                _publish(status_ptr, ticket, _combine(exclusive, total, OPERATOR), 2, exclusive_error, WORDS,
+                         CARRY_ERROR)
         if not RELOADED:
             if not OVERLAP_READ:
-                chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN)
+                chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN, OPERATOR)
             if CARRY_ERROR:  # the error joins the chunk's own sums first: one rounding at the prefix's size
                 chunk_sums += exclusive_error
-            out = (chunk_sums + exclusive.to(ACC_DTYPE)).to(y_ptr.dtype.element_ty)  # [BLOCK]
+            out = _combine(chunk_sums, exclusive.to(ACC_DTYPE), OPERATOR)
+            out = out.to(y_ptr.dtype.element_ty)  # [BLOCK]
         if RELOADED:
             _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_scan, stride_y_outer,
                            exclusive, exclusive_error, ACC_DTYPE, SHIFT, REVERSE, RUN, CARRY_ERROR, ROTATE,
-                           VEC, BLOCK, SUB_BLOCK, RELOAD_STAGES)
+                           VEC, BLOCK, SUB_BLOCK, RELOAD_STAGES, OPERATOR)
         elif ROTATE:
             # window position j holds the inclusive scan of position j - phase: the exclusive
             # shift and the row total are in the windows; the leading zero is stored apart
@@ -464,7 +476,7 @@ def lookback_scan_kernel(
                 tl.store(y_window + position, edges, mask=wanted & (part < 3) & (position < high))
             if (SHIFT == 1) and (ROTATE != 3):
                 if chunk == 0:
-                    tl.store(y_row, tl.zeros([], dtype=y_ptr.dtype.element_ty))
+                    tl.store(y_row, tl.full([], _identity(OPERATOR), dtype=y_ptr.dtype.element_ty))
         else:
             _store_block(y_row + (start + offsets), out, start + offsets < length, start + BLOCK <= length,
                          SPLIT)
@@ -473,7 +485,7 @@ def lookback_scan_kernel(
                 chunk_total = total
                 if CARRY_ERROR:  # as the chunk's own sums: the error joins them before the prefix
                     chunk_total += exclusive_error
-                row_total = exclusive.to(ACC_DTYPE) + chunk_total
+                row_total = _combine(exclusive.to(ACC_DTYPE), chunk_total, OPERATOR)
                 tl.store(y_row + length, row_total.to(y_ptr.dtype.element_ty))
         ticket = next_ticket
         if not RELOADED:

@@ -1,0 +1,115 @@
+"""The scan operators: one description per operator, for the host (identity, dtype rules, what
+the kernels may specialize) and for the kernels (its combine, scans and totals under the
+OPERATOR constexpr, the operator's name). Every kernel family takes any operator here; adding
+one is an entry in OPERATORS and a branch in each function below that dispatches on OPERATOR.
+
+Operators are monoids whose combine is associative and commutative (the kernels combine a
+chunk's prefix from the right or the left as registers allow). Each combine also holds where
+the kernels fill masked elements with the identity (loads past a scan's end, the first
+output of an exclusive scan, a lane's prefix before its first chunk).
+
+Triton 3.6 takes a combine function for tl.associative_scan and tl.reduce only as a global
+@triton.jit function, not as a constexpr argument (compiled, it fails on the constexpr's
+missing `fn`), so the kernels name their operator and these functions dispatch on it at
+compile time. Sums keep the calls they had (tl.cumsum, tl.sum): their compiled code is the
+same (benchmarks/dev/ptx_snapshot.py)."""
+
+from dataclasses import dataclass
+
+import torch
+import triton
+import triton.language as tl
+
+
+@dataclass
+class ScanOperator:
+    """A scan's operator, as the host sees it."""
+
+    name: str  # the kernels' OPERATOR constexpr
+    identity: int  # combine(identity, a) == a: masked elements, exclusive scans' first output
+    invertible: bool  # integer combines undone exactly (a sum's subtraction): one scan where two would be
+    carries_error: bool  # float64 look-back prefixes travel with their rounding error (a sum's TwoSum)
+
+    def accumulator(self, dtype: torch.dtype) -> torch.dtype:
+        """What a scan with result `dtype` accumulates in (and keeps in look-back workspaces):
+        float64 stays, other floats use float32, integers int64."""
+        if dtype == torch.float64:
+            return torch.float64
+        return torch.float32 if dtype.is_floating_point else torch.int64
+
+    def result_dtype(self, dtype: torch.dtype) -> torch.dtype:
+        """The result dtype of a scan of `dtype` without dtype=, as torch's: integers and bool
+        promote to int64."""
+        return dtype if dtype.is_floating_point else torch.int64
+
+
+SUM = ScanOperator("sum", identity=0, invertible=True, carries_error=True)
+PRODUCT = ScanOperator("product", identity=1, invertible=False, carries_error=False)
+OPERATORS = {operator.name: operator for operator in (SUM, PRODUCT)}
+
+
+@triton.jit
+def _identity(OPERATOR: tl.constexpr):
+    """The operator's identity, a constexpr (masked loads' `other`, fills)."""
+    return tl.constexpr(0 if OPERATOR == "sum" else 1)
+
+
+@triton.jit
+def _multiply(a, b):
+    return a * b
+
+
+@triton.jit
+def _combine(a, b, OPERATOR: tl.constexpr):
+    """a combined with b (a before b in the scan's order)."""
+    if OPERATOR == "sum":
+        combined = a + b
+    else:
+        combined = a * b
+    return combined
+
+
+@triton.jit
+def _scan(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr):
+    """The inclusive scan of `values` along AXIS."""
+    if OPERATOR == "sum":
+        scanned = tl.cumsum(values, AXIS)
+    else:
+        scanned = tl.associative_scan(values, AXIS, _multiply)
+    return scanned
+
+
+@triton.jit
+def _total(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr, KEEP_DIMS: tl.constexpr = False):
+    """`values` combined along AXIS."""
+    if OPERATOR == "sum":
+        total = tl.sum(values, AXIS, keep_dims=KEEP_DIMS)
+    else:
+        total = tl.reduce(values, AXIS, _multiply, keep_dims=KEEP_DIMS)
+    return total
+
+
+@triton.jit
+def _sum_before_and_through(before_a, through_a, before_b, through_b):
+    """Combine two spans, each as (sum before its last element, sum through it)."""
+    return through_a + before_b, through_a + through_b
+
+
+@triton.jit
+def _product_before_and_through(before_a, through_a, before_b, through_b):
+    """_sum_before_and_through for products."""
+    return through_a * before_b, through_a * through_b
+
+
+@triton.jit
+def _scan_before_and_through(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr, REVERSE: tl.constexpr):
+    """(each element's combine of those before it, through it) along AXIS, from the end with
+    REVERSE, by combines only: no element is taken back out (a sum's `through - x` turns an Inf
+    into NaN)."""
+    start = tl.full(values.shape, _identity(OPERATOR), values.dtype)
+    if OPERATOR == "sum":
+        before, through = tl.associative_scan((start, values), AXIS, _sum_before_and_through, reverse=REVERSE)
+    else:
+        before, through = tl.associative_scan((start, values), AXIS, _product_before_and_through,
+                                              reverse=REVERSE)
+    return before, through
