@@ -147,3 +147,72 @@ def test_compile_fullgraph_without_graph_breaks():
     torch.testing.assert_close(compiled(x), model(x))
     explanation = torch._dynamo.explain(model)(x)
     assert explanation.graph_break_count == 0 and explanation.graph_count == 1
+
+
+def product_factors(shape, zeros: int = 0):
+    """float64 factors near 1 (products stay finite), one in five negated, `zeros` of them 0."""
+    x = 1 + 0.05 * torch.randn(shape, dtype=torch.float64)
+    x = torch.where(torch.rand(shape) < 0.2, -x, x)
+    x.view(-1)[torch.randperm(x.numel())[:zeros]] = 0
+    return x.to(DEVICE)
+
+
+@pytest.mark.parametrize("shape,dim", CASES, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in CASES])
+@pytest.mark.parametrize("exclusive", [False, True], ids=["inclusive", "exclusive"])
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+def test_product_backward_runs_triscan_and_matches_torch(shape, dim, exclusive, reverse, triton_launches):
+    """A product's gradient (no zeros): triscan's sum scan of grad * out the other way, over x."""
+    from triscan.kernels.operators import PRODUCT
+
+    x = product_factors(shape).requires_grad_()
+    grad = random_input(shape, torch.float64)
+    fn = triscan.exclusive_cumprod if exclusive else triscan.cumprod
+    out = triton_launches.run(lambda t: fn(t, dim, reverse=reverse), x)
+    (got,) = triton_launches.run(lambda: torch.autograd.grad(out, x, grad))
+    expected_out = scan_reference(x, dim, exclusive, reverse, PRODUCT)  # float64, differentiable
+    (expected,) = torch.autograd.grad(expected_out, x, grad)
+    torch.testing.assert_close(out, expected_out.detach())
+    torch.testing.assert_close(got, expected)
+    assert sum(triton_launches.counts.values()) == 2  # the product forward, the sum backward
+
+
+@pytest.mark.parametrize("exclusive", [False, True], ids=["inclusive", "exclusive"])
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+def test_product_backward_through_zeros_matches_torch(exclusive, reverse, triton_launches):
+    """With a zero in x the division has no answer: torch's backward of the same product runs
+    (the forward is still triscan's), and agrees with torch.cumprod's gradient, zeros included."""
+    from triscan.kernels.operators import PRODUCT
+
+    x = product_factors((4, 60), zeros=5).requires_grad_()
+    grad = random_input((4, 60), torch.float64)
+    fn = triscan.exclusive_cumprod if exclusive else triscan.cumprod
+    out = triton_launches.run(lambda t: fn(t, 1, reverse=reverse), x)
+    (got,) = torch.autograd.grad(out, x, grad)
+    (expected,) = torch.autograd.grad(scan_reference(x, 1, exclusive, reverse, PRODUCT), x, grad)
+    torch.testing.assert_close(got, expected)
+    assert triton_launches.counts == {"row_scan": 1}
+
+
+def test_product_gradcheck_and_twice():
+    x = product_factors((3, 13)).requires_grad_()
+    for fn in (triscan.cumprod, triscan.exclusive_cumprod):
+        for reverse in (False, True):
+            assert torch.autograd.gradcheck(lambda t, f=fn, r=reverse: f(t, 1, reverse=r), (x,),
+                                            fast_mode=True)
+    assert torch.autograd.gradgradcheck(lambda t: triscan.cumprod(t, 0, reverse=True), (x,), fast_mode=True)
+    assert torch.autograd.gradcheck(lambda t: scan_op(t, 0, True, False, None, "product"), (x,),
+                                    fast_mode=True)
+
+
+def test_product_opcheck_and_compile():
+    x = product_factors((3, 40)).float()
+    torch.library.opcheck(scan_op, (x, 1, False, True, None, "product"))
+    torch.library.opcheck(scan_op, (x, 0, True, False, torch.float64, "product"))
+
+    def model(t):
+        return triscan.cumprod(t, 1) + triscan.exclusive_cumprod(t, 0, reverse=True) + triscan.cumsum(t, 1)
+
+    backend = "inductor" if DEVICE == "cuda" else "aot_eager"
+    torch._dynamo.reset()
+    compiled = torch.compile(model, fullgraph=True, backend=backend)
+    torch.testing.assert_close(compiled(x), model(x))

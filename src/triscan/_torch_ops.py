@@ -1,12 +1,17 @@
 """triscan's scans as PyTorch custom operators: autograd and torch.compile.
 
-`torch.api.triscan.scan` (cumsum and exclusive cumsum, either direction) and
-`torch.api.triscan.seed_exclusive_cumsum` (ModelNew's semantics) are registered with
-torch.library, each with a fake implementation (shapes and dtypes only, for torch.compile's
-tracing) and a backward computed by triscan's own kernels:
+`torch.ops.triscan.scan` (cumsum and cumprod, inclusive or exclusive, either direction: its
+`operator` names one of kernels/operators.py) and `torch.ops.triscan.seed_exclusive_cumsum`
+(ModelNew's semantics) are registered with torch.library, each with a fake implementation
+(shapes and dtypes only, for torch.compile's tracing) and a backward computed by triscan's own
+kernels:
 
-- the gradient of a scan is the scan of the gradient in the other direction, inclusive or
+- the gradient of a sum's scan is the scan of the gradient in the other direction, inclusive or
   exclusive as the forward was: y_i = x_0 + ... + x_i gives dL/dx_j = g_j + ... + g_(n-1);
+- a product's is the same scan of g * y, divided by x: y_i = x_0 * ... * x_i gives dL/dx_j =
+  (g_j y_j + ... + g_(n-1) y_(n-1)) / x_j where no x is 0, as torch's own cumprod backward; an
+  input with a zero takes torch's backward of the same product (torch.cumprod, differentiated by
+  autograd);
 - for the seed semantics with dim != 0, the rows x[:-1] get the reversed inclusive scan of
   g[..., 1:] along dim, and the dropped last row gets zeros; with dim == 0 it is an
   exclusive scan, whose gradient is the reversed exclusive scan.
@@ -22,38 +27,74 @@ Everything else launches directly, which keeps the host path of small calls shor
 import torch
 
 from . import api
+from .kernels.operators import OPERATORS
 
 
 @torch.library.custom_op("triscan::scan", mutates_args=())
-def scan_op(x: torch.Tensor, dim: int, exclusive: bool, reverse: bool,
-            dtype: torch.dtype | None) -> torch.Tensor:
-    """Inclusive (or exclusive) scan along `dim`, from the start (or the end)."""
-    return _direct_scan(x, dim, exclusive, reverse, dtype)
+def scan_op(x: torch.Tensor, dim: int, exclusive: bool, reverse: bool, dtype: torch.dtype | None,
+            operator: str = "sum") -> torch.Tensor:
+    """Inclusive (or exclusive) scan of `operator` ("sum", "product") along `dim`, from the start
+    (or the end)."""
+    return _direct_scan(x, dim, exclusive, reverse, dtype, operator)
 
 
-def _direct_scan(x, dim, exclusive, reverse, dtype):
+def _direct_scan(x, dim, exclusive, reverse, dtype, operator):
     """The direct scan both scan_op and ScanFunction run forward."""
-    name = "exclusive_cumsum" if exclusive else "cumsum"
-    return api.scan(x, dim, shift=int(exclusive), name=name, reverse=reverse, dtype=dtype)
+    return api.scan(x, dim, shift=int(exclusive), name=api.SCAN_NAMES[operator, exclusive], reverse=reverse,
+                    dtype=dtype, operator=OPERATORS[operator])
 
 
 @scan_op.register_fake
-def _(x, dim, exclusive, reverse, dtype):
-    return x.new_empty(x.shape, dtype=dtype or api.result_dtype(x.dtype))
+def _(x, dim, exclusive, reverse, dtype, operator="sum"):
+    return x.new_empty(x.shape, dtype=dtype or OPERATORS[operator].result_dtype(x.dtype))
 
 
 def _scan_setup(ctx, inputs, output):
-    x, dim, exclusive, reverse, _ = inputs
+    x, dim, exclusive, reverse, _, operator = inputs if len(inputs) == 6 else (*inputs, "sum")
     ctx.dim, ctx.exclusive, ctx.reverse, ctx.input_dtype = dim, exclusive, reverse, x.dtype
+    ctx.operator = operator
+    if operator == "product" and x.dtype.is_floating_point:
+        ctx.save_for_backward(x, output)
 
 
 def _scan_gradient(ctx, grad, scan):
-    """The gradient of a scan: the scan of `grad` the other way, by `scan` (the operator, or
-    ScanFunction.apply in eager mode; either is differentiable again)."""
+    """The gradient of a scan: for a sum, the scan of `grad` the other way, by `scan` (the
+    operator, or ScanFunction.apply in eager mode; either is differentiable again); for a
+    product, _product_gradient."""
     if not ctx.input_dtype.is_floating_point:
-        return None, None, None, None, None
-    grad_x = scan(grad.contiguous(), ctx.dim, ctx.exclusive, not ctx.reverse, ctx.input_dtype)
-    return grad_x, None, None, None, None
+        return None, None, None, None, None, None
+    if ctx.operator == "product":
+        x, out = ctx.saved_tensors
+        grad_x = _product_gradient(ctx, grad, x, out, scan)
+    else:
+        grad_x = scan(grad.contiguous(), ctx.dim, ctx.exclusive, not ctx.reverse, ctx.input_dtype, "sum")
+    return grad_x, None, None, None, None, None
+
+
+def _product_gradient(ctx, grad, x, out, scan):
+    """dL/dx of out = a product scan of x: the sum scan of grad * out the other way (inclusive or
+    exclusive as the forward was) divided by x, where no x is 0 (checked on the host, as torch's
+    cumprod backward does); else torch's backward of the same product scan."""
+    if x.numel() and bool((x == 0).any()):
+        with torch.enable_grad():
+            leaf = x.detach().requires_grad_()
+            product = _torch_product_scan(leaf, ctx.dim, ctx.exclusive, ctx.reverse).to(out.dtype)
+            (grad_x,) = torch.autograd.grad(product, leaf, grad, create_graph=torch.is_grad_enabled())
+        return grad_x
+    weighted = (grad * out).contiguous()
+    return scan(weighted, ctx.dim, ctx.exclusive, not ctx.reverse, ctx.input_dtype, "sum") / x
+
+
+def _torch_product_scan(x, dim, exclusive, reverse):
+    """A product scan in plain torch ops (torch.cumprod, flips, a leading 1), differentiable."""
+    walked = x.reshape(1) if x.dim() == 0 else x
+    walked = walked.flip(dim) if reverse else walked
+    scanned = torch.cumprod(walked, dim)
+    if exclusive:
+        ones = torch.ones_like(scanned.narrow(dim, 0, min(1, scanned.shape[dim])))
+        scanned = torch.cat((ones, scanned.narrow(dim, 0, max(scanned.shape[dim] - 1, 0))), dim)
+    scanned = scanned.flip(dim) if reverse else scanned
+    return scanned.reshape(x.shape)
 
 
 def _scan_backward(ctx, grad):
@@ -88,11 +129,11 @@ def _seed_gradient(ctx, grad, scan):
         return None, None
     dim = ctx.dim
     if dim == 0:  # a plain exclusive scan
-        return scan(grad.contiguous(), 0, True, True, ctx.input_dtype), None
+        return scan(grad.contiguous(), 0, True, True, ctx.input_dtype, "sum"), None
     grad_x = grad.new_zeros(ctx.input_shape, dtype=ctx.input_dtype)
     # y[..., j + 1] = x[..., 0] + ... + x[..., j] for the rows x[:-1]; the last row is dropped
     used = grad.narrow(dim, 1, ctx.input_shape[dim]).contiguous()
-    grad_x[:-1] = scan(used, dim, False, True, ctx.input_dtype)
+    grad_x[:-1] = scan(used, dim, False, True, ctx.input_dtype, "sum")
     return grad_x, None
 
 
@@ -112,9 +153,10 @@ class ScanFunction(torch.autograd.Function):
     """scan_op's eager twin: the same forward and backward, without the operator's dispatch."""
 
     @staticmethod
-    def forward(ctx, x, dim, exclusive, reverse, dtype):
-        _scan_setup(ctx, (x, dim, exclusive, reverse, dtype), None)
-        return _direct_scan(x, dim, exclusive, reverse, dtype)
+    def forward(ctx, x, dim, exclusive, reverse, dtype, operator):
+        out = _direct_scan(x, dim, exclusive, reverse, dtype, operator)
+        _scan_setup(ctx, (x, dim, exclusive, reverse, dtype, operator), out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -129,14 +171,14 @@ class ScanTransformFunction(torch.autograd.Function):
     backward = staticmethod(ScanFunction.backward)
 
     @staticmethod
-    def vmap(info, in_dims, x, dim, exclusive, reverse, dtype):
+    def vmap(info, in_dims, x, dim, exclusive, reverse, dtype, operator):
         # `dim` was checked against the unbatched tensor (functional._public_scan): one past it
         # here, the batch moved first; an unbatched 0-d tensor is one element along dim 1
         batched = x.movedim(in_dims[0], 0)
         if batched.dim() == 1:
-            out = ScanTransformFunction.apply(batched[:, None], 1, exclusive, reverse, dtype)[:, 0]
+            out = ScanTransformFunction.apply(batched[:, None], 1, exclusive, reverse, dtype, operator)[:, 0]
         else:
-            out = ScanTransformFunction.apply(batched, dim + 1, exclusive, reverse, dtype)
+            out = ScanTransformFunction.apply(batched, dim + 1, exclusive, reverse, dtype, operator)
         return out, 0
 
 
@@ -169,14 +211,14 @@ def needs_operator(x: torch.Tensor) -> bool:
             or torch._C._are_functorch_transforms_active())
 
 
-def differentiable_scan(x, dim: int, exclusive: bool, reverse: bool, dtype):
+def differentiable_scan(x, dim: int, exclusive: bool, reverse: bool, dtype, operator: str = "sum"):
     """The scan through the operator while torch.compile traces, else through ScanFunction (or
     ScanTransformFunction under torch.func transforms)."""
     if torch.compiler.is_compiling():
-        return scan_op(x, dim, exclusive, reverse, dtype)
+        return scan_op(x, dim, exclusive, reverse, dtype, operator)
     if torch._C._are_functorch_transforms_active():
-        return ScanTransformFunction.apply(x, dim, exclusive, reverse, dtype)
-    return ScanFunction.apply(x, dim, exclusive, reverse, dtype)
+        return ScanTransformFunction.apply(x, dim, exclusive, reverse, dtype, operator)
+    return ScanFunction.apply(x, dim, exclusive, reverse, dtype, operator)
 
 
 def differentiable_seed_exclusive_cumsum(x, dim: int):

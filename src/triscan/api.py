@@ -9,6 +9,9 @@ from .scan.dispatch import direct_launch, plan_for, run_plan, scan_into
 from .scan.launch import runs_triton
 from .scan.plan import ScanPlan
 
+# (operator name, exclusive) -> the public function of that scan, whose name its errors carry
+SCAN_NAMES = {("sum", False): "cumsum", ("sum", True): "exclusive_cumsum", ("product", False): "cumprod",
+              ("product", True): "exclusive_cumprod"}
 CALLS: dict = {}  # call key (call_key) -> PreparedCall, for calls checked and planned before
 MAX_CALLS = 4096  # many distinct shapes: start over rather than grow without bound
 SEED_SHIFT = -1  # call_key's shift for calls with the seed's semantics: no scan's shift (0, 1)

@@ -3,6 +3,7 @@
 import torch
 
 from . import api
+from .kernels.operators import OPERATORS
 from .scan.dispatch import plan_for
 from .scan.launch import runs_triton
 from .scan.plan import plan_scan
@@ -39,7 +40,8 @@ def plan_text(plan, x: torch.Tensor, operation: str) -> str:
         + (" (walked backwards)" if plan.backwards else ""),
         "  input: " + (f"copied ({plan.copy_reason})" if plan.copy_reason else "read in place, no copy"),
         f"  output: {str(plan.output_dtype).removeprefix('torch.')}, shift {plan.shift}"
-        f"{' (exclusive)' if plan.shift else ''}{', reversed' if plan.reverse else ''}; accumulates in "
+        f"{' (exclusive)' if plan.shift else ''}{', reversed' if plan.reverse else ''}; "
+        f"{plan.operator.name}, accumulates in "
         f"{str(plan.accumulator).removeprefix('torch.')}",
         f"  family: {plan.family.name} (kernel {name})"
         + (f", {plan.programs} persistent programs" if plan.family.persistent else ""),
@@ -56,15 +58,16 @@ def plan_text(plan, x: torch.Tensor, operation: str) -> str:
 
 
 def described_call(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool = False,
-                   dtype: torch.dtype | None = None, seed: bool = False) -> tuple:
+                   dtype: torch.dtype | None = None, seed: bool = False, operator: str = "sum") -> tuple:
     """(operation name, source, output shape, output dtype, dim, length, shift, reverse): what a
     call scans, checked as the call checks it (a meta tensor will do: shapes only)."""
     if seed:
         source, out_shape, out_dtype, dim, length = api.seed_call(x, dim)
         return "ModelNew (seed semantics)", source, out_shape, out_dtype, dim, length, 1, False
-    operation = "exclusive_cumsum" if exclusive else "cumsum"
+    operation = api.SCAN_NAMES[operator, bool(exclusive)]
     shift = int(exclusive)
-    source, out_shape, out_dtype, dim, length = api.scan_call(x, dim, shift, operation, dtype)
+    source, out_shape, out_dtype, dim, length = api.scan_call(x, dim, shift, operation, dtype,
+                                                              OPERATORS[operator])
     operation += " (reverse)" if reverse else ""
     return operation, source, out_shape, out_dtype, dim, length, shift, reverse
 
@@ -74,33 +77,34 @@ def planned_call(x: torch.Tensor, dim: int, device: torch.device, **flags):
     made without the plan cache (a meta tensor will do for `x`: shapes, strides and dtype only)."""
     _, source, out_shape, out_dtype, dim, length, shift, reverse = described_call(x, dim, **flags)
     return plan_scan(tuple(source.shape), source.stride(), dim, length, shift, reverse, tuple(out_shape),
-                     x.dtype, out_dtype, device)
+                     x.dtype, out_dtype, device, OPERATORS[flags.get("operator", "sum")])
 
 
 def plan_of(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool = False,
-            dtype: torch.dtype | None = None, seed: bool = False):
+            dtype: torch.dtype | None = None, seed: bool = False, operator: str = "sum"):
     """(plan, operation name, why no kernel runs): the plan a call takes (the one the call itself
     finds in the plan cache), or None with the reason. Argument errors are the call's own."""
     operation, source, out_shape, out_dtype, dim, length, shift, reverse = described_call(
-        x, dim, exclusive=exclusive, reverse=reverse, dtype=dtype, seed=seed)
+        x, dim, exclusive=exclusive, reverse=reverse, dtype=dtype, seed=seed, operator=operator)
     out = torch.empty((), dtype=out_dtype, device=x.device).expand(out_shape)  # shape and dtype only
     if out.numel() == 0:
         return None, operation, "the result is empty"
     if not runs_triton(x.device):
         return None, operation, "CPU tensors take plain torch without TRITON_INTERPRET=1"
-    return plan_for(source, out, dim, length, shift, reverse), operation, ""
+    return plan_for(source, out, dim, length, shift, reverse, OPERATORS[operator]), operation, ""
 
 
 def explain(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool = False,
-            dtype: torch.dtype | None = None, seed: bool = False, file=None):
+            dtype: torch.dtype | None = None, seed: bool = False, operator: str = "sum", file=None):
     """Print and return the plan (``triscan.scan.plan.ScanPlan``) that
     ``cumsum(x, dim, reverse=reverse, dtype=dtype)`` would take (``exclusive_cumsum`` with
-    `exclusive`, ``ModelNew(dim)(x)`` with `seed`): the (M, L, K) view and strides, whether the
-    input is copied and why, the kernel family, and the autotune key with the config chosen
-    for it once a call has tuned it. Returns None (after saying so) where no kernel runs: an
-    empty result, or a CPU tensor without the Triton interpreter (plain torch).
-    Argument errors are those of the call itself."""
-    plan, operation, why = plan_of(x, dim, exclusive=exclusive, reverse=reverse, dtype=dtype, seed=seed)
+    `exclusive`, ``ModelNew(dim)(x)`` with `seed`, ``cumprod`` and ``exclusive_cumprod`` with
+    ``operator="product"``): the (M, L, K) view and strides, whether the input is copied and why,
+    the kernel family, and the autotune key with the config chosen for it once a call has tuned
+    it. Returns None (after saying so) where no kernel runs: an empty result, or a CPU tensor
+    without the Triton interpreter (plain torch). Argument errors are those of the call itself."""
+    plan, operation, why = plan_of(x, dim, exclusive=exclusive, reverse=reverse, dtype=dtype, seed=seed,
+                                   operator=operator)
     text = f"{operation}: no kernel runs ({why})" if plan is None else plan_text(plan, x, operation)
     print(text, file=file)
     return plan

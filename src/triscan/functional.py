@@ -6,14 +6,15 @@ to the direct scan (api.py), which keeps the host path of small calls short."""
 import torch
 
 from . import _torch_ops, api
+from .kernels.operators import OPERATORS
 
 
-def _public_scan(x, dim, shift: int, name: str, reverse: bool, dtype) -> torch.Tensor:
+def _public_scan(x, dim, shift: int, name: str, reverse: bool, dtype, operator: str = "sum") -> torch.Tensor:
     if isinstance(x, torch.Tensor) and _torch_ops.needs_operator(x):
         dim = api.check_input(x, dim, name)
         api.check_dtype(dtype, name)
-        return _torch_ops.differentiable_scan(x, dim, bool(shift), reverse, dtype)
-    return api.scan(x, dim, shift, name, reverse, dtype)
+        return _torch_ops.differentiable_scan(x, dim, bool(shift), reverse, dtype, operator)
+    return api.scan(x, dim, shift, name, reverse, dtype, OPERATORS[operator])
 
 
 def cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dtype | None = None
@@ -43,6 +44,29 @@ def exclusive_cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False,
     devices as in :func:`cumsum`.
     """
     return _public_scan(x, dim, 1, "exclusive_cumsum", reverse, dtype)
+
+
+def cumprod(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dtype | None = None
+            ) -> torch.Tensor:
+    """Inclusive prefix product along `dim`, like ``torch.cumprod(x, dim, dtype=dtype)``, on the
+    kernels cumsum runs (one engine: kernels/operators.py).
+
+    ``reverse=True`` multiplies from the end: ``out[j] = x[j] * ... * x[n - 1]``. Dtypes as in
+    :func:`cumsum` (half types multiply in float32; integer and bool inputs give int64, wrapping
+    as torch's). Differentiable: the backward is triscan's reversed cumsum of ``grad * out``
+    divided by ``x`` where no element of ``x`` is 0, as torch's own; inputs with a zero take
+    torch's backward of the same product. Traceable by ``torch.compile(fullgraph=True)``.
+    """
+    return _public_scan(x, dim, 0, "cumprod", reverse, dtype, "product")
+
+
+def exclusive_cumprod(x: torch.Tensor, dim: int, *, reverse: bool = False,
+                      dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Exclusive prefix product along `dim`: same shape as `x`, ``out[0] = 1``,
+    ``out[j] = x[0] * ... * x[j - 1]``; ``reverse=True``: ``out[n - 1] = 1``,
+    ``out[j] = x[j + 1] * ... * x[n - 1]``. Dtypes, devices and gradients as in :func:`cumprod`.
+    """
+    return _public_scan(x, dim, 1, "exclusive_cumprod", reverse, dtype, "product")
 
 
 def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:

@@ -48,21 +48,31 @@ def test_quick_and_full_cells():
     assert len(full) == len(matrix.OPS) * len(matrix.DTYPES) * len(matrix.SHAPES)
     picked = matrix.cells_for(False, ops=["cumsum"], dtypes=["int32"], shapes=["1-D"])
     assert picked == [("cumsum", "int32", "1-D")]
+    # products only by name: issue 14's matrix is the sums'
+    products = matrix.cells_for(False, ops=["cumprod"], dtypes=["int32"], shapes=["1-D"])
+    assert products == [("cumprod", "int32", "1-D")]
+    assert not {op for op, _, _ in full} & set(matrix.PRODUCT_OPS)
     with pytest.raises(ValueError, match="unknown dtype"):
         matrix.cells_for(False, dtypes=["complex64"])
 
 
-@pytest.mark.parametrize("op", matrix.OPS)
+def op_input(op, shape, dtype=torch.float32, device="cpu"):
+    """Sums' inputs about 0.5; products' about 1, so that they stay finite and away from 0."""
+    values = torch.randn(shape, dtype=dtype, device=device)
+    return 1 + 0.1 * values if "cumprod" in op else values + 0.5
+
+
+@pytest.mark.parametrize("op", matrix.OPS + matrix.PRODUCT_OPS)
 def test_torch_equivalents_match_the_reference(op):
     """The eager baseline computes what triscan does (so its time is a fair comparison)."""
-    x = torch.randn(6, 50, dtype=torch.float64) + 0.5
+    x = op_input(op, (6, 50), torch.float64)
     for dim in (0, 1):
         assert torch.allclose(matrix.torch_call(op, dim)(x), matrix.reference_call(op, dim)(x))
 
 
 def test_triscan_cells_match_the_reference_on_this_device():
-    for op in matrix.OPS:
-        x = torch.randn(40, 70, device=DEVICE) + 0.5
+    for op in matrix.OPS + matrix.PRODUCT_OPS:
+        x = op_input(op, (40, 70), device=DEVICE)
         error = relative_error(matrix.triscan_call(op, 1)(x), matrix.reference_call(op, 1)(x))
         assert error < 1e-5, (op, error)
     assert relative_error(torch.ones(3), torch.ones(4, dtype=torch.float64)) == math.inf

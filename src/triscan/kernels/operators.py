@@ -1,18 +1,20 @@
-"""The scan operators: one description per operator, for the host (identity, dtype rules, what
-the kernels may specialize) and for the kernels (its combine, scans and totals under the
-OPERATOR constexpr, the operator's name). Every kernel family takes any operator here; adding
-one is an entry in OPERATORS and a branch in each function below that dispatches on OPERATOR.
+"""The scan operators: one description per operator, for the host (its identity and dtype rules,
+and what the kernels may specialize) and for the kernels (its combine, scans and totals under
+the OPERATOR constexpr, the operator's name). Every kernel family takes any operator here;
+adding one is an entry in OPERATORS, its combine, and a branch in each function below that
+dispatches on OPERATOR (the host's identity is _identity's). An OPERATOR not in OPERATORS fails
+to compile (_known).
 
 Operators are monoids whose combine is associative and commutative (the kernels combine a
-chunk's prefix from the right or the left as registers allow). Each combine also holds where
-the kernels fill masked elements with the identity (loads past a scan's end, the first
-output of an exclusive scan, a lane's prefix before its first chunk).
+chunk's prefix from the right or the left as registers allow). Every element the kernels fill
+holds the identity: masked loads past a scan's end, the first output of an exclusive scan, a
+lane's prefix before its first chunk.
 
 Triton 3.6 takes a combine function for tl.associative_scan and tl.reduce only as a global
 @triton.jit function, not as a constexpr argument (compiled, it fails on the constexpr's
 missing `fn`), so the kernels name their operator and these functions dispatch on it at
 compile time. Sums keep the calls they had (tl.cumsum, tl.sum): their compiled code is the
-same (benchmarks/dev/ptx_snapshot.py)."""
+same (benchmarks/dev/ptx_snapshot.py, benchmarks/NOTES.md 128)."""
 
 from dataclasses import dataclass
 
@@ -26,8 +28,7 @@ class ScanOperator:
     """A scan's operator, as the host sees it."""
 
     name: str  # the kernels' OPERATOR constexpr
-    identity: int  # combine(identity, a) == a: masked elements, exclusive scans' first output
-    invertible: bool  # integer combines undone exactly (a sum's subtraction): one scan where two would be
+    identity: int  # combine(identity, a) == a: masked elements, exclusive scans' first output (_identity)
     carries_error: bool  # float64 look-back prefixes travel with their rounding error (a sum's TwoSum)
 
     def accumulator(self, dtype: torch.dtype) -> torch.dtype:
@@ -43,15 +44,29 @@ class ScanOperator:
         return dtype if dtype.is_floating_point else torch.int64
 
 
-SUM = ScanOperator("sum", identity=0, invertible=True, carries_error=True)
-PRODUCT = ScanOperator("product", identity=1, invertible=False, carries_error=False)
+SUM = ScanOperator("sum", identity=0, carries_error=True)
+PRODUCT = ScanOperator("product", identity=1, carries_error=False)
 OPERATORS = {operator.name: operator for operator in (SUM, PRODUCT)}
+
+
+@triton.jit
+def _known(OPERATOR: tl.constexpr):
+    """Fail the compile of an operator the functions below do not know."""
+    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product", "OPERATOR: a name in operators.OPERATORS")
 
 
 @triton.jit
 def _identity(OPERATOR: tl.constexpr):
     """The operator's identity, a constexpr (masked loads' `other`, fills)."""
+    _known(OPERATOR)
     return tl.constexpr(0 if OPERATOR == "sum" else 1)
+
+
+@triton.jit
+def _invertible(OPERATOR: tl.constexpr):
+    """Whether integer combines are undone exactly (a sum's wrapping subtraction), a constexpr:
+    one scan where the sums before each element would take a second (tiles._before_runs)."""
+    return tl.constexpr(OPERATOR == "sum")
 
 
 @triton.jit
@@ -62,6 +77,7 @@ def _multiply(a, b):
 @triton.jit
 def _combine(a, b, OPERATOR: tl.constexpr):
     """a combined with b (a before b in the scan's order)."""
+    _known(OPERATOR)
     if OPERATOR == "sum":
         combined = a + b
     else:
@@ -72,6 +88,7 @@ def _combine(a, b, OPERATOR: tl.constexpr):
 @triton.jit
 def _scan(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr):
     """The inclusive scan of `values` along AXIS."""
+    _known(OPERATOR)
     if OPERATOR == "sum":
         scanned = tl.cumsum(values, AXIS)
     else:
@@ -82,6 +99,7 @@ def _scan(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr):
 @triton.jit
 def _total(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr, KEEP_DIMS: tl.constexpr = False):
     """`values` combined along AXIS."""
+    _known(OPERATOR)
     if OPERATOR == "sum":
         total = tl.sum(values, AXIS, keep_dims=KEEP_DIMS)
     else:

@@ -7,7 +7,7 @@ kernels/README.md."""
 import triton
 import triton.language as tl
 
-from .operators import _combine, _identity, _scan, _scan_before_and_through, _total
+from .operators import _combine, _identity, _invertible, _scan, _scan_before_and_through, _total
 
 # kernels built for the interpreter (TRITON_INTERPRET=1 before import), which cannot run PTX
 _INTERPRETED = tl.constexpr(triton.knobs.runtime.interpret)
@@ -36,7 +36,7 @@ def _before_runs(run_totals, OPERATOR: tl.constexpr, AXIS: tl.constexpr = 0):
     run total into NaN (Inf - Inf) where torch.cumsum keeps the sums before the Inf finite.
     Integer sums wrap exactly, so for them the subtraction is exact and saves the scan of a
     second value (half the shuffles)."""
-    if run_totals.dtype.is_int() and OPERATOR == "sum":
+    if run_totals.dtype.is_int() and _invertible(OPERATOR):
         through = tl.cumsum(run_totals, AXIS)
         before = through - run_totals
     else:
@@ -51,7 +51,7 @@ def _after_runs(run_totals, OPERATOR: tl.constexpr):
     forward scan of the flipped axis, flipped back); flipping the run totals across threads
     instead cost shared-memory round trips and registers (benchmarks/NOTES.md section 43).
     Integer sums by exact subtraction from the total."""
-    if run_totals.dtype.is_int() and OPERATOR == "sum":  # exact, as in _before_runs: one scanned value
+    if run_totals.dtype.is_int() and _invertible(OPERATOR):  # exact, as in _before_runs: one scanned value
         after = tl.sum(run_totals, 0, keep_dims=True) - tl.cumsum(run_totals, 0)
     else:
         after, _ = _scan_before_and_through(run_totals, 0, OPERATOR, True)

@@ -23,6 +23,8 @@ from .timing import measure, once_ms
 
 GIB = 1 << 30
 OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew")
+# products on the same kernels (kernels/operators.py): cells by --ops only, beside the sums' matrix
+PRODUCT_OPS = ("cumprod", "exclusive_cumprod", "cumprod reverse")
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16,
           "float64": torch.float64, "int32": torch.int32, "int64": torch.int64}
 SHAPES = ("rows", "odd rows", "dim 0", "odd dim 0", "middle dim", "1-D", "4 rows", "4 odd rows", "narrow K=2",
@@ -80,8 +82,11 @@ def op_flags(op: str) -> dict:
         return {"seed": True}
     words = op.split()
     dtypes = [word.removeprefix("dtype=") for word in words if word.startswith("dtype=")]
-    return {"exclusive": words[0].startswith("exclusive"), "reverse": "reverse" in words,
-            "dtype": getattr(torch, dtypes[0]) if dtypes else None}
+    flags = {"exclusive": words[0].startswith("exclusive"), "reverse": "reverse" in words,
+             "dtype": getattr(torch, dtypes[0]) if dtypes else None}
+    if words[0].endswith("cumprod"):
+        flags["operator"] = "product"
+    return flags
 
 
 def triscan_call(op: str, dim: int):
@@ -92,7 +97,9 @@ def triscan_call(op: str, dim: int):
     if flags.get("seed"):
         model = triscan.ModelNew(dim)
         return lambda x: model(x)
-    function = triscan.exclusive_cumsum if flags["exclusive"] else triscan.cumsum
+    functions = ((triscan.cumsum, triscan.exclusive_cumsum) if "operator" not in flags
+                 else (triscan.cumprod, triscan.exclusive_cumprod))
+    function = functions[flags["exclusive"]]
     return lambda x: function(x, dim, reverse=flags["reverse"], dtype=flags["dtype"])
 
 
@@ -103,6 +110,12 @@ def torch_call(op: str, dim: int):
         from ..testing.reference import seed_model
 
         return lambda x: seed_model(x, dim)
+    if "cumprod" in op:  # exclusive: a leading 1 before cumprod of all but the last
+        scan = torch_scan_of(dim, op.endswith("reverse"), torch.cumprod)
+        if op.startswith("exclusive"):
+            return lambda x: torch.cat((torch.ones_like(x.narrow(dim, 0, 1)),
+                                        scan(x.narrow(dim, 0, x.shape[dim] - 1))), dim)
+        return scan
     scan = torch_scan_of(dim, op.endswith("reverse"))
     if op.startswith("exclusive"):
         return lambda x: scan(x) - x
@@ -110,12 +123,14 @@ def torch_call(op: str, dim: int):
 
 
 def reference_call(op: str, dim: int):
+    from ..kernels.operators import OPERATORS
     from ..testing.reference import scan_reference, seed_model_reference
 
     if op == "ModelNew":
         return lambda x: seed_model_reference(x, dim)
-    exclusive, reverse = op.startswith("exclusive"), op.endswith("reverse")
-    return lambda x: scan_reference(x, dim, exclusive=exclusive, reverse=reverse)
+    flags = op_flags(op)
+    operator = OPERATORS[flags.get("operator", "sum")]
+    return lambda x: scan_reference(x, dim, flags["exclusive"], flags["reverse"], operator)
 
 
 def eager_estimate(eager, x: torch.Tensor, dim: int) -> tuple[float, int]:
@@ -264,7 +279,7 @@ def cells_for(quick: bool, ops=None, dtypes=None, shapes=None) -> list[tuple[str
     ops = ops or (QUICK["ops"] if quick else OPS)
     dtypes = dtypes or (QUICK["dtypes"] if quick else tuple(DTYPES))
     shapes = shapes or (QUICK["shapes"] if quick else SHAPES)
-    for name, known in (("op", OPS), ("dtype", DTYPES), ("shape", SHAPES)):
+    for name, known in (("op", OPS + PRODUCT_OPS), ("dtype", DTYPES), ("shape", SHAPES)):
         unknown = set({"op": ops, "dtype": dtypes, "shape": shapes}[name]) - set(known)
         if unknown:
             raise ValueError(f"unknown {name} {sorted(unknown)}; known: {', '.join(known)}")
