@@ -8,6 +8,7 @@ import triscan
 from triscan import _torch_ops
 from triscan._torch_ops import scan_op, seed_exclusive_cumsum_op
 from triscan.testing.reference import scan_reference, seed_model_reference
+from triscan.testing.tolerance import random_factors
 
 CASES = [((5, 70), 1), ((70, 5), 0), ((3, 4, 9), 1), ((700,), 0)]
 
@@ -150,9 +151,8 @@ def test_compile_fullgraph_without_graph_breaks():
 
 
 def product_factors(shape, zeros: int = 0):
-    """float64 factors near 1 (products stay finite), one in five negated, `zeros` of them 0."""
-    x = 1 + 0.05 * torch.randn(shape, dtype=torch.float64)
-    x = torch.where(torch.rand(shape) < 0.2, -x, x)
+    """float64 factors near 1 (random_factors), `zeros` of them 0."""
+    x = random_factors(shape, torch.float64, "cpu")
     x.view(-1)[torch.randperm(x.numel())[:zeros]] = 0
     return x.to(DEVICE)
 

@@ -96,17 +96,23 @@ def main() -> int:
     parser.add_argument("--ptx-digests", metavar="PATH",
                         help="write a digest of each compile's PTX (debug lines removed) to PATH: two "
                              "trees whose files are equal compiled every config to the same PTX")
+    parser.add_argument("--digests-only", action="store_true",
+                        help="with --ptx-digests: no register counts (no second ptxas run per compile)")
     args = parser.parse_args()
     digests = {}
     rows, problems = [], 0
     for name, meta in variants(args.elements, args.kernels):
         for arch in args.arch:
+            key = f"sm_{arch} {name} {sorted(meta.items())}"
+            if args.digests_only:
+                registers.compile_variant(name, arch, **dict(meta))
+                digests[key] = ptx_snapshot.digest(registers.LAST_PTX[0])
+                continue
             used, spilled, shared = registers.compile_info(name, arch, **dict(meta))
             fits = shared <= registers.SHARED_LIMIT[arch]
             problems += not fits
             if args.ptx_digests:
-                ptx = registers.LAST_PTX[0]
-                digests[f"sm_{arch} {name} {sorted(meta.items())}"] = ptx_snapshot.digest(ptx)
+                digests[key] = ptx_snapshot.digest(registers.LAST_PTX[0])
             rows.append({"kernel": name, "meta": meta, "arch": arch, "registers": used,
                          "spill_bytes": spilled, "shared_bytes": shared, "fits": fits})
             print(f"sm_{arch} {name:16s} {meta} regs {used} spills {spilled} shared {shared}"

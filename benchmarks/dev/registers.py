@@ -84,6 +84,23 @@ SHARED_LIMIT = {80: 166912, 89: 101376, 90: 232448}
 def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
     """(registers per thread, bytes spilled, shared memory per block) of a variant compiled for
     sm_`arch` without a GPU."""
+    compiled = compile_variant(name, arch, **meta)
+    ptxas = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "kernel.ptx")
+        with open(path, "w") as handle:
+            handle.write(compiled.asm["ptx"])
+        target = "sm_90a" if arch == 90 else f"sm_{arch}"
+        report = subprocess.run([ptxas, "-v", f"-arch={target}", path, "-o", os.path.join(folder, "k.cubin")],
+                                capture_output=True, text=True).stderr
+    used = int(re.search(r"Used (\d+) registers", report).group(1))
+    spills = re.search(r"(\d+) bytes spill stores", report)
+    return used, int(spills.group(1)) if spills else 0, compiled.metadata.shared
+
+
+def compile_variant(name: str, arch: int, **meta):
+    """A variant (KERNELS' name, constexprs and launch options in `meta`) compiled for sm_`arch`
+    without a GPU; its PTX and Triton GPU IR also in LAST_PTX and LAST_TTGIR."""
     fn, signature, constexprs, aligned = KERNELS[name]
     options = {key: meta.pop(key) for key in ("num_warps", "num_stages", "maxnreg") if key in meta}
     if meta.pop("EVEN", 0):  # the length and row strides divisible by 16, as Triton specializes them
@@ -115,19 +132,9 @@ def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
     attrs = {(names.index(arg),): ALIGNED for arg in aligned}
     source = ASTSource(fn, signature, {(names.index(k),): v for k, v in constexprs.items()}, attrs)
     compiled = triton.compile(source, target=GPUTarget("cuda", arch, 32), options=options)
-    ptxas = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "kernel.ptx")
-        with open(path, "w") as handle:
-            handle.write(compiled.asm["ptx"])
-        target = "sm_90a" if arch == 90 else f"sm_{arch}"
-        report = subprocess.run([ptxas, "-v", f"-arch={target}", path, "-o", os.path.join(folder, "k.cubin")],
-                                capture_output=True, text=True).stderr
-    used = int(re.search(r"Used (\d+) registers", report).group(1))
-    spills = re.search(r"(\d+) bytes spill stores", report)
     LAST_PTX[0] = compiled.asm["ptx"]
     LAST_TTGIR[0] = compiled.asm.get("ttgir", "")
-    return used, int(spills.group(1)) if spills else 0, compiled.metadata.shared
+    return compiled
 
 
 LAST_PTX = [""]  # the PTX of the latest compile_info call

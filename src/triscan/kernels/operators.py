@@ -2,8 +2,8 @@
 and what the kernels may specialize) and for the kernels (its combine, scans and totals under
 the OPERATOR constexpr, the operator's name). Every kernel family takes any operator here;
 adding one is an entry in OPERATORS, its combine, and a branch in each function below that
-dispatches on OPERATOR (the host's identity is _identity's). An OPERATOR not in OPERATORS fails
-to compile (_known).
+dispatches on OPERATOR (the host's identity is _identity's). An OPERATOR missing from them fails
+to compile (their static_assert).
 
 Operators are monoids whose combine is associative and commutative (the kernels combine a
 chunk's prefix from the right or the left as registers allow). Every element the kernels fill
@@ -50,15 +50,9 @@ OPERATORS = {operator.name: operator for operator in (SUM, PRODUCT)}
 
 
 @triton.jit
-def _known(OPERATOR: tl.constexpr):
-    """Fail the compile of an operator the functions below do not know."""
-    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product", "OPERATOR: a name in operators.OPERATORS")
-
-
-@triton.jit
 def _identity(OPERATOR: tl.constexpr):
     """The operator's identity, a constexpr (masked loads' `other`, fills)."""
-    _known(OPERATOR)
+    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product", "OPERATOR: a name in operators.OPERATORS")
     return tl.constexpr(0 if OPERATOR == "sum" else 1)
 
 
@@ -76,8 +70,8 @@ def _multiply(a, b):
 
 @triton.jit
 def _combine(a, b, OPERATOR: tl.constexpr):
-    """a combined with b (a before b in the scan's order)."""
-    _known(OPERATOR)
+    """a combined with b (operators commute: the kernels put the earlier one first or second)."""
+    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product", "OPERATOR: a name in operators.OPERATORS")
     if OPERATOR == "sum":
         combined = a + b
     else:
@@ -88,7 +82,7 @@ def _combine(a, b, OPERATOR: tl.constexpr):
 @triton.jit
 def _scan(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr):
     """The inclusive scan of `values` along AXIS."""
-    _known(OPERATOR)
+    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product", "OPERATOR: a name in operators.OPERATORS")
     if OPERATOR == "sum":
         scanned = tl.cumsum(values, AXIS)
     else:
@@ -99,7 +93,7 @@ def _scan(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr):
 @triton.jit
 def _total(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr, KEEP_DIMS: tl.constexpr = False):
     """`values` combined along AXIS."""
-    _known(OPERATOR)
+    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product", "OPERATOR: a name in operators.OPERATORS")
     if OPERATOR == "sum":
         total = tl.sum(values, AXIS, keep_dims=KEEP_DIMS)
     else:

@@ -79,6 +79,20 @@ def abs_of(x: torch.Tensor) -> torch.Tensor:
     return x if x.dtype == torch.bool else x.abs()
 
 
+def random_factors(shape, dtype: torch.dtype, device) -> torch.Tensor:
+    """Fresh random factors for product scans, whose products over thousands of positions stay
+    finite and away from 0: floats 1 + N(0, 0.01), one in nine negated; integers odd, from
+    {-3, -1, 1, 3} (int64 products wrap, as torch's do, and never to 0); bool True but one in five
+    hundred. A product's error is relative: its bound takes |reference| for the running sum of
+    |x| (scan_error_excess)."""
+    if dtype == torch.bool:
+        return (torch.rand(shape) >= 1 / 500).to(device)
+    if not dtype.is_floating_point:
+        return (2 * torch.randint(0, 4, shape) - 3).to(dtype).to(device)
+    values = 1 + 0.01 * torch.randn(shape, dtype=torch.float64)
+    return torch.where(torch.rand(shape) < 1 / 9, -values, values).to(dtype).to(device)
+
+
 def random_input(shape, dtype: torch.dtype, device) -> torch.Tensor:
     """Fresh random data, never zeros: normal floats with mean 0.5, integers in [-50, 50]."""
     if dtype == torch.bool:

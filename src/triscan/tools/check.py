@@ -11,16 +11,18 @@ import math
 
 import torch
 
-from .. import ModelNew, cumsum, exclusive_cumsum
+from .. import ModelNew, cumprod, cumsum, exclusive_cumprod, exclusive_cumsum
 from ..explain import plan_of
+from ..kernels.operators import PRODUCT
 from ..kernels.registry import FAMILIES, kernels_interpreted
 from ..testing.reference import (
     cumsum_reference,
     exclusive_cumsum_reference,
     reversed_cumsum_reference,
+    scan_reference,
     seed_model_reference,
 )
-from ..testing.tolerance import RULE, abs_of, random_input, scan_error_excess
+from ..testing.tolerance import RULE, abs_of, random_factors, random_input, scan_error_excess
 from .environment import needs_interpreter_rerun
 from .report import markdown_table, show_table
 
@@ -37,18 +39,27 @@ OPS = {
                           {"exclusive": True, "reverse": True}),
     "seed ModelNew": (lambda x, d: ModelNew(d)(x), seed_model_reference,
                       lambda x, d: seed_model_reference(abs_of(x), d), {"seed": True}),
+    # products, on random_factors: a product's rounding is relative, its running |x| is |reference|
+    "cumprod": (cumprod, lambda x, d: scan_reference(x, d, operator=PRODUCT),
+                lambda x, d: scan_reference(x, d, operator=PRODUCT).abs(), {"operator": "product"}),
+    "exclusive cumprod reverse": (lambda x, d: exclusive_cumprod(x, d, reverse=True),
+                                  lambda x, d: scan_reference(x, d, True, True, PRODUCT),
+                                  lambda x, d: scan_reference(x, d, True, True, PRODUCT).abs(),
+                                  {"exclusive": True, "reverse": True, "operator": "product"}),
 }
+# an op's inputs by its operator: sums of random_input, products of random_factors
+INPUTS = {"sum": random_input, "product": random_factors}
 DTYPES = (torch.float32, torch.float16, torch.bfloat16, torch.float64, torch.int32, torch.bool)
 
 
-def layouts(shape, dtype, device):
-    """The input as given, transposed (last two dims) and as a strided slice."""
-    base = random_input(shape, dtype, device)
+def layouts(shape, dtype, device, values=random_input):
+    """The input (drawn by `values`) as given, transposed (last two dims) and as a strided slice."""
+    base = values(shape, dtype, device)
     views = {"contiguous": base}
     if len(shape) >= 2:
         swapped = shape[:-2] + shape[-1:] + shape[-2:-1]
-        views["transposed"] = random_input(swapped, dtype, device).transpose(-1, -2)
-    wide = random_input(shape[:-1] + (2 * shape[-1],), dtype, device)
+        views["transposed"] = values(swapped, dtype, device).transpose(-1, -2)
+    wide = values(shape[:-1] + (2 * shape[-1],), dtype, device)
     views["strided"] = wide[..., ::2]
     return views
 
@@ -91,9 +102,11 @@ def run_matrix(device: str, quick: bool = False, ops=OPS, dtypes=DTYPES, progres
     for shape in shapes(device, quick):
         for dtype in dtypes[:2] if quick else dtypes:
             started, before = time.perf_counter(), len(results)
-            for layout, x in layouts(shape, dtype, device).items():
-                for dim in range(x.dim()):
+            inputs = {operator: layouts(shape, dtype, device, values) for operator, values in INPUTS.items()}
+            for layout in inputs["sum"]:
+                for dim in range(len(shape)):
                     for op, (call, reference, bound, flags) in ops.items():
+                        x = inputs[flags.get("operator", "sum")][layout]
                         family = None
                         try:
                             plan = plan_of(x, dim, **flags)[0]
