@@ -11,13 +11,16 @@ import torch
 from conftest import DEVICE, abs_of, assert_scan_close, random_input
 
 from triscan.kernelbench import emit, rules
+from triscan.kernels.operators import PRODUCT
 from triscan.kernels.registry import FAMILIES
 from triscan.testing.reference import (
     cumsum_reference,
     exclusive_cumsum_reference,
     reversed_cumsum_reference,
+    scan_reference,
     seed_model_reference,
 )
+from triscan.testing.tolerance import random_factors
 
 KERNELS = [kernel for family in FAMILIES for kernel in family.kernels.values()]
 
@@ -103,9 +106,12 @@ def test_emit_cli_writes_file(tmp_path):
     assert path.read_text() == emit.emit_source()
 
 
-# the KernelBench level-1 references, restated in float64: (reference, running sum of |x|)
+# the KernelBench level-1 references, restated in float64: (reference, running sum of |x|, or for a
+# product |reference|, its running product of |x|)
 PROBLEM_REFERENCES = {
     "89": (lambda x, d: cumsum_reference(x, d), lambda x, d: cumsum_reference(abs_of(x), d)),
+    "90": (lambda x, d: scan_reference(x, d, operator=PRODUCT),
+           lambda x, d: scan_reference(x, d, operator=PRODUCT).abs()),
     "91": (lambda x, d: reversed_cumsum_reference(x, d),
            lambda x, d: reversed_cumsum_reference(abs_of(x), d)),
     "92": (lambda x, d: exclusive_cumsum_reference(x, d), lambda x, d: cumsum_reference(abs_of(x), d)),
@@ -123,7 +129,8 @@ def test_every_problem_emits_a_correct_file_within_the_rules(problem, tmp_path):
     # rows and a column scan in float32, rows in bfloat16 (KernelBench's inputs are either)
     for shape, dim, dtype in (((9, 300), 1, torch.float32), ((300, 9), 0, torch.float32),
                               ((9, 300), 1, torch.bfloat16)):
-        x = random_input(shape, dtype)
+        # products of factors near 1: random_input's would underflow to 0 within a few hundred
+        x = random_factors(shape, dtype, DEVICE) if problem == "90" else random_input(shape, dtype)
         out = module.ModelNew(dim)(x)
         assert out.dtype == dtype
         assert_scan_close(out, reference(x, dim), bound(x, dim), shape[dim])

@@ -28,6 +28,7 @@ from .rules import is_jit
 IMPORTS = "import torch\nimport torch.nn as nn\nimport triton\nimport triton.language as tl\n"
 HEADER = "# {problem}: bundled by `triscan emit` from triscan's modules.\n"
 TITLES = {"seed": "Exclusive cumsum (the seed's ModelNew)", "89": "KernelBench level 1, 89_cumsum",
+          "90": "KernelBench level 1, 90_cumprod",
           "91": "KernelBench level 1, 91_cumsum_reverse", "92": "KernelBench level 1, 92_cumsum_exclusive"}
 ENTRY = "triscan.api"  # the direct (not autograd) functions the answer's ModelNew calls
 ALLOWED_IMPORTS = {"import torch", "import triton", "import triton.language as tl"}

@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     emit_parser = commands.add_parser("emit", help="write the seed's single-file ModelNew answer")
     emit_parser.add_argument("-o", "--output", help="file to write (default: standard output)")
-    emit_parser.add_argument("--problem", choices=("seed", "89", "91", "92"), default="seed",
+    emit_parser.add_argument("--problem", choices=("seed", "89", "90", "91", "92"), default="seed",
                              help="the seed task (default) or a KernelBench level-1 scan problem")
     emit_parser.set_defaults(run=command_emit)
     bench_parser = commands.add_parser(
