@@ -11,7 +11,7 @@ kernels:
 - a product's is the same scan of g * y, divided by x: y_i = x_0 * ... * x_i gives dL/dx_j =
   (g_j y_j + ... + g_(n-1) y_(n-1)) / x_j where no x is 0, as torch's own cumprod backward; an
   input with a zero takes torch's backward of the same product (torch.cumprod, differentiated by
-  autograd);
+  autograd, scan/fallback.py's plain_scan);
 - for the seed semantics with dim != 0, the rows x[:-1] get the reversed inclusive scan of
   g[..., 1:] along dim, and the dropped last row gets zeros; with dim == 0 it is an
   exclusive scan, whose gradient is the reversed exclusive scan.
@@ -27,7 +27,8 @@ Everything else launches directly, which keeps the host path of small calls shor
 import torch
 
 from . import api
-from .kernels.operators import OPERATORS
+from .kernels.operators import OPERATORS, PRODUCT
+from .scan.fallback import plain_scan
 
 
 @torch.library.custom_op("triscan::scan", mutates_args=())
@@ -40,8 +41,9 @@ def scan_op(x: torch.Tensor, dim: int, exclusive: bool, reverse: bool, dtype: to
 
 def _direct_scan(x, dim, exclusive, reverse, dtype, operator):
     """The direct scan both scan_op and ScanFunction run forward."""
-    return api.scan(x, dim, shift=int(exclusive), name=api.SCAN_NAMES[operator, exclusive], reverse=reverse,
-                    dtype=dtype, operator=OPERATORS[operator])
+    described = OPERATORS[operator]
+    return api.scan(x, dim, shift=int(exclusive), name=described.function_name(exclusive), reverse=reverse,
+                    dtype=dtype, operator=described)
 
 
 @scan_op.register_fake
@@ -78,23 +80,12 @@ def _product_gradient(ctx, grad, x, out, scan):
     if x.numel() and bool((x == 0).any()):
         with torch.enable_grad():
             leaf = x.detach().requires_grad_()
-            product = _torch_product_scan(leaf, ctx.dim, ctx.exclusive, ctx.reverse).to(out.dtype)
+            product = plain_scan(leaf, ctx.dim, ctx.exclusive, ctx.reverse, PRODUCT).to(out.dtype)
             (grad_x,) = torch.autograd.grad(product, leaf, grad, create_graph=torch.is_grad_enabled())
         return grad_x
     weighted = (grad * out).contiguous()
     return scan(weighted, ctx.dim, ctx.exclusive, not ctx.reverse, ctx.input_dtype, "sum") / x
 
-
-def _torch_product_scan(x, dim, exclusive, reverse):
-    """A product scan in plain torch ops (torch.cumprod, flips, a leading 1), differentiable."""
-    walked = x.reshape(1) if x.dim() == 0 else x
-    walked = walked.flip(dim) if reverse else walked
-    scanned = torch.cumprod(walked, dim)
-    if exclusive:
-        ones = torch.ones_like(scanned.narrow(dim, 0, min(1, scanned.shape[dim])))
-        scanned = torch.cat((ones, scanned.narrow(dim, 0, max(scanned.shape[dim] - 1, 0))), dim)
-    scanned = scanned.flip(dim) if reverse else scanned
-    return scanned.reshape(x.shape)
 
 
 def _scan_backward(ctx, grad):

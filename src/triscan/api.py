@@ -9,9 +9,6 @@ from .scan.dispatch import direct_launch, plan_for, run_plan, scan_into
 from .scan.launch import runs_triton
 from .scan.plan import ScanPlan
 
-# (operator name, exclusive) -> the public function of that scan, whose name its errors carry
-SCAN_NAMES = {("sum", False): "cumsum", ("sum", True): "exclusive_cumsum", ("product", False): "cumprod",
-              ("product", True): "exclusive_cumprod"}
 CALLS: dict = {}  # call key (call_key) -> PreparedCall, for calls checked and planned before
 MAX_CALLS = 4096  # many distinct shapes: start over rather than grow without bound
 SEED_SHIFT = -1  # call_key's shift for calls with the seed's semantics: no scan's shift (0, 1)
@@ -152,16 +149,13 @@ def exclusive_cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False,
 
 def cumprod(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dtype | None = None
             ) -> torch.Tensor:
-    """Inclusive prefix product along `dim`, like ``torch.cumprod(x, dim, dtype=dtype)``, on the
-    kernels cumsum runs (kernels/operators.py); ``reverse=True`` multiplies from the end. Not
-    differentiable yet."""
+    """triscan.cumprod without the autograd operator."""
     return scan(x, dim, 0, "cumprod", reverse, dtype, PRODUCT)
 
 
 def exclusive_cumprod(x: torch.Tensor, dim: int, *, reverse: bool = False,
                       dtype: torch.dtype | None = None) -> torch.Tensor:
-    """Exclusive prefix product along `dim`: ``out[0] = 1``, ``out[j] = x[0] * ... * x[j - 1]``
-    (from the end with ``reverse=True``); as cumprod."""
+    """triscan.exclusive_cumprod without the autograd operator."""
     return scan(x, dim, 1, "exclusive_cumprod", reverse, dtype, PRODUCT)
 
 

@@ -64,7 +64,7 @@ def described_call(x: torch.Tensor, dim: int, *, exclusive: bool = False, revers
     if seed:
         source, out_shape, out_dtype, dim, length = api.seed_call(x, dim)
         return "ModelNew (seed semantics)", source, out_shape, out_dtype, dim, length, 1, False
-    operation = api.SCAN_NAMES[operator, bool(exclusive)]
+    operation = OPERATORS[operator].function_name(bool(exclusive))
     shift = int(exclusive)
     source, out_shape, out_dtype, dim, length = api.scan_call(x, dim, shift, operation, dtype,
                                                               OPERATORS[operator])

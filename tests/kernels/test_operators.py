@@ -200,7 +200,7 @@ def test_an_operator_the_kernels_do_not_know_fails_to_compile():
     compile error, not a silent product."""
     from triscan.kernels.operators import ScanOperator
 
-    unknown = ScanOperator("maximum", identity=0, carries_error=False)
+    unknown = ScanOperator("maximum", "cummax", identity=0, carries_error=False)
     x = factors((3, 40), torch.float32)
     out = torch.empty_like(x)
     with pytest.raises(Exception, match="operators.OPERATORS"):

@@ -28,6 +28,7 @@ class ScanOperator:
     """A scan's operator, as the host sees it."""
 
     name: str  # the kernels' OPERATOR constexpr
+    function: str  # torch's inclusive scan of it, and triscan's public function ("cumsum"; exclusive_...)
     identity: int  # combine(identity, a) == a: masked elements, exclusive scans' first output (_identity)
     carries_error: bool  # float64 look-back prefixes travel with their rounding error (a sum's TwoSum)
 
@@ -38,14 +39,18 @@ class ScanOperator:
             return torch.float64
         return torch.float32 if dtype.is_floating_point else torch.int64
 
+    def function_name(self, exclusive: bool) -> str:
+        """The public function of this scan, inclusive or exclusive (whose name its errors carry)."""
+        return "exclusive_" + self.function if exclusive else self.function
+
     def result_dtype(self, dtype: torch.dtype) -> torch.dtype:
         """The result dtype of a scan of `dtype` without dtype=, as torch's: integers and bool
         promote to int64."""
         return dtype if dtype.is_floating_point else torch.int64
 
 
-SUM = ScanOperator("sum", identity=0, carries_error=True)
-PRODUCT = ScanOperator("product", identity=1, carries_error=False)
+SUM = ScanOperator("sum", "cumsum", identity=0, carries_error=True)
+PRODUCT = ScanOperator("product", "cumprod", identity=1, carries_error=False)
 OPERATORS = {operator.name: operator for operator in (SUM, PRODUCT)}
 
 

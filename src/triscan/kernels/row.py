@@ -33,11 +33,10 @@ Triton does not pipeline the walk's loads; PREFETCH blocks are loaded ahead of t
 import triton
 import triton.language as tl
 
-from .operators import _combine, _identity
+from .operators import _combine, _identity, _total
 from .tiles import (
     _block_offsets,
     _block_scan,
-    _block_total,
     _load_block,
     _load_lagged,
     _load_window,
@@ -185,7 +184,7 @@ def row_scan_kernel(
         values = x.to(ACC_DTYPE)
         scanned = _block_scan(values, (SHIFT == 1) and IN_PLACE, REVERSE, RUN, OPERATOR)
         scanned = _combine(scanned, carry, OPERATOR)
-        carry = _combine(carry, _block_total(values, OPERATOR), OPERATOR)
+        carry = _combine(carry, _total(values, 0, OPERATOR), OPERATOR)
         if ROTATE == 1:
             rotated = tl.gather(scanned, rotation, 0)
             window = tl.where(offsets >= phase, rotated, previous)

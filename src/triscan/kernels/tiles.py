@@ -1,13 +1,13 @@
 """Tile primitives the kernel families share: the run layout of a tile (SUB consecutive scan
 steps per thread), scans over run totals by combines only, and element offsets of a tile; for
 the row families, blocks in scan order, their scans (inclusive or exclusive, forward or from the
-end) and totals, and their whole or masked loads and stores. Glossary and layouts:
+end; their totals are operators._total), and their whole or masked loads and stores. Glossary and layouts:
 kernels/README.md."""
 
 import triton
 import triton.language as tl
 
-from .operators import _combine, _identity, _invertible, _scan, _scan_before_and_through, _total
+from .operators import _combine, _identity, _invertible, _scan, _scan_before_and_through
 
 # kernels built for the interpreter (TRITON_INTERPRET=1 before import), which cannot run PTX
 _INTERPRETED = tl.constexpr(triton.knobs.runtime.interpret)
@@ -355,12 +355,6 @@ def _store_span(pointers, values, offsets, low, high, VEC: tl.constexpr):
     tl.store(pointers, values, mask=(offsets >= inner_low) & (offsets < inner_high))
     edges = (offsets < inner_low) | (offsets >= inner_high)
     tl.store(pointers, values, mask=(offsets >= low) & (offsets < high) & edges)
-
-
-@triton.jit
-def _block_total(values, OPERATOR: tl.constexpr):
-    """Sum of a block, [BLOCK] -> []."""
-    return _total(values, 0, OPERATOR)
 
 
 @triton.jit

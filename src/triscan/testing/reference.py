@@ -8,6 +8,7 @@ dimension 0 (whatever `dim` is), then an inclusive cumsum runs along `dim`.
 import torch
 
 from ..kernels.operators import SUM, ScanOperator
+from ..scan.fallback import plain_scan
 
 # torch.cumsum on CUDA read past its input in a scan of 2^31 float64 elements (an illegal memory
 # access, depending on what memory lay after it: pytorch issue 196624; benchmarks/NOTES.md 87):
@@ -87,10 +88,6 @@ def reversed_cumsum_reference(x: torch.Tensor, dim: int, exclusive: bool = False
     return inclusive - exact if exclusive else inclusive
 
 
-# operator name -> torch's inclusive scan in float64 / int64 (kernels/operators.py)
-INCLUSIVE = {"sum": cumsum_in_pieces, "product": torch.cumprod}
-
-
 def scan_reference(x: torch.Tensor, dim: int, exclusive: bool = False, reverse: bool = False,
                    operator: ScanOperator = SUM) -> torch.Tensor:
     """Any of the four scans in float64 / int64 (differentiable for float64 inputs), of `operator`
@@ -99,13 +96,4 @@ def scan_reference(x: torch.Tensor, dim: int, exclusive: bool = False, reverse: 
         if reverse:
             return reversed_cumsum_reference(x, dim, exclusive)
         return exclusive_cumsum_reference(x, dim) if exclusive else cumsum_reference(x, dim)
-    exact = x.to(exact_dtype(x.dtype))
-    if exact.dim() == 0:
-        exact = exact.view(1)
-    walked = exact.flip(dim) if reverse else exact
-    scanned = INCLUSIVE[operator.name](walked, dim)
-    if exclusive:
-        identity = torch.full_like(scanned.narrow(dim, 0, min(1, scanned.shape[dim])), operator.identity)
-        scanned = torch.cat((identity, scanned.narrow(dim, 0, max(scanned.shape[dim] - 1, 0))), dim)
-    scanned = scanned.flip(dim) if reverse else scanned
-    return scanned.view(x.shape)
+    return plain_scan(x.to(exact_dtype(x.dtype)), dim, exclusive, reverse, operator)

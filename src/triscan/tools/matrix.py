@@ -110,12 +110,12 @@ def torch_call(op: str, dim: int):
         from ..testing.reference import seed_model
 
         return lambda x: seed_model(x, dim)
-    if "cumprod" in op:  # exclusive: a leading 1 before cumprod of all but the last
-        scan = torch_scan_of(dim, op.endswith("reverse"), torch.cumprod)
-        if op.startswith("exclusive"):
-            return lambda x: torch.cat((torch.ones_like(x.narrow(dim, 0, 1)),
-                                        scan(x.narrow(dim, 0, x.shape[dim] - 1))), dim)
-        return scan
+    if "cumprod" in op:  # torch.cumprod; exclusive: a leading 1 before the product of all but the last
+        from ..kernels.operators import PRODUCT
+        from ..scan.fallback import plain_scan
+
+        flags = op_flags(op)
+        return lambda x: plain_scan(x, dim, flags["exclusive"], flags["reverse"], PRODUCT)
     scan = torch_scan_of(dim, op.endswith("reverse"))
     if op.startswith("exclusive"):
         return lambda x: scan(x) - x

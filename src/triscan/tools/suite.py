@@ -48,11 +48,11 @@ SHORT_NAMES = {
 }
 
 
-def torch_scan_of(dim, reverse, scan=torch.cumsum):
-    """torch's way to the same result: `scan` (cumsum, cumprod), or flip, scan, flip."""
+def torch_scan_of(dim, reverse):
+    """torch's way to the same result: cumsum, or flip, cumsum, flip."""
     if reverse:
-        return lambda t: scan(t.flip(dim), dim).flip(dim)
-    return lambda t: scan(t, dim)
+        return lambda t: torch.cumsum(t.flip(dim), dim).flip(dim)
+    return lambda t: torch.cumsum(t, dim)
 
 
 def fresh_compile(call):

@@ -23,7 +23,6 @@ from ..operators import _combine, _identity, _total
 from ..tiles import (
     _block_offsets,
     _block_scan,
-    _block_total,
     _load_block,
     _load_lagged,
     _load_window,
@@ -184,7 +183,7 @@ def _reloaded_total(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
         x = _load_piece(origin, start + piece * SUB_BLOCK, offsets, phase, length, ticket < total_chunks,
                         stride_x_scan, ROTATE, VEC, OPERATOR)
         partial = _combine(partial, x.to(ACC_DTYPE), OPERATOR)
-    return _block_total(partial, OPERATOR)
+    return _total(partial, 0, OPERATOR)
 
 
 @triton.jit
@@ -221,7 +220,7 @@ def _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_sc
                 tl.store(y_origin + window, out, mask=(window >= phase) & (window < phase + length))
         else:
             tl.store(y_origin + (first + offsets), out, mask=first + offsets < length)
-        within = _combine(within, _block_total(x, OPERATOR), OPERATOR)
+        within = _combine(within, _total(x, 0, OPERATOR), OPERATOR)
 
 
 @triton.jit(noinline=True)
@@ -341,7 +340,7 @@ def lookback_scan_kernel(
         x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer,
                             stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE, VEC, BLOCK, RUN,
                             OPERATOR)
-        total = _block_total(x.to(ACC_DTYPE), OPERATOR)
+        total = _total(x.to(ACC_DTYPE), 0, OPERATOR)
     if ticket < total_chunks:
         _publish_total(status_ptr, ticket, total, ticket % chunks_per_row == 0, WORDS, CARRY_ERROR)
     if TICKET_AHEAD:
@@ -377,7 +376,7 @@ def lookback_scan_kernel(
             # round after that: a round of slack, where section 6's chains had none
             drawn = tl.atomic_add(counter_ptr, 1, sem="relaxed")
         if not RELOADED:
-            next_total = _block_total(x_next.to(ACC_DTYPE), OPERATOR)
+            next_total = _total(x_next.to(ACC_DTYPE), 0, OPERATOR)
         if next_ticket < total_chunks:
             _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS,
                            CARRY_ERROR)
