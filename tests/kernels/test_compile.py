@@ -125,6 +125,13 @@ LARGEST = [
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 L2_AHEAD=1 WIDE_OFFSETS=0"),
     ("column_lookback",
      "BLOCK_L=512 BLOCK_K=16 SUB=8 num_warps=4 TRANSPOSE=1 LOOKBACK=64 BACKWARDS=1 SHIFT=1 maxnreg=168"),
+    # held PARTS chunks of 2-byte input, 32 KiB each (the largest column tiles)
+    ("column_lookback", "BLOCK_L=8192 BLOCK_K=2 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 EARLY_PART=1 "
+                        "maxnreg=168 ELEMENT=bf16"),
+    ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 EARLY_PART=1 "
+                        "maxnreg=168 BACKWARDS=1 SHIFT=1 ELEMENT=bf16"),
+    ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 EARLY_PART=1 "
+                        "maxnreg=168 INPUT=fp16 ELEMENT=fp32"),
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=7 GROUPED=1 "
                         "GROUPED_OK=1 GROUP_ROW=28 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4 "
                         "SHIFT=1 IN_PLACE=1"),

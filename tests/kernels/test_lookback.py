@@ -166,11 +166,35 @@ def test_column_register_caps_fit_without_spills(input_dtype, output_dtype):
     for inner, flat_inner in ((2, 2), (8, 8), (3, 3), (8, 0)):
         pruned = column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
             "x_ptr": x, "y_ptr": y, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, FLAT_INNER=flat_inner)
-        caps = {config.maxnreg for config in pruned if config.maxnreg is not None}
+        caps = {config.maxnreg for config in pruned
+                if config.maxnreg is not None and "PARTS" not in config.kwargs}  # PARTS: their own rule
         dense_flat = flat_inner == inner and inner in (2, 8)
         expected = ({128} if input_dtype.itemsize <= 2 and flat_inner else set()) | (
             {168} if dense_flat and max(input_dtype.itemsize, output_dtype.itemsize) <= 4 else set())
         assert caps == expected, (inner, flat_inner)
+
+
+@pytest.mark.parametrize("input_dtype,output_dtype,expected", [
+    (torch.bfloat16, torch.bfloat16, {(16384, 2, 168)}), (torch.float16, torch.float32, {(16384, 2, 168)}),
+    (torch.float32, torch.float32, set()), (torch.int32, torch.int64, set()),
+    (torch.float64, torch.float64, set()), (torch.int8, torch.int64, set())], ids=str)
+def test_held_parts_configs_only_where_capped_for(input_dtype, output_dtype, expected):
+    """PARTS configs (NOTES.md 126, 129) reach the autotuner over dense flat rows of 2-byte inputs
+    only, in either direction (not strided or gathered lanes, not 16 lanes, which spill): chunks of
+    32 KiB in 2 parts, the first scanned during the read, at 168 registers."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
+    for inner, flat_inner, backwards in ((2, 2, False), (8, 8, False), (16, 16, False), (8, 8, True),
+                                         (8, 0, False), (3, 3, False)):
+        pruned = column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
+            "x_ptr": x, "y_ptr": y, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, FLAT_INNER=flat_inner,
+            BACKWARDS=backwards)
+        held = {(config.kwargs["BLOCK_L"] * config.kwargs["BLOCK_K"], config.kwargs["PARTS"], config.maxnreg)
+                for config in pruned if "PARTS" in config.kwargs}
+        assert all(config.kwargs["EARLY_PART"] for config in pruned if "PARTS" in config.kwargs)
+        dense = flat_inner == inner and inner & (inner - 1) == 0  # 3 lanes: gathered into 4
+        assert held == (expected if dense and inner <= 8 else set()), (inner, flat_inner, backwards)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64], ids=str)

@@ -31,11 +31,14 @@ def _column_lookback_configs():
     configs = []
 
     def config(block_l, block_k, sub, warps, stages=1, transpose=False, lookback=32, maxnreg=None, ahead=0,
-               grouped=False):
+               grouped=False, parts=1, early=False):
         meta = {"BLOCK_L": block_l, "BLOCK_K": block_k, "SUB": sub, "TRANSPOSE": transpose,
                 "LOOKBACK": lookback, "L2_AHEAD": ahead}
-        return triton.Config(dict(meta, GROUPED=True) if grouped else meta, num_warps=warps,
-                             num_stages=stages, maxnreg=maxnreg)
+        if grouped:
+            meta["GROUPED"] = True
+        if parts > 1:
+            meta.update(PARTS=parts, EARLY_PART=early)
+        return triton.Config(meta, num_warps=warps, num_stages=stages, maxnreg=maxnreg)
 
     for block_k in (2, 4, 8, 16, 32, 64, 128, 256):
         for block_l in sorted({max(64, 4096 // block_k), max(128, 8192 // block_k)}):
@@ -67,6 +70,13 @@ def _column_lookback_configs():
             # also with the prefetch
             configs += [config(4096 // block_k, block_k, sub, 4, transpose=True) for sub in (8, 16)]
             configs += [config(4096 // block_k, block_k, 16, 4, transpose=True, ahead=1)]
+            # chunks of 32 KiB of 2-byte input held as 2 PARTS flat tiles in the input's type through
+            # the look-back, the first scanned during the read (EARLY_PART), at 168 registers: kept
+            # by _parts_fit for 2-byte inputs over dense flat rows (NOTES.md 126, 129; the float32,
+            # int32 and 4-part forms lost in the sweeps); not over 16 lanes, which spill at 168
+            if block_k <= 8:
+                configs += [config(16384 // block_k, block_k, 16, 4, transpose=True, maxnreg=168, parts=2,
+                                   early=True)]
         if block_k in (4, 8):
             # rows of 3, 5, 6 or 7 contiguous lanes held as whole steps in 16-byte vectors, split
             # into elements whose lanes are known at compile time (GROUPED; NOTES.md 119): chunks
@@ -83,19 +93,30 @@ def _column_lookback_configs():
 COLUMN_LOOKBACK_SCAN_CONFIGS = _column_lookback_configs()
 
 
-def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k, grouped=False) -> bool:
+def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k, grouped=False,
+                       parts=False) -> bool:
     """Whether a config's register cap (maxnreg) fits the tensors' tiles without spills: 128 for
     1- and 2-byte inputs (4-byte ones spill there; NOTES.md section 49); 168 for inputs and
     outputs of at most 4 bytes held as dense flat rows (gathered lanes spill there; section 110);
     GROUPED rows, 96 or 128 for sums of at most 4 bytes (section 121; 96 spills a few bytes on the
-    H200 and still wins, section 122; 8-byte sums take 152-190 registers uncapped, section 119)."""
-    if maxnreg is None:
+    H200 and still wins, section 122; 8-byte sums take 152-190 registers uncapped, section 119).
+    PARTS configs are capped for the inputs _parts_fit keeps them for."""
+    if maxnreg is None or parts:
         return True
     if grouped:
         return max(input_size, output_size) <= 4
     if maxnreg < 168:
         return input_size <= 2
     return max(input_size, output_size) <= 4 and flat_inner == block_k
+
+
+def _parts_fit(config, x, flat_inner) -> bool:
+    """PARTS configs (NOTES.md 126) only over dense flat rows (either direction) of 2-byte inputs
+    (`x`), the only ones whose registers their cap of 168 was set for and where they won
+    (NOTES.md 129)."""
+    if config.kwargs.get("PARTS", 1) == 1:
+        return True
+    return flat_inner == config.kwargs["BLOCK_K"] and x.element_size() == 2
 
 
 def _grouped_fits(config, allowed, flat_inner, output_size) -> bool:
@@ -323,10 +344,11 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
         and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])  # flat chunks: contiguous rows
         and _register_cap_fits(config.maxnreg, args["x_ptr"].element_size(), args["y_ptr"].element_size(),
                                kwargs["FLAT_INNER"], config.kwargs["BLOCK_K"],
-                               config.kwargs.get("GROUPED", False))
+                               config.kwargs.get("GROUPED", False), config.kwargs.get("PARTS", 1) > 1)
         and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)  # prefetched tiles: flat ones
         and _grouped_fits(config, kwargs.get("GROUPED_OK", False), kwargs["FLAT_INNER"],
-                          args["y_ptr"].element_size())]},
+                          args["y_ptr"].element_size())
+        and _parts_fit(config, args["x_ptr"], kwargs["FLAT_INNER"])]},
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
 )
 @triton.jit
