@@ -1,11 +1,19 @@
-"""triscan: prefix scans (cumsum, exclusive cumsum, cumprod, exclusive cumprod) for PyTorch, written
-in Triton."""
+"""triscan: prefix scans (cumsum, cumprod and logcumsumexp, each inclusive or exclusive, from either
+end) for PyTorch, written in Triton."""
 
 from . import _interpreter  # noqa: F401  (the interpreter's bfloat16 fixed, where kernels are interpreted)
 from .explain import explain
-from .functional import cumprod, cumsum, exclusive_cumprod, exclusive_cumsum, seed_exclusive_cumsum
+from .functional import (
+    cumprod,
+    cumsum,
+    exclusive_cumprod,
+    exclusive_cumsum,
+    exclusive_logcumsumexp,
+    logcumsumexp,
+    seed_exclusive_cumsum,
+)
 from .kernelbench.model import ModelNew
 
 __version__ = "0.1.0"
-__all__ = ["ModelNew", "cumprod", "cumsum", "exclusive_cumprod", "exclusive_cumsum", "explain",
-           "seed_exclusive_cumsum", "__version__"]
+__all__ = ["ModelNew", "cumprod", "cumsum", "exclusive_cumprod", "exclusive_cumsum", "exclusive_logcumsumexp",
+           "explain", "logcumsumexp", "seed_exclusive_cumsum", "__version__"]

@@ -1,7 +1,7 @@
 """triscan's scans as PyTorch custom operators: autograd and torch.compile.
 
-`torch.ops.triscan.scan` (cumsum and cumprod, inclusive or exclusive, either direction: its
-`operator` names one of kernels/operators.py) and `torch.ops.triscan.seed_exclusive_cumsum`
+`torch.ops.triscan.scan` (cumsum, cumprod and logcumsumexp, inclusive or exclusive, either
+direction: its `operator` names one of kernels/operators.py) and `torch.ops.triscan.seed_exclusive_cumsum`
 (ModelNew's semantics) are registered with torch.library, each with a fake implementation
 (shapes and dtypes only, for torch.compile's tracing) and a backward computed by triscan's own
 kernels:
@@ -12,6 +12,9 @@ kernels:
   (g_j y_j + ... + g_(n-1) y_(n-1)) / x_j where no x is 0, as torch's own cumprod backward; an
   input with a zero takes torch's backward of the same product (torch.cumprod, differentiated by
   autograd, scan/fallback.py's plain_scan);
+- a log-sum-exp's, y_i = log(exp(x_0) + ... + exp(x_i)), is dL/dx_j = sum over i >= j of
+  g_i exp(x_j - y_i): exp(x_j + the log-sum-exp scan the other way of log|g| - y), the positive and
+  the negative g apart (torch's own logcumsumexp backward), two scans;
 - for the seed semantics with dim != 0, the rows x[:-1] get the reversed inclusive scan of
   g[..., 1:] along dim, and the dropped last row gets zeros; with dim == 0 it is an
   exclusive scan, whose gradient is the reversed exclusive scan.
@@ -34,8 +37,8 @@ from .scan.fallback import plain_scan
 @torch.library.custom_op("triscan::scan", mutates_args=())
 def scan_op(x: torch.Tensor, dim: int, exclusive: bool, reverse: bool, dtype: torch.dtype | None,
             operator: str = "sum") -> torch.Tensor:
-    """Inclusive (or exclusive) scan of `operator` ("sum", "product") along `dim`, from the start
-    (or the end)."""
+    """Inclusive (or exclusive) scan of `operator` ("sum", "product", "logsumexp") along `dim`, from
+    the start (or the end)."""
     return _direct_scan(x, dim, exclusive, reverse, dtype, operator)
 
 
@@ -55,19 +58,22 @@ def _scan_setup(ctx, inputs, output):
     x, dim, exclusive, reverse, _, operator = inputs if len(inputs) == 6 else (*inputs, "sum")
     ctx.dim, ctx.exclusive, ctx.reverse, ctx.input_dtype = dim, exclusive, reverse, x.dtype
     ctx.operator = operator
-    if operator == "product" and x.dtype.is_floating_point:
+    if operator != "sum" and x.dtype.is_floating_point:
         ctx.save_for_backward(x, output)
 
 
 def _scan_gradient(ctx, grad, scan):
     """The gradient of a scan: for a sum, the scan of `grad` the other way, by `scan` (the
     operator, or ScanFunction.apply in eager mode; either is differentiable again); for a
-    product, _product_gradient."""
+    product, _product_gradient; for a log-sum-exp, _logsumexp_gradient."""
     if not ctx.input_dtype.is_floating_point:
         return None, None, None, None, None, None
     if ctx.operator == "product":
         x, out = ctx.saved_tensors
         grad_x = _product_gradient(ctx, grad, x, out, scan)
+    elif ctx.operator == "logsumexp":
+        x, out = ctx.saved_tensors
+        grad_x = _logsumexp_gradient(ctx, grad, x, out, scan)
     else:
         grad_x = scan(grad.contiguous(), ctx.dim, ctx.exclusive, not ctx.reverse, ctx.input_dtype, "sum")
     return grad_x, None, None, None, None, None
@@ -85,6 +91,17 @@ def _product_gradient(ctx, grad, x, out, scan):
         return grad_x
     weighted = (grad * out).contiguous()
     return scan(weighted, ctx.dim, ctx.exclusive, not ctx.reverse, ctx.input_dtype, "sum") / x
+
+
+def _logsumexp_gradient(ctx, grad, x, out, scan):
+    """dL/dx of out = a log-sum-exp scan of x: exp(x + the log-sum-exp scan the other way of
+    log|grad| - out), over the positive grads minus over the negative ones, so that no exp
+    overflows (an exclusive scan's leading -inf is never among the terms its gradient takes)."""
+    log_grad = grad.abs().log() - out
+    nothing = torch.full_like(log_grad, float("-inf"))
+    parts = [scan(torch.where(sign, log_grad, nothing), ctx.dim, ctx.exclusive, not ctx.reverse, None,
+                  "logsumexp") for sign in (grad > 0, grad < 0)]
+    return (parts[0] + x).exp() - (parts[1] + x).exp()
 
 
 

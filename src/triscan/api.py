@@ -4,7 +4,7 @@ differentiable) scans the registered operators (_torch_ops.py) and the public fu
 
 import torch
 
-from .kernels.operators import PRODUCT, SUM, ScanOperator
+from .kernels.operators import LOGSUMEXP, PRODUCT, SUM, ScanOperator
 from .scan.dispatch import direct_launch, plan_for, run_plan, scan_into
 from .scan.launch import runs_triton
 from .scan.plan import ScanPlan
@@ -65,13 +65,14 @@ def supported_dtypes() -> tuple:
             torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.bool)
 
 
-def check_input(x, dim, name: str) -> int:
-    """Validate `x` and `dim` as torch.cumsum does; return `dim` made non-negative."""
+def check_input(x, dim, name: str, operator: ScanOperator = SUM) -> int:
+    """Validate `x` and `dim` as torch.cumsum does (floats only for an operator that takes no
+    others); return `dim` made non-negative."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name}(): argument 'input' must be a Tensor, not {type(x).__name__}")
-    if x.dtype not in supported_dtypes():
+    if x.dtype not in supported_dtypes() or not operator.takes(x.dtype):
         raise TypeError(f"{name}(): unsupported dtype {x.dtype}; supported: "
-                        + ", ".join(str(d) for d in supported_dtypes()))
+                        + ", ".join(str(d) for d in supported_dtypes() if operator.takes(d)))
     if isinstance(dim, bool) or not isinstance(dim, int):
         raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
     rank = max(x.dim(), 1)
@@ -86,28 +87,28 @@ def result_dtype(dtype: torch.dtype) -> torch.dtype:
     return SUM.result_dtype(dtype)
 
 
-def check_dtype(dtype, name: str):
+def check_dtype(dtype, name: str, operator: ScanOperator = SUM):
     """Validate a `dtype=` argument as torch.cumsum's: a supported torch.dtype or None."""
     if dtype is not None and (not isinstance(dtype, torch.dtype) or dtype not in supported_dtypes()
-                              or dtype == torch.bool):
+                              or dtype == torch.bool or not operator.takes(dtype)):
         raise TypeError(f"{name}(): unsupported dtype= {dtype}")
 
 
 def scan_call(x, dim, shift: int, name: str, dtype=None, operator: ScanOperator = SUM) -> tuple:
     """Check a cumsum-like call and describe it: (input view, output shape, output dtype, dim,
     positions scanned along dim). A 0-d tensor is scanned as one element, as torch.cumsum does."""
-    dim = check_input(x, dim, name)
-    check_dtype(dtype, name)
+    dim = check_input(x, dim, name, operator)
+    check_dtype(dtype, name, operator)
     source = x if x.dim() else x.view(1)
     return source, source.shape, dtype or operator.result_dtype(x.dtype), dim, source.shape[dim] - shift
 
 
 def scan(x: torch.Tensor, dim: int, shift: int, name: str, reverse: bool = False,
          dtype: torch.dtype | None = None, operator: ScanOperator = SUM) -> torch.Tensor:
-    """Shared body of the scans: cumsum (shift 0) and exclusive_cumsum (shift 1), cumprod and
-    exclusive_cumprod with `operator` PRODUCT: same shape as x. A call like one made before
-    (same shape, strides, dtypes, device and arguments) skips the checks and the planning: it
-    allocates its output and launches the kernel."""
+    """Shared body of the scans: cumsum (shift 0) and exclusive_cumsum (shift 1), and the same of
+    another `operator` (cumprod with PRODUCT, logcumsumexp with LOGSUMEXP): same shape as x. A
+    call like one made before (same shape, strides, dtypes, device and arguments) skips the
+    checks and the planning: it allocates its output and launches the kernel."""
     key = call_key(x, dim, shift, reverse, dtype, operator) if isinstance(x, torch.Tensor) else None
     prepared = CALLS.get(key) if key is not None else None
     if prepared is not None:
@@ -157,6 +158,18 @@ def exclusive_cumprod(x: torch.Tensor, dim: int, *, reverse: bool = False,
                       dtype: torch.dtype | None = None) -> torch.Tensor:
     """triscan.exclusive_cumprod without the autograd operator."""
     return scan(x, dim, 1, "exclusive_cumprod", reverse, dtype, PRODUCT)
+
+
+def logcumsumexp(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dtype | None = None
+                 ) -> torch.Tensor:
+    """triscan.logcumsumexp without the autograd operator."""
+    return scan(x, dim, 0, "logcumsumexp", reverse, dtype, LOGSUMEXP)
+
+
+def exclusive_logcumsumexp(x: torch.Tensor, dim: int, *, reverse: bool = False,
+                           dtype: torch.dtype | None = None) -> torch.Tensor:
+    """triscan.exclusive_logcumsumexp without the autograd operator."""
+    return scan(x, dim, 1, "exclusive_logcumsumexp", reverse, dtype, LOGSUMEXP)
 
 
 def seed_call(x, dim) -> tuple:

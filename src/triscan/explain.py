@@ -99,9 +99,10 @@ def explain(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool
     """Print and return the plan (``triscan.scan.plan.ScanPlan``) that
     ``cumsum(x, dim, reverse=reverse, dtype=dtype)`` would take (``exclusive_cumsum`` with
     `exclusive`, ``ModelNew(dim)(x)`` with `seed`, ``cumprod`` and ``exclusive_cumprod`` with
-    ``operator="product"``): the (M, L, K) view and strides, whether the input is copied and why,
-    the kernel family, and the autotune key with the config chosen for it once a call has tuned
-    it. Returns None (after saying so) where no kernel runs: an empty result, or a CPU tensor
+    ``operator="product"``, ``logcumsumexp`` and its exclusive form with
+    ``operator="logsumexp"``): the (M, L, K) view and strides, whether the input is copied and
+    why, the kernel family, and the autotune key with the config chosen for it once a call has
+    tuned it. Returns None (after saying so) where no kernel runs: an empty result, or a CPU tensor
     without the Triton interpreter (plain torch). Argument errors are those of the call itself."""
     plan, operation, why = plan_of(x, dim, exclusive=exclusive, reverse=reverse, dtype=dtype, seed=seed,
                                    operator=operator)

@@ -10,11 +10,12 @@ from .kernels.operators import OPERATORS
 
 
 def _public_scan(x, dim, shift: int, name: str, reverse: bool, dtype, operator: str = "sum") -> torch.Tensor:
+    described = OPERATORS[operator]
     if isinstance(x, torch.Tensor) and _torch_ops.needs_operator(x):
-        dim = api.check_input(x, dim, name)
-        api.check_dtype(dtype, name)
+        dim = api.check_input(x, dim, name, described)
+        api.check_dtype(dtype, name, described)
         return _torch_ops.differentiable_scan(x, dim, bool(shift), reverse, dtype, operator)
-    return api.scan(x, dim, shift, name, reverse, dtype, OPERATORS[operator])
+    return api.scan(x, dim, shift, name, reverse, dtype, described)
 
 
 def cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dtype | None = None
@@ -67,6 +68,33 @@ def exclusive_cumprod(x: torch.Tensor, dim: int, *, reverse: bool = False,
     ``out[j] = x[j + 1] * ... * x[n - 1]``. Dtypes, devices and gradients as in :func:`cumprod`.
     """
     return _public_scan(x, dim, 1, "exclusive_cumprod", reverse, dtype, "product")
+
+
+def logcumsumexp(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dtype | None = None
+                 ) -> torch.Tensor:
+    """Inclusive log-sum-exp scan along `dim`, like ``torch.logcumsumexp(x, dim)``:
+    ``out[j] = log(exp(x[0]) + ... + exp(x[j]))``, on the kernels cumsum runs (one engine:
+    kernels/operators.py), combined two at a time from the larger term, so no exp overflows.
+
+    ``reverse=True`` from the end: ``out[j] = log(exp(x[j]) + ... + exp(x[n - 1]))``. Floating
+    inputs only (integer and bool inputs are a TypeError, as torch has no integer form); float16
+    and bfloat16 are combined in float32 and stored in their own dtype (or in `dtype`, a floating
+    dtype). -inf terms add nothing, +inf makes the rest +inf, NaN the rest NaN, as torch's.
+    Differentiable: the backward is two of triscan's log-sum-exp scans the other way, of
+    ``log|grad| - out`` for the positive and the negative grads (as torch's own). Traceable by
+    ``torch.compile(fullgraph=True)``.
+    """
+    return _public_scan(x, dim, 0, "logcumsumexp", reverse, dtype, "logsumexp")
+
+
+def exclusive_logcumsumexp(x: torch.Tensor, dim: int, *, reverse: bool = False,
+                           dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Exclusive log-sum-exp scan along `dim`: same shape as `x`, ``out[0] = -inf`` (the log of an
+    empty sum), ``out[j] = log(exp(x[0]) + ... + exp(x[j - 1]))``; ``reverse=True``:
+    ``out[n - 1] = -inf``, ``out[j] = log(exp(x[j + 1]) + ... + exp(x[n - 1]))``. Dtypes and
+    gradients as in :func:`logcumsumexp`.
+    """
+    return _public_scan(x, dim, 1, "exclusive_logcumsumexp", reverse, dtype, "logsumexp")
 
 
 def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:

@@ -99,6 +99,26 @@ VARIANTS = [
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0 BACKWARDS=1"),
 ]
 
+# every operator but the sum (whose variants are above) on every family and its main paths: the
+# interpreter runs what the code generator may reject (a combine's infinities, float64 exp and log)
+OPERATOR_VARIANTS = [(kernel, f"{options} OPERATOR={operator}") for operator in ("product", "logsumexp")
+                     for kernel, options in [
+    ("row", "BLOCK=4096 num_warps=4 SHIFT=1"),
+    ("reverse_row", "BLOCK=4096 num_warps=8 ELEMENT=bf16"),
+    ("column", "BLOCK_L=64 BLOCK_K=32 num_warps=4 SHIFT=1"),
+    ("lookback", "BLOCK=4096 num_warps=4 REVERSE=1 SHIFT=1"),
+    ("lookback", "BLOCK=2048 num_warps=4 ELEMENT=fp64"),
+    ("lookback", "BLOCK=4096 num_warps=2 OVERLAP_READ=1 ROTATE=3 SPLIT=1 MISALIGNED_Y=1 REVERSE=1 SHIFT=1"),
+    ("lookback", "BLOCK=8192 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=2"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 BACKWARDS=1"),
+    ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 FLAT_INNER=0 WIDE_OFFSETS=1 SHIFT=1"),
+    ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=7 GROUPED=1 "
+                        "GROUPED_OK=1 GROUP_ROW=28 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4 SHIFT=1 "
+                        "IN_PLACE=1"),
+    ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 EARLY_PART=1 "
+                        "ELEMENT=bf16"),
+]]
+
 # the largest tile of each kernel's configs, for the A100 (sm_80) and the seed's RTX 4090 (sm_89),
 # whose blocks get less shared memory than an H100's (benchmarks/dev/compile_all.py compiles them all)
 LARGEST = [
@@ -150,7 +170,7 @@ sys.path.insert(0, {benchmarks!r})
 import registers
 for arch in {archs!r}:
     for kernel, options in {variants!r}:
-        meta = {{key: value if key in ("ELEMENT", "INPUT") else int(value)
+        meta = {{key: value if key in ("ELEMENT", "INPUT", "OPERATOR") else int(value)
                 for key, value in (pair.split("=") for pair in options.split())}}
         used, spilled, shared = registers.compile_info(kernel, arch, **meta)
         prefetches = registers.LAST_PTX[0].count("prefetch.global.L2")
@@ -180,6 +200,13 @@ def test_every_variant_compiles_for_sm90():
             assert int(spilled) == 0, (kernel, options, spilled)
         # L2_AHEAD's prefetches are in the PTX, and only there
         assert (int(prefetches) > 0) == ("L2_AHEAD=1" in options), (kernel, options, prefetches)
+
+
+def test_every_operator_compiles_for_sm90():
+    """Products and log-sum-exps compile on every family, within the register and shared-memory
+    limits."""
+    for arch, kernel, used, _spilled, shared, limit, _prefetches in compile_lines(OPERATOR_VARIANTS, [90]):
+        assert 0 < int(used) <= 255 and int(shared) <= int(limit), (arch, kernel, used, shared)
 
 
 def test_largest_tiles_fit_an_a100_and_an_rtx_4090():

@@ -5,14 +5,14 @@ operators were named (benchmarks/dev/ptx_snapshot.py, benchmarks/NOTES.md 128)."
 import pytest
 import torch
 import triton
-from conftest import DEVICE, assert_scan_close
+from conftest import DEVICE, assert_scan_close, random_input
 
 import triscan
 from triscan import api
 from triscan.kernels import registry
 from triscan.kernels.lookback.column import column_lookback_scan_kernel
 from triscan.kernels.lookback.row import lookback_scan_kernel
-from triscan.kernels.operators import OPERATORS, PRODUCT, SUM
+from triscan.kernels.operators import LOGSUMEXP, OPERATORS, PRODUCT, SUM
 from triscan.scan import dispatch, fallback
 from triscan.testing.reference import scan_reference
 from triscan.testing.tolerance import random_factors
@@ -205,3 +205,89 @@ def test_an_operator_the_kernels_do_not_know_fails_to_compile():
     out = torch.empty_like(x)
     with pytest.raises(Exception, match="operators.OPERATORS"):
         dispatch.run_plan(dispatch.plan_for(x, out, 1, 40, 0, False, unknown), x, out)
+
+
+# log-sum-exp: out_j = log(exp(x_0) + ... + exp(x_j)), torch.logcumsumexp; exclusive scans start
+# at its identity, -inf
+LOG_OPS = {
+    "logcumsumexp": (triscan.logcumsumexp, False, False),
+    "exclusive reverse": (lambda x, dim: triscan.exclusive_logcumsumexp(x, dim, reverse=True), True, True),
+}
+
+
+def check_logsumexp(op, x, dim, triton_launches, family):
+    call, exclusive, reverse = LOG_OPS[op]
+    plan = dispatch.plan_for(x, torch.empty(x.shape, dtype=x.dtype, device=x.device), dim % x.dim(),
+                             x.shape[dim] - exclusive, int(exclusive), reverse, LOGSUMEXP)
+    assert plan.family.name == family
+    assert plan.launch.constexprs["OPERATOR"] == "logsumexp"
+    out = triton_launches.run(call, x, dim)
+    assert out.dtype == x.dtype
+    reference = scan_reference(x, dim, exclusive, reverse, LOGSUMEXP)
+    # the log domain's rounding is absolute, eps per combine of numbers of the size of |out|
+    finite = reference.isfinite()
+    assert torch.equal(out.isfinite().cpu(), finite.cpu()), "infinities where the reference has none"
+    assert torch.equal(out.cpu()[~finite.cpu()], reference.to(out.dtype).cpu()[~finite.cpu()])
+    assert_scan_close(out[finite], reference[finite], reference[finite].abs() + 1, x.shape[dim])
+
+
+@pytest.mark.parametrize("shape,dim,family", FAMILY_CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("op", list(LOG_OPS))
+def test_logsumexp_on_every_family(op, shape, dim, family, triton_launches, poisoned_outputs):
+    check_logsumexp(op, random_input(shape, torch.float32), dim, triton_launches, family)
+    assert triton_launches.counts == {f"{family}_scan": 1}
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float64], ids=str)
+@pytest.mark.parametrize("shape,dim,family", DTYPE_CASES[:2],
+                         ids=[f"{'x'.join(map(str, s))}-dim{d}-{f}" for s, d, f in DTYPE_CASES[:2]])
+def test_logsumexp_dtypes(dtype, shape, dim, family, triton_launches, poisoned_outputs):
+    """Half types combined in float32; float64 in float64 (two look-back words, no carried error)."""
+    x = random_input(shape, dtype)
+    for op in LOG_OPS:
+        check_logsumexp(op, x, dim, triton_launches, family)
+
+
+def test_logsumexp_infinities_and_nan(triton_launches, poisoned_outputs):
+    """-inf terms add nothing (a prefix of them stays -inf, and combining two -infs is no NaN),
+    +inf makes every later output +inf, NaN every later one NaN: torch.logcumsumexp's values."""
+    for shape, dim, family in (((3, 200), 1, "row"), ((3001 * SCALE,), 0, "lookback"),
+                               ((600 * SCALE, 8), 0, "column_lookback")):
+        x = random_input(shape, torch.float32)
+        flat = x.view(-1)
+        flat[:70] = float("-inf")  # a leading run of -inf: outputs -inf until the first finite term
+        flat[torch.randperm(flat.numel())[:9]] = float("-inf")
+        check_logsumexp("logcumsumexp", x, dim, triton_launches, family)
+        check_logsumexp("exclusive reverse", x, dim, triton_launches, family)
+        for special in (float("inf"), float("nan")):
+            y = x.clone()
+            y.view(-1)[y.numel() // 2] = special
+            out = triton_launches.run(triscan.logcumsumexp, y, dim)
+            expected = torch.logcumsumexp(y.double().cpu(), dim)
+            torch.testing.assert_close(out.cpu(), expected.float(), equal_nan=True, rtol=1e-4, atol=1e-4)
+
+
+def test_logsumexp_takes_floats_only():
+    """torch.logcumsumexp has no integer form: integer and bool inputs, and integer dtype=, are a
+    TypeError naming the dtype."""
+    for dtype in (torch.int32, torch.int64, torch.bool):
+        with pytest.raises(TypeError, match=rf"logcumsumexp\(\): unsupported dtype {dtype}"):
+            triscan.logcumsumexp(torch.ones(5, dtype=dtype, device=DEVICE), 0)
+    x = random_input((3, 5), torch.float32)
+    with pytest.raises(TypeError, match=r"exclusive_logcumsumexp\(\): unsupported dtype= torch.int64"):
+        triscan.exclusive_logcumsumexp(x, 0, dtype=torch.int64)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        triscan.logcumsumexp(x, 2)
+    x.requires_grad_()  # the differentiable path checks the same
+    with pytest.raises(TypeError, match=r"logcumsumexp\(\): unsupported dtype= torch.int32"):
+        triscan.logcumsumexp(x, 0, dtype=torch.int32)
+
+
+def test_logsumexp_of_edge_sizes(triton_launches, poisoned_outputs):
+    for shape, dim in (((0, 5), 0), ((5, 0), 1), ((), 0), ((1,), 0), ((7, 1), 1)):
+        x = random_input(shape, torch.float32)
+        for call, exclusive, reverse in LOG_OPS.values():
+            out = call(x, dim)
+            assert out.shape == x.shape
+            expected = scan_reference(x, dim, exclusive, reverse, LOGSUMEXP)
+            torch.testing.assert_close(out.double().cpu(), expected.cpu())

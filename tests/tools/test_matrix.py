@@ -48,10 +48,13 @@ def test_quick_and_full_cells():
     assert len(full) == len(matrix.OPS) * len(matrix.DTYPES) * len(matrix.SHAPES)
     picked = matrix.cells_for(False, ops=["cumsum"], dtypes=["int32"], shapes=["1-D"])
     assert picked == [("cumsum", "int32", "1-D")]
-    # products only by name: issue 14's matrix is the sums'
-    products = matrix.cells_for(False, ops=["cumprod"], dtypes=["int32"], shapes=["1-D"])
-    assert products == [("cumprod", "int32", "1-D")]
-    assert not {op for op, _, _ in full} & set(matrix.PRODUCT_OPS)
+    # other operators only by name: issue 14's matrix is the sums'; logcumsumexp has no integer cells
+    products = matrix.cells_for(False, ops=["cumprod", "logcumsumexp"], dtypes=["int32", "float32"],
+                                shapes=["1-D"])
+    assert products == [("cumprod", "int32", "1-D"), ("cumprod", "float32", "1-D"),
+                        ("logcumsumexp", "float32", "1-D")]
+    assert not {op for op, _, _ in full} & set(matrix.OPERATOR_OPS)
+    assert {"cumprod", "exclusive_cumprod", "logcumsumexp reverse"} <= set(matrix.OPERATOR_OPS)
     with pytest.raises(ValueError, match="unknown dtype"):
         matrix.cells_for(False, dtypes=["complex64"])
 
@@ -62,7 +65,7 @@ def op_input(op, shape, dtype=torch.float32, device="cpu"):
     return 1 + 0.1 * values if "cumprod" in op else values + 0.5
 
 
-@pytest.mark.parametrize("op", matrix.OPS + matrix.PRODUCT_OPS)
+@pytest.mark.parametrize("op", matrix.OPS + matrix.OPERATOR_OPS)
 def test_torch_equivalents_match_the_reference(op):
     """The eager baseline computes what triscan does (so its time is a fair comparison)."""
     x = op_input(op, (6, 50), torch.float64)
@@ -71,7 +74,7 @@ def test_torch_equivalents_match_the_reference(op):
 
 
 def test_triscan_cells_match_the_reference_on_this_device():
-    for op in matrix.OPS + matrix.PRODUCT_OPS:
+    for op in matrix.OPS + matrix.OPERATOR_OPS:
         x = op_input(op, (40, 70), device=DEVICE)
         error = relative_error(matrix.triscan_call(op, 1)(x), matrix.reference_call(op, 1)(x))
         assert error < 1e-5, (op, error)

@@ -95,15 +95,15 @@ def defined_names(node) -> list[str]:
 
 def lower_dataclass(text: str, node: ast.ClassDef, first_line: int) -> str:
     """A @dataclass class as a plain class with the `__init__` the decorator would write (fields
-    in order, no defaults)."""
+    in order, defaults as the fields give them)."""
     fields = [statement for statement in node.body if isinstance(statement, ast.AnnAssign)]
-    if any(field.value is not None for field in fields):
-        raise ValueError(f"{node.name}: dataclass fields with defaults are not bundled")
     names = [field.target.id for field in fields]
+    parameters = [name if field.value is None else f"{name}={ast.unparse(field.value)}"
+                  for name, field in zip(names, fields, strict=True)]
     lines = text.splitlines()
     decorator = node.decorator_list[0].lineno - first_line
     last_field = fields[-1].end_lineno - first_line
-    init = ["", f"    def __init__(self, {', '.join(names)}):"]
+    init = ["", f"    def __init__(self, {', '.join(parameters)}):"]
     init += [f"        self.{name} = {name}" for name in names]
     lines = lines[:last_field + 1] + init + lines[last_field + 1:]
     del lines[decorator]

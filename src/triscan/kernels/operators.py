@@ -8,7 +8,8 @@ to compile (their static_assert).
 Operators are monoids whose combine is associative and commutative (the kernels combine a
 chunk's prefix from the right or the left as registers allow). Every element the kernels fill
 holds the identity: masked loads past a scan's end, the first output of an exclusive scan, a
-lane's prefix before its first chunk.
+lane's prefix before its first chunk. A log-sum-exp's identity is -inf: its combine must take
+two of them (and two +infs) without a NaN.
 
 Triton 3.6 takes a combine function for tl.associative_scan and tl.reduce only as a global
 @triton.jit function, not as a constexpr argument (compiled, it fails on the constexpr's
@@ -29,8 +30,9 @@ class ScanOperator:
 
     name: str  # the kernels' OPERATOR constexpr
     function: str  # torch's inclusive scan of it, and triscan's public function ("cumsum"; exclusive_...)
-    identity: int  # combine(identity, a) == a: masked elements, exclusive scans' first output (_identity)
+    identity: float  # combine(identity, a) == a: masked elements, exclusive scans' first output (_identity)
     carries_error: bool  # float64 look-back prefixes travel with their rounding error (a sum's TwoSum)
+    floats_only: bool = False  # no integer or bool inputs or results (torch's function has none)
 
     def accumulator(self, dtype: torch.dtype) -> torch.dtype:
         """What a scan with result `dtype` accumulates in (and keeps in look-back workspaces):
@@ -48,17 +50,31 @@ class ScanOperator:
         promote to int64."""
         return dtype if dtype.is_floating_point else torch.int64
 
+    def takes(self, dtype: torch.dtype) -> bool:
+        """Whether this operator scans `dtype` (an input or a dtype=), among the dtypes triscan
+        scans at all (api.supported_dtypes)."""
+        return dtype.is_floating_point or not self.floats_only
+
+    def torch_scan(self, x: torch.Tensor, dim: int, dtype: torch.dtype | None = None) -> torch.Tensor:
+        """torch's inclusive scan of `x` along `dim` (torch.cumsum, ...), in `dtype` when given:
+        converted first, as cumsum's dtype= does, since torch.logcumsumexp takes no dtype=."""
+        inclusive = getattr(torch, self.function)  # looked up per call: the tests replace torch.cumsum
+        return inclusive(x if dtype is None or dtype == x.dtype else x.to(dtype), dim)
+
 
 SUM = ScanOperator("sum", "cumsum", identity=0, carries_error=True)
 PRODUCT = ScanOperator("product", "cumprod", identity=1, carries_error=False)
-OPERATORS = {operator.name: operator for operator in (SUM, PRODUCT)}
+LOGSUMEXP = ScanOperator("logsumexp", "logcumsumexp", identity=float("-inf"), carries_error=False,
+                         floats_only=True)
+OPERATORS = {operator.name: operator for operator in (SUM, PRODUCT, LOGSUMEXP)}
 
 
 @triton.jit
 def _identity(OPERATOR: tl.constexpr):
     """The operator's identity, a constexpr (masked loads' `other`, fills)."""
-    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product", "OPERATOR: a name in operators.OPERATORS")
-    return tl.constexpr(0 if OPERATOR == "sum" else 1)
+    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product" or OPERATOR == "logsumexp",
+                     "OPERATOR: a name in operators.OPERATORS")
+    return tl.constexpr(0 if OPERATOR == "sum" else 1 if OPERATOR == "product" else float("-inf"))
 
 
 @triton.jit
@@ -74,35 +90,55 @@ def _multiply(a, b):
 
 
 @triton.jit
+def _log_add_exp(a, b):
+    """log(exp(a) + exp(b)), from the larger: two equal infinities (the identity -inf among them)
+    give themselves, not the NaN of inf - inf; a NaN gives NaN."""
+    larger = tl.maximum(a, b, propagate_nan=tl.PropagateNan.ALL)
+    smaller = tl.minimum(a, b, propagate_nan=tl.PropagateNan.ALL)
+    equal = larger == smaller  # two -infs or +infs among them: no inf - inf taken
+    gap = tl.where(equal, 0.0, smaller) - tl.where(equal, 0.0, larger)  # [..] <= 0, -inf past an infinity
+    return larger + tl.log(1.0 + tl.exp(gap))
+
+
+@triton.jit
 def _combine(a, b, OPERATOR: tl.constexpr):
     """a combined with b (operators commute: the kernels put the earlier one first or second)."""
-    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product", "OPERATOR: a name in operators.OPERATORS")
+    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product" or OPERATOR == "logsumexp",
+                     "OPERATOR: a name in operators.OPERATORS")
     if OPERATOR == "sum":
         combined = a + b
-    else:
+    elif OPERATOR == "product":
         combined = a * b
+    else:
+        combined = _log_add_exp(a, b)
     return combined
 
 
 @triton.jit
 def _scan(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr):
     """The inclusive scan of `values` along AXIS."""
-    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product", "OPERATOR: a name in operators.OPERATORS")
+    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product" or OPERATOR == "logsumexp",
+                     "OPERATOR: a name in operators.OPERATORS")
     if OPERATOR == "sum":
         scanned = tl.cumsum(values, AXIS)
-    else:
+    elif OPERATOR == "product":
         scanned = tl.associative_scan(values, AXIS, _multiply)
+    else:
+        scanned = tl.associative_scan(values, AXIS, _log_add_exp)
     return scanned
 
 
 @triton.jit
 def _total(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr, KEEP_DIMS: tl.constexpr = False):
     """`values` combined along AXIS."""
-    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product", "OPERATOR: a name in operators.OPERATORS")
+    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product" or OPERATOR == "logsumexp",
+                     "OPERATOR: a name in operators.OPERATORS")
     if OPERATOR == "sum":
         total = tl.sum(values, AXIS, keep_dims=KEEP_DIMS)
-    else:
+    elif OPERATOR == "product":
         total = tl.reduce(values, AXIS, _multiply, keep_dims=KEEP_DIMS)
+    else:
+        total = tl.reduce(values, AXIS, _log_add_exp, keep_dims=KEEP_DIMS)
     return total
 
 
@@ -119,6 +155,12 @@ def _product_before_and_through(before_a, through_a, before_b, through_b):
 
 
 @triton.jit
+def _log_add_exp_before_and_through(before_a, through_a, before_b, through_b):
+    """_sum_before_and_through for log-sum-exps."""
+    return _log_add_exp(through_a, before_b), _log_add_exp(through_a, through_b)
+
+
+@triton.jit
 def _scan_before_and_through(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr, REVERSE: tl.constexpr):
     """(each element's combine of those before it, through it) along AXIS, from the end with
     REVERSE, by combines only: no element is taken back out (a sum's `through - x` turns an Inf
@@ -126,7 +168,10 @@ def _scan_before_and_through(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr,
     start = tl.full(values.shape, _identity(OPERATOR), values.dtype)
     if OPERATOR == "sum":
         before, through = tl.associative_scan((start, values), AXIS, _sum_before_and_through, reverse=REVERSE)
-    else:
+    elif OPERATOR == "product":
         before, through = tl.associative_scan((start, values), AXIS, _product_before_and_through,
+                                              reverse=REVERSE)
+    else:
+        before, through = tl.associative_scan((start, values), AXIS, _log_add_exp_before_and_through,
                                               reverse=REVERSE)
     return before, through

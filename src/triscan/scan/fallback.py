@@ -14,8 +14,7 @@ def torch_scan(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift:
         torch_scan(x.flip(dim), flipped, dim, length, shift, operator=operator)
         out.copy_(flipped.flip(dim))
         return
-    inclusive = getattr(torch, operator.function)  # looked up per call: the tests replace torch.cumsum
-    out.narrow(dim, shift, length).copy_(inclusive(x.narrow(dim, 0, length), dim, dtype=out.dtype))
+    out.narrow(dim, shift, length).copy_(operator.torch_scan(x.narrow(dim, 0, length), dim, out.dtype))
     if shift:
         out.narrow(dim, 0, 1).fill_(operator.identity)
 
@@ -23,11 +22,12 @@ def torch_scan(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift:
 def plain_scan(x: torch.Tensor, dim: int, exclusive: bool, reverse: bool, operator: ScanOperator = SUM
                ) -> torch.Tensor:
     """`operator`'s scan of x along `dim` in plain torch ops, differentiable, same shape as x:
-    torch's inclusive scan (torch.cumsum, torch.cumprod), from the end through flips; exclusive,
-    the operator's identity first and the inclusive scan of all but the last after it."""
+    torch's inclusive scan (torch.cumsum, torch.cumprod, torch.logcumsumexp), from the end
+    through flips; exclusive, the operator's identity first and the inclusive scan of all but the
+    last after it."""
     walked = x.reshape(1) if x.dim() == 0 else x
     walked = walked.flip(dim) if reverse else walked
-    scanned = getattr(torch, operator.function)(walked, dim)
+    scanned = operator.torch_scan(walked, dim)
     if exclusive:
         positions = scanned.shape[dim]
         first = torch.full_like(scanned.narrow(dim, 0, min(1, positions)), operator.identity)

@@ -49,7 +49,8 @@ def scan_error_excess(out: torch.Tensor, reference: torch.Tensor, abs_running_su
         return math.inf
     factor, rounding = scan_tolerance(out.dtype, length, interpreted)
     reference = reference.double()
-    error = (out.double() - reference).abs()
+    # an infinity equal to the reference's (a log-sum-exp's -inf, an overflow) is no error
+    error = torch.where(out.double() == reference, 0.0, (out.double() - reference).abs())
     # below the output's smallest normal its spacing is fixed: a product rounded to a float16
     # subnormal is off by up to half of it, whatever |reference|
     allowed = (factor * abs_running_sum.double() + rounding * reference.abs()

@@ -11,9 +11,17 @@ import math
 
 import torch
 
-from .. import ModelNew, cumprod, cumsum, exclusive_cumprod, exclusive_cumsum
+from .. import (
+    ModelNew,
+    cumprod,
+    cumsum,
+    exclusive_cumprod,
+    exclusive_cumsum,
+    exclusive_logcumsumexp,
+    logcumsumexp,
+)
 from ..explain import plan_of
-from ..kernels.operators import PRODUCT
+from ..kernels.operators import LOGSUMEXP, OPERATORS, PRODUCT
 from ..kernels.registry import FAMILIES, kernels_interpreted
 from ..testing.reference import (
     cumsum_reference,
@@ -46,9 +54,18 @@ OPS = {
                                   lambda x, d: scan_reference(x, d, True, True, PRODUCT),
                                   lambda x, d: scan_reference(x, d, True, True, PRODUCT).abs(),
                                   {"exclusive": True, "reverse": True, "operator": "product"}),
+    # log-sum-exps (floats only): their rounding is absolute, eps per combine of terms of |reference|'s
+    # size
+    "logcumsumexp": (logcumsumexp, lambda x, d: scan_reference(x, d, operator=LOGSUMEXP),
+                     lambda x, d: scan_reference(x, d, operator=LOGSUMEXP).abs() + 1,
+                     {"operator": "logsumexp"}),
+    "exclusive logcumsumexp reverse": (lambda x, d: exclusive_logcumsumexp(x, d, reverse=True),
+                                       lambda x, d: scan_reference(x, d, True, True, LOGSUMEXP),
+                                       lambda x, d: scan_reference(x, d, True, True, LOGSUMEXP).abs() + 1,
+                                       {"exclusive": True, "reverse": True, "operator": "logsumexp"}),
 }
-# an op's inputs by its operator: sums of random_input, products of random_factors
-INPUTS = {"sum": random_input, "product": random_factors}
+# an op's inputs by its operator: sums and log-sum-exps of random_input, products of random_factors
+INPUTS = {"sum": random_input, "product": random_factors, "logsumexp": random_input}
 DTYPES = (torch.float32, torch.float16, torch.bfloat16, torch.float64, torch.int32, torch.bool)
 
 
@@ -106,6 +123,8 @@ def run_matrix(device: str, quick: bool = False, ops=OPS, dtypes=DTYPES, progres
             for layout in inputs["sum"]:
                 for dim in range(len(shape)):
                     for op, (call, reference, bound, flags) in ops.items():
+                        if not OPERATORS[flags.get("operator", "sum")].takes(dtype):
+                            continue  # no integer log-sum-exp: its TypeError is tested elsewhere
                         x = inputs[flags.get("operator", "sum")][layout]
                         family = None
                         try:

@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("--plot", help="also draw %% of the copy roofline per case as a PNG")
     bench_parser.add_argument("--warm-l2", action="store_true",
                               help="time back-to-back runs (default: L2 emptied before each run, cold)")
-    from .matrix import DTYPES, OPS, PRODUCT_OPS, SHAPES
+    from .matrix import DTYPES, OPERATOR_OPS, OPS, SHAPES
 
     bench_parser.add_argument("--matrix", action="store_true",
                               help="every op x dtype x shape family instead (--quick, --ops, --dtypes, "
@@ -150,8 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "triscan against torch.cumsum, with the launch floors and a per-layer profile")
     bench_parser.add_argument("--quick", action="store_true",
                               help="with --matrix: a subset, 1 GiB inputs; with --host: float32 only")
-    bench_parser.add_argument("--ops", nargs="+", choices=OPS + PRODUCT_OPS,
-                              help="with --matrix: only these ops (products by name only)")
+    bench_parser.add_argument("--ops", nargs="+", choices=OPS + OPERATOR_OPS,
+                              help="with --matrix: only these ops (cumprod, logcumsumexp, ... by name only)")
     bench_parser.add_argument("--dtypes", nargs="+", choices=sorted(DTYPES),
                               help="with --matrix: only these input dtypes")
     bench_parser.add_argument("--shapes", nargs="+", choices=SHAPES,

@@ -15,6 +15,7 @@ import math
 
 import torch
 
+from ..kernels.operators import OPERATORS, SUM, ScanOperator
 from ..testing.tolerance import relative_error
 from .environment import environment
 from .report import StepProgress, show_table, write_json
@@ -23,8 +24,10 @@ from .timing import measure, once_ms
 
 GIB = 1 << 30
 OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew")
-# products on the same kernels (kernels/operators.py): cells by --ops only, beside the sums' matrix
-PRODUCT_OPS = ("cumprod", "exclusive_cumprod", "cumprod reverse")
+# every other operator on the same kernels (kernels/operators.py: cumprod, logcumsumexp), inclusive,
+# exclusive and reversed: cells by --ops only, beside the sums' matrix
+OPERATOR_OPS = tuple(op for operator in OPERATORS.values() if operator is not SUM for op in (
+    operator.function, operator.function_name(True), operator.function + " reverse"))
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16,
           "float64": torch.float64, "int32": torch.int32, "int64": torch.int64}
 SHAPES = ("rows", "odd rows", "dim 0", "odd dim 0", "middle dim", "1-D", "4 rows", "4 odd rows", "narrow K=2",
@@ -84,9 +87,16 @@ def op_flags(op: str) -> dict:
     dtypes = [word.removeprefix("dtype=") for word in words if word.startswith("dtype=")]
     flags = {"exclusive": words[0].startswith("exclusive"), "reverse": "reverse" in words,
              "dtype": getattr(torch, dtypes[0]) if dtypes else None}
-    if words[0].endswith("cumprod"):
-        flags["operator"] = "product"
+    operator = operator_of(op)
+    if operator is not SUM:
+        flags["operator"] = operator.name
     return flags
+
+
+def operator_of(op: str) -> ScanOperator:
+    """The operator an op scans with, from its first word ("exclusive_cumprod" -> PRODUCT)."""
+    function = op.split()[0].removeprefix("exclusive_")
+    return next((operator for operator in OPERATORS.values() if operator.function == function), SUM)
 
 
 def triscan_call(op: str, dim: int):
@@ -97,9 +107,7 @@ def triscan_call(op: str, dim: int):
     if flags.get("seed"):
         model = triscan.ModelNew(dim)
         return lambda x: model(x)
-    functions = ((triscan.cumsum, triscan.exclusive_cumsum) if "operator" not in flags
-                 else (triscan.cumprod, triscan.exclusive_cumprod))
-    function = functions[flags["exclusive"]]
+    function = getattr(triscan, operator_of(op).function_name(flags["exclusive"]))
     return lambda x: function(x, dim, reverse=flags["reverse"], dtype=flags["dtype"])
 
 
@@ -110,12 +118,12 @@ def torch_call(op: str, dim: int):
         from ..testing.reference import seed_model
 
         return lambda x: seed_model(x, dim)
-    if "cumprod" in op:  # torch.cumprod; exclusive: a leading 1 before the product of all but the last
-        from ..kernels.operators import PRODUCT
+    operator = operator_of(op)
+    if operator is not SUM:  # torch.cumprod, ...; exclusive: the identity before the scan of all but the last
         from ..scan.fallback import plain_scan
 
         flags = op_flags(op)
-        return lambda x: plain_scan(x, dim, flags["exclusive"], flags["reverse"], PRODUCT)
+        return lambda x: plain_scan(x, dim, flags["exclusive"], flags["reverse"], operator)
     scan = torch_scan_of(dim, op.endswith("reverse"))
     if op.startswith("exclusive"):
         return lambda x: scan(x) - x
@@ -123,7 +131,6 @@ def torch_call(op: str, dim: int):
 
 
 def reference_call(op: str, dim: int):
-    from ..kernels.operators import OPERATORS
     from ..testing.reference import scan_reference, seed_model_reference
 
     if op == "ModelNew":
@@ -279,11 +286,13 @@ def cells_for(quick: bool, ops=None, dtypes=None, shapes=None) -> list[tuple[str
     ops = ops or (QUICK["ops"] if quick else OPS)
     dtypes = dtypes or (QUICK["dtypes"] if quick else tuple(DTYPES))
     shapes = shapes or (QUICK["shapes"] if quick else SHAPES)
-    for name, known in (("op", OPS + PRODUCT_OPS), ("dtype", DTYPES), ("shape", SHAPES)):
+    for name, known in (("op", OPS + OPERATOR_OPS), ("dtype", DTYPES), ("shape", SHAPES)):
         unknown = set({"op": ops, "dtype": dtypes, "shape": shapes}[name]) - set(known)
         if unknown:
             raise ValueError(f"unknown {name} {sorted(unknown)}; known: {', '.join(known)}")
-    return [(op, dtype, shape) for shape in shapes for dtype in dtypes for op in ops]
+    # an operator without integer forms (logcumsumexp) has no integer cells
+    return [(op, dtype, shape) for shape in shapes for dtype in dtypes for op in ops
+            if operator_of(op).takes(DTYPES[dtype])]
 
 
 def cells_left(cells: list[tuple[str, str, str]], done_paths: list[str] | None) -> list[tuple[str, str, str]]:
