@@ -19,6 +19,13 @@ triscan's call, torch's counterpart (what a user writes: cumsum minus x for the 
 flip, cumsum, flip; the seed's Model for ModelNew) and
 the float64 reference are the variant matrix's (triscan/tools/matrix.py).
 
+The other operators (`--ops cumprod logcumsumexp ...`, matrix.OPERATOR_OPS) are judged the same
+way on their own inputs and scales: products of factors exp(N(0, 1/L)) (one in nine negated), whose
+running products stay within a few e of 1 over the whole length L, against |reference| (a product's
+rounding is relative); log-sum-exps of the sums' inputs against |reference| + 1 (their rounding
+is absolute, eps per combine of terms of the result's size). torch's counterpart is torch.cumprod or
+torch.logcumsumexp (flipped for reversed, the identity first for exclusive forms).
+
     python benchmarks/accuracy.py [--small] [--json FILE] [--ops ...] [--dtypes ...] [--seeds N]
         [--cases ...]
 
@@ -36,6 +43,7 @@ import numpy
 import torch
 
 from triscan.explain import plan_of
+from triscan.kernels.operators import PRODUCT, SUM
 from triscan.testing.reference import scan_reference
 from triscan.tools import matrix
 
@@ -63,6 +71,33 @@ DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch
 # matrix.OPS: the scans, and the seed's module (its rows of L + 1 take the rotated and lagged
 # windows of the row scan and the row look-back, ROTATE 1 and 2)
 OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew")
+# numpy's accumulation of each operator, for the long double references of float64 inputs
+ACCUMULATE = {"sum": numpy.add.accumulate, "product": numpy.multiply.accumulate,
+              "logsumexp": numpy.logaddexp.accumulate}
+
+
+def draw(op: str, shape, dim: int, dtype: torch.dtype, device) -> torch.Tensor:
+    """A fresh input for `op`: normal with mean 0.5 (sums, log-sum-exps); for products, factors
+    exp(N(0, 1 / L)) along a scan of length L, one in nine negated."""
+    values = torch.randn(shape, device=device, dtype=torch.float64)
+    if matrix.operator_of(op) is PRODUCT:
+        values = (values / max(shape[dim], 1) ** 0.5).exp()
+        values = torch.where(torch.rand(shape, device=device) < 1 / 9, -values, values)
+    else:
+        values = values + 0.5
+    return values.to(dtype)
+
+
+def scale_of(op: str, x: torch.Tensor, dim: int) -> torch.Tensor:
+    """What a case's error is measured against at each position: the running sum of |x| for a sum
+    (a summation bound's scale), |reference| for a product, |reference| + 1 for a log-sum-exp."""
+    if op == "ModelNew":
+        return matrix.reference_call(op, dim)(x.abs())
+    operator = matrix.operator_of(op)
+    if operator is SUM:
+        return scan_reference(x.abs(), dim, reverse=op.endswith("reverse"))
+    reference = matrix.reference_call(op, dim)(x).abs()
+    return reference if operator is PRODUCT else reference + 1
 
 
 def errors(out, reference, scale):
@@ -102,21 +137,22 @@ def no_worse(ours: dict, theirs: dict) -> bool:
 
 
 def extended_reference(op: str, x: torch.Tensor, dim: int) -> numpy.ndarray:
-    """A float64 input's scan in long double on the host. A float64 reference is no reference for
-    float64 scans: it is torch's own float64 cumsum, so torch would read exactly 0 error. x86-64's
-    long double carries 11 bits past float64."""
+    """A float64 input's scan in long double on the host (of the op's operator). A float64 reference
+    is no reference for float64 scans: it is torch's own float64 cumsum, so torch would read exactly
+    0 error. x86-64's long double carries 11 bits past float64."""
     if numpy.finfo(numpy.longdouble).nmant <= numpy.finfo(numpy.float64).nmant:
         raise SystemExit("float64 accuracy needs a long double wider than float64 (x86-64, aarch64 Linux)")
     values = x.cpu().numpy().astype(numpy.longdouble)
     if op == "ModelNew":  # the seed's own steps: a zero before the first position, [:-1] along dim 0
         zeros = numpy.zeros_like(numpy.take(values, [0], axis=dim))
         return numpy.cumsum(numpy.concatenate([zeros, values], axis=dim)[:-1], axis=dim)
+    operator = matrix.operator_of(op)
     if op.endswith("reverse"):
         values = numpy.flip(values, dim)
-    result = numpy.cumsum(values, axis=dim)
-    if op.startswith("exclusive"):  # shifted by one position, a leading zero: no subtraction
+    result = ACCUMULATE[operator.name](values, axis=dim)
+    if op.startswith("exclusive"):  # shifted by one position, the identity first: no subtraction
         result = numpy.roll(result, 1, axis=dim)
-        result[(slice(None),) * dim + (0,)] = 0
+        result[(slice(None),) * dim + (0,)] = operator.identity
     return numpy.flip(result, dim) if op.endswith("reverse") else result
 
 
@@ -132,7 +168,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--json")
-    parser.add_argument("--ops", nargs="+", choices=OPS, default=list(OPS))
+    parser.add_argument("--ops", nargs="+", choices=OPS + matrix.OPERATOR_OPS, default=list(OPS))
     parser.add_argument("--dtypes", nargs="+", choices=list(DTYPES), default=list(DTYPES))
     parser.add_argument("--seeds", type=int, default=3, help="inputs per case; errors are averaged over them")
     parser.add_argument("--cases", nargs="+", choices=list(SHAPES), default=list(SHAPES))
@@ -144,22 +180,19 @@ def main():
         if args.small:  # long dimensions cut by 2^12, short ones kept (lanes, strides) up to 64
             shape = tuple(max(1, size >> 12) if size > 4096 else min(size, 64) for size in shape)
         for dtype_name in args.dtypes:
-            inputs = []
-            for seed in range(args.seeds):
-                torch.manual_seed(seed)
-                draw = (torch.randn(shape, device=device, dtype=torch.float64) + 0.5).to(DTYPES[dtype_name])
-                inputs.append(draw if view is None else draw[..., view])
-            family = plan_of(inputs[0], dim)[0].family.name
             for op in args.ops:
+                inputs = []
+                for seed in range(args.seeds):
+                    torch.manual_seed(seed)
+                    drawn = draw(op, shape, dim, DTYPES[dtype_name], device)
+                    inputs.append(drawn if view is None else drawn[..., view])
+                family = plan_of(inputs[0], dim, **matrix.op_flags(op))[0].family.name
                 started = time.perf_counter()
                 per_seed = {"triscan": [], "torch": []}
                 for x in inputs:
                     reference = extended_reference(op, x, dim) if x.dtype == torch.float64 else \
                         matrix.reference_call(op, dim)(x)
-                    # the running sum of |x| through each position, for each form (the seed's
-                    # output has its own shape)
-                    scale = matrix.reference_call(op, dim)(x.abs()) if op == "ModelNew" else \
-                        scan_reference(x.abs(), dim, reverse=op.endswith("reverse"))
+                    scale = scale_of(op, x, dim)  # the seed's output has its own shape
                     per_seed["triscan"].append(errors(matrix.triscan_call(op, dim)(x), reference, scale))
                     per_seed["torch"].append(errors(matrix.torch_call(op, dim)(x), reference, scale))
                     del reference, scale
@@ -175,7 +208,7 @@ def main():
                       f"(torch {theirs['max_abs']:.3e})  rms {ours['rms']:.3e} "
                       f"(torch {theirs['rms']:.3e}){misses}  no worse: {row['triscan_no_worse']}  "
                       f"({time.perf_counter() - started:.0f} s)", flush=True)
-            del inputs
+                del inputs
     worse = [row for row in results if not row["triscan_no_worse"]]
     print(f"{len(results)} cases ({args.seeds} inputs each), triscan worse than torch (more range misses, "
           f"or beyond 5%) in {len(worse)}")

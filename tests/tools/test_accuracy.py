@@ -85,3 +85,26 @@ def test_a_small_run_writes_every_row(case, tmp_path):
         assert row["family"] == "column_lookback" and row["case"] == case and row["shape"][1] == lanes
         # the sums of a few hundred normal draws: errors of float32 roundings, nothing missing
         assert 0 < row["triscan"]["max_abs"] < 1e-3 and row["triscan"]["range_misses"] == 0
+
+
+@pytest.mark.parametrize("op", ["exclusive_cumprod", "cumprod reverse", "logcumsumexp",
+                                "exclusive_logcumsumexp reverse"])
+def test_long_double_references_of_every_operator(op):
+    """A float64 product's or log-sum-exp's long double reference is its float64 one, to float64's
+    precision (the identity first in exclusive forms: 1, or -inf)."""
+    from triscan.tools import matrix
+
+    x = accuracy.draw(op, (3, 40), 1, torch.float64, "cpu")
+    expected = matrix.reference_call(op, 1)(x).numpy()
+    reference = accuracy.extended_reference(op, x, 1)
+    numpy.testing.assert_allclose(reference.astype(numpy.float64), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_products_stay_near_one_and_log_sum_exps_are_scaled_by_their_size():
+    """Product factors exp(N(0, 1/L)) keep the running product within a few e of 1 over the whole
+    length; a log-sum-exp's scale is |reference| + 1."""
+    x = accuracy.draw("cumprod", (1 << 16,), 0, torch.float64, "cpu")
+    assert (x < 0).any() and x.abs().log().sum().abs() < 10
+    assert accuracy.scale_of("cumprod", x, 0).min() > 1e-4
+    y = accuracy.draw("logcumsumexp", (100,), 0, torch.float64, "cpu")
+    assert torch.allclose(accuracy.scale_of("logcumsumexp", y, 0), torch.logcumsumexp(y, 0).abs() + 1)
