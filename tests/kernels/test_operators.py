@@ -248,23 +248,27 @@ def test_logsumexp_dtypes(dtype, shape, dim, family, triton_launches, poisoned_o
         check_logsumexp(op, x, dim, triton_launches, family)
 
 
-def test_logsumexp_infinities_and_nan(triton_launches, poisoned_outputs):
+SPECIAL_CASES = [((3, 200), 1, "row"), ((3001 * SCALE,), 0, "lookback"),
+                 ((600 * SCALE, 8), 0, "column_lookback")]
+
+
+@pytest.mark.parametrize("shape,dim,family", SPECIAL_CASES,
+                         ids=[f"{'x'.join(map(str, s))}-dim{d}-{f}" for s, d, f in SPECIAL_CASES])
+def test_logsumexp_infinities_and_nan(shape, dim, family, triton_launches, poisoned_outputs):
     """-inf terms add nothing (a prefix of them stays -inf, and combining two -infs is no NaN),
     +inf makes every later output +inf, NaN every later one NaN: torch.logcumsumexp's values."""
-    for shape, dim, family in (((3, 200), 1, "row"), ((3001 * SCALE,), 0, "lookback"),
-                               ((600 * SCALE, 8), 0, "column_lookback")):
-        x = random_input(shape, torch.float32)
-        flat = x.view(-1)
-        flat[:70] = float("-inf")  # a leading run of -inf: outputs -inf until the first finite term
-        flat[torch.randperm(flat.numel())[:9]] = float("-inf")
-        check_logsumexp("logcumsumexp", x, dim, triton_launches, family)
-        check_logsumexp("exclusive reverse", x, dim, triton_launches, family)
-        for special in (float("inf"), float("nan")):
-            y = x.clone()
-            y.view(-1)[y.numel() // 2] = special
-            out = triton_launches.run(triscan.logcumsumexp, y, dim)
-            expected = torch.logcumsumexp(y.double().cpu(), dim)
-            torch.testing.assert_close(out.cpu(), expected.float(), equal_nan=True, rtol=1e-4, atol=1e-4)
+    x = random_input(shape, torch.float32)
+    flat = x.view(-1)
+    flat[:70] = float("-inf")  # a leading run of -inf: outputs -inf until the first finite term
+    flat[torch.randperm(flat.numel())[:9]] = float("-inf")
+    check_logsumexp("logcumsumexp", x, dim, triton_launches, family)
+    check_logsumexp("exclusive reverse", x, dim, triton_launches, family)
+    for special in (float("inf"), float("nan")):
+        y = x.clone()
+        y.view(-1)[y.numel() // 2] = special
+        out = triton_launches.run(triscan.logcumsumexp, y, dim)
+        expected = torch.logcumsumexp(y.double().cpu(), dim)
+        torch.testing.assert_close(out.cpu(), expected.float(), equal_nan=True, rtol=1e-4, atol=1e-4)
 
 
 def test_logsumexp_takes_floats_only():
