@@ -13,6 +13,7 @@ if not torch.cuda.is_available():
 import triscan  # noqa: E402
 from triscan import api  # noqa: E402
 from triscan.kernels import registry  # noqa: E402
+from triscan.kernels.operators import OPERATORS  # noqa: E402
 from triscan.scan import dispatch  # noqa: E402
 from triscan.testing import tolerance  # noqa: E402
 from triscan.testing.tolerance import abs_of, scan_error_excess  # noqa: E402, F401
@@ -56,7 +57,8 @@ class _CountingKernel:
 
 class LaunchRecorder:
     """Counts launches of every kernel in the registry (by kernel_name); `run` calls a function
-    with torch.cumsum made to raise, so that a torch fallback cannot pass a test that uses it.
+    with torch's scans (torch.cumsum, torch.cumprod, torch.logcumsumexp: every operator's) made to
+    raise, so that a torch fallback cannot pass a test that uses it.
     Plans bind their kernel when they are made, so the plan cache starts empty meanwhile."""
 
     def __init__(self, monkeypatch):
@@ -70,11 +72,14 @@ class LaunchRecorder:
         monkeypatch.setattr(api, "CALLS", {})
 
     def run(self, fn, *args):
-        def no_torch_cumsum(*args, **kwargs):
-            raise AssertionError("torch.cumsum was called on the triscan path")
+        def refuse(name):
+            def no_torch_scan(*args, **kwargs):
+                raise AssertionError(f"torch.{name} was called on the triscan path")
+            return no_torch_scan
 
         with self._monkeypatch.context() as patch:
-            patch.setattr(torch, "cumsum", no_torch_cumsum)
+            for operator in OPERATORS.values():  # torch.cumsum, torch.cumprod, torch.logcumsumexp
+                patch.setattr(torch, operator.function, refuse(operator.function))
             return fn(*args)
 
 
