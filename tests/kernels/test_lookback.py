@@ -177,11 +177,13 @@ def test_column_register_caps_fit_without_spills(input_dtype, output_dtype):
 @pytest.mark.parametrize("input_dtype,output_dtype,expected", [
     (torch.bfloat16, torch.bfloat16, {(16384, 2, 168)}), (torch.float16, torch.float32, {(16384, 2, 168)}),
     (torch.float32, torch.float32, set()), (torch.int32, torch.int64, set()),
-    (torch.float64, torch.float64, set()), (torch.int8, torch.int64, set())], ids=str)
+    (torch.float64, torch.float64, set()), (torch.int8, torch.int64, set()),
+    (torch.bfloat16, torch.float64, set())], ids=str)
 def test_held_parts_configs_only_where_capped_for(input_dtype, output_dtype, expected):
     """PARTS configs (NOTES.md 126, 129) reach the autotuner over dense flat rows of 2-byte inputs
-    only, in either direction (not strided or gathered lanes, not 16 lanes, which spill): chunks of
-    32 KiB in 2 parts, the first scanned during the read, at 168 registers."""
+    scanned into at most 4 bytes only, in either direction (not strided or gathered lanes, not 16
+    lanes, which spill): chunks of 32 KiB in 2 parts, the first scanned during the read, at 168
+    registers."""
     from triscan.kernels.lookback.column import column_lookback_scan_kernel
 
     x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)

@@ -110,13 +110,13 @@ def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k, gr
     return max(input_size, output_size) <= 4 and flat_inner == block_k
 
 
-def _parts_fit(config, x, flat_inner) -> bool:
+def _parts_fit(config, input_size, output_size, flat_inner) -> bool:
     """PARTS configs (NOTES.md 126) only over dense flat rows (either direction) of 2-byte inputs
-    (`x`), the only ones whose registers their cap of 168 was set for and where they won
-    (NOTES.md 129)."""
+    scanned into outputs of at most 4 bytes, the only ones whose registers their cap of 168 was
+    set for and where they won (NOTES.md 129)."""
     if config.kwargs.get("PARTS", 1) == 1:
         return True
-    return flat_inner == config.kwargs["BLOCK_K"] and x.element_size() == 2
+    return flat_inner == config.kwargs["BLOCK_K"] and input_size == 2 and output_size <= 4
 
 
 def _grouped_fits(config, allowed, flat_inner, output_size) -> bool:
@@ -348,7 +348,8 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
         and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)  # prefetched tiles: flat ones
         and _grouped_fits(config, kwargs.get("GROUPED_OK", False), kwargs["FLAT_INNER"],
                           args["y_ptr"].element_size())
-        and _parts_fit(config, args["x_ptr"], kwargs["FLAT_INNER"])]},
+        and _parts_fit(config, args["x_ptr"].element_size(), args["y_ptr"].element_size(),
+                       kwargs["FLAT_INNER"])]},
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
 )
 @triton.jit
