@@ -44,3 +44,19 @@ def test_complex_dtypes_torch_scans_are_a_type_error(name):
     x = torch.ones(4, dtype=torch.complex64, device=DEVICE)
     with pytest.raises(TypeError, match=rf"{name}\(\): unsupported dtype torch.complex64"):
         OPS[name](x, 0)
+
+
+def error_cases():
+    for name, info in INFOS.items():
+        if info.error_inputs_func is not None:
+            for index, error in enumerate(info.error_inputs(DEVICE)):
+                yield pytest.param(name, error, id=f"{name}-{index}")
+
+
+@pytest.mark.parametrize("name,error", list(error_cases()))
+def test_opinfo_error_inputs_raise_torchs_errors(name, error):
+    """The bad calls OpInfo lists for these ops (a dim out of range): torch's exception type and
+    message."""
+    sample = error.sample_input
+    with pytest.raises(error.error_type, match=error.error_regex):
+        OPS[name](sample.input, *sample.args, **sample.kwargs)
