@@ -88,16 +88,18 @@ def draw(op: str, shape, dim: int, dtype: torch.dtype, device) -> torch.Tensor:
     return values.to(dtype)
 
 
-def scale_of(op: str, x: torch.Tensor, dim: int) -> torch.Tensor:
+def scale_of(op: str, x: torch.Tensor, dim: int, reference) -> torch.Tensor:
     """What a case's error is measured against at each position: the running sum of |x| for a sum
-    (a summation bound's scale), |reference| for a product, |reference| + 1 for a log-sum-exp."""
+    (a summation bound's scale), |reference| for a product, |reference| + 1 for a log-sum-exp
+    (`reference` the case's own: a tensor, or extended_reference's long double array)."""
     if op == "ModelNew":
         return matrix.reference_call(op, dim)(x.abs())
     operator = matrix.operator_of(op)
     if operator is SUM:
         return scan_reference(x.abs(), dim, reverse=op.endswith("reverse"))
-    reference = matrix.reference_call(op, dim)(x).abs()
-    return reference if operator is PRODUCT else reference + 1
+    if isinstance(reference, numpy.ndarray):
+        reference = torch.from_numpy(reference.astype(numpy.float64)).to(x.device)
+    return reference.abs() if operator is PRODUCT else reference.abs() + 1
 
 
 def errors(out, reference, scale):
@@ -192,7 +194,7 @@ def main():
                 for x in inputs:
                     reference = extended_reference(op, x, dim) if x.dtype == torch.float64 else \
                         matrix.reference_call(op, dim)(x)
-                    scale = scale_of(op, x, dim)  # the seed's output has its own shape
+                    scale = scale_of(op, x, dim, reference)  # the seed's output has its own shape
                     per_seed["triscan"].append(errors(matrix.triscan_call(op, dim)(x), reference, scale))
                     per_seed["torch"].append(errors(matrix.torch_call(op, dim)(x), reference, scale))
                     del reference, scale

@@ -104,7 +104,6 @@ def _logsumexp_gradient(ctx, grad, x, out, scan):
     return (parts[0] + x).exp() - (parts[1] + x).exp()
 
 
-
 def _scan_backward(ctx, grad):
     return _scan_gradient(ctx, grad, scan_op)
 

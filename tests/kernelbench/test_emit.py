@@ -108,14 +108,13 @@ def test_emit_cli_writes_file(tmp_path):
 
 # the KernelBench level-1 references, restated in float64: (reference, running sum of |x|, or for a
 # product |reference|, its running product of |x|)
-PROBLEM_REFERENCES = {
-    "89": (lambda x, d: cumsum_reference(x, d), lambda x, d: cumsum_reference(abs_of(x), d)),
-    "90": (lambda x, d: scan_reference(x, d, operator=PRODUCT),
-           lambda x, d: scan_reference(x, d, operator=PRODUCT).abs()),
+PROBLEM_REFERENCES = {  # problem -> (reference, the bound's scale from (x, dim, reference))
+    "89": (lambda x, d: cumsum_reference(x, d), lambda x, d, _: cumsum_reference(abs_of(x), d)),
+    "90": (lambda x, d: scan_reference(x, d, operator=PRODUCT), lambda x, d, expected: expected.abs()),
     "91": (lambda x, d: reversed_cumsum_reference(x, d),
-           lambda x, d: reversed_cumsum_reference(abs_of(x), d)),
-    "92": (lambda x, d: exclusive_cumsum_reference(x, d), lambda x, d: cumsum_reference(abs_of(x), d)),
-    "seed": (seed_model_reference, lambda x, d: seed_model_reference(abs_of(x), d)),
+           lambda x, d, _: reversed_cumsum_reference(abs_of(x), d)),
+    "92": (lambda x, d: exclusive_cumsum_reference(x, d), lambda x, d, _: cumsum_reference(abs_of(x), d)),
+    "seed": (seed_model_reference, lambda x, d, _: seed_model_reference(abs_of(x), d)),
 }
 
 
@@ -133,4 +132,5 @@ def test_every_problem_emits_a_correct_file_within_the_rules(problem, tmp_path):
         x = random_factors(shape, dtype, DEVICE) if problem == "90" else random_input(shape, dtype)
         out = module.ModelNew(dim)(x)
         assert out.dtype == dtype
-        assert_scan_close(out, reference(x, dim), bound(x, dim), shape[dim])
+        expected = reference(x, dim)
+        assert_scan_close(out, expected, bound(x, dim, expected), shape[dim])

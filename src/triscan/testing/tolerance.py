@@ -48,16 +48,16 @@ def scan_error_excess(out: torch.Tensor, reference: torch.Tensor, abs_running_su
     if torch.isnan(out).any():
         return math.inf
     factor, rounding = scan_tolerance(out.dtype, length, interpreted)
-    reference = reference.double()
+    reference, result = reference.double(), out.double()
     # an infinity equal to the reference's (a log-sum-exp's -inf, an overflow) is no error
-    error = torch.where(out.double() == reference, 0.0, (out.double() - reference).abs())
+    error = torch.where(result == reference, 0.0, (result - reference).abs())
     # below the output's smallest normal its spacing is fixed: a product rounded to a float16
     # subnormal is off by up to half of it, whatever |reference|
     allowed = (factor * abs_running_sum.double() + rounding * reference.abs()
                + rounding * torch.finfo(out.dtype).tiny + 1e-30)
     # float16 sums overflow to infinity as torch's do; near the limit either side may round
     # to it, so an infinity of the right sign passes wherever the bound reaches the limit
-    overflow = (torch.isinf(out) & (torch.sign(out.double()) == torch.sign(reference))
+    overflow = (torch.isinf(out) & (torch.sign(result) == torch.sign(reference))
                 & (reference.abs() + allowed > torch.finfo(out.dtype).max))
     return torch.where(overflow, -1.0, error - allowed).max().item()
 
