@@ -14,7 +14,7 @@ import triscan  # noqa: E402
 from triscan import api  # noqa: E402
 from triscan.kernels import registry  # noqa: E402
 from triscan.kernels.operators import OPERATORS  # noqa: E402
-from triscan.scan import dispatch  # noqa: E402
+from triscan.scan import dispatch, launch  # noqa: E402
 from triscan.testing import tolerance  # noqa: E402
 from triscan.testing.tolerance import abs_of, scan_error_excess  # noqa: E402, F401
 
@@ -59,10 +59,15 @@ class LaunchRecorder:
     """Counts launches of every kernel in the registry (by kernel_name); `run` calls a function
     with torch's scans (torch.cumsum, torch.cumprod, torch.logcumsumexp: every operator's) made to
     raise, so that a torch fallback cannot pass a test that uses it.
-    Plans bind their kernel when they are made, so the plan cache starts empty meanwhile."""
+    Plans bind their kernel when they are made, so the plan cache starts empty meanwhile.
+
+    `counts`: launches through Triton's dispatch. `direct`: on a GPU, a plan's later launches go
+    past the kernel object straight to its compiled launcher (scan/launch.py's Relaunch, then the
+    prepared call's DirectLaunch), counted here under the same names. `launched`: both."""
 
     def __init__(self, monkeypatch):
         self.counts = {}
+        self.direct = {}
         self._monkeypatch = monkeypatch
         for family in registry.FAMILIES:
             for role, kernel in family.kernels.items():
@@ -70,6 +75,46 @@ class LaunchRecorder:
                 monkeypatch.setitem(family.kernels, role, counting)
         monkeypatch.setattr(dispatch, "PLANS", {})
         monkeypatch.setattr(api, "CALLS", {})
+        self._count_direct_launches(monkeypatch)
+
+    @property
+    def launched(self) -> dict:
+        names = {**self.counts, **self.direct}
+        return {name: self.counts.get(name, 0) + self.direct.get(name, 0) for name in names}
+
+    def _count_direct_launches(self, monkeypatch):
+        names = {}  # id of a Relaunch or DirectLaunch made meanwhile -> its kernel's name
+        unknown = "a launcher made before the recorder"
+
+        def count(launcher):
+            name = names.get(id(launcher), unknown)
+            self.direct[name] = self.direct.get(name, 0) + 1
+
+        original_relaunch_init, original_relaunch = launch.Relaunch.__init__, launch.Relaunch.launch
+        original_direct_init, original_direct = launch.DirectLaunch.__init__, launch.DirectLaunch.launch
+
+        def relaunch_init(relaunch, kernel, *args):
+            original_relaunch_init(relaunch, kernel, *args)
+            names[id(relaunch)] = kernel._name if isinstance(kernel, _CountingKernel) else kernel_name(kernel)
+
+        def relaunch_launch(relaunch, args):
+            count(relaunch)
+            return original_relaunch(relaunch, args)
+
+        def direct_init(direct, relaunch, *args):
+            original_direct_init(direct, relaunch, *args)
+            names[id(direct)] = names.get(id(relaunch), unknown)
+
+        def direct_launch(direct, x, out):
+            launched = original_direct(direct, x, out)
+            if launched:
+                count(direct)
+            return launched
+
+        monkeypatch.setattr(launch.Relaunch, "__init__", relaunch_init)
+        monkeypatch.setattr(launch.Relaunch, "launch", relaunch_launch)
+        monkeypatch.setattr(launch.DirectLaunch, "__init__", direct_init)
+        monkeypatch.setattr(launch.DirectLaunch, "launch", direct_launch)
 
     def run(self, fn, *args):
         def refuse(name):

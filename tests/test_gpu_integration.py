@@ -115,13 +115,14 @@ def test_deterministic_mode_makes_long_float_scans_repeatable():
 @needs_cuda
 @pytest.mark.parametrize("shape,dim", SHAPES)
 def test_later_calls_launch_the_compiled_kernel_directly(triton_launches, shape, dim):
-    """The first call of a plan goes through Triton's dispatch (counted), later ones go straight
-    to the compiled kernel (not counted) and are still right on fresh data."""
+    """The first call of a plan goes through Triton's dispatch, later ones go straight to the
+    compiled kernel and are still right on fresh data."""
     for attempt in range(3):
         x = random_input(shape, torch.float32)
         out = triton_launches.run(triscan.cumsum, x, dim)
         assert_scan_close(out, cumsum_reference(x, dim), cumsum_reference(abs_of(x), dim), shape[dim])
         assert sum(triton_launches.counts.values()) == 1, (attempt, triton_launches.counts)
+        assert sum(triton_launches.direct.values()) == attempt, (attempt, triton_launches.direct)
 
 
 @needs_cuda
@@ -137,3 +138,4 @@ def test_a_change_of_alignment_goes_through_triton_again(triton_launches):
         out = triton_launches.run(triscan.cumsum, view, 0)
         assert_scan_close(out, cumsum_reference(view, 0), cumsum_reference(abs_of(view), 0), view.numel())
         assert sum(triton_launches.counts.values()) == launches, triton_launches.counts
+    assert sum(triton_launches.launched.values()) == 5

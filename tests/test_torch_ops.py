@@ -235,7 +235,9 @@ def test_logsumexp_backward_runs_triscan_and_matches_torch(exclusive, reverse, t
     (expected,) = torch.autograd.grad(expected_out, x, grad)
     torch.testing.assert_close(out, expected_out.detach())
     torch.testing.assert_close(got, expected)
-    assert triton_launches.counts == {"row_scan": 3}  # the forward, the positive and negative parts
+    # the forward, the positive and negative parts (on a GPU the second part, a call like the
+    # first, goes to the compiled kernel directly)
+    assert triton_launches.launched == {"row_scan": 3}
 
 
 def test_logsumexp_gradcheck_opcheck_and_compile():
