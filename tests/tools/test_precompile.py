@@ -24,3 +24,13 @@ def test_cell_plan_is_the_calls_plan(op, family):
         assert getattr(planned, field) == getattr(called, field), field
     assert planned.launch.constexprs == called.launch.constexprs
     assert planned.launch.scalar_args == called.launch.scalar_args
+
+
+def test_precompiled_batches_come_in_order_one_item_a_process():
+    """The matrix times each batch as soon as it is compiled: batches of `workers` items in the
+    cells' order, each item compiled by a process of its own (`len` counts the items it got)."""
+    from triscan.tools.precompile import precompiled_batches
+
+    batches = list(precompiled_batches(len, list(range(7)), 3))
+    assert [(batch, count) for batch, count, _ in batches] == [([0, 1, 2], 3), ([3, 4, 5], 3), ([6], 1)]
+    assert all(seconds >= 0 for _, _, seconds in batches)

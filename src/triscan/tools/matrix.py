@@ -405,21 +405,25 @@ def main(quick: bool = False, json_path: str | None = None, plot_path: str | Non
     cells = cells_left(cells_for(quick, ops, dtypes, shapes), skip)
     input_gib = input_gib or (1.0 if quick else 4.0)
     report = {"environment": environment(), "input_gib": input_gib, "repeat_ms": repeat_ms, "cells": []}
+    progress = StepProgress(len(cells))
     if precompile_workers:
-        from .precompile import precompile
+        from .precompile import precompiled_batches
 
         warm = functools.partial(warm_cells, input_bytes=int(input_gib * GIB), with_compile=with_compile)
-        configs, seconds = precompile(warm, cells, precompile_workers)
-        compiled = " and their torch.compile calls" if with_compile else ""
-        print(f"compiled {configs} configs of {len(cells)} cells{compiled} in {seconds:.0f} s "
-              f"({precompile_workers} processes)")
-    progress = StepProgress(len(cells))
-    for op, dtype, shape in cells:
-        cell = run_cell(op, dtype, shape, int(input_gib * GIB), repeat_ms, with_compile)
-        report["cells"].append(cell)
-        progress.step(f"{shape}, {dtype}, {op}: {percent_of_copy(cell):.1f}% of copy")
-        torch.cuda.empty_cache()
-        write_json(json_path, report)  # after every cell, so a run cut short keeps what it measured
+        batches = precompiled_batches(warm, cells, precompile_workers)
+    else:
+        batches = [(cells, None, None)]
+    for batch, configs, seconds in batches:
+        if configs is not None:
+            compiled = " and their torch.compile calls" if with_compile else ""
+            progress.note(f"compiled {configs} configs of {len(batch)} cells{compiled} in {seconds:.0f} s "
+                          f"({precompile_workers} processes)")
+        for op, dtype, shape in batch:
+            cell = run_cell(op, dtype, shape, int(input_gib * GIB), repeat_ms, with_compile)
+            report["cells"].append(cell)
+            progress.step(f"{shape}, {dtype}, {op}: {percent_of_copy(cell):.1f}% of copy")
+            torch.cuda.empty_cache()
+            write_json(json_path, report)  # after every cell, so a run cut short keeps what it measured
     show_matrix(report, plot_path)
     bad = [cell for cell in report["cells"] if cell["max_relative_error"] > 1e-2]
     for cell in bad:

@@ -8,7 +8,8 @@ that is most of a run's time on a fresh machine. Compiling is CPU work and each 
 lands in Triton's on-disk cache, so workers compile the cells' configs in parallel first (no
 kernel runs: `warmup` only compiles), and the timed run then loads them from the cache. The
 autotuner still times every config in the timing process, one at a time, so its choices are
-those of a plain run.
+those of a plain run. The matrix compiles and times its cells in batches (precompiled_batches):
+a run that a time limit cuts keeps the cells it timed.
 """
 
 import concurrent.futures
@@ -41,3 +42,17 @@ def precompile(worker, items: list, workers: int) -> tuple[int, float]:
     with concurrent.futures.ProcessPoolExecutor(len(shares), mp_context=context) as pool:
         counts = list(pool.map(worker, shares))
     return sum(counts), time.perf_counter() - start
+
+
+def precompiled_batches(worker, items: list, workers: int):
+    """Yield (batch, count, seconds) for `items` in batches of `workers`, each once `worker` (as
+    in precompile) has compiled it, an item to a process. The caller times a batch before the
+    next one compiles: timing starts after one batch's compile rather than everyone's, and no
+    compile competes with a timing for the CPU that launches its kernels."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max(1, min(workers, len(items))), mp_context=context) as pool:
+        for first in range(0, len(items), workers):
+            batch = items[first:first + workers]
+            start = time.perf_counter()
+            count = sum(pool.map(worker, [[item] for item in batch]))
+            yield batch, count, time.perf_counter() - start

@@ -58,6 +58,10 @@ class StepProgress:
             self.task = self.bar.add_task("", total=total)
             self.bar.start()
 
+    def note(self, text: str) -> None:
+        """A line of its own, above the bar on a terminal."""
+        self.console.print(text)
+
     def step(self, label: str) -> None:
         self.done += 1
         if self.bar is None:
