@@ -82,6 +82,8 @@ tests)
     # TESTS is read as shell words, so a quoted -k expression stays one argument. TESTS_WORKERS
     # processes (pytest-xdist; 0: one) share the GPU: each new shape compiles and autotunes its family's
     # configs on the CPU first, which is most of a correctness test's time there
+    # each failure's traceback goes to failures.txt as it happens (tests/conftest.py)
+    TRISCAN_FAILURES="$OUT/failures.txt" \
     eval "timeout ${TESTS_LIMIT:-540} python3 -m pytest -v -rf -p no:cacheprovider -n ${TESTS_WORKERS:-0} \
         ${TESTS:-tests/kernels/test_column.py}" \
         2>&1 | grep --line-buffered -v "Warning\|warn(" > "$OUT/tests.txt"; tail -25 "$OUT/tests.txt"

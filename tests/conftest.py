@@ -160,3 +160,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 __all__ = ["DEVICE", "assert_scan_close", "random_input", "triscan", "registry", "dispatch"]
+
+
+def pytest_runtest_logreport(report):
+    """With TRISCAN_FAILURES naming a file (GPU runs under a time limit, scripts/gpu_session.sh),
+    each failure's traceback is appended to it as it happens, not in the summary at the end: a
+    run the limit cuts still says why its failures failed (with pytest-xdist the controller
+    gets every worker's reports)."""
+    path = os.environ.get("TRISCAN_FAILURES")
+    if path and report.failed and "PYTEST_XDIST_WORKER" not in os.environ:  # once, in the controller
+        with open(path, "a") as handle:
+            handle.write(f"{report.nodeid} ({report.when})\n{report.longreprtext}\n\n")
