@@ -159,9 +159,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-__all__ = ["DEVICE", "assert_scan_close", "random_input", "triscan", "registry", "dispatch"]
-
-
 def pytest_runtest_logreport(report):
     """With TRISCAN_FAILURES naming a file (GPU runs under a time limit, scripts/gpu_session.sh),
     each failure's traceback is appended to it as it happens, not in the summary at the end: a
@@ -171,3 +168,6 @@ def pytest_runtest_logreport(report):
     if path and report.failed and "PYTEST_XDIST_WORKER" not in os.environ:  # once, in the controller
         with open(path, "a") as handle:
             handle.write(f"{report.nodeid} ({report.when})\n{report.longreprtext}\n\n")
+
+
+__all__ = ["DEVICE", "assert_scan_close", "random_input", "triscan", "registry", "dispatch"]
