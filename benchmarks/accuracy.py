@@ -27,7 +27,11 @@ is absolute, eps per combine of terms of the result's size). torch's counterpart
 torch.logcumsumexp (flipped for reversed, the identity first for exclusive forms).
 
     python benchmarks/accuracy.py [--small] [--json FILE] [--ops ...] [--dtypes ...] [--seeds N]
-        [--cases ...]
+        [--cases ...] [--precompile N]
+
+--precompile N compiles the autotune configs of N rows' calls at once in N processes, then reads
+those rows, and so on (tools/precompile.py): a row's first call otherwise compiles its configs
+one after another, which was most of a row's 16 s on the GPU machines.
 
 --small shrinks every case (for the interpreter on a CPU); the comparison that counts is on
 CUDA at full size. On a CPU it is not a fair one: torch's CPU cumsum accumulates float32 in
@@ -166,6 +170,49 @@ def picked_config(op: str, x: torch.Tensor, dim: int) -> str:
     return "" if config is None else str(config)
 
 
+def row_plan(row: tuple, device):
+    """The plan of a row's triscan call on `device`, from its shape alone (a meta tensor stands
+    for the input)."""
+    from triscan.explain import planned_call
+
+    _, shape, dim, view, dtype_name, op = row
+    x = torch.empty(shape, dtype=DTYPES[dtype_name], device="meta")
+    return planned_call(x if view is None else x[..., view], dim, device, **matrix.op_flags(op))
+
+
+def warm_rows(rows: list) -> int:
+    """A precompile worker's job: compile the autotune configs of each row's triscan call
+    (tools/precompile.warm_plan); the configs compiled."""
+    from triscan.tools.precompile import warm_plan
+
+    device = torch.device("cuda", torch.cuda.current_device())
+    return sum(warm_plan(row_plan(row, device)) for row in rows)
+
+
+def read_row(name: str, shape, dim: int, view, dtype_name: str, op: str, seeds: int, device) -> dict:
+    """One row: triscan's and torch's errors on `seeds` fresh inputs, averaged, and whether
+    triscan's are no worse."""
+    inputs = []
+    for seed in range(seeds):
+        torch.manual_seed(seed)
+        drawn = draw(op, shape, dim, DTYPES[dtype_name], device)
+        inputs.append(drawn if view is None else drawn[..., view])
+    family = plan_of(inputs[0], dim, **matrix.op_flags(op))[0].family.name
+    per_seed = {"triscan": [], "torch": []}
+    for x in inputs:
+        reference = extended_reference(op, x, dim) if x.dtype == torch.float64 else \
+            matrix.reference_call(op, dim)(x)
+        scale = scale_of(op, x, dim, reference)  # the seed's output has its own shape
+        per_seed["triscan"].append(errors(matrix.triscan_call(op, dim)(x), reference, scale))
+        per_seed["torch"].append(errors(matrix.torch_call(op, dim)(x), reference, scale))
+        del reference, scale
+    row = {"case": name, "shape": list(inputs[0].shape), "dtype": dtype_name, "op": op,
+           "family": family, "config": picked_config(op, inputs[0], dim), "seeds": seeds,
+           **{side: mean_errors(errs) for side, errs in per_seed.items()}}
+    row["triscan_no_worse"] = no_worse(row["triscan"], row["torch"])
+    return row
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", action="store_true")
@@ -174,51 +221,44 @@ def main():
     parser.add_argument("--dtypes", nargs="+", choices=list(DTYPES), default=list(DTYPES))
     parser.add_argument("--seeds", type=int, default=3, help="inputs per case; errors are averaged over them")
     parser.add_argument("--cases", nargs="+", choices=list(SHAPES), default=list(SHAPES))
+    parser.add_argument("--precompile", type=int, default=0, metavar="N",
+                        help="with a GPU: compile N rows' configs at once in N processes before reading them")
     args = parser.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    results = []
+    rows = []  # (case, shape, dim, view, dtype, op) in the order they are read
     for name in args.cases:
         shape, dim, view = SHAPES[name]
         if args.small:  # long dimensions cut by 2^12, short ones kept (lanes, strides) up to 64
             shape = tuple(max(1, size >> 12) if size > 4096 else min(size, 64) for size in shape)
-        for dtype_name in args.dtypes:
-            for op in args.ops:
-                inputs = []
-                for seed in range(args.seeds):
-                    torch.manual_seed(seed)
-                    drawn = draw(op, shape, dim, DTYPES[dtype_name], device)
-                    inputs.append(drawn if view is None else drawn[..., view])
-                family = plan_of(inputs[0], dim, **matrix.op_flags(op))[0].family.name
-                started = time.perf_counter()
-                per_seed = {"triscan": [], "torch": []}
-                for x in inputs:
-                    reference = extended_reference(op, x, dim) if x.dtype == torch.float64 else \
-                        matrix.reference_call(op, dim)(x)
-                    scale = scale_of(op, x, dim, reference)  # the seed's output has its own shape
-                    per_seed["triscan"].append(errors(matrix.triscan_call(op, dim)(x), reference, scale))
-                    per_seed["torch"].append(errors(matrix.torch_call(op, dim)(x), reference, scale))
-                    del reference, scale
-                row = {"case": name, "shape": list(inputs[0].shape), "dtype": dtype_name, "op": op,
-                       "family": family, "config": picked_config(op, inputs[0], dim), "seeds": args.seeds,
-                       **{side: mean_errors(errs) for side, errs in per_seed.items()}}
-                row["triscan_no_worse"] = no_worse(row["triscan"], row["torch"])
-                results.append(row)
-                ours, theirs = row["triscan"], row["torch"]
-                misses = (f"  range misses {ours['range_misses']} (torch {theirs['range_misses']})"
-                          if ours["range_misses"] or theirs["range_misses"] else "")
-                print(f"{name:36s} {dtype_name:8s} {op:17s} max abs {ours['max_abs']:.3e} "
-                      f"(torch {theirs['max_abs']:.3e})  rms {ours['rms']:.3e} "
-                      f"(torch {theirs['rms']:.3e}){misses}  no worse: {row['triscan_no_worse']}  "
-                      f"({time.perf_counter() - started:.0f} s)", flush=True)
-                del inputs
+        rows += [(name, shape, dim, view, dtype_name, op) for dtype_name in args.dtypes for op in args.ops]
+    if args.precompile and device == "cuda":
+        from triscan.tools.precompile import precompiled_batches
+
+        batches = precompiled_batches(warm_rows, rows, args.precompile)
+    else:
+        batches = [(rows, None, None)]
+    results = []
+    for batch, configs, seconds in batches:
+        if configs is not None:
+            print(f"compiled {configs} configs of {len(batch)} rows in {seconds:.0f} s", flush=True)
+        for name, shape, dim, view, dtype_name, op in batch:
+            started = time.perf_counter()
+            row = read_row(name, shape, dim, view, dtype_name, op, args.seeds, device)
+            results.append(row)
+            ours, theirs = row["triscan"], row["torch"]
+            misses = (f"  range misses {ours['range_misses']} (torch {theirs['range_misses']})"
+                      if ours["range_misses"] or theirs["range_misses"] else "")
+            print(f"{name:36s} {dtype_name:8s} {op:17s} max abs {ours['max_abs']:.3e} "
+                  f"(torch {theirs['max_abs']:.3e})  rms {ours['rms']:.3e} "
+                  f"(torch {theirs['rms']:.3e}){misses}  no worse: {row['triscan_no_worse']}  "
+                  f"({time.perf_counter() - started:.0f} s)", flush=True)
+            if args.json:  # after every row, so a run cut short keeps what it read
+                with open(args.json, "w") as handle:
+                    json.dump({"device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
+                               "results": results}, handle, indent=1)
     worse = [row for row in results if not row["triscan_no_worse"]]
     print(f"{len(results)} cases ({args.seeds} inputs each), triscan worse than torch (more range misses, "
           f"or beyond 5%) in {len(worse)}")
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump({"device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
-                       "results": results}, handle, indent=1)
-
 
 if __name__ == "__main__":
     main()

@@ -109,3 +109,22 @@ def test_products_stay_near_one_and_log_sum_exps_are_scaled_by_their_size():
     y = accuracy.draw("logcumsumexp", (100,), 0, torch.float64, "cpu")
     reference = torch.logcumsumexp(y, 0)
     assert torch.allclose(accuracy.scale_of("logcumsumexp", y, 0, reference), reference.abs() + 1)
+
+
+@pytest.mark.parametrize("case", ["narrow (2^20 + 1, 3) dim 0", "strided narrow (2^19, 8 of 16) dim 0",
+                                  "4 odd rows of 2^24 - 1"])
+@pytest.mark.parametrize("op", ["exclusive reverse", "ModelNew", "logcumsumexp"])
+def test_the_plan_a_precompile_worker_warms_is_the_rows_call(case, op):
+    """--precompile compiles the configs of the plan each row's call takes, made from its shape
+    alone (small shapes: the CPU makes the real input too)."""
+    from triscan.explain import plan_of
+    from triscan.tools import matrix
+
+    shape, dim, view = accuracy.SHAPES[case]
+    shape = tuple(max(1, size >> 12) if size > 4096 else min(size, 64) for size in shape)
+    row = (case, shape, dim, view, "bfloat16", op)
+    x = torch.randn(shape, dtype=torch.bfloat16)
+    called = plan_of(x if view is None else x[..., view], dim, **matrix.op_flags(op))[0]
+    planned = accuracy.row_plan(row, torch.device("cpu"))
+    assert (planned.family, planned.launch.constexprs, planned.launch.scalar_args) == \
+        (called.family, called.launch.constexprs, called.launch.scalar_args)
