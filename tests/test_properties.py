@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import triscan
+from triscan.kernels.operators import LOGSUMEXP, PRODUCT
 from triscan.testing.reference import cumsum_reference, reversed_cumsum_reference, scan_reference
-from triscan.testing.tolerance import random_input, scan_error_excess
+from triscan.testing.tolerance import random_factors, random_input, scan_error_excess
 
 SIZES = [0, 1, 2, 3, 5, 8, 13, 64, 65, 130, 700]  # block edges of the interpreter's 64-element blocks
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.int64, torch.bool]
@@ -27,15 +28,16 @@ def scan_cases(draw):
             draw(st.booleans()), draw(st.booleans()))
 
 
-def make_view(shape, dtype, layout):
-    """A tensor of `shape` in the given memory layout (never copied to be contiguous)."""
+def make_view(shape, dtype, layout, draw=random_input):
+    """A tensor of `shape` in the given memory layout (never copied to be contiguous), its values
+    from `draw` (shape, dtype, device)."""
     if layout == "transposed" and len(shape) >= 2:
-        return random_input(shape[::-1], dtype, DEVICE).permute(*reversed(range(len(shape))))
+        return draw(shape[::-1], dtype, DEVICE).permute(*reversed(range(len(shape))))
     if layout == "strided":
-        return random_input(shape[:-1] + (2 * shape[-1],), dtype, DEVICE)[..., ::2]
+        return draw(shape[:-1] + (2 * shape[-1],), dtype, DEVICE)[..., ::2]
     if layout == "expanded" and 1 not in shape and shape[0] > 0:
-        return random_input((1,) + shape[1:], dtype, DEVICE).expand(shape)
-    return random_input(shape, dtype, DEVICE)
+        return draw((1,) + shape[1:], dtype, DEVICE).expand(shape)
+    return draw(shape, dtype, DEVICE)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -50,6 +52,38 @@ def test_matches_torch_on_random_layouts(case):
     bound = reversed_cumsum_reference(abs_of(x), dim) if reverse else cumsum_reference(abs_of(x), dim)
     excess = scan_error_excess(out.cpu(), scan_reference(x, dim, exclusive, reverse).cpu(), bound.cpu(),
                                x.shape[dim], interpreted=DEVICE == "cpu")
+    assert excess <= 0, (case, excess)
+
+
+OPERATOR_FUNCTIONS = {  # operator name -> (operator, its inclusive and exclusive public functions)
+    "product": (PRODUCT, triscan.cumprod, triscan.exclusive_cumprod),
+    "logsumexp": (LOGSUMEXP, triscan.logcumsumexp, triscan.exclusive_logcumsumexp),
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scan_cases(), st.sampled_from(list(OPERATOR_FUNCTIONS)))
+def test_every_operator_matches_torch_on_random_layouts(case, name):
+    """cumprod's and logcumsumexp's forms over the same random layouts: products of factors near
+    1 (their error is relative, |reference| the scale), log-sum-exps of the sums' inputs (their
+    error is absolute, |reference| + 1 the scale); dtypes the operator does not take raise."""
+    shape, dim, dtype, layout, exclusive, reverse = case
+    operator, inclusive_fn, exclusive_fn = OPERATOR_FUNCTIONS[name]
+    x = make_view(shape, dtype, layout, random_factors if operator is PRODUCT else random_input)
+    fn = exclusive_fn if exclusive else inclusive_fn
+    if not operator.takes(dtype):
+        with pytest.raises(TypeError, match=str(dtype)):
+            fn(x, dim, reverse=reverse)
+        return
+    out = fn(x, dim, reverse=reverse)
+    assert out.shape == x.shape and out.dtype == operator.result_dtype(dtype)
+    reference = scan_reference(x, dim, exclusive, reverse, operator).cpu()
+    out = out.cpu()
+    finite = reference.isfinite()  # an exclusive log-sum-exp's first output is -inf
+    assert torch.equal(out[~finite].double(), reference[~finite]), case
+    scale = reference.abs() if operator is PRODUCT else reference.abs() + 1
+    excess = scan_error_excess(out[finite], reference[finite], scale[finite], x.shape[dim],
+                               interpreted=DEVICE == "cpu")
     assert excess <= 0, (case, excess)
 
 
