@@ -444,11 +444,13 @@ def test_narrow_flat_tiles_keep_16_byte_accesses(op, shape, dim, dtype, misalign
 
 
 # rows of 3, 5, 6 and 7 contiguous lanes: packed (float32) and unpacked (float64, int64) look-back
-# words, and int32 -> int64 (rows of whole vectors of both: 3 loads and 6 stores a row of 4
-# steps of 3 lanes); on CUDA also 2-byte inputs
+# words, int32 -> int64 (rows of whole vectors of both: 3 loads and 6 stores a row of 4 steps of 3
+# lanes) and 1-byte inputs into int64 (16 steps a row: more than the interpreter's 8-step
+# chunks); on CUDA also 2-byte inputs
 GROUPED_CASES = [((900 * SCALE + 1, 3), 0, torch.float32), ((2, 500 * SCALE, 5), 1, torch.float64),
                  ((400 * SCALE, 6), 0, torch.int64), ((400 * SCALE, 6), 0, torch.int32),
-                 ((300 * SCALE, 7), 0, torch.float32), ((300 * SCALE + 3, 7), 0, torch.int64)]
+                 ((300 * SCALE, 7), 0, torch.float32), ((300 * SCALE + 3, 7), 0, torch.int64),
+                 ((300 * SCALE + 5, 3), 0, torch.int8), ((2, 200 * SCALE, 5), 1, torch.bool)]
 GROUPED_CASES += [((700 * SCALE, 3), 0, torch.bfloat16), ((3, 300 * SCALE, 5), 1, torch.float16)] \
     if DEVICE != "cpu" else []
 GROUPED_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in GROUPED_CASES]
@@ -465,8 +467,7 @@ def test_grouped_lane_rows(op, shape, dim, dtype, monkeypatch, triton_launches, 
     pruning keeps for every element size and lane count): one compile per test."""
     from triscan.kernels.lookback.column import column_lookback_scan_kernel
 
-    x = random_input(shape, dtype) if dtype.is_floating_point else torch.randint(
-        -100, 100, shape, dtype=dtype, device=DEVICE)
+    x = random_input(shape, dtype)
     plan = sys.modules["triscan.explain"].plan_of(x, dim, **matrix.op_flags(op))[0]
     # exclusive scans only where stored in place (not over steps of 16-byte multiples: 6 int64 lanes)
     whole = plan.positions == plan.length + plan.shift

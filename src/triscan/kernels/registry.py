@@ -293,6 +293,8 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
             else {})
     if grouped:  # rows of whole steps that are whole 16-byte vectors of both tensors
         meta.update(group_row_constexprs(flat_inner, plan.input_dtype.itemsize, plan.output_dtype.itemsize))
+        if interpreted:  # a chunk holds whole rows: 1-byte inputs take 16 steps a row, past the 8 there
+            meta["BLOCK_L"] = max(meta["BLOCK_L"], meta["GROUP_ROW"] // flat_inner)
     chunks = lambda meta: outer * ceil_div(inner, meta["BLOCK_K"]) * ceil_div(length, meta["BLOCK_L"])
     grid = lambda meta: (min(chunks(meta), programs),)
     scalars = dict(max_chunks=max_chunks, slot=slot, outer=outer, inner=inner, length=length,

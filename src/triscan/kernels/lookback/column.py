@@ -119,14 +119,16 @@ def _parts_fit(config, input_size, output_size, flat_inner) -> bool:
     return flat_inner == config.kwargs["BLOCK_K"] and input_size == 2 and output_size <= 4
 
 
-def _grouped_fits(config, allowed, flat_inner, output_size) -> bool:
+def _grouped_fits(config, allowed, flat_inner, output_size, group_row=1) -> bool:
     """GROUPED configs only where the plan allows them (GROUPED_OK), with at most 256 bytes of a
     chunk's accumulators per thread (offline, sm_90: 93-152 registers for 3 float32 lanes, 152-190
-    for 3 float64 lanes; 8-byte sums past it took 190-255)."""
+    for 3 float64 lanes; 8-byte sums past it took 190-255), and a whole row of GROUP_ROW elements
+    at least in a chunk."""
     if not config.kwargs.get("GROUPED", False):
         return True
     accumulator_size = max(4, output_size)  # as lookback/row.py's _keeps counts it
-    return allowed and config.kwargs["BLOCK_L"] * flat_inner * accumulator_size <= 256 * 32 * config.num_warps
+    block = config.kwargs["BLOCK_L"] * flat_inner
+    return allowed and block * accumulator_size <= 256 * 32 * config.num_warps and block >= group_row
 
 
 @triton.jit
@@ -347,7 +349,7 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
                                config.kwargs.get("GROUPED", False), config.kwargs.get("PARTS", 1) > 1)
         and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)  # prefetched tiles: flat ones
         and _grouped_fits(config, kwargs.get("GROUPED_OK", False), kwargs["FLAT_INNER"],
-                          args["y_ptr"].element_size())
+                          args["y_ptr"].element_size(), kwargs.get("GROUP_ROW", 1))
         and _parts_fit(config, args["x_ptr"].element_size(), args["y_ptr"].element_size(),
                        kwargs["FLAT_INNER"])]},
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
@@ -431,6 +433,7 @@ def column_lookback_scan_kernel(
     tl.static_assert(PARTS == 1 or (TRANSPOSE and DENSE and not GROUPED))
     # GROUPED chunks: rows per chunk
     GROUP_ROWS: tl.constexpr = BLOCK_L * FLAT_INNER // GROUP_ROW if GROUPED else 1
+    tl.static_assert(GROUP_ROWS >= 1, "GROUPED: a chunk holds a whole row of GROUP_ROW elements at least")
     x_start = x_ptr  # the first step (read by GROUPED chunks; other paths enter at the last step)
     y_start = y_ptr
     if FROM_START:
