@@ -25,9 +25,11 @@ def cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dty
     ``reverse=True`` sums from the end: ``out[j] = x[j] + ... + x[n - 1]``. The result has
     `dtype` when given (the values accumulate in its accumulator type), else torch.cumsum's:
     float16 and bfloat16 accumulate in float32 and are stored in their own dtype; integer and
-    bool inputs give int64. CUDA tensors run triscan's Triton kernels; CPU tensors run them
-    through the Triton interpreter when ``TRITON_INTERPRET=1`` was set before import, and
-    otherwise take a plain ``torch.cumsum`` path. Differentiable (the backward runs triscan's
+    bool inputs give int64. A `dtype` narrower than x's rounds the results only, where torch
+    casts x to it first: the two can differ by the inputs' rounding. CUDA tensors run triscan's
+    Triton kernels; CPU tensors run them through the Triton interpreter when
+    ``TRITON_INTERPRET=1`` was set before import, and otherwise take a plain ``torch.cumsum``
+    path. Differentiable (the backward runs triscan's
     kernels), usable under ``torch.func`` transforms (grad, vmap, jacrev: a vmap batch is one
     more outer dimension of one launch) and traceable by ``torch.compile(fullgraph=True)``
     (``torch.ops.triscan.scan``).
