@@ -151,6 +151,34 @@ def test_dtype_argument_on_permuted_layouts(case):
 
 # numpy, inside the interpreter, warns on inf - inf; the NaN it makes is the point
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(permuted_cases(), st.lists(st.sampled_from([math.inf, -math.inf, math.nan]), min_size=1, max_size=3),
+       st.randoms(use_true_random=False))
+def test_infinities_and_nan_land_where_torch_puts_them(case, specials, choose):
+    """A few +-Inf and NaN put anywhere in a random float layout: every operator's forms give NaN
+    and infinities exactly where the float64 reference does, once rounded to the output's type."""
+    shape, dim, order, step, dtype, _, name, exclusive, reverse = case
+    if not dtype.is_floating_point or math.prod(shape) == 0:
+        return
+    operator = OPERATORS_BY_NAME[name]
+    stored = tuple(shape[axis] for axis in order)
+    stored = stored[:-1] + (stored[-1] * step,)
+    drawn = (random_factors if operator is PRODUCT else random_input)(stored, dtype, DEVICE)
+    x = drawn[..., ::step].permute(*[order.index(axis) for axis in range(len(order))])
+    poked = x.contiguous()
+    for value in specials:
+        poked.view(-1)[choose.randrange(poked.numel())] = value
+    x.copy_(poked)  # into the strided, permuted view
+    out = FUNCTIONS[name, exclusive](x, dim, reverse=reverse).cpu().double()
+    expected = scan_reference(x, dim, exclusive, reverse, operator).cpu().to(dtype).double()
+    assert torch.equal(out.isnan(), expected.isnan()), (case, specials)
+    assert torch.equal(out.isinf(), expected.isinf()), (case, specials)
+    infinite = expected.isinf()
+    assert torch.equal(out[infinite], expected[infinite]), (case, specials)
+
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_nan_and_inf_propagate_as_in_torch():
     """A NaN poisons every later sum, +Inf then -Inf give NaN: exactly torch.cumsum's pattern,
     on the row, look-back and column paths."""

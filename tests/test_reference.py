@@ -48,3 +48,15 @@ def test_references_in_pieces_stay_differentiable(monkeypatch):
     lanes = torch.rand(10, 2, dtype=torch.float64, requires_grad=True)  # two lanes, one at a time
     reference.scan_reference(lanes, 0).sum().backward()
     assert torch.equal(lanes.grad, torch.arange(10, 0, -1, dtype=torch.float64)[:, None].expand(10, 2))
+
+
+def test_reversed_exclusive_reference_keeps_infinities():
+    """The reversed exclusive reference is the reversed scan shifted, not `inclusive - x`, which
+    made NaN of every position holding an Inf."""
+    x = torch.tensor([1.0, float("inf"), 2.0, float("-inf"), 3.0])
+    expected = torch.tensor([float("nan"), float("-inf"), float("-inf"), 3.0, 0.0], dtype=torch.float64)
+    torch.testing.assert_close(reference.reversed_cumsum_reference(x, 0, exclusive=True), expected,
+                               equal_nan=True)
+    y = torch.tensor([1.0, float("inf"), 2.0])
+    torch.testing.assert_close(reference.reversed_cumsum_reference(y, 0, exclusive=True),
+                               torch.tensor([float("inf"), 2.0, 0.0], dtype=torch.float64))

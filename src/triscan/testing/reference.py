@@ -82,10 +82,11 @@ def exclusive_cumsum_reference(x: torch.Tensor, dim: int) -> torch.Tensor:
 
 def reversed_cumsum_reference(x: torch.Tensor, dim: int, exclusive: bool = False) -> torch.Tensor:
     """Suffix sums in float64 / int64: flip, scan, flip back; the exclusive form leaves each
-    element itself out (so its last element is 0)."""
-    exact = x.to(exact_dtype(x.dtype))
-    inclusive = cumsum_in_pieces(exact.flip(dim), dim).flip(dim)
-    return inclusive - exact if exclusive else inclusive
+    element itself out (so its last element is 0), the scan shifted by a position: `inclusive -
+    x` would turn an Inf into NaN."""
+    exact = x.to(exact_dtype(x.dtype)).flip(dim)
+    scanned = exclusive_cumsum_reference(exact, dim) if exclusive else cumsum_in_pieces(exact, dim)
+    return scanned.flip(dim)
 
 
 def scan_reference(x: torch.Tensor, dim: int, exclusive: bool = False, reverse: bool = False,
