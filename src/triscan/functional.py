@@ -29,10 +29,9 @@ def cumsum(x: torch.Tensor, dim: int, *, reverse: bool = False, dtype: torch.dty
     casts x to it first: the two can differ by the inputs' rounding. CUDA tensors run triscan's
     Triton kernels; CPU tensors run them through the Triton interpreter when
     ``TRITON_INTERPRET=1`` was set before import, and otherwise take a plain ``torch.cumsum``
-    path. Differentiable (the backward runs triscan's
-    kernels), usable under ``torch.func`` transforms (grad, vmap, jacrev: a vmap batch is one
-    more outer dimension of one launch) and traceable by ``torch.compile(fullgraph=True)``
-    (``torch.ops.triscan.scan``).
+    path. Differentiable (the backward runs triscan's kernels), usable under ``torch.func``
+    transforms (grad, vmap, jacrev: a vmap batch is one more outer dimension of one launch) and
+    traceable by ``torch.compile(fullgraph=True)`` (``torch.ops.triscan.scan``).
     ``triscan.explain`` shows the plan a call takes.
     """
     return _public_scan(x, dim, 0, "cumsum", reverse, dtype)
