@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import triscan
-from triscan.kernels.operators import LOGSUMEXP, PRODUCT, SUM
+from triscan.kernels.operators import OPERATORS, PRODUCT, SUM
 from triscan.testing.reference import cumsum_reference, reversed_cumsum_reference, scan_reference
 from triscan.testing.tolerance import random_factors, random_input, scan_error_excess
 
@@ -55,22 +55,26 @@ def test_matches_torch_on_random_layouts(case):
     assert excess <= 0, (case, excess)
 
 
-OPERATOR_FUNCTIONS = {  # operator name -> (operator, its inclusive and exclusive public functions)
-    "product": (PRODUCT, triscan.cumprod, triscan.exclusive_cumprod),
-    "logsumexp": (LOGSUMEXP, triscan.logcumsumexp, triscan.exclusive_logcumsumexp),
-}
+def public_function(operator, exclusive: bool):
+    """triscan's public function of `operator`'s inclusive or exclusive scan (triscan.cumprod, ...)."""
+    return getattr(triscan, operator.function_name(exclusive))
+
+
+def values_for(operator):
+    """The random values an operator's scans take: factors near 1 for products, else random_input."""
+    return random_factors if operator is PRODUCT else random_input
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scan_cases(), st.sampled_from(list(OPERATOR_FUNCTIONS)))
+@given(scan_cases(), st.sampled_from([name for name in OPERATORS if name != "sum"]))
 def test_every_operator_matches_torch_on_random_layouts(case, name):
     """cumprod's and logcumsumexp's forms over the same random layouts: products of factors near
     1 (their error is relative, |reference| the scale), log-sum-exps of the sums' inputs (their
     error is absolute, |reference| + 1 the scale); dtypes the operator does not take raise."""
     shape, dim, dtype, layout, exclusive, reverse = case
-    operator, inclusive_fn, exclusive_fn = OPERATOR_FUNCTIONS[name]
-    x = make_view(shape, dtype, layout, random_factors if operator is PRODUCT else random_input)
-    fn = exclusive_fn if exclusive else inclusive_fn
+    operator = OPERATORS[name]
+    x = make_view(shape, dtype, layout, values_for(operator))
+    fn = public_function(operator, exclusive)
     if not operator.takes(dtype):
         with pytest.raises(TypeError, match=str(dtype)):
             fn(x, dim, reverse=reverse)
@@ -90,10 +94,6 @@ def test_every_operator_matches_torch_on_random_layouts(case, name):
 WIDE_SIZES = [1, 2, 3, 4, 5, 6, 7, 9, 12, 16, 17, 31, 33, 100, 257, 1000]
 ALL_DTYPES = DTYPES + [torch.int8, torch.uint8, torch.int16]
 OUTPUT_DTYPES = [None, torch.float32, torch.float64, torch.int64, torch.float16]
-FUNCTIONS = {("sum", False): triscan.cumsum, ("sum", True): triscan.exclusive_cumsum,
-             **{(name, exclusive): functions[1 + exclusive] for name, functions in OPERATOR_FUNCTIONS.items()
-                for exclusive in (False, True)}}
-OPERATORS_BY_NAME = {"sum": SUM, "product": PRODUCT, "logsumexp": LOGSUMEXP}
 
 
 @st.composite
@@ -105,8 +105,17 @@ def permuted_cases(draw):
         lambda sizes: math.prod(sizes) <= 4000)))
     return (shape, draw(st.integers(-rank, rank - 1)), tuple(draw(st.permutations(range(rank)))),
             draw(st.sampled_from([1, 1, 2, 3])), draw(st.sampled_from(ALL_DTYPES)),
-            draw(st.sampled_from(OUTPUT_DTYPES)), draw(st.sampled_from(list(OPERATORS_BY_NAME))),
+            draw(st.sampled_from(OUTPUT_DTYPES)), draw(st.sampled_from(list(OPERATORS))),
             draw(st.booleans()), draw(st.booleans()))
+
+
+def permuted_view(shape, order, step, dtype, operator):
+    """A view of `shape` whose dims lie in memory in `order` (the last of them every `step`-th
+    element), of `operator`'s random values (values_for)."""
+    stored = tuple(shape[axis] for axis in order)
+    stored = stored[:-1] + (stored[-1] * step,)
+    drawn = values_for(operator)(stored, dtype, DEVICE)
+    return drawn[..., ::step].permute(*[order.index(axis) for axis in range(len(order))])
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -117,12 +126,9 @@ def test_dtype_argument_on_permuted_layouts(case):
     input's rounds the results only: triscan.cumsum's docstring); the dtypes an operator does not
     take, as input or dtype=, raise TypeError."""
     shape, dim, order, step, dtype, out_dtype, name, exclusive, reverse = case
-    operator = OPERATORS_BY_NAME[name]
-    stored = tuple(shape[axis] for axis in order)
-    stored = stored[:-1] + (stored[-1] * step,)
-    drawn = (random_factors if operator is PRODUCT else random_input)(stored, dtype, DEVICE)
-    x = drawn[..., ::step].permute(*[order.index(axis) for axis in range(len(order))])
-    fn = FUNCTIONS[name, exclusive]
+    operator = OPERATORS[name]
+    x = permuted_view(shape, order, step, dtype, operator)
+    fn = public_function(operator, exclusive)
     if not operator.takes(dtype) or (out_dtype is not None and not operator.takes(out_dtype)):
         with pytest.raises(TypeError):
             fn(x, dim, reverse=reverse, dtype=out_dtype)
@@ -149,7 +155,7 @@ def test_dtype_argument_on_permuted_layouts(case):
     assert excess <= 0, (case, excess)
 
 
-# numpy, inside the interpreter, warns on inf - inf; the NaN it makes is the point
+# numpy, inside the interpreter, warns on inf - inf; the NaN it makes is the point (here and below)
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(permuted_cases(), st.lists(st.sampled_from([math.inf, -math.inf, math.nan]), min_size=1, max_size=3),
@@ -160,22 +166,18 @@ def test_infinities_and_nan_land_where_torch_puts_them(case, specials, choose):
     shape, dim, order, step, dtype, _, name, exclusive, reverse = case
     if not dtype.is_floating_point or math.prod(shape) == 0:
         return
-    operator = OPERATORS_BY_NAME[name]
-    stored = tuple(shape[axis] for axis in order)
-    stored = stored[:-1] + (stored[-1] * step,)
-    drawn = (random_factors if operator is PRODUCT else random_input)(stored, dtype, DEVICE)
-    x = drawn[..., ::step].permute(*[order.index(axis) for axis in range(len(order))])
+    operator = OPERATORS[name]
+    x = permuted_view(shape, order, step, dtype, operator)
     poked = x.contiguous()
     for value in specials:
         poked.view(-1)[choose.randrange(poked.numel())] = value
     x.copy_(poked)  # into the strided, permuted view
-    out = FUNCTIONS[name, exclusive](x, dim, reverse=reverse).cpu().double()
+    out = public_function(operator, exclusive)(x, dim, reverse=reverse).cpu().double()
     expected = scan_reference(x, dim, exclusive, reverse, operator).cpu().to(dtype).double()
     assert torch.equal(out.isnan(), expected.isnan()), (case, specials)
     assert torch.equal(out.isinf(), expected.isinf()), (case, specials)
     infinite = expected.isinf()
     assert torch.equal(out[infinite], expected[infinite]), (case, specials)
-
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
