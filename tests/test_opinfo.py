@@ -1,7 +1,8 @@
 """PyTorch's own OpInfo sample inputs (torch.testing._internal's op_db) for the torch ops triscan
-mirrors: cumsum, cumprod and logcumsumexp, each sample's call (input, dim, dtype=) run by
-triscan's function and by torch's, on every real dtype torch lists for the op. Complex dtypes,
-which torch scans and triscan does not, are a TypeError naming the dtype."""
+mirrors: cumsum, cumprod, logcumsumexp, cummax and cummin, each sample's call (input, dim,
+dtype=) run by triscan's function and by torch's, on every real dtype torch lists for the op
+(cummax's values and indices both). Complex dtypes, which torch scans and triscan does not, are a
+TypeError naming the dtype."""
 
 import pytest
 import torch
@@ -11,7 +12,8 @@ import triscan
 
 op_db = pytest.importorskip("torch.testing._internal.common_methods_invocations").op_db
 
-OPS = {"cumsum": triscan.cumsum, "cumprod": triscan.cumprod, "logcumsumexp": triscan.logcumsumexp}
+OPS = {"cumsum": triscan.cumsum, "cumprod": triscan.cumprod, "logcumsumexp": triscan.logcumsumexp,
+       "cummax": triscan.cummax, "cummin": triscan.cummin}
 INFOS = {info.name: info for info in op_db if info.name in OPS and not info.variant_test_name}
 # one of each element size and kind: the others take the same paths
 DTYPES = [torch.float32, torch.float16, torch.bfloat16, torch.float64, torch.int32, torch.uint8]
@@ -33,9 +35,12 @@ def test_triscan_matches_torch_on_opinfo_samples(name, dtype, triton_launches):
         kwargs = {key: value for key, value in sample.kwargs.items() if key == "dtype"}
         expected = getattr(torch, name)(sample.input, dim, **kwargs)
         out = triton_launches.run(lambda x, d=dim, k=kwargs: OPS[name](x, d, **k), sample.input)
-        assert out.dtype == expected.dtype and out.shape == expected.shape, (sample.input.shape, dim, kwargs)
-        torch.testing.assert_close(out, expected, equal_nan=True, check_stride=False,
-                                   msg=lambda text, s=sample: f"{s.input.shape} dim {s.args}: {text}")
+        assert type(out) is type(expected)
+        for got, wanted in zip(*((out, expected) if isinstance(out, tuple) else ((out,), (expected,))),
+                               strict=True):  # cummax: values and indices
+            assert got.dtype == wanted.dtype and got.shape == wanted.shape, (sample.input.shape, dim, kwargs)
+            torch.testing.assert_close(got, wanted, equal_nan=True, check_stride=False,
+                                       msg=lambda text, s=sample: f"{s.input.shape} dim {s.args}: {text}")
     assert sum(triton_launches.counts.values()) > 0  # the samples that are not empty ran triscan's kernels
 
 

@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import triscan
+from triscan import api
 from triscan.kernels.operators import OPERATORS, PRODUCT, SUM
 from triscan.testing.reference import cumsum_reference, reversed_cumsum_reference, scan_reference
-from triscan.testing.tolerance import random_factors, random_input, scan_error_excess
+from triscan.testing.tolerance import random_factors, random_input, random_ties, scan_error_excess
 
 SIZES = [0, 1, 2, 3, 5, 8, 13, 64, 65, 130, 700]  # block edges of the interpreter's 64-element blocks
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.int64, torch.bool]
@@ -56,13 +57,25 @@ def test_matches_torch_on_random_layouts(case):
 
 
 def public_function(operator, exclusive: bool):
-    """triscan's public function of `operator`'s inclusive or exclusive scan (triscan.cumprod, ...)."""
-    return getattr(triscan, operator.function_name(exclusive))
+    """triscan's public function of `operator`'s inclusive or exclusive scan (triscan.cumprod, ...);
+    a max's or min's values (triscan.cummax's first result), or its exclusive scan on the engine
+    (api.scan: no public function has one)."""
+    if not operator.selects:
+        return getattr(triscan, operator.function_name(exclusive))
+    if exclusive:
+        name = operator.function_name(True)
+        return lambda x, dim, reverse=False, dtype=None: api.scan(x, dim, 1, name, reverse, dtype, operator)
+    selection = getattr(triscan, operator.function)
+
+    def values(x, dim, reverse=False, dtype=None):  # a dtype= given is passed on, to raise as torch.cummax's
+        return selection(x, dim, reverse=reverse, **({} if dtype is None else {"dtype": dtype})).values
+    return values
 
 
 def values_for(operator):
-    """The random values an operator's scans take: factors near 1 for products, else random_input."""
-    return random_factors if operator is PRODUCT else random_input
+    """The random values an operator's scans take: factors near 1 for products, a few values with
+    many ties for maxima and minima, else random_input."""
+    return random_factors if operator is PRODUCT else random_ties if operator.selects else random_input
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -83,6 +96,9 @@ def test_every_operator_matches_torch_on_random_layouts(case, name):
     assert out.shape == x.shape and out.dtype == operator.result_dtype(dtype)
     reference = scan_reference(x, dim, exclusive, reverse, operator).cpu()
     out = out.cpu()
+    if operator.selects:  # a max or min is one of its inputs: exact
+        assert torch.equal(out.to(reference.dtype), reference), case
+        return
     finite = reference.isfinite()  # an exclusive log-sum-exp's first output is -inf
     assert torch.equal(out[~finite].double(), reference[~finite]), case
     scale = reference.abs() if operator is PRODUCT else reference.abs() + 1
@@ -129,7 +145,8 @@ def test_dtype_argument_on_permuted_layouts(case):
     operator = OPERATORS[name]
     x = permuted_view(shape, order, step, dtype, operator)
     fn = public_function(operator, exclusive)
-    if not operator.takes(dtype) or (out_dtype is not None and not operator.takes(out_dtype)):
+    if not operator.takes(dtype) or (out_dtype is not None and not (operator.takes(out_dtype)
+                                                                   and operator.takes_dtype_argument())):
         with pytest.raises(TypeError):
             fn(x, dim, reverse=reverse, dtype=out_dtype)
         return
@@ -178,6 +195,33 @@ def test_infinities_and_nan_land_where_torch_puts_them(case, specials, choose):
     assert torch.equal(out.isinf(), expected.isinf()), (case, specials)
     infinite = expected.isinf()
     assert torch.equal(out[infinite], expected[infinite]), (case, specials)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(permuted_cases(), st.sampled_from(["cummax", "cummin"]), st.booleans())
+def test_selection_indices_on_permuted_layouts(case, name, nan):
+    """cummax's and cummin's values and indices on permuted, strided views of tied values (a NaN
+    among floats): torch's, forwards, and from the end those of the flipped input."""
+    shape, dim, order, step, dtype, _, _, _, reverse = case
+    x = permuted_view(shape, order, step, dtype, OPERATORS["max"])
+    if nan and dtype.is_floating_point and x.numel():
+        poked = x.contiguous()
+        poked.view(-1)[poked.numel() // 2] = math.nan
+        x.copy_(poked)  # into the strided, permuted view
+    values, indices = getattr(triscan, name)(x, dim, reverse=reverse)
+    source = x.cpu().flip(dim) if reverse and x.dim() else x.cpu()
+    expected = getattr(torch, name)(source, dim)
+    expected_indices = expected.indices
+    if reverse and x.dim():
+        expected_indices = (x.shape[dim] - 1 - expected_indices).flip(dim)
+    expected_values = expected.values.flip(dim) if reverse and x.dim() else expected.values
+    assert torch.equal(indices.cpu(), expected_indices), case
+    assert values.dtype == dtype
+    values = values.cpu()
+    if dtype.is_floating_point:
+        assert torch.equal(values.isnan(), expected_values.isnan()), case
+        values, expected_values = values.nan_to_num(), expected_values.nan_to_num()
+    assert torch.equal(values, expected_values), case
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")

@@ -1,9 +1,11 @@
-"""triscan: prefix scans (cumsum, cumprod and logcumsumexp, each inclusive or exclusive, from either
-end) for PyTorch, written in Triton."""
+"""triscan: prefix scans (cumsum, cumprod and logcumsumexp, each inclusive or exclusive, and
+cummax and cummin, each from either end) for PyTorch, written in Triton."""
 
 from . import _interpreter  # noqa: F401  (the interpreter's bfloat16 fixed, where kernels are interpreted)
 from .explain import explain
 from .functional import (
+    cummax,
+    cummin,
     cumprod,
     cumsum,
     exclusive_cumprod,
@@ -15,5 +17,5 @@ from .functional import (
 from .kernelbench.model import ModelNew
 
 __version__ = "0.1.0"
-__all__ = ["ModelNew", "cumprod", "cumsum", "exclusive_cumprod", "exclusive_cumsum", "exclusive_logcumsumexp",
-           "explain", "logcumsumexp", "seed_exclusive_cumsum", "__version__"]
+__all__ = ["ModelNew", "cummax", "cummin", "cumprod", "cumsum", "exclusive_cumprod", "exclusive_cumsum",
+           "exclusive_logcumsumexp", "explain", "logcumsumexp", "seed_exclusive_cumsum", "__version__"]

@@ -15,6 +15,9 @@ kernels:
 - a log-sum-exp's, y_i = log(exp(x_0) + ... + exp(x_i)), is dL/dx_j = sum over i >= j of
   g_i exp(x_j - y_i): exp(x_j + the log-sum-exp scan the other way of log|g| - y), the positive and
   the negative g apart (torch's own logcumsumexp backward), two scans;
+- a max's or min's (cummax, cummin: values and indices, `torch.ops.triscan.select_scan`) puts each
+  result's gradient on the element it selected (its index), summed where several results took
+  one, as torch's own;
 - for the seed semantics with dim != 0, the rows x[:-1] get the reversed inclusive scan of
   g[..., 1:] along dim, and the dropped last row gets zeros; with dim == 0 it is an
   exclusive scan, whose gradient is the reversed exclusive scan.
@@ -149,6 +152,68 @@ def _seed_backward(ctx, grad):
 
 
 seed_exclusive_cumsum_op.register_autograd(_seed_backward, setup_context=_seed_setup)
+
+
+@torch.library.custom_op("triscan::select_scan", mutates_args=())
+def select_scan_op(x: torch.Tensor, dim: int, reverse: bool, operator: str
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(values, indices) of a max or min scan (`operator` "max" or "min") along `dim`, from the
+    start (or the end), as torch.cummax and torch.cummin."""
+    described = OPERATORS[operator]
+    return api.select_scan(x, dim, reverse, described.function, described)
+
+
+@select_scan_op.register_fake
+def _(x, dim, reverse, operator):
+    return x.new_empty(x.shape), x.new_empty(x.shape, dtype=torch.int64)
+
+
+def _select_setup(ctx, inputs, output):
+    x, dim = inputs[0], inputs[1]
+    ctx.dim, ctx.input_shape = dim % max(x.dim(), 1), x.shape
+    ctx.mark_non_differentiable(output[1])
+    ctx.save_for_backward(output[1])
+
+
+def _select_gradient(ctx, grad_values, grad_indices=None):
+    """Each result's gradient on the element it selected (torch's cummax backward: a scatter-add
+    along dim by the indices)."""
+    (indices,) = ctx.saved_tensors
+    if not indices.dim():
+        return grad_values, None, None, None
+    grad_x = grad_values.new_zeros(ctx.input_shape).scatter_add(ctx.dim, indices, grad_values)
+    return grad_x, None, None, None
+
+
+select_scan_op.register_autograd(_select_gradient, setup_context=_select_setup)
+
+
+class SelectFunction(torch.autograd.Function):
+    """select_scan_op in eager mode and under torch.func transforms (one Function: its forward
+    has no default arguments, so setup_context costs no signature binding per call)."""
+
+    @staticmethod
+    def forward(x, dim, reverse, operator):
+        described = OPERATORS[operator]
+        return api.select_scan(x, dim, reverse, described.function, described)
+
+    setup_context = staticmethod(_select_setup)
+    backward = staticmethod(_select_gradient)
+
+    @staticmethod
+    def vmap(info, in_dims, x, dim, reverse, operator):
+        # `dim` was checked against the unbatched tensor: one past it here, the batch moved first
+        batched = x.movedim(in_dims[0], 0)
+        if batched.dim() == 1:  # an unbatched 0-d tensor: each element selects itself
+            return (batched, torch.zeros(batched.shape, dtype=torch.int64, device=batched.device)), (0, 0)
+        return SelectFunction.apply(batched, dim + 1, reverse, operator), (0, 0)
+
+
+def differentiable_select_scan(x, dim: int, reverse: bool, operator: str) -> tuple:
+    """(values, indices) through the operator while torch.compile traces, else SelectFunction."""
+    if torch.compiler.is_compiling():
+        return select_scan_op(x, dim, reverse, operator)
+    return SelectFunction.apply(x, dim, reverse, operator)
 
 
 # Two Functions per operator, one body: the eager one takes `ctx` in forward, since for a

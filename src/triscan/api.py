@@ -4,7 +4,7 @@ differentiable) scans the registered operators (_torch_ops.py) and the public fu
 
 import torch
 
-from .kernels.operators import LOGSUMEXP, PRODUCT, SUM, ScanOperator
+from .kernels.operators import LOGSUMEXP, MAXIMUM, MINIMUM, PRODUCT, SUM, ScanOperator
 from .scan.dispatch import direct_launch, plan_for, run_plan, scan_into
 from .scan.launch import runs_triton
 from .scan.plan import ScanPlan
@@ -88,7 +88,10 @@ def result_dtype(dtype: torch.dtype) -> torch.dtype:
 
 
 def check_dtype(dtype, name: str, operator: ScanOperator = SUM):
-    """Validate a `dtype=` argument as torch.cumsum's: a supported torch.dtype or None."""
+    """Validate a `dtype=` argument as torch.cumsum's: a supported torch.dtype or None (always
+    None for a max or min scan, which keeps the input's dtype, as torch.cummax)."""
+    if dtype is not None and not operator.takes_dtype_argument():
+        raise TypeError(f"{name}(): takes no dtype= (results keep the input's dtype)")
     if dtype is not None and (not isinstance(dtype, torch.dtype) or dtype not in supported_dtypes()
                               or dtype == torch.bool or not operator.takes(dtype)):
         raise TypeError(f"{name}(): unsupported dtype= {dtype}")
@@ -170,6 +173,45 @@ def exclusive_logcumsumexp(x: torch.Tensor, dim: int, *, reverse: bool = False,
                            dtype: torch.dtype | None = None) -> torch.Tensor:
     """triscan.exclusive_logcumsumexp without the autograd operator."""
     return scan(x, dim, 1, "exclusive_logcumsumexp", reverse, dtype, LOGSUMEXP)
+
+
+def selected_indices(x: torch.Tensor, values: torch.Tensor, dim: int, reverse: bool, name: str
+                     ) -> torch.Tensor:
+    """The index along `dim` of each result of a max or min scan (`values`, x's shape), as
+    torch.cummax's: of the equal candidates, the latest in scan order (forwards the largest
+    position, reversed the smallest). A position p is where the running result was last taken
+    when x[p] equals the result there or is NaN (torch's rule: `isnan(x) or x >= running`, which a
+    NaN running result never passes again): a max scan of those positions (the smallest position
+    from the end: a min scan), on the same kernels. Position 0 (the last, reversed) is always one."""
+    source = x if x.dim() else x.view(1)
+    chosen = values if values.dim() else values.view(1)
+    taken = source == chosen
+    if source.dtype.is_floating_point:
+        taken |= source.isnan()
+    length = source.shape[dim]
+    along = [1] * source.dim()
+    along[dim] = length
+    positions = torch.arange(length, device=x.device).view(along)
+    candidates = torch.where(taken, positions, length if reverse else -1)  # [x's shape], contiguous
+    indices = scan(candidates, dim, 0, name, reverse, None, MINIMUM if reverse else MAXIMUM)
+    return indices.view(x.shape)
+
+
+def select_scan(x: torch.Tensor, dim: int, reverse: bool, name: str, operator: ScanOperator) -> tuple:
+    """(values, indices) of a max or min scan (`operator` MAXIMUM or MINIMUM): torch.cummax's and
+    torch.cummin's, or from the end with `reverse`; two scans on the kernels (selected_indices)."""
+    values = scan(x, dim, 0, name, reverse, None, operator)
+    return values, selected_indices(x, values, dim % max(x.dim(), 1), reverse, name)
+
+
+def cummax(x: torch.Tensor, dim: int, *, reverse: bool = False) -> tuple:
+    """triscan.cummax without the autograd operator: (values, indices)."""
+    return select_scan(x, dim, reverse, "cummax", MAXIMUM)
+
+
+def cummin(x: torch.Tensor, dim: int, *, reverse: bool = False) -> tuple:
+    """triscan.cummin without the autograd operator: (values, indices)."""
+    return select_scan(x, dim, reverse, "cummin", MINIMUM)
 
 
 def seed_call(x, dim) -> tuple:

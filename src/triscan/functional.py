@@ -98,6 +98,37 @@ def exclusive_logcumsumexp(x: torch.Tensor, dim: int, *, reverse: bool = False,
     return _public_scan(x, dim, 1, "exclusive_logcumsumexp", reverse, dtype, "logsumexp")
 
 
+def _public_select(x, dim, reverse: bool, operator: str, result: type):
+    described = OPERATORS[operator]
+    if isinstance(x, torch.Tensor) and _torch_ops.needs_operator(x):
+        dim = api.check_input(x, dim, described.function, described)
+        values, indices = _torch_ops.differentiable_select_scan(x, dim, reverse, operator)
+    else:
+        values, indices = api.select_scan(x, dim, reverse, described.function, described)
+    return result((values, indices))
+
+
+def cummax(x: torch.Tensor, dim: int, *, reverse: bool = False) -> torch.return_types.cummax:
+    """Running maximum along `dim` and where it was taken, like ``torch.cummax(x, dim)``: a
+    ``(values, indices)`` named tuple, ``values[j] = max(x[0], ..., x[j])`` in x's dtype and
+    ``indices[j]`` (int64) the position of that value, the latest of equal ones (as torch's; a
+    NaN is larger than everything, and stays once met). ``reverse=True`` from the end:
+    ``values[j] = max(x[j], ..., x[n - 1])``, the index the latest from the end (the smallest of
+    equal positions). Every real dtype and bool. On the kernels cumsum runs (one engine:
+    kernels/operators.py): a max scan, then a max scan of the positions where the value was taken
+    (two launches; torch's rule leaves the two values -0 and +0 equal, and the value kept may be
+    either). Differentiable (each result's gradient goes to the element it selected) and traceable
+    by ``torch.compile(fullgraph=True)`` (``torch.ops.triscan.select_scan``).
+    """
+    return _public_select(x, dim, reverse, "max", torch.return_types.cummax)
+
+
+def cummin(x: torch.Tensor, dim: int, *, reverse: bool = False) -> torch.return_types.cummin:
+    """Running minimum along `dim` and where it was taken, like ``torch.cummin(x, dim)``: as
+    :func:`cummax` with the smallest value (a NaN still wins)."""
+    return _public_select(x, dim, reverse, "min", torch.return_types.cummin)
+
+
 def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
     """The seed reference's exclusive cumsum, quirk included: ``cumsum(cat((zeros, x), dim)[:-1],
     dim)``, whose ``[:-1]`` slices dimension 0 whatever `dim` is (see ``triscan.api.seed_call``),

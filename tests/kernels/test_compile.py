@@ -100,9 +100,13 @@ VARIANTS = [
 ]
 
 # every operator but the sum (whose variants are above) on every family and its main paths: the
-# interpreter runs what the code generator may reject (a combine's infinities, float64 exp and log)
-OPERATOR_VARIANTS = [(kernel, f"{options} OPERATOR={operator}") for operator in ("product", "logsumexp")
-                     for kernel, options in [
+# interpreter runs what the code generator may reject (a combine's infinities, float64 exp and log,
+# a max's NaN rule; the min is the max's mirror); a max's int8 identity (-128) too
+INT8_MAXIMA = [("row", "BLOCK=4096 num_warps=4 SHIFT=1 ELEMENT=i8 OPERATOR=max"),
+               ("lookback", "BLOCK=4096 num_warps=4 REVERSE=1 SHIFT=1 ELEMENT=i8 OPERATOR=max")]
+OPERATOR_VARIANTS = INT8_MAXIMA + [(kernel, f"{options} OPERATOR={operator}")
+                                   for operator in ("product", "logsumexp", "max")
+                                   for kernel, options in [
     ("row", "BLOCK=4096 num_warps=4 SHIFT=1"),
     ("reverse_row", "BLOCK=4096 num_warps=8 ELEMENT=bf16"),
     ("column", "BLOCK_L=64 BLOCK_K=32 num_warps=4 SHIFT=1"),
@@ -203,8 +207,8 @@ def test_every_variant_compiles_for_sm90():
 
 
 def test_every_operator_compiles_for_sm90():
-    """Products and log-sum-exps compile on every family, within the register and shared-memory
-    limits."""
+    """Products, log-sum-exps and maxima compile on every family, within the register and
+    shared-memory limits."""
     for arch, kernel, used, _spilled, shared, limit, _prefetches in compile_lines(OPERATOR_VARIANTS, [90]):
         assert 0 < int(used) <= 255 and int(shared) <= int(limit), (arch, kernel, used, shared)
 

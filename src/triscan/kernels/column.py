@@ -35,7 +35,7 @@ def _load_column_tile(x_lanes, start, steps, length, lane_mask, stride_x_scan, O
     the scan's end: a tile wholly past it reads no memory)."""
     position = start + steps  # [BLOCK_L // SUB, SUB, 1]
     return tl.load(x_lanes + position * stride_x_scan, mask=(position < length) & lane_mask[None, None, :],
-                   other=_identity(OPERATOR))
+                   other=_identity(OPERATOR, x_lanes.dtype.element_ty))
 
 
 @triton.autotune(
@@ -80,14 +80,15 @@ def column_scan_kernel(
     lanes = (pid % tiles_k) * BLOCK_K + tl.arange(0, BLOCK_K)  # [BLOCK_K]
     lane_mask = lanes < inner
     if SHIFT == 1:
-        tl.store(y_ptr + outer_index * stride_y_outer + lanes,
-                 tl.full([BLOCK_K], _identity(OPERATOR), dtype=y_ptr.dtype.element_ty), mask=lane_mask)
+        leading = tl.full([BLOCK_K], _identity(OPERATOR, x_ptr.dtype.element_ty),
+                          dtype=y_ptr.dtype.element_ty)
+        tl.store(y_ptr + outer_index * stride_y_outer + lanes, leading, mask=lane_mask)
     # a tile of BLOCK_L steps held as [BLOCK_L // SUB, SUB, BLOCK_K]: run r, step s is step r * SUB + s
     steps = _run_steps(BLOCK_L, SUB).to(tl.int64)  # [BLOCK_L // SUB, SUB, 1]
     x_lanes = x_ptr + outer_index * stride_x_outer + lanes[None, None, :] * stride_x_inner  # [1, 1, BLOCK_K]
     y_lanes = y_ptr + outer_index * stride_y_outer + lanes[None, None, :]
     last_run = (tl.arange(0, BLOCK_L // SUB) == BLOCK_L // SUB - 1)[:, None]  # [BLOCK_L // SUB, 1]
-    carry = tl.full([BLOCK_K], _identity(OPERATOR), dtype=ACC_DTYPE)
+    carry = tl.full([BLOCK_K], _identity(OPERATOR, x_ptr.dtype.element_ty), dtype=ACC_DTYPE)
     # tiles loaded ahead (PREFETCH of them) are issued before the scanned tile's values are waited on
     first = length * 0  # step 0, typed as the loop's steps
     if PREFETCH >= 1:
@@ -116,6 +117,7 @@ def column_scan_kernel(
                            OPERATOR)
         # The carry is the last run's end. (`carry += tl.sum(x, 0)` trips an assertion in
         # Triton 3.6's OptimizeThreadLocality pass for loop-carried reductions.)
-        ends = tl.where(last_run, _combine(through_run, carry[None, :], OPERATOR), _identity(OPERATOR))
+        ends = tl.where(last_run, _combine(through_run, carry[None, :], OPERATOR),
+                        _identity(OPERATOR, x_ptr.dtype.element_ty))
         carry = _total(ends, 0, OPERATOR)
         tl.store(y_lanes + (position + SHIFT) * stride_y_scan, scanned.to(y_ptr.dtype.element_ty), mask=mask)

@@ -33,6 +33,19 @@ class ScanOperator:
     identity: float  # combine(identity, a) == a: masked elements, exclusive scans' first output (_identity)
     carries_error: bool  # float64 look-back prefixes travel with their rounding error (a sum's TwoSum)
     floats_only: bool = False  # no integer or bool inputs or results (torch's function has none)
+    selects: bool = False  # picks one of its operands (a max, a min): results keep the input's dtype,
+    # no dtype=, the identity is the dtype's lowest (highest) value, and the public function also
+    # gives each result's index (torch.cummax's)
+
+    def identity_in(self, dtype: torch.dtype):
+        """The identity as a value of `dtype`, the input's (a selecting operator's is its extreme
+        value there; the kernels' _identity)."""
+        if not self.selects or dtype.is_floating_point:
+            return self.identity
+        if dtype == torch.bool:
+            return self.identity > 0
+        limits = torch.iinfo(dtype)
+        return limits.min if self.identity < 0 else limits.max
 
     def accumulator(self, dtype: torch.dtype) -> torch.dtype:
         """What a scan with result `dtype` accumulates in (and keeps in look-back workspaces):
@@ -47,8 +60,12 @@ class ScanOperator:
 
     def result_dtype(self, dtype: torch.dtype) -> torch.dtype:
         """The result dtype of a scan of `dtype` without dtype=, as torch's: integers and bool
-        promote to int64."""
-        return dtype if dtype.is_floating_point else torch.int64
+        promote to int64, but for a selecting operator."""
+        return dtype if dtype.is_floating_point or self.selects else torch.int64
+
+    def takes_dtype_argument(self) -> bool:
+        """Whether the public function takes dtype= (torch.cummax takes none)."""
+        return not self.selects
 
     def takes(self, dtype: torch.dtype) -> bool:
         """Whether this operator scans `dtype` (an input or a dtype=), among the dtypes triscan
@@ -59,22 +76,46 @@ class ScanOperator:
         """torch's inclusive scan of `x` along `dim` (torch.cumsum, ...), in `dtype` when given:
         converted first, as cumsum's dtype= does, since torch.logcumsumexp takes no dtype=."""
         inclusive = getattr(torch, self.function)  # looked up per call: the tests replace torch.cumsum
-        return inclusive(x if dtype is None or dtype == x.dtype else x.to(dtype), dim)
+        scanned = inclusive(x if dtype is None or dtype == x.dtype else x.to(dtype), dim)
+        return scanned.values if self.selects else scanned  # torch.cummax's (values, indices)
 
 
 SUM = ScanOperator("sum", "cumsum", identity=0, carries_error=True)
 PRODUCT = ScanOperator("product", "cumprod", identity=1, carries_error=False)
 LOGSUMEXP = ScanOperator("logsumexp", "logcumsumexp", identity=float("-inf"), carries_error=False,
                          floats_only=True)
-OPERATORS = {operator.name: operator for operator in (SUM, PRODUCT, LOGSUMEXP)}
+MAXIMUM = ScanOperator("max", "cummax", identity=float("-inf"), carries_error=False, selects=True)
+MINIMUM = ScanOperator("min", "cummin", identity=float("inf"), carries_error=False, selects=True)
+OPERATORS = {operator.name: operator for operator in (SUM, PRODUCT, LOGSUMEXP, MAXIMUM, MINIMUM)}
 
 
 @triton.jit
-def _identity(OPERATOR: tl.constexpr):
-    """The operator's identity, a constexpr (masked loads' `other`, fills)."""
-    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product" or OPERATOR == "logsumexp",
-                     "OPERATOR: a name in operators.OPERATORS")
-    return tl.constexpr(0 if OPERATOR == "sum" else 1 if OPERATOR == "product" else float("-inf"))
+def _known(OPERATOR: tl.constexpr):
+    """Fails to compile for an OPERATOR that is not a name in OPERATORS."""
+    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product" or OPERATOR == "logsumexp"
+                     or OPERATOR == "max" or OPERATOR == "min", "OPERATOR: a name in operators.OPERATORS")
+
+
+@triton.jit
+def _identity(OPERATOR: tl.constexpr, INPUT_DTYPE: tl.constexpr):
+    """The operator's identity in INPUT_DTYPE, a constexpr (masked loads' `other`, fills, whatever
+    their type): a max's is the lowest value of the input's dtype, a min's the highest
+    (ScanOperator.identity_in), so that an exclusive scan's first output, stored in the result
+    (the input's dtype), is the input's identity; the others' identity is one value in every dtype."""
+    _known(OPERATOR)
+    if OPERATOR == "max" or OPERATOR == "min":
+        if INPUT_DTYPE.is_floating():
+            identity = tl.constexpr(float("-inf") if OPERATOR == "max" else float("inf"))
+        elif INPUT_DTYPE.primitive_bitwidth == 1:  # bool
+            identity = tl.constexpr(0 if OPERATOR == "max" else 1)
+        elif INPUT_DTYPE.is_int_unsigned():
+            identity = tl.constexpr(0 if OPERATOR == "max" else 2 ** INPUT_DTYPE.primitive_bitwidth - 1)
+        else:
+            identity = tl.constexpr(-2 ** (INPUT_DTYPE.primitive_bitwidth - 1) if OPERATOR == "max"
+                                    else 2 ** (INPUT_DTYPE.primitive_bitwidth - 1) - 1)
+    else:
+        identity = tl.constexpr(0 if OPERATOR == "sum" else 1 if OPERATOR == "product" else float("-inf"))
+    return identity
 
 
 @triton.jit
@@ -87,6 +128,18 @@ def _invertible(OPERATOR: tl.constexpr):
 @triton.jit
 def _multiply(a, b):
     return a * b
+
+
+@triton.jit
+def _larger(a, b):
+    """The larger, a NaN if either is (torch.cummax's NaN is kept)."""
+    return tl.maximum(a, b, propagate_nan=tl.PropagateNan.ALL)
+
+
+@triton.jit
+def _smaller(a, b):
+    """The smaller, a NaN if either is."""
+    return tl.minimum(a, b, propagate_nan=tl.PropagateNan.ALL)
 
 
 @triton.jit
@@ -103,12 +156,15 @@ def _log_add_exp(a, b):
 @triton.jit
 def _combine(a, b, OPERATOR: tl.constexpr):
     """a combined with b (operators commute: the kernels put the earlier one first or second)."""
-    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product" or OPERATOR == "logsumexp",
-                     "OPERATOR: a name in operators.OPERATORS")
+    _known(OPERATOR)
     if OPERATOR == "sum":
         combined = a + b
     elif OPERATOR == "product":
         combined = a * b
+    elif OPERATOR == "max":
+        combined = _larger(a, b)
+    elif OPERATOR == "min":
+        combined = _smaller(a, b)
     else:
         combined = _log_add_exp(a, b)
     return combined
@@ -117,12 +173,15 @@ def _combine(a, b, OPERATOR: tl.constexpr):
 @triton.jit
 def _scan(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr):
     """The inclusive scan of `values` along AXIS."""
-    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product" or OPERATOR == "logsumexp",
-                     "OPERATOR: a name in operators.OPERATORS")
+    _known(OPERATOR)
     if OPERATOR == "sum":
         scanned = tl.cumsum(values, AXIS)
     elif OPERATOR == "product":
         scanned = tl.associative_scan(values, AXIS, _multiply)
+    elif OPERATOR == "max":
+        scanned = tl.associative_scan(values, AXIS, _larger)
+    elif OPERATOR == "min":
+        scanned = tl.associative_scan(values, AXIS, _smaller)
     else:
         scanned = tl.associative_scan(values, AXIS, _log_add_exp)
     return scanned
@@ -131,12 +190,15 @@ def _scan(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr):
 @triton.jit
 def _total(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr, KEEP_DIMS: tl.constexpr = False):
     """`values` combined along AXIS."""
-    tl.static_assert(OPERATOR == "sum" or OPERATOR == "product" or OPERATOR == "logsumexp",
-                     "OPERATOR: a name in operators.OPERATORS")
+    _known(OPERATOR)
     if OPERATOR == "sum":
         total = tl.sum(values, AXIS, keep_dims=KEEP_DIMS)
     elif OPERATOR == "product":
         total = tl.reduce(values, AXIS, _multiply, keep_dims=KEEP_DIMS)
+    elif OPERATOR == "max":
+        total = tl.reduce(values, AXIS, _larger, keep_dims=KEEP_DIMS)
+    elif OPERATOR == "min":
+        total = tl.reduce(values, AXIS, _smaller, keep_dims=KEEP_DIMS)
     else:
         total = tl.reduce(values, AXIS, _log_add_exp, keep_dims=KEEP_DIMS)
     return total
@@ -161,15 +223,35 @@ def _log_add_exp_before_and_through(before_a, through_a, before_b, through_b):
 
 
 @triton.jit
+def _larger_before_and_through(before_a, through_a, before_b, through_b):
+    """_sum_before_and_through for maxima."""
+    return _larger(through_a, before_b), _larger(through_a, through_b)
+
+
+@triton.jit
+def _smaller_before_and_through(before_a, through_a, before_b, through_b):
+    """_sum_before_and_through for minima."""
+    return _smaller(through_a, before_b), _smaller(through_a, through_b)
+
+
+@triton.jit
 def _scan_before_and_through(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr, REVERSE: tl.constexpr):
     """(each element's combine of those before it, through it) along AXIS, from the end with
     REVERSE, by combines only: no element is taken back out (a sum's `through - x` turns an Inf
     into NaN)."""
-    start = tl.full(values.shape, _identity(OPERATOR), values.dtype)
+    # the accumulator's identity (a max's lowest int64 for an int8 input): every `before` is
+    # combined with a carry or prefix that starts at the input's before it is stored
+    start = tl.full(values.shape, _identity(OPERATOR, values.dtype), values.dtype)
     if OPERATOR == "sum":
         before, through = tl.associative_scan((start, values), AXIS, _sum_before_and_through, reverse=REVERSE)
     elif OPERATOR == "product":
         before, through = tl.associative_scan((start, values), AXIS, _product_before_and_through,
+                                              reverse=REVERSE)
+    elif OPERATOR == "max":
+        before, through = tl.associative_scan((start, values), AXIS, _larger_before_and_through,
+                                              reverse=REVERSE)
+    elif OPERATOR == "min":
+        before, through = tl.associative_scan((start, values), AXIS, _smaller_before_and_through,
                                               reverse=REVERSE)
     else:
         before, through = tl.associative_scan((start, values), AXIS, _log_add_exp_before_and_through,

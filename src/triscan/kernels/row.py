@@ -155,7 +155,7 @@ def row_scan_kernel(
     if ROTATE == 1:
         rotation = (tl.arange(0, BLOCK) - phase + BLOCK) % BLOCK  # [BLOCK]
         previous = tl.zeros([BLOCK], dtype=ACC_DTYPE)  # the rotated scan of the previous block
-    carry = tl.full([], _identity(OPERATOR), dtype=ACC_DTYPE)
+    carry = tl.full([], _identity(OPERATOR, x_ptr.dtype.element_ty), dtype=ACC_DTYPE)
     # lagged and shared windows reach `phase` positions past the input's end; other walks cover the input
     walk = stored + phase if LAGGED or SHARED else length
     last = (walk - 1) // BLOCK * BLOCK
@@ -209,6 +209,7 @@ def row_scan_kernel(
                  mask=(offsets < phase) & (source >= 0) & (source < stored))
     if ROTATE == 1 or ROTATE == 2:
         if SHIFT == 1:  # the leading identity (a sum's zero)
-            tl.store(y_ptr + y_first, tl.full([], _identity(OPERATOR), dtype=y_ptr.dtype.element_ty))
+            tl.store(y_ptr + y_first, tl.full([], _identity(OPERATOR, x_ptr.dtype.element_ty),
+                                               dtype=y_ptr.dtype.element_ty))
     elif TOTAL:  # the row total, one position past the last input
         tl.store(y_ptr + y_first + length, carry.to(y_ptr.dtype.element_ty))

@@ -252,9 +252,11 @@ def _load_block(pointers, positions, bound, live, whole, SPLIT: tl.constexpr, OP
         if whole:
             values = tl.load(pointers)
         else:
-            values = tl.load(pointers, mask=(positions < bound) & live, other=_identity(OPERATOR))
+            values = tl.load(pointers, mask=(positions < bound) & live,
+                             other=_identity(OPERATOR, pointers.dtype.element_ty))
     else:
-        values = tl.load(pointers, mask=(positions < bound) & live, other=_identity(OPERATOR))
+        values = tl.load(pointers, mask=(positions < bound) & live,
+                             other=_identity(OPERATOR, pointers.dtype.element_ty))
     return values
 
 
@@ -287,7 +289,7 @@ def _load_lagged(pointer, start, lag, offsets, bound, live, OPERATOR: tl.constex
     16-byte vectors aligned."""
     positions = start - lag + offsets
     return tl.load(pointer + positions, mask=(positions >= 0) & (positions < bound) & live,
-                   other=_identity(OPERATOR))
+                   other=_identity(OPERATOR, pointer.dtype.element_ty))
 
 
 @triton.jit
@@ -301,7 +303,8 @@ def _load_window(origin, start, lag, offsets, bound, live, OPERATOR: tl.constexp
     else:
         positions = start - lag + offsets
         inside = (positions >= 0) & (positions < bound) & live
-        values = tl.load(origin + (start + offsets), mask=inside, other=_identity(OPERATOR))
+        values = tl.load(origin + (start + offsets), mask=inside,
+                         other=_identity(OPERATOR, origin.dtype.element_ty))
     return values
 
 

@@ -16,21 +16,21 @@ def torch_scan(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift:
         return
     out.narrow(dim, shift, length).copy_(operator.torch_scan(x.narrow(dim, 0, length), dim, out.dtype))
     if shift:
-        out.narrow(dim, 0, 1).fill_(operator.identity)
+        out.narrow(dim, 0, 1).fill_(operator.identity_in(x.dtype))
 
 
 def plain_scan(x: torch.Tensor, dim: int, exclusive: bool, reverse: bool, operator: ScanOperator = SUM
                ) -> torch.Tensor:
     """`operator`'s scan of x along `dim` in plain torch ops, differentiable, same shape as x:
-    torch's inclusive scan (torch.cumsum, torch.cumprod, torch.logcumsumexp), from the end
-    through flips; exclusive, the operator's identity first and the inclusive scan of all but the
-    last after it."""
+    torch's inclusive scan (torch.cumsum, torch.cumprod, torch.logcumsumexp, torch.cummax's
+    values), from the end through flips; exclusive, the operator's identity (in x's dtype) first
+    and the inclusive scan of all but the last after it."""
     walked = x.reshape(1) if x.dim() == 0 else x
     walked = walked.flip(dim) if reverse else walked
     scanned = operator.torch_scan(walked, dim)
     if exclusive:
         positions = scanned.shape[dim]
-        first = torch.full_like(scanned.narrow(dim, 0, min(1, positions)), operator.identity)
+        first = torch.full_like(scanned.narrow(dim, 0, min(1, positions)), operator.identity_in(x.dtype))
         scanned = torch.cat((first, scanned.narrow(dim, 0, max(positions - 1, 0))), dim)
     scanned = scanned.flip(dim) if reverse else scanned
     return scanned.reshape(x.shape)

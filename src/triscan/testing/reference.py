@@ -92,7 +92,11 @@ def reversed_cumsum_reference(x: torch.Tensor, dim: int, exclusive: bool = False
 def scan_reference(x: torch.Tensor, dim: int, exclusive: bool = False, reverse: bool = False,
                    operator: ScanOperator = SUM) -> torch.Tensor:
     """Any of the four scans in float64 / int64 (differentiable for float64 inputs), of `operator`
-    (a sum unless given): exclusive scans hold the operator's identity first (last when reversed)."""
+    (a sum unless given): exclusive scans hold the operator's identity first (last when reversed).
+    A max's or min's is exact in x's dtype, where its identity is that dtype's extreme (an int8
+    max's -128), then converted."""
+    if operator.selects:
+        return plain_scan(x, dim, exclusive, reverse, operator).to(exact_dtype(x.dtype))
     if operator is SUM:
         if reverse:
             return reversed_cumsum_reference(x, dim, exclusive)

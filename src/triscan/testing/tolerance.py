@@ -97,6 +97,15 @@ def random_factors(shape, dtype: torch.dtype, device) -> torch.Tensor:
     return torch.where(torch.rand(shape) < 1 / 9, -values, values).to(dtype).to(device)
 
 
+def random_ties(shape, dtype: torch.dtype, device) -> torch.Tensor:
+    """Fresh random values for max and min scans, nine distinct ones (many ties, which the index
+    rule decides): integers from [-4, 4] ([0, 8] unsigned) in any dtype, bool True one in three."""
+    if dtype == torch.bool:
+        return (torch.rand(shape) < 1 / 3).to(device)
+    low = 0 if dtype == torch.uint8 else -4
+    return torch.randint(low, low + 9, shape).to(dtype).to(device)
+
+
 def random_input(shape, dtype: torch.dtype, device) -> torch.Tensor:
     """Fresh random data, never zeros: normal floats with mean 0.5, integers in [-50, 50]."""
     if dtype == torch.bool:

@@ -13,6 +13,8 @@ import torch
 
 from .. import (
     ModelNew,
+    cummax,
+    cummin,
     cumprod,
     cumsum,
     exclusive_cumprod,
@@ -21,7 +23,7 @@ from .. import (
     logcumsumexp,
 )
 from ..explain import plan_of
-from ..kernels.operators import LOGSUMEXP, OPERATORS, PRODUCT
+from ..kernels.operators import LOGSUMEXP, MAXIMUM, MINIMUM, OPERATORS, PRODUCT
 from ..kernels.registry import FAMILIES, kernels_interpreted
 from ..testing.reference import (
     cumsum_reference,
@@ -30,9 +32,25 @@ from ..testing.reference import (
     scan_reference,
     seed_model_reference,
 )
-from ..testing.tolerance import RULE, abs_of, random_factors, random_input, scan_error_excess
+from ..testing.tolerance import RULE, abs_of, random_factors, random_input, random_ties, scan_error_excess
 from .environment import needs_interpreter_rerun
 from .report import markdown_table, show_table
+
+
+def checked_selection(select, x: torch.Tensor, dim: int, reverse: bool = False) -> torch.Tensor:
+    """The values of triscan.cummax or triscan.cummin (`select`), its indices checked against torch's
+    first (from the end: those of the flipped input); a mismatch raises, and the case fails."""
+    values, indices = select(x, dim, reverse=reverse)
+    torch_select = getattr(torch, select.__name__)
+    if reverse and x.dim():
+        expected = (x.shape[dim] - 1 - torch_select(x.flip(dim), dim).indices).flip(dim)
+    else:
+        expected = torch_select(x, dim).indices
+    if not torch.equal(indices, expected):
+        raise AssertionError(f"{select.__name__} indices differ from torch's at "
+                             f"{int((indices != expected).sum())} positions")
+    return values
+
 
 # op -> (triscan call, reference, the bound's scale from (x, dim, reference): the running sum of
 # |x| for sums, the call as explain's flags)
@@ -63,9 +81,17 @@ OPS = {
                                        lambda x, d: scan_reference(x, d, True, True, LOGSUMEXP),
                                        lambda x, d, expected: expected.abs() + 1,
                                        {"exclusive": True, "reverse": True, "operator": "logsumexp"}),
+    # maxima and minima, on random_ties (ties decide the indices): exact, one of their inputs
+    "cummax": (lambda x, d: checked_selection(cummax, x, d),
+               lambda x, d: scan_reference(x, d, operator=MAXIMUM),
+               lambda x, d, expected: expected.abs() + 1, {"operator": "max"}),
+    "cummin reverse": (lambda x, d: checked_selection(cummin, x, d, True),
+                       lambda x, d: scan_reference(x, d, False, True, MINIMUM),
+                       lambda x, d, expected: expected.abs() + 1, {"reverse": True, "operator": "min"}),
 }
 # an op's inputs by its operator: sums and log-sum-exps of random_input, products of random_factors
-INPUTS = {"sum": random_input, "product": random_factors, "logsumexp": random_input}
+INPUTS = {"sum": random_input, "product": random_factors, "logsumexp": random_input, "max": random_ties,
+          "min": random_ties}
 DTYPES = (torch.float32, torch.float16, torch.bfloat16, torch.float64, torch.int32, torch.bool)
 
 

@@ -24,10 +24,12 @@ from .timing import measure, once_ms
 
 GIB = 1 << 30
 OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew")
-# every other operator on the same kernels (kernels/operators.py: cumprod, logcumsumexp), inclusive,
-# exclusive and reversed: cells by --ops only, beside the sums' matrix
+# every other operator on the same kernels (kernels/operators.py: cumprod, logcumsumexp, cummax,
+# cummin), inclusive, exclusive (where public: not cummax's) and reversed: cells by --ops only, beside
+# the sums' matrix
 OPERATOR_OPS = tuple(op for operator in OPERATORS.values() if operator is not SUM for op in (
-    operator.function, operator.function_name(True), operator.function + " reverse"))
+    (operator.function, operator.function + " reverse") if operator.selects
+    else (operator.function, operator.function_name(True), operator.function + " reverse")))
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16,
           "float64": torch.float64, "int32": torch.int32, "int64": torch.int64}
 SHAPES = ("rows", "odd rows", "dim 0", "odd dim 0", "middle dim", "1-D", "4 rows", "4 odd rows", "narrow K=2",
@@ -107,7 +109,10 @@ def triscan_call(op: str, dim: int):
     if flags.get("seed"):
         model = triscan.ModelNew(dim)
         return lambda x: model(x)
-    function = getattr(triscan, operator_of(op).function_name(flags["exclusive"]))
+    operator = operator_of(op)
+    function = getattr(triscan, operator.function_name(flags["exclusive"]))
+    if operator.selects:  # (values, indices), both computed; no dtype=
+        return lambda x: function(x, dim, reverse=flags["reverse"]).values
     return lambda x: function(x, dim, reverse=flags["reverse"], dtype=flags["dtype"])
 
 
@@ -119,6 +124,11 @@ def torch_call(op: str, dim: int):
 
         return lambda x: seed_model(x, dim)
     operator = operator_of(op)
+    if operator.selects:  # torch.cummax's values (its indices computed too; from the end: through flips)
+        select = getattr(torch, operator.function)
+        if op_flags(op)["reverse"]:
+            return lambda x: select(x.flip(dim), dim).values.flip(dim)
+        return lambda x: select(x, dim).values
     if operator is not SUM:  # torch.cumprod, ...; exclusive: the identity before the scan of all but the last
         from ..scan.fallback import plain_scan
 

@@ -173,6 +173,7 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
     Rows narrower than the lane tile (FLAT_INNER < BLOCK_K, e.g. 3 lanes in a tile of 4) are
     loaded flat as well and gathered into padded rows (`tl.gather` through shared memory; its
     result takes the run layout directly; NOTES.md section 26)."""
+    identity = _identity(OPERATOR, x_ptr.dtype.element_ty)
     if TRANSPOSE:
         flat = tl.arange(0, BLOCK_L * BLOCK_K)  # [BLOCK_L * BLOCK_K]
         mask = flat < _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
@@ -183,14 +184,14 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
             x_last = _chunk_in_memory_order(x_ptr, x_end, outer_index * stride_x_outer, first_step, 0,
                                             FROM_START, FLAT_STEP, BLOCK_L)
             x = tl.load(x_last + flat, mask=flat >= _steps_past_end(length, first_step, BLOCK_L) * BLOCK_K,
-                        other=_identity(OPERATOR))
+                        other=identity)
         else:
             x = tl.load(x_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), mask=mask,
-                        other=_identity(OPERATOR))
+                        other=identity)
         if FLAT_INNER < BLOCK_K:  # rows of FLAT_INNER elements: step s, lane k sits at s * FLAT_INNER + k
             lane = flat % BLOCK_K
             x = tl.where(lane < FLAT_INNER, tl.gather(x, (flat // BLOCK_K) * FLAT_INNER + lane, 0),
-                         _identity(OPERATOR))
+                         identity)
         return _in_run_layout(x, x_tile, ticket, ACC_DTYPE, BLOCK_L, BLOCK_K, SUB)
     lanes = tl.arange(0, BLOCK_K)[None, None, :]
     steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
@@ -203,7 +204,7 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
                   + first_lane * stride_x_inner)
     offsets = _tile_offsets(stride_x_scan, stride_x_inner, FLAT_STEP if DENSE else 0, WIDE_OFFSETS, BLOCK_L,
                             BLOCK_K, SUB)
-    return tl.load(x_tile + offsets, mask=mask, other=_identity(OPERATOR)).to(ACC_DTYPE)
+    return tl.load(x_tile + offsets, mask=mask, other=identity).to(ACC_DTYPE)
 
 
 @triton.jit
@@ -258,11 +259,11 @@ def _load_held_parts(x_chunk, bound, ACC_DTYPE: tl.constexpr, PARTS: tl.constexp
     flat = tl.arange(0, BLOCK_L // PARTS * BLOCK_K)
     parts = ()
     part_totals = ()
-    total = tl.full([BLOCK_K], _identity(OPERATOR), dtype=ACC_DTYPE)
+    total = tl.full([BLOCK_K], _identity(OPERATOR, x_chunk.dtype.element_ty), dtype=ACC_DTYPE)
     for part in tl.static_range(PARTS):
         mask = _part_mask(flat, part, bound, BLOCK_L // PARTS * BLOCK_K, MEMORY_ORDER)
         x = tl.load(x_chunk + part * (BLOCK_L // PARTS * BLOCK_K) + flat, mask=mask,
-                    other=_identity(OPERATOR))
+                    other=_identity(OPERATOR, x_chunk.dtype.element_ty))
         part_total = _total(tl.reshape(x.to(ACC_DTYPE), [BLOCK_L // PARTS, BLOCK_K]), 0,
                             OPERATOR)  # [BLOCK_K]
         parts = parts + (_opaque(x),)
@@ -418,6 +419,7 @@ def column_lookback_scan_kernel(
     [512, 8] tiles held two at a time, at the registers of one [1024, 8], read 20-30 points under
     the classic round (NOTES.md 110). The ticket waits for the store: drawn earlier, a chunk's
     total waits a whole iteration for its load, and the look-backs chain (NOTES.md 106)."""
+    IDENTITY: tl.constexpr = _identity(OPERATOR, x_ptr.dtype.element_ty)
     # dense: each step is exactly BLOCK_K contiguous lanes, so a tile is one contiguous block
     DENSE: tl.constexpr = FLAT_INNER == BLOCK_K
     # flat and dense tiles: successive steps lie FLAT_STEP elements apart in both tensors
@@ -487,7 +489,7 @@ def column_lookback_scan_kernel(
                                        GROUP_ROW // GROUP_LOAD_VECTOR, OPERATOR)
             through = _lane_sums_along_rows(elements, FLAT_INNER, GROUP_ROW, BACKWARDS, OPERATOR)
             row_totals = ()  # per lane [GROUP_ROWS]: the sum through its last position in a row
-            total = tl.full([BLOCK_K], _identity(OPERATOR), dtype=ACC_DTYPE)
+            total = tl.full([BLOCK_K], IDENTITY, dtype=ACC_DTYPE)
             for lane in tl.static_range(FLAT_INNER):
                 row_total = through[lane] if BACKWARDS else through[GROUP_ROW - FLAT_INNER + lane]
                 row_totals = row_totals + (row_total,)
@@ -538,10 +540,10 @@ def column_lookback_scan_kernel(
                 other = _other_runs(run_totals, False, OPERATOR)  # [BLOCK_L // SUB, 1, BLOCK_K]
                 local = _combine(_within_runs(values, IN_PLACE, False, OPERATOR), other, OPERATOR)
         # the prefixes before this chunk, carried in float64 when PACKED (see _pack)
-        exclusive = tl.full([BLOCK_K], _identity(OPERATOR), dtype=tl.float64 if PACKED else ACC_DTYPE)
+        exclusive = tl.full([BLOCK_K], IDENTITY, dtype=tl.float64 if PACKED else ACC_DTYPE)
         if chunk == 0:
             if STORE_SHIFT == 1:  # the leading identity (IN_PLACE stores it with the scan)
-                leading = tl.full([BLOCK_K], _identity(OPERATOR), dtype=y_ptr.dtype.element_ty)
+                leading = tl.full([BLOCK_K], IDENTITY, dtype=y_ptr.dtype.element_ty)
                 tl.store(y_first + lanes, leading, mask=lane_mask)
         else:
             window_end = ticket
@@ -562,7 +564,7 @@ def column_lookback_scan_kernel(
                     ready = missing > nearest  # [BLOCK_K]
                     if tl.min(ready.to(tl.int32), 0) > 0:
                         take = valid & (window[:, None] <= nearest[None, :]) & (lane_done == 0)[None, :]
-                        taken = tl.where(take, _sum(words), _identity(OPERATOR))
+                        taken = tl.where(take, _sum(words), IDENTITY)
                         exclusive = _combine(exclusive, _total(taken, 0, OPERATOR), OPERATOR)
                         lane_done = tl.where(nearest < LOOKBACK, 1, lane_done)
                         done = tl.min(lane_done, 0)
@@ -583,9 +585,9 @@ def column_lookback_scan_kernel(
                         slots = (index * slot)[:, None] + lanes[None, :]  # [LOOKBACK, BLOCK_K]
                         before = (valid & (window < nearest))[:, None]
                         at = (valid & (window == nearest))[:, None]
-                        totals = tl.load(totals_ptr + slots, mask=before, other=_identity(OPERATOR),
+                        totals = tl.load(totals_ptr + slots, mask=before, other=IDENTITY,
                                          volatile=True)
-                        prefix = tl.load(prefixes_ptr + slots, mask=at, other=_identity(OPERATOR),
+                        prefix = tl.load(prefixes_ptr + slots, mask=at, other=IDENTITY,
                                          volatile=True)
                         taken = _combine(totals.to(ACC_DTYPE), prefix.to(ACC_DTYPE), OPERATOR)
                         exclusive = _combine(exclusive, _total(taken, 0, OPERATOR), OPERATOR)

@@ -157,13 +157,14 @@ def _load_piece(origin, first, offsets, phase, length, live, stride_x_scan, ROTA
     and the positions outside the row are set to the identity in registers: a mask that splits a vector would
     split every load into single elements."""
     window = first + offsets
+    identity = _identity(OPERATOR, origin.dtype.element_ty)
     if ROTATE == 3:
         vector_first = first + offsets // VEC * VEC
         touched = (vector_first + VEC > phase) & (vector_first < phase + length) & live
-        x = tl.load(origin + window, mask=touched, other=_identity(OPERATOR))
-        x = tl.where((window >= phase) & (window < phase + length), x, _identity(OPERATOR))
+        x = tl.load(origin + window, mask=touched, other=identity)
+        x = tl.where((window >= phase) & (window < phase + length), x, identity)
     else:
-        x = tl.load(origin + window * stride_x_scan, mask=(window < length) & live, other=_identity(OPERATOR))
+        x = tl.load(origin + window * stride_x_scan, mask=(window < length) & live, other=identity)
     return x
 
 
@@ -178,7 +179,8 @@ def _reloaded_total(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
     start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
     origin, _, phase = _piece_origins(x_ptr, x_ptr, row, stride_x_outer, stride_y_outer, ROTATE, VEC)
     offsets = tl.arange(0, SUB_BLOCK)  # [SUB_BLOCK]
-    partial = tl.full([SUB_BLOCK], _identity(OPERATOR), dtype=ACC_DTYPE)  # [SUB_BLOCK]
+    identity = _identity(OPERATOR, x_ptr.dtype.element_ty)
+    partial = tl.full([SUB_BLOCK], identity, dtype=ACC_DTYPE)  # [SUB_BLOCK]
     for piece in tl.range(0, BLOCK // SUB_BLOCK, num_stages=STAGES):
         x = _load_piece(origin, start + piece * SUB_BLOCK, offsets, phase, length, ticket < total_chunks,
                         stride_x_scan, ROTATE, VEC, OPERATOR)
@@ -200,7 +202,7 @@ def _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_sc
     row's first or last position store the row's part of their vectors element by element."""
     origin, y_origin, phase = _piece_origins(x_ptr, y_ptr, row, stride_x_outer, stride_y_outer, ROTATE, VEC)
     offsets = _block_offsets(REVERSE, SUB_BLOCK, RUN)  # [SUB_BLOCK]
-    within = tl.full([], _identity(OPERATOR), dtype=ACC_DTYPE)
+    within = tl.full([], _identity(OPERATOR, x_ptr.dtype.element_ty), dtype=ACC_DTYPE)
     for piece in tl.range(0, BLOCK // SUB_BLOCK, num_stages=STAGES):
         if REVERSE:  # pieces from the chunk's end
             first = start + (BLOCK // SUB_BLOCK - 1 - piece) * SUB_BLOCK
@@ -322,6 +324,7 @@ def lookback_scan_kernel(
     #                                     the loads of the chunk before it are in flight (NOTES.md 103-104)
 ):
     IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
+    IDENTITY: tl.constexpr = _identity(OPERATOR, x_ptr.dtype.element_ty)
     # RELOAD where chunks are in place (the interpreter runs its meta on every plan)
     RELOADED: tl.constexpr = RELOAD and (ROTATE == 0 or ROTATE == 3)
     # with ROTATE a row's windows hold its `stored` scanned positions after `phase` (< VEC) others
@@ -390,7 +393,7 @@ def lookback_scan_kernel(
                 chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN, OPERATOR)
         # the prefix before this chunk, carried in float64 for float32 sums (see protocol._pack),
         # with its rounding error for float64 sums (CARRY_ERROR)
-        exclusive = tl.full([], _identity(OPERATOR), dtype=tl.float64 if WORDS == 1 else ACC_DTYPE)
+        exclusive = tl.full([], IDENTITY, dtype=tl.float64 if WORDS == 1 else ACC_DTYPE)
         exclusive_error = tl.zeros([], dtype=tl.float64)
         if chunk != 0:
             window_end = ticket  # examine tickets [window_end - LOOKBACK, window_end)
@@ -423,7 +426,7 @@ def lookback_scan_kernel(
                         prefix += tl.sum(tl.where(nearest_valid, sums, 0.0), 0)
                         prefix_error += tl.sum(tl.where(nearest_valid, errors, 0.0), 0)
                     else:
-                        taken = tl.where(valid & (steps <= nearest), sums, _identity(OPERATOR))
+                        taken = tl.where(valid & (steps <= nearest), sums, IDENTITY)
                         exclusive = _combine(exclusive, _total(taken, 0, OPERATOR), OPERATOR)
                     done = (nearest < LOOKBACK).to(tl.int32)
                     window_end -= LOOKBACK
@@ -475,7 +478,7 @@ def lookback_scan_kernel(
                 tl.store(y_window + position, edges, mask=wanted & (part < 3) & (position < high))
             if (SHIFT == 1) and (ROTATE != 3):
                 if chunk == 0:
-                    tl.store(y_row, tl.full([], _identity(OPERATOR), dtype=y_ptr.dtype.element_ty))
+                    tl.store(y_row, tl.full([], IDENTITY, dtype=y_ptr.dtype.element_ty))
         else:
             _store_block(y_row + (start + offsets), out, start + offsets < length, start + BLOCK <= length,
                          SPLIT)

@@ -1,0 +1,187 @@
+"""cummax and cummin (kernels/operators.py's "max" and "min"): values and indices against torch's
+on every kernel family, every dtype, NaN, ties and edge sizes; their identity (the dtype's
+lowest or highest value) in exclusive engine scans; gradients, vmap, opcheck and torch.compile."""
+
+import math
+
+import pytest
+import torch
+from conftest import DEVICE, random_input
+from test_operators import CASE_IDS, DTYPE_CASES, FAMILY_CASES, SCALE
+
+import triscan
+from triscan import api
+from triscan._torch_ops import select_scan_op
+from triscan.kernels.operators import MAXIMUM, MINIMUM
+from triscan.scan import dispatch, fallback
+from triscan.testing.tolerance import random_ties
+
+SELECTIONS = {"cummax": MAXIMUM, "cummin": MINIMUM}
+# (function, reverse): the family tests take these two, the dtype tests the other two (CI's time)
+FORMS = [("cummax", False), ("cummin", True)]
+OTHER_FORMS = [("cummax", True), ("cummin", False)]
+DTYPE_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{f}" for s, d, f in DTYPE_CASES]
+
+
+def tied_input(shape, dtype, nans: int = 0):
+    """Values from a handful (random_ties: many ties, so the index rule shows), `nans` of them NaN."""
+    x = random_ties(shape, dtype, DEVICE)
+    if nans:
+        x.view(-1)[torch.randperm(x.numel(), device=DEVICE)[:nans]] = math.nan
+    return x
+
+
+def torch_selection(name, x, dim, reverse):
+    """torch.cummax / torch.cummin, from the end through flips (indices counted from the start)."""
+    if not reverse or x.dim() == 0:
+        result = getattr(torch, name)(x, dim)
+        return result.values, result.indices
+    result = getattr(torch, name)(x.flip(dim), dim)
+    return result.values.flip(dim), (x.shape[dim] - 1 - result.indices).flip(dim)
+
+
+def check_selection(name, x, dim, reverse, triton_launches):
+    values, indices = triton_launches.run(lambda t: getattr(triscan, name)(t, dim, reverse=reverse), x)
+    expected_values, expected_indices = torch_selection(name, x.cpu(), dim, reverse)
+    assert values.dtype == x.dtype and indices.dtype == torch.int64
+    assert values.shape == indices.shape == x.shape
+    values = values.cpu()
+    if x.dtype.is_floating_point:
+        assert torch.equal(values.isnan(), expected_values.isnan())
+        values, expected_values = values.nan_to_num(), expected_values.nan_to_num()
+    assert torch.equal(values, expected_values)
+    assert torch.equal(indices.cpu(), expected_indices)
+
+
+@pytest.mark.parametrize("shape,dim,family", FAMILY_CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("name,reverse", FORMS, ids=["cummax", "cummin-reverse"])
+def test_selections_on_every_family(name, reverse, shape, dim, family, triton_launches, poisoned_outputs):
+    """Values on the family the shape takes, then the indices: a second Triton scan, of int64
+    positions (which may take another family)."""
+    x = tied_input(shape, torch.float32)
+    operator = SELECTIONS[name]
+    plan = dispatch.plan_for(x, torch.empty_like(x), dim % x.dim(), x.shape[dim], 0, reverse, operator)
+    assert plan.family.name == family and plan.launch.constexprs["OPERATOR"] == operator.name
+    check_selection(name, x, dim, reverse, triton_launches)
+    assert sum(triton_launches.counts.values()) == 2 and triton_launches.counts[f"{family}_scan"] >= 1
+
+
+@pytest.mark.parametrize("shape,dim,family", DTYPE_CASES, ids=DTYPE_IDS)
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float64, torch.int8, torch.uint8, torch.int64,
+                                   torch.bool], ids=str)
+def test_selection_dtypes(dtype, shape, dim, family, triton_launches, poisoned_outputs):
+    """Results in the input's dtype (torch's: no promotion), combined in the accumulator; the
+    forms the family tests leave out."""
+    x = tied_input(shape, dtype)
+    for name, reverse in OTHER_FORMS:
+        check_selection(name, x, dim, reverse, triton_launches)
+
+
+SPECIAL_CASES = [((3, 200), 1), ((3001 * SCALE,), 0), ((600 * SCALE, 8), 0), ((9, 130), 0)]
+SPECIAL_IDS = [f"{'x'.join(map(str, s))}-dim{d}" for s, d in SPECIAL_CASES]
+
+
+@pytest.mark.parametrize("shape,dim", SPECIAL_CASES, ids=SPECIAL_IDS)
+def test_nan_and_infinities_are_selected_as_torch(shape, dim, triton_launches, poisoned_outputs):
+    """A NaN wins from where it stands on (its index the latest NaN), +-inf are values like others,
+    and -0 equals +0 (the index moves to the later one)."""
+    x = tied_input(shape, torch.float32, nans=3)
+    flat = x.view(-1)
+    spots = torch.randperm(flat.numel(), device=DEVICE)
+    flat[spots[:4]] = math.inf
+    flat[spots[4:8]] = -math.inf
+    flat[spots[8:40]] = -0.0
+    for name, reverse in FORMS:
+        check_selection(name, x, dim, reverse, triton_launches)
+
+
+@pytest.mark.parametrize("shape,dim,family", DTYPE_CASES, ids=DTYPE_IDS)
+@pytest.mark.parametrize("dtype", [torch.float16, torch.int8, torch.bool], ids=str)
+def test_exclusive_selections_start_at_the_dtype_extreme(dtype, shape, dim, family, triton_launches,
+                                                         poisoned_outputs):
+    """The engine's exclusive max (min) scans, which no public function exposes, start at the
+    lowest (highest) value of the input's dtype, stored in it: the int64 accumulator's extreme would
+    be stored as a wrapped one. Against the plain-torch path's same scan."""
+    x = tied_input(shape, dtype)
+    for name, reverse in FORMS:
+        operator = SELECTIONS[name]
+        out = triton_launches.run(lambda t, o=operator, r=reverse: api.scan(t, dim, 1, "scan", r, None, o), x)
+        expected = torch.empty(x.shape, dtype=dtype)
+        fallback.torch_scan(x.cpu(), expected, dim, x.shape[dim] - 1, 1, reverse, operator)
+        assert torch.equal(out.cpu(), expected), (operator.name, reverse)
+        first = out.select(dim, -1 if reverse else 0)
+        assert (first.cpu() == operator.identity_in(dtype)).all()
+
+
+def test_selections_of_edge_sizes(triton_launches, poisoned_outputs):
+    """Empty tensors, 0-d (its own index, 0) and single positions: torch's shapes and values."""
+    for shape, dim in (((0, 5), 0), ((5, 0), 1), ((), 0), ((1,), 0), ((7, 1), 1), ((1, 7), 0)):
+        x = tied_input(shape, torch.float32)
+        for name in SELECTIONS:
+            for reverse in (False, True):
+                check_selection(name, x, dim, reverse, triton_launches)
+
+
+def test_selection_errors_are_torch_like():
+    x = tied_input((3, 5), torch.float32)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        triscan.cummax(x, 2)
+    with pytest.raises(TypeError, match=r"cummin\(\): unsupported dtype torch.complex64"):
+        triscan.cummin(torch.ones(3, dtype=torch.complex64, device=DEVICE), 0)
+    with pytest.raises(TypeError, match="dtype"):
+        triscan.cummax(x, 0, dtype=torch.float64)  # torch.cummax takes no dtype= either
+    with pytest.raises(TypeError, match="must be a Tensor"):
+        triscan.cummax([1.0, 2.0], 0)
+    x.requires_grad_()  # the differentiable path checks the same
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        triscan.cummin(x, -3)
+
+
+def test_selection_results_are_torch_named_tuples():
+    x = tied_input((4, 9), torch.float32)
+    result = triscan.cummax(x, 1)
+    assert isinstance(result, torch.return_types.cummax) and result.values is result[0]
+    assert isinstance(triscan.cummin(x, 1), torch.return_types.cummin)
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+def test_selection_gradient_goes_to_the_selected_element(name, reverse, triton_launches):
+    """Each result's gradient lands on the element its index names, summed over the results that
+    took it: torch's cummax backward, for ties too."""
+    x = tied_input((5, 40), torch.float64).requires_grad_()
+    grad = random_input((5, 40), torch.float64)
+    values, indices = triton_launches.run(lambda t: getattr(triscan, name)(t, 1, reverse=reverse), x)
+    assert values.requires_grad and not indices.requires_grad
+    (got,) = torch.autograd.grad(values, x, grad)
+    expected = torch.zeros_like(x).scatter_add(1, indices, grad)
+    torch.testing.assert_close(got, expected)
+    if not reverse:
+        (torch_grad,) = torch.autograd.grad(getattr(torch, name)(x, 1).values, x, grad)
+        torch.testing.assert_close(got, torch_grad)
+
+
+def test_selection_gradcheck_vmap_opcheck_and_compile():
+    x = random_input((3, 13), torch.float64).requires_grad_()  # distinct values: the selection is smooth
+    for name in SELECTIONS:
+        for reverse in (False, True):
+            assert torch.autograd.gradcheck(
+                lambda t, n=name, r=reverse: getattr(triscan, n)(t, 1, reverse=r).values, (x,),
+                fast_mode=True)
+    batch = tied_input((3, 4, 20), torch.float32)
+    mapped = torch.func.vmap(lambda t: tuple(triscan.cummax(t, 1)), in_dims=1)(batch)
+    for got, expected in zip(mapped, torch.cummax(batch.movedim(1, 0), 2), strict=True):
+        assert torch.equal(got.cpu(), expected.cpu())
+    scalar = torch.func.vmap(lambda t: triscan.cummin(t, 0).indices)(batch[0, 0])
+    assert torch.equal(scalar.cpu(), torch.zeros(20, dtype=torch.int64))
+    torch.library.opcheck(select_scan_op, (tied_input((3, 40), torch.float32), 1, True, "max"))
+
+    def model(t):
+        values, indices = triscan.cummax(t, 1)
+        return values * 2 + indices + triscan.cummin(t, 0, reverse=True).values
+
+    y = tied_input((6, 30), torch.float32)
+    backend = "inductor" if DEVICE == "cuda" else "aot_eager"
+    torch._dynamo.reset()
+    compiled = torch.compile(model, fullgraph=True, backend=backend)
+    torch.testing.assert_close(compiled(y), model(y))
