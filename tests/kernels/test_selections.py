@@ -185,3 +185,16 @@ def test_selection_gradcheck_vmap_opcheck_and_compile():
     torch._dynamo.reset()
     compiled = torch.compile(model, fullgraph=True, backend=backend)
     torch.testing.assert_close(compiled(y), model(y))
+
+
+def test_deterministic_mode_keeps_the_lookback_for_selections(triton_launches):
+    """A max is one of its inputs whatever order the look-back combines in: under
+    torch.use_deterministic_algorithms(True) it keeps the look-back a float sum leaves."""
+    x = tied_input((3001 * SCALE,), torch.float32)
+    before = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        check_selection("cummax", x, 0, False, triton_launches)
+    finally:
+        torch.use_deterministic_algorithms(before)
+    assert triton_launches.counts == {"lookback_scan": 2}

@@ -45,6 +45,8 @@ def test_choose_family_routes_every_family():
         assert plan.choose_family(1, 10_000, 1, torch.float32, cpu).name == "row"
         assert plan.choose_family(1, 10_000, 1, torch.int32, cpu).name == "lookback"
         assert plan.choose_family(1, 10_000, 3, torch.float64, cpu).name == "column"
+        # a max or min is one of its inputs whatever the order: it keeps the look-back
+        assert plan.choose_family(1, 10_000, 1, torch.float32, cpu, exact=True).name == "lookback"
     finally:
         torch.use_deterministic_algorithms(before)
 

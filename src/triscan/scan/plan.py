@@ -13,11 +13,12 @@ from .launch import device_sms
 from .layout import contiguous_strides, scan_view
 
 
-def lookback_allowed(dtype: torch.dtype) -> bool:
+def lookback_allowed(dtype: torch.dtype, exact: bool = False) -> bool:
     """Look-back float sums depend on which predecessors have published when a chunk looks,
     so their last bits can vary from run to run; under
-    ``torch.use_deterministic_algorithms(True)`` floats take the row and column scans only."""
-    return not (dtype.is_floating_point and torch.are_deterministic_algorithms_enabled())
+    ``torch.use_deterministic_algorithms(True)`` floats take the row and column scans only, but
+    for an `exact` operator (a max or min: one of its inputs, in any order)."""
+    return exact or not (dtype.is_floating_point and torch.are_deterministic_algorithms_enabled())
 
 
 def prefer_lookback(lane_programs: int, length: int, chunk: int, device: torch.device) -> bool:
@@ -46,12 +47,13 @@ def row_program_too_long(outer: int, length: int, bytes_per_position: int, devic
 
 
 def choose_family(outer: int, length: int, inner: int, dtype: torch.dtype, device: torch.device,
-                  input_dtype: torch.dtype | None = None) -> KernelFamily:
+                  input_dtype: torch.dtype | None = None, exact: bool = False) -> KernelFamily:
     """The kernel family for a scan of the (outer, length, inner) view (kernels/README.md);
-    `dtype` is the output's, `input_dtype` the input's (the same when not given)."""
+    `dtype` is the output's, `input_dtype` the input's (the same when not given); `exact`: the
+    operator's results do not depend on the order of its combines (lookback_allowed)."""
     # scan steps per look-back chunk (smallest configs; the interpreter's fixed blocks)
     row_chunk, column_chunk = (64, 8) if device.type == "cpu" else (8192, 64)
-    lookback = length > 0 and lookback_allowed(dtype)
+    lookback = length > 0 and lookback_allowed(dtype, exact)
     # reversed scans take the same families: the row kernels take REVERSE, the column
     # kernels walk both tensors backwards through negative strides
     if inner == 1:
@@ -120,7 +122,7 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
     # `out` is contiguous: its strides follow from its shape
     stride_y_scan = inner
     stride_y_outer = out_shape[dim] * inner if outer > 1 else 0
-    family = choose_family(outer, length, inner, output_dtype, device, input_dtype)
+    family = choose_family(outer, length, inner, output_dtype, device, input_dtype, operator.selects)
     backwards = reverse and family.reverse_by_strides
     if backwards:
         stride_x_scan, stride_y_scan = -stride_x_scan, -stride_y_scan
