@@ -100,12 +100,17 @@ def explain(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool
     ``cumsum(x, dim, reverse=reverse, dtype=dtype)`` would take (``exclusive_cumsum`` with
     `exclusive`, ``ModelNew(dim)(x)`` with `seed`, ``cumprod`` and ``exclusive_cumprod`` with
     ``operator="product"``, ``logcumsumexp`` and its exclusive form with
-    ``operator="logsumexp"``): the (M, L, K) view and strides, whether the input is copied and
-    why, the kernel family, and the autotune key with the config chosen for it once a call has
-    tuned it. Returns None (after saying so) where no kernel runs: an empty result, or a CPU tensor
-    without the Triton interpreter (plain torch). Argument errors are those of the call itself."""
+    ``operator="logsumexp"``, ``cummax`` and ``cummin`` with ``operator="max"`` and ``"min"``: their
+    values' scan, the indices a second one): the (M, L, K) view and strides, whether the input is
+    copied and why, the kernel family, and the autotune key with the config chosen for it once a
+    call has tuned it. Returns None (after saying so) where no kernel runs: an empty result, or a
+    CPU tensor without the Triton interpreter (plain torch). Argument errors are those of the call
+    itself."""
     plan, operation, why = plan_of(x, dim, exclusive=exclusive, reverse=reverse, dtype=dtype, seed=seed,
                                    operator=operator)
     text = f"{operation}: no kernel runs ({why})" if plan is None else plan_text(plan, x, operation)
+    if plan is not None and OPERATORS[operator].selects:
+        text += ("\n  indices: a second scan, a " + ("min" if reverse else "max") + " of the int64 positions "
+                 "where x equals the result or is NaN (api.selected_indices), planned as its own call")
     print(text, file=file)
     return plan

@@ -198,3 +198,10 @@ def test_deterministic_mode_keeps_the_lookback_for_selections(triton_launches):
     finally:
         torch.use_deterministic_algorithms(before)
     assert triton_launches.counts == {"lookback_scan": 2}
+
+
+def test_explain_names_the_selection_and_its_index_scan(capsys):
+    plan = triscan.explain(tied_input((3, 200), torch.float32), 1, reverse=True, operator="min")
+    assert plan.operator is MINIMUM
+    text = capsys.readouterr().out
+    assert "cummin (reverse) of float32 (3, 200)" in text and "indices: a second scan, a min" in text
