@@ -63,7 +63,8 @@ def test_selections_on_every_family(name, reverse, shape, dim, family, triton_la
     plan = dispatch.plan_for(x, torch.empty_like(x), dim % x.dim(), x.shape[dim], 0, reverse, operator)
     assert plan.family.name == family and plan.launch.constexprs["OPERATOR"] == operator.name
     check_selection(name, x, dim, reverse, triton_launches)
-    assert sum(triton_launches.counts.values()) == 2 and triton_launches.counts[f"{family}_scan"] >= 1
+    launched = triton_launches.launched  # on a GPU, a plan's later launches go to its compiled kernel
+    assert sum(launched.values()) == 2 and launched[f"{family}_scan"] >= 1
 
 
 @pytest.mark.parametrize("shape,dim,family", DTYPE_CASES, ids=DTYPE_IDS)
@@ -197,7 +198,7 @@ def test_deterministic_mode_keeps_the_lookback_for_selections(triton_launches):
         check_selection("cummax", x, 0, False, triton_launches)
     finally:
         torch.use_deterministic_algorithms(before)
-    assert triton_launches.counts == {"lookback_scan": 2}
+    assert triton_launches.launched == {"lookback_scan": 2}
 
 
 def test_explain_names_the_selection_and_its_index_scan(capsys):
