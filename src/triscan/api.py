@@ -204,16 +204,6 @@ def select_scan(x: torch.Tensor, dim: int, reverse: bool, name: str, operator: S
     return values, selected_indices(x, values, dim % max(x.dim(), 1), reverse, name)
 
 
-def cummax(x: torch.Tensor, dim: int, *, reverse: bool = False) -> tuple:
-    """triscan.cummax without the autograd operator: (values, indices)."""
-    return select_scan(x, dim, reverse, "cummax", MAXIMUM)
-
-
-def cummin(x: torch.Tensor, dim: int, *, reverse: bool = False) -> tuple:
-    """triscan.cummin without the autograd operator: (values, indices)."""
-    return select_scan(x, dim, reverse, "cummin", MINIMUM)
-
-
 def seed_call(x, dim) -> tuple:
     """Check a call with the seed reference's semantics and describe it as scan_call does.
 

@@ -14,6 +14,7 @@ from triscan import api
 from triscan._torch_ops import select_scan_op
 from triscan.kernels.operators import MAXIMUM, MINIMUM
 from triscan.scan import dispatch, fallback
+from triscan.testing.reference import selection_reference
 from triscan.testing.tolerance import random_ties
 
 SELECTIONS = {"cummax": MAXIMUM, "cummin": MINIMUM}
@@ -31,18 +32,9 @@ def tied_input(shape, dtype, nans: int = 0):
     return x
 
 
-def torch_selection(name, x, dim, reverse):
-    """torch.cummax / torch.cummin, from the end through flips (indices counted from the start)."""
-    if not reverse or x.dim() == 0:
-        result = getattr(torch, name)(x, dim)
-        return result.values, result.indices
-    result = getattr(torch, name)(x.flip(dim), dim)
-    return result.values.flip(dim), (x.shape[dim] - 1 - result.indices).flip(dim)
-
-
 def check_selection(name, x, dim, reverse, triton_launches):
     values, indices = triton_launches.run(lambda t: getattr(triscan, name)(t, dim, reverse=reverse), x)
-    expected_values, expected_indices = torch_selection(name, x.cpu(), dim, reverse)
+    expected_values, expected_indices = selection_reference(x.cpu(), dim, reverse, SELECTIONS[name])
     assert values.dtype == x.dtype and indices.dtype == torch.int64
     assert values.shape == indices.shape == x.shape
     values = values.cpu()

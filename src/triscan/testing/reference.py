@@ -89,6 +89,17 @@ def reversed_cumsum_reference(x: torch.Tensor, dim: int, exclusive: bool = False
     return scanned.flip(dim)
 
 
+def selection_reference(x: torch.Tensor, dim: int, reverse: bool, operator: ScanOperator) -> tuple:
+    """torch.cummax's or torch.cummin's (values, indices) (`operator` MAXIMUM or MINIMUM), from the
+    end with `reverse`: those of the flipped input, flipped back, the indices counted from the start."""
+    select = getattr(torch, operator.function)
+    if not reverse or x.dim() == 0:
+        result = select(x, dim)
+        return result.values, result.indices
+    result = select(x.flip(dim), dim)
+    return result.values.flip(dim), (x.shape[dim] - 1 - result.indices).flip(dim)
+
+
 def scan_reference(x: torch.Tensor, dim: int, exclusive: bool = False, reverse: bool = False,
                    operator: ScanOperator = SUM) -> torch.Tensor:
     """Any of the four scans in float64 / int64 (differentiable for float64 inputs), of `operator`

@@ -31,6 +31,7 @@ from ..testing.reference import (
     reversed_cumsum_reference,
     scan_reference,
     seed_model_reference,
+    selection_reference,
 )
 from ..testing.tolerance import RULE, abs_of, random_factors, random_input, random_ties, scan_error_excess
 from .environment import needs_interpreter_rerun
@@ -39,13 +40,9 @@ from .report import markdown_table, show_table
 
 def checked_selection(select, x: torch.Tensor, dim: int, reverse: bool = False) -> torch.Tensor:
     """The values of triscan.cummax or triscan.cummin (`select`), its indices checked against torch's
-    first (from the end: those of the flipped input); a mismatch raises, and the case fails."""
+    first (selection_reference); a mismatch raises, and the case fails."""
     values, indices = select(x, dim, reverse=reverse)
-    torch_select = getattr(torch, select.__name__)
-    if reverse and x.dim():
-        expected = (x.shape[dim] - 1 - torch_select(x.flip(dim), dim).indices).flip(dim)
-    else:
-        expected = torch_select(x, dim).indices
+    _, expected = selection_reference(x, dim, reverse, MAXIMUM if select is cummax else MINIMUM)
     if not torch.equal(indices, expected):
         raise AssertionError(f"{select.__name__} indices differ from torch's at "
                              f"{int((indices != expected).sum())} positions")
