@@ -5,7 +5,7 @@ differentiable) scans the registered operators (_torch_ops.py) and the public fu
 import torch
 
 from .kernels.operators import LOGSUMEXP, MAXIMUM, MINIMUM, PRODUCT, SUM, ScanOperator
-from .scan.dispatch import direct_launch, plan_for, run_plan, scan_into
+from .scan.dispatch import direct_launch, plan_for, run_plan, scan_into, select_into
 from .scan.launch import runs_triton
 from .scan.plan import ScanPlan
 
@@ -199,9 +199,16 @@ def selected_indices(x: torch.Tensor, values: torch.Tensor, dim: int, reverse: b
 
 def select_scan(x: torch.Tensor, dim: int, reverse: bool, name: str, operator: ScanOperator) -> tuple:
     """(values, indices) of a max or min scan (`operator` MAXIMUM or MINIMUM): torch.cummax's and
-    torch.cummin's, or from the end with `reverse`; two scans on the kernels (selected_indices)."""
+    torch.cummin's, or from the end with `reverse`. One pass where the plan's kernel writes the
+    indices too (the row and column kernels: dispatch.select_into); else two scans on the kernels
+    (the look-back families, whose look-back words hold one value: selected_indices)."""
+    source, _, _, dim, _ = scan_call(x, dim, 0, name, None, operator)
+    values = torch.empty(source.shape, dtype=x.dtype, device=x.device)
+    indices = torch.empty(source.shape, dtype=torch.int64, device=x.device)
+    if select_into(source, values, indices, dim, reverse, operator):
+        return values.view(x.shape), indices.view(x.shape)
     values = scan(x, dim, 0, name, reverse, None, operator)
-    return values, selected_indices(x, values, dim % max(x.dim(), 1), reverse, name)
+    return values, selected_indices(x, values, dim, reverse, name)
 
 
 def seed_call(x, dim) -> tuple:

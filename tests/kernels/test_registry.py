@@ -36,8 +36,10 @@ def test_launch_spec_names_the_leading_parameters(name):
     assert plan.family.name == name
     spec = plan.launch
     parameters = (spec.kernel.arg_names if hasattr(spec.kernel, "arg_names") else spec.kernel.fn.arg_names)
-    bound = ["x_ptr", "y_ptr"] + (["status_ptr", "values_ptr"] if spec.workspace else []) + list(spec.scalars)
+    bound = (["x_ptr", "y_ptr"] + (["i_ptr"] if spec.takes_indices else [])
+             + (["status_ptr", "values_ptr"] if spec.workspace else []) + list(spec.scalars))
     assert sorted(bound) == sorted(parameters[:len(bound)])
+    assert spec.takes_indices == plan.family.writes_indices
     assert not set(spec.constexprs) & set(bound)
     for parameter in parameters[len(bound):]:  # the rest are constexprs, fixed by the plan or a config
         assert parameter.isupper() or parameter in spec.constexprs

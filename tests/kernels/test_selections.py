@@ -48,15 +48,18 @@ def check_selection(name, x, dim, reverse, triton_launches):
 @pytest.mark.parametrize("shape,dim,family", FAMILY_CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("name,reverse", FORMS, ids=["cummax", "cummin-reverse"])
 def test_selections_on_every_family(name, reverse, shape, dim, family, triton_launches, poisoned_outputs):
-    """Values on the family the shape takes, then the indices: a second Triton scan, of int64
-    positions (which may take another family)."""
+    """Values and indices in one pass on the row and column kernels (INDICES); on the look-backs
+    the values, then the indices: a second Triton scan, of int64 positions (which may take
+    another family)."""
     x = tied_input(shape, torch.float32)
     operator = SELECTIONS[name]
-    plan = dispatch.plan_for(x, torch.empty_like(x), dim % x.dim(), x.shape[dim], 0, reverse, operator)
+    plan = dispatch.plan_for(x, torch.empty_like(x), dim % x.dim(), x.shape[dim], 0, reverse, operator,
+                             indices=True)
     assert plan.family.name == family and plan.launch.constexprs["OPERATOR"] == operator.name
+    assert plan.indexed == (family in ("row", "column"))
     check_selection(name, x, dim, reverse, triton_launches)
     launched = triton_launches.launched  # on a GPU, a plan's later launches go to its compiled kernel
-    assert sum(launched.values()) == 2 and launched[f"{family}_scan"] >= 1
+    assert sum(launched.values()) == (1 if plan.indexed else 2) and launched[f"{family}_scan"] >= 1
 
 
 @pytest.mark.parametrize("shape,dim,family", DTYPE_CASES, ids=DTYPE_IDS)

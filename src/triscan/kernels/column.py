@@ -38,11 +38,25 @@ def _load_column_tile(x_lanes, start, steps, length, lane_mask, stride_x_scan, O
                    other=_identity(OPERATOR, x_lanes.dtype.element_ty))
 
 
+@triton.jit
+def _scan_tile(x, carry, last_run, OPERATOR: tl.constexpr, IDENTITY: tl.constexpr):
+    """(The inclusive scan of a [BLOCK_L // SUB, SUB, BLOCK_K] tile after `carry` [BLOCK_K], the
+    carry past it): each run scanned in registers, the run totals across threads."""
+    run_totals = _total(x, 1, OPERATOR)  # [BLOCK_L // SUB, BLOCK_K]
+    before_run, through_run = _before_runs(run_totals, OPERATOR)
+    scanned = _combine(_scan(x, 1, OPERATOR), _combine(before_run, carry[None, :], OPERATOR)[:, None, :],
+                       OPERATOR)
+    # The carry is the last run's end. (`carry += tl.sum(x, 0)` trips an assertion in
+    # Triton 3.6's OptimizeThreadLocality pass for loop-carried reductions.)
+    ends = tl.where(last_run, _combine(through_run, carry[None, :], OPERATOR), IDENTITY)
+    return scanned, _total(ends, 0, OPERATOR)
+
+
 @triton.autotune(
     configs=COLUMN_SCAN_CONFIGS,
     # LANES_ALIGNED: the step strides Triton sees divisible by 16 give vector accesses along the
     # lanes, others element ones, and the best tile differs (NOTES.md 88)
-    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "LANES_ALIGNED", "OPERATOR"],
+    key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "LANES_ALIGNED", "OPERATOR", "INDICES"],
     # at most 512 bytes of accumulators per thread, counting the tiles loaded ahead: the 64-bit sums'
     # deeper tiles with a tile ahead spill (NOTES.md 61)
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
@@ -56,6 +70,7 @@ def _load_column_tile(x_lanes, start, steps, length, lane_mask, stride_x_scan, O
 def column_scan_kernel(
     x_ptr,  # input: x[m, l, k] at m * stride_x_outer + l * stride_x_scan + k * stride_x_inner
     y_ptr,  # output, contiguous along k: y[m, l, k] at m * stride_y_outer + l * stride_y_scan + k
+    i_ptr,  # INDICES: int64 output laid out as y's, each result's index along the scan (else unused)
     inner,  # K, the number of lanes per outer index
     length,  # number of input elements scanned per lane
     stride_x_outer,
@@ -69,11 +84,14 @@ def column_scan_kernel(
     SHIFT: tl.constexpr,  # 1: exclusive (y[0] = identity, y[l + 1] = x[0] + ... + x[l]); 0: inclusive
     ACC_DTYPE: tl.constexpr,
     OPERATOR: tl.constexpr,  # the scan's operator (operators.py): "sum" for cumsum
+    INDICES: tl.constexpr,  # a max or min scan (inclusive) also writes each result's index, torch.cummax's,
+    #                         into i_ptr: 1, steps walked from index 0; 2, from the last (negative strides)
     BLOCK_L: tl.constexpr,
     BLOCK_K: tl.constexpr,
     SUB: tl.constexpr,  # consecutive steps one thread scans in registers
     PREFETCH: tl.constexpr,  # tiles loaded ahead of the one scanned: num_stages - 1
 ):
+    tl.static_assert(not INDICES or SHIFT == 0, "INDICES: inclusive scans")
     tiles_k = tl.cdiv(inner, BLOCK_K)
     pid = tl.program_id(0).to(tl.int64)
     outer_index = pid // tiles_k
@@ -87,8 +105,11 @@ def column_scan_kernel(
     steps = _run_steps(BLOCK_L, SUB).to(tl.int64)  # [BLOCK_L // SUB, SUB, 1]
     x_lanes = x_ptr + outer_index * stride_x_outer + lanes[None, None, :] * stride_x_inner  # [1, 1, BLOCK_K]
     y_lanes = y_ptr + outer_index * stride_y_outer + lanes[None, None, :]
+    i_lanes = i_ptr + outer_index * stride_y_outer + lanes[None, None, :]
     last_run = (tl.arange(0, BLOCK_L // SUB) == BLOCK_L // SUB - 1)[:, None]  # [BLOCK_L // SUB, 1]
     carry = tl.full([BLOCK_K], _identity(OPERATOR, x_ptr.dtype.element_ty), dtype=ACC_DTYPE)
+    if INDICES:  # the latest step selected (none yet)
+        carry_index = tl.full([BLOCK_K], -1, dtype=tl.int32)
     # tiles loaded ahead (PREFETCH of them) are issued before the scanned tile's values are waited on
     first = length * 0  # step 0, typed as the loop's steps
     if PREFETCH >= 1:
@@ -111,13 +132,15 @@ def column_scan_kernel(
         x = x.to(ACC_DTYPE)
         position = start + steps  # [BLOCK_L // SUB, SUB, 1]
         mask = (position < length) & lane_mask[None, None, :]  # [BLOCK_L // SUB, SUB, BLOCK_K]
-        run_totals = _total(x, 1, OPERATOR)  # [BLOCK_L // SUB, BLOCK_K]
-        before_run, through_run = _before_runs(run_totals, OPERATOR)
-        scanned = _combine(_scan(x, 1, OPERATOR), _combine(before_run, carry[None, :], OPERATOR)[:, None, :],
-                           OPERATOR)
-        # The carry is the last run's end. (`carry += tl.sum(x, 0)` trips an assertion in
-        # Triton 3.6's OptimizeThreadLocality pass for loop-carried reductions.)
-        ends = tl.where(last_run, _combine(through_run, carry[None, :], OPERATOR),
-                        _identity(OPERATOR, x_ptr.dtype.element_ty))
-        carry = _total(ends, 0, OPERATOR)
+        scanned, carry = _scan_tile(x, carry, last_run, OPERATOR, _identity(OPERATOR, x_ptr.dtype.element_ty))
         tl.store(y_lanes + (position + SHIFT) * stride_y_scan, scanned.to(y_ptr.dtype.element_ty), mask=mask)
+        if INDICES:
+            # torch.cummax moves the index where `isnan(x) or x >= running`: where the input is its
+            # result or NaN; the index is the latest such step, in scan order whichever way the
+            # strides walk (reversed, the smallest index of equal values)
+            taken = ((x == scanned) | (x != x)) & mask
+            candidates = tl.where(taken, position.to(tl.int32), -1)  # [BLOCK_L // SUB, SUB, BLOCK_K]
+            chosen, carry_index = _scan_tile(candidates, carry_index, last_run, "max", -1)
+            if INDICES == 2:
+                chosen = length - 1 - chosen
+            tl.store(i_lanes + position * stride_y_scan, chosen.to(tl.int64), mask=mask)

@@ -40,10 +40,13 @@ class LaunchSpec:
     workspace: object  # None, or workspace(device) -> (status, values) tensors, zeroed where they must be
     kept_words: int  # > 0: the kernel leaves its int64 workspace of this many words zeroed (CLEAN), so
     #                      calls may share one kept zeroed workspace (scan/launch.py) instead of workspace()
+    takes_indices: bool = False  # the kernel's third tensor is an indices output (i_ptr; the output
+    #                              again where the plan writes none: INDICES 0)
 
 
 KEPT_WORDS = 1 << 14  # int64 workspaces up to this size are kept between calls, cleaned by their kernel
 TENSORS = ("x_ptr", "y_ptr")  # every kernel's leading parameters: input and output
+INDICES = ("i_ptr",)  # then, for the row and column kernels, the indices output of a max or min scan
 WORKSPACE = ("status_ptr", "values_ptr")  # then, for the look-back kernels, their workspace
 
 
@@ -52,12 +55,13 @@ def launch_spec(kernel, grid, scalars: dict, constexprs: dict, workspace=None,
     """A LaunchSpec whose arguments, named at the launch site, are checked against the kernel's
     signature once: the tensors lead, the scalars follow (Triton gets them positionally: its
     autotuner hands only positional arguments to a config-pruning function)."""
-    tensors = TENSORS + (WORKSPACE if workspace is not None else ())
+    takes_indices = tuple(kernel.arg_names[len(TENSORS):len(TENSORS) + len(INDICES)]) == INDICES
+    tensors = TENSORS + (INDICES if takes_indices else ()) + (WORKSPACE if workspace is not None else ())
     leading = kernel.arg_names[:len(tensors) + len(scalars)]
     if tuple(leading[:len(tensors)]) != tensors or set(leading[len(tensors):]) != set(scalars):
         raise TypeError(f"{sorted(scalars)} after {tensors} are not the leading parameters {leading}")
     scalar_args = tuple(scalars[name] for name in leading[len(tensors):])
-    return LaunchSpec(kernel, grid, scalars, scalar_args, constexprs, workspace, kept_words)
+    return LaunchSpec(kernel, grid, scalars, scalar_args, constexprs, workspace, kept_words, takes_indices)
 
 
 @dataclass
@@ -70,6 +74,7 @@ class KernelFamily:
     bind: object  # bind(family, plan) -> LaunchSpec
     reverse_by_strides: bool  # reversed scans walk both tensors backwards by negative strides (else REVERSE)
     persistent: bool  # look-back: persistent programs drawing tickets, a zeroed workspace
+    writes_indices: bool = False  # a max or min scan's kernel also writes each result's index (INDICES)
 
     def kernel_for(self, plan):
         """The kernel a plan launches: the jit function itself under the interpreter."""
@@ -151,13 +156,16 @@ def bind_row(family, plan) -> LaunchSpec:
         rotate = 2
     else:  # rotated windows, from aligned input blocks
         rotate = 1 if aligned_input_rows(plan) else 0
+    if plan.indexed and rotate in (1, 2):  # no rotated or lagged indices: their rows stored as they fall
+        rotate = 0
     meta = family.interpreter_meta if plan.interpreted else {}
     scalars = dict(length=plan.positions, stride_x_outer=plan.stride_x_outer,
                    stride_x_scan=plan.stride_x_scan, stride_y_outer=plan.stride_y_outer,
                    LENGTH_BUCKET=power_of_two_at_least(plan.positions))
     constexprs = dict(SHIFT=plan.shift, REVERSE=plan.reverse, TOTAL=plan.total, ROTATE=rotate,
                       SPLIT=plan.positions % 16 != 0, VEC=vec, RUN=run_length(plan.input_dtype),
-                      ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name, **meta)
+                      ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name, INDICES=plan.indexed,
+                      **meta)
     return launch_spec(family.kernel_for(plan), (plan.outer,), scalars, constexprs)
 
 
@@ -171,7 +179,10 @@ def bind_column(family, plan) -> LaunchSpec:
                    LENGTH_BUCKET=power_of_two_at_least(plan.length),
                    INNER_BUCKET=power_of_two_at_least(inner),
                    LANES_ALIGNED=int(plan.stride_x_scan % 16 == 0 and plan.stride_y_scan % 16 == 0))
-    constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name, **meta)
+    # indices count from the walk's start: reversed walks (negative strides) subtract them from the end
+    indices = (2 if plan.backwards else 1) if plan.indexed else 0
+    constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name,
+                      INDICES=indices, **meta)
     grid = lambda meta: (outer * ceil_div(inner, meta["BLOCK_K"]),)
     return launch_spec(family.kernel_for(plan), grid, scalars, constexprs)
 
@@ -312,10 +323,10 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
 # the interpreter's row and column walks keep two blocks loaded ahead, the deepest PREFETCH of the configs
 ROW = KernelFamily("row", {"forward": row_scan_kernel},
                    {"BLOCK": 64, "PREFETCH": 2, "num_warps": 1}, bind_row, reverse_by_strides=False,
-                   persistent=False)
+                   persistent=False, writes_indices=True)
 COLUMN = KernelFamily("column", {"forward": column_scan_kernel},
                       {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "PREFETCH": 2, "num_warps": 1}, bind_column,
-                      reverse_by_strides=True, persistent=False)
+                      reverse_by_strides=True, persistent=False, writes_indices=True)
 LOOKBACK = KernelFamily("lookback", {"forward": lookback_scan_kernel},
                         {"BLOCK": 64, "num_warps": 1},
                         bind_lookback, reverse_by_strides=False, persistent=True)

@@ -37,10 +37,12 @@ from .operators import _combine, _identity, _total
 from .tiles import (
     _block_offsets,
     _block_scan,
+    _block_selections,
     _load_block,
     _load_lagged,
     _load_window,
     _store_span,
+    _unselected,
     _window_phase,
 )
 
@@ -93,7 +95,7 @@ def _load_row_block(x_row, step, last, offsets, length, stride_x_scan, lag, REVE
 
 @triton.autotune(
     configs=ROW_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "SHIFT", "REVERSE", "ROTATE", "OPERATOR"],
+    key=["LENGTH_BUCKET", "SHIFT", "REVERSE", "ROTATE", "OPERATOR", "INDICES"],
     # blocks longer than the row only add masked positions (and compile time); sizes in bytes (above)
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs if config.kwargs["BLOCK"] <= max(1024, args["LENGTH_BUCKET"])
@@ -104,6 +106,7 @@ def _load_row_block(x_row, step, last, offsets, length, stride_x_scan, lag, REVE
 def row_scan_kernel(
     x_ptr,  # input: x[row, p] at row * stride_x_outer + p * stride_x_scan
     y_ptr,  # output, rows of `length + TOTAL` contiguous elements starting at row * stride_y_outer
+    i_ptr,  # INDICES: int64 output laid out as y's, each result's index along the row (else unused)
     length,  # positions per row, loaded and stored in place (the input's size along the scan)
     stride_x_outer,
     stride_x_scan,
@@ -121,9 +124,13 @@ def row_scan_kernel(
     RUN: tl.constexpr,  # REVERSE: positions per run of a block (tiles._block_offsets)
     ACC_DTYPE: tl.constexpr,  # float32 for half types and float32, float64, int64 for integers
     OPERATOR: tl.constexpr,  # the scan's operator (operators.py): "sum" for cumsum
+    INDICES: tl.constexpr,  # a max or min scan (inclusive, in place) also writes each result's index,
+    #                         torch.cummax's (tiles._block_selections), into i_ptr
     PREFETCH: tl.constexpr,  # blocks loaded ahead of the one scanned: num_stages - 1
     BLOCK: tl.constexpr,
 ):
+    tl.static_assert(not INDICES or (SHIFT == 0 and not TOTAL and (ROTATE == 0 or ROTATE == 3)),
+                     "INDICES: inclusive scans stored in place")
     row = tl.program_id(0).to(tl.int64)
     x_row = x_ptr + row * stride_x_outer
     y_first = row * stride_y_outer  # element offset (from y_ptr) of the row's output position 0
@@ -136,6 +143,7 @@ def row_scan_kernel(
         phase = _window_phase(y_first, VEC)
         x_row = x_ptr + tl.multiple_of(row * stride_x_outer - phase, VEC)
         y_win = y_ptr + tl.multiple_of(y_first - phase, VEC)
+        i_win = i_ptr + tl.multiple_of(y_first - phase, VEC)
         stored = length
     elif ROTATE:
         # inclusive scans, stored SHIFT positions late in whole windows: window t covers
@@ -146,16 +154,20 @@ def row_scan_kernel(
         out_first = y_first + SHIFT
         phase = _window_phase(out_first, VEC)
         y_win = y_ptr + tl.multiple_of(out_first - phase, VEC)
+        i_win = i_ptr
         stored = length + TOTAL - SHIFT
     else:
         phase = 0
         y_win = y_ptr + y_first
+        i_win = i_ptr + y_first
         stored = length
     LAGGED: tl.constexpr = ROTATE == 2
     if ROTATE == 1:
         rotation = (tl.arange(0, BLOCK) - phase + BLOCK) % BLOCK  # [BLOCK]
         previous = tl.zeros([BLOCK], dtype=ACC_DTYPE)  # the rotated scan of the previous block
     carry = tl.full([], _identity(OPERATOR, x_ptr.dtype.element_ty), dtype=ACC_DTYPE)
+    if INDICES:  # the index of the latest selected position (none yet: the index scan's identity)
+        carry_index = tl.full([], _unselected(REVERSE), dtype=tl.int32)
     # lagged and shared windows reach `phase` positions past the input's end; other walks cover the input
     walk = stored + phase if LAGGED or SHARED else length
     last = (walk - 1) // BLOCK * BLOCK
@@ -185,6 +197,9 @@ def row_scan_kernel(
         scanned = _block_scan(values, (SHIFT == 1) and IN_PLACE, REVERSE, RUN, OPERATOR)
         scanned = _combine(scanned, carry, OPERATOR)
         carry = _combine(carry, _total(values, 0, OPERATOR), OPERATOR)
+        if INDICES:  # offset k is row position start + k - phase
+            chosen, carry_index = _block_selections(values, scanned, start + offsets - phase, length,
+                                                    carry_index, REVERSE, RUN)
         if ROTATE == 1:
             rotated = tl.gather(scanned, rotation, 0)
             window = tl.where(offsets >= phase, rotated, previous)
@@ -198,9 +213,14 @@ def row_scan_kernel(
             whole = start + BLOCK <= stored
         if whole:
             tl.store(y_win + start + offsets, window.to(y_ptr.dtype.element_ty))
+            if INDICES:
+                tl.store(i_win + start + offsets, chosen.to(tl.int64))
         else:  # offset k holds the scan of position start + k - phase
             _store_span(y_win + start + offsets, window.to(y_ptr.dtype.element_ty), offsets, phase - start,
                         stored + phase - start, VEC)
+            if INDICES:
+                _store_span(i_win + start + offsets, chosen.to(tl.int64), offsets, phase - start,
+                            stored + phase - start, VEC)
     if ROTATE == 1:
         # the last `phase` scanned values spill into one more window
         end = tl.cdiv(length, BLOCK) * BLOCK

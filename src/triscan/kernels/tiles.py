@@ -7,7 +7,7 @@ kernels/README.md."""
 import triton
 import triton.language as tl
 
-from .operators import _combine, _identity, _invertible, _scan, _scan_before_and_through
+from .operators import _combine, _identity, _invertible, _scan, _scan_before_and_through, _total
 
 # kernels built for the interpreter (TRITON_INTERPRET=1 before import), which cannot run PTX
 _INTERPRETED = tl.constexpr(triton.knobs.runtime.interpret)
@@ -392,3 +392,32 @@ def _block_scan(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RUN: tl.
     if REVERSE:
         scanned = _turn_runs(scanned, RUN)
     return scanned
+
+
+@triton.jit
+def _unselected(REVERSE: tl.constexpr):
+    """The index scans' identity (tiles._block_selections), a constexpr: below every position (a
+    max scan's), or from the end above every position (a min scan's)."""
+    if REVERSE:
+        index = tl.constexpr(2**31 - 1)
+    else:
+        index = tl.constexpr(-1)
+    return index
+
+
+@triton.jit
+def _block_selections(values, scanned, positions, length, carry, REVERSE: tl.constexpr, RUN: tl.constexpr):
+    """(Each result's index, the index carried past the block) of a max or min scan's block held
+    as _block_offsets holds it: `values` its input and `scanned` its results (the carry combined
+    in), at row `positions` (int32). torch.cummax moves the index where `isnan(x) or x >= running`,
+    which is where the input equals its result or is NaN; the index is the latest such position
+    in scan order: a max scan of them (from the end, a min scan), in registers. A row's first
+    position in scan order always qualifies, so the identity never shows."""
+    if REVERSE:
+        INDEX: tl.constexpr = "min"
+    else:
+        INDEX: tl.constexpr = "max"
+    taken = ((values == scanned) | (values != values)) & (positions >= 0) & (positions < length)
+    candidates = tl.where(taken, positions, _unselected(REVERSE))  # [BLOCK]
+    chosen = _combine(_block_scan(candidates, False, REVERSE, RUN, INDEX), carry, INDEX)
+    return chosen, _combine(carry, _total(candidates, 0, INDEX), INDEX)

@@ -13,22 +13,22 @@ MAX_PLANS = 4096  # many distinct shapes: start over rather than grow without bo
 
 
 def plan_key(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int, reverse: bool,
-             operator: ScanOperator = SUM) -> tuple:
+             operator: ScanOperator = SUM, indices: bool = False) -> tuple:
     """Everything a plan depends on."""
     return (x.shape, x.stride(), x.dtype, out.dtype, x.device, dim, length, shift, reverse, operator.name,
-            torch.are_deterministic_algorithms_enabled())
+            torch.are_deterministic_algorithms_enabled(), indices)
 
 
 def plan_for(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int,
-             reverse: bool = False, operator: ScanOperator = SUM) -> ScanPlan:
-    """The cached plan for scanning `x` into `out` (see scan_into)."""
-    key = plan_key(x, out, dim, length, shift, reverse, operator)
+             reverse: bool = False, operator: ScanOperator = SUM, indices: bool = False) -> ScanPlan:
+    """The cached plan for scanning `x` into `out` (see scan_into; `indices`: plan_scan's)."""
+    key = plan_key(x, out, dim, length, shift, reverse, operator, indices)
     plan = PLANS.get(key)
     if plan is None:
         if len(PLANS) >= MAX_PLANS:
             PLANS.clear()
         plan = PLANS[key] = plan_scan(x.shape, x.stride(), dim, length, shift, reverse, out.shape, x.dtype,
-                                      out.dtype, x.device, operator)
+                                      out.dtype, x.device, operator, indices)
     return plan
 
 
@@ -50,15 +50,32 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
     run_plan(plan_for(x, out, dim, length, shift, reverse, operator), x, out)
 
 
-def run_plan(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor) -> None:
+def select_into(x: torch.Tensor, values: torch.Tensor, indices: torch.Tensor, dim: int,
+                reverse: bool, operator: ScanOperator) -> bool:
+    """Write an inclusive max or min scan of x along `dim` into the contiguous `values`, and each
+    result's index (torch.cummax's) into `indices` (int64, values' shape), in one pass, and return
+    True; or return False, writing nothing, where the plan's kernel does not write indices (the
+    look-back families, the plain-torch path): the caller then scans them itself."""
+    if values.numel() == 0 or not runs_triton(x.device):
+        return False
+    plan = plan_for(x, values, dim, x.shape[dim], 0, reverse, operator, indices=True)
+    if not plan.indexed:
+        return False
+    run_plan(plan, x, values, indices)
+    return True
+
+
+def run_plan(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor, indices: torch.Tensor | None = None) -> None:
     """Launch a plan made for `x` and `out` (plan_for), or for tensors with the same data
     pointers, strides and dtypes: the copy it asks for, the entry at the end when it walks
-    backwards (`entered`), the lock, the launch."""
+    backwards (`entered`), the lock, the launch; `indices`, laid out as `out`, for an indexed plan."""
     if plan.copy_reason:
         x = x.contiguous()
     x, out = entered(plan, x, out)
+    if indices is not None:
+        _, indices = entered(plan, indices, indices)
     with LAUNCH_LOCK:
-        launch_on_device(plan.launch, x, out, plan.compiled)
+        launch_on_device(plan.launch, x, out, plan.compiled, indices)
 
 
 def entered(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -80,7 +97,10 @@ def direct_launch(plan: ScanPlan) -> DirectLaunch | None:
         return None
     if spec.workspace is not None and not spec.kept_words:
         return None
-    relaunch = plan.compiled.get(spec.kernel)
-    if relaunch is None or relaunch.tensor_positions != tuple(range(2 if spec.workspace is None else 4)):
+    if plan.indexed:  # a third tensor, the indices (select_into)
         return None
-    return DirectLaunch(relaunch, spec.scalar_args, spec.kept_words)
+    relaunch = plan.compiled.get(spec.kernel)
+    tensors = 2 + spec.takes_indices + (0 if spec.workspace is None else 2)
+    if relaunch is None or relaunch.tensor_positions != tuple(range(tensors)):
+        return None
+    return DirectLaunch(relaunch, spec.scalar_args, spec.kept_words, spec.takes_indices)

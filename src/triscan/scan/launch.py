@@ -141,14 +141,17 @@ class DirectLaunch:
     launcher. Not the launch lock: nothing here is shared mutable state (that lock guards the
     autotuner's and the interpreter's, scan/launch.py)."""
 
-    __slots__ = ("call", "grid_xyz", "middle", "suffix", "x_aligned", "y_aligned", "kept_words")
+    __slots__ = ("call", "grid_xyz", "middle", "suffix", "x_aligned", "y_aligned", "kept_words",
+                 "takes_indices")
 
-    def __init__(self, relaunch: "Relaunch", scalar_args: tuple, kept_words: int):
+    def __init__(self, relaunch: "Relaunch", scalar_args: tuple, kept_words: int,
+                 takes_indices: bool = False):
         self.call = relaunch.call
         self.grid_xyz, self.middle = relaunch.fixed
         self.suffix = (*scalar_args, *relaunch.tail)
         self.x_aligned, self.y_aligned = relaunch.alignment[:2]
         self.kept_words = kept_words
+        self.takes_indices = takes_indices  # the kernel's unused indices output is given `out` again
 
     def launch(self, x: torch.Tensor, out: torch.Tensor) -> bool:
         """Launch on `x` and `out` and return True, or return False (launching nothing) where the
@@ -174,6 +177,8 @@ class DirectLaunch:
             status_address = status.data_ptr()
             self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, status_address,
                       status_address, *self.suffix)
+        elif self.takes_indices:
+            self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, out_address, *self.suffix)
         else:
             self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, *self.suffix)
         return True
@@ -210,20 +215,24 @@ def workspace_for(spec, device: torch.device) -> tuple:
     return spec.workspace(device)
 
 
-def run_launch(spec, x: torch.Tensor, out: torch.Tensor, compiled: dict | None) -> None:
-    """Launch a plan's LaunchSpec on `x` and `out`, with its workspace where it has one."""
+def run_launch(spec, x: torch.Tensor, out: torch.Tensor, compiled: dict | None,
+               indices: torch.Tensor | None = None) -> None:
+    """Launch a plan's LaunchSpec on `x` and `out` (and `indices`, where its kernel takes them:
+    `out` again when the plan writes none), with its workspace where it has one."""
+    tensors = (x, out, out if indices is None else indices) if spec.takes_indices else (x, out)
     if spec.workspace is None:
-        args = (x, out, *spec.scalar_args)
+        args = (*tensors, *spec.scalar_args)
     else:
-        args = (x, out, *workspace_for(spec, x.device), *spec.scalar_args)
+        args = (*tensors, *workspace_for(spec, x.device), *spec.scalar_args)
     launch_kernel(spec.kernel, spec.grid, args, spec.constexprs, compiled)
 
 
-def launch_on_device(spec, x: torch.Tensor, out: torch.Tensor, compiled: dict | None) -> None:
+def launch_on_device(spec, x: torch.Tensor, out: torch.Tensor, compiled: dict | None,
+                     indices: torch.Tensor | None = None) -> None:
     """Run a launch with x's GPU current: Triton launches on the current device (and its current
     stream)."""
     if x.device.type == "cuda" and x.get_device() != current_device():
         with torch.cuda.device(x.device):
-            run_launch(spec, x, out, compiled)
+            run_launch(spec, x, out, compiled, indices)
     else:
-        run_launch(spec, x, out, compiled)
+        run_launch(spec, x, out, compiled, indices)

@@ -100,6 +100,7 @@ class ScanPlan:
     interpreted: bool  # launched through the Triton interpreter (fixed meta-parameters)
     launch: LaunchSpec  # the family bound to this plan (set by plan_scan)
     compiled: dict  # the compiled kernel for direct relaunches (scan/launch.py); None if interpreted
+    indexed: bool = False  # a max or min scan whose kernel also writes each result's index (INDICES)
 
     @property
     def accumulator_tl(self):
@@ -109,9 +110,11 @@ class ScanPlan:
 
 def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, out_shape,
               input_dtype: torch.dtype, output_dtype: torch.dtype, device: torch.device,
-              operator: ScanOperator = SUM) -> ScanPlan:
+              operator: ScanOperator = SUM, indices: bool = False) -> ScanPlan:
     """The plan for scanning a tensor of `shape` and `strides` into a contiguous `out_shape` with
-    `operator` (a sum unless given)."""
+    `operator` (a sum unless given). With `indices` (an inclusive max or min scan), the plan is
+    `indexed` where its family writes each result's index in the same pass (the row and column
+    kernels, positions that fit int32): the caller scans the indices itself where it is not."""
     view = scan_view(shape, strides, dim)
     copy_reason = ""
     if view is None:
@@ -127,6 +130,8 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
     if backwards:
         stride_x_scan, stride_y_scan = -stride_x_scan, -stride_y_scan
     interpreted = device.type == "cpu"
+    indexed = (indices and operator.selects and family.writes_indices and shift == 0
+               and out_shape[dim] == shape[dim] and shape[dim] < 2**31)
     plan = ScanPlan(
         dim=dim, shift=shift, reverse=reverse, operator=operator, input_dtype=input_dtype,
         output_dtype=output_dtype, accumulator=operator.accumulator(output_dtype), device=device,
@@ -136,6 +141,6 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
         stride_y_outer=stride_y_outer, stride_y_scan=stride_y_scan,
         copy_reason=copy_reason, backwards=backwards, family=family,
         programs=8 * device_sms(device) if family.persistent else 0, interpreted=interpreted,
-        launch=None, compiled=None if interpreted else {})
+        launch=None, compiled=None if interpreted else {}, indexed=indexed)
     plan.launch = family.launch_spec(plan)
     return plan

@@ -29,7 +29,11 @@ def warm_plan(plan) -> int:
     x = torch.empty(16, dtype=plan.input_dtype, device=plan.device)
     y = torch.empty(16, dtype=plan.output_dtype, device=plan.device)
     workspace = workspace_for(spec, plan.device) if spec.workspace is not None else ()
-    compiled = spec.kernel.warmup(x, y, *workspace, *spec.scalar_args, grid=(1,), **spec.constexprs)
+    # a kernel's indices output: int64 where the plan writes them, else the output again (run_launch)
+    indices = ((torch.empty(16, dtype=torch.int64, device=plan.device) if plan.indexed else y,)
+               if spec.takes_indices else ())
+    compiled = spec.kernel.warmup(x, y, *indices, *workspace, *spec.scalar_args, grid=(1,),
+                                  **spec.constexprs)
     return len(compiled) if isinstance(compiled, list) else 1
 
 
