@@ -47,25 +47,28 @@ KERNELS = {
                         ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "stride_x_outer", "stride_y_outer",
                          "length")),
     "column": (column_scan_kernel.fn,
-               {"x_ptr": "*fp32", "y_ptr": "*fp32", "inner": "i32", "length": "i32", "stride_x_outer": "i32",
+               {"x_ptr": "*fp32", "y_ptr": "*fp32", "i_ptr": "*fp32", "inner": "i32", "length": "i32",
+                "stride_x_outer": "i32",
                 "stride_x_scan": "i32", "stride_x_inner": "constexpr", "stride_y_outer": "i32",
                 "stride_y_scan": "i32", "LENGTH_BUCKET": "i32", "INNER_BUCKET": "i32",
                 "LANES_ALIGNED": "i32"},
-               {"stride_x_inner": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "SUB": 4, "PREFETCH": 0},
-               ("x_ptr", "y_ptr", "inner", "stride_x_outer", "stride_x_scan", "stride_y_outer",
+               {"stride_x_inner": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "SUB": 4, "PREFETCH": 0,
+                "INDICES": 0},
+               ("x_ptr", "y_ptr", "i_ptr", "inner", "stride_x_outer", "stride_x_scan", "stride_y_outer",
                 "stride_y_scan")),
     "reverse_row": (row_scan_kernel.fn,
-                    {"x_ptr": "*fp32", "y_ptr": "*fp32", "length": "i32", "stride_x_outer": "i32",
-                     "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32"},
+                    {"x_ptr": "*fp32", "y_ptr": "*fp32", "i_ptr": "*fp32", "length": "i32",
+                     "stride_x_outer": "i32", "stride_x_scan": "constexpr", "stride_y_outer": "i32",
+                     "LENGTH_BUCKET": "i32"},
                     {"stride_x_scan": 1, "SHIFT": 1, "REVERSE": True, "ROTATE": 0, "VEC": 4, "RUN": 4,
-                     "ACC_DTYPE": tl.float32, "TOTAL": False, "SPLIT": False, "PREFETCH": 0},
-                    ("x_ptr", "y_ptr")),
+                     "ACC_DTYPE": tl.float32, "TOTAL": False, "SPLIT": False, "PREFETCH": 0, "INDICES": 0},
+                    ("x_ptr", "y_ptr", "i_ptr")),
     "row": (row_scan_kernel.fn,
-            {"x_ptr": "*fp32", "y_ptr": "*fp32", "length": "i32", "stride_x_outer": "i32",
+            {"x_ptr": "*fp32", "y_ptr": "*fp32", "i_ptr": "*fp32", "length": "i32", "stride_x_outer": "i32",
              "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32"},
             {"stride_x_scan": 1, "SHIFT": 1, "REVERSE": False, "ROTATE": 1, "VEC": 4, "RUN": 4,
-             "ACC_DTYPE": tl.float32, "TOTAL": True, "SPLIT": False, "PREFETCH": 0},
-            ("x_ptr", "y_ptr")),
+             "ACC_DTYPE": tl.float32, "TOTAL": True, "SPLIT": False, "PREFETCH": 0, "INDICES": 0},
+            ("x_ptr", "y_ptr", "i_ptr")),
 }
 for _, _, fixed, _ in KERNELS.values():  # sums, unless a variant names another operator (OPERATOR=...)
     fixed["OPERATOR"] = "sum"
@@ -121,6 +124,10 @@ def compile_variant(name: str, arch: int, **meta):
     signature = dict(signature, **{key: "constexpr" for key in constexprs})
     if element is not None:
         signature.update(x_ptr=f"*{element}", y_ptr=f"*{element}")
+        if "i_ptr" in signature:  # a sum's unused indices output is its output again (scan/launch.py)
+            signature["i_ptr"] = f"*{element}"
+    if constexprs.get("INDICES"):  # a max or min scan's int64 indices
+        signature["i_ptr"] = "*i64"
     if input_element is not None:
         signature["x_ptr"] = f"*{input_element}"
     if name == "column_lookback" and not constexprs["PACKED"]:  # separate float32 totals and prefixes

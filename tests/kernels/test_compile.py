@@ -235,3 +235,43 @@ def test_reversed_blocks_and_tiles_cost_the_registers_of_forward_ones():
     for index, kernel in enumerate(kernels):
         backwards, forwards = used[2 * index], used[2 * index + 1]
         assert backwards <= forwards + 8, (kernel, backwards, forwards)
+
+
+# a max scan's indices beside its values (INDICES, NOTES.md 135): per element type, the config of
+# most elements per thread and most blocks (tiles) ahead that the pruning keeps for them
+INDEXED = [
+    ("row", "BLOCK=8192 num_warps=8 PREFETCH=1 SHIFT=0 TOTAL=0 ROTATE=0 INDICES=1 OPERATOR=max"),
+    ("row", "BLOCK=4096 num_warps=8 PREFETCH=1 SHIFT=0 TOTAL=0 ROTATE=0 INDICES=1 OPERATOR=max ELEMENT=fp64"),
+    ("column", "BLOCK_L=64 BLOCK_K=256 num_warps=8 PREFETCH=0 INDICES=2 OPERATOR=max"),
+    ("column", "BLOCK_L=64 BLOCK_K=128 num_warps=8 PREFETCH=0 INDICES=1 OPERATOR=max ELEMENT=fp64"),
+]
+
+
+def test_indexed_configs_the_pruning_keeps_do_not_spill():
+    """The pruning counts an int32 candidate per element with INDICES: the largest configs it keeps
+    compile for sm_90 without spills, and the next larger ones are dropped."""
+    import torch
+    import triton.language as tl
+
+    from triscan.kernels.column import column_scan_kernel
+    from triscan.kernels.row import prune_row_configs
+
+    def kept(prune, configs, dtype, accumulator, **buckets):
+        x = torch.empty(1, dtype=dtype)
+        return {(tuple(sorted(config.kwargs.items())), config.num_warps)
+                for config in prune(configs, {"x_ptr": x, "y_ptr": x, **buckets}, INDICES=1,
+                                    ACC_DTYPE=accumulator)}
+
+    from triscan.kernels.row import ROW_SCAN_CONFIGS
+
+    row = lambda block, prefetch, warps: ((("BLOCK", block), ("PREFETCH", prefetch)), warps)  # noqa: E731
+    rows = kept(prune_row_configs, ROW_SCAN_CONFIGS, torch.float32, tl.float32, LENGTH_BUCKET=1 << 20)
+    assert row(8192, 1, 8) in rows and row(8192, 2, 8) not in rows
+    wide = kept(prune_row_configs, ROW_SCAN_CONFIGS, torch.float64, tl.float64, LENGTH_BUCKET=1 << 20)
+    assert row(4096, 1, 8) in wide and row(4096, 1, 4) not in wide
+    columns = kept(column_scan_kernel.early_config_prune, column_scan_kernel.configs, torch.float64,
+                   tl.float64, LENGTH_BUCKET=1 << 20, INNER_BUCKET=1 << 20)
+    tiles = [dict(config)["BLOCK_L"] * dict(config)["BLOCK_K"] // (32 * warps) for config, warps in columns]
+    assert max(tiles) == 32
+    for arch, kernel, used, spilled, _shared, _limit, _prefetches in compile_lines(INDEXED, [90]):
+        assert 0 < int(used) <= 255 and int(spilled) == 0, (arch, kernel, used, spilled)
