@@ -91,25 +91,31 @@ def plan_of(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool
         return None, operation, "the result is empty"
     if not runs_triton(x.device):
         return None, operation, "CPU tensors take plain torch without TRITON_INTERPRET=1"
-    return plan_for(source, out, dim, length, shift, reverse, OPERATORS[operator]), operation, ""
+    described = OPERATORS[operator]
+    # cummax and cummin plan their values with their indices (dispatch.select_into)
+    indices = described.selects and shift == 0
+    return plan_for(source, out, dim, length, shift, reverse, described, indices), operation, ""
 
 
 def explain(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool = False,
             dtype: torch.dtype | None = None, seed: bool = False, operator: str = "sum", file=None):
-    """Print and return the plan (``triscan.scan.plan.ScanPlan``) that
-    ``cumsum(x, dim, reverse=reverse, dtype=dtype)`` would take (``exclusive_cumsum`` with
-    `exclusive`, ``ModelNew(dim)(x)`` with `seed`, ``cumprod`` and ``exclusive_cumprod`` with
-    ``operator="product"``, ``logcumsumexp`` and its exclusive form with
-    ``operator="logsumexp"``, ``cummax`` and ``cummin`` with ``operator="max"`` and ``"min"``: their
-    values' scan, the indices a second one): the (M, L, K) view and strides, whether the input is
-    copied and why, the kernel family, and the autotune key with the config chosen for it once a
-    call has tuned it. Returns None (after saying so) where no kernel runs: an empty result, or a
-    CPU tensor without the Triton interpreter (plain torch). Argument errors are those of the call
-    itself."""
+    """Print and return the plan (``triscan.scan.plan.ScanPlan``) that ``cumsum(x, dim,
+    reverse=reverse, dtype=dtype)`` would take (``exclusive_cumsum`` with `exclusive`,
+    ``ModelNew(dim)(x)`` with `seed`, ``cumprod`` and ``exclusive_cumprod`` with
+    ``operator="product"``, ``logcumsumexp`` and its exclusive form with ``operator="logsumexp"``,
+    ``cummax`` and ``cummin`` with ``operator="max"`` and ``"min"``: their values' scan, and whether
+    it writes the indices too or a second scan does): the (M, L, K) view and strides, whether the
+    input is copied and why, the kernel family, and the autotune key with the config chosen for it
+    once a call has tuned it. Returns None (after saying so) where no kernel runs: an empty result,
+    or a CPU tensor without the Triton interpreter (plain torch). Argument errors are those of the
+    call itself."""
     plan, operation, why = plan_of(x, dim, exclusive=exclusive, reverse=reverse, dtype=dtype, seed=seed,
                                    operator=operator)
     text = f"{operation}: no kernel runs ({why})" if plan is None else plan_text(plan, x, operation)
-    if plan is not None and OPERATORS[operator].selects:
+    if plan is not None and plan.indexed:
+        text += ("\n  indices: in the same pass (INDICES), the latest position in scan order whose input "
+                 "is its result or NaN, scanned in registers")
+    elif plan is not None and OPERATORS[operator].selects and not exclusive:
         text += ("\n  indices: a second scan, a " + ("min" if reverse else "max") + " of the int64 positions "
                  "where x equals the result or is NaN (api.selected_indices), planned as its own call")
     print(text, file=file)

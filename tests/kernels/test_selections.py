@@ -73,6 +73,35 @@ def test_selection_dtypes(dtype, shape, dim, family, triton_launches, poisoned_o
         check_selection(name, x, dim, reverse, triton_launches)
 
 
+# layouts of the one-pass path (INDICES): rows of odd length walked in 16-byte windows shared by
+# input and output (ROTATE 3), strided rows whose output would be rotated (stored in place
+# instead), 1-byte rows (16-position runs when reversed), a middle dim walked backwards by
+# negative strides (INDICES 2: counted from the end)
+INDEXED_LAYOUTS = {
+    "odd-rows": (lambda: tied_input((5, 301), torch.float32), 1, "row", {"ROTATE": 3}),
+    "strided-rows": (lambda: tied_input((5, 310), torch.bfloat16)[:, :301], 1, "row", {"ROTATE": 0}),
+    "int8-rows": (lambda: tied_input((4, 160), torch.int8), 1, "row", {"ROTATE": 0}),
+    "middle-dim": (lambda: tied_input((2, 24, 260), torch.float64), 1, "column", {}),
+}
+
+
+@pytest.mark.parametrize("layout", list(INDEXED_LAYOUTS))
+def test_one_pass_layouts(layout, triton_launches, poisoned_outputs):
+    """Values and indices from one launch on each layout, both directions."""
+    make, dim, family, constexprs = INDEXED_LAYOUTS[layout]
+    x = make()
+    for name, reverse in FORMS:
+        plan = dispatch.plan_for(x, torch.empty(x.shape, dtype=x.dtype), dim, x.shape[dim], 0, reverse,
+                                 SELECTIONS[name], indices=True)
+        assert plan.indexed and plan.family.name == family
+        assert plan.launch.constexprs["INDICES"] == (2 if plan.backwards else 1)
+        assert constexprs.items() <= plan.launch.constexprs.items()
+        before = triton_launches.launched.get(f"{family}_scan", 0)
+        check_selection(name, x, dim, reverse, triton_launches)
+        assert set(triton_launches.launched) == {f"{family}_scan"}
+        assert triton_launches.launched[f"{family}_scan"] == before + 1
+
+
 SPECIAL_CASES = [((3, 200), 1), ((3001 * SCALE,), 0), ((600 * SCALE, 8), 0), ((9, 130), 0)]
 SPECIAL_IDS = [f"{'x'.join(map(str, s))}-dim{d}" for s, d in SPECIAL_CASES]
 
@@ -197,7 +226,12 @@ def test_deterministic_mode_keeps_the_lookback_for_selections(triton_launches):
 
 
 def test_explain_names_the_selection_and_its_index_scan(capsys):
+    """The plan a call takes: its indices in the same pass on a row kernel, a second scan on a
+    look-back."""
     plan = triscan.explain(tied_input((3, 200), torch.float32), 1, reverse=True, operator="min")
-    assert plan.operator is MINIMUM
+    assert plan.operator is MINIMUM and plan.indexed
     text = capsys.readouterr().out
-    assert "cummin (reverse) of float32 (3, 200)" in text and "indices: a second scan, a min" in text
+    assert "cummin (reverse) of float32 (3, 200)" in text and "indices: in the same pass" in text
+    plan = triscan.explain(tied_input((3001 * SCALE,), torch.float32), 0, reverse=True, operator="min")
+    assert plan.family.name == "lookback" and not plan.indexed
+    assert "indices: a second scan, a min" in capsys.readouterr().out
