@@ -53,7 +53,7 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
 def select_into(x: torch.Tensor, values: torch.Tensor, indices: torch.Tensor, dim: int,
                 reverse: bool, operator: ScanOperator) -> bool:
     """Write an inclusive max or min scan of x along `dim` into the contiguous `values`, and each
-    result's index (torch.cummax's) into `indices` (int64, values' shape), in one pass, and return
+    result's index (torch.cummax's) into `indices` (int64, values' shape), in one launch, and return
     True; or return False, writing nothing, where the plan's kernel does not write indices (the
     look-back families, the plain-torch path): the caller then scans them itself."""
     if values.numel() == 0 or not runs_triton(x.device):

@@ -113,7 +113,7 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
               operator: ScanOperator = SUM, indices: bool = False) -> ScanPlan:
     """The plan for scanning a tensor of `shape` and `strides` into a contiguous `out_shape` with
     `operator` (a sum unless given). With `indices` (an inclusive max or min scan), the plan is
-    `indexed` where its family writes each result's index in the same pass (the row and column
+    `indexed` where its family writes each result's index in the same launch (the row and column
     kernels, positions that fit int32): the caller scans the indices itself where it is not."""
     view = scan_view(shape, strides, dim)
     copy_reason = ""
