@@ -254,7 +254,7 @@ def test_indexed_configs_the_pruning_keeps_do_not_spill():
     import triton.language as tl
 
     from triscan.kernels.column import column_scan_kernel
-    from triscan.kernels.row import prune_row_configs
+    from triscan.kernels.row import ROW_SCAN_CONFIGS, row_scan_kernel
 
     def kept(prune, configs, dtype, accumulator, **buckets):
         x = torch.empty(1, dtype=dtype)
@@ -262,8 +262,7 @@ def test_indexed_configs_the_pruning_keeps_do_not_spill():
                 for config in prune(configs, {"x_ptr": x, "y_ptr": x, **buckets}, INDICES=1,
                                     ACC_DTYPE=accumulator)}
 
-    from triscan.kernels.row import ROW_SCAN_CONFIGS
-
+    prune_row_configs = row_scan_kernel.early_config_prune
     row = lambda block, prefetch, warps: ((("BLOCK", block), ("PREFETCH", prefetch)), warps)  # noqa: E731
     rows = kept(prune_row_configs, ROW_SCAN_CONFIGS, torch.float32, tl.float32, LENGTH_BUCKET=1 << 20)
     assert row(8192, 1, 8) in rows and row(8192, 2, 8) not in rows

@@ -52,27 +52,22 @@ def _scan_tile(x, carry, last_run, OPERATOR: tl.constexpr, IDENTITY: tl.constexp
     return scanned, _total(ends, 0, OPERATOR)
 
 
-def element_bytes(args, kwargs) -> int:
-    """Bytes a column tile holds per element: the accumulator (as the output's size, at least 4),
-    and with INDICES the accumulator and an int32 candidate (a max over int8 accumulates in int64)."""
-    if kwargs.get("INDICES"):
-        return kwargs["ACC_DTYPE"].primitive_bitwidth // 8 + 4
-    return max(4, args["y_ptr"].element_size())
-
-
 @triton.autotune(
     configs=COLUMN_SCAN_CONFIGS,
     # LANES_ALIGNED: the step strides Triton sees divisible by 16 give vector accesses along the
     # lanes, others element ones, and the best tile differs (NOTES.md 88)
     key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "LANES_ALIGNED", "OPERATOR", "INDICES"],
     # at most 512 bytes per thread, counting the tiles loaded ahead: the 64-bit sums' deeper tiles
-    # with a tile ahead spill (NOTES.md 61), and so do the indices' past it (NOTES.md 135)
+    # with a tile ahead spill (NOTES.md 61), and so do the indices' past it (NOTES.md 135). An
+    # element holds its accumulator (as the output's size, at least 4), with INDICES the
+    # accumulator's own size (a max over int8 accumulates in int64) and an int32 candidate
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_L"] <= max(16, args["LENGTH_BUCKET"])
         and config.kwargs["BLOCK_K"] <= max(64, args["INNER_BUCKET"])
         and config.kwargs["BLOCK_L"] * config.kwargs["BLOCK_K"] // (32 * config.num_warps)
-        * element_bytes(args, kwargs) * (1 + config.kwargs["PREFETCH"]) <= 512]},
+        * (kwargs["ACC_DTYPE"].primitive_bitwidth // 8 + 4 if kwargs.get("INDICES")
+           else max(4, args["y_ptr"].element_size())) * (1 + config.kwargs["PREFETCH"]) <= 512]},
 )
 @triton.jit
 def column_scan_kernel(

@@ -93,29 +93,24 @@ def _load_row_block(x_row, step, last, offsets, length, stride_x_scan, lag, REVE
                        OPERATOR)
 
 
-def prune_row_configs(configs, args, **kwargs):
-    """Blocks longer than the row only add masked positions (and compile time); sizes in bytes
-    (above). With INDICES each element also holds an int32 candidate and its scan: at most 256
-    bytes of accumulators and candidates per thread, 384 with the blocks loaded ahead (the
-    configs past that spill on sm_90: benchmarks/NOTES.md 135)."""
-    kept = []
-    for config in configs:
-        block, prefetch = config.kwargs["BLOCK"], config.kwargs["PREFETCH"]
-        per_thread = block // (32 * config.num_warps)
-        fits = (block <= max(1024, args["LENGTH_BUCKET"]) and block * args["x_ptr"].element_size() <= 32768
-                and per_thread * max(4, args["y_ptr"].element_size()) <= 256)
-        if fits and kwargs.get("INDICES"):
-            held = per_thread * (kwargs["ACC_DTYPE"].primitive_bitwidth // 8 + 4)
-            fits = held <= 256 and held + prefetch * per_thread * args["x_ptr"].element_size() <= 384
-        if fits:
-            kept.append(config)
-    return kept
-
-
 @triton.autotune(
     configs=ROW_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "SHIFT", "REVERSE", "ROTATE", "OPERATOR", "INDICES"],
-    prune_configs_by={"early_config_prune": prune_row_configs},
+    # blocks longer than the row only add masked positions (and compile time); sizes in bytes (above).
+    # With INDICES each element also holds an int32 candidate and its scan: at most 256 bytes of
+    # accumulators and candidates per thread, 384 with the blocks loaded ahead (the configs past
+    # that spill on sm_90: benchmarks/NOTES.md 135). One lambda: the single-file answers allow no
+    # host code before the kernels.
+    prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
+        config for config in configs
+        for per_thread in [config.kwargs["BLOCK"] // (32 * config.num_warps)]
+        for held in [per_thread * (kwargs["ACC_DTYPE"].primitive_bitwidth // 8 + 4)
+                     if kwargs.get("INDICES") else 0]
+        if config.kwargs["BLOCK"] <= max(1024, args["LENGTH_BUCKET"])
+        and config.kwargs["BLOCK"] * args["x_ptr"].element_size() <= 32768
+        and per_thread * max(4, args["y_ptr"].element_size()) <= 256
+        and (not kwargs.get("INDICES") or held <= 256
+             and held + config.kwargs["PREFETCH"] * per_thread * args["x_ptr"].element_size() <= 384)]},
 )
 @triton.jit
 def row_scan_kernel(
