@@ -242,7 +242,8 @@ def _clean(status_ptr, counter_ptr, words, TILE: tl.constexpr = 1024):
 
 def _keeps(config, args) -> bool:
     """The pruning of LOOKBACK_SCAN_CONFIGS for one call. Chunks in bytes, as the row scan's blocks
-    (row.py): at most 32 KiB of input, 256 bytes of accumulators per thread; caps under 128
+    (row.py): at most 32 KiB of input, 256 bytes of accumulators per thread (a max of int8 holds
+    int64s: the 128-register caps of 1-byte chunks spilled 248-268 bytes, NOTES.md 136); caps under 128
     registers for 8-byte sums only. RELOAD chunks: 16 or 32 KiB of input, for outputs wider
     than their input only (int32 -> int64: the one case where RELOAD won on the H200, NOTES.md
     95), in place (ROTATE 0 or 3) and, for ROTATE 0, lengths that are multiples of 16 (their
@@ -251,7 +252,10 @@ def _keeps(config, args) -> bool:
     chunks in place (ROTATE 0) on lengths that are multiples of 16 (the others spill under the
     caps), uncapped and split for windows (ROTATE 3)."""
     kwargs, element = config.kwargs, args["x_ptr"].element_size()
-    accumulator = max(4, args["y_ptr"].element_size())
+    # the accumulator's bytes: as the output's (at least 4), but for a max or min of integers
+    # narrower than 8 bytes, kept in the input's dtype and accumulated in int64
+    accumulator = (args["ACC_DTYPE"].primitive_bitwidth // 8 if "ACC_DTYPE" in args
+                   else max(4, args["y_ptr"].element_size()))
     if kwargs.get("OVERLAP_READ", False):
         capped = config.maxnreg is not None
         return (kwargs["BLOCK"] * element == 16384 and accumulator == 4
