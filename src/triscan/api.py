@@ -203,10 +203,9 @@ def select_scan(x: torch.Tensor, dim: int, reverse: bool, name: str, operator: S
     indices too (the row and column kernels: dispatch.select_into); else two scans on the kernels
     (the look-back families, whose look-back words hold one value: selected_indices)."""
     source, _, _, dim, _ = scan_call(x, dim, 0, name, None, operator)
-    values = torch.empty(source.shape, dtype=x.dtype, device=x.device)
-    indices = torch.empty(source.shape, dtype=torch.int64, device=x.device)
-    if select_into(source, values, indices, dim, reverse, operator):
-        return values.view(x.shape), indices.view(x.shape)
+    selected = select_into(source, dim, reverse, operator)
+    if selected is not None:
+        return selected[0].view(x.shape), selected[1].view(x.shape)
     values = scan(x, dim, 0, name, reverse, None, operator)
     return values, selected_indices(x, values, dim, reverse, name)
 

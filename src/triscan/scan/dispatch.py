@@ -50,19 +50,21 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
     run_plan(plan_for(x, out, dim, length, shift, reverse, operator), x, out)
 
 
-def select_into(x: torch.Tensor, values: torch.Tensor, indices: torch.Tensor, dim: int,
-                reverse: bool, operator: ScanOperator) -> bool:
-    """Write an inclusive max or min scan of x along `dim` into the contiguous `values`, and each
-    result's index (torch.cummax's) into `indices` (int64, values' shape), in one launch, and return
-    True; or return False, writing nothing, where the plan's kernel does not write indices (the
-    look-back families, the plain-torch path): the caller then scans them itself."""
-    if values.numel() == 0 or not runs_triton(x.device):
-        return False
-    plan = plan_for(x, values, dim, x.shape[dim], 0, reverse, operator, indices=True)
+def select_into(x: torch.Tensor, dim: int, reverse: bool, operator: ScanOperator) -> tuple | None:
+    """(values, indices) of an inclusive max or min scan of x along `dim` (contiguous, x's shape;
+    the indices torch.cummax's, int64) from one launch; or None, allocating nothing, where the
+    plan's kernel does not write indices (the look-back families, the plain-torch path, empty
+    tensors): the caller then scans them itself."""
+    if x.numel() == 0 or not runs_triton(x.device):
+        return None
+    shape_only = torch.empty((), dtype=x.dtype, device=x.device).expand(x.shape)  # the plan's key
+    plan = plan_for(x, shape_only, dim, x.shape[dim], 0, reverse, operator, indices=True)
     if not plan.indexed:
-        return False
+        return None
+    values = torch.empty(x.shape, dtype=x.dtype, device=x.device)
+    indices = torch.empty(x.shape, dtype=torch.int64, device=x.device)
     run_plan(plan, x, values, indices)
-    return True
+    return values, indices
 
 
 def run_plan(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor, indices: torch.Tensor | None = None) -> None:
