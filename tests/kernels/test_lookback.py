@@ -562,11 +562,17 @@ PARTS_CASES = [((900 * SCALE + 3, 2), 0, torch.float32), ((3, 700 * SCALE + 1, 4
                ((500 * SCALE + 5, 8), 0, torch.int32), ((300 * SCALE + 7, 2), 0, torch.float64)]
 
 
-@pytest.mark.parametrize("parts,early", [(2, False), (4, False), (2, True)],
-                         ids=["2parts", "4parts", "2parts-early"])
+# every op with 2 parts; 4 parts and the early part with the forward inclusive scan and the reversed
+# exclusive one, which between them take both walk orders and both stores (CI's time)
+PARTS_FORMS = ([(op, 2, False, f"{op}-2parts") for op in matrix.OPS]
+               + [(op, parts, early, f"{op}-{name}") for op in ("cumsum", "exclusive reverse")
+                  for parts, early, name in ((4, False, "4parts"), (2, True, "2parts-early"))])
+
+
 @pytest.mark.parametrize("shape,dim,dtype", PARTS_CASES,
                          ids=[f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in PARTS_CASES])
-@pytest.mark.parametrize("op", list(matrix.OPS))
+@pytest.mark.parametrize("op,parts,early", [form[:3] for form in PARTS_FORMS],
+                         ids=[form[3] for form in PARTS_FORMS])
 def test_column_held_parts(op, shape, dim, dtype, parts, early, monkeypatch, triton_launches,
                            poisoned_outputs):
     """PARTS (lookback/column.py): a chunk loaded as PARTS flat tiles held in the input's type
