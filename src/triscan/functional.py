@@ -112,8 +112,8 @@ def cummax(x: torch.Tensor, dim: int, *, reverse: bool = False) -> torch.return_
     """Running maximum along `dim` and where it was taken, like ``torch.cummax(x, dim)``: a ``(values,
     indices)`` named tuple, ``values[j] = max(x[0], ..., x[j])`` in x's dtype and ``indices[j]``
     (int64) the position of that value, the latest of equal ones (as torch's; a NaN is larger than
-    everything, and stays once met). ``reverse=True`` from the end: ``values[j] = max(x[j], ..., x[n -
-    1])``, the index the latest from the end (the smallest of equal positions). Every real dtype and
+    everything, and stays once met). ``reverse=True`` from the end:
+    ``values[j] = max(x[j], ..., x[n - 1])``, the index the latest from the end (the smallest of equal positions). Every real dtype and
     bool. On the kernels cumsum runs (one engine: kernels/operators.py): one launch on the row and
     column kernels, which scan each block's indices in registers beside its values; on the look-backs
     (1-D, a few long rows, narrow K) a max scan, then a max scan of the positions where the value was
