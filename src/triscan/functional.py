@@ -109,16 +109,17 @@ def _public_select(x, dim, reverse: bool, operator: str, result: type):
 
 
 def cummax(x: torch.Tensor, dim: int, *, reverse: bool = False) -> torch.return_types.cummax:
-    """Running maximum along `dim` and where it was taken, like ``torch.cummax(x, dim)``: a ``(values,
-    indices)`` named tuple, ``values[j] = max(x[0], ..., x[j])`` in x's dtype and ``indices[j]``
-    (int64) the position of that value, the latest of equal ones (as torch's; a NaN is larger than
-    everything, and stays once met). ``reverse=True`` from the end:
-    ``values[j] = max(x[j], ..., x[n - 1])``, the index the latest from the end (the smallest of equal positions). Every real dtype and
-    bool. On the kernels cumsum runs (one engine: kernels/operators.py): one launch on the row and
-    column kernels, which scan each block's indices in registers beside its values; on the look-backs
-    (1-D, a few long rows, narrow K) a max scan, then a max scan of the positions where the value was
-    taken (torch's rule leaves -0 and +0 equal, and the value kept may be either; the index is
-    torch's). Differentiable (each result's gradient goes to the element it selected) and traceable by
+    """Running maximum along `dim` and where it was taken, like ``torch.cummax(x, dim)``: a
+    ``(values, indices)`` named tuple, ``values[j] = max(x[0], ..., x[j])`` in x's dtype and
+    ``indices[j]`` (int64) the position of that value, the latest of equal ones (as torch's; a NaN
+    is larger than everything, and stays once met). ``reverse=True`` from the end:
+    ``values[j] = max(x[j], ..., x[n - 1])``, the index the latest from the end (the smallest of
+    equal positions). Every real dtype and bool. On the kernels cumsum runs (one engine:
+    kernels/operators.py): one launch on the row and column kernels, which scan each block's
+    indices in registers beside its values; on the look-backs (1-D, a few long rows, narrow K) a
+    max scan, then a max scan of the positions where the value was taken (torch's rule leaves -0
+    and +0 equal, and the value kept may be either; the index is torch's). Differentiable (each
+    result's gradient goes to the element it selected) and traceable by
     ``torch.compile(fullgraph=True)`` (``torch.ops.triscan.select_scan``).
     """
     return _public_select(x, dim, reverse, "max", torch.return_types.cummax)
