@@ -191,7 +191,7 @@ select_scan_op.register_autograd(_select_gradient, setup_context=_select_setup)
 class SelectFunction(torch.autograd.Function):
     """select_scan_op in eager mode and under torch.func transforms: one Function, whose
     setup_context costs a signature binding per call (benchmarks/NOTES.md section 34), small
-    beside the two scans and the elementwise ops between them."""
+    beside the scans it launches."""
 
     @staticmethod
     def forward(x, dim, reverse, operator):

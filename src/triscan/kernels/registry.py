@@ -50,18 +50,24 @@ INDICES = ("i_ptr",)  # then, for the row and column kernels, the indices output
 WORKSPACE = ("status_ptr", "values_ptr")  # then, for the look-back kernels, their workspace
 
 
+def takes_indices(kernel) -> bool:
+    """Whether a kernel's tensors after its input and output begin with an indices output (i_ptr:
+    the row and column kernels, which write a max or min scan's indices, INDICES)."""
+    return tuple(kernel.arg_names[len(TENSORS):len(TENSORS) + len(INDICES)]) == INDICES
+
+
 def launch_spec(kernel, grid, scalars: dict, constexprs: dict, workspace=None,
                 kept_words: int = 0) -> LaunchSpec:
     """A LaunchSpec whose arguments, named at the launch site, are checked against the kernel's
     signature once: the tensors lead, the scalars follow (Triton gets them positionally: its
     autotuner hands only positional arguments to a config-pruning function)."""
-    takes_indices = tuple(kernel.arg_names[len(TENSORS):len(TENSORS) + len(INDICES)]) == INDICES
-    tensors = TENSORS + (INDICES if takes_indices else ()) + (WORKSPACE if workspace is not None else ())
+    indexed = takes_indices(kernel)
+    tensors = TENSORS + (INDICES if indexed else ()) + (WORKSPACE if workspace is not None else ())
     leading = kernel.arg_names[:len(tensors) + len(scalars)]
     if tuple(leading[:len(tensors)]) != tensors or set(leading[len(tensors):]) != set(scalars):
         raise TypeError(f"{sorted(scalars)} after {tensors} are not the leading parameters {leading}")
     scalar_args = tuple(scalars[name] for name in leading[len(tensors):])
-    return LaunchSpec(kernel, grid, scalars, scalar_args, constexprs, workspace, kept_words, takes_indices)
+    return LaunchSpec(kernel, grid, scalars, scalar_args, constexprs, workspace, kept_words, indexed)
 
 
 @dataclass
@@ -74,7 +80,11 @@ class KernelFamily:
     bind: object  # bind(family, plan) -> LaunchSpec
     reverse_by_strides: bool  # reversed scans walk both tensors backwards by negative strides (else REVERSE)
     persistent: bool  # look-back: persistent programs drawing tickets, a zeroed workspace
-    writes_indices: bool = False  # a max or min scan's kernel also writes each result's index (INDICES)
+
+    @property
+    def writes_indices(self) -> bool:
+        """Whether a max or min scan's kernel also writes each result's index (INDICES, i_ptr)."""
+        return takes_indices(self.kernels["forward"])
 
     def kernel_for(self, plan):
         """The kernel a plan launches: the jit function itself under the interpreter."""
@@ -323,10 +333,10 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
 # the interpreter's row and column walks keep two blocks loaded ahead, the deepest PREFETCH of the configs
 ROW = KernelFamily("row", {"forward": row_scan_kernel},
                    {"BLOCK": 64, "PREFETCH": 2, "num_warps": 1}, bind_row, reverse_by_strides=False,
-                   persistent=False, writes_indices=True)
+                   persistent=False)
 COLUMN = KernelFamily("column", {"forward": column_scan_kernel},
                       {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "PREFETCH": 2, "num_warps": 1}, bind_column,
-                      reverse_by_strides=True, persistent=False, writes_indices=True)
+                      reverse_by_strides=True, persistent=False)
 LOOKBACK = KernelFamily("lookback", {"forward": lookback_scan_kernel},
                         {"BLOCK": 64, "num_warps": 1},
                         bind_lookback, reverse_by_strides=False, persistent=True)

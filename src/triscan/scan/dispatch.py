@@ -57,8 +57,8 @@ def select_into(x: torch.Tensor, dim: int, reverse: bool, operator: ScanOperator
     tensors): the caller then scans them itself."""
     if x.numel() == 0 or not runs_triton(x.device):
         return None
-    shape_only = torch.empty((), dtype=x.dtype, device=x.device).expand(x.shape)  # the plan's key
-    plan = plan_for(x, shape_only, dim, x.shape[dim], 0, reverse, operator, indices=True)
+    # the values have x's shape and dtype (a max keeps it): x stands in for them in the plan's key
+    plan = plan_for(x, x, dim, x.shape[dim], 0, reverse, operator, indices=True)
     if not plan.indexed:
         return None
     values = torch.empty(x.shape, dtype=x.dtype, device=x.device)
