@@ -26,14 +26,15 @@ ALIGNED = [["tt.divisibility", 16]]
 KERNELS = {
     # name -> (jit function, signature, constexprs, arguments known to be 16-aligned)
     "lookback": (lookback_scan_kernel.fn,
-                 {"x_ptr": "*fp32", "y_ptr": "*fp32", "status_ptr": "*i64", "values_ptr": "*i64",
-                  "max_chunks": "i32", "outer": "i32", "length": "i32", "stride_x_outer": "i32",
+                 {"x_ptr": "*fp32", "y_ptr": "*fp32", "i_ptr": "*fp32", "status_ptr": "*i64",
+                  "values_ptr": "*i64", "max_chunks": "i32", "outer": "i32", "length": "i32",
+                  "stride_x_outer": "i32",
                   "stride_x_scan": "constexpr", "stride_y_outer": "i32", "LENGTH_BUCKET": "i32",
                   "LENGTH_ALIGNED": "i32"},
                  {"stride_x_scan": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32, "WORDS": 1,
                   "CARRY_ERROR": False, "REVERSE": False, "RUN": 4, "TOTAL": False, "SPLIT": False,
                   "CLEAN": False, "ROTATE": 0, "VEC": 4},
-                 ("x_ptr", "y_ptr", "status_ptr", "values_ptr", "length", "stride_x_outer",
+                 ("x_ptr", "y_ptr", "i_ptr", "status_ptr", "values_ptr", "length", "stride_x_outer",
                   "stride_y_outer")),
     "column_lookback": (column_lookback_scan_kernel.fn,
                         {"x_ptr": "*fp32", "y_ptr": "*fp32", "status_ptr": "*i32", "values_ptr": "*i64",
@@ -128,6 +129,8 @@ def compile_variant(name: str, arch: int, **meta):
             signature["i_ptr"] = f"*{element}"
     if constexprs.get("INDICES"):  # a max or min scan's int64 indices
         signature["i_ptr"] = "*i64"
+        if name == "lookback":  # scanned as int64 keys of values and positions (operators._selection_keys)
+            constexprs.update(ACC_DTYPE=tl.int64, WORDS=2, CARRY_ERROR=False)
     if input_element is not None:
         signature["x_ptr"] = f"*{input_element}"
     if name == "column_lookback" and not constexprs["PACKED"]:  # separate float32 totals and prefixes

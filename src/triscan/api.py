@@ -200,8 +200,9 @@ def selected_indices(x: torch.Tensor, values: torch.Tensor, dim: int, reverse: b
 def select_scan(x: torch.Tensor, dim: int, reverse: bool, name: str, operator: ScanOperator) -> tuple:
     """(values, indices) of a max or min scan (`operator` MAXIMUM or MINIMUM): torch.cummax's and
     torch.cummin's, or from the end with `reverse`. One pass where the plan's kernel writes the
-    indices too (the row and column kernels: dispatch.select_into); else two scans on the kernels
-    (the look-back families, whose look-back words hold one value: selected_indices)."""
+    indices too (the row and column kernels; the row look-back for inputs of at most 4 bytes:
+    dispatch.select_into); else two scans on the kernels (the column look-back, and 8-byte inputs
+    on the row look-back, whose look-back words hold one value: selected_indices)."""
     source, _, _, dim, _ = scan_call(x, dim, 0, name, None, operator)
     selected = select_into(source, dim, reverse, operator)
     if selected is not None:

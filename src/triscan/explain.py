@@ -112,7 +112,10 @@ def explain(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool
     plan, operation, why = plan_of(x, dim, exclusive=exclusive, reverse=reverse, dtype=dtype, seed=seed,
                                    operator=operator)
     text = f"{operation}: no kernel runs ({why})" if plan is None else plan_text(plan, x, operation)
-    if plan is not None and plan.indexed:
+    if plan is not None and plan.indexed and plan.family.selects_by_keys:
+        text += ("\n  indices: in the same pass (INDICES), each value scanned with its position as one int64 "
+                 "key, which the look-back words carry")
+    elif plan is not None and plan.indexed:
         text += ("\n  indices: in the same pass (INDICES), the latest position in scan order whose input "
                  "is its result or NaN, scanned in registers")
     elif plan is not None and OPERATORS[operator].selects and not exclusive:

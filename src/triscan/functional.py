@@ -116,9 +116,11 @@ def cummax(x: torch.Tensor, dim: int, *, reverse: bool = False) -> torch.return_
     ``values[j] = max(x[j], ..., x[n - 1])``, the index the latest from the end (the smallest of
     equal positions). Every real dtype and bool. On the kernels cumsum runs (one engine:
     kernels/operators.py): one launch on the row and column kernels, which scan each block's
-    indices in registers beside its values; on the look-backs (1-D, a few long rows, narrow K) a
-    max scan, then a max scan of the positions where the value was taken (torch's rule leaves -0
-    and +0 equal, and the value kept may be either; the index is torch's). Differentiable (each
+    indices in registers beside its values, and on the row look-back (1-D, a few long rows) for
+    inputs of at most 4 bytes, which scans each value with its position as one int64 key; on the
+    column look-back (narrow K) and for 8-byte inputs of long rows a max scan, then a max scan of
+    the positions where the value was taken (torch's rule leaves -0 and +0 equal, and the value
+    kept may be either; the index is torch's). Differentiable (each
     result's gradient goes to the element it selected) and traceable by
     ``torch.compile(fullgraph=True)`` (``torch.ops.triscan.select_scan``).
     """

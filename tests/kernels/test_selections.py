@@ -48,15 +48,15 @@ def check_selection(name, x, dim, reverse, triton_launches):
 @pytest.mark.parametrize("shape,dim,family", FAMILY_CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("name,reverse", FORMS, ids=["cummax", "cummin-reverse"])
 def test_selections_on_every_family(name, reverse, shape, dim, family, triton_launches, poisoned_outputs):
-    """Values and indices in one pass on the row and column kernels (INDICES); on the look-backs
-    the values, then the indices: a second Triton scan, of int64 positions (which may take
-    another family)."""
+    """Values and indices in one pass on the row and column kernels and the row look-back
+    (INDICES); on the column look-back the values, then the indices: a second Triton scan, of
+    int64 positions (which may take another family)."""
     x = tied_input(shape, torch.float32)
     operator = SELECTIONS[name]
     plan = dispatch.plan_for(x, torch.empty_like(x), dim % x.dim(), x.shape[dim], 0, reverse, operator,
                              indices=True)
     assert plan.family.name == family and plan.launch.constexprs["OPERATOR"] == operator.name
-    assert plan.indexed == (family in ("row", "column"))
+    assert plan.indexed == (family in ("row", "column", "lookback"))  # float32: keys on the row look-back
     check_selection(name, x, dim, reverse, triton_launches)
     launched = triton_launches.launched  # on a GPU, a plan's later launches go to its compiled kernel
     assert sum(launched.values()) == (1 if plan.indexed else 2) and launched[f"{family}_scan"] >= 1
@@ -76,12 +76,18 @@ def test_selection_dtypes(dtype, shape, dim, family, triton_launches, poisoned_o
 # layouts of the one-pass path (INDICES): rows of odd length walked in 16-byte windows shared by
 # input and output (ROTATE 3), strided rows whose output would be rotated (stored in place
 # instead), 1-byte rows (16-position runs when reversed), a middle dim walked backwards by
-# negative strides (INDICES 2: counted from the end)
+# negative strides (INDICES 2: counted from the end); on the row look-back (int64 keys of values
+# and positions) the same row layouts, 2-byte and 1-byte inputs, a bool 1-D
 INDEXED_LAYOUTS = {
     "odd-rows": (lambda: tied_input((5, 301), torch.float32), 1, "row", {"ROTATE": 3}),
     "strided-rows": (lambda: tied_input((5, 310), torch.bfloat16)[:, :301], 1, "row", {"ROTATE": 0}),
     "int8-rows": (lambda: tied_input((4, 160), torch.int8), 1, "row", {"ROTATE": 0}),
     "middle-dim": (lambda: tied_input((2, 24, 260), torch.float64), 1, "column", {}),
+    "lookback-odd-rows": (lambda: tied_input((3, 999 * SCALE), torch.float16), 1, "lookback", {"ROTATE": 3}),
+    "lookback-strided-rows": (lambda: tied_input((3, 1010 * SCALE), torch.float32)[:, :999 * SCALE], 1,
+                              "lookback", {"ROTATE": 0}),
+    "lookback-uint8-rows": (lambda: tied_input((2, 1600 * SCALE), torch.uint8), 1, "lookback", {"ROTATE": 0}),
+    "lookback-bool": (lambda: tied_input((2001 * SCALE,), torch.bool), 0, "lookback", {"ROTATE": 0}),
 }
 
 

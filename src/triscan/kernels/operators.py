@@ -257,3 +257,54 @@ def _scan_before_and_through(values, AXIS: tl.constexpr, OPERATOR: tl.constexpr,
         before, through = tl.associative_scan((start, values), AXIS, _log_add_exp_before_and_through,
                                               reverse=REVERSE)
     return before, through
+
+
+@triton.jit
+def _selection_keys(values, positions, in_row, OPERATOR: tl.constexpr, REVERSE: tl.constexpr):
+    """A max's or min's input of at most 4 bytes as int64 keys whose plain max selects with
+    torch.cummax's rule, so that a look-back word carries a value and its index at once: the
+    value's order in the high 32 bits (a float's bits turned to order as signed integers, -0 as
+    +0, every NaN above +inf; a min's order turned over, NaN kept on top), its row position
+    in the low 32, so that a tie goes to the latest position (with REVERSE to the earliest: the
+    flipped input's latest). The identity (the lowest int64) outside the row (`in_row` false)."""
+    if values.dtype.is_floating():
+        real = values.to(tl.float32)
+        real = tl.where(real == 0, 0.0, real)  # -0 and +0 tie, as torch compares them
+        bits = real.to(tl.int32, bitcast=True)
+        order = bits ^ ((bits >> 31) & 0x7FFFFFFF)  # negative floats: magnitude order turned over
+        if OPERATOR == "min":
+            order = ~order
+        order = tl.where(real != real, 0x7FFFFFFF, order)
+    else:
+        order = values.to(tl.int32)
+        if OPERATOR == "min":
+            order = ~order
+    if REVERSE:
+        low = (2**31 - 1) - positions.to(tl.int64)
+    else:
+        low = positions.to(tl.int64)
+    keys = (order.to(tl.int64) << 32) | low
+    return tl.where(in_row, keys, _identity("max", tl.int64))
+
+
+@triton.jit
+def _selected_values(keys, OPERATOR: tl.constexpr, OUTPUT_DTYPE: tl.constexpr):
+    """The values that _selection_keys keys hold, in OUTPUT_DTYPE (a NaN as a NaN, -0 as +0)."""
+    order = (keys >> 32).to(tl.int32)
+    if OPERATOR == "min":
+        order = ~order  # a NaN's key turns into a NaN's bits too
+    if OUTPUT_DTYPE.is_floating():
+        bits = order ^ ((order >> 31) & 0x7FFFFFFF)
+        values = bits.to(tl.float32, bitcast=True).to(OUTPUT_DTYPE)
+    else:
+        values = order.to(OUTPUT_DTYPE)
+    return values
+
+
+@triton.jit
+def _selected_positions(keys, REVERSE: tl.constexpr):
+    """The int64 row positions that _selection_keys keys hold (their low 32 bits, below 2^31)."""
+    low = keys.to(tl.int32).to(tl.int64)
+    if REVERSE:
+        low = (2**31 - 1) - low
+    return low

@@ -46,13 +46,13 @@ class LaunchSpec:
 
 KEPT_WORDS = 1 << 14  # int64 workspaces up to this size are kept between calls, cleaned by their kernel
 TENSORS = ("x_ptr", "y_ptr")  # every kernel's leading parameters: input and output
-INDICES = ("i_ptr",)  # then, for the row and column kernels, the indices output of a max or min scan
+INDICES = ("i_ptr",)  # then, for the row, column and row look-back kernels, a max or min scan's indices
 WORKSPACE = ("status_ptr", "values_ptr")  # then, for the look-back kernels, their workspace
 
 
 def takes_indices(kernel) -> bool:
     """Whether a kernel's tensors after its input and output begin with an indices output (i_ptr:
-    the row and column kernels, which write a max or min scan's indices, INDICES)."""
+    the row, column and row look-back kernels, which write a max or min scan's indices, INDICES)."""
     return tuple(kernel.arg_names[len(TENSORS):len(TENSORS) + len(INDICES)]) == INDICES
 
 
@@ -80,6 +80,8 @@ class KernelFamily:
     bind: object  # bind(family, plan) -> LaunchSpec
     reverse_by_strides: bool  # reversed scans walk both tensors backwards by negative strides (else REVERSE)
     persistent: bool  # look-back: persistent programs drawing tickets, a zeroed workspace
+    selects_by_keys: bool = False  # a max or min scan that writes indices scans int64 keys of each value
+    #                                and its position (operators._selection_keys): inputs of at most 4 bytes
 
     @property
     def writes_indices(self) -> bool:
@@ -221,6 +223,8 @@ def bind_lookback(family, plan) -> LaunchSpec:
         rotate = 0
     else:
         rotate = 2
+    if plan.indexed and rotate in (1, 2):  # no rotated or lagged indices: chunks stored in place
+        rotate = 0
     # positions a row cuts: windows reach up to a vector past the row's stored positions
     windows = {2: positions + plan.total - shift + vec - 1, 3: positions + vec - 1}.get(rotate, positions)
     max_chunks = outer * ceil_div(windows, block)
@@ -245,7 +249,7 @@ def bind_lookback(family, plan) -> LaunchSpec:
     constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name, LOOKBACK=32,
                       WORDS=words, CARRY_ERROR=carry_error,
                       REVERSE=plan.reverse, TOTAL=plan.total, ROTATE=rotate, VEC=vec,
-                      RUN=run_length(plan.input_dtype), CLEAN=clean, **split, **meta)
+                      RUN=run_length(plan.input_dtype), CLEAN=clean, INDICES=plan.indexed, **split, **meta)
     return launch_spec(kernel, grid, scalars, constexprs, workspace, size if clean else 0)
 
 
@@ -339,7 +343,7 @@ COLUMN = KernelFamily("column", {"forward": column_scan_kernel},
                       reverse_by_strides=True, persistent=False)
 LOOKBACK = KernelFamily("lookback", {"forward": lookback_scan_kernel},
                         {"BLOCK": 64, "num_warps": 1},
-                        bind_lookback, reverse_by_strides=False, persistent=True)
+                        bind_lookback, reverse_by_strides=False, persistent=True, selects_by_keys=True)
 COLUMN_LOOKBACK = KernelFamily("column_lookback", {"forward": column_lookback_scan_kernel},
                                {"BLOCK_L": 8, "BLOCK_K": 8, "SUB": 4, "LOOKBACK": 32, "L2_AHEAD": 0,
                                 "num_warps": 1},

@@ -53,8 +53,8 @@ def scan_into(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: 
 def select_into(x: torch.Tensor, dim: int, reverse: bool, operator: ScanOperator) -> tuple | None:
     """(values, indices) of an inclusive max or min scan of x along `dim` (contiguous, x's shape;
     the indices torch.cummax's, int64) from one launch; or None, allocating nothing, where the
-    plan's kernel does not write indices (the look-back families, the plain-torch path, empty
-    tensors): the caller then scans them itself."""
+    plan's kernel does not write indices (the column look-back, 8-byte inputs on the row
+    look-back, the plain-torch path, empty tensors): the caller then scans them itself."""
     if x.numel() == 0 or not runs_triton(x.device):
         return None
     # the values have x's shape and dtype (a max keeps it): x stands in for them in the plan's key

@@ -84,7 +84,8 @@ class ScanPlan:
     operator: ScanOperator  # what the scan combines: SUM for cumsum (kernels/operators.py)
     input_dtype: torch.dtype
     output_dtype: torch.dtype
-    accumulator: torch.dtype  # what sums are kept in (ScanOperator.accumulator)
+    accumulator: torch.dtype  # what sums are kept in (ScanOperator.accumulator; an indexed look-back
+    #                           selection's int64 keys)
     device: torch.device
     outer: int  # M
     length: int  # L: input positions summed per lane
@@ -135,10 +136,13 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
         stride_x_scan, stride_y_scan = -stride_x_scan, -stride_y_scan
     interpreted = device.type == "cpu"
     indexed = (indices and operator.selects and family.writes_indices and shift == 0
-               and out_shape[dim] == shape[dim] and shape[dim] < 2**31)
+               and out_shape[dim] == shape[dim] and shape[dim] < 2**31
+               and (not family.selects_by_keys or input_dtype.itemsize <= 4))
+    # keys of a value and its position (operators._selection_keys) are scanned as int64
+    accumulator = torch.int64 if indexed and family.selects_by_keys else operator.accumulator(output_dtype)
     plan = ScanPlan(
         dim=dim, shift=shift, reverse=reverse, operator=operator, input_dtype=input_dtype,
-        output_dtype=output_dtype, accumulator=operator.accumulator(output_dtype), device=device,
+        output_dtype=output_dtype, accumulator=accumulator, device=device,
         outer=outer, length=length, positions=shape[dim],
         total=not reverse and out_shape[dim] == shape[dim] + 1, inner=inner,
         stride_x_outer=stride_x_outer, stride_x_scan=stride_x_scan, stride_x_inner=stride_x_inner,

@@ -19,7 +19,14 @@ windows at 16-byte boundaries of both, loaded and stored as vectors, scanned in 
 import triton
 import triton.language as tl
 
-from ..operators import _combine, _identity, _total
+from ..operators import (
+    _combine,
+    _identity,
+    _selected_positions,
+    _selected_values,
+    _selection_keys,
+    _total,
+)
 from ..tiles import (
     _block_offsets,
     _block_scan,
@@ -148,6 +155,26 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
 
 
 @triton.jit
+def _scanned_chunk(x, ticket, total_chunks, chunks_per_row, length, stride_y_outer, ACC_DTYPE: tl.constexpr,
+                   REVERSE: tl.constexpr, ROTATE: tl.constexpr, VEC: tl.constexpr, BLOCK: tl.constexpr,
+                   RUN: tl.constexpr, OPERATOR: tl.constexpr, INDICES: tl.constexpr):
+    """Chunk `ticket`'s input `x` (_load_row_chunk's) as the scan combines it: in ACC_DTYPE, or with
+    INDICES as int64 keys of the values and their row positions (operators._selection_keys),
+    made where they are combined, so that a chunk waits in registers in the input's type."""
+    if INDICES:  # in place (ROTATE 0 or 3): offset k is row position start + k - phase
+        row = (ticket // chunks_per_row).to(tl.int64)
+        start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
+        positions = start + _block_offsets(REVERSE, BLOCK, RUN)  # [BLOCK]
+        if ROTATE == 3:
+            positions -= _output_phase(row, stride_y_outer, 0, ROTATE, VEC)
+        in_row = (positions >= 0) & (positions < length) & (ticket < total_chunks)  # [BLOCK]
+        scanned = _selection_keys(x, positions, in_row, OPERATOR, REVERSE)
+    else:
+        scanned = x.to(ACC_DTYPE)
+    return scanned
+
+
+@triton.jit
 def _load_piece(origin, first, offsets, phase, length, live, stride_x_scan, ROTATE: tl.constexpr,
                 VEC: tl.constexpr, OPERATOR: tl.constexpr):
     """The piece at window positions `first + offsets` of a row (the identity outside the row's
@@ -243,7 +270,8 @@ def _clean(status_ptr, counter_ptr, words, TILE: tl.constexpr = 1024):
 def _keeps(config, args) -> bool:
     """The pruning of LOOKBACK_SCAN_CONFIGS for one call. Chunks in bytes, as the row scan's blocks
     (row.py): at most 32 KiB of input, 256 bytes of accumulators per thread (a max of int8 holds
-    int64s: the 128-register caps of 1-byte chunks spilled 248-268 bytes, NOTES.md 136); caps under 128
+    int64s: the 128-register caps of 1-byte chunks spilled 248-268 bytes, NOTES.md 136; INDICES
+    keys 128 bytes); caps under 128
     registers for 8-byte sums only. RELOAD chunks: 16 or 32 KiB of input, for outputs wider
     than their input only (int32 -> int64: the one case where RELOAD won on the H200, NOTES.md
     95), in place (ROTATE 0 or 3) and, for ROTATE 0, lengths that are multiples of 16 (their
@@ -265,15 +293,18 @@ def _keeps(config, args) -> bool:
         return (16384 <= kwargs["BLOCK"] * element <= 32768 and element < args["y_ptr"].element_size()
                 and (args.get("ROTATE") == 0 and args["LENGTH_ALIGNED"] or args.get("ROTATE") == 3)
                 and kwargs["SUB_BLOCK"] // (32 * config.num_warps) * accumulator <= 128)
+    # INDICES: 128 bytes of int64 keys per thread (the decoded values and indices are held beside
+    # them; 32 keys a thread took 240-255 registers, offline sm_90)
+    held = 128 if args.get("INDICES") else 256
     return (kwargs["BLOCK"] * element <= 32768
-            and kwargs["BLOCK"] // (32 * config.num_warps) * accumulator <= 256
+            and kwargs["BLOCK"] // (32 * config.num_warps) * accumulator <= held
             and (kwargs["SPLIT"] or args["LENGTH_ALIGNED"])
             and (config.maxnreg is None or config.maxnreg >= 128 or args["y_ptr"].element_size() == 8))
 
 
 @triton.autotune(
     configs=LOOKBACK_SCAN_CONFIGS,
-    key=["LENGTH_BUCKET", "LENGTH_ALIGNED", "SHIFT", "REVERSE", "ROTATE", "OPERATOR"],
+    key=["LENGTH_BUCKET", "LENGTH_ALIGNED", "SHIFT", "REVERSE", "ROTATE", "OPERATOR", "INDICES"],
     # every timing run of the autotuner needs fresh flags and a fresh ticket counter
     reset_to_zero=["status_ptr"],
     # chunks in bytes, as the row scan's blocks (row.py): at most 32 KiB of input, 256 bytes of
@@ -285,6 +316,7 @@ def _keeps(config, args) -> bool:
 def lookback_scan_kernel(
     x_ptr,  # input: x[row, p] at row * stride_x_outer + p * stride_x_scan
     y_ptr,  # output, rows of `length + TOTAL` contiguous elements starting at row * stride_y_outer
+    i_ptr,  # INDICES: int64 output laid out as y's, each result's index along the row (else unused)
     status_ptr,  # int64 [WORDS * max_chunks + 2], zeroed: look-back words per chunk, the ticket counter, the
     #              count of finished programs (CLEAN)
     values_ptr,  # unused (the column look-back's value slots; the same tensor as status_ptr)
@@ -326,9 +358,17 @@ def lookback_scan_kernel(
     #                                      scan, which runs while the read is in flight
     TICKET_AHEAD: tl.constexpr = True,  # each ticket is drawn a round before its chunk is loaded, while
     #                                     the loads of the chunk before it are in flight (NOTES.md 103-104)
+    INDICES: tl.constexpr = False,  # a max or min scan (inputs of at most 4 bytes, inclusive, in place)
+    #                                 also writes each result's index, torch.cummax's, into i_ptr: chunks
+    #                                 are scanned as int64 keys (operators._selection_keys; ACC_DTYPE
+    #                                 int64, WORDS 2), so that a look-back word carries both
 ):
+    tl.static_assert(not INDICES or (SHIFT == 0 and not TOTAL and (ROTATE == 0 or ROTATE == 3)
+                                     and not RELOAD), "INDICES: inclusive scans stored in place")
     IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
-    IDENTITY: tl.constexpr = _identity(OPERATOR, x_ptr.dtype.element_ty)
+    # what the chunks and the look-back combine: with INDICES a max of the keys
+    SCANNED: tl.constexpr = "max" if INDICES else OPERATOR
+    IDENTITY: tl.constexpr = _identity(SCANNED, ACC_DTYPE if INDICES else x_ptr.dtype.element_ty)
     # RELOAD where chunks are in place (the interpreter runs its meta on every plan)
     RELOADED: tl.constexpr = RELOAD and (ROTATE == 0 or ROTATE == 3)
     # with ROTATE a row's windows hold its `stored` scanned positions after `phase` (< VEC) others
@@ -347,7 +387,9 @@ def lookback_scan_kernel(
         x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer,
                             stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE, VEC, BLOCK, RUN,
                             OPERATOR)
-        total = _total(x.to(ACC_DTYPE), 0, OPERATOR)
+        scanned = _scanned_chunk(x, ticket, total_chunks, chunks_per_row, length, stride_y_outer, ACC_DTYPE,
+                                 REVERSE, ROTATE, VEC, BLOCK, RUN, OPERATOR, INDICES)
+        total = _total(scanned, 0, SCANNED)
     if ticket < total_chunks:
         _publish_total(status_ptr, ticket, total, ticket % chunks_per_row == 0, WORDS, CARRY_ERROR)
     if TICKET_AHEAD:
@@ -383,7 +425,9 @@ def lookback_scan_kernel(
             # round after that: a round of slack, where section 6's chains had none
             drawn = tl.atomic_add(counter_ptr, 1, sem="relaxed")
         if not RELOADED:
-            next_total = _total(x_next.to(ACC_DTYPE), 0, OPERATOR)
+            next_total = _total(_scanned_chunk(x_next, next_ticket, total_chunks, chunks_per_row, length,
+                                               stride_y_outer, ACC_DTYPE, REVERSE, ROTATE, VEC, BLOCK, RUN,
+                                               OPERATOR, INDICES), 0, SCANNED)
         if next_ticket < total_chunks:
             _publish_total(status_ptr, next_ticket, next_total, next_ticket % chunks_per_row == 0, WORDS,
                            CARRY_ERROR)
@@ -394,7 +438,9 @@ def lookback_scan_kernel(
             flags, sums, errors = _read(status_ptr, index, (index >= row_first) & (chunk != 0), WORDS,
                                         ACC_DTYPE, CARRY_ERROR)
             if not RELOADED:
-                chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN, OPERATOR)
+                scanned = _scanned_chunk(x, ticket, total_chunks, chunks_per_row, length, stride_y_outer,
+                                         ACC_DTYPE, REVERSE, ROTATE, VEC, BLOCK, RUN, OPERATOR, INDICES)
+                chunk_sums = _block_scan(scanned, (SHIFT == 1) and IN_PLACE, REVERSE, RUN, SCANNED)
         # the prefix before this chunk, carried in float64 for float32 sums (see protocol._pack),
         # with its rounding error for float64 sums (CARRY_ERROR)
         exclusive = tl.full([], IDENTITY, dtype=tl.float64 if WORDS == 1 else ACC_DTYPE)
@@ -431,7 +477,7 @@ def lookback_scan_kernel(
                         prefix_error += tl.sum(tl.where(nearest_valid, errors, 0.0), 0)
                     else:
                         taken = tl.where(valid & (steps <= nearest), sums, IDENTITY)
-                        exclusive = _combine(exclusive, _total(taken, 0, OPERATOR), OPERATOR)
+                        exclusive = _combine(exclusive, _total(taken, 0, SCANNED), SCANNED)
                     done = (nearest < LOOKBACK).to(tl.int32)
                     window_end -= LOOKBACK
             if CARRY_ERROR:
@@ -439,15 +485,21 @@ def lookback_scan_kernel(
                 _publish(status_ptr, ticket, inclusive, 2, inclusive_error, WORDS, CARRY_ERROR)
                 exclusive, exclusive_error = _add_carried(prefix, prefix_error, between, 0.0)
             else:
-                _publish(status_ptr, ticket, _combine(exclusive, total, OPERATOR), 2, exclusive_error, WORDS,
+                _publish(status_ptr, ticket, _combine(exclusive, total, SCANNED), 2, exclusive_error, WORDS,
                          CARRY_ERROR)
         if not RELOADED:
             if not OVERLAP_READ:
-                chunk_sums = _block_scan(x.to(ACC_DTYPE), (SHIFT == 1) and IN_PLACE, REVERSE, RUN, OPERATOR)
+                scanned = _scanned_chunk(x, ticket, total_chunks, chunks_per_row, length, stride_y_outer,
+                                         ACC_DTYPE, REVERSE, ROTATE, VEC, BLOCK, RUN, OPERATOR, INDICES)
+                chunk_sums = _block_scan(scanned, (SHIFT == 1) and IN_PLACE, REVERSE, RUN, SCANNED)
             if CARRY_ERROR:  # the error joins the chunk's own sums first: one rounding at the prefix's size
                 chunk_sums += exclusive_error
-            out = _combine(chunk_sums, exclusive.to(ACC_DTYPE), OPERATOR)
-            out = out.to(y_ptr.dtype.element_ty)  # [BLOCK]
+            out = _combine(chunk_sums, exclusive.to(ACC_DTYPE), SCANNED)
+            if INDICES:
+                indices = _selected_positions(out, REVERSE)  # [BLOCK]
+                out = _selected_values(out, OPERATOR, y_ptr.dtype.element_ty)
+            else:
+                out = out.to(y_ptr.dtype.element_ty)  # [BLOCK]
         if RELOADED:
             _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_scan, stride_y_outer,
                            exclusive, exclusive_error, ACC_DTYPE, SHIFT, REVERSE, RUN, CARRY_ERROR, ROTATE,
@@ -464,6 +516,13 @@ def lookback_scan_kernel(
                     tl.store(y_window + offsets, out)
                 else:
                     _store_span(y_window + offsets, out, offsets, phase - start, stored + phase - start, VEC)
+                if INDICES:  # ROTATE 3: the indices' windows are the output's, in int64
+                    i_window = i_ptr + tl.multiple_of(out_first - phase, VEC) + start
+                    if (start >= VEC) & (start + BLOCK <= stored):
+                        tl.store(i_window + offsets, indices)
+                    else:
+                        _store_span(i_window + offsets, indices, offsets, phase - start,
+                                    stored + phase - start, VEC)
             else:
                 # the scan of input start + k belongs at window position k + phase: the whole
                 # vectors of [VEC, high) as vectors; the edges (the head [phase, VEC), a short
@@ -486,12 +545,15 @@ def lookback_scan_kernel(
         else:
             _store_block(y_row + (start + offsets), out, start + offsets < length, start + BLOCK <= length,
                          SPLIT)
+            if INDICES:
+                _store_block(i_ptr + row * stride_y_outer + (start + offsets), indices,
+                             start + offsets < length, start + BLOCK <= length, SPLIT)
         if TOTAL and (ROTATE == 0):
             if chunk == chunks_per_row - 1:  # the row total, one position past the last input
                 chunk_total = total
                 if CARRY_ERROR:  # as the chunk's own sums: the error joins them before the prefix
                     chunk_total += exclusive_error
-                row_total = _combine(exclusive.to(ACC_DTYPE), chunk_total, OPERATOR)
+                row_total = _combine(exclusive.to(ACC_DTYPE), chunk_total, SCANNED)
                 tl.store(y_row + length, row_total.to(y_ptr.dtype.element_ty))
         ticket = next_ticket
         if not RELOADED:
