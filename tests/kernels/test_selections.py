@@ -242,16 +242,19 @@ def test_deterministic_mode_keeps_the_lookback_for_selections(triton_launches):
         check_selection("cummax", x, 0, False, triton_launches)
     finally:
         torch.use_deterministic_algorithms(before)
-    assert triton_launches.launched == {"lookback_scan": 2}
+    assert triton_launches.launched == {"lookback_scan": 1}  # values and indices as keys, one launch
 
 
 def test_explain_names_the_selection_and_its_index_scan(capsys):
-    """The plan a call takes: its indices in the same pass on a row kernel, a second scan on a
-    look-back."""
+    """The plan a call takes: its indices in the same pass on a row kernel and, as keys, on the
+    row look-back (inputs of at most 4 bytes); a second scan for float64 there."""
     plan = triscan.explain(tied_input((3, 200), torch.float32), 1, reverse=True, operator="min")
     assert plan.operator is MINIMUM and plan.indexed
     text = capsys.readouterr().out
     assert "cummin (reverse) of float32 (3, 200)" in text and "indices: in the same pass" in text
     plan = triscan.explain(tied_input((3001 * SCALE,), torch.float32), 0, reverse=True, operator="min")
+    assert plan.family.name == "lookback" and plan.indexed
+    assert "in the same pass (INDICES), each value scanned with its position" in capsys.readouterr().out
+    plan = triscan.explain(tied_input((3001 * SCALE,), torch.float64), 0, reverse=True, operator="min")
     assert plan.family.name == "lookback" and not plan.indexed
     assert "indices: a second scan, a min" in capsys.readouterr().out
