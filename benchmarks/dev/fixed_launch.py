@@ -57,7 +57,9 @@ def launch_fixed(plan, x: torch.Tensor, y: torch.Tensor, kernel=None, **meta):
     constexprs = {**spec.constexprs, **meta}
     x, y = entered(plan, x, y)  # reversed column scans enter the tensors as the library does
     workspace = dict(zip(WORKSPACE, spec.workspace(x.device), strict=True)) if spec.workspace else {}
-    arguments = {"x_ptr": x, "y_ptr": y, **workspace, **spec.scalars}
+    # a kernel that takes indices gets the output again where the plan writes none (scan/launch.py)
+    indices = {"i_ptr": y} if spec.takes_indices else {}
+    arguments = {"x_ptr": x, "y_ptr": y, **indices, **workspace, **spec.scalars}
     grid = spec.grid({**arguments, **constexprs}) if callable(spec.grid) else spec.grid
     return kernel[grid](**arguments, **constexprs)
 

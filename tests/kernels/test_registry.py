@@ -39,7 +39,7 @@ def test_launch_spec_names_the_leading_parameters(name):
     bound = (["x_ptr", "y_ptr"] + (["i_ptr"] if spec.takes_indices else [])
              + (["status_ptr", "values_ptr"] if spec.workspace else []) + list(spec.scalars))
     assert sorted(bound) == sorted(parameters[:len(bound)])
-    assert spec.takes_indices == plan.family.writes_indices == (name in ("row", "column"))
+    assert spec.takes_indices == plan.family.writes_indices == (name in ("row", "column", "lookback"))
     assert not set(spec.constexprs) & set(bound)
     for parameter in parameters[len(bound):]:  # the rest are constexprs, fixed by the plan or a config
         assert parameter.isupper() or parameter in spec.constexprs
