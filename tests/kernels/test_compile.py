@@ -244,6 +244,9 @@ INDEXED = [
     ("row", "BLOCK=4096 num_warps=8 PREFETCH=1 SHIFT=0 TOTAL=0 ROTATE=0 INDICES=1 OPERATOR=max ELEMENT=fp64"),
     ("column", "BLOCK_L=64 BLOCK_K=256 num_warps=8 PREFETCH=0 INDICES=2 OPERATOR=max"),
     ("column", "BLOCK_L=64 BLOCK_K=128 num_warps=8 PREFETCH=0 INDICES=1 OPERATOR=max ELEMENT=fp64"),
+    # the row look-back's int64 selection keys, 16 a thread (NOTES.md 137)
+    ("lookback", "BLOCK=4096 num_warps=8 SPLIT=1 INDICES=1 OPERATOR=max"),
+    ("lookback", "BLOCK=4096 num_warps=8 SPLIT=1 ROTATE=3 INDICES=1 OPERATOR=min REVERSE=1 ELEMENT=bf16"),
 ]
 
 
@@ -272,5 +275,10 @@ def test_indexed_configs_the_pruning_keeps_do_not_spill():
                    tl.float64, LENGTH_BUCKET=1 << 20, INNER_BUCKET=1 << 20)
     tiles = [dict(config)["BLOCK_L"] * dict(config)["BLOCK_K"] // (32 * warps) for config, warps in columns]
     assert max(tiles) == 32
+    from triscan.kernels.lookback.row import lookback_scan_kernel
+    chunks = {dict(config)["BLOCK"] // (32 * warps) for config, warps in kept(
+        lookback_scan_kernel.early_config_prune, lookback_scan_kernel.configs, torch.float32, tl.int64,
+        ROTATE=0, LENGTH_ALIGNED=1)}
+    assert chunks == {16}  # keys a thread
     for arch, kernel, used, spilled, _shared, _limit, _prefetches in compile_lines(INDEXED, [90]):
         assert 0 < int(used) <= 255 and int(spilled) == 0, (arch, kernel, used, spilled)
