@@ -213,6 +213,40 @@ def test_every_operator_compiles_for_sm90():
         assert 0 < int(used) <= 255 and int(shared) <= int(limit), (arch, kernel, used, shared)
 
 
+# masked loads of 1- and 2-byte integers whose `other` (a max's identity) is negative, on every family
+NARROW_MAXIMA = [("row", "BLOCK=4096 num_warps=4 ELEMENT=i8 OPERATOR=max"),
+                 ("reverse_row", "BLOCK=4096 num_warps=4 ELEMENT=i16 OPERATOR=max"),
+                 ("column", "BLOCK_L=64 BLOCK_K=32 num_warps=4 ELEMENT=i8 OPERATOR=max"),
+                 ("lookback", "BLOCK=2048 num_warps=4 REVERSE=1 SPLIT=1 ELEMENT=i8 OPERATOR=max"),
+                 ("lookback", "BLOCK=2048 num_warps=4 REVERSE=1 SPLIT=1 ELEMENT=i16 OPERATOR=max INDICES=1"),
+                 ("column_lookback",
+                  "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 ELEMENT=i8 OPERATOR=max")]
+FILLS = """
+import re, sys
+sys.path.insert(0, {benchmarks!r})
+import registers
+for kernel, options in {variants!r}:
+    meta = {{key: value if key in ("ELEMENT", "OPERATOR") else int(value)
+            for key, value in (pair.split("=") for pair in options.split())}}
+    ptx = registers.compile_variant(kernel, 90, **meta).asm["ptx"]
+    print(kernel, len(re.findall(r"mov\\.[bu]32 %r\\d+, 0x[0-9a-f]{{9,}};", ptx)), flush=True)
+"""
+
+
+def test_masked_narrow_integer_loads_fill_whole_registers():
+    """Triton 3.6 fills a masked vector load's registers with a negative 1- or 2-byte `other`
+    sign-extended to 32 bits (`mov.u32 %r, 0xffffffffffffff80` for -128: bytes -128, -1, -1, -1),
+    which made a reversed int8 max on the GPU read -1 past a row's end (NOTES.md 138). The kernels
+    load those with tiles._load_or: no such fill is compiled on any family."""
+    env = {key: value for key, value in os.environ.items() if key != "TRITON_INTERPRET"}
+    script = FILLS.format(benchmarks=str(ROOT / "benchmarks" / "dev"), variants=NARROW_MAXIMA)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
+                            env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert len(lines) == len(NARROW_MAXIMA) and all(count == "0" for _, count in lines), lines
+
+
 def test_largest_tiles_fit_an_a100_and_an_rtx_4090():
     """Shared memory per block within sm_80's and sm_89's limits, and no spills: the autotune
     spaces stay valid on the seed's GPU and the A100, not only on Hopper."""

@@ -10,7 +10,7 @@ import triton
 import triton.language as tl
 
 from .operators import _combine, _identity, _scan, _total
-from .tiles import _before_runs, _run_steps
+from .tiles import _before_runs, _load_or, _run_steps
 
 # Tiles (BLOCK_L, BLOCK_K, SUB, warps). Runs of SUB consecutive steps per thread are scanned in
 # registers (tiles._run_steps; benchmarks/NOTES.md 13). Triton does not pipeline this loop's loads,
@@ -34,8 +34,8 @@ def _load_column_tile(x_lanes, start, steps, length, lane_mask, stride_x_scan, O
     """The [BLOCK_L // SUB, SUB, BLOCK_K] input tile whose first step is `start` (the identity past
     the scan's end: a tile wholly past it reads no memory)."""
     position = start + steps  # [BLOCK_L // SUB, SUB, 1]
-    return tl.load(x_lanes + position * stride_x_scan, mask=(position < length) & lane_mask[None, None, :],
-                   other=_identity(OPERATOR, x_lanes.dtype.element_ty))
+    return _load_or(x_lanes + position * stride_x_scan, (position < length) & lane_mask[None, None, :],
+                    _identity(OPERATOR, x_lanes.dtype.element_ty))
 
 
 @triton.jit

@@ -241,6 +241,22 @@ def _block_offsets(REVERSE: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr
 
 
 @triton.jit
+def _load_or(pointers, mask, other):
+    """tl.load(pointers, mask=mask, other=other) for an `other` that is a constexpr. Triton 3.6
+    fills the registers of a masked vector load of an integer type narrower than 32 bits with a
+    negative `other` sign-extended to 32 bits instead of repeated: -128 for int8 became the bytes
+    -128, -1, -1, -1 (`mov.u32 %r, 0xffffffffffffff80`; a reversed int8 max read -1 past the
+    row's end, benchmarks/NOTES.md 138). Those load zeros and set `other` in registers; every
+    other type's load is unchanged."""
+    ELEMENT: tl.constexpr = pointers.dtype.element_ty
+    if ELEMENT.is_int() and ELEMENT.primitive_bitwidth < 32 and other < 0:
+        values = tl.where(mask, tl.load(pointers, mask=mask, other=0), other).to(ELEMENT)
+    else:
+        values = tl.load(pointers, mask=mask, other=other)
+    return values
+
+
+@triton.jit
 def _load_block(pointers, positions, bound, live, whole, SPLIT: tl.constexpr, OPERATOR: tl.constexpr):
     """Load a block of `pointers` at `positions`, the identity at and past `bound` (everywhere unless
     `live`, a scalar, so that the mask stays as uniform as the bound's). With SPLIT (a bound
@@ -252,11 +268,11 @@ def _load_block(pointers, positions, bound, live, whole, SPLIT: tl.constexpr, OP
         if whole:
             values = tl.load(pointers)
         else:
-            values = tl.load(pointers, mask=(positions < bound) & live,
-                             other=_identity(OPERATOR, pointers.dtype.element_ty))
+            values = _load_or(pointers, (positions < bound) & live,
+                              _identity(OPERATOR, pointers.dtype.element_ty))
     else:
-        values = tl.load(pointers, mask=(positions < bound) & live,
-                             other=_identity(OPERATOR, pointers.dtype.element_ty))
+        values = _load_or(pointers, (positions < bound) & live,
+                          _identity(OPERATOR, pointers.dtype.element_ty))
     return values
 
 
@@ -288,8 +304,8 @@ def _load_lagged(pointer, start, lag, offsets, bound, live, OPERATOR: tl.constex
     positions before its aligned start. Single-element loads, since `lag` is not known to keep
     16-byte vectors aligned."""
     positions = start - lag + offsets
-    return tl.load(pointer + positions, mask=(positions >= 0) & (positions < bound) & live,
-                   other=_identity(OPERATOR, pointer.dtype.element_ty))
+    return _load_or(pointer + positions, (positions >= 0) & (positions < bound) & live,
+                    _identity(OPERATOR, pointer.dtype.element_ty))
 
 
 @triton.jit
@@ -303,8 +319,7 @@ def _load_window(origin, start, lag, offsets, bound, live, OPERATOR: tl.constexp
     else:
         positions = start - lag + offsets
         inside = (positions >= 0) & (positions < bound) & live
-        values = tl.load(origin + (start + offsets), mask=inside,
-                         other=_identity(OPERATOR, origin.dtype.element_ty))
+        values = _load_or(origin + (start + offsets), inside, _identity(OPERATOR, origin.dtype.element_ty))
     return values
 
 

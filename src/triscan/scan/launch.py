@@ -171,16 +171,16 @@ class DirectLaunch:
         if device != current_device():
             return False
         stream = current_stream(device)
+        # a kernel's unused indices output is `out` again (the row look-back takes both)
+        tensors = (x_address, out_address, out_address) if self.takes_indices else (x_address, out_address)
         if self.kept_words:  # kept workspaces are whole allocations: 16-byte aligned as compiled
             # held until the launch returns: under graph capture it is a fresh allocation
             status = kept_workspace(x.device, self.kept_words)
             status_address = status.data_ptr()
-            self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, status_address,
-                      status_address, *self.suffix)
-        elif self.takes_indices:
-            self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, out_address, *self.suffix)
+            self.call(*self.grid_xyz, stream, *self.middle, *tensors, status_address, status_address,
+                      *self.suffix)
         else:
-            self.call(*self.grid_xyz, stream, *self.middle, x_address, out_address, *self.suffix)
+            self.call(*self.grid_xyz, stream, *self.middle, *tensors, *self.suffix)
         return True
 
 

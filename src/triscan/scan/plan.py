@@ -57,10 +57,6 @@ def choose_family(outer: int, length: int, inner: int, dtype: torch.dtype, devic
     # reversed scans take the same families: the row kernels take REVERSE, the column
     # kernels walk both tensors backwards through negative strides
     if inner == 1:
-        if exact and input_dtype == torch.int8:
-            # a reversed int8 max on the row look-back read one wrong value on the H200 (NOTES.md
-            # 136): int8 maxima and minima keep to the row kernel until a GPU run shows it right
-            return ROW
         moved = dtype.itemsize + (input_dtype or dtype).itemsize
         cut = (prefer_lookback(outer, length, row_chunk, device)
                or row_program_too_long(outer, length, moved, device))

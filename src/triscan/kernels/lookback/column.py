@@ -10,6 +10,7 @@ from ..operators import _combine, _identity, _total
 from ..tiles import (
     _flat_offsets,
     _lane_sums_along_rows,
+    _load_or,
     _load_row_group,
     _opaque,
     _other_runs,
@@ -183,11 +184,10 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
             # contiguous block from the last step up, loaded as a forward tile is
             x_last = _chunk_in_memory_order(x_ptr, x_end, outer_index * stride_x_outer, first_step, 0,
                                             FROM_START, FLAT_STEP, BLOCK_L)
-            x = tl.load(x_last + flat, mask=flat >= _steps_past_end(length, first_step, BLOCK_L) * BLOCK_K,
-                        other=identity)
+            x = _load_or(x_last + flat, flat >= _steps_past_end(length, first_step, BLOCK_L) * BLOCK_K,
+                         identity)
         else:
-            x = tl.load(x_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), mask=mask,
-                        other=identity)
+            x = _load_or(x_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), mask, identity)
         if FLAT_INNER < BLOCK_K:  # rows of FLAT_INNER elements: step s, lane k sits at s * FLAT_INNER + k
             lane = flat % BLOCK_K
             x = tl.where(lane < FLAT_INNER, tl.gather(x, (flat // BLOCK_K) * FLAT_INNER + lane, 0),
@@ -204,7 +204,7 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
                   + first_lane * stride_x_inner)
     offsets = _tile_offsets(stride_x_scan, stride_x_inner, FLAT_STEP if DENSE else 0, WIDE_OFFSETS, BLOCK_L,
                             BLOCK_K, SUB)
-    return tl.load(x_tile + offsets, mask=mask, other=identity).to(ACC_DTYPE)
+    return _load_or(x_tile + offsets, mask, identity).to(ACC_DTYPE)
 
 
 @triton.jit
@@ -262,8 +262,8 @@ def _load_held_parts(x_chunk, bound, ACC_DTYPE: tl.constexpr, PARTS: tl.constexp
     total = tl.full([BLOCK_K], _identity(OPERATOR, x_chunk.dtype.element_ty), dtype=ACC_DTYPE)
     for part in tl.static_range(PARTS):
         mask = _part_mask(flat, part, bound, BLOCK_L // PARTS * BLOCK_K, MEMORY_ORDER)
-        x = tl.load(x_chunk + part * (BLOCK_L // PARTS * BLOCK_K) + flat, mask=mask,
-                    other=_identity(OPERATOR, x_chunk.dtype.element_ty))
+        x = _load_or(x_chunk + part * (BLOCK_L // PARTS * BLOCK_K) + flat, mask,
+                     _identity(OPERATOR, x_chunk.dtype.element_ty))
         part_total = _total(tl.reshape(x.to(ACC_DTYPE), [BLOCK_L // PARTS, BLOCK_K]), 0,
                             OPERATOR)  # [BLOCK_K]
         parts = parts + (_opaque(x),)

@@ -32,6 +32,7 @@ from ..tiles import (
     _block_scan,
     _load_block,
     _load_lagged,
+    _load_or,
     _load_window,
     _store_block,
     _store_span,
@@ -188,10 +189,10 @@ def _load_piece(origin, first, offsets, phase, length, live, stride_x_scan, ROTA
     if ROTATE == 3:
         vector_first = first + offsets // VEC * VEC
         touched = (vector_first + VEC > phase) & (vector_first < phase + length) & live
-        x = tl.load(origin + window, mask=touched, other=identity)
+        x = _load_or(origin + window, touched, identity)
         x = tl.where((window >= phase) & (window < phase + length), x, identity)
     else:
-        x = tl.load(origin + window * stride_x_scan, mask=(window < length) & live, other=identity)
+        x = _load_or(origin + window * stride_x_scan, (window < length) & live, identity)
     return x
 
 
