@@ -271,13 +271,12 @@ def _clean(status_ptr, counter_ptr, words, TILE: tl.constexpr = 1024):
 def _keeps(config, args) -> bool:
     """The pruning of LOOKBACK_SCAN_CONFIGS for one call. Chunks in bytes, as the row scan's blocks
     (row.py): at most 32 KiB of input, 256 bytes of accumulators per thread (a max of int8 holds
-    int64s: the 128-register caps of 1-byte chunks spilled 248-268 bytes, NOTES.md 136; INDICES
-    keys 128 bytes); caps under 128
-    registers for 8-byte sums only. RELOAD chunks: 16 or 32 KiB of input, for outputs wider
-    than their input only (int32 -> int64: the one case where RELOAD won on the H200, NOTES.md
-    95), in place (ROTATE 0 or 3) and, for ROTATE 0, lengths that are multiples of 16 (their
-    pieces load in one masked form, which vectorizes only there; ROTATE 3's windows mask whole
-    vectors). OVERLAP_READ configs: chunks of 16 KiB of input, 4-byte sums; capped and unsplit for
+    int64s: the 128-register caps of 1-byte chunks spilled 248-268 bytes, NOTES.md 136), 128 bytes
+    of INDICES keys (NOTES.md 137); caps under 128 registers for 8-byte sums only. RELOAD chunks:
+    16 or 32 KiB of input, for outputs wider than their input only (int32 -> int64: the one case
+    where RELOAD won on the H200, NOTES.md 95), in place (ROTATE 0 or 3) and, for ROTATE 0,
+    lengths that are multiples of 16 (their pieces load in one masked form, which vectorizes only
+    there; ROTATE 3's windows mask whole vectors). OVERLAP_READ configs: chunks of 16 KiB of input, 4-byte sums; capped and unsplit for
     chunks in place (ROTATE 0) on lengths that are multiples of 16 (the others spill under the
     caps), uncapped and split for windows (ROTATE 3)."""
     kwargs, element = config.kwargs, args["x_ptr"].element_size()
