@@ -276,9 +276,9 @@ def _keeps(config, args) -> bool:
     16 or 32 KiB of input, for outputs wider than their input only (int32 -> int64: the one case
     where RELOAD won on the H200, NOTES.md 95), in place (ROTATE 0 or 3) and, for ROTATE 0,
     lengths that are multiples of 16 (their pieces load in one masked form, which vectorizes only
-    there; ROTATE 3's windows mask whole vectors). OVERLAP_READ configs: chunks of 16 KiB of input, 4-byte sums; capped and unsplit for
-    chunks in place (ROTATE 0) on lengths that are multiples of 16 (the others spill under the
-    caps), uncapped and split for windows (ROTATE 3)."""
+    there; ROTATE 3's windows mask whole vectors). OVERLAP_READ configs: chunks of 16 KiB of
+    input, 4-byte sums; capped and unsplit for chunks in place (ROTATE 0) on lengths that are
+    multiples of 16 (the others spill under the caps), uncapped and split for windows (ROTATE 3)."""
     kwargs, element = config.kwargs, args["x_ptr"].element_size()
     # the accumulator's bytes: as the output's (at least 4), but for a max or min of integers
     # narrower than 8 bytes, kept in the input's dtype and accumulated in int64
