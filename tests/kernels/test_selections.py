@@ -119,6 +119,20 @@ def test_int8_selections_take_the_lookback():
         assert plan.family.name == "lookback", (dtype, operator)
 
 
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int8], ids=str)
+def test_selection_keys_at_the_dtype_extremes(dtype, triton_launches, poisoned_outputs):
+    """The row look-back's keys (operators._selection_keys) order a dtype's lowest and highest
+    values too: the lowest int32 at position 0 makes the lowest key, the scan's identity."""
+    limits = torch.iinfo(dtype)
+    values = torch.tensor([limits.min, limits.max, limits.min + 1, limits.max - 1, 0, 1], dtype=dtype)
+    x = values[torch.randint(0, len(values), (3001 * SCALE,))].to(DEVICE)
+    x[0] = limits.min
+    for name, reverse in FORMS + OTHER_FORMS:
+        plan = dispatch.plan_for(x, x, 0, x.shape[0], 0, reverse, SELECTIONS[name], indices=True)
+        assert plan.family.name == "lookback" and plan.indexed
+        check_selection(name, x, 0, reverse, triton_launches)
+
+
 SPECIAL_CASES = [((3, 200), 1), ((3001 * SCALE,), 0), ((600 * SCALE, 8), 0), ((9, 130), 0)]
 SPECIAL_IDS = [f"{'x'.join(map(str, s))}-dim{d}" for s, d in SPECIAL_CASES]
 
