@@ -1,10 +1,13 @@
-"""int8 maxima and minima on the row look-back, with choose_family's int8 gate lifted (NOTES.md 136:
-a reversed int8 cummax there wrote one wrong value on the H200). Two checks, each against torch:
+"""int8 maxima and minima on the row look-back (NOTES.md 136, 138: a reversed int8 max read -1
+past a row's end on the GPU, from Triton's fill of masked int8 vector loads, now tiles._load_or).
+Two checks, each against torch:
 
     configs   every autotune config of the row look-back, launched fixed (benchmarks/dev/
-              fixed_launch.py), inclusive max and min both ways, on the failing test's shape and
-              more; per config: registers, spills, wrong values and where the first one sits
-    library   the public calls through the autotuner, all four forms, several seeds and shapes
+              fixed_launch.py), inclusive max and min both ways (the values alone), on the
+              failing test's shape and one of odd length; per config: registers, spills,
+              wrong values and where the first one sits
+    library   the public calls through the autotuner (one pass, selection keys) and the engine's
+              exclusive scans, several seeds and shapes
 
     python benchmarks/dev/int8_lookback_probe.py [--seeds 3]
 """
@@ -26,18 +29,6 @@ DEVICE = "cuda" if torch.cuda.is_available() else "cpu"  # cpu: the interpreter,
 SCALE = 128 if DEVICE == "cuda" else 1
 SHAPES = [(3, 1000 * SCALE), (3, 999 * SCALE), (1, 3001 * SCALE), (5, 8192 * SCALE)]
 SHAPES = SHAPES if DEVICE == "cuda" else SHAPES[:2]
-
-
-def lift_gate() -> None:
-    """choose_family as if int8 were uint8 (same size, so the same chunk decisions): the gate goes."""
-    choose = plan_module.choose_family
-
-    def ungated(outer, length, inner, dtype, device, input_dtype=None, exact=False):
-        if input_dtype == torch.int8:
-            input_dtype = torch.uint8
-        return choose(outer, length, inner, dtype, device, input_dtype, exact)
-
-    plan_module.choose_family = ungated
 
 
 def first_wrong(values: torch.Tensor, expected: torch.Tensor) -> str:
@@ -106,7 +97,6 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
-    lift_gate()
     failures = check_configs(args.seeds) if DEVICE == "cuda" else 0
     print(f"fixed configs: {failures} wrong launches", flush=True)
     library_failures = check_library(args.seeds)
