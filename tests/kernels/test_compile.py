@@ -168,8 +168,10 @@ LARGEST = [
      "BLOCK_L=4096 BLOCK_K=2 SUB=8 num_warps=4 TRANSPOSE=1 PARTS=4 maxnreg=168 ELEMENT=i64 INPUT=i32"),
 ]
 
+# per variant: arch, kernel, registers, bytes spilled, shared memory, its limit, L2 prefetches, and
+# fills of 32-bit registers by a constant wider than 32 bits (test_masked_narrow_integer_loads_...)
 SCRIPT = """
-import sys
+import re, sys
 sys.path.insert(0, {benchmarks!r})
 import registers
 for arch in {archs!r}:
@@ -178,7 +180,9 @@ for arch in {archs!r}:
                 for key, value in (pair.split("=") for pair in options.split())}}
         used, spilled, shared = registers.compile_info(kernel, arch, **meta)
         prefetches = registers.LAST_PTX[0].count("prefetch.global.L2")
-        print(arch, kernel, used, spilled, shared, registers.SHARED_LIMIT[arch], prefetches, flush=True)
+        fills = len(re.findall(r"mov\\.[bu]32 %r\\d+, 0x[0-9a-f]{{9,}};", registers.LAST_PTX[0]))
+        limit = registers.SHARED_LIMIT[arch]
+        print(arch, kernel, used, spilled, shared, limit, prefetches, fills, flush=True)
 """
 
 
@@ -198,7 +202,7 @@ def test_every_variant_compiles_for_sm90():
     without spills, for the element sizes their pruning keeps them for."""
     lines = compile_lines(VARIANTS, [90])
     for (_kernel, options), line in zip(VARIANTS, lines, strict=True):
-        arch, kernel, used, spilled, shared, limit, prefetches = line
+        arch, kernel, used, spilled, shared, limit, prefetches, _fills = line
         assert 0 < int(used) <= 255 and int(shared) <= int(limit), (arch, kernel, used, shared)
         if "maxnreg" in options:
             assert int(spilled) == 0, (kernel, options, spilled)
@@ -209,7 +213,8 @@ def test_every_variant_compiles_for_sm90():
 def test_every_operator_compiles_for_sm90():
     """Products, log-sum-exps and maxima compile on every family, within the register and
     shared-memory limits."""
-    for arch, kernel, used, _spilled, shared, limit, _prefetches in compile_lines(OPERATOR_VARIANTS, [90]):
+    for arch, kernel, used, _spilled, shared, limit, _prefetches, _fills in compile_lines(OPERATOR_VARIANTS,
+                                                                                          [90]):
         assert 0 < int(used) <= 255 and int(shared) <= int(limit), (arch, kernel, used, shared)
 
 
@@ -221,16 +226,6 @@ NARROW_MAXIMA = [("row", "BLOCK=4096 num_warps=4 ELEMENT=i8 OPERATOR=max"),
                  ("lookback", "BLOCK=2048 num_warps=4 REVERSE=1 SPLIT=1 ELEMENT=i16 OPERATOR=max INDICES=1"),
                  ("column_lookback",
                   "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 ELEMENT=i8 OPERATOR=max")]
-FILLS = """
-import re, sys
-sys.path.insert(0, {benchmarks!r})
-import registers
-for kernel, options in {variants!r}:
-    meta = {{key: value if key in ("ELEMENT", "OPERATOR") else int(value)
-            for key, value in (pair.split("=") for pair in options.split())}}
-    ptx = registers.compile_variant(kernel, 90, **meta).asm["ptx"]
-    print(kernel, len(re.findall(r"mov\\.[bu]32 %r\\d+, 0x[0-9a-f]{{9,}};", ptx)), flush=True)
-"""
 
 
 def test_masked_narrow_integer_loads_fill_whole_registers():
@@ -238,19 +233,14 @@ def test_masked_narrow_integer_loads_fill_whole_registers():
     sign-extended to 32 bits (`mov.u32 %r, 0xffffffffffffff80` for -128: bytes -128, -1, -1, -1),
     which made a reversed int8 max on the GPU read -1 past a row's end (NOTES.md 138). The kernels
     load those with tiles._load_or: no such fill is compiled on any family."""
-    env = {key: value for key, value in os.environ.items() if key != "TRITON_INTERPRET"}
-    script = FILLS.format(benchmarks=str(ROOT / "benchmarks" / "dev"), variants=NARROW_MAXIMA)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
-                            env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = [line.split() for line in result.stdout.splitlines()]
-    assert len(lines) == len(NARROW_MAXIMA) and all(count == "0" for _, count in lines), lines
+    lines = compile_lines(NARROW_MAXIMA, [90])
+    assert all(line[-1] == "0" for line in lines), lines
 
 
 def test_largest_tiles_fit_an_a100_and_an_rtx_4090():
     """Shared memory per block within sm_80's and sm_89's limits, and no spills: the autotune
     spaces stay valid on the seed's GPU and the A100, not only on Hopper."""
-    for arch, kernel, used, spilled, shared, limit, _prefetches in compile_lines(LARGEST, [80, 89]):
+    for arch, kernel, used, spilled, shared, limit, _prefetches, _fills in compile_lines(LARGEST, [80, 89]):
         assert 0 < int(used) <= 255 and 0 < int(shared) <= int(limit), (arch, kernel, used, shared)
         assert int(spilled) == 0, (arch, kernel, spilled)
 
@@ -314,5 +304,5 @@ def test_indexed_configs_the_pruning_keeps_do_not_spill():
         lookback_scan_kernel.early_config_prune, lookback_scan_kernel.configs, torch.float32, tl.int64,
         ROTATE=0, LENGTH_ALIGNED=1)}
     assert chunks == {16}  # keys a thread
-    for arch, kernel, used, spilled, _shared, _limit, _prefetches in compile_lines(INDEXED, [90]):
+    for arch, kernel, used, spilled, _shared, _limit, _prefetches, _fills in compile_lines(INDEXED, [90]):
         assert 0 < int(used) <= 255 and int(spilled) == 0, (arch, kernel, used, spilled)

@@ -163,10 +163,10 @@ def _scanned_chunk(x, ticket, total_chunks, chunks_per_row, length, stride_y_out
     INDICES as int64 keys of the values and their row positions (operators._selection_keys),
     made where they are combined, so that a chunk waits in registers in the input's type."""
     if INDICES:  # in place (ROTATE 0 or 3): offset k is row position start + k - phase
-        row = (ticket // chunks_per_row).to(tl.int64)
         start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
         positions = start + _block_offsets(REVERSE, BLOCK, RUN)  # [BLOCK]
         if ROTATE == 3:
+            row = (ticket // chunks_per_row).to(tl.int64)
             positions -= _output_phase(row, stride_y_outer, 0, ROTATE, VEC)
         in_row = (positions >= 0) & (positions < length) & (ticket < total_chunks)  # [BLOCK]
         scanned = _selection_keys(x, positions, in_row, OPERATOR, REVERSE)
