@@ -35,8 +35,10 @@ VARIANTS = [
     # OVERLAP_READ under its caps (NOTES.md 101; reversed exclusive float32 at 160 spills 16 bytes)
     ("lookback", "BLOCK=4096 num_warps=2 maxnreg=160 OVERLAP_READ=1 SHIFT=1"),
     ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 OVERLAP_READ=1 REVERSE=1 SHIFT=1 ELEMENT=bf16"),
-    # OVERLAP_READ uncapped on rows cut into windows (NOTES.md 104)
+    # OVERLAP_READ uncapped on rows cut into windows (NOTES.md 104), 2-byte windows at 168 (139)
     ("lookback", "BLOCK=4096 num_warps=2 OVERLAP_READ=1 ROTATE=3 SPLIT=1 MISALIGNED_Y=1 REVERSE=1 SHIFT=1"),
+    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=168 OVERLAP_READ=1 ROTATE=3 SPLIT=1 MISALIGNED_Y=1 SHIFT=1 "
+                 "ELEMENT=bf16"),
     ("lookback", "BLOCK=4096 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=2 ELEMENT=bf16"),
     ("lookback", "BLOCK=4096 num_warps=4 SHIFT=1 TOTAL=1 ROTATE=1 ELEMENT=bf16"),
     ("lookback", "BLOCK=2048 num_warps=4 SHIFT=0 ROTATE=2 ELEMENT=i64"),

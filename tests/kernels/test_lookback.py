@@ -123,8 +123,9 @@ def test_reload_configs_only_for_widening_outputs_in_place(input_dtype, output_d
 def test_overlap_read_configs_for_4_byte_sums(input_dtype, output_dtype):
     """OVERLAP_READ configs are tuned for 16 KiB chunks of inputs summed in float32 (float32 and
     the 2-byte floats; NOTES.md 101): capped and unsplit in place (ROTATE 0) on lengths that are
-    multiples of 16, uncapped and split on rows cut into windows (ROTATE 3; NOTES.md 104); not for
-    8-byte sums, the seed's windowed rows (ROTATE 1, 2) or split chunks in place, which spill."""
+    multiples of 16, split on rows cut into windows (ROTATE 3; NOTES.md 104): uncapped, and for
+    2-byte inputs also capped at 168 (NOTES.md 139); not for 8-byte sums, the seed's windowed rows
+    (ROTATE 1, 2) or split chunks in place, which spill."""
     x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
     for rotate, aligned in ((0, 1), (0, 0), (1, 1), (2, 1), (3, 0)):
         pruned = lookback_scan_kernel.early_config_prune(lookback_scan_kernel.configs, {
@@ -132,8 +133,9 @@ def test_overlap_read_configs_for_4_byte_sums(input_dtype, output_dtype):
         kept = [(config.kwargs["BLOCK"] * input_dtype.itemsize, config.kwargs["SPLIT"],
                  config.maxnreg is None) for config in pruned if config.kwargs.get("OVERLAP_READ", False)]
         summed_in_float32 = input_dtype.is_floating_point and input_dtype.itemsize <= 4
+        windows = [(16384, True, True)] + ([(16384, True, False)] if input_dtype.itemsize == 2 else [])
         expected = ([(16384, False, False)] if summed_in_float32 and rotate == 0 and aligned else
-                    [(16384, True, True)] if summed_in_float32 and rotate == 3 else [])
+                    windows if summed_in_float32 and rotate == 3 else [])
         assert kept == expected, (rotate, aligned)
 
 
@@ -552,6 +554,28 @@ def test_grouped_register_caps_gpu(op, shape, dtype, monkeypatch, triton_launche
     assert triton_launches.counts == {"column_lookback_scan": 1}
     picked = column_lookback_scan_kernel.best_config
     assert picked.kwargs["GROUPED"] and picked.maxnreg in (96, 128)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=str)
+@pytest.mark.parametrize("op", list(matrix.OPS))
+def test_windowed_2_byte_rows_at_168_registers_gpu(op, dtype, monkeypatch, triton_launches, poisoned_outputs):
+    """Rows of odd length cut into windows (ROTATE 3) in 2-byte types: the OVERLAP_READ config
+    capped at 168 registers (three programs per SM where uncapped takes two; reversed, it spills
+    4-32 bytes; NOTES.md 139) is the only config left to the autotuner, and every op checks."""
+    capped = [config for config in lookback_scan_kernel.configs
+              if config.kwargs.get("OVERLAP_READ") and config.maxnreg == 168]
+    assert len(capped) == 1
+    leave_configs(monkeypatch, lookback_scan_kernel, capped)
+    # rows of odd length at every phase of a 16-byte word, several chunks each
+    x = random_input((9, 70 * 1024 + 1), dtype)
+    flags = matrix.op_flags(op)
+    if op != "ModelNew":  # the seed's rows of L + 1 are not in place: windows of the output only
+        plan = sys.modules["triscan.explain"].plan_of(x, 1, **flags)[0]
+        assert plan.launch.constexprs["ROTATE"] == 3
+    lookback_scan_checked(op, x, triton_launches)
+    assert triton_launches.counts == {"lookback_scan": 1}
+    assert lookback_scan_kernel.best_config.maxnreg == 168
 
 
 # dense flat rows walked forwards, as PARTS takes them: float32 (packed look-back words; exclusive

@@ -65,12 +65,13 @@ LOOKBACK_SCAN_CONFIGS = [
 ] + [
     # OVERLAP_READ: the chunk's scan overlaps the look-back's read (NOTES.md 101): 16 KiB chunks of
     # 2-byte inputs, and of 4-byte ones capped at 160 registers (six programs per SM, where the
-    # compiler would take 204); unsplit only (SPLIT spills 72-340 bytes under these caps). Uncapped
-    # and split for rows cut into windows (ROTATE 3), which the caps made spill (NOTES.md 104)
+    # compiler would take 204); unsplit only (SPLIT spills 72-340 bytes under these caps). Split for
+    # rows cut into windows (ROTATE 3): uncapped, which the caps of 128 made spill (NOTES.md 104), and
+    # 2-byte windows at 168 (three programs per SM instead of two, NOTES.md 139)
     triton.Config({"BLOCK": block, "SPLIT": split, "OVERLAP_READ": True}, num_warps=warps, num_stages=1,
                   maxnreg=maxnreg)
     for block, warps, maxnreg, split in ((8192, 4, 128, False), (4096, 2, 160, False),
-                                         (8192, 4, None, True), (4096, 2, None, True))
+                                         (8192, 4, None, True), (4096, 2, None, True), (8192, 4, 168, True))
 ]
 
 
@@ -278,7 +279,8 @@ def _keeps(config, args) -> bool:
     lengths that are multiples of 16 (their pieces load in one masked form, which vectorizes only
     there; ROTATE 3's windows mask whole vectors). OVERLAP_READ configs: chunks of 16 KiB of
     input, 4-byte sums; capped and unsplit for chunks in place (ROTATE 0) on lengths that are
-    multiples of 16 (the others spill under the caps), uncapped and split for windows (ROTATE 3)."""
+    multiples of 16 (the others spill under the caps), split for windows (ROTATE 3): uncapped, or for
+    2-byte inputs capped at 168."""
     kwargs, element = config.kwargs, args["x_ptr"].element_size()
     # the accumulator's bytes: as the output's (at least 4), but for a max or min of integers
     # narrower than 8 bytes, kept in the input's dtype and accumulated in int64
@@ -288,7 +290,7 @@ def _keeps(config, args) -> bool:
         capped = config.maxnreg is not None
         return (kwargs["BLOCK"] * element == 16384 and accumulator == 4
                 and (args.get("ROTATE") == 0 and args["LENGTH_ALIGNED"] and capped and not kwargs["SPLIT"]
-                     or args.get("ROTATE") == 3 and not capped and kwargs["SPLIT"]))
+                     or args.get("ROTATE") == 3 and kwargs["SPLIT"] and (not capped or element == 2)))
     if kwargs.get("RELOAD", False):
         return (16384 <= kwargs["BLOCK"] * element <= 32768 and element < args["y_ptr"].element_size()
                 and (args.get("ROTATE") == 0 and args["LENGTH_ALIGNED"] or args.get("ROTATE") == 3)
