@@ -539,6 +539,12 @@ def column_lookback_scan_kernel(
             else:
                 other = _other_runs(run_totals, False, OPERATOR)  # [BLOCK_L // SUB, 1, BLOCK_K]
                 local = _combine(_within_runs(values, IN_PLACE, False, OPERATOR), other, OPERATOR)
+        elif GROUPED:
+            # each lane's rows before (after, walking backwards) each row, scanned while the
+            # window read is in flight, as the tiles above
+            rows_other = ()  # per lane [GROUP_ROWS]
+            for lane in tl.static_range(FLAT_INNER):
+                rows_other = rows_other + (_other_runs(row_totals[lane], BACKWARDS, OPERATOR),)
         # the prefixes before this chunk, carried in float64 when PACKED (see _pack)
         exclusive = tl.full([BLOCK_K], IDENTITY, dtype=tl.float64 if PACKED else ACC_DTYPE)
         if chunk == 0:
@@ -602,7 +608,7 @@ def column_lookback_scan_kernel(
             bases = ()
             for lane in tl.static_range(FLAT_INNER):
                 prefix = tl.sum(tl.where(lanes == lane, lane_prefixes, 0), 0)
-                base = _combine(_other_runs(row_totals[lane], BACKWARDS, OPERATOR), prefix, OPERATOR)
+                base = _combine(rows_other[lane], prefix, OPERATOR)
                 bases = bases + (base,)
             outputs = ()
             for position in tl.static_range(GROUP_ROW):
