@@ -84,6 +84,14 @@ VARIANTS = [
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=5 GROUPED=1 "
                         "GROUPED_OK=1 GROUP_ROW=10 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 "
                         "ELEMENT=fp64 PACKED=0"),
+    # GROUPED caps the pruning keeps by held bytes (NOTES.md 143): 2-byte chunks of 4096 steps at
+    # 168, 8-byte sums of 1024 at 128
+    ("column_lookback", "BLOCK_L=4096 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
+                        "GROUPED_OK=1 GROUP_ROW=24 GROUP_LOAD_VECTOR=8 GROUP_STORE_VECTOR=8 ELEMENT=bf16 "
+                        "maxnreg=168"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
+                        "GROUPED_OK=1 GROUP_ROW=6 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 ELEMENT=fp64 "
+                        "PACKED=0 maxnreg=128"),
     # chunks held as PARTS flat tiles in the input's type through the look-back (NOTES.md 126)
     ("column_lookback",
      "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 maxnreg=168 ELEMENT=bf16"),

@@ -205,8 +205,9 @@ def test_held_parts_configs_only_where_capped_for(input_dtype, output_dtype, exp
 @pytest.mark.parametrize("warps", [4, 8], ids=lambda warps: f"{warps}warps")
 def test_grouped_configs_only_where_allowed(warps, dtype):
     """GROUPED configs (lookback/column.py) reach the autotuner only where the plan allows them
-    (GROUPED_OK), for lane tiles of 4 and 8, with at most 256 bytes of accumulators per thread, and
-    capped at 96 or 128 registers only for sums of at most 4 bytes."""
+    (GROUPED_OK), for lane tiles of 4 and 8, by the bytes a thread holds (its elements times the
+    element size): at most 224 uncapped, 192 capped at 128 or 168 registers (4 warps), and at 96
+    only for sums of 4 bytes with at most 192 bytes of them."""
     from triscan.kernels.lookback.column import column_lookback_scan_kernel
 
     x = torch.ones(64, dtype=dtype)
@@ -214,17 +215,43 @@ def test_grouped_configs_only_where_allowed(warps, dtype):
         pruned = column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
             "x_ptr": x, "y_ptr": x, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, FLAT_INNER=inner,
             GROUPED_OK=allowed)
-        steps = {config.kwargs["BLOCK_L"] for config in pruned
-                 if config.kwargs.get("GROUPED", False) and config.num_warps == warps}
-        accumulator = max(4, dtype.itemsize)
-        expected = {block_l for block_l in (1024, 2048, 4096)
-                    if block_l * inner * accumulator <= 256 * 32 * warps}
-        assert steps == (expected if allowed and inner != 2 else set()), (inner, allowed)
-        # register caps (four or five programs per SM): 4 warps, sums of at most 4 bytes
-        caps = {config.maxnreg for config in pruned
-                if config.kwargs.get("GROUPED", False) and config.num_warps == warps and config.maxnreg}
-        capped = allowed and inner != 2 and warps == 4 and dtype.itemsize <= 4
-        assert caps == ({96, 128} if capped else set()), (inner, allowed)
+        kept = {(config.kwargs["BLOCK_L"], config.maxnreg) for config in pruned
+                if config.kwargs.get("GROUPED", False) and config.num_warps == warps}
+        expected = set()
+        for block_l in (1024, 2048, 4096):
+            elements = block_l * inner // (32 * warps)
+            held = elements * dtype.itemsize
+            expected |= {(block_l, None)} if held <= 224 else set()
+            if warps == 4:  # register caps: four or five programs per SM
+                caps = (128, 168) if block_l == 4096 else (128,)
+                expected |= {(block_l, cap) for cap in caps if held <= 192}
+                if dtype.itemsize <= 4 and elements * 4 <= 192:
+                    expected.add((block_l, 96))
+        assert kept == (expected if allowed and inner != 2 else set()), (inner, allowed)
+
+
+@pytest.mark.parametrize("input_dtype,output_dtype,inner,kept,dropped", [
+    # the fixed-launch winners of NOTES.md 143 (H100), and configs that spill past their gain
+    (torch.bfloat16, torch.bfloat16, 3, {(4096, 4, 128), (4096, 4, 168), (2048, 4, 96)}, {(4096, 4, 96)}),
+    (torch.bfloat16, torch.bfloat16, 5, {(2048, 4, None), (2048, 4, 128), (1024, 4, 96)}, {(2048, 4, 96)}),
+    (torch.float32, torch.float32, 3, {(2048, 4, 96), (2048, 4, 128)}, {(4096, 4, None), (4096, 4, 128)}),
+    (torch.float32, torch.float32, 5, {(1024, 4, 96)}, {(2048, 4, None), (2048, 4, 128)}),
+    (torch.float64, torch.float64, 3, {(1024, 4, 128), (1024, 4, None)}, {(1024, 4, 96), (2048, 4, None)}),
+    (torch.int32, torch.int64, 3, {(1024, 4, 128)}, {(2048, 4, 128), (1024, 4, 96)}),
+], ids=["bfloat16-3", "bfloat16-5", "float32-3", "float32-5", "float64-3", "int32-int64-3"])
+def test_grouped_configs_by_held_bytes(input_dtype, output_dtype, inner, kept, dropped):
+    """2-byte inputs keep GROUPED chunks of twice float32's steps (bfloat16 K=5 [2048, 8]: 54.8%
+    against the 96-register pick's 49.5% on the H100), 8-byte sums a cap of 128 where they fit it
+    without spills; tiles that spill past their gain offline (sm_90: 56-204 bytes) are dropped."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
+    pruned = column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
+        "x_ptr": x, "y_ptr": y, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, FLAT_INNER=inner,
+        GROUPED_OK=True)
+    grouped = {(config.kwargs["BLOCK_L"], config.num_warps, config.maxnreg) for config in pruned
+               if config.kwargs.get("GROUPED", False)}
+    assert kept <= grouped and not dropped & grouped, grouped
 
 
 def lookback_scan_checked(op: str, x: torch.Tensor, triton_launches, dim=None, family="lookback"):
@@ -538,9 +565,9 @@ def test_lookback_integers_exact_gpu():
                          ids=["115201x3-float32", "76800x5-bfloat16"])
 @pytest.mark.parametrize("op", list(matrix.OPS))
 def test_grouped_register_caps_gpu(op, shape, dtype, monkeypatch, triton_launches, poisoned_outputs):
-    """GROUPED configs capped at 96 and 128 registers (the picks on the H200, NOTES.md 122; some
-    spill a few bytes) are the only configs left to the autotuner: every op checked against
-    float64, and the pick is a capped GROUPED config."""
+    """GROUPED configs capped at 96, 128 and 168 registers (the picks on the H200, NOTES.md 122,
+    and of 2-byte chunks of 4096 steps, 143; some spill a few bytes) are the only configs left to
+    the autotuner: every op checked against float64, and the pick is a capped GROUPED config."""
     from triscan.kernels.lookback.column import column_lookback_scan_kernel
 
     capped = [config for config in column_lookback_scan_kernel.configs
@@ -553,7 +580,7 @@ def test_grouped_register_caps_gpu(op, shape, dtype, monkeypatch, triton_launche
     lookback_scan_checked(op, x, triton_launches, 0, "column_lookback")
     assert triton_launches.counts == {"column_lookback_scan": 1}
     picked = column_lookback_scan_kernel.best_config
-    assert picked.kwargs["GROUPED"] and picked.maxnreg in (96, 128)
+    assert picked.kwargs["GROUPED"] and picked.maxnreg in (96, 128, 168)
 
 
 @pytest.mark.gpu

@@ -85,9 +85,11 @@ def _column_lookback_configs():
             configs += [config(block_l, block_k, 8, warps, transpose=True, grouped=True)
                         for block_l in (1024, 2048, 4096) for warps in (4, 8)]
             # capped at 128 or 96 registers: four or five programs of 4 warps per SM instead of
-            # the three that 168 registers allow (NOTES.md section 121)
+            # the three that 168 registers allow (NOTES.md section 121); 4096 steps at 168 or 128,
+            # where 2-byte inputs fit (section 143)
             configs += [config(block_l, block_k, 8, 4, transpose=True, grouped=True, maxnreg=maxnreg)
-                        for block_l in (1024, 2048) for maxnreg in (128, 96)]
+                        for block_l in (1024, 2048, 4096) for maxnreg in (128, 96)]
+            configs += [config(4096, block_k, 8, 4, transpose=True, grouped=True, maxnreg=168)]
     return configs
 
 
@@ -99,13 +101,9 @@ def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k, gr
     """Whether a config's register cap (maxnreg) fits the tensors' tiles without spills: 128 for
     1- and 2-byte inputs (4-byte ones spill there; NOTES.md section 49); 168 for inputs and
     outputs of at most 4 bytes held as dense flat rows (gathered lanes spill there; section 110);
-    GROUPED rows, 96 or 128 for sums of at most 4 bytes (section 121; 96 spills a few bytes on the
-    H200 and still wins, section 122; 8-byte sums take 152-190 registers uncapped, section 119).
-    PARTS configs are capped for the inputs _parts_fit keeps them for."""
-    if maxnreg is None or parts:
+    GROUPED and PARTS configs are capped for the tiles _grouped_fits and _parts_fit keep them for."""
+    if maxnreg is None or parts or grouped:
         return True
-    if grouped:
-        return max(input_size, output_size) <= 4
     if maxnreg < 168:
         return input_size <= 2
     return max(input_size, output_size) <= 4 and flat_inner == block_k
@@ -120,16 +118,26 @@ def _parts_fit(config, input_size, output_size, flat_inner) -> bool:
     return flat_inner == config.kwargs["BLOCK_K"] and input_size == 2 and output_size <= 4
 
 
-def _grouped_fits(config, allowed, flat_inner, output_size, group_row=1) -> bool:
-    """GROUPED configs only where the plan allows them (GROUPED_OK), with at most 256 bytes of a
-    chunk's accumulators per thread (offline, sm_90: 93-152 registers for 3 float32 lanes, 152-190
-    for 3 float64 lanes; 8-byte sums past it took 190-255), and a whole row of GROUP_ROW elements
-    at least in a chunk."""
+def _grouped_fits(config, allowed, flat_inner, input_size, output_size, group_row=1) -> bool:
+    """GROUPED configs only where the plan allows them (GROUPED_OK), with a whole row of GROUP_ROW
+    elements at least in a chunk, by the bytes a thread holds: its elements times the wider of the
+    input and output element (2-byte inputs summed in float32 compile to the registers of their
+    own bytes more than their sums'; NOTES.md 119, 143). Uncapped, at most 224 bytes; capped at 128
+    or 168 registers, at most 192 (offline, sm_90: none spill but 2-byte inputs at 192, 8-64
+    bytes, still faster on the H100; section 143); capped at 96, sums of 4 bytes and at most 192
+    bytes of them (a few bytes spilled and faster, section 122)."""
     if not config.kwargs.get("GROUPED", False):
         return True
-    accumulator_size = max(4, output_size)  # as lookback/row.py's _keeps counts it
     block = config.kwargs["BLOCK_L"] * flat_inner
-    return allowed and block * accumulator_size <= 256 * 32 * config.num_warps and block >= group_row
+    elements = block // (32 * config.num_warps)  # a thread's, rounded down
+    held = elements * max(input_size, output_size)
+    if config.maxnreg is None:
+        fits = held <= 224
+    elif config.maxnreg >= 128:
+        fits = held <= 192
+    else:
+        fits = max(input_size, output_size) <= 4 and elements * 4 <= 192
+    return allowed and fits and block >= group_row
 
 
 @triton.jit
@@ -350,7 +358,8 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
                                config.kwargs.get("GROUPED", False), config.kwargs.get("PARTS", 1) > 1)
         and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)  # prefetched tiles: flat ones
         and _grouped_fits(config, kwargs.get("GROUPED_OK", False), kwargs["FLAT_INNER"],
-                          args["y_ptr"].element_size(), kwargs.get("GROUP_ROW", 1))
+                          args["x_ptr"].element_size(), args["y_ptr"].element_size(),
+                          kwargs.get("GROUP_ROW", 1))
         and _parts_fit(config, args["x_ptr"].element_size(), args["y_ptr"].element_size(),
                        kwargs["FLAT_INNER"])]},
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
