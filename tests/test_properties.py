@@ -179,7 +179,7 @@ def test_dtype_argument_on_permuted_layouts(case):
 
 # numpy, inside the interpreter, warns on inf - inf; the NaN it makes is the point (here and below)
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(permuted_cases(), st.lists(st.sampled_from([math.inf, -math.inf, math.nan]), min_size=1, max_size=3),
        st.randoms(use_true_random=False))
 def test_infinities_and_nan_land_where_torch_puts_them(case, specials, choose):
@@ -202,7 +202,7 @@ def test_infinities_and_nan_land_where_torch_puts_them(case, specials, choose):
     assert torch.equal(out[infinite], expected[infinite]), (case, specials)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(permuted_cases(), st.sampled_from(["max", "min"]), st.booleans())
 def test_selection_indices_on_permuted_layouts(case, name, nan):
     """cummax's and cummin's values and indices on permuted, strided views of tied values (a NaN
