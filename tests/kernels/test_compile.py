@@ -172,6 +172,9 @@ LARGEST = [
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=4 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
                         "GROUPED_OK=1 GROUP_ROW=6 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 "
                         "ELEMENT=fp64 PACKED=0"),
+    # the most bytes a thread holds that the GROUPED pruning keeps (224: 7 bfloat16 lanes, 4 warps)
+    ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=7 GROUPED=1 "
+                        "GROUPED_OK=1 GROUP_ROW=56 GROUP_LOAD_VECTOR=8 GROUP_STORE_VECTOR=8 ELEMENT=bf16"),
     ("column_lookback",
      "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 maxnreg=168 ELEMENT=bf16"),
     ("column_lookback",
