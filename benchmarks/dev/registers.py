@@ -135,7 +135,8 @@ def compile_variant(name: str, arch: int, **meta):
     if input_element is not None:
         signature["x_ptr"] = f"*{input_element}"
     if name == "column_lookback" and not constexprs["PACKED"]:  # separate totals and prefixes, as summed
-        signature["values_ptr"] = {tl.float64: "*fp64", tl.int64: "*i64"}.get(constexprs["ACC_DTYPE"], "*fp32")
+        wide = {tl.float64: "*fp64", tl.int64: "*i64"}
+        signature["values_ptr"] = wide.get(constexprs["ACC_DTYPE"], "*fp32")
     if name == "column_lookback" and "FLAT_INNER" not in constexprs:  # dense rows unless given (0: strided)
         constexprs["FLAT_INNER"] = constexprs["BLOCK_K"]
         signature["FLAT_INNER"] = "constexpr"

@@ -23,17 +23,20 @@ from triscan.scan.dispatch import plan_for
 
 
 def in_flight(plan, x: torch.Tensor, meta: dict, compiled) -> str:
-    """For the row look-back (NOTES.md 91's model): resident programs per SM, the lesser of the
-    grid's 8 and what this GPU's registers and shared memory per SM allow, and the input bytes
-    they have in flight: a chunk each, or with RELOAD all but one piece."""
-    if plan.family.name != "lookback":
+    """For the look-backs (NOTES.md 91's and 123's model): resident programs per SM, the lesser of
+    the grid's 8 and what this GPU's registers and shared memory per SM allow, and the input bytes
+    they have in flight: a chunk each (the column look-back's: BLOCK_L steps of its lanes), or with
+    RELOAD all but one piece."""
+    if plan.family.name not in ("lookback", "column_lookback"):
         return ""
     properties = torch.cuda.get_device_properties(x.device)
     registers = (compiled.n_regs + 7) // 8 * 8 * 32 * meta["num_warps"]
     shared = getattr(compiled.metadata, "shared", 0) or 1
     programs = min(8, getattr(properties, "regs_per_multiprocessor", 65536) // registers,
                    getattr(properties, "shared_memory_per_multiprocessor", 228 * 1024) // shared)
-    if meta.get("RELOAD"):
+    if plan.family.name == "column_lookback":
+        loaded = meta["BLOCK_L"] * (plan.launch.constexprs["FLAT_INNER"] or meta["BLOCK_K"])
+    elif meta.get("RELOAD"):
         loaded = (meta["RELOAD_STAGES"] - 1) * meta["SUB_BLOCK"]
     else:
         loaded = meta["BLOCK"]
