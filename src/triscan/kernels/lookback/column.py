@@ -88,8 +88,8 @@ def _column_lookback_configs():
             # the three that 168 registers allow (NOTES.md section 121); 4096 steps at 168 or 128,
             # where 2-byte inputs fit (section 143)
             configs += [config(block_l, block_k, 8, 4, transpose=True, grouped=True, maxnreg=maxnreg)
-                        for block_l in (1024, 2048, 4096) for maxnreg in (128, 96)]
-            configs += [config(4096, block_k, 8, 4, transpose=True, grouped=True, maxnreg=168)]
+                        for block_l, maxnreg in ((1024, 128), (1024, 96), (2048, 128), (2048, 96),
+                                                 (4096, 168), (4096, 128))]
     return configs
 
 
