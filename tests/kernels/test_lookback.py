@@ -155,6 +155,16 @@ def test_register_caps_under_128_only_for_8_byte_sums(input_dtype, output_dtype)
     assert low_caps == ({(2048, 4, False), (2048, 4, True)} if output_dtype.itemsize == 8 else set())
 
 
+def column_configs_kept(input_dtype, output_dtype, inner, **constexprs):
+    """The column look-back's configs its pruning leaves to the autotuner for `inner` lanes of
+    `input_dtype` scanned into `output_dtype`, with the plan's `constexprs` (FLAT_INNER, ...)."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
+    return column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
+        "x_ptr": x, "y_ptr": y, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, **constexprs)
+
+
 @pytest.mark.parametrize("input_dtype,output_dtype", [
     (torch.float32, torch.float32), (torch.bfloat16, torch.bfloat16), (torch.float64, torch.float64),
     (torch.int32, torch.int64), (torch.int32, torch.int32), (torch.int8, torch.int64)], ids=str)
@@ -162,12 +172,8 @@ def test_column_register_caps_fit_without_spills(input_dtype, output_dtype):
     """The column look-back's capped configs are kept where their tiles fit the cap without
     spills (test_compile): 128 registers for 1- and 2-byte inputs, 168 for inputs and outputs of at
     most 4 bytes over dense flat rows, not over gathered lanes (NOTES.md 49, 110)."""
-    from triscan.kernels.lookback.column import column_lookback_scan_kernel
-
-    x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
     for inner, flat_inner in ((2, 2), (8, 8), (3, 3), (8, 0)):
-        pruned = column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
-            "x_ptr": x, "y_ptr": y, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, FLAT_INNER=flat_inner)
+        pruned = column_configs_kept(input_dtype, output_dtype, inner, FLAT_INNER=flat_inner)
         caps = {config.maxnreg for config in pruned
                 if config.maxnreg is not None and "PARTS" not in config.kwargs}  # PARTS: their own rule
         dense_flat = flat_inner == inner and inner in (2, 8)
@@ -186,14 +192,10 @@ def test_held_parts_configs_only_where_capped_for(input_dtype, output_dtype, exp
     scanned into at most 4 bytes only, in either direction (not strided or gathered lanes, not 16
     lanes, which spill): chunks of 32 KiB in 2 parts, the first scanned during the read, at 168
     registers."""
-    from triscan.kernels.lookback.column import column_lookback_scan_kernel
-
-    x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
     for inner, flat_inner, backwards in ((2, 2, False), (8, 8, False), (16, 16, False), (8, 8, True),
                                          (8, 0, False), (3, 3, False)):
-        pruned = column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
-            "x_ptr": x, "y_ptr": y, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, FLAT_INNER=flat_inner,
-            BACKWARDS=backwards)
+        pruned = column_configs_kept(input_dtype, output_dtype, inner, FLAT_INNER=flat_inner,
+                                     BACKWARDS=backwards)
         held = {(config.kwargs["BLOCK_L"] * config.kwargs["BLOCK_K"], config.kwargs["PARTS"], config.maxnreg)
                 for config in pruned if "PARTS" in config.kwargs}
         assert all(config.kwargs["EARLY_PART"] for config in pruned if "PARTS" in config.kwargs)
@@ -208,13 +210,8 @@ def test_grouped_configs_only_where_allowed(warps, dtype):
     (GROUPED_OK), for lane tiles of 4 and 8, by the bytes a thread holds (its elements times the
     element size): at most 224 uncapped, 192 capped at 128 or 168 registers (4 warps), and at 96
     only for sums of 4 bytes with at most 192 bytes of them."""
-    from triscan.kernels.lookback.column import column_lookback_scan_kernel
-
-    x = torch.ones(64, dtype=dtype)
     for inner, allowed in ((3, True), (3, False), (5, True), (7, True), (2, True)):
-        pruned = column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
-            "x_ptr": x, "y_ptr": x, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, FLAT_INNER=inner,
-            GROUPED_OK=allowed)
+        pruned = column_configs_kept(dtype, dtype, inner, FLAT_INNER=inner, GROUPED_OK=allowed)
         kept = {(config.kwargs["BLOCK_L"], config.maxnreg) for config in pruned
                 if config.kwargs.get("GROUPED", False) and config.num_warps == warps}
         expected = set()
@@ -243,12 +240,7 @@ def test_grouped_configs_by_held_bytes(input_dtype, output_dtype, inner, kept, d
     """2-byte inputs keep GROUPED chunks of twice float32's steps (bfloat16 K=5 [2048, 8]: 54.8%
     against the 96-register pick's 49.5% on the H100), 8-byte sums a cap of 128 where they fit it
     without spills; tiles that spill past their gain offline (sm_90: 56-204 bytes) are dropped."""
-    from triscan.kernels.lookback.column import column_lookback_scan_kernel
-
-    x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
-    pruned = column_lookback_scan_kernel.early_config_prune(column_lookback_scan_kernel.configs, {
-        "x_ptr": x, "y_ptr": y, "INNER_BUCKET": 1 << (inner - 1).bit_length()}, FLAT_INNER=inner,
-        GROUPED_OK=True)
+    pruned = column_configs_kept(input_dtype, output_dtype, inner, FLAT_INNER=inner, GROUPED_OK=True)
     grouped = {(config.kwargs["BLOCK_L"], config.num_warps, config.maxnreg) for config in pruned
                if config.kwargs.get("GROUPED", False)}
     assert kept <= grouped and not dropped & grouped, grouped

@@ -130,13 +130,13 @@ def _grouped_fits(config, allowed, flat_inner, input_size, output_size, group_ro
         return True
     block = config.kwargs["BLOCK_L"] * flat_inner
     elements = block // (32 * config.num_warps)  # a thread's, rounded down
-    held = elements * max(input_size, output_size)
+    widest = max(input_size, output_size)
     if config.maxnreg is None:
-        fits = held <= 224
+        fits = elements * widest <= 224
     elif config.maxnreg >= 128:
-        fits = held <= 192
+        fits = elements * widest <= 192
     else:
-        fits = max(input_size, output_size) <= 4 and elements * 4 <= 192
+        fits = widest <= 4 and elements * 4 <= 192
     return allowed and fits and block >= group_row
 
 
