@@ -239,11 +239,14 @@ def test_grouped_configs_only_where_allowed(warps, dtype):
 def test_grouped_configs_by_held_bytes(input_dtype, output_dtype, inner, kept, dropped):
     """2-byte inputs keep GROUPED chunks of twice float32's steps (bfloat16 K=5 [2048, 8]: 54.8%
     against the 96-register pick's 49.5% on the H100), 8-byte sums a cap of 128 where they fit it
-    without spills; tiles that spill past their gain offline (sm_90: 56-204 bytes) are dropped."""
-    pruned = column_configs_kept(input_dtype, output_dtype, inner, FLAT_INNER=inner, GROUPED_OK=True)
+    without spills; tiles that spill past their gain offline (sm_90: 56-204 bytes) are dropped. The
+    plan's rows (whole output sectors, NOTES.md 146) are a chunk's at most."""
+    row = registry.group_row_constexprs(inner, input_dtype.itemsize, output_dtype.itemsize)
+    pruned = column_configs_kept(input_dtype, output_dtype, inner, FLAT_INNER=inner, GROUPED_OK=True, **row)
     grouped = {(config.kwargs["BLOCK_L"], config.num_warps, config.maxnreg) for config in pruned
                if config.kwargs.get("GROUPED", False)}
     assert kept <= grouped and not dropped & grouped, grouped
+    assert all(block_l * inner >= row["GROUP_ROW"] for block_l, _, _ in grouped)
 
 
 def lookback_scan_checked(op: str, x: torch.Tensor, triton_launches, dim=None, family="lookback"):
@@ -470,9 +473,9 @@ def test_narrow_flat_tiles_keep_16_byte_accesses(op, shape, dim, dtype, misalign
 
 
 # rows of 3, 5, 6 and 7 contiguous lanes: packed (float32) and unpacked (float64, int64) look-back
-# words, int32 -> int64 (rows of whole vectors of both: 3 loads and 6 stores a row of 4 steps of 3
-# lanes) and 1-byte inputs into int64 (16 steps a row: more than the interpreter's 8-step
-# chunks); on CUDA also 2-byte inputs
+# words, int32 -> int64 (rows of whole vectors of the input and sectors of the output: 3 loads and
+# 3 sector stores a row of 4 steps of 3 lanes) and 1-byte inputs into int64 (16 steps a row: more
+# than the interpreter's 8-step chunks); on CUDA also 2-byte inputs
 GROUPED_CASES = [((900 * SCALE + 1, 3), 0, torch.float32), ((2, 500 * SCALE, 5), 1, torch.float64),
                  ((400 * SCALE, 6), 0, torch.int64), ((400 * SCALE, 6), 0, torch.int32),
                  ((300 * SCALE, 7), 0, torch.float32), ((300 * SCALE + 3, 7), 0, torch.int64),
@@ -489,8 +492,8 @@ def test_grouped_lane_rows(op, shape, dim, dtype, monkeypatch, triton_launches, 
     place, held as whole steps in 16-byte vectors split into elements, each lane summed along
     its row and across rows, the lane totals published; inclusive, and exclusive (the seed's too)
     where stored in place; forwards and reversed (chunks counted from the start, walked from the
-    last). On CUDA one GROUPED config is left to the autotuner (1024 steps on 8 warps, which the
-    pruning keeps for every element size and lane count): one compile per test."""
+    last). On CUDA one GROUPED config is left to the autotuner (the first the pruning keeps for
+    the plan): one compile per test."""
     from triscan.kernels.lookback.column import column_lookback_scan_kernel
 
     x = random_input(shape, dtype)
@@ -502,9 +505,10 @@ def test_grouped_lane_rows(op, shape, dim, dtype, monkeypatch, triton_launches, 
     # walking backwards, chunks are counted from the tensors' start, which the plan hands over
     assert (plan.launch.constexprs["FROM_START"] > 0) >= (grouped and plan.reverse)
     if DEVICE != "cpu" and grouped:
-        configs = [config for config in column_lookback_scan_kernel.configs if config.kwargs.get("GROUPED")
-                   and config.kwargs["BLOCK_L"] == 1024 and config.num_warps == 8]
-        leave_configs(monkeypatch, column_lookback_scan_kernel, configs)
+        constexprs = plan.launch.constexprs
+        kept = column_configs_kept(x.dtype, plan.output_dtype, constexprs["FLAT_INNER"], **constexprs)
+        leave_configs(monkeypatch, column_lookback_scan_kernel,
+                      [config for config in kept if config.kwargs.get("GROUPED")][:1])
     plan = lookback_scan_checked(op, x, triton_launches, dim, "column_lookback")
     assert triton_launches.counts == {"column_lookback_scan": 1}
     if DEVICE == "cpu":

@@ -144,17 +144,27 @@ def _load_row_group(pointer, bound, whole, ACC_DTYPE: tl.constexpr, ROWS: tl.con
 
 @triton.jit
 def _store_row_group(pointer, elements, bound, whole, ROWS: tl.constexpr, VECTOR: tl.constexpr,
-                     VECTORS: tl.constexpr):
+                     VECTORS: tl.constexpr, SECTORS: tl.constexpr = False):
     """Store `elements` (as _load_row_group gives them, in the output's type) where _load_row_group
     loads, up to the flat element `bound`."""
     ROW: tl.constexpr = VECTORS * VECTOR
-    offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, VECTOR)[None, :]  # [ROWS, VECTOR]
-    for vector in tl.static_range(VECTORS):
-        columns = ()
-        for column in tl.static_range(VECTOR):
-            columns = columns + (elements[vector * VECTOR + column],)
-        at = offsets + vector * VECTOR  # [ROWS, VECTOR]
-        _store_block(pointer + at, _join_columns(columns, ROWS, VECTOR), at < bound, whole, True)
+    if SECTORS:
+        WIDTH: tl.constexpr = 2 * VECTOR
+        offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, WIDTH)[None, :]  # [ROWS, WIDTH]
+        for pair in tl.static_range(VECTORS // 2):
+            columns = ()
+            for column in tl.static_range(WIDTH):
+                columns = columns + (elements[pair * WIDTH + column],)
+            at = offsets + pair * WIDTH  # [ROWS, WIDTH]
+            _store_block(pointer + at, _join_columns(columns, ROWS, WIDTH), at < bound, whole, True)
+    else:
+        offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, VECTOR)[None, :]  # [ROWS, VECTOR]
+        for vector in tl.static_range(VECTORS):
+            columns = ()
+            for column in tl.static_range(VECTOR):
+                columns = columns + (elements[vector * VECTOR + column],)
+            at = offsets + vector * VECTOR  # [ROWS, VECTOR]
+            _store_block(pointer + at, _join_columns(columns, ROWS, VECTOR), at < bound, whole, True)
 
 
 @triton.jit
