@@ -18,7 +18,7 @@ ON_GPU = DEVICE == "cuda"
 if ON_GPU:
     SHAPES = [((96, 3001), 1), (((1 << 20) + 7,), 0), (((1 << 17) + 3, 3), 0), ((48, 300, 40), 1)]
 else:
-    SHAPES = [((5, 301), 1), ((2001,), 0), ((701, 3), 0), ((6, 7, 400), 1)]
+    SHAPES = [((5, 301), 1), ((1201,), 0), ((401, 3), 0), ((6, 7, 200), 1)]
 AUTOTUNED = tuple(kernel for family in FAMILIES for kernel in family.kernels.values())
 
 

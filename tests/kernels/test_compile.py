@@ -75,23 +75,23 @@ VARIANTS = [
     # rows of 3, 5 and 7 lanes held as whole steps in 16-byte vectors (GROUPED; NOTES.md 119), rows of
     # whole output sectors stored a sector at a time (146)
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
-                        "GROUPED_OK=1 GROUP_ROW=24 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4 GROUP_SECTORS=1"),
+                        "GROUPED_OK=1 GROUP_ROW=24 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4"),
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
-                        "GROUPED_OK=1 GROUP_ROW=24 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4 GROUP_SECTORS=1 "
+                        "GROUPED_OK=1 GROUP_ROW=24 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4 "
                         "BACKWARDS=1 FROM_START=1 SHIFT=1 IN_PLACE=1"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
-                        "GROUPED_OK=1 GROUP_ROW=12 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=2 GROUP_SECTORS=1 "
+                        "GROUPED_OK=1 GROUP_ROW=12 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=2 "
                         "ELEMENT=i64 INPUT=i32 PACKED=0"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=5 GROUPED=1 "
-                        "GROUPED_OK=1 GROUP_ROW=20 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 GROUP_SECTORS=1 "
+                        "GROUPED_OK=1 GROUP_ROW=20 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 "
                         "ELEMENT=fp64 PACKED=0"),
     # GROUPED caps the pruning keeps by held bytes (NOTES.md 143): 2-byte chunks of 4096 steps at
     # 168, 8-byte sums of 1024 at 128
     ("column_lookback", "BLOCK_L=4096 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
-                        "GROUPED_OK=1 GROUP_ROW=48 GROUP_LOAD_VECTOR=8 GROUP_STORE_VECTOR=8 GROUP_SECTORS=1 "
+                        "GROUPED_OK=1 GROUP_ROW=48 GROUP_LOAD_VECTOR=8 GROUP_STORE_VECTOR=8 "
                         "ELEMENT=bf16 maxnreg=168"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
-                        "GROUPED_OK=1 GROUP_ROW=12 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 GROUP_SECTORS=1 "
+                        "GROUPED_OK=1 GROUP_ROW=12 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 "
                         "ELEMENT=fp64 PACKED=0 maxnreg=128"),
     # chunks held as PARTS flat tiles in the input's type through the look-back (NOTES.md 126)
     ("column_lookback",
@@ -128,7 +128,7 @@ OPERATOR_VARIANTS = INT8_MAXIMA + [(kernel, f"{options} OPERATOR={operator}")
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 BACKWARDS=1"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 FLAT_INNER=0 WIDE_OFFSETS=1 SHIFT=1"),
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=7 GROUPED=1 "
-                        "GROUPED_OK=1 GROUP_ROW=56 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4 GROUP_SECTORS=1 "
+                        "GROUPED_OK=1 GROUP_ROW=56 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4 "
                         "SHIFT=1 IN_PLACE=1"),
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 EARLY_PART=1 "
                         "ELEMENT=bf16"),
@@ -168,14 +168,14 @@ LARGEST = [
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 EARLY_PART=1 "
                         "maxnreg=168 INPUT=fp16 ELEMENT=fp32"),
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=7 GROUPED=1 "
-                        "GROUPED_OK=1 GROUP_ROW=56 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4 GROUP_SECTORS=1 "
+                        "GROUPED_OK=1 GROUP_ROW=56 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4 "
                         "SHIFT=1 IN_PLACE=1"),
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=4 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
-                        "GROUPED_OK=1 GROUP_ROW=12 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 GROUP_SECTORS=1 "
+                        "GROUPED_OK=1 GROUP_ROW=12 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 "
                         "ELEMENT=fp64 PACKED=0"),
     # the most bytes a thread holds that the GROUPED pruning keeps (224: 7 bfloat16 lanes, 4 warps)
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=7 GROUPED=1 "
-                        "GROUPED_OK=1 GROUP_ROW=112 GROUP_LOAD_VECTOR=8 GROUP_STORE_VECTOR=8 GROUP_SECTORS=1 "
+                        "GROUPED_OK=1 GROUP_ROW=112 GROUP_LOAD_VECTOR=8 GROUP_STORE_VECTOR=8 "
                         "ELEMENT=bf16"),
     ("column_lookback",
      "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 maxnreg=168 ELEMENT=bf16"),

@@ -117,16 +117,15 @@ def group_row_constexprs(lanes: int, input_size: int, output_size: int) -> dict:
     """GROUPED's row constexprs (lookback/column.py) for rows of `lanes` contiguous lanes: the
     elements per 16 bytes of each tensor (GROUP_LOAD_VECTOR, GROUP_STORE_VECTOR) and GROUP_ROW,
     the fewest whole steps that are whole 16-byte vectors of the input and whole 32-byte sectors
-    of the output, in elements: rows are stored a sector at a time (GROUP_SECTORS), since two
-    16-byte halves stored by separate instructions cost L2 two writes (benchmarks/NOTES.md 146)."""
+    of the output, in elements: rows are stored a sector at a time (tiles._store_row_group), since
+    two 16-byte halves stored by separate instructions cost L2 two writes (benchmarks/NOTES.md 146)."""
     load_vector, store_vector = 16 // input_size, 16 // output_size
 
     def steps_for(elements):  # the fewest steps of `lanes` lanes that are whole runs of `elements`
         return elements // min(lanes & -lanes, elements)
 
     steps = max(steps_for(load_vector), steps_for(2 * store_vector))
-    return dict(GROUP_ROW=steps * lanes, GROUP_LOAD_VECTOR=load_vector, GROUP_STORE_VECTOR=store_vector,
-                GROUP_SECTORS=True)
+    return dict(GROUP_ROW=steps * lanes, GROUP_LOAD_VECTOR=load_vector, GROUP_STORE_VECTOR=store_vector)
 
 
 def aligned_input_rows(plan) -> bool:

@@ -144,27 +144,22 @@ def _load_row_group(pointer, bound, whole, ACC_DTYPE: tl.constexpr, ROWS: tl.con
 
 @triton.jit
 def _store_row_group(pointer, elements, bound, whole, ROWS: tl.constexpr, VECTOR: tl.constexpr,
-                     VECTORS: tl.constexpr, SECTORS: tl.constexpr = False):
+                     VECTORS: tl.constexpr):
     """Store `elements` (as _load_row_group gives them, in the output's type) where _load_row_group
-    loads, up to the flat element `bound`."""
+    loads, up to the flat element `bound`, a 32-byte sector of each row at a time (VECTORS even):
+    Triton stores [ROWS, 2 * VECTOR] from a layout of two neighbouring threads a row, converted
+    through shared memory, since the halves of a sector stored by separate instructions each cost
+    L2 a write (benchmarks/NOTES.md 146)."""
+    tl.static_assert(VECTORS % 2 == 0, "rows of whole 32-byte sectors")
     ROW: tl.constexpr = VECTORS * VECTOR
-    if SECTORS:
-        WIDTH: tl.constexpr = 2 * VECTOR
-        offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, WIDTH)[None, :]  # [ROWS, WIDTH]
-        for pair in tl.static_range(VECTORS // 2):
-            columns = ()
-            for column in tl.static_range(WIDTH):
-                columns = columns + (elements[pair * WIDTH + column],)
-            at = offsets + pair * WIDTH  # [ROWS, WIDTH]
-            _store_block(pointer + at, _join_columns(columns, ROWS, WIDTH), at < bound, whole, True)
-    else:
-        offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, VECTOR)[None, :]  # [ROWS, VECTOR]
-        for vector in tl.static_range(VECTORS):
-            columns = ()
-            for column in tl.static_range(VECTOR):
-                columns = columns + (elements[vector * VECTOR + column],)
-            at = offsets + vector * VECTOR  # [ROWS, VECTOR]
-            _store_block(pointer + at, _join_columns(columns, ROWS, VECTOR), at < bound, whole, True)
+    WIDTH: tl.constexpr = 2 * VECTOR
+    offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, WIDTH)[None, :]  # [ROWS, WIDTH]
+    for sector in tl.static_range(VECTORS // 2):
+        columns = ()
+        for column in tl.static_range(WIDTH):
+            columns = columns + (elements[sector * WIDTH + column],)
+        at = offsets + sector * WIDTH  # [ROWS, WIDTH]
+        _store_block(pointer + at, _join_columns(columns, ROWS, WIDTH), at < bound, whole, True)
 
 
 @triton.jit

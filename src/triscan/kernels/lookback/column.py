@@ -409,10 +409,9 @@ def column_lookback_scan_kernel(
     #                                 each vector split into its elements, whose lanes are known at
     #                                 compile time
     GROUP_ROW: tl.constexpr = 1,  # GROUPED: elements per row, the fewest whole steps that are whole
-    #                               16-byte vectors of both tensors
+    #                               16-byte vectors of the input and 32-byte sectors of the output
     GROUP_LOAD_VECTOR: tl.constexpr = 1,  # GROUPED: input elements per 16 bytes
     GROUP_STORE_VECTOR: tl.constexpr = 1,  # GROUPED: output elements per 16 bytes
-    GROUP_SECTORS: tl.constexpr = False,  # GROUPED: stored 32 bytes a row at a time
     PARTS: tl.constexpr = 1,  # > 1, with TRANSPOSE over dense rows: a chunk loaded as
     #                           PARTS flat tiles of BLOCK_L // PARTS steps, held in the input's type
     #                           through the look-back, then scanned and stored one at a time
@@ -640,7 +639,7 @@ def column_lookback_scan_kernel(
                 outputs = outputs + (out.to(y_ptr.dtype.element_ty),)
             y_chunk = y_start + outer_index * stride_y_outer + first
             _store_row_group(y_chunk, outputs, bound, whole, GROUP_ROWS, GROUP_STORE_VECTOR,
-                             GROUP_ROW // GROUP_STORE_VECTOR, GROUP_SECTORS)
+                             GROUP_ROW // GROUP_STORE_VECTOR)
         elif PARTS > 1:  # each part scanned and stored in turn in the scan's order, the sums before it added
             if MEMORY_ORDER:
                 y_chunk = _chunk_in_memory_order(y_ptr, y_end, outer_index * stride_y_outer, first_step,
