@@ -239,14 +239,26 @@ def test_grouped_configs_only_where_allowed(warps, dtype):
 def test_grouped_configs_by_held_bytes(input_dtype, output_dtype, inner, kept, dropped):
     """2-byte inputs keep GROUPED chunks of twice float32's steps (bfloat16 K=5 [2048, 8]: 54.8%
     against the 96-register pick's 49.5% on the H100), 8-byte sums a cap of 128 where they fit it
-    without spills; tiles that spill past their gain offline (sm_90: 56-204 bytes) are dropped. The
-    plan's rows (whole output sectors, NOTES.md 146) are a chunk's at most."""
+    without spills; tiles that spill past their gain offline (sm_90: 56-204 bytes) are dropped
+    (with the plan's rows, NOTES.md 146)."""
     row = registry.group_row_constexprs(inner, input_dtype.itemsize, output_dtype.itemsize)
     pruned = column_configs_kept(input_dtype, output_dtype, inner, FLAT_INNER=inner, GROUPED_OK=True, **row)
     grouped = {(config.kwargs["BLOCK_L"], config.num_warps, config.maxnreg) for config in pruned
                if config.kwargs.get("GROUPED", False)}
     assert kept <= grouped and not dropped & grouped, grouped
-    assert all(block_l * inner >= row["GROUP_ROW"] for block_l, _, _ in grouped)
+
+
+@pytest.mark.parametrize("lanes", [3, 5, 6, 7, 2])
+def test_grouped_rows_are_whole_output_sectors(lanes):
+    """GROUPED rows (registry.group_row_constexprs) are the fewest whole steps that are whole 16-byte
+    vectors of the input and whole 32-byte sectors of the output, which they are stored as
+    (tiles._store_row_group; two 16-byte halves stored apart cost L2 two writes, NOTES.md 146)."""
+    for input_size, output_size in ((4, 4), (2, 2), (2, 4), (8, 8), (4, 8), (1, 8), (1, 1)):
+        row = registry.group_row_constexprs(lanes, input_size, output_size)
+        whole = [elements for elements in range(lanes, row["GROUP_ROW"] + 1, lanes)
+                 if elements * input_size % 16 == 0 and elements * output_size % 32 == 0]
+        assert whole == [row["GROUP_ROW"]], (input_size, output_size, row)
+        assert row["GROUP_LOAD_VECTOR"] * input_size == 16 and row["GROUP_STORE_VECTOR"] * output_size == 16
 
 
 def lookback_scan_checked(op: str, x: torch.Tensor, triton_launches, dim=None, family="lookback"):
