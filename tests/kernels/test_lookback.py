@@ -427,8 +427,8 @@ def test_reversed_rows_sharing_a_phase(dtype, exclusive, triton_launches, poison
 
 
 # inner 8 (the interpreter's lane tile; a power of two on CUDA) takes the dense tile path; 3 and 5
-# lanes only on CUDA, where the autotuner may take a gathered tile (the interpreter runs GROUPED
-# there, which test_grouped_lane_rows covers with every op; CI's time)
+# lanes only on CUDA, where the autotuner may take a gathered tile (under the interpreter the plan
+# fixes the tile, GROUPED or gathered, as in test_grouped_lane_rows' cases, every op; CI's time)
 NARROW = ([((900 * SCALE, 3), 0), ((2, 300 * SCALE, 5), 1)] if DEVICE != "cpu" else []) + [
     ((700 * SCALE, 2, 4), 0), ((900 * SCALE, 8), 0), ((3, 500 * SCALE, 8), 1)]
 
