@@ -8,7 +8,7 @@ aligned register quads and values live around a loop's back edge (benchmarks/NOT
 
     python benchmarks/dev/liveness.py column_lookback '{"BLOCK_L": 2048, "BLOCK_K": 4, "SUB": 8,
         "TRANSPOSE": true, "LOOKBACK": 32, "L2_AHEAD": 0, "GROUPED": true, "GROUPED_OK": 1,
-        "FLAT_INNER": 3, "GROUP_ROW": 12, "GROUP_LOAD_VECTOR": 4, "GROUP_STORE_VECTOR": 4,
+        "FLAT_INNER": 3, "GROUP_ROW": 24, "GROUP_LOAD_VECTOR": 4, "GROUP_STORE_VECTOR": 4,
         "num_warps": 4, "num_stages": 1, "EVEN": 1}' [--sass PATH]
 
 The meta-parameters are registers.compile_info's (ELEMENT, INPUT, EVEN, maxnreg, ...).
