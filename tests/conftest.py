@@ -35,6 +35,24 @@ def random_input(shape, dtype, device=DEVICE):
     return tolerance.random_input(shape, dtype, device)
 
 
+def crossed(first: list, second: list, first_ids: list[str], second_ids: list[str], reach: int = 2) -> list:
+    """pytest params of `first` x `second` (items that are tuples give several arguments each, the
+    others one): every pair on CUDA; under the interpreter (CI's time) `reach` times as many pairs
+    as the longer list has items, the partners rotating each round, so that every item of either
+    list runs with several partners and no two items are only ever tested together."""
+    pairs = [(i, j) for i in range(len(first)) for j in range(len(second))]
+    if DEVICE == "cpu":
+        longer, shorter = sorted((len(first), len(second)), reverse=True)
+        count = min(len(pairs), reach * longer)
+        # the longer list's k-th item, in turn, with the shorter's next item, one further on each round
+        picks = ((k % longer, (k + k // longer) % shorter) for k in range(count))
+        flipped = len(second) > len(first)
+        pairs = list(dict.fromkeys((b, a) if flipped else (a, b) for a, b in picks))
+    unpacked = lambda item: item if isinstance(item, tuple) else (item,)  # noqa: E731
+    return [pytest.param(*unpacked(first[i]), *unpacked(second[j]), id=f"{first_ids[i]}-{second_ids[j]}")
+            for i, j in pairs]
+
+
 def kernel_name(kernel) -> str:
     """A registry kernel's short name: row_scan_kernel -> "row_scan"."""
     return kernel.fn.__name__.removesuffix("_kernel")

@@ -9,6 +9,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).parent.parent.parent
 
 # kernel name in benchmarks/dev/registers.py, then constexpr and launch options
@@ -113,11 +115,7 @@ VARIANTS = [
 # every operator but the sum (whose variants are above) on every family and its main paths: the
 # interpreter runs what the code generator may reject (a combine's infinities, float64 exp and log,
 # a max's NaN rule; the min is the max's mirror); a max's int8 identity (-128) too
-INT8_MAXIMA = [("row", "BLOCK=4096 num_warps=4 SHIFT=1 ELEMENT=i8 OPERATOR=max"),
-               ("lookback", "BLOCK=4096 num_warps=4 REVERSE=1 SHIFT=1 ELEMENT=i8 OPERATOR=max")]
-OPERATOR_VARIANTS = INT8_MAXIMA + [(kernel, f"{options} OPERATOR={operator}")
-                                   for operator in ("product", "logsumexp", "max")
-                                   for kernel, options in [
+OPERATOR_FORMS = [
     ("row", "BLOCK=4096 num_warps=4 SHIFT=1"),
     ("reverse_row", "BLOCK=4096 num_warps=8 ELEMENT=bf16"),
     ("column", "BLOCK_L=64 BLOCK_K=32 num_warps=4 SHIFT=1"),
@@ -132,7 +130,12 @@ OPERATOR_VARIANTS = INT8_MAXIMA + [(kernel, f"{options} OPERATOR={operator}")
                         "SHIFT=1 IN_PLACE=1"),
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 EARLY_PART=1 "
                         "ELEMENT=bf16"),
-]]
+]
+INT8_MAXIMA = [("row", "BLOCK=4096 num_warps=4 SHIFT=1 ELEMENT=i8 OPERATOR=max"),
+               ("lookback", "BLOCK=4096 num_warps=4 REVERSE=1 SHIFT=1 ELEMENT=i8 OPERATOR=max")]
+OPERATOR_VARIANTS = INT8_MAXIMA + [(kernel, f"{options} OPERATOR={operator}")
+                                   for operator in ("product", "logsumexp", "max")
+                                   for kernel, options in OPERATOR_FORMS]
 
 # the largest tile of each kernel's configs, for the A100 (sm_80) and the seed's RTX 4090 (sm_89),
 # whose blocks get less shared memory than an H100's (benchmarks/dev/compile_all.py compiles them all)
@@ -225,11 +228,13 @@ def test_every_variant_compiles_for_sm90():
         assert (int(prefetches) > 0) == ("L2_AHEAD=1" in options), (kernel, options, prefetches)
 
 
-def test_every_operator_compiles_for_sm90():
-    """Products, log-sum-exps and maxima compile on every family, within the register and
-    shared-memory limits."""
-    for arch, kernel, used, _spilled, shared, limit, _prefetches, _fills in compile_lines(OPERATOR_VARIANTS,
-                                                                                          [90]):
+@pytest.mark.parametrize("operator", ["product", "logsumexp", "max"])
+def test_every_operator_compiles_for_sm90(operator):
+    """Products, log-sum-exps and maxima (int8 ones too) compile on every family, within the
+    register and shared-memory limits; a process per operator, so that CI's workers share them."""
+    variants = [variant for variant in OPERATOR_VARIANTS if variant[1].endswith(f"OPERATOR={operator}")]
+    assert len(variants) == len(OPERATOR_FORMS) + (len(INT8_MAXIMA) if operator == "max" else 0)
+    for arch, kernel, used, _spilled, shared, limit, _prefetches, _fills in compile_lines(variants, [90]):
         assert 0 < int(used) <= 255 and int(shared) <= int(limit), (arch, kernel, used, shared)
 
 
@@ -252,10 +257,11 @@ def test_masked_narrow_integer_loads_fill_whole_registers():
     assert all(line[-1] == "0" for line in lines), lines
 
 
-def test_largest_tiles_fit_an_a100_and_an_rtx_4090():
+@pytest.mark.parametrize("target", [80, 89], ids=["a100", "rtx4090"])
+def test_largest_tiles_fit_an_a100_and_an_rtx_4090(target):
     """Shared memory per block within sm_80's and sm_89's limits, and no spills: the autotune
     spaces stay valid on the seed's GPU and the A100, not only on Hopper."""
-    for arch, kernel, used, spilled, shared, limit, _prefetches, _fills in compile_lines(LARGEST, [80, 89]):
+    for arch, kernel, used, spilled, shared, limit, _prefetches, _fills in compile_lines(LARGEST, [target]):
         assert 0 < int(used) <= 255 and 0 < int(shared) <= int(limit), (arch, kernel, used, shared)
         assert int(spilled) == 0, (arch, kernel, spilled)
 

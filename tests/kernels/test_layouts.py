@@ -12,7 +12,7 @@ import sys
 import pytest
 import torch
 import triton.language as tl
-from conftest import DEVICE, abs_of, assert_scan_close, random_input
+from conftest import DEVICE, abs_of, assert_scan_close, crossed, random_input
 
 from triscan.kernels.lookback.column import column_lookback_scan_kernel
 from triscan.testing.reference import cumsum_reference
@@ -23,11 +23,16 @@ TILE = (8, 4, 1) if DEVICE == "cpu" else (1024, 16, 4)
 LENGTHS = [1, 7, 61, 130] if DEVICE == "cpu" else [1, 1023, 1 << 20, (1 << 22) + 5]
 
 
-@pytest.mark.parametrize("backwards", [False, True], ids=["forward", "backwards"])
-@pytest.mark.parametrize("shift", [0, 1], ids=["inclusive", "exclusive"])
-@pytest.mark.parametrize("transpose", [False, True], ids=["run-layout", "flat"])
-@pytest.mark.parametrize("inner", [8, 3, 5], ids=["dense", "3-lanes", "5-lanes"])
-@pytest.mark.parametrize("length", LENGTHS)
+# (length, lanes) against (tile layout, shift, direction)
+SIZES = [(length, inner) for length in LENGTHS for inner in (8, 3, 5)]
+SIZE_IDS = [f"{length}-{ {8: 'dense', 3: '3-lanes', 5: '5-lanes'}[inner]}" for length, inner in SIZES]
+FORMS = [(transpose, shift, backwards) for transpose in (False, True) for shift in (0, 1)
+         for backwards in (False, True)]
+FORM_IDS = [f"{'flat' if transpose else 'run-layout'}-{'exclusive' if shift else 'inclusive'}-"
+            f"{'backwards' if backwards else 'forward'}" for transpose, shift, backwards in FORMS]
+
+
+@pytest.mark.parametrize("length,inner,transpose,shift,backwards", crossed(SIZES, FORMS, SIZE_IDS, FORM_IDS))
 def test_contiguous_column_lookback_paths(length, inner, transpose, shift, backwards):
     """Backwards: the steps walk both tensors from their last step (negative step strides, as a
     reversed scan's plan passes them), so step s is row length - 1 - s."""

@@ -5,7 +5,7 @@ import sys
 import pytest
 import torch
 import triton
-from conftest import DEVICE, abs_of, assert_scan_close, random_input
+from conftest import DEVICE, abs_of, assert_scan_close, crossed, random_input
 
 import triscan
 from triscan.kernels import registry
@@ -449,9 +449,12 @@ IN_PLACE_CASES = [((900 * SCALE + 1, 2), 0, torch.float32, True), ((900 * SCALE,
 IN_PLACE_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t, _ in IN_PLACE_CASES]
 
 
-@pytest.mark.parametrize("shape,dim,dtype,misaligned", IN_PLACE_CASES, ids=IN_PLACE_IDS)
-@pytest.mark.parametrize("op", ["exclusive_cumsum", "ModelNew", "cumsum reverse", "exclusive reverse"]
-                         + (["cumsum"] if DEVICE != "cpu" else []))
+IN_PLACE_OPS = ["exclusive_cumsum", "ModelNew", "cumsum reverse", "exclusive reverse"] + (
+    ["cumsum"] if DEVICE != "cpu" else [])
+
+
+@pytest.mark.parametrize("op,shape,dim,dtype,misaligned", crossed(IN_PLACE_OPS, IN_PLACE_CASES, IN_PLACE_OPS,
+                                                                  IN_PLACE_IDS))
 def test_narrow_flat_tiles_keep_16_byte_accesses(op, shape, dim, dtype, misaligned, monkeypatch,
                                                  triton_launches, poisoned_outputs):
     """Narrow flat tiles (lookback/column.py) whose accesses a step would misalign: exclusive scans
@@ -499,8 +502,8 @@ GROUPED_CASES += [((700 * SCALE, 3), 0, torch.bfloat16), ((3, 300 * SCALE, 5), 1
 GROUPED_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in GROUPED_CASES]
 
 
-@pytest.mark.parametrize("shape,dim,dtype", GROUPED_CASES, ids=GROUPED_IDS)
-@pytest.mark.parametrize("op", list(matrix.OPS))
+@pytest.mark.parametrize("op,shape,dim,dtype", crossed(list(matrix.OPS), GROUPED_CASES, list(matrix.OPS),
+                                                       GROUPED_IDS, reach=3))
 def test_grouped_lane_rows(op, shape, dim, dtype, monkeypatch, triton_launches, poisoned_outputs):
     """GROUPED (lookback/column.py, tiles._load_row_group): rows of 3, 5, 6 or 7 lanes stored in
     place, held as whole steps in 16-byte vectors split into elements, each lane summed along
@@ -634,10 +637,9 @@ PARTS_FORMS = ([(op, 2, False, f"{op}-2parts") for op in matrix.OPS]
                   for parts, early, name in ((4, False, "4parts"), (2, True, "2parts-early"))])
 
 
-@pytest.mark.parametrize("shape,dim,dtype", PARTS_CASES,
-                         ids=[f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in PARTS_CASES])
-@pytest.mark.parametrize("op,parts,early", [form[:3] for form in PARTS_FORMS],
-                         ids=[form[3] for form in PARTS_FORMS])
+@pytest.mark.parametrize("op,parts,early,shape,dim,dtype", crossed(
+    [form[:3] for form in PARTS_FORMS], PARTS_CASES, [form[3] for form in PARTS_FORMS],
+    [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in PARTS_CASES]))
 def test_column_held_parts(op, shape, dim, dtype, parts, early, monkeypatch, triton_launches,
                            poisoned_outputs):
     """PARTS (lookback/column.py): a chunk loaded as PARTS flat tiles held in the input's type

@@ -5,7 +5,7 @@ operators were named (benchmarks/dev/ptx_snapshot.py, benchmarks/NOTES.md 128)."
 import pytest
 import torch
 import triton
-from conftest import DEVICE, assert_scan_close, random_input
+from conftest import DEVICE, assert_scan_close, crossed, random_input
 
 import triscan
 from triscan import api
@@ -64,8 +64,7 @@ def check_product(op, x, dim, triton_launches, family):
     return plan
 
 
-@pytest.mark.parametrize("shape,dim,family", FAMILY_CASES, ids=CASE_IDS)
-@pytest.mark.parametrize("op", list(OPS))
+@pytest.mark.parametrize("op,shape,dim,family", crossed(list(OPS), FAMILY_CASES, list(OPS), CASE_IDS))
 def test_products_on_every_family(op, shape, dim, family, triton_launches, poisoned_outputs):
     check_product(op, factors(shape, torch.float32), dim, triton_launches, family)
     assert triton_launches.counts == {f"{family}_scan": 1}
@@ -75,10 +74,12 @@ DTYPE_CASES = [((3, 1000 * SCALE), 1, "lookback"), ((300 * SCALE, 4), 0, "column
                ((5, 40), 1, "row"), ((7, 70), 0, "column")]
 
 
-@pytest.mark.parametrize("shape,dim,family", DTYPE_CASES,
-                         ids=[f"{'x'.join(map(str, s))}-dim{d}-{f}" for s, d, f in DTYPE_CASES])
-@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float64, torch.int32, torch.int64,
-                                   torch.bool], ids=str)
+PRODUCT_DTYPES = [torch.bfloat16, torch.float16, torch.float64, torch.int32, torch.int64, torch.bool]
+
+
+@pytest.mark.parametrize("dtype,shape,dim,family", crossed(
+    PRODUCT_DTYPES, DTYPE_CASES, [str(dtype) for dtype in PRODUCT_DTYPES],
+    [f"{'x'.join(map(str, s))}-dim{d}-{f}" for s, d, f in DTYPE_CASES]))
 def test_product_dtypes(dtype, shape, dim, family, triton_launches, poisoned_outputs):
     """Half types multiplied in float32, float64 (two look-back words, no carried error: that is a
     sum's), integers in int64 (wrapping as torch's), bool as int64."""
@@ -231,8 +232,8 @@ def check_logsumexp(op, x, dim, triton_launches, family):
     assert_scan_close(out[finite], reference[finite], reference[finite].abs() + 1, x.shape[dim])
 
 
-@pytest.mark.parametrize("shape,dim,family", FAMILY_CASES, ids=CASE_IDS)
-@pytest.mark.parametrize("op", list(LOG_OPS))
+@pytest.mark.parametrize("op,shape,dim,family", crossed(list(LOG_OPS), FAMILY_CASES, list(LOG_OPS), CASE_IDS,
+                                                                  reach=1))
 def test_logsumexp_on_every_family(op, shape, dim, family, triton_launches, poisoned_outputs):
     check_logsumexp(op, random_input(shape, torch.float32), dim, triton_launches, family)
     assert triton_launches.counts == {f"{family}_scan": 1}

@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from conftest import DEVICE, random_input
+from conftest import DEVICE, crossed, random_input
 from test_operators import CASE_IDS, DTYPE_CASES, FAMILY_CASES, SCALE
 
 import triscan
@@ -62,9 +62,11 @@ def test_selections_on_every_family(name, reverse, shape, dim, family, triton_la
     assert sum(launched.values()) == (1 if plan.indexed else 2) and launched[f"{family}_scan"] >= 1
 
 
-@pytest.mark.parametrize("shape,dim,family", DTYPE_CASES, ids=DTYPE_IDS)
-@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float64, torch.int8, torch.uint8, torch.int64,
-                                   torch.bool], ids=str)
+SELECTION_DTYPES = [torch.bfloat16, torch.float64, torch.int8, torch.uint8, torch.int64, torch.bool]
+
+
+@pytest.mark.parametrize("dtype,shape,dim,family", crossed(
+    SELECTION_DTYPES, DTYPE_CASES, [str(dtype) for dtype in SELECTION_DTYPES], DTYPE_IDS))
 def test_selection_dtypes(dtype, shape, dim, family, triton_launches, poisoned_outputs):
     """Results in the input's dtype (torch's: no promotion), combined in the accumulator; the
     forms the family tests leave out."""
