@@ -110,8 +110,10 @@ def test_heatmap_and_table(tmp_path):
     report["cells"][0]["ms"][matrix.CUB] = 1.25
     assert matrix.table_rows(report["cells"])[0][8] == "80.0%"
     assert rows[0][9] == "-"
-    report["cells"][0]["ms"]["converting copy"] = 1.1  # int32 -> int64 cells: torch's converting copy
+    report["cells"][0]["ms"]["converting copy"] = 1.1  # int32 -> int64 cells in reports before "input copy"
     assert matrix.table_rows(report["cells"])[0][9] == "90.9%"
+    report["cells"][0]["ms"][matrix.INPUT_COPY] = 2.0  # torch's copy of the input as laid out
+    assert matrix.table_rows(report["cells"])[0][9] == "50.0%"
     assert len(rows[0]) == len(matrix.COLUMNS)
 
 
