@@ -44,8 +44,8 @@ def crossed(first: list, second: list, first_ids: list[str], second_ids: list[st
     if DEVICE == "cpu":
         longer, shorter = sorted((len(first), len(second)), reverse=True)
         count = min(len(pairs), reach * longer)
-        # the longer list's k-th item, in turn, with the shorter's next item, one further on each round
-        picks = ((k % longer, (k + k // longer) % shorter) for k in range(count))
+        # round r pairs the longer list's i-th item with the shorter's (i + r)-th, wrapping around
+        picks = ((k % longer, (k % longer + k // longer) % shorter) for k in range(count))
         flipped = len(second) > len(first)
         pairs = list(dict.fromkeys((b, a) if flipped else (a, b) for a, b in picks))
     unpacked = lambda item: item if isinstance(item, tuple) else (item,)  # noqa: E731

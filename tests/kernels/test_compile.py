@@ -110,6 +110,11 @@ VARIANTS = [
     # reversed narrow scans: flat and dense tiles walked backwards
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 BACKWARDS=1 SHIFT=1"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0 BACKWARDS=1"),
+    # strided inputs (8 of every 16 lanes) loaded flat, forwards and reversed, and in the run layout
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 INPUT_STEP=16 ELEMENT=bf16"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=8 num_warps=4 TRANSPOSE=1 LOOKBACK=64 maxnreg=168 "
+                        "INPUT_STEP=-16 BACKWARDS=1 SHIFT=1"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=2 num_warps=4 INPUT_STEP=16 ELEMENT=bf16"),
 ]
 
 # every operator but the sum (whose variants are above) on every family and its main paths: the
@@ -161,6 +166,8 @@ LARGEST = [
     ("column_lookback", "BLOCK_L=32 BLOCK_K=256 SUB=8 num_warps=8 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 maxnreg=128 ELEMENT=bf16"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 L2_AHEAD=1 WIDE_OFFSETS=0"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 INPUT_STEP=16 ELEMENT=fp64 "
+                        "PACKED=0"),
     ("column_lookback",
      "BLOCK_L=512 BLOCK_K=16 SUB=8 num_warps=4 TRANSPOSE=1 LOOKBACK=64 BACKWARDS=1 SHIFT=1 maxnreg=168"),
     # held PARTS chunks of 2-byte input, 32 KiB each (the largest column tiles)

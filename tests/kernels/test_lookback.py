@@ -290,10 +290,11 @@ RELOAD_PIECES = [4] if DEVICE == "cpu" else [4, 8]
 
 
 # every op x dtype on CUDA; under the interpreter float32 runs every op, the other dtypes the forward
-# inclusive and the reversed exclusive scan (CI's time)
-RELOAD_CASES = [(op, dtype) for op in RELOAD_OPS
-                for dtype in (torch.float32, torch.bfloat16, torch.float64, torch.int32, torch.int64)
-                if DEVICE != "cpu" or dtype == torch.float32 or op in ("cumsum", "exclusive reverse")]
+# inclusive or the reversed exclusive scan, in turn (CI's time)
+RELOAD_DTYPES = (torch.float32, torch.bfloat16, torch.float64, torch.int32, torch.int64)
+RELOAD_CASES = [(op, dtype) for op in RELOAD_OPS for index, dtype in enumerate(RELOAD_DTYPES)
+                if DEVICE != "cpu" or dtype == torch.float32
+                or op == ("cumsum", "exclusive reverse")[index % 2]]
 
 
 @pytest.mark.parametrize("pieces", RELOAD_PIECES, ids=lambda pieces: f"{pieces}pieces")
@@ -333,9 +334,15 @@ ROUND_OPTIONS = {"overlap-read": {"OVERLAP_READ": True, "TICKET_AHEAD": False},
                  "neither": {"OVERLAP_READ": False, "TICKET_AHEAD": False}}
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int32], ids=str)
-@pytest.mark.parametrize("op", ["cumsum", "exclusive reverse", "ModelNew"])
-@pytest.mark.parametrize("options", list(ROUND_OPTIONS) if DEVICE != "cpu" else ["both", "neither"])
+ROUND_CASES = [(op, dtype) for op in ("cumsum", "exclusive reverse", "ModelNew")
+               for dtype in (torch.float32, torch.float64, torch.int32)]
+
+
+# under the interpreter each (op, dtype) with one of both and neither, in turn
+@pytest.mark.parametrize("options,op,dtype", crossed(
+    list(ROUND_OPTIONS) if DEVICE != "cpu" else ["both", "neither"], ROUND_CASES,
+    list(ROUND_OPTIONS) if DEVICE != "cpu" else ["both", "neither"],
+    [f"{op}-{dtype}" for op, dtype in ROUND_CASES], reach=1))
 def test_round_options(options, op, dtype, monkeypatch, triton_launches, poisoned_outputs):
     """The row look-back round's options (lookback/row.py), alone, together and neither:
     OVERLAP_READ, a chunk's first look-back window read before the chunk's scan, then walked back
@@ -376,9 +383,12 @@ def test_lookback_strided_rows(triton_launches):
     assert triton_launches.counts == {"lookback_scan": 1}
 
 
-@pytest.mark.parametrize("rows", ["contiguous", "aligned-view"])
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64, torch.int32], ids=str)
-@pytest.mark.parametrize("op", list(OPS))
+MISALIGNED_CASES = [(dtype, rows) for dtype in (torch.float32, torch.bfloat16, torch.float64, torch.int32)
+                    for rows in ("contiguous", "aligned-view")]
+
+
+@pytest.mark.parametrize("op,dtype,rows", crossed(list(OPS), MISALIGNED_CASES, list(OPS),
+                                                  [f"{dtype}-{rows}" for dtype, rows in MISALIGNED_CASES]))
 def test_misaligned_output_rows_take_aligned_windows(op, dtype, rows, triton_launches, poisoned_outputs):
     """Output rows that start at every phase of a 16-byte word (the seed's rows of L + 1; odd
     lengths) are cut into aligned output windows. Where input and output rows share their phase
@@ -408,8 +418,11 @@ def test_misaligned_output_rows_take_aligned_windows(op, dtype, rows, triton_lau
     assert triton_launches.counts == {"lookback_scan": 1}
 
 
-@pytest.mark.parametrize("exclusive", [False, True], ids=["inclusive", "exclusive"])
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int64, torch.int32], ids=str)
+PHASE_DTYPES = [torch.float32, torch.bfloat16, torch.int64, torch.int32]
+
+
+@pytest.mark.parametrize("dtype,exclusive", crossed(
+    PHASE_DTYPES, [False, True], [str(t) for t in PHASE_DTYPES], ["inclusive", "exclusive"], reach=1))
 def test_reversed_rows_sharing_a_phase(dtype, exclusive, triton_launches, poisoned_outputs):
     """Reversed scans of long odd-length rows at every phase of a 16-byte word: windows at 16-byte
     boundaries of input and output walked from the row's end (ROTATE 3), the last window of a row
@@ -433,8 +446,8 @@ NARROW = ([((900 * SCALE, 3), 0), ((2, 300 * SCALE, 5), 1)] if DEVICE != "cpu" e
     ((700 * SCALE, 2, 4), 0), ((900 * SCALE, 8), 0), ((3, 500 * SCALE, 8), 1)]
 
 
-@pytest.mark.parametrize("shape,dim", NARROW, ids=[f"{'x'.join(map(str, s))}-dim{d}" for s, d in NARROW])
-@pytest.mark.parametrize("op", list(OPS))
+@pytest.mark.parametrize("op,shape,dim", crossed(list(OPS), NARROW, list(OPS),
+                                                 [f"{'x'.join(map(str, s))}-dim{d}" for s, d in NARROW]))
 def test_column_lookback_narrow_inner(op, shape, dim, triton_launches, poisoned_outputs):
     check_op(op, shape, dim, triton_launches)
     assert triton_launches.counts == {"column_lookback_scan": 1}
@@ -532,6 +545,59 @@ def test_grouped_lane_rows(op, shape, dim, dtype, monkeypatch, triton_launches, 
         assert plan.launch.constexprs["GROUPED"] == grouped
     elif grouped:
         assert column_lookback_scan_kernel.best_config.kwargs["GROUPED"]
+
+
+# strided inputs whose steps lie further apart than their 8 lanes (the interpreter's lane tile):
+# every other group of 8 lanes along dim 0, 8 of every 24 over a middle dim, and 8 of 16 lanes
+# reversed with a partial last chunk; (base shape, dim, dtype)
+STRIDED_CASES = [((301 * SCALE, 16), 0, torch.float32), ((3, 130 * SCALE, 24), 1, torch.bfloat16),
+                 ((70 * SCALE + 3, 16), 0, torch.int64), ((200 * SCALE + 1, 16), 0, torch.int32)]
+STRIDED_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in STRIDED_CASES]
+
+
+@pytest.mark.parametrize("op,shape,dim,dtype", crossed(list(matrix.OPS), STRIDED_CASES, list(matrix.OPS),
+                                                       STRIDED_IDS))
+def test_strided_inputs_load_flat_tiles(op, shape, dim, dtype, monkeypatch, triton_launches,
+                                        poisoned_outputs):
+    """INPUT_STEP (lookback/column.py): an input whose steps lie INPUT_STEP apart, more than
+    its lanes (a strided view), into a contiguous output is loaded flat, each step's lanes one
+    vector, forwards and reversed (the tile in scan order, steps descending); its tiles scanned and
+    stored as the output's flat tiles. On CUDA only flat configs are left to the autotuner."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    x = random_input(shape, dtype)[..., :8]
+    if DEVICE != "cpu":
+        flat = [config for config in column_lookback_scan_kernel.configs if config.kwargs["TRANSPOSE"]]
+        leave_configs(monkeypatch, column_lookback_scan_kernel, flat)
+    plan = lookback_scan_checked(op, x, triton_launches, dim, "column_lookback")
+    assert triton_launches.counts == {"column_lookback_scan": 1}
+    constexprs = plan.launch.constexprs
+    assert constexprs["INPUT_STEP"] == x.stride(dim) * (-1 if plan.reverse else 1)
+    assert constexprs["FLAT_INNER"] == 8 and constexprs["FROM_START"] == 0
+    assert constexprs["BACKWARDS"] == plan.reverse
+    if DEVICE == "cpu":
+        assert constexprs["TRANSPOSE"]
+    else:
+        assert column_lookback_scan_kernel.best_config.kwargs["TRANSPOSE"]
+
+
+def test_strided_inputs_keep_contiguous_only_configs_out():
+    """A strided input's plan takes no config that reads a chunk as one contiguous block (PARTS) or
+    prefetches it as one (L2_AHEAD), and steps narrower than 16 bytes of output stay in the run
+    layout (no INPUT_STEP: their flat stores would shift off alignment)."""
+    from triscan.explain import plan_of
+
+    x = torch.empty((1000, 16), dtype=torch.bfloat16, device=DEVICE)[:, :8]
+    constexprs = plan_of(x, 0)[0].launch.constexprs
+    assert constexprs["INPUT_STEP"] == 16
+    kept = column_configs_kept(torch.bfloat16, torch.bfloat16, 8, **constexprs)
+    assert kept and any(config.kwargs["TRANSPOSE"] for config in kept)
+    assert not [config for config in kept if config.kwargs.get("PARTS", 1) > 1 or config.kwargs["L2_AHEAD"]]
+    dense = dict(constexprs, INPUT_STEP=0)
+    assert [config for config in column_configs_kept(torch.bfloat16, torch.bfloat16, 8, **dense)
+            if config.kwargs.get("PARTS", 1) > 1 and config.kwargs["L2_AHEAD"] == 0]
+    narrow = torch.empty((1000, 8), dtype=torch.bfloat16, device=DEVICE)[:, :4]
+    assert plan_of(narrow, 0)[0].launch.constexprs["INPUT_STEP"] == 0
 
 
 # dim 0, where the seed's scan holds its outputs (along dim 1 it keeps the row total: not in place)

@@ -153,8 +153,11 @@ def test_nan_and_infinities_are_selected_as_torch(shape, dim, triton_launches, p
         check_selection(name, x, dim, reverse, triton_launches)
 
 
-@pytest.mark.parametrize("shape,dim,family", DTYPE_CASES, ids=DTYPE_IDS)
-@pytest.mark.parametrize("dtype", [torch.float16, torch.int8, torch.bool], ids=str)
+EXTREME_DTYPES = [torch.float16, torch.int8, torch.bool]
+
+
+@pytest.mark.parametrize("dtype,shape,dim,family", crossed(EXTREME_DTYPES, DTYPE_CASES,
+                                                           [str(t) for t in EXTREME_DTYPES], DTYPE_IDS))
 def test_exclusive_selections_start_at_the_dtype_extreme(dtype, shape, dim, family, triton_launches,
                                                          poisoned_outputs):
     """The engine's exclusive max (min) scans, which no public function exposes, start at the

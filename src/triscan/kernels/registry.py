@@ -276,7 +276,15 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     # when the steps walk both tensors backwards (reversed scans)
     contiguous_rows = (plan.stride_x_inner == 1 and abs(stride_x_scan) == inner
                        and stride_y_scan == stride_x_scan)
-    flat_inner = inner if contiguous_rows and inner <= lane_tile else 0
+    # a strided input (its steps further apart than its lanes: a view of every other group of
+    # lanes, say) over lanes that fill the lane tile, into an output of whole 16-byte vectors a
+    # step: its chunks are loaded flat too, each step's lanes one vector (INPUT_STEP, the input's
+    # step stride at compile time), where the run layout touches a sector per element
+    strided_input = (not contiguous_rows and plan.stride_x_inner == 1 and inner == lane_tile
+                     and abs(stride_y_scan) == inner and abs(stride_x_scan) > inner
+                     and (stride_x_scan > 0) == (stride_y_scan > 0)
+                     and inner * plan.output_dtype.itemsize % 16 == 0)
+    flat_inner = inner if (contiguous_rows and inner <= lane_tile) or strided_input else 0
     # rows of 3, 5, 6 or 7 lanes whose output steps are the input's may be held as whole steps in
     # rows of 16-byte vectors (GROUPED, inclusive or stored in place; the autotuner compares them
     # with the gathered tiles; NOTES.md 119)
@@ -300,7 +308,7 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     # GROUPED may run (FROM_START 1: the end's alignment unknown)
     vector = 16 // min(plan.input_dtype.itemsize, plan.output_dtype.itemsize)
     ends_aligned = whole and plan.positions * flat_inner % vector == 0
-    from_start = (0 if flat_inner == 0 or stride_x_scan > 0 else vector if ends_aligned
+    from_start = (0 if flat_inner == 0 or stride_x_scan > 0 or strided_input else vector if ends_aligned
                   else 1 if grouped else 0)
     slot = lane_tile
     max_chunks = outer * ceil_div(inner, slot) * ceil_div(length, min_block_l)
@@ -334,7 +342,8 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name,
                       WIDE_OFFSETS=wide, PACKED=packed,
                       FLAT_INNER=flat_inner, BACKWARDS=flat_inner > 0 and stride_x_scan < 0,
-                      IN_PLACE=in_place, FROM_START=from_start, GROUPED_OK=grouped, **meta)
+                      IN_PLACE=in_place, FROM_START=from_start, GROUPED_OK=grouped,
+                      INPUT_STEP=stride_x_scan if strided_input else 0, **meta)
     return launch_spec(kernel, grid, scalars, constexprs, workspace)
 
 

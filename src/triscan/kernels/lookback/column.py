@@ -109,13 +109,15 @@ def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k, gr
     return max(input_size, output_size) <= 4 and flat_inner == block_k
 
 
-def _parts_fit(config, input_size, output_size, flat_inner) -> bool:
+def _parts_fit(config, input_size, output_size, flat_inner, strided_input=False) -> bool:
     """PARTS configs (NOTES.md 126) only over dense flat rows (either direction) of 2-byte inputs
     scanned into outputs of at most 4 bytes, the only ones whose registers their cap of 168 was
-    set for and where they won (NOTES.md 129)."""
+    set for and where they won (NOTES.md 129); not over a strided input (parts are read as one
+    contiguous block)."""
     if config.kwargs.get("PARTS", 1) == 1:
         return True
-    return flat_inner == config.kwargs["BLOCK_K"] and input_size == 2 and output_size <= 4
+    return (flat_inner == config.kwargs["BLOCK_K"] and not strided_input and input_size == 2
+            and output_size <= 4)
 
 
 def _grouped_fits(config, allowed, flat_inner, input_size, output_size, group_row=1) -> bool:
@@ -163,7 +165,7 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
                        WIDE_OFFSETS: tl.constexpr, TRANSPOSE: tl.constexpr, FLAT_INNER: tl.constexpr,
                        FLAT_STEP: tl.constexpr, ACC_DTYPE: tl.constexpr, FROM_START: tl.constexpr,
                        BLOCK_L: tl.constexpr, BLOCK_K: tl.constexpr, SUB: tl.constexpr,
-                       OPERATOR: tl.constexpr):
+                       OPERATOR: tl.constexpr, INPUT_STEP: tl.constexpr = 0):
     """The input tile of chunk `ticket` (placed by _column_chunk; the identity past the scan's end),
     [BLOCK_L // SUB, SUB, BLOCK_K], in the accumulator's type.
 
@@ -181,13 +183,23 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
 
     Rows narrower than the lane tile (FLAT_INNER < BLOCK_K, e.g. 3 lanes in a tile of 4) are
     loaded flat as well and gathered into padded rows (`tl.gather` through shared memory; its
-    result takes the run layout directly; NOTES.md section 26)."""
+    result takes the run layout directly; NOTES.md section 26).
+
+    INPUT_STEP (nonzero): the input's steps lie INPUT_STEP elements apart, further than its
+    FLAT_INNER lanes (a strided view): still loaded flat, each step's lanes one vector, the tile in
+    scan order either way (walking backwards, steps descending and lanes ascending). A compile-time
+    step keeps each vector's address an immediate offset from the tile's, as a dense tile's: with
+    the stride at run time every vector took its own address registers (float32 [1024, 8]: 164 ->
+    226 registers)."""
     identity = _identity(OPERATOR, x_ptr.dtype.element_ty)
     if TRANSPOSE:
         flat = tl.arange(0, BLOCK_L * BLOCK_K)  # [BLOCK_L * BLOCK_K]
         mask = flat < _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
         x_tile = x_ptr + outer_index * stride_x_outer + first_step * FLAT_STEP
-        if FLAT_STEP < 0 and FLAT_INNER == BLOCK_K:
+        if INPUT_STEP != 0:
+            x_tile = x_ptr + outer_index * stride_x_outer + first_step * INPUT_STEP
+            x = _load_or(x_tile + _flat_offsets(flat, FLAT_INNER, INPUT_STEP), mask, identity)
+        elif FLAT_STEP < 0 and FLAT_INNER == BLOCK_K:
             # held in memory order (its last step first; the kernel scans it from its end): one
             # contiguous block from the last step up, loaded as a forward tile is
             x_last = _chunk_in_memory_order(x_ptr, x_end, outer_index * stride_x_outer, first_step, 0,
@@ -317,12 +329,14 @@ def _load_and_publish(x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ti
                       DENSE: tl.constexpr, WIDE_OFFSETS: tl.constexpr, TRANSPOSE: tl.constexpr,
                       FLAT_INNER: tl.constexpr, FLAT_STEP: tl.constexpr, ACC_DTYPE: tl.constexpr,
                       PACKED: tl.constexpr, FROM_START: tl.constexpr, BLOCK_L: tl.constexpr,
-                      BLOCK_K: tl.constexpr, SUB: tl.constexpr, OPERATOR: tl.constexpr):
+                      BLOCK_K: tl.constexpr, SUB: tl.constexpr, OPERATOR: tl.constexpr,
+                      INPUT_STEP: tl.constexpr):
     """(Tile, per-lane totals [BLOCK_K]) of chunk `ticket`, its totals published."""
     outer_index, first_step, first_lane = _column_chunk(ticket, chunks_per_group, tiles_k, BLOCK_L, BLOCK_K)
     x = _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane, inner, length,
                            stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
-                           FLAT_INNER, FLAT_STEP, ACC_DTYPE, FROM_START, BLOCK_L, BLOCK_K, SUB, OPERATOR)
+                           FLAT_INNER, FLAT_STEP, ACC_DTYPE, FROM_START, BLOCK_L, BLOCK_K, SUB, OPERATOR,
+                           INPUT_STEP)
     total = _total(_total(x, 1, OPERATOR), 0, OPERATOR)  # [BLOCK_K]; x is in ACC_DTYPE
     first_in_group = ticket % chunks_per_group == 0
     _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, first_in_group, PACKED,
@@ -348,7 +362,7 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "FLAT_INNER", "BACKWARDS", "WIDE_OFFSETS", "PACKED",
-         "IN_PLACE", "FROM_START", "GROUPED_OK", "OPERATOR"],
+         "IN_PLACE", "FROM_START", "GROUPED_OK", "INPUT_STEP", "OPERATOR"],
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs
         if config.kwargs["BLOCK_K"] == min(max(args["INNER_BUCKET"], 2), 256)
@@ -356,12 +370,13 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
         and _register_cap_fits(config.maxnreg, args["x_ptr"].element_size(), args["y_ptr"].element_size(),
                                kwargs["FLAT_INNER"], config.kwargs["BLOCK_K"],
                                config.kwargs.get("GROUPED", False), config.kwargs.get("PARTS", 1) > 1)
-        and (not config.kwargs["L2_AHEAD"] or kwargs["FLAT_INNER"] > 0)  # prefetched tiles: flat ones
+        # prefetched tiles: flat ones, one contiguous span each (not a strided input's)
+        and (not config.kwargs["L2_AHEAD"] or (kwargs["FLAT_INNER"] > 0 and not kwargs.get("INPUT_STEP", 0)))
         and _grouped_fits(config, kwargs.get("GROUPED_OK", False), kwargs["FLAT_INNER"],
                           args["x_ptr"].element_size(), args["y_ptr"].element_size(),
                           kwargs.get("GROUP_ROW", 1))
         and _parts_fit(config, args["x_ptr"].element_size(), args["y_ptr"].element_size(),
-                       kwargs["FLAT_INNER"])]},
+                       kwargs["FLAT_INNER"], kwargs.get("INPUT_STEP", 0) != 0)]},
     reset_to_zero=["status_ptr", "values_ptr"],  # packed status words live in values_ptr
 )
 @triton.jit
@@ -418,6 +433,10 @@ def column_lookback_scan_kernel(
     EARLY_PART: tl.constexpr = False,  # with PARTS: the part the scan starts from (the last in memory
     #                                    walking backwards) scanned while the look-back's first read
     #                                    is in flight, and held through the wait as its sums
+    INPUT_STEP: tl.constexpr = 0,  # nonzero, with FLAT_INNER == BLOCK_K: the input's steps lie INPUT_STEP
+    #                                elements apart (stride_x_scan: a strided view, further apart than
+    #                                FLAT_INNER), the output's FLAT_STEP; flat tiles load each step's
+    #                                lanes as a vector
 ):
     """lookback_scan_kernel for K > 1: a chunk is a [BLOCK_L, BLOCK_K] tile (held as
     [BLOCK_L // SUB, SUB, BLOCK_K]), and each chunk publishes one total per lane. Same tickets,
@@ -431,17 +450,22 @@ def column_lookback_scan_kernel(
     IDENTITY: tl.constexpr = _identity(OPERATOR, x_ptr.dtype.element_ty)
     # dense: each step is exactly BLOCK_K contiguous lanes, so a tile is one contiguous block
     DENSE: tl.constexpr = FLAT_INNER == BLOCK_K
-    # flat and dense tiles: successive steps lie FLAT_STEP elements apart in both tensors
+    # flat and dense tiles: successive steps lie FLAT_STEP elements apart in both tensors (in the
+    # output alone for a strided input, whose steps lie INPUT_STEP apart)
     FLAT_STEP: tl.constexpr = -FLAT_INNER if BACKWARDS else FLAT_INNER
-    # a flat dense tile walked backwards is held in memory order, its last step first (_load_column_chunk)
-    MEMORY_ORDER: tl.constexpr = TRANSPOSE and DENSE and BACKWARDS
+    X_DENSE: tl.constexpr = DENSE and INPUT_STEP == 0
+    # a flat dense tile walked backwards is held in memory order, its last step first (_load_column_chunk);
+    # a strided input's tile in scan order
+    MEMORY_ORDER: tl.constexpr = TRANSPOSE and DENSE and BACKWARDS and INPUT_STEP == 0
     # steps between where a step's input is loaded and its output is stored
     STORE_SHIFT: tl.constexpr = 0 if IN_PLACE else SHIFT
     # GROUPED chunks are counted from the tensors' start: walking backwards, the plan hands it over
     tl.static_assert(not GROUPED or (STORE_SHIFT == 0 and FLAT_INNER > 0 and FLAT_INNER <= BLOCK_K
                                      and (FROM_START > 0 or not BACKWARDS)))
     # held parts: flat tiles of dense rows (walked backwards: held in memory order)
-    tl.static_assert(PARTS == 1 or (TRANSPOSE and DENSE and not GROUPED))
+    tl.static_assert(PARTS == 1 or (TRANSPOSE and DENSE and not GROUPED and INPUT_STEP == 0))
+    # a strided input: dense lanes, its tiles addressed from the steps the other paths enter at
+    tl.static_assert(INPUT_STEP == 0 or (DENSE and not GROUPED and FROM_START == 0 and L2_AHEAD == 0))
     # GROUPED chunks: rows per chunk
     GROUP_ROWS: tl.constexpr = BLOCK_L * FLAT_INNER // GROUP_ROW if GROUPED else 1
     tl.static_assert(GROUP_ROWS >= 1, "GROUPED: a chunk holds a whole row of GROUP_ROW elements at least")
@@ -521,8 +545,9 @@ def column_lookback_scan_kernel(
             # the total goes out before any wait: a drawn chunk's total follows one load
             x, total = _load_and_publish(
                 x_ptr, x_end, status_ptr, values_ptr, max_chunks, slot, ticket, chunks_per_group, tiles_k,
-                inner, length, stride_x_outer, stride_x_scan, stride_x_inner, DENSE, WIDE_OFFSETS, TRANSPOSE,
-                FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, FROM_START, BLOCK_L, BLOCK_K, SUB, OPERATOR)
+                inner, length, stride_x_outer, stride_x_scan, stride_x_inner, X_DENSE, WIDE_OFFSETS,
+                TRANSPOSE, FLAT_INNER, FLAT_STEP, ACC_DTYPE, PACKED, FROM_START, BLOCK_L, BLOCK_K, SUB,
+                OPERATOR, INPUT_STEP)
         window = tl.arange(0, LOOKBACK)
         group_first = ticket - chunk
         if PACKED:
