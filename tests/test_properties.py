@@ -20,6 +20,9 @@ from triscan.testing.reference import (
 )
 from triscan.testing.tolerance import random_factors, random_input, random_ties, scan_error_excess
 
+# examples per property: half of them under the interpreter (CI's time; Hypothesis draws the same
+# ones in every CI run, and new ones in every local run)
+EXAMPLES_DIVISOR = 1 if DEVICE != "cpu" else 2
 SIZES = [0, 1, 2, 3, 5, 8, 13, 64, 65, 130, 700]  # block edges of the interpreter's 64-element blocks
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.int64, torch.bool]
 
@@ -46,7 +49,7 @@ def make_view(shape, dtype, layout, draw=random_input):
     return draw(shape, dtype, DEVICE)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60 // EXAMPLES_DIVISOR, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scan_cases())
 def test_matches_torch_on_random_layouts(case):
     shape, dim, dtype, layout, exclusive, reverse = case
@@ -83,7 +86,7 @@ def values_for(operator):
     return random_factors if operator is PRODUCT else random_ties if operator.selects else random_input
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40 // EXAMPLES_DIVISOR, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scan_cases(), st.sampled_from([name for name in OPERATORS if name != "sum"]))
 def test_every_operator_matches_torch_on_random_layouts(case, name):
     """cumprod's and logcumsumexp's forms over the same random layouts: products of factors near
@@ -139,7 +142,7 @@ def permuted_view(shape, order, step, dtype, operator):
     return drawn[..., ::step].permute(*[order.index(axis) for axis in range(len(order))])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40 // EXAMPLES_DIVISOR, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(permuted_cases())
 def test_dtype_argument_on_permuted_layouts(case):
     """Every operator's forms with and without dtype= on permuted, strided views of 1-4 dims:
@@ -179,7 +182,7 @@ def test_dtype_argument_on_permuted_layouts(case):
 
 # numpy, inside the interpreter, warns on inf - inf; the NaN it makes is the point (here and below)
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20 // EXAMPLES_DIVISOR, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(permuted_cases(), st.lists(st.sampled_from([math.inf, -math.inf, math.nan]), min_size=1, max_size=3),
        st.randoms(use_true_random=False))
 def test_infinities_and_nan_land_where_torch_puts_them(case, specials, choose):
@@ -202,7 +205,7 @@ def test_infinities_and_nan_land_where_torch_puts_them(case, specials, choose):
     assert torch.equal(out[infinite], expected[infinite]), (case, specials)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10 // EXAMPLES_DIVISOR, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(permuted_cases(), st.sampled_from(["max", "min"]), st.booleans())
 def test_selection_indices_on_permuted_layouts(case, name, nan):
     """cummax's and cummin's values and indices on permuted, strided views of tied values (a NaN

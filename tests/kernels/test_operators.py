@@ -239,9 +239,13 @@ def test_logsumexp_on_every_family(op, shape, dim, family, triton_launches, pois
     assert triton_launches.counts == {f"{family}_scan": 1}
 
 
-@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float64], ids=str)
-@pytest.mark.parametrize("shape,dim,family", DTYPE_CASES[:2],
-                         ids=[f"{'x'.join(map(str, s))}-dim{d}-{f}" for s, d, f in DTYPE_CASES[:2]])
+LOG_DTYPES = [torch.bfloat16, torch.float16, torch.float64]
+
+
+# under the interpreter each dtype on one of the two families, in turn
+@pytest.mark.parametrize("dtype,shape,dim,family", crossed(
+    LOG_DTYPES, DTYPE_CASES[:2], [str(dtype) for dtype in LOG_DTYPES],
+    [f"{'x'.join(map(str, s))}-dim{d}-{f}" for s, d, f in DTYPE_CASES[:2]], reach=1))
 def test_logsumexp_dtypes(dtype, shape, dim, family, triton_launches, poisoned_outputs):
     """Half types combined in float32; float64 in float64 (two look-back words, no carried error)."""
     x = random_input(shape, dtype)
