@@ -188,9 +188,8 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
     INPUT_STEP (nonzero): the input's steps lie INPUT_STEP elements apart, further than its
     FLAT_INNER lanes (a strided view): still loaded flat, each step's lanes one vector, the tile in
     scan order either way (walking backwards, steps descending and lanes ascending). A compile-time
-    step keeps each vector's address an immediate offset from the tile's, as a dense tile's: with
-    the stride at run time every vector took its own address registers (float32 [1024, 8]: 164 ->
-    226 registers)."""
+    step keeps each vector's address an immediate offset from the tile's, as a dense tile's; at run
+    time every vector took its own address registers (NOTES.md 148)."""
     identity = _identity(OPERATOR, x_ptr.dtype.element_ty)
     if TRANSPOSE:
         flat = tl.arange(0, BLOCK_L * BLOCK_K)  # [BLOCK_L * BLOCK_K]
@@ -409,7 +408,8 @@ def column_lookback_scan_kernel(
     SUB: tl.constexpr,  # consecutive steps one thread scans in registers (see tiles._run_steps)
     TRANSPOSE: tl.constexpr,  # chunks loaded and stored flat (see _load_column_chunk); needs FLAT_INNER
     FLAT_INNER: tl.constexpr,  # inner if both tensors hold each step's lanes contiguously (stride_x_scan ==
-    # stride_y_scan == +-inner, stride_x_inner == 1, inner <= BLOCK_K), else 0
+    # stride_y_scan == +-inner, stride_x_inner == 1, inner <= BLOCK_K), or the output does and the
+    # input's steps lie INPUT_STEP apart; else 0
     BACKWARDS: tl.constexpr,  # with FLAT_INNER: the steps walk both tensors backwards (stride -inner)
     L2_AHEAD: tl.constexpr,  # R > 0: with flat tiles, each ticket drawn asks L2 for the tile R rounds later
     IN_PLACE: tl.constexpr = False,  # SHIFT 1: step s stores the sum before s, scanned in registers,
