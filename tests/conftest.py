@@ -43,11 +43,11 @@ def random_input(shape, dtype, device=DEVICE):
     return tolerance.random_input(shape, dtype, device)
 
 
-def crossed(first: list, second: list, first_ids: list[str], second_ids: list[str], reach: int = 2) -> list:
+def crossed(first: list, second: list, first_ids: list[str], second_ids: list[str], reach: int = 1) -> list:
     """pytest params of `first` x `second` (items that are tuples give several arguments each, the
     others one): every pair on CUDA; under the interpreter (CI's time) `reach` times as many pairs
-    as the longer list has items, the partners rotating each round, so that every item of either
-    list runs with several partners and no two items are only ever tested together."""
+    as the longer list has items, the partners rotating each round: every item of either list runs,
+    the shorter list's with several partners (and with `reach` > 1, the longer list's too)."""
     pairs = [(i, j) for i in range(len(first)) for j in range(len(second))]
     if DEVICE == "cpu":
         longer, shorter = sorted((len(first), len(second)), reverse=True)
