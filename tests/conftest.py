@@ -5,7 +5,6 @@ import os
 
 import pytest
 import torch
-from hypothesis import settings
 
 if not torch.cuda.is_available():
     # Must happen before triscan (and so triton.jit) is imported.
@@ -25,6 +24,8 @@ if DEVICE == "cpu":
     # under the interpreter an example's time grows with its programs, and one draw of the
     # property tests took 197 s where another took 12: the same draws in every CPU run (as
     # Hypothesis does by itself where the CI environment variable is set), new ones on CUDA
+    from hypothesis import settings
+
     settings.register_profile("interpreter", derandomize=True, database=None, deadline=None, print_blob=True)
     settings.load_profile("interpreter")
 

@@ -25,7 +25,8 @@ LENGTHS = [1, 7, 61, 130] if DEVICE == "cpu" else [1, 1023, 1 << 20, (1 << 22) +
 
 # (length, lanes) against (tile layout, shift, direction)
 SIZES = [(length, inner) for length in LENGTHS for inner in (8, 3, 5)]
-SIZE_IDS = [f"{length}-{ {8: 'dense', 3: '3-lanes', 5: '5-lanes'}[inner]}" for length, inner in SIZES]
+LANE_NAMES = {8: "dense", 3: "3-lanes", 5: "5-lanes"}
+SIZE_IDS = [f"{length}-{LANE_NAMES[inner]}" for length, inner in SIZES]
 FORMS = [(transpose, shift, backwards) for transpose in (False, True) for shift in (0, 1)
          for backwards in (False, True)]
 FORM_IDS = [f"{'flat' if transpose else 'run-layout'}-{'exclusive' if shift else 'inclusive'}-"
