@@ -595,6 +595,12 @@ def test_strided_inputs_keep_contiguous_only_configs_out():
             if config.kwargs.get("PARTS", 1) > 1 and config.kwargs["L2_AHEAD"] == 0]
     narrow = torch.empty((1000, 8), dtype=torch.bfloat16, device=DEVICE)[:, :4]
     assert plan_of(narrow, 0)[0].launch.constexprs["INPUT_STEP"] == 0
+    # steps so far apart that a tile's offsets would pass 32 bits keep the run layout's wide
+    # offsets (int8 storage, never touched: the plan reads strides only)
+    stride = (1 << 20) + 16
+    far = torch.empty(300 * stride + 8, dtype=torch.int8, device=DEVICE).as_strided((301, 8), (stride, 1))
+    constexprs = plan_of(far, 0)[0].launch.constexprs
+    assert constexprs["INPUT_STEP"] == 0 and constexprs["WIDE_OFFSETS"]
 
 
 # dim 0, where the seed's scan holds its outputs (along dim 1 it keeps the row total: not in place)

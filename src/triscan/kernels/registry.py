@@ -283,7 +283,8 @@ def bind_column_lookback(family, plan) -> LaunchSpec:
     strided_input = (not contiguous_rows and plan.stride_x_inner == 1 and inner == lane_tile
                      and abs(stride_y_scan) == inner and abs(stride_x_scan) > inner
                      and (stride_x_scan > 0) == (stride_y_scan > 0)
-                     and inner * plan.output_dtype.itemsize % 16 == 0)
+                     and inner * plan.output_dtype.itemsize % 16 == 0
+                     and not wide)  # a flat tile's 32-bit offsets span BLOCK_L input steps
     flat_inner = inner if (contiguous_rows and inner <= lane_tile) or strided_input else 0
     # rows of 3, 5, 6 or 7 lanes whose output steps are the input's may be held as whole steps in
     # rows of 16-byte vectors (GROUPED, inclusive or stored in place; the autotuner compares them
