@@ -331,15 +331,14 @@ ROUND_OPTIONS = {"overlap-read": {"OVERLAP_READ": True, "TICKET_AHEAD": False},
                  "neither": {"OVERLAP_READ": False, "TICKET_AHEAD": False}}
 
 
+ROUND_FORMS = list(ROUND_OPTIONS) if DEVICE != "cpu" else ["both", "neither"]
 ROUND_CASES = [(op, dtype) for op in ("cumsum", "exclusive reverse", "ModelNew")
                for dtype in (torch.float32, torch.float64, torch.int32)]
 
 
 # under the interpreter each (op, dtype) with one of both and neither, in turn
-@pytest.mark.parametrize("options,op,dtype", crossed(
-    list(ROUND_OPTIONS) if DEVICE != "cpu" else ["both", "neither"], ROUND_CASES,
-    list(ROUND_OPTIONS) if DEVICE != "cpu" else ["both", "neither"],
-    [f"{op}-{dtype}" for op, dtype in ROUND_CASES], reach=1))
+@pytest.mark.parametrize("options,op,dtype", crossed(ROUND_FORMS, ROUND_CASES, ROUND_FORMS,
+                                                     [f"{op}-{dtype}" for op, dtype in ROUND_CASES]))
 def test_round_options(options, op, dtype, monkeypatch, triton_launches, poisoned_outputs):
     """The row look-back round's options (lookback/row.py), alone, together and neither:
     OVERLAP_READ, a chunk's first look-back window read before the chunk's scan, then walked back
@@ -419,7 +418,7 @@ PHASE_DTYPES = [torch.float32, torch.bfloat16, torch.int64, torch.int32]
 
 
 @pytest.mark.parametrize("dtype,exclusive", crossed(
-    PHASE_DTYPES, [False, True], [str(t) for t in PHASE_DTYPES], ["inclusive", "exclusive"], reach=1))
+    PHASE_DTYPES, [False, True], [str(t) for t in PHASE_DTYPES], ["inclusive", "exclusive"]))
 def test_reversed_rows_sharing_a_phase(dtype, exclusive, triton_launches, poisoned_outputs):
     """Reversed scans of long odd-length rows at every phase of a 16-byte word: windows at 16-byte
     boundaries of input and output walked from the row's end (ROTATE 3), the last window of a row

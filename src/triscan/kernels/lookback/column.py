@@ -192,13 +192,11 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
     time every vector took its own address registers (NOTES.md 148)."""
     identity = _identity(OPERATOR, x_ptr.dtype.element_ty)
     if TRANSPOSE:
+        X_STEP: tl.constexpr = FLAT_STEP if INPUT_STEP == 0 else INPUT_STEP  # the input's step
         flat = tl.arange(0, BLOCK_L * BLOCK_K)  # [BLOCK_L * BLOCK_K]
         mask = flat < _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
-        x_tile = x_ptr + outer_index * stride_x_outer + first_step * FLAT_STEP
-        if INPUT_STEP != 0:
-            x_tile = x_ptr + outer_index * stride_x_outer + first_step * INPUT_STEP
-            x = _load_or(x_tile + _flat_offsets(flat, FLAT_INNER, INPUT_STEP), mask, identity)
-        elif FLAT_STEP < 0 and FLAT_INNER == BLOCK_K:
+        x_tile = x_ptr + outer_index * stride_x_outer + first_step * X_STEP
+        if FLAT_STEP < 0 and FLAT_INNER == BLOCK_K and INPUT_STEP == 0:
             # held in memory order (its last step first; the kernel scans it from its end): one
             # contiguous block from the last step up, loaded as a forward tile is
             x_last = _chunk_in_memory_order(x_ptr, x_end, outer_index * stride_x_outer, first_step, 0,
@@ -206,7 +204,7 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
             x = _load_or(x_last + flat, flat >= _steps_past_end(length, first_step, BLOCK_L) * BLOCK_K,
                          identity)
         else:
-            x = _load_or(x_tile + _flat_offsets(flat, FLAT_INNER, FLAT_STEP), mask, identity)
+            x = _load_or(x_tile + _flat_offsets(flat, FLAT_INNER, X_STEP), mask, identity)
         if FLAT_INNER < BLOCK_K:  # rows of FLAT_INNER elements: step s, lane k sits at s * FLAT_INNER + k
             lane = flat % BLOCK_K
             x = tl.where(lane < FLAT_INNER, tl.gather(x, (flat // BLOCK_K) * FLAT_INNER + lane, 0),
@@ -456,7 +454,7 @@ def column_lookback_scan_kernel(
     X_DENSE: tl.constexpr = DENSE and INPUT_STEP == 0
     # a flat dense tile walked backwards is held in memory order, its last step first (_load_column_chunk);
     # a strided input's tile in scan order
-    MEMORY_ORDER: tl.constexpr = TRANSPOSE and DENSE and BACKWARDS and INPUT_STEP == 0
+    MEMORY_ORDER: tl.constexpr = TRANSPOSE and X_DENSE and BACKWARDS
     # steps between where a step's input is loaded and its output is stored
     STORE_SHIFT: tl.constexpr = 0 if IN_PLACE else SHIFT
     # GROUPED chunks are counted from the tensors' start: walking backwards, the plan hands it over
