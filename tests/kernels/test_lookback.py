@@ -581,7 +581,7 @@ def test_strided_inputs_keep_contiguous_only_configs_out():
     """A strided input's plan takes no config that reads a chunk as one contiguous block (PARTS) or
     prefetches it as one (L2_AHEAD), and steps narrower than 16 bytes of output stay in the run
     layout (no INPUT_STEP: their flat stores would shift off alignment)."""
-    from triscan.explain import plan_of
+    from triscan.explain import plan_of, planned_call
 
     x = torch.empty((1000, 16), dtype=torch.bfloat16, device=DEVICE)[:, :8]
     constexprs = plan_of(x, 0)[0].launch.constexprs
@@ -595,10 +595,13 @@ def test_strided_inputs_keep_contiguous_only_configs_out():
     narrow = torch.empty((1000, 8), dtype=torch.bfloat16, device=DEVICE)[:, :4]
     assert plan_of(narrow, 0)[0].launch.constexprs["INPUT_STEP"] == 0
     # steps so far apart that a tile's offsets would pass 32 bits keep the run layout's wide
-    # offsets (int8 storage, never touched: the plan reads strides only)
+    # offsets (a meta tensor: the plan reads shapes and strides only; long enough that the GPU's
+    # plan takes the look-back too)
     stride = (1 << 20) + 16
-    far = torch.empty(300 * stride + 8, dtype=torch.int8, device=DEVICE).as_strided((301, 8), (stride, 1))
-    constexprs = plan_of(far, 0)[0].launch.constexprs
+    far = torch.empty(0, dtype=torch.int8, device="meta").as_strided((1 << 14, 8), (stride, 1))
+    plan = planned_call(far, 0, torch.device(DEVICE))
+    assert plan.family.name == "column_lookback"
+    constexprs = plan.launch.constexprs
     assert constexprs["INPUT_STEP"] == 0 and constexprs["WIDE_OFFSETS"]
 
 
