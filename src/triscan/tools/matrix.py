@@ -20,7 +20,7 @@ from ..testing.tolerance import relative_error
 from .environment import environment
 from .report import StepProgress, show_table, write_json
 from .suite import fresh_compile, torch_scan_of
-from .timing import measure, once_ms
+from .timing import measure, measure_once_if_slow, once_ms
 
 GIB = 1 << 30
 OPS = ("cumsum", "exclusive_cumsum", "cumsum reverse", "exclusive reverse", "ModelNew")
@@ -200,7 +200,8 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     if with_compile:
         compiled = fresh_compile(eager)
         compiled(x)
-        cell["ms"]["torch.compile"] = measure(lambda: compiled(x), repeat_ms)
+        # inductor's dim-0 scans of a few lanes take seconds a call, as eager's: one timed call then
+        cell["ms"]["torch.compile"] = measure_once_if_slow(lambda: compiled(x), repeat_ms)
     else:
         cell["skipped"]["torch.compile"] = "left out of this run (--no-compile)"
     if cub is not None:
