@@ -1,7 +1,8 @@
 """Profile matrix cells under ncu (dev tool): each cell is called once to autotune, then once
 between cudaProfilerStart/Stop; run under `ncu --profile-from-start off`. Prints each kernel's
-chosen config. The op `copy` profiles a device copy of the cell's bytes instead (the matrix's
-baseline: its counters are what the same traffic costs without a scan).
+chosen config. The op `copy` profiles an elementwise kernel that reads and writes the cell's input
+bytes instead (the matrix's baseline, whose copy_ is a memcpy that ncu does not profile): its
+counters are what the same traffic costs without a scan.
     ncu --profile-from-start off ... python benchmarks/dev/ncu_cells.py OP/DTYPE/SHAPE ..."""
 import sys
 
@@ -13,10 +14,11 @@ from triscan.tools import matrix
 for cell in sys.argv[1:]:
     op, dtype, shape = cell.split("/")
     x, dim = matrix.make_input(shape.replace("_", " "), matrix.DTYPES[dtype], 1 << 30)
-    if op == "copy":  # the input's bytes and an output of the input's dtype, as the matrix's copy
-        source = torch.empty(x.numel() * x.element_size(), dtype=torch.uint8, device=x.device)
+    if op == "copy":  # the input's bytes read and written by a kernel (a plain copy_ is a memcpy,
+        # which ncu does not profile): an elementwise negation of as many float32s
+        source = torch.randn(x.numel() * x.element_size() // 4, device=x.device)
         target = torch.empty_like(source)
-        call = lambda x, source=source, target=target: target.copy_(source)
+        call = lambda x, source=source, target=target: torch.neg(source, out=target)
     else:
         call = matrix.triscan_call(op.replace("-", " "), dim)
     call(x)
