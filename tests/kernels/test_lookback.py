@@ -512,7 +512,7 @@ GROUPED_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in GRO
 
 
 @pytest.mark.parametrize("op,shape,dim,dtype", crossed(list(matrix.OPS), GROUPED_CASES, list(matrix.OPS),
-                                                       GROUPED_IDS, reach=2))
+                                                       GROUPED_IDS))
 def test_grouped_lane_rows(op, shape, dim, dtype, monkeypatch, triton_launches, poisoned_outputs):
     """GROUPED (lookback/column.py, tiles._load_row_group): rows of 3, 5, 6 or 7 lanes stored in
     place, held as whole steps in 16-byte vectors split into elements, each lane summed along
