@@ -125,9 +125,7 @@ def group_row_constexprs(lanes: int, input_size: int, output_size: int) -> dict:
         return elements // min(lanes & -lanes, elements)
 
     steps = max(steps_for(load_vector), steps_for(2 * store_vector))
-    # candidate (NOTES.md 147 item 3): rows that are whole input sectors loaded a sector at a time too
-    return dict(GROUP_ROW=steps * lanes, GROUP_LOAD_VECTOR=load_vector, GROUP_STORE_VECTOR=store_vector,
-                GROUP_LOAD_SECTORS=steps * lanes * input_size % 32 == 0)
+    return dict(GROUP_ROW=steps * lanes, GROUP_LOAD_VECTOR=load_vector, GROUP_STORE_VECTOR=store_vector)
 
 
 def aligned_input_rows(plan) -> bool:

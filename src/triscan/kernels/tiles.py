@@ -126,27 +126,19 @@ def _join_columns(columns, ROWS: tl.constexpr, WIDTH: tl.constexpr):
 
 @triton.jit
 def _load_row_group(pointer, bound, whole, ACC_DTYPE: tl.constexpr, ROWS: tl.constexpr, VECTOR: tl.constexpr,
-                    VECTORS: tl.constexpr, OPERATOR: tl.constexpr, SECTORS: tl.constexpr = False):
+                    VECTORS: tl.constexpr, OPERATOR: tl.constexpr):
     """ROWS rows of VECTORS vectors of VECTOR elements each (16 bytes) from `pointer` on, the
     identity at and past the flat element `bound` (unmasked where `whole`, as _load_block), as a tuple of
     VECTORS * VECTOR tensors [ROWS] in ACC_DTYPE: element p of every row, in order.
     Each thread holds whole rows, so that every access is a 16-byte vector and the split is in
     registers (benchmarks/NOTES.md 119)."""
     ROW: tl.constexpr = VECTORS * VECTOR
+    offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, VECTOR)[None, :]  # [ROWS, VECTOR]
     elements = ()
-    if SECTORS:
-        WIDTH: tl.constexpr = 2 * VECTOR
-        offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, WIDTH)[None, :]  # [ROWS, WIDTH]
-        for pair in tl.static_range(VECTORS // 2):
-            at = offsets + pair * WIDTH  # [ROWS, WIDTH]
-            loaded = _load_block(pointer + at, at, bound, True, whole, True, OPERATOR)
-            elements = elements + _split_columns(loaded.to(ACC_DTYPE), ROWS, WIDTH)
-    else:
-        offsets = tl.arange(0, ROWS)[:, None] * ROW + tl.arange(0, VECTOR)[None, :]  # [ROWS, VECTOR]
-        for vector in tl.static_range(VECTORS):
-            at = offsets + vector * VECTOR  # [ROWS, VECTOR]
-            loaded = _load_block(pointer + at, at, bound, True, whole, True, OPERATOR)
-            elements = elements + _split_columns(loaded.to(ACC_DTYPE), ROWS, VECTOR)
+    for vector in tl.static_range(VECTORS):
+        at = offsets + vector * VECTOR  # [ROWS, VECTOR]
+        loaded = _load_block(pointer + at, at, bound, True, whole, True, OPERATOR)
+        elements = elements + _split_columns(loaded.to(ACC_DTYPE), ROWS, VECTOR)
     return elements
 
 

@@ -425,7 +425,6 @@ def column_lookback_scan_kernel(
     #                               16-byte vectors of the input and 32-byte sectors of the output
     GROUP_LOAD_VECTOR: tl.constexpr = 1,  # GROUPED: input elements per 16 bytes
     GROUP_STORE_VECTOR: tl.constexpr = 1,  # GROUPED: output elements per 16 bytes
-    GROUP_LOAD_SECTORS: tl.constexpr = False,  # GROUPED: loaded 32 bytes a row at a time
     PARTS: tl.constexpr = 1,  # > 1, with TRANSPOSE over dense rows: a chunk loaded as
     #                           PARTS flat tiles of BLOCK_L // PARTS steps, held in the input's type
     #                           through the look-back, then scanned and stored one at a time
@@ -518,7 +517,7 @@ def column_lookback_scan_kernel(
             whole = bound == BLOCK_L * FLAT_INNER
             x_chunk = x_start + outer_index * stride_x_outer + first
             elements = _load_row_group(x_chunk, bound, whole, ACC_DTYPE, GROUP_ROWS, GROUP_LOAD_VECTOR,
-                                       GROUP_ROW // GROUP_LOAD_VECTOR, OPERATOR, GROUP_LOAD_SECTORS)
+                                       GROUP_ROW // GROUP_LOAD_VECTOR, OPERATOR)
             through = _lane_sums_along_rows(elements, FLAT_INNER, GROUP_ROW, BACKWARDS, OPERATOR)
             row_totals = ()  # per lane [GROUP_ROWS]: the sum through its last position in a row
             total = tl.full([BLOCK_K], IDENTITY, dtype=ACC_DTYPE)
