@@ -21,8 +21,8 @@
 #                                              kept workspaces, autograd Functions, graphs, threads)
 #   STEP=ncu   bash scripts/gpu_session.sh    Nsight Compute sections of the kernels of NCU_CELLS (or CELLS;
 #                                              matrix cells, benchmarks/dev/ncu_cells.py), NCU_LIMIT seconds
-#   STEP=ncu_metrics bash scripts/gpu_session.sh  ncu counters NCU_METRICS of NCU_CELLS (op `copy`: a copy
-#                                              of the cell's bytes, the baseline)
+#   STEP=ncu_metrics bash scripts/gpu_session.sh  ncu counters NCU_METRICS (and NCU_METRICS_MORE, a second
+#                                              run) of NCU_CELLS (op `copy`: the cell's bytes moved, the baseline)
 #   STEP=host  bash scripts/gpu_session.sh    small calls: triscan bench --host (wall and device time per call)
 #   STEP=sweeps bash scripts/gpu_session.sh  fixed-launch sweeps, one per line of SWEEPS (sweep_configs.py
 #                                              arguments; default benchmarks/dev/next_sweeps.txt)
@@ -166,10 +166,15 @@ ncu)
     ;;
 ncu_metrics)
     # Nsight Compute counters (NCU_METRICS, comma-separated) of the kernels of NCU_CELLS; op `copy`
-    # profiles a device copy of the cell's bytes as the baseline
-    timeout ${NCU_LIMIT:-240} ncu --clock-control none --profile-from-start off --metrics "${NCU_METRICS:?NCU_METRICS}" \
-        python3 benchmarks/dev/ncu_cells.py ${NCU_CELLS:-$CELLS} 2>&1 | grep -v "Warning\|warn(" \
-        | tee "$OUT/ncu_metrics.txt"
+    # profiles a kernel moving the cell's bytes as the baseline. NCU_METRICS_MORE: a second run's
+    # counters, into ncu_metrics_more.txt (a name this ncu does not know fails only that run)
+    for run in metrics metrics_more; do
+        [ "$run" = metrics ] && metrics=${NCU_METRICS:?NCU_METRICS} || metrics=${NCU_METRICS_MORE:-}
+        [ -n "$metrics" ] || continue
+        timeout ${NCU_LIMIT:-240} ncu --clock-control none --profile-from-start off --metrics "$metrics" \
+            python3 benchmarks/dev/ncu_cells.py ${NCU_CELLS:-$CELLS} 2>&1 | grep -v "Warning\|warn(" \
+            | tee "$OUT/ncu_$run.txt"
+    done
     ;;
 cells)
     # A/B of the working tree against .ab/triscan_old on matrix cells (CELLS, '-' for a space in an op)
