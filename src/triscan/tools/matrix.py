@@ -200,7 +200,8 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     if with_compile:
         compiled = fresh_compile(eager)
         compiled(x)
-        # inductor's dim-0 scans of a few lanes take seconds a call, as eager's: one timed call then
+        # a compiled call past a second (one that falls back to eager's narrow dim-0 scan, say) is
+        # timed once, as the suite times eager's
         cell["ms"]["torch.compile"] = measure_once_if_slow(lambda: compiled(x), repeat_ms)
     else:
         cell["skipped"]["torch.compile"] = "left out of this run (--no-compile)"
