@@ -44,19 +44,18 @@ def random_input(shape, dtype, device=DEVICE):
     return tolerance.random_input(shape, dtype, device)
 
 
-def crossed(first: list, second: list, first_ids: list[str], second_ids: list[str], reach: int = 1) -> list:
+def crossed(first: list, second: list, first_ids: list[str], second_ids: list[str]) -> list:
     """pytest params of `first` x `second` (items that are tuples give several arguments each, the
-    others one): every pair on CUDA; under the interpreter (CI's time) `reach` times as many pairs
-    as the longer list has items, the partners rotating each round: every item of either list runs,
-    the shorter list's with several partners (and with `reach` > 1, the longer list's too)."""
+    others one): every pair on CUDA; under the interpreter (CI's time) as many pairs as the longer
+    list has items, each with a partner from the shorter list in turn: every item of either list
+    runs, the shorter list's with several partners."""
     pairs = [(i, j) for i in range(len(first)) for j in range(len(second))]
     if DEVICE == "cpu":
         longer, shorter = sorted((len(first), len(second)), reverse=True)
-        count = min(len(pairs), reach * longer)
-        # round r pairs the longer list's i-th item with the shorter's (i + r)-th, wrapping around
-        picks = ((k % longer, (k % longer + k // longer) % shorter) for k in range(count))
+        # the longer list's i-th item with the shorter's i-th, wrapping around
+        picks = ((i, i % shorter) for i in range(longer))
         flipped = len(second) > len(first)
-        pairs = list(dict.fromkeys((b, a) if flipped else (a, b) for a, b in picks))
+        pairs = [(b, a) if flipped else (a, b) for a, b in picks]
     unpacked = lambda item: item if isinstance(item, tuple) else (item,)  # noqa: E731
     return [pytest.param(*unpacked(first[i]), *unpacked(second[j]), id=f"{first_ids[i]}-{second_ids[j]}")
             for i, j in pairs]
