@@ -2,8 +2,8 @@
 the call's own constexprs: registers and spills per config (dev tool). Where the pick sits near
 255 registers or spills, the configs beside it say what a change of tiles could buy.
 
-    python benchmarks/dev/call_configs.py --shape 33554432 5 --dim 0 --dtype int64 [--exclusive]
-        [--reverse] [--out-dtype int64] [--arch 90]
+    python benchmarks/dev/call_configs.py --shape 33554432 5 --dim 0 --dtype int64 [--stride 16 1]
+        [--exclusive] [--reverse] [--out-dtype int64] [--arch 90]
 
 The plan is made for a meta tensor of the shape (explain.planned_call) on a CUDA device when there
 is one, else on the CPU (the same constexprs but the interpreter's tile, dropped here; only the
@@ -28,6 +28,7 @@ IMPLIED = ("ACC_DTYPE", "OPERATOR", "WIDE_OFFSETS")
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", type=int, nargs="+", required=True)
+    parser.add_argument("--stride", type=int, nargs="+", help="a view's strides (default: contiguous)")
     parser.add_argument("--dim", type=int, default=0)
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--out-dtype", help="the output's dtype (default: torch's for the input)")
@@ -37,6 +38,8 @@ def main() -> int:
     args = parser.parse_args()
     dtype = getattr(torch, args.dtype)
     x = torch.empty(args.shape, dtype=dtype, device="meta")
+    if args.stride:
+        x = torch.empty(0, dtype=dtype, device="meta").as_strided(args.shape, args.stride)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     plan = planned_call(x, args.dim, device, exclusive=args.exclusive, reverse=args.reverse)
     if plan.family.name != "column_lookback":
