@@ -12,6 +12,7 @@ float64 reference. What is not timed is recorded with the reason.
 import functools
 import json
 import math
+import time
 
 import torch
 
@@ -176,7 +177,11 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     plan = plan_of(x, dim, **op_flags(op))[0]
     cell["family"] = plan.family.name
     ours = triscan_call(op, dim)
+    started = time.perf_counter()
     out = ours(x)  # compiles and autotunes outside the timing
+    torch.cuda.synchronize()
+    # what a cell costs the run, for planning device calls: the autotuning, then the whole cell
+    cell["tune_seconds"] = round(time.perf_counter() - started, 2)
     chosen = getattr(plan.launch.kernel, "best_config", None)  # the autotuner's pick for this call's key
     if chosen is not None:
         cell["config"] = str(chosen)
@@ -437,9 +442,12 @@ def main(quick: bool = False, json_path: str | None = None, plot_path: str | Non
             progress.note(f"compiled {configs} configs of {len(batch)} cells{compiled} in {seconds:.0f} s "
                           f"({precompile_workers} processes)")
         for op, dtype, shape in batch:
+            started = time.perf_counter()
             cell = run_cell(op, dtype, shape, int(input_gib * GIB), repeat_ms, with_compile)
+            cell["seconds"] = round(time.perf_counter() - started, 2)
             report["cells"].append(cell)
-            progress.step(f"{shape}, {dtype}, {op}: {percent_of_copy(cell):.1f}% of copy")
+            progress.step(f"{shape}, {dtype}, {op}: {percent_of_copy(cell):.1f}% of copy "
+                          f"({cell['seconds']:.1f} s, {cell['tune_seconds']:.1f} s tuning)")
             torch.cuda.empty_cache()
             write_json(json_path, report)  # after every cell, so a run cut short keeps what it measured
     show_matrix(report, plot_path)
