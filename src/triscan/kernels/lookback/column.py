@@ -196,7 +196,7 @@ def _load_column_chunk(x_ptr, x_end, ticket, outer_index, first_step, first_lane
         flat = tl.arange(0, BLOCK_L * BLOCK_K)  # [BLOCK_L * BLOCK_K]
         mask = flat < _tile_elements(length, first_step, BLOCK_L, FLAT_INNER)
         x_tile = x_ptr + outer_index * stride_x_outer + first_step * X_STEP
-        if FLAT_STEP < 0 and FLAT_INNER == BLOCK_K and INPUT_STEP == 0:
+        if FLAT_STEP < 0 and DENSE:  # the kernel's MEMORY_ORDER (DENSE here is its X_DENSE)
             # held in memory order (its last step first; the kernel scans it from its end): one
             # contiguous block from the last step up, loaded as a forward tile is
             x_last = _chunk_in_memory_order(x_ptr, x_end, outer_index * stride_x_outer, first_step, 0,
