@@ -20,8 +20,8 @@ from triscan.testing.reference import (
 )
 from triscan.testing.tolerance import random_factors, random_input, random_ties, scan_error_excess
 
-# examples per property: half of them under the interpreter (CI's time; Hypothesis draws the same
-# ones in every CI run, and new ones in every local run)
+# examples per property: half of them under the interpreter (CI's time; every CPU run draws the
+# same ones, conftest's derandomized profile, and every CUDA run new ones)
 EXAMPLES_DIVISOR = 1 if DEVICE != "cpu" else 2
 SIZES = [0, 1, 2, 3, 5, 8, 13, 64, 65, 130, 700]  # block edges of the interpreter's 64-element blocks
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.int64, torch.bool]

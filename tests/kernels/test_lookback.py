@@ -24,6 +24,11 @@ SCALE = 1 if DEVICE == "cpu" else 128
 LONG = [((3001 * SCALE,), 0), ((3, 1000 * SCALE), 1), ((1, 4096 * SCALE), -1), ((5, 777 * SCALE), 1)]
 
 
+def case_ids(cases) -> list[str]:
+    """Test ids of (shape, dim, dtype, ...) cases: "3x700x4-dim1-bfloat16"."""
+    return [f"{'x'.join(map(str, shape))}-dim{dim}-{str(dtype)[6:]}" for shape, dim, dtype, *_ in cases]
+
+
 # op -> (call, reference, running sum of |x| for the error bound)
 OPS = {
     "cumsum": (triscan.cumsum, cumsum_reference, lambda x, d: cumsum_reference(abs_of(x), d)),
@@ -455,7 +460,7 @@ def test_column_lookback_narrow_inner(op, shape, dim, triton_launches, poisoned_
 IN_PLACE_CASES = [((900 * SCALE + 1, 2), 0, torch.float32, True), ((900 * SCALE, 2), 0, torch.float32, True),
                   ((3, 700 * SCALE, 4), 1, torch.bfloat16, True), ((650 * SCALE, 3), 0, torch.float32, True),
                   ((500 * SCALE, 4), 0, torch.float32, False), ((2, 400 * SCALE, 4), 1, torch.int32, False)]
-IN_PLACE_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t, _ in IN_PLACE_CASES]
+IN_PLACE_IDS = case_ids(IN_PLACE_CASES)
 
 
 IN_PLACE_OPS = ["exclusive_cumsum", "ModelNew", "cumsum reverse", "exclusive reverse"] + (
@@ -508,7 +513,7 @@ GROUPED_CASES = [((900 * SCALE + 1, 3), 0, torch.float32), ((2, 500 * SCALE, 5),
                  ((300 * SCALE + 5, 3), 0, torch.int8), ((2, 200 * SCALE, 5), 1, torch.bool)]
 GROUPED_CASES += [((700 * SCALE, 3), 0, torch.bfloat16), ((3, 300 * SCALE, 5), 1, torch.float16)] \
     if DEVICE != "cpu" else []
-GROUPED_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in GROUPED_CASES]
+GROUPED_IDS = case_ids(GROUPED_CASES)
 
 
 @pytest.mark.parametrize("op,shape,dim,dtype", crossed(list(matrix.OPS), GROUPED_CASES, list(matrix.OPS),
@@ -548,7 +553,7 @@ def test_grouped_lane_rows(op, shape, dim, dtype, monkeypatch, triton_launches, 
 # reversed with a partial last chunk; (base shape, dim, dtype)
 STRIDED_CASES = [((301 * SCALE, 16), 0, torch.float32), ((3, 130 * SCALE, 24), 1, torch.bfloat16),
                  ((70 * SCALE + 3, 16), 0, torch.int64), ((200 * SCALE + 1, 16), 0, torch.int32)]
-STRIDED_IDS = [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in STRIDED_CASES]
+STRIDED_IDS = case_ids(STRIDED_CASES)
 
 
 @pytest.mark.parametrize("op,shape,dim,dtype", crossed(list(matrix.OPS), STRIDED_CASES, list(matrix.OPS),
@@ -610,7 +615,7 @@ GATHERED_CASES = [((900 * SCALE + 1, 3), 0, torch.float32), ((500 * SCALE, 5), 0
 
 
 @pytest.mark.parametrize("shape,dim,dtype", GATHERED_CASES,
-                         ids=[f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in GATHERED_CASES])
+                         ids=case_ids(GATHERED_CASES))
 @pytest.mark.parametrize("op", ["exclusive_cumsum", "ModelNew"])
 def test_gathered_lanes_in_place_beside_grouped(op, shape, dim, dtype, monkeypatch, triton_launches,
                                                 poisoned_outputs):
@@ -710,7 +715,7 @@ PARTS_FORMS = ([(op, 2, False, f"{op}-2parts") for op in matrix.OPS]
 
 @pytest.mark.parametrize("op,parts,early,shape,dim,dtype", crossed(
     [form[:3] for form in PARTS_FORMS], PARTS_CASES, [form[3] for form in PARTS_FORMS],
-    [f"{'x'.join(map(str, s))}-dim{d}-{str(t)[6:]}" for s, d, t in PARTS_CASES]))
+    case_ids(PARTS_CASES)))
 def test_column_held_parts(op, shape, dim, dtype, parts, early, monkeypatch, triton_launches,
                            poisoned_outputs):
     """PARTS (lookback/column.py): a chunk loaded as PARTS flat tiles held in the input's type
