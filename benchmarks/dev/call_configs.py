@@ -37,9 +37,8 @@ def main() -> int:
     parser.add_argument("--arch", type=int, default=90)
     args = parser.parse_args()
     dtype = getattr(torch, args.dtype)
-    x = torch.empty(args.shape, dtype=dtype, device="meta")
-    if args.stride:
-        x = torch.empty(0, dtype=dtype, device="meta").as_strided(args.shape, args.stride)
+    x = (torch.empty(0, dtype=dtype, device="meta").as_strided(args.shape, args.stride) if args.stride
+         else torch.empty(args.shape, dtype=dtype, device="meta"))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     plan = planned_call(x, args.dim, device, exclusive=args.exclusive, reverse=args.reverse)
     if plan.family.name != "column_lookback":
@@ -54,15 +53,13 @@ def main() -> int:
         column_lookback_scan_kernel.configs,
         {"x_ptr": torch.ones(4, dtype=dtype), "y_ptr": torch.ones(4, dtype=output),
          "INNER_BUCKET": plan.launch.scalars["INNER_BUCKET"]}, **constexprs)
-    shown = {key: value for key, value in constexprs.items() if key not in IMPLIED}
-    print(f"{tuple(args.shape)} dim {args.dim} {dtype} -> {output}: {len(kept)} configs kept; {shown}")
+    fixed = {key: value for key, value in constexprs.items() if key not in IMPLIED}  # the call's own
+    print(f"{tuple(args.shape)} dim {args.dim} {dtype} -> {output}: {len(kept)} configs kept; {fixed}")
     for config in kept:
         meta = dict(config.kwargs, num_warps=config.num_warps, num_stages=config.num_stages)
         if config.maxnreg is not None:
             meta["maxnreg"] = config.maxnreg
-        variant = {key: value for key, value in constexprs.items() if key not in IMPLIED}
-        variant.update(meta, GROUPED=config.kwargs.get("GROUPED", False), PACKED=constexprs["PACKED"],
-                       ELEMENT=ELEMENTS[output])
+        variant = dict(fixed, **meta, GROUPED=config.kwargs.get("GROUPED", False), ELEMENT=ELEMENTS[output])
         if output != dtype:
             variant["INPUT"] = ELEMENTS[dtype]
         used, spilled, shared = registers.compile_info("column_lookback", args.arch, **variant)
