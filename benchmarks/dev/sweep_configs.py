@@ -78,10 +78,17 @@ def main() -> int:
     else:
         metas = [config_meta(config) for config in kernel.configs] + extras
     for meta in metas:
+        y.fill_(float("nan") if y.is_floating_point() else torch.iinfo(y.dtype).min)  # unwritten ones show
         try:
             compiled = launch_fixed(plan, x, y, **meta)
         except Exception as error:  # e.g. out of shared memory on this GPU: report it and go on
             print(f"  {meta}: {type(error).__name__}: {str(error)[:120]}", flush=True)
+            continue
+        # a fixed launch can be no scan at all (a lookback chunk under the workspace's smallest, which
+        # read "126%" in NOTES.md 155): against the library's output, untimed if it differs
+        error = (y.double() - out.double()).abs().max().item() / max(out.double().abs().max().item(), 1.0)
+        if not error <= 1e-2:
+            print(f"  {meta}: wrong output (max error {error:.3g} of the largest sum): not timed", flush=True)
             continue
         ms = do_bench(lambda meta=meta: launch_fixed(plan, x, y, **meta), warmup=10, rep=50,
                       return_mode="median")

@@ -95,6 +95,10 @@ VARIANTS = [
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=4 SUB=8 num_warps=4 TRANSPOSE=1 FLAT_INNER=3 GROUPED=1 "
                         "GROUPED_OK=1 GROUP_ROW=12 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 "
                         "ELEMENT=fp64 PACKED=0 maxnreg=128"),
+    # 8-byte sums over 5 lanes on 8 warps at 128 (two programs per SM; NOTES.md 145)
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=5 GROUPED=1 "
+                        "GROUPED_OK=1 GROUP_ROW=20 GROUP_LOAD_VECTOR=2 GROUP_STORE_VECTOR=2 "
+                        "ELEMENT=fp64 PACKED=0 maxnreg=128"),
     # chunks held as PARTS flat tiles in the input's type through the look-back (NOTES.md 126)
     ("column_lookback",
      "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 maxnreg=168 ELEMENT=bf16"),
@@ -103,6 +107,9 @@ VARIANTS = [
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=4 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 maxnreg=128"),
     ("column_lookback",
      "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 EARLY_PART=1 maxnreg=168 ELEMENT=bf16"),
+    # over 16 lanes without the early part (NOTES.md 152)
+    ("column_lookback",
+     "BLOCK_L=1024 BLOCK_K=16 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 maxnreg=168 ELEMENT=bf16"),
     ("column_lookback", "BLOCK_L=8192 BLOCK_K=2 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=4 maxnreg=128 "
                         "ELEMENT=bf16 BACKWARDS=1 FROM_START=8 SHIFT=1 IN_PLACE=1"),
     ("column_lookback",
@@ -177,6 +184,8 @@ LARGEST = [
                         "maxnreg=168 BACKWARDS=1 SHIFT=1 ELEMENT=bf16"),
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 EARLY_PART=1 "
                         "maxnreg=168 INPUT=fp16 ELEMENT=fp32"),
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=16 SUB=16 num_warps=4 TRANSPOSE=1 PARTS=2 maxnreg=168 "
+                        "BACKWARDS=1 SHIFT=1 ELEMENT=bf16"),
     ("column_lookback", "BLOCK_L=2048 BLOCK_K=8 SUB=8 num_warps=8 TRANSPOSE=1 FLAT_INNER=7 GROUPED=1 "
                         "GROUPED_OK=1 GROUP_ROW=56 GROUP_LOAD_VECTOR=4 GROUP_STORE_VECTOR=4 "
                         "SHIFT=1 IN_PLACE=1"),

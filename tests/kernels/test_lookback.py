@@ -148,16 +148,19 @@ def test_overlap_read_configs_for_4_byte_sums(input_dtype, output_dtype):
     (torch.float32, torch.float32), (torch.bfloat16, torch.bfloat16), (torch.float64, torch.float64),
     (torch.int64, torch.int64), (torch.int32, torch.int64)], ids=str)
 def test_register_caps_under_128_only_for_8_byte_sums(input_dtype, output_dtype):
-    """The 96-register cap gives 8-byte sums five programs per SM (NOTES.md 86); for narrower sums
-    it would only repeat the uncapped config in every autotuning run."""
+    """The 96-register cap gives 8-byte sums five programs per SM (NOTES.md 86), and the cap of 80
+    sums widened to 8 bytes six (NOTES.md 155); for narrower sums they would only repeat the
+    uncapped config in every autotuning run."""
     from triscan.kernels.lookback.row import lookback_scan_kernel
 
     x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
     pruned = lookback_scan_kernel.early_config_prune(lookback_scan_kernel.configs, {
         "x_ptr": x, "y_ptr": y, "LENGTH_ALIGNED": 1})
-    low_caps = {(config.kwargs["BLOCK"], config.num_warps, config.kwargs["SPLIT"])
+    low_caps = {(config.kwargs["BLOCK"], config.num_warps, config.kwargs["SPLIT"], config.maxnreg)
                 for config in pruned if config.maxnreg is not None and config.maxnreg < 128}
-    assert low_caps == ({(2048, 4, False), (2048, 4, True)} if output_dtype.itemsize == 8 else set())
+    widened = {(2048, 4, True, 80)} if input_dtype.itemsize < output_dtype.itemsize else set()
+    assert low_caps == ({(2048, 4, False, 96), (2048, 4, True, 96)} | widened if output_dtype.itemsize == 8
+                        else set())
 
 
 def column_configs_kept(input_dtype, output_dtype, inner, **constexprs):
@@ -194,18 +197,19 @@ def test_column_register_caps_fit_without_spills(input_dtype, output_dtype):
     (torch.bfloat16, torch.float64, set())], ids=str)
 def test_held_parts_configs_only_where_capped_for(input_dtype, output_dtype, expected):
     """PARTS configs (NOTES.md 126, 129) reach the autotuner over dense flat rows of 2-byte inputs
-    scanned into at most 4 bytes only, in either direction (not strided or gathered lanes, not 16
-    lanes, which spill): chunks of 32 KiB in 2 parts, the first scanned during the read, at 168
-    registers."""
+    scanned into at most 4 bytes only, in either direction (not strided or gathered lanes): chunks
+    of 32 KiB in 2 parts at 168 registers, the first scanned during the read up to 8 lanes (over
+    16 that spills; NOTES.md 152, 155)."""
     for inner, flat_inner, backwards in ((2, 2, False), (8, 8, False), (16, 16, False), (8, 8, True),
                                          (8, 0, False), (3, 3, False)):
         pruned = column_configs_kept(input_dtype, output_dtype, inner, FLAT_INNER=flat_inner,
                                      BACKWARDS=backwards)
         held = {(config.kwargs["BLOCK_L"] * config.kwargs["BLOCK_K"], config.kwargs["PARTS"], config.maxnreg)
                 for config in pruned if "PARTS" in config.kwargs}
-        assert all(config.kwargs["EARLY_PART"] for config in pruned if "PARTS" in config.kwargs)
+        assert all(config.kwargs["EARLY_PART"] == (inner <= 8)
+                   for config in pruned if "PARTS" in config.kwargs)
         dense = flat_inner == inner and inner & (inner - 1) == 0  # 3 lanes: gathered into 4
-        assert held == (expected if dense and inner <= 8 else set()), (inner, flat_inner, backwards)
+        assert held == (expected if dense else set()), (inner, flat_inner, backwards)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64], ids=str)
@@ -220,15 +224,18 @@ def test_grouped_configs_only_where_allowed(warps, dtype):
         kept = {(config.kwargs["BLOCK_L"], config.maxnreg) for config in pruned
                 if config.kwargs.get("GROUPED", False) and config.num_warps == warps}
         expected = set()
-        for block_l in (1024, 2048, 4096):
+        for block_l in (512, 1024, 2048, 4096):
             elements = block_l * inner // (32 * warps)
             held = elements * dtype.itemsize
-            expected |= {(block_l, None)} if held <= 224 else set()
+            if block_l > 512 or warps == 4:  # 512 steps on 4 warps only
+                expected |= {(block_l, None)} if held <= 224 else set()
             if warps == 4:  # register caps: four or five programs per SM
                 caps = (128, 168) if block_l == 4096 else (128,)
                 expected |= {(block_l, cap) for cap in caps if held <= 192}
-                if dtype.itemsize <= 4 and elements * 4 <= 192:
+                if 512 < block_l and dtype.itemsize <= 4 and elements * 4 <= 192:
                     expected.add((block_l, 96))
+            elif block_l in (1024, 2048) and held <= 192:  # 8 warps at 128: two programs per SM
+                expected.add((block_l, 128))
         assert kept == (expected if allowed and inner != 2 else set()), (inner, allowed)
 
 
@@ -239,8 +246,9 @@ def test_grouped_configs_only_where_allowed(warps, dtype):
     (torch.float32, torch.float32, 3, {(2048, 4, 96), (2048, 4, 128)}, {(4096, 4, None), (4096, 4, 128)}),
     (torch.float32, torch.float32, 5, {(1024, 4, 96)}, {(2048, 4, None), (2048, 4, 128)}),
     (torch.float64, torch.float64, 3, {(1024, 4, 128), (1024, 4, None)}, {(1024, 4, 96), (2048, 4, None)}),
+    (torch.float64, torch.float64, 5, {(1024, 8, 128), (512, 4, 128), (512, 4, None)}, {(2048, 8, 128)}),
     (torch.int32, torch.int64, 3, {(1024, 4, 128)}, {(2048, 4, 128), (1024, 4, 96)}),
-], ids=["bfloat16-3", "bfloat16-5", "float32-3", "float32-5", "float64-3", "int32-int64-3"])
+], ids=["bfloat16-3", "bfloat16-5", "float32-3", "float32-5", "float64-3", "float64-5", "int32-int64-3"])
 def test_grouped_configs_by_held_bytes(input_dtype, output_dtype, inner, kept, dropped):
     """2-byte inputs keep GROUPED chunks of twice float32's steps (bfloat16 K=5 [2048, 8]: 54.8%
     against the 96-register pick's 49.5% on the H100), 8-byte sums a cap of 128 where they fit it
@@ -698,12 +706,14 @@ def test_windowed_2_byte_rows_at_168_registers_gpu(op, dtype, monkeypatch, trito
 
 # dense flat rows walked forwards, as PARTS takes them: float32 (packed look-back words; exclusive
 # stored in place over 8-byte steps), bfloat16 over a middle dim (several groups; the seed's keeps
-# the row total there: a shifted store), int32 -> int64 and float64 (unpacked words); lengths that
-# leave the last chunk partial, with parts wholly past the scan's end
+# the row total there: a shifted store), int32 -> int64 and float64 (unpacked words), 16 lanes of
+# bfloat16 (PARTS without the early part there); lengths that leave the last chunk partial, with
+# parts wholly past the scan's end
 # (the middle dim's 529 steps: past a look-back window of 32 chunks of 16 steps, and 4 parts of 2
 # steps, 3 of them wholly past the end, under the interpreter)
 PARTS_CASES = [((900 * SCALE + 3, 2), 0, torch.float32), ((3, 528 * SCALE + 1, 4), 1, torch.bfloat16),
-               ((500 * SCALE + 5, 8), 0, torch.int32), ((300 * SCALE + 7, 2), 0, torch.float64)]
+               ((500 * SCALE + 5, 8), 0, torch.int32), ((300 * SCALE + 7, 2), 0, torch.float64),
+               ((200 * SCALE + 5, 16), 0, torch.bfloat16)]
 
 
 # every op with 2 parts; 4 parts and the early part with the forward inclusive scan and the reversed

@@ -74,10 +74,10 @@ def _column_lookback_configs():
             # chunks of 32 KiB of 2-byte input held as 2 PARTS flat tiles in the input's type through
             # the look-back, the first scanned during the read (EARLY_PART), at 168 registers: kept
             # by _parts_fit for 2-byte inputs over dense flat rows (NOTES.md 126, 129; the float32,
-            # int32 and 4-part forms lost in the sweeps); not over 16 lanes, which spill at 168
-            if block_k <= 8:
-                configs += [config(16384 // block_k, block_k, 16, 4, transpose=True, maxnreg=168, parts=2,
-                                   early=True)]
+            # int32 and 4-part forms lost in the sweeps); over 16 lanes without the early part, which
+            # spills there at 168 (NOTES.md 152, 155)
+            configs += [config(16384 // block_k, block_k, 16, 4, transpose=True, maxnreg=168, parts=2,
+                               early=block_k <= 8)]
         if block_k in (4, 8):
             # rows of 3, 5, 6 or 7 contiguous lanes held as whole steps in 16-byte vectors, split
             # into elements whose lanes are known at compile time (GROUPED; NOTES.md 119): chunks
@@ -90,6 +90,13 @@ def _column_lookback_configs():
             configs += [config(block_l, block_k, 8, 4, transpose=True, grouped=True, maxnreg=maxnreg)
                         for block_l, maxnreg in ((1024, 128), (1024, 96), (2048, 128), (2048, 96),
                                                  (4096, 168), (4096, 128))]
+            # 8-byte sums over 5 to 7 lanes: [1024, 8] on 8 warps is one program per SM uncapped
+            # (146-152 registers offline), two at 128; [512, 8] on 4 warps four at 128 (NOTES.md 145,
+            # 151; timed in 155)
+            configs += [config(block_l, block_k, 8, 8, transpose=True, grouped=True, maxnreg=128)
+                        for block_l in (1024, 2048)]
+            configs += [config(512, block_k, 8, 4, transpose=True, grouped=True, maxnreg=maxnreg)
+                        for maxnreg in (None, 128)]
     return configs
 
 

@@ -55,6 +55,11 @@ LOOKBACK_SCAN_CONFIGS = [
         (8192, 4, 128), (8192, 8, None), (16384, 8, None), (16384, 8, 128))
     for split in (False, True)
 ] + [
+    # (2048, 4) split, capped at 80: six programs per SM for sums widened to 8 bytes (int32 -> int64),
+    # whose chunks hold half the input bytes of an 8-byte input's; a few bytes spilled and faster there,
+    # slower for 8-byte inputs (NOTES.md 155)
+    triton.Config({"BLOCK": 2048, "SPLIT": True}, num_warps=4, num_stages=1, maxnreg=80)
+] + [
     # RELOAD: no chunk held in registers across the look-back; chunks of 16 or 32 KiB of input
     # (the pruning keeps the BLOCKs of the element size), summed and later scanned in 4 or 8
     # pieces whose loads the compiler pipelines through shared memory
@@ -280,7 +285,7 @@ def _keeps(config, args) -> bool:
     there; ROTATE 3's windows mask whole vectors). OVERLAP_READ configs: chunks of 16 KiB of
     input, 4-byte sums; capped and unsplit for chunks in place (ROTATE 0) on lengths that are
     multiples of 16 (the others spill under the caps), split for windows (ROTATE 3): uncapped, or for
-    2-byte inputs capped at 168."""
+    2-byte inputs capped at 168. The cap of 80 for sums widened to 8 bytes only."""
     kwargs, element = config.kwargs, args["x_ptr"].element_size()
     # the accumulator's bytes: as the output's (at least 4), but for a max or min of integers
     # narrower than 8 bytes, kept in the input's dtype and accumulated in int64
@@ -301,7 +306,8 @@ def _keeps(config, args) -> bool:
     return (kwargs["BLOCK"] * element <= 32768
             and kwargs["BLOCK"] // (32 * config.num_warps) * accumulator <= held
             and (kwargs["SPLIT"] or args["LENGTH_ALIGNED"])
-            and (config.maxnreg is None or config.maxnreg >= 128 or args["y_ptr"].element_size() == 8))
+            and (config.maxnreg is None or config.maxnreg >= 128
+                 or args["y_ptr"].element_size() == 8 and (config.maxnreg >= 96 or element < 8)))
 
 
 @triton.autotune(
