@@ -686,6 +686,21 @@ def test_grouped_register_caps_gpu(op, shape, dtype, monkeypatch, triton_launche
 
 
 @pytest.mark.gpu
+@pytest.mark.parametrize("shape", [(3 * 1024 * 1024 + 7,), (4, 700 * 1024)], ids=["1D-odd", "4rows"])
+@pytest.mark.parametrize("op", list(matrix.OPS))
+def test_widened_sums_at_80_registers_gpu(op, shape, monkeypatch, triton_launches, poisoned_outputs):
+    """int32 summed into int64 on the row look-back's [2048] at 80 registers (six programs per SM,
+    a few bytes spilled; NOTES.md 155) as the only config left to the autotuner: every op checks,
+    over a length off the chunks and over rows."""
+    capped = [config for config in lookback_scan_kernel.configs if config.maxnreg == 80]
+    assert len(capped) == 1
+    leave_configs(monkeypatch, lookback_scan_kernel, capped)
+    lookback_scan_checked(op, random_input(shape, torch.int32), triton_launches)
+    assert triton_launches.counts == {"lookback_scan": 1}
+    assert lookback_scan_kernel.best_config.maxnreg == 80
+
+
+@pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=str)
 @pytest.mark.parametrize("op", list(matrix.OPS))
 def test_windowed_2_byte_rows_at_168_registers_gpu(op, dtype, monkeypatch, triton_launches, poisoned_outputs):
