@@ -59,7 +59,9 @@ def main() -> int:
         meta = dict(config.kwargs, num_warps=config.num_warps, num_stages=config.num_stages)
         if config.maxnreg is not None:
             meta["maxnreg"] = config.maxnreg
-        variant = dict(fixed, **meta, GROUPED=config.kwargs.get("GROUPED", False), ELEMENT=ELEMENTS[output])
+        # GROUPED from the config alone (an interpreter plan's constexprs carry its tile's own)
+        variant = {**fixed, **meta, "GROUPED": config.kwargs.get("GROUPED", False),
+                   "ELEMENT": ELEMENTS[output]}
         if output != dtype:
             variant["INPUT"] = ELEMENTS[dtype]
         used, spilled, shared = registers.compile_info("column_lookback", args.arch, **variant)
