@@ -163,6 +163,22 @@ def test_register_caps_under_128_only_for_8_byte_sums(input_dtype, output_dtype)
                         else set())
 
 
+@pytest.mark.parametrize("input_dtype,output_dtype", [
+    (torch.float32, torch.float32), (torch.bfloat16, torch.bfloat16), (torch.float16, torch.float32),
+    (torch.int32, torch.int64)], ids=str)
+def test_register_caps_of_128_only_for_2_byte_inputs(input_dtype, output_dtype):
+    """The plain configs capped at 128 registers, (8192, 4) and (16384, 8), are tuned for 2-byte
+    inputs, where they were picked on the H100 and the H200; 4-byte inputs spill 224-952 bytes
+    there in every form (NOTES.md 157). (OVERLAP_READ has its own caps.)"""
+    x, y = torch.ones(64, dtype=input_dtype), torch.ones(64, dtype=output_dtype)
+    for rotate, aligned in ((0, 1), (1, 1), (3, 0)):
+        pruned = lookback_scan_kernel.early_config_prune(lookback_scan_kernel.configs, {
+            "x_ptr": x, "y_ptr": y, "LENGTH_ALIGNED": aligned, "ROTATE": rotate})
+        capped = {(config.kwargs["BLOCK"], config.num_warps) for config in pruned
+                  if config.maxnreg == 128 and not config.kwargs.get("OVERLAP_READ", False)}
+        assert capped == ({(8192, 4), (16384, 8)} if input_dtype.itemsize == 2 else set()), rotate
+
+
 def column_configs_kept(input_dtype, output_dtype, inner, **constexprs):
     """The column look-back's configs its pruning leaves to the autotuner for `inner` lanes of
     `input_dtype` scanned into `output_dtype`, with the plan's `constexprs` (FLAT_INNER, ...)."""

@@ -46,7 +46,8 @@ from .protocol import _add_carried, _publish, _read
 LOOKBACK_SCAN_CONFIGS = [
     triton.Config({"BLOCK": block, "SPLIT": split}, num_warps=warps, num_stages=1, maxnreg=maxnreg)
     # (4096, 2): as many elements per thread as (8192, 4), twice the programs per SM (NOTES.md section 10);
-    # (8192, 4) capped at 128 registers: four programs per SM where the compiler would take 140 (NOTES.md 29);
+    # (8192, 4) capped at 128 registers: four programs per SM where the compiler would take 140 (NOTES.md 29;
+    # 2-byte inputs only since, 4-byte ones spill there, 157);
     # (16384, 8) capped at 128: 2-byte types' 32 KiB chunks with two programs per SM instead of one (45).
     # (2048, 4) capped at 96: 8-byte sums' chunks with five programs per SM instead of four (NOTES.md 86).
     # Prefetching the chunk a round of programs ahead into L2 lost 7 points (NOTES.md 53, 56): none here.
@@ -285,7 +286,9 @@ def _keeps(config, args) -> bool:
     there; ROTATE 3's windows mask whole vectors). OVERLAP_READ configs: chunks of 16 KiB of
     input, 4-byte sums; capped and unsplit for chunks in place (ROTATE 0) on lengths that are
     multiples of 16 (the others spill under the caps), split for windows (ROTATE 3): uncapped, or for
-    2-byte inputs capped at 168. The cap of 80 for sums widened to 8 bytes only."""
+    2-byte inputs capped at 168. The cap of 80 for sums widened to 8 bytes only; the caps of 128 for
+    1- and 2-byte inputs only (4-byte ones spill 224-952 bytes there on sm_80, sm_89 and sm_90,
+    and no GPU picked them; NOTES.md 157)."""
     kwargs, element = config.kwargs, args["x_ptr"].element_size()
     # the accumulator's bytes: as the output's (at least 4), but for a max or min of integers
     # narrower than 8 bytes, kept in the input's dtype and accumulated in int64
@@ -306,8 +309,9 @@ def _keeps(config, args) -> bool:
     return (kwargs["BLOCK"] * element <= 32768
             and kwargs["BLOCK"] // (32 * config.num_warps) * accumulator <= held
             and (kwargs["SPLIT"] or args["LENGTH_ALIGNED"])
-            and (config.maxnreg is None or config.maxnreg >= 128
-                 or args["y_ptr"].element_size() == 8 and (config.maxnreg >= 96 or element < 8)))
+            and (config.maxnreg is None or config.maxnreg >= 128 and element <= 2
+                 or config.maxnreg < 128 and args["y_ptr"].element_size() == 8
+                 and (config.maxnreg >= 96 or element < 8)))
 
 
 @triton.autotune(
@@ -316,7 +320,7 @@ def _keeps(config, args) -> bool:
     # every timing run of the autotuner needs fresh flags and a fresh ticket counter
     reset_to_zero=["status_ptr"],
     # chunks in bytes, as the row scan's blocks (row.py): at most 32 KiB of input, 256 bytes of
-    # accumulators per thread; caps under 128 registers for 8-byte sums only
+    # accumulators per thread; caps of 128 for 2-byte inputs, under 128 for 8-byte sums only
     prune_configs_by={"early_config_prune": lambda configs, args, **kwargs: [
         config for config in configs if _keeps(config, {**args, **kwargs})]},
 )
