@@ -46,8 +46,8 @@ from .protocol import _add_carried, _publish, _read
 LOOKBACK_SCAN_CONFIGS = [
     triton.Config({"BLOCK": block, "SPLIT": split}, num_warps=warps, num_stages=1, maxnreg=maxnreg)
     # (4096, 2): as many elements per thread as (8192, 4), twice the programs per SM (NOTES.md section 10);
-    # (8192, 4) capped at 128 registers: four programs per SM where the compiler would take 140 (NOTES.md 29;
-    # 2-byte inputs only since, 4-byte ones spill there, 157);
+    # (8192, 4) capped at 128 registers: four programs per SM where the compiler would take 140 (NOTES.md 29),
+    # now for 2-byte inputs only (4-byte ones spill there, 157);
     # (16384, 8) capped at 128: 2-byte types' 32 KiB chunks with two programs per SM instead of one (45).
     # (2048, 4) capped at 96: 8-byte sums' chunks with five programs per SM instead of four (NOTES.md 86).
     # Prefetching the chunk a round of programs ahead into L2 lost 7 points (NOTES.md 53, 56): none here.
