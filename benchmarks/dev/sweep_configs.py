@@ -2,6 +2,7 @@
 (dev tool): which config is best on this GPU, what the autotuner picked, registers and spills.
 
     python benchmarks/dev/sweep_configs.py --dtype bfloat16 --shape 536870912 [--exclusive] [--reverse]
+        [--stride 16 1] (a view: the strides of the shape, as --shape 33554432 8 --stride 16 1)
     python benchmarks/dev/sweep_configs.py --dtype bfloat16 --shape 16384 32768 --dim 0 \
         --extra '{"BLOCK_L": 128, "BLOCK_K": 32, "SUB": 4, "num_warps": 4}'
 
@@ -50,13 +51,19 @@ def main() -> int:
     parser.add_argument("--exclusive", action="store_true")
     parser.add_argument("--reverse", action="store_true")
     parser.add_argument("--dim", type=int, default=-1, help="the dim scanned (default: the last)")
+    parser.add_argument("--stride", type=int, nargs="+", help="a view's strides (default: contiguous)")
     parser.add_argument("--extra", nargs="*", default=[], help="candidate meta-parameters (JSON)")
     parser.add_argument("--on-pick", action="store_true",
                         help="time the autotuner's pick only, and each --extra laid over it")
     args = parser.parse_args()
     dtype = getattr(torch, args.dtype)
-    x = (torch.rand(args.shape, device="cuda") + 0.5).to(dtype) if dtype.is_floating_point \
-        else torch.randint(-100, 100, args.shape, device="cuda", dtype=dtype)
+    # a strided view reads from a buffer that holds every element its strides reach
+    held = [1 + sum((size - 1) * stride for size, stride in zip(args.shape, args.stride, strict=True))] \
+        if args.stride else args.shape
+    x = (torch.rand(held, device="cuda") + 0.5).to(dtype) if dtype.is_floating_point \
+        else torch.randint(-100, 100, held, device="cuda", dtype=dtype)
+    if args.stride:
+        x = x.as_strided(args.shape, args.stride)
     dim = args.dim % x.dim()
     function = triscan.exclusive_cumsum if args.exclusive else triscan.cumsum
     out = function(x, dim, reverse=args.reverse)  # autotunes
