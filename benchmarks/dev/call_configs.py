@@ -59,9 +59,8 @@ def main() -> int:
         meta = dict(config.kwargs, num_warps=config.num_warps, num_stages=config.num_stages)
         if config.maxnreg is not None:
             meta["maxnreg"] = config.maxnreg
-        # GROUPED from the config alone (an interpreter plan's constexprs carry its tile's own)
-        variant = {**fixed, **meta, "GROUPED": config.kwargs.get("GROUPED", False),
-                   "ELEMENT": ELEMENTS[output]}
+        # GROUPED as the config sets it, off where it does not (the plan's own was dropped above)
+        variant = {**fixed, "GROUPED": False, **meta, "ELEMENT": ELEMENTS[output]}
         if output != dtype:
             variant["INPUT"] = ELEMENTS[dtype]
         used, spilled, shared = registers.compile_info("column_lookback", args.arch, **variant)
