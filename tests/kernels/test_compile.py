@@ -114,6 +114,9 @@ VARIANTS = [
                         "ELEMENT=bf16 BACKWARDS=1 FROM_START=8 SHIFT=1 IN_PLACE=1"),
     ("column_lookback",
      "BLOCK_L=4096 BLOCK_K=2 SUB=8 num_warps=4 TRANSPOSE=1 PARTS=4 maxnreg=168 ELEMENT=i64 INPUT=i32"),
+    # int32 -> int64 flat tiles on 8 warps at 128 (NOTES.md 158; the exclusive form spills nothing)
+    ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=8 num_warps=8 TRANSPOSE=1 LOOKBACK=64 maxnreg=128 "
+                        "INPUT=i32 ELEMENT=i64 PACKED=0 SHIFT=1 IN_PLACE=1"),
     # reversed narrow scans: flat and dense tiles walked backwards
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 BACKWARDS=1 SHIFT=1"),
     ("column_lookback", "BLOCK_L=512 BLOCK_K=8 num_warps=4 WIDE_OFFSETS=0 BACKWARDS=1"),

@@ -194,15 +194,18 @@ def column_configs_kept(input_dtype, output_dtype, inner, **constexprs):
     (torch.int32, torch.int64), (torch.int32, torch.int32), (torch.int8, torch.int64)], ids=str)
 def test_column_register_caps_fit_without_spills(input_dtype, output_dtype):
     """The column look-back's capped configs are kept where their tiles fit the cap without
-    spills (test_compile): 128 registers for 1- and 2-byte inputs, 168 for inputs and outputs of at
-    most 4 bytes over dense flat rows, not over gathered lanes (NOTES.md 49, 110)."""
+    spills (test_compile): 128 registers on 4 warps for 1- and 2-byte inputs, and on 8 warps for
+    flat rows of 4-byte inputs summed into 8 bytes; 168 for inputs and outputs of at most 4 bytes
+    over dense flat rows, not over gathered lanes (NOTES.md 49, 110, 158)."""
+    widened = input_dtype.itemsize == 4 and output_dtype.itemsize == 8
     for inner, flat_inner in ((2, 2), (8, 8), (3, 3), (8, 0)):
         pruned = column_configs_kept(input_dtype, output_dtype, inner, FLAT_INNER=flat_inner)
-        caps = {config.maxnreg for config in pruned
+        caps = {(config.maxnreg, config.num_warps) for config in pruned
                 if config.maxnreg is not None and "PARTS" not in config.kwargs}  # PARTS: their own rule
         dense_flat = flat_inner == inner and inner in (2, 8)
-        expected = ({128} if input_dtype.itemsize <= 2 and flat_inner else set()) | (
-            {168} if dense_flat and max(input_dtype.itemsize, output_dtype.itemsize) <= 4 else set())
+        expected = ({(128, 4)} if input_dtype.itemsize <= 2 and flat_inner else set()) | (
+            {(168, 4)} if dense_flat and max(input_dtype.itemsize, output_dtype.itemsize) <= 4 else set()) | (
+            {(128, 8)} if dense_flat and widened else set())
         assert caps == expected, (inner, flat_inner)
 
 
@@ -714,6 +717,26 @@ def test_widened_sums_at_80_registers_gpu(op, shape, monkeypatch, triton_launche
     lookback_scan_checked(op, random_input(shape, torch.int32), triton_launches)
     assert triton_launches.counts == {"lookback_scan": 1}
     assert lookback_scan_kernel.best_config.maxnreg == 80
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("lanes", [2, 8, 16], ids=lambda lanes: f"K{lanes}")
+@pytest.mark.parametrize("op", list(matrix.OPS))
+def test_widened_narrow_tiles_on_8_warps_gpu(op, lanes, monkeypatch, triton_launches, poisoned_outputs):
+    """int32 summed into int64 over narrow contiguous rows on the column look-back's flat tiles of
+    8 warps at 128 registers (two programs per SM, a few bytes spilled forwards; NOTES.md 158) as
+    the only configs left to the autotuner: every op checks over a length off the chunks."""
+    from triscan.kernels.lookback.column import column_lookback_scan_kernel
+
+    capped = [config for config in column_lookback_scan_kernel.configs
+              if config.num_warps == 8 and config.maxnreg == 128 and not config.kwargs.get("GROUPED")]
+    assert len(capped) == 4  # one per lane tile of 2 to 16
+    leave_configs(monkeypatch, column_lookback_scan_kernel, capped)
+    lookback_scan_checked(op, random_input((300 * 1024 + 5, lanes), torch.int32), triton_launches, 0,
+                          "column_lookback")
+    assert triton_launches.counts == {"column_lookback_scan": 1}
+    picked = column_lookback_scan_kernel.best_config
+    assert picked.num_warps == 8 and picked.maxnreg == 128 and picked.kwargs["BLOCK_K"] == lanes
 
 
 @pytest.mark.gpu

@@ -63,6 +63,10 @@ def _column_lookback_configs():
             # SM instead of two for exclusive and reversed 4-byte scans, which compile to 174-208
             # uncapped (dense flat rows only; NOTES.md section 110)
             configs += [config(8192 // block_k, block_k, 8, 4, transpose=True, lookback=64, maxnreg=168)]
+            # sums widened from 4 to 8 bytes (int32 -> int64): the same flat tiles on 8 warps at 128
+            # registers, two programs of 8 warps per SM where the uncapped 4-warp tiles sit at
+            # 248-254 registers (NOTES.md 156, 158)
+            configs += [config(8192 // block_k, block_k, 8, 8, transpose=True, lookback=64, maxnreg=128)]
             # both, asking L2 for the tile a round of programs ahead (flat tiles only; NOTES.md 54)
             configs += [config(8192 // block_k, block_k, 16, 4, transpose=True, maxnreg=maxnreg, ahead=1)
                         for maxnreg in (None, 128)]
@@ -104,15 +108,17 @@ COLUMN_LOOKBACK_SCAN_CONFIGS = _column_lookback_configs()
 
 
 def _register_cap_fits(maxnreg, input_size, output_size, flat_inner, block_k, grouped=False,
-                       parts=False) -> bool:
+                       parts=False, warps=4) -> bool:
     """Whether a config's register cap (maxnreg) fits the tensors' tiles without spills: 128 for
-    1- and 2-byte inputs (4-byte ones spill there; NOTES.md section 49); 168 for inputs and
-    outputs of at most 4 bytes held as dense flat rows (gathered lanes spill there; section 110);
-    GROUPED and PARTS configs are capped for the tiles _grouped_fits and _parts_fit keep them for."""
+    1- and 2-byte inputs (4-byte ones spill there on 4 warps; NOTES.md section 49), and on 8 warps
+    for flat rows of 4-byte inputs summed into 8 bytes (section 158); 168 for inputs and outputs of
+    at most 4 bytes held as dense flat rows (gathered lanes spill there; section 110); GROUPED and
+    PARTS configs are capped for the tiles _grouped_fits and _parts_fit keep them for."""
     if maxnreg is None or parts or grouped:
         return True
     if maxnreg < 168:
-        return input_size <= 2
+        widened = warps == 8 and input_size == 4 and output_size == 8 and flat_inner == block_k
+        return (input_size <= 2 and warps == 4) or widened
     return max(input_size, output_size) <= 4 and flat_inner == block_k
 
 
@@ -373,7 +379,8 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
         and (kwargs["FLAT_INNER"] > 0 or not config.kwargs["TRANSPOSE"])  # flat chunks: contiguous rows
         and _register_cap_fits(config.maxnreg, args["x_ptr"].element_size(), args["y_ptr"].element_size(),
                                kwargs["FLAT_INNER"], config.kwargs["BLOCK_K"],
-                               config.kwargs.get("GROUPED", False), config.kwargs.get("PARTS", 1) > 1)
+                               config.kwargs.get("GROUPED", False), config.kwargs.get("PARTS", 1) > 1,
+                               config.num_warps)
         # prefetched tiles: flat ones, one contiguous span each (not a strided input's)
         and (not config.kwargs["L2_AHEAD"] or (kwargs["FLAT_INNER"] > 0 and not kwargs.get("INPUT_STEP", 0)))
         and _grouped_fits(config, kwargs.get("GROUPED_OK", False), kwargs["FLAT_INNER"],
