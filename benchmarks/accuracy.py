@@ -11,7 +11,7 @@ apart: there the right answer is the reference rounded to the type, an infinity,
 position where a result and that rounded reference disagree while either is infinite is a
 range miss. Every float dtype
 crosses every kernel family and the paths within them (1-D and 4 rows, aligned and odd: the row
-look-back; rows: row; dim 0, odd dim 0 and the middle dim: column; narrow, of 2, 3, 5 and 8
+look-back; rows: row; dim 0, odd dim 0 and the middle dim: column; narrow, of 2, 3, 5, 8 and 16
 lanes and a strided view: the column look-back, GROUPED for 3 and 5) and every variant: cumsum,
 exclusive, reversed, both, and the seed's ModelNew. Each row records the config the autotuner
 picked for triscan's call, so that a reading names the path it read.
@@ -66,6 +66,8 @@ SHAPES = {  # name -> (shape, dim, view): `view` slices the last dimension of th
     "narrow (2^20 + 1, 3) dim 0": (((1 << 20) + 1, 3), 0, None),
     "narrow (2^20 + 3, 5) dim 0": (((1 << 20) + 3, 5), 0, None),
     "strided narrow (2^19, 8 of 16) dim 0": ((1 << 19, 16), 0, slice(0, 8)),
+    # 16 lanes: 2-byte chunks held in 2 parts without the early part (PARTS; NOTES.md 155)
+    "narrow (2^18, 16) dim 0": ((1 << 18, 16), 0, None),
     "4 rows of 2^24": ((4, 1 << 24), 1, None),
     # rows starting at four 16-byte phases (ROTATE 3 windows)
     "4 odd rows of 2^24 - 1": ((4, (1 << 24) - 1), 1, None),
