@@ -64,8 +64,8 @@ def _column_lookback_configs():
             # uncapped (dense flat rows only; NOTES.md section 110)
             configs += [config(8192 // block_k, block_k, 8, 4, transpose=True, lookback=64, maxnreg=168)]
             # sums widened from 4 to 8 bytes (int32 -> int64): the same flat tiles on 8 warps at 128
-            # registers, two programs of 8 warps per SM where the uncapped 4-warp tiles sit at
-            # 248-254 registers (NOTES.md 156, 158)
+            # registers, two programs of 8 warps per SM, where the uncapped tiles (248-254 registers)
+            # fit two of 4 warps: the same bytes in flight, twice the warps (NOTES.md 156, 158)
             configs += [config(8192 // block_k, block_k, 8, 8, transpose=True, lookback=64, maxnreg=128)]
             # both, asking L2 for the tile a round of programs ahead (flat tiles only; NOTES.md 54)
             configs += [config(8192 // block_k, block_k, 16, 4, transpose=True, maxnreg=maxnreg, ahead=1)
