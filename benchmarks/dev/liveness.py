@@ -22,7 +22,6 @@ import subprocess
 import tempfile
 
 import registers
-import triton
 
 BLOCK = 12  # instructions per printed line
 NOTABLE = ("LDG", "STG", "LDS", "STS", "LDSM", "STSM", "BAR", "SHFL", "ATOMG", "RED", "LDL", "STL", "F2F")
@@ -32,17 +31,12 @@ def life_ranges(name: str, meta: dict) -> tuple[str, int, int]:
     """(nvdisasm's SASS with a live-register count per instruction, registers, bytes spilled)."""
     cap = meta.get("maxnreg")
     used, spilled, _ = registers.compile_info(name, 90, **dict(meta))
-    binaries = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin")
     with tempfile.TemporaryDirectory() as folder:
-        ptx, cubin = os.path.join(folder, "kernel.ptx"), os.path.join(folder, "kernel.cubin")
-        with open(ptx, "w") as handle:
-            handle.write(registers.LAST_PTX[0])
         # the cap as triton passes it (compile_info's own ptxas run reads the same PTX)
         capped = [f"--maxrregcount={cap}"] if cap else []
-        subprocess.run([os.path.join(binaries, "ptxas"), "-arch=sm_90a", *capped, ptx, "-o", cubin],
-                       check=True)
-        sass = subprocess.run([os.path.join(binaries, "nvdisasm"), "-plr", "-lrm", "count", "-c", cubin],
-                              capture_output=True, text=True, check=True).stdout
+        _, cubin = registers.assemble(registers.LAST_PTX[0], 90, folder, *capped)
+        sass = subprocess.run([os.path.join(registers.BINARIES, "nvdisasm"), "-plr", "-lrm", "count", "-c",
+                               cubin], capture_output=True, text=True, check=True).stdout
     return sass, used, spilled
 
 

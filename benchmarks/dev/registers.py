@@ -85,18 +85,28 @@ def registers(name: str, **meta) -> tuple[int, int]:
 SHARED_LIMIT = {80: 166912, 89: 101376, 90: 232448}
 
 
+# triton's own CUDA tools (ptxas, cuobjdump, nvdisasm)
+BINARIES = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin")
+
+
+def assemble(ptx: str, arch: int, folder: str, *options: str) -> tuple[str, str]:
+    """(ptxas's -v report, the cubin's path) of `ptx` assembled for sm_`arch` in `folder`, with any
+    further ptxas `options`."""
+    path, cubin = os.path.join(folder, "kernel.ptx"), os.path.join(folder, "kernel.cubin")
+    with open(path, "w") as handle:
+        handle.write(ptx)
+    target = "sm_90a" if arch == 90 else f"sm_{arch}"
+    report = subprocess.run([os.path.join(BINARIES, "ptxas"), "-v", f"-arch={target}", *options, path, "-o",
+                             cubin], capture_output=True, text=True).stderr
+    return report, cubin
+
+
 def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
     """(registers per thread, bytes spilled, shared memory per block) of a variant compiled for
     sm_`arch` without a GPU."""
     compiled = compile_variant(name, arch, **meta)
-    ptxas = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "kernel.ptx")
-        with open(path, "w") as handle:
-            handle.write(compiled.asm["ptx"])
-        target = "sm_90a" if arch == 90 else f"sm_{arch}"
-        report = subprocess.run([ptxas, "-v", f"-arch={target}", path, "-o", os.path.join(folder, "k.cubin")],
-                                capture_output=True, text=True).stderr
+        report, _ = assemble(compiled.asm["ptx"], arch, folder)
     used = int(re.search(r"Used (\d+) registers", report).group(1))
     spills = re.search(r"(\d+) bytes spill stores", report)
     return used, int(spills.group(1)) if spills else 0, compiled.metadata.shared

@@ -15,22 +15,15 @@ import subprocess
 import tempfile
 
 import registers
-import triton
-
-BIN = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin")
 
 
 def sass_counts(name: str, arch: int = 90, **meta) -> collections.Counter:
     """{opcode: count} of a variant's SASS for sm_`arch` (the opcode without its modifiers)."""
     compiled = registers.compile_variant(name, arch, **meta)
     with tempfile.TemporaryDirectory() as folder:
-        ptx, cubin = os.path.join(folder, "kernel.ptx"), os.path.join(folder, "kernel.cubin")
-        with open(ptx, "w") as handle:
-            handle.write(compiled.asm["ptx"])
-        target = "sm_90a" if arch == 90 else f"sm_{arch}"
-        subprocess.run([os.path.join(BIN, "ptxas"), f"-arch={target}", ptx, "-o", cubin], check=True)
-        listing = subprocess.run([os.path.join(BIN, "cuobjdump"), "-sass", cubin], capture_output=True,
-                                 text=True, check=True).stdout
+        _, cubin = registers.assemble(compiled.asm["ptx"], arch, folder)
+        listing = subprocess.run([os.path.join(registers.BINARIES, "cuobjdump"), "-sass", cubin],
+                                 capture_output=True, text=True, check=True).stdout
     counts = collections.Counter()
     for line in listing.splitlines():
         # e.g. "        /*0150*/  @!P0 IMAD.WIDE R4, R2, 0x4, R4 ;"
