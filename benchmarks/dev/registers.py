@@ -54,7 +54,7 @@ KERNELS = {
                 "stride_y_scan": "i32", "LENGTH_BUCKET": "i32", "INNER_BUCKET": "i32",
                 "LANES_ALIGNED": "i32"},
                {"stride_x_inner": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "SUB": 4, "PREFETCH": 0,
-                "INDICES": 0},
+                "INDICES": 0, "WIDE_OFFSETS": False},
                ("x_ptr", "y_ptr", "i_ptr", "inner", "stride_x_outer", "stride_x_scan", "stride_y_outer",
                 "stride_y_scan")),
     "reverse_row": (row_scan_kernel.fn,
@@ -134,6 +134,8 @@ def compile_variant(name: str, arch: int, **meta):
         implied = {"ACC_DTYPE": accumulator, "WORDS": 1 if accumulator == tl.float32 else 2,
                    "CARRY_ERROR": accumulator == tl.float64, "RUN": 16 // size, "VEC": 16 // size}
         constexprs = dict(constexprs, **{key: value for key, value in implied.items() if key in constexprs})
+        if name == "column" and size <= 2:  # as registry.column_offsets_wide plans them
+            constexprs["WIDE_OFFSETS"] = True
     # the signature's defaults as a launch binds them (ASTSource alone would not apply them)
     constexprs = {**signature_defaults(fn), **constexprs, **meta}
     signature = dict(signature, **{key: "constexpr" for key in constexprs})

@@ -8,7 +8,12 @@ from conftest import abs_of, assert_scan_close, random_input
 import triscan
 from triscan import api
 from triscan.scan import dispatch
-from triscan.testing.reference import cumsum_reference, exclusive_cumsum_reference, reversed_cumsum_reference
+from triscan.testing.reference import (
+    cumsum_reference,
+    exclusive_cumsum_reference,
+    reversed_cumsum_reference,
+    seed_model_reference,
+)
 
 
 @pytest.mark.gpu
@@ -52,3 +57,46 @@ def test_column_tuning_keeps_aligned_and_unaligned_steps_apart(lanes, aligned):
     assert plan.family.name == "column"
     assert plan.launch.scalars["LANES_ALIGNED"] == aligned
     assert "LANES_ALIGNED" in column_scan_kernel.keys
+
+
+@pytest.mark.parametrize("shape,dim,dtype,wide", [((8192, 32767), 0, torch.float32, False),
+                                                  ((8192, 32767), 0, torch.int64, False),
+                                                  ((3, 389, 333), 1, torch.int32, False),
+                                                  ((8192, 32767), 0, torch.bfloat16, True),
+                                                  ((65536, 65536), 0, torch.float32, True),
+                                                  ((1 << 20, 4096), 0, torch.float32, True)],
+                         ids=["odd-dim0", "odd-dim0-int64", "middle-dim-int32", "odd-dim0-bfloat16",
+                              "2^32-offsets", "2^32-elements"])
+def test_column_step_offsets_are_32_bit_unless_they_overflow(shape, dim, dtype, wide):
+    """The column scan multiplies each step's position by the stride in int32 (one multiply; a
+    64-bit one is three, per element where rows are off 16-byte alignment: NOTES.md 161) unless
+    the positions up to the tiles loaded past the end, times the stride, reach 2^31, or the
+    inputs are of 2 bytes (NOTES.md 162)."""
+    x = torch.empty(shape, device="meta", dtype=dtype)
+    plan = dispatch.plan_for(x, torch.empty_like(x), dim, shape[dim], 0)
+    assert plan.family.name == "column"
+    assert plan.launch.constexprs["WIDE_OFFSETS"] == wide
+
+
+@pytest.mark.parametrize("wide", [False, True], ids=["int32-offsets", "int64-offsets"])
+def test_column_scan_with_either_offsets(wide, monkeypatch, triton_launches, poisoned_outputs):
+    """Both forms of the column scan's step offsets, forced through the plan, over every op (odd
+    lanes and a length that ends inside a tile), against float64."""
+    from triscan.kernels import registry
+    from triscan.tools import matrix
+
+    monkeypatch.setattr(registry, "column_offsets_wide", lambda family, plan: wide)
+    api.CALLS.clear()
+    dispatch.PLANS.clear()
+    x = random_input((2, 45, 37), torch.float32)
+    for op in matrix.OPS:
+        plan = dispatch.plan_for(x, torch.empty_like(x), 1, 45, 0)
+        assert plan.family.name == "column" and plan.launch.constexprs["WIDE_OFFSETS"] == wide
+        out = triton_launches.run(matrix.triscan_call(op, 1), x)
+        bound = (seed_model_reference(abs_of(x), 1) if op == "ModelNew"
+                 else reversed_cumsum_reference(abs_of(x), 1) if op.endswith("reverse")
+                 else cumsum_reference(abs_of(x), 1))
+        assert_scan_close(out, matrix.reference_call(op, 1)(x), bound, x.shape[1])
+    assert set(triton_launches.counts) == {"column_scan"}
+    api.CALLS.clear()
+    dispatch.PLANS.clear()

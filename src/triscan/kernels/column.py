@@ -32,7 +32,10 @@ COLUMN_SCAN_CONFIGS = [
 @triton.jit
 def _load_column_tile(x_lanes, start, steps, length, lane_mask, stride_x_scan, OPERATOR: tl.constexpr):
     """The [BLOCK_L // SUB, SUB, BLOCK_K] input tile whose first step is `start` (the identity past
-    the scan's end: a tile wholly past it reads no memory)."""
+    the scan's end: a tile wholly past it reads no memory). `steps` is int32 unless the plan asks for
+    64-bit offsets (WIDE_OFFSETS): a 64-bit multiply of each element's step by the stride is three
+    32-bit ones, and where rows are off 16-byte alignment every element has its own (NOTES.md
+    161, 162)."""
     position = start + steps  # [BLOCK_L // SUB, SUB, 1]
     return _load_or(x_lanes + position * stride_x_scan, (position < length) & lane_mask[None, None, :],
                     _identity(OPERATOR, x_lanes.dtype.element_ty))
@@ -93,6 +96,7 @@ def column_scan_kernel(
     BLOCK_K: tl.constexpr,
     SUB: tl.constexpr,  # consecutive steps one thread scans in registers
     PREFETCH: tl.constexpr,  # tiles loaded ahead of the one scanned: num_stages - 1
+    WIDE_OFFSETS: tl.constexpr = True,  # steps' offsets (position times a stride) formed in 64 bits
 ):
     tl.static_assert(not INDICES or SHIFT == 0, "INDICES: inclusive scans")
     tiles_k = tl.cdiv(inner, BLOCK_K)
@@ -105,7 +109,9 @@ def column_scan_kernel(
                           dtype=y_ptr.dtype.element_ty)
         tl.store(y_ptr + outer_index * stride_y_outer + lanes, leading, mask=lane_mask)
     # a tile of BLOCK_L steps held as [BLOCK_L // SUB, SUB, BLOCK_K]: run r, step s is step r * SUB + s
-    steps = _run_steps(BLOCK_L, SUB).to(tl.int64)  # [BLOCK_L // SUB, SUB, 1]
+    steps = _run_steps(BLOCK_L, SUB)  # [BLOCK_L // SUB, SUB, 1]
+    if WIDE_OFFSETS:
+        steps = steps.to(tl.int64)
     x_lanes = x_ptr + outer_index * stride_x_outer + lanes[None, None, :] * stride_x_inner  # [1, 1, BLOCK_K]
     y_lanes = y_ptr + outer_index * stride_y_outer + lanes[None, None, :]
     i_lanes = i_ptr + outer_index * stride_y_outer + lanes[None, None, :]

@@ -185,6 +185,18 @@ def bind_row(family, plan) -> LaunchSpec:
     return launch_spec(family.kernel_for(plan), (plan.outer,), scalars, constexprs)
 
 
+def column_offsets_wide(family, plan) -> bool:
+    """Whether the column scan forms its step offsets (a step's position times the scan's stride)
+    in 64 bits: where they can reach 2^31, counting the tiles loaded ahead past the end, and for
+    inputs of 2 bytes, whose tiles hold twice the elements a thread: int32 offsets, hoisted a
+    register each, moved their exclusive picks to slower tiles (NOTES.md 162). Elsewhere int32
+    saves the three multiplies of a 64-bit offset per element (NOTES.md 161)."""
+    if plan.input_dtype.itemsize <= 2:
+        return True
+    ahead = 4 * max(config.kwargs["BLOCK_L"] for config in family.kernels["forward"].configs)
+    return (plan.length + ahead) * max(abs(plan.stride_x_scan), abs(plan.stride_y_scan)) >= 2**31
+
+
 def bind_column(family, plan) -> LaunchSpec:
     """One program per (outer index, lane tile), walking the whole length."""
     meta = family.interpreter_meta if plan.interpreted else {}
@@ -198,7 +210,7 @@ def bind_column(family, plan) -> LaunchSpec:
     # indices count from the walk's start: reversed walks (negative strides) subtract them from the end
     indices = (2 if plan.backwards else 1) if plan.indexed else 0
     constexprs = dict(SHIFT=plan.shift, ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name,
-                      INDICES=indices, **meta)
+                      INDICES=indices, WIDE_OFFSETS=column_offsets_wide(family, plan), **meta)
     grid = lambda meta: (outer * ceil_div(inner, meta["BLOCK_K"]),)
     return launch_spec(family.kernel_for(plan), grid, scalars, constexprs)
 
