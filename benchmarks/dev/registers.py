@@ -136,6 +136,9 @@ def compile_variant(name: str, arch: int, **meta):
         constexprs = dict(constexprs, **{key: value for key, value in implied.items() if key in constexprs})
         if name == "column" and size <= 2:  # as registry.column_offsets_wide plans them
             constexprs["WIDE_OFFSETS"] = True
+        if input_element is not None and "RUN" in constexprs:  # a run is one vector of the input
+            input_size = {"i8": 1, "i16": 2, "i32": 4, "bf16": 2, "fp16": 2, "fp32": 4}[input_element]
+            constexprs["RUN"] = 16 // input_size
     # the signature's defaults as a launch binds them (ASTSource alone would not apply them)
     constexprs = {**signature_defaults(fn), **constexprs, **meta}
     signature = dict(signature, **{key: "constexpr" for key in constexprs})
