@@ -128,17 +128,16 @@ def compile_variant(name: str, arch: int, **meta):
     element = meta.pop("ELEMENT", None)  # e.g. "bf16": the input and output element type instead of fp32
     input_element = meta.pop("INPUT", None)  # e.g. "i32" with ELEMENT=i64: int32 inputs summed into int64
     if element is not None:  # the accumulator, look-back words and run length that element's plans get
-        size = {"bf16": 2, "fp16": 2, "fp32": 4, "fp64": 8, "i64": 8, "i8": 1, "i16": 2}[element]
+        sizes = {"bf16": 2, "fp16": 2, "fp32": 4, "fp64": 8, "i64": 8, "i8": 1, "i16": 2, "i32": 4}
+        size, input_size = sizes[element], sizes[input_element or element]
         accumulator = {"fp64": tl.float64, "i64": tl.int64, "i8": tl.int64, "i16": tl.int64}.get(element,
                                                                                                  tl.float32)
+        # a run is one vector of the input, VEC one of the output
         implied = {"ACC_DTYPE": accumulator, "WORDS": 1 if accumulator == tl.float32 else 2,
-                   "CARRY_ERROR": accumulator == tl.float64, "RUN": 16 // size, "VEC": 16 // size}
+                   "CARRY_ERROR": accumulator == tl.float64, "RUN": 16 // input_size, "VEC": 16 // size}
         constexprs = dict(constexprs, **{key: value for key, value in implied.items() if key in constexprs})
-        if name == "column" and size <= 2:  # as registry.column_offsets_wide plans them
+        if name == "column" and input_size <= 2:  # as registry.column_offsets_wide plans them
             constexprs["WIDE_OFFSETS"] = True
-        if input_element is not None and "RUN" in constexprs:  # a run is one vector of the input
-            input_size = {"i8": 1, "i16": 2, "i32": 4, "bf16": 2, "fp16": 2, "fp32": 4}[input_element]
-            constexprs["RUN"] = 16 // input_size
     # the signature's defaults as a launch binds them (ASTSource alone would not apply them)
     constexprs = {**signature_defaults(fn), **constexprs, **meta}
     signature = dict(signature, **{key: "constexpr" for key in constexprs})

@@ -89,9 +89,9 @@ def test_column_scan_with_either_offsets(wide, monkeypatch, triton_launches, poi
     api.CALLS.clear()
     dispatch.PLANS.clear()
     x = random_input((2, 45, 37), torch.float32)
+    plan = dispatch.plan_for(x, torch.empty_like(x), 1, 45, 0)
+    assert plan.family.name == "column" and plan.launch.constexprs["WIDE_OFFSETS"] == wide
     for op in matrix.OPS:
-        plan = dispatch.plan_for(x, torch.empty_like(x), 1, 45, 0)
-        assert plan.family.name == "column" and plan.launch.constexprs["WIDE_OFFSETS"] == wide
         out = triton_launches.run(matrix.triscan_call(op, 1), x)
         bound = (seed_model_reference(abs_of(x), 1) if op == "ModelNew"
                  else reversed_cumsum_reference(abs_of(x), 1) if op.endswith("reverse")
