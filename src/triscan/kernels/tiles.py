@@ -391,7 +391,7 @@ def _turn_runs(values, RUN: tl.constexpr):
 
 @triton.jit
 def _block_scan(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RUN: tl.constexpr,
-                OPERATOR: tl.constexpr):
+                OPERATOR: tl.constexpr, HOLD_RUNS: tl.constexpr = False):
     """Scan of a block held as _block_offsets holds it, by combines only, at the block's own
     positions: position p gets the sum through p (inclusive) or before p (EXCLUSIVE), from the
     block's start, or from its end with REVERSE.
@@ -402,9 +402,18 @@ def _block_scan(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RUN: tl.
     an Inf into NaN. A REVERSE block is a forward scan once each run is turned around in
     registers (its runs already come last first): tl.cumsum(reverse=True) costs shuffles even
     along an axis held by one thread, and suffix sums over a [BLOCK // RUN, RUN] tile held the
-    block in more registers (benchmarks/NOTES.md sections 15 and 42)."""
+    block in more registers (benchmarks/NOTES.md sections 15 and 42).
+
+    HOLD_RUNS (forward blocks): the block turned around twice, the identity, so that the scan
+    keeps the layout of runs of RUN positions a thread that the reversed scan has. Where the
+    output's vectors hold fewer positions than the input's (int32 summed into int64: 2 and 4),
+    the compiler otherwise converts the input to the store's layout before the scan, whose pieces
+    are then half as long, with half again as many shuffles (NOTES.md 166); elsewhere it may cost
+    shuffles, so the callers ask for it."""
     if REVERSE:
         values = _turn_runs(values, RUN)
+    elif HOLD_RUNS:
+        values = _turn_runs(_turn_runs(values, RUN), RUN)
     if EXCLUSIVE:
         scanned, _ = _before_runs(values, OPERATOR)
     else:

@@ -383,6 +383,9 @@ def lookback_scan_kernel(
     IDENTITY: tl.constexpr = _identity(SCANNED, ACC_DTYPE if INDICES else x_ptr.dtype.element_ty)
     # RELOAD where chunks are in place (the interpreter runs its meta on every plan)
     RELOADED: tl.constexpr = RELOAD and (ROTATE == 0 or ROTATE == 3)
+    # a forward chunk of inputs narrower than their sums (int32 into int64), stored in place:
+    # scanned in the load's runs, not the store's shorter vectors (tiles._block_scan, NOTES.md 166)
+    HOLD_RUNS: tl.constexpr = VEC < RUN and ROTATE == 0
     # with ROTATE a row's windows hold its `stored` scanned positions after `phase` (< VEC) others
     stored = length + TOTAL - SHIFT if ROTATE == 1 or ROTATE == 2 else length
     chunks_per_row = tl.cdiv(stored + VEC - 1, BLOCK) if ROTATE >= 2 else tl.cdiv(length, BLOCK)
@@ -452,7 +455,7 @@ def lookback_scan_kernel(
             if not RELOADED:
                 scanned = _scanned_chunk(x, ticket, total_chunks, chunks_per_row, length, stride_y_outer,
                                          ACC_DTYPE, REVERSE, ROTATE, VEC, BLOCK, RUN, OPERATOR, INDICES)
-                chunk_sums = _block_scan(scanned, (SHIFT == 1) and IN_PLACE, REVERSE, RUN, SCANNED)
+                chunk_sums = _block_scan(scanned, (SHIFT == 1) and IN_PLACE, REVERSE, RUN, SCANNED, HOLD_RUNS)
         # the prefix before this chunk, carried in float64 for float32 sums (see protocol._pack),
         # with its rounding error for float64 sums (CARRY_ERROR)
         exclusive = tl.full([], IDENTITY, dtype=tl.float64 if WORDS == 1 else ACC_DTYPE)
@@ -503,7 +506,7 @@ def lookback_scan_kernel(
             if not OVERLAP_READ:
                 scanned = _scanned_chunk(x, ticket, total_chunks, chunks_per_row, length, stride_y_outer,
                                          ACC_DTYPE, REVERSE, ROTATE, VEC, BLOCK, RUN, OPERATOR, INDICES)
-                chunk_sums = _block_scan(scanned, (SHIFT == 1) and IN_PLACE, REVERSE, RUN, SCANNED)
+                chunk_sums = _block_scan(scanned, (SHIFT == 1) and IN_PLACE, REVERSE, RUN, SCANNED, HOLD_RUNS)
             if CARRY_ERROR:  # the error joins the chunk's own sums first: one rounding at the prefix's size
                 chunk_sums += exclusive_error
             out = _combine(chunk_sums, exclusive.to(ACC_DTYPE), SCANNED)
