@@ -132,9 +132,12 @@ def compile_variant(name: str, arch: int, **meta):
         size, input_size = sizes[element], sizes[input_element or element]
         accumulator = {"fp64": tl.float64, "i64": tl.int64, "i8": tl.int64, "i16": tl.int64}.get(element,
                                                                                                  tl.float32)
-        # a run is one vector of the input, VEC one of the output
+        # a run is one vector of the input, VEC one of the output (ROTATE 3: of the input, as
+        # registry.bind_row and bind_lookback plan shared-phase windows)
+        vector_size = input_size if meta.get("ROTATE") == 3 else size
         implied = {"ACC_DTYPE": accumulator, "WORDS": 1 if accumulator == tl.float32 else 2,
-                   "CARRY_ERROR": accumulator == tl.float64, "RUN": 16 // input_size, "VEC": 16 // size}
+                   "CARRY_ERROR": accumulator == tl.float64, "RUN": 16 // input_size,
+                   "VEC": 16 // vector_size}
         constexprs = dict(constexprs, **{key: value for key, value in implied.items() if key in constexprs})
         if name == "column" and input_size <= 2:  # as registry.column_offsets_wide plans them
             constexprs["WIDE_OFFSETS"] = True

@@ -302,11 +302,12 @@ def test_reversed_blocks_and_tiles_cost_the_registers_of_forward_ones():
 
 
 def test_forward_widening_chunks_are_scanned_in_the_loads_runs():
-    """int32 summed into int64 over the row look-back's in-place forward chunks: the scan held in
-    the load's runs of 4 (HOLD_RUNS, NOTES.md 166) fits the 80 registers the tuning caps it at;
-    scanned in the store's pairs it spilled 16 bytes, 44 exclusive (sm_90)."""
-    variants = [("lookback", f"BLOCK=2048 num_warps=4 maxnreg=80 SPLIT=1 ROTATE=0 INPUT=i32 ELEMENT=i64 "
-                             f"SHIFT={shift}") for shift in (0, 1)]
+    """int32 summed into int64 over the row look-back's forward chunks, in place (ROTATE 0) and in
+    windows of rows sharing a phase (ROTATE 3): the scan held in the load's runs of 4 (HOLD_RUNS,
+    NOTES.md 166, 167) fits the 80 registers the tuning caps it at; scanned in the store's pairs it
+    spilled 16 and 12 bytes, 44 and 40 exclusive (sm_90)."""
+    variants = [("lookback", f"BLOCK=2048 num_warps=4 maxnreg=80 SPLIT=1 ROTATE={rotate} INPUT=i32 "
+                             f"ELEMENT=i64 SHIFT={shift}") for rotate in (0, 3) for shift in (0, 1)]
     for (_kernel, options), line in zip(variants, compile_lines(variants, [90]), strict=True):
         assert int(line[3]) <= 8, (options, line[3])
 

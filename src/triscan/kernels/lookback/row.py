@@ -383,9 +383,11 @@ def lookback_scan_kernel(
     IDENTITY: tl.constexpr = _identity(SCANNED, ACC_DTYPE if INDICES else x_ptr.dtype.element_ty)
     # RELOAD where chunks are in place (the interpreter runs its meta on every plan)
     RELOADED: tl.constexpr = RELOAD and (ROTATE == 0 or ROTATE == 3)
-    # a forward chunk of inputs narrower than their sums (int32 into int64), stored in place:
-    # scanned in the load's runs, not the store's shorter vectors (tiles._block_scan, NOTES.md 166)
-    HOLD_RUNS: tl.constexpr = VEC < RUN and ROTATE == 0
+    # a forward chunk of inputs narrower than their sums (int32 into int64), stored in place or in
+    # shared windows: scanned in the load's runs, not the store's shorter vectors (tiles._block_scan,
+    # NOTES.md 166, 167)
+    HOLD_RUNS: tl.constexpr = (IN_PLACE and y_ptr.dtype.element_ty.primitive_bitwidth
+                               > x_ptr.dtype.element_ty.primitive_bitwidth)
     # with ROTATE a row's windows hold its `stored` scanned positions after `phase` (< VEC) others
     stored = length + TOTAL - SHIFT if ROTATE == 1 or ROTATE == 2 else length
     chunks_per_row = tl.cdiv(stored + VEC - 1, BLOCK) if ROTATE >= 2 else tl.cdiv(length, BLOCK)
