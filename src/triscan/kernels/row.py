@@ -144,7 +144,7 @@ def row_scan_kernel(
     row = tl.program_id(0).to(tl.int64)
     x_row = x_ptr + row * stride_x_outer
     y_first = row * stride_y_outer  # element offset (from y_ptr) of the row's output position 0
-    offsets = _block_offsets(REVERSE, BLOCK, RUN)  # [BLOCK], runs last first when REVERSE
+    offsets = _block_offsets(REVERSE, BLOCK, RUN, BY_XOR=False)  # [BLOCK], runs last first when REVERSE
     SHARED: tl.constexpr = ROTATE == 3
     IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
     if SHARED:
