@@ -83,7 +83,7 @@ def _publish_nothing(status_ptr, ticket, value, status, error, WORDS: tl.constex
 
 @triton.jit
 def _stored_as_loaded(values, EXCLUSIVE: tl.constexpr, REVERSE: tl.constexpr, RUN: tl.constexpr,
-                      OPERATOR: tl.constexpr):
+                      OPERATOR: tl.constexpr, HOLD_RUNS: tl.constexpr = False):
     """tiles._block_scan's signature: the block unscanned."""
     return values
 

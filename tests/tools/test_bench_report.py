@@ -114,6 +114,27 @@ def test_commit_of_a_changed_tree_is_marked_dirty(tmp_path, monkeypatch):
     assert bench.environment()["commit"] == "abc1234"
 
 
+def test_source_digest_names_the_code_that_ran(tmp_path, monkeypatch):
+    """Every result carries a digest of the package's sources beside the commit's name, which a
+    hand-set TRISCAN_COMMIT can get wrong (NOTES.md 168): the same tree gives the same digest, a
+    changed file another."""
+    import shutil
+
+    from triscan.tools import environment as environment_module
+
+    package = tmp_path / "triscan"
+    shutil.copytree(pathlib.Path(environment_module.__file__).resolve().parents[1], package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    copied = package / "tools" / "environment.py"
+    monkeypatch.setattr(environment_module, "__file__", str(copied))
+    first = environment_module.source_digest()
+    assert len(first) == 12 and first == environment_module.source_digest()
+    scan = package / "kernels" / "tiles.py"
+    scan.write_text(scan.read_text() + "\n# changed\n")
+    assert environment_module.source_digest() != first
+    assert bench.environment()["source"] == environment_module.source_digest()
+
+
 @pytest.mark.gpu
 def test_suite_cases_reach_every_registry_family_gpu():
     """The suite times every family the dispatcher can choose (plans only: nothing allocated)."""

@@ -1,9 +1,11 @@
 """Where a tool runs: the GPU, versions and commit recorded beside every result, and the
 interpreter rerun for commands that run kernels on a machine without CUDA."""
 
+import hashlib
 import os
 import platform
 import subprocess
+from pathlib import Path
 
 import torch
 
@@ -20,6 +22,7 @@ def environment() -> dict:
         "python": platform.python_version(),
         "driver": None,
         "commit": None,
+        "source": source_digest(),
     }
     try:
         info["driver"] = subprocess.run(
@@ -38,6 +41,17 @@ def environment() -> dict:
     except (OSError, subprocess.SubprocessError):
         info["commit"] = info["commit"] or None
     return info
+
+
+def source_digest() -> str:
+    """The first 12 hex digits of a SHA-256 over the package's Python sources (paths and bytes):
+    the code that ran, whatever the commit says. A name can be wrong (TRISCAN_COMMIT set by hand
+    over a tree that a command changed, NOTES.md 168); the digest of the same tree cannot."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
 
 
 def needs_interpreter_rerun(command: list[str], why: str) -> int | None:
