@@ -245,6 +245,7 @@ def _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_sc
             first = start + piece * SUB_BLOCK
         x = _load_piece(origin, first, offsets, phase, length, True, stride_x_scan, ROTATE, VEC, OPERATOR)
         x = x.to(ACC_DTYPE)  # [SUB_BLOCK]
+        # no HOLD_RUNS: pieces come through shared memory laid out for the scan (NOTES.md 171)
         sums = _combine(_block_scan(x, SHIFT == 1, REVERSE, RUN, OPERATOR), within, OPERATOR)
         if CARRY_ERROR:
             sums += exclusive_error
