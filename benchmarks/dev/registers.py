@@ -122,6 +122,8 @@ def compile_variant(name: str, arch: int, **meta):
                                          if name in signature and name not in aligned)
     if meta.pop("MISALIGNED_Y", 0):  # output rows off 16-byte alignment (the seed's rows of L + 1)
         aligned = tuple(arg for arg in aligned if arg != "stride_y_outer")
+    if meta.pop("MISALIGNED_X", 0):  # input rows off 16-byte alignment (odd lengths, the matrix's 4 odd rows)
+        aligned = tuple(arg for arg in aligned if arg not in ("stride_x_outer", "length"))
     if meta.pop("MISALIGNED_STEPS", 0):  # steps off 16 bytes (odd dim 0: rows of 32767; with EVEN for its
         # 8192 steps, as Triton specializes them: NOTES.md 153)
         aligned = tuple(arg for arg in aligned if arg not in ("inner", "stride_x_scan", "stride_y_scan"))
