@@ -11,11 +11,13 @@ import subprocess
 import sys
 import tempfile
 
+import torch
 import triton
 import triton.language as tl
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
+from triscan.kernels import registry
 from triscan.kernels.column import column_scan_kernel
 from triscan.kernels.lookback.column import column_lookback_scan_kernel
 from triscan.kernels.lookback.row import lookback_scan_kernel
@@ -130,18 +132,19 @@ def compile_variant(name: str, arch: int, **meta):
     element = meta.pop("ELEMENT", None)  # e.g. "bf16": the input and output element type instead of fp32
     input_element = meta.pop("INPUT", None)  # e.g. "i32" with ELEMENT=i64: int32 inputs summed into int64
     if element is not None:  # the accumulator, look-back words and run length that element's plans get
-        sizes = {"bf16": 2, "fp16": 2, "fp32": 4, "fp64": 8, "i64": 8, "i8": 1, "i16": 2, "i32": 4}
-        size, input_size = sizes[element], sizes[input_element or element]
+        dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32, "fp64": torch.float64,
+                  "i64": torch.int64, "i8": torch.int8, "i16": torch.int16, "i32": torch.int32}
+        output_dtype, input_dtype = dtypes[element], dtypes[input_element or element]
         accumulator = {"fp64": tl.float64, "i64": tl.int64, "i8": tl.int64, "i16": tl.int64}.get(element,
                                                                                                  tl.float32)
         # a run is one vector of the input, VEC one of the output (ROTATE 3: of the input, as
         # registry.bind_row and bind_lookback plan shared-phase windows)
-        vector_size = input_size if meta.get("ROTATE") == 3 else size
+        vector_dtype = input_dtype if meta.get("ROTATE") == 3 else output_dtype
         implied = {"ACC_DTYPE": accumulator, "WORDS": 1 if accumulator == tl.float32 else 2,
-                   "CARRY_ERROR": accumulator == tl.float64, "RUN": 16 // input_size,
-                   "VEC": 16 // vector_size}
+                   "CARRY_ERROR": accumulator == tl.float64, "RUN": registry.run_length(input_dtype),
+                   "VEC": registry.vector_length(vector_dtype)}
         constexprs = dict(constexprs, **{key: value for key, value in implied.items() if key in constexprs})
-        if name == "column" and input_size <= 2:  # as registry.column_offsets_wide plans them
+        if name == "column" and input_dtype.itemsize <= 2:  # as registry.column_offsets_wide plans them
             constexprs["WIDE_OFFSETS"] = True
     # the signature's defaults as a launch binds them (ASTSource alone would not apply them)
     constexprs = {**signature_defaults(fn), **constexprs, **meta}

@@ -97,15 +97,20 @@ class KernelFamily:
         return self.bind(self, plan)
 
 
+def vector_length(dtype: torch.dtype) -> int:
+    """Elements of `dtype` per 16-byte vector."""
+    return max(1, 16 // dtype.itemsize)
+
+
 def run_length(dtype: torch.dtype) -> int:
     """Positions per run of a reversed block (tiles._block_offsets): one 16-byte vector of the
     input, so that turning a run around stays inside one thread."""
-    return max(1, 16 // dtype.itemsize)
+    return vector_length(dtype)
 
 
 def output_vector(plan) -> int:
     """Output elements per 16 bytes (VEC)."""
-    return max(16 // plan.output_dtype.itemsize, 1)
+    return vector_length(plan.output_dtype)
 
 
 def input_vector(plan) -> int:
