@@ -45,6 +45,12 @@ VARIANTS = [
     ("lookback", "BLOCK=4096 num_warps=4 SHIFT=1 TOTAL=1 ROTATE=1 ELEMENT=bf16"),
     ("lookback", "BLOCK=2048 num_warps=4 SHIFT=0 ROTATE=2 ELEMENT=i64"),
     ("lookback", "BLOCK=2048 num_warps=4 SHIFT=1 TOTAL=1 ROTATE=1 ELEMENT=fp64"),
+    # 2-byte input windows rotated into the output's, in input rows off alignment (NOTES.md 172):
+    # at 128 without spills
+    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 SHIFT=1 TOTAL=1 ROTATE=4 SPLIT=1 ELEMENT=bf16 "
+                 "MISALIGNED_X=1"),
+    ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 SHIFT=0 ROTATE=4 SPLIT=1 ELEMENT=fp16 MISALIGNED_X=1 "
+                 "MISALIGNED_Y=1"),
     ("lookback", "BLOCK=4096 num_warps=4 RELOAD=1 SUB_BLOCK=512 RELOAD_STAGES=8 REVERSE=1 SHIFT=1 "
                  "INPUT=i32 ELEMENT=i64"),
     # FLAT_INNER: 8 (the default) dense rows, 0 strided, 3 rows gathered into tiles of 4 lanes
@@ -171,6 +177,7 @@ LARGEST = [
     ("lookback", "BLOCK=8192 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=2"),
     ("lookback", "BLOCK=16384 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=1 ELEMENT=bf16"),
     ("lookback", "BLOCK=8192 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=1"),
+    ("lookback", "BLOCK=16384 num_warps=8 SHIFT=1 TOTAL=1 ROTATE=4 SPLIT=1 ELEMENT=bf16 MISALIGNED_X=1"),
     ("lookback", "BLOCK=8192 num_warps=4 RELOAD=1 SUB_BLOCK=1024 RELOAD_STAGES=8 INPUT=i32 ELEMENT=i64"),
     ("column_lookback", "BLOCK_L=1024 BLOCK_K=8 SUB=16 num_warps=4 TRANSPOSE=1 LOOKBACK=64 WIDE_OFFSETS=0"),
     ("column_lookback", "BLOCK_L=32 BLOCK_K=256 SUB=8 num_warps=8 WIDE_OFFSETS=0"),

@@ -446,6 +446,39 @@ def test_misaligned_output_rows_take_aligned_windows(op, dtype, rows, triton_lau
     assert triton_launches.counts == {"lookback_scan": 1}
 
 
+# (dtype, op, input row stride - scanned length, scanned length, the view's first position): 2-byte
+# input rows off 16-byte boundaries at another phase than the output's: the seed's odd rows into
+# aligned rows of L + 1 (the matrix's 4 odd rows) or into rows at a third phase; views of rows
+# longer than the scan, one of them starting off a 16-byte boundary
+PHASED_CASES = [(torch.bfloat16, "model", 0, 560 * SCALE - 1, 0),
+                (torch.float16, "model", 0, 560 * SCALE + 3, 0),
+                (torch.bfloat16, "cumsum", 3, 560 * SCALE, 0),
+                (torch.float16, "exclusive", 5, 560 * SCALE + 2, 0),
+                (torch.bfloat16, "exclusive", 1, 560 * SCALE + 1, 0),
+                (torch.bfloat16, "cumsum", 3, 560 * SCALE, 1)]
+
+
+@pytest.mark.parametrize("dtype,op,longer,length,first", PHASED_CASES,
+                         ids=[f"{str(dtype)[6:]}-{op}-{longer}-{length}-{first}"
+                              for dtype, op, longer, length, first in PHASED_CASES])
+def test_input_rows_at_another_phase_rotate_their_windows(dtype, op, longer, length, first,
+                                                          triton_launches, poisoned_outputs):
+    """2-byte input rows that start off 16-byte boundaries at another phase than their output
+    rows are cut into windows of the input, loaded as whole vectors, and each window's scan is
+    rotated into the output's windows (ROTATE 4): a row's first window holds positions of the
+    row before, which land nowhere; each row's leading zero and total land in place. A view
+    whose first element is off a 16-byte boundary takes the address's phase."""
+    from triscan.explain import plan_of
+    from triscan.tools.matrix import op_flags
+
+    x = random_input((9, length + longer), dtype).flatten()[first:first + 9 * (length + longer) - longer]
+    x = x.as_strided((9, length), (length + longer, 1))
+    plan = plan_of(x, 1, **op_flags({"model": "ModelNew", "exclusive": "exclusive_cumsum"}.get(op, op)))[0]
+    assert plan.launch.constexprs["ROTATE"] == 4
+    check_op(op, x.shape, 1, triton_launches, x=x)
+    assert triton_launches.counts == {"lookback_scan": 1}
+
+
 PHASE_DTYPES = [torch.float32, torch.bfloat16, torch.int64, torch.int32]
 
 

@@ -160,6 +160,18 @@ def shared_row_phase(plan) -> bool:
             and plan.stride_x_outer % vec != 0 and (plan.stride_x_outer - plan.stride_y_outer) % vec == 0)
 
 
+def phased_input_rows(plan) -> bool:
+    """Whether a forward walk of stride-1 rows of 2-byte elements, scanned into elements of the
+    same size, finds its input rows off 16-byte boundaries at another phase than the output's
+    (the seed's rows of L + 1 over odd lengths; views of longer rows): the row look-back then cuts
+    the input's own windows and rotates their scans into the output's (lookback/row.py, ROTATE 4),
+    where its loads would otherwise take one element each (benchmarks/NOTES.md 172)."""
+    vec = input_vector(plan)
+    return (not plan.reverse and vec == 8 and plan.outer > 1 and plan.stride_x_scan == 1
+            and plan.output_dtype.itemsize == plan.input_dtype.itemsize and not plan.indexed
+            and plan.stride_x_outer % vec != 0 and not shared_row_phase(plan))
+
+
 def bind_row(family, plan) -> LaunchSpec:
     """One program per row; blocks at 16-byte boundaries of input and output where their rows
     share a phase (row.py, ROTATE 3); forward output windows kept in 16-byte alignment where
@@ -232,10 +244,13 @@ def bind_lookback(family, plan) -> LaunchSpec:
     # other misaligned output rows chunks store aligned output windows (lookback/row.py, ROTATE):
     # from aligned input chunks, their scans rotated (1); in misaligned input rows, 4-byte inputs
     # keep their element stores, which timed faster than lagged loads, and others load lagged
-    # into the windows (2, as bind_row's) (benchmarks/NOTES.md sections 64, 74)
+    # into the windows (2, as bind_row's) (benchmarks/NOTES.md sections 64, 74); 2-byte input
+    # rows at another phase than the output's: the input's windows, their scans rotated (4)
     vec = output_vector(plan)
     if shared_row_phase(plan):  # windows of input and output alike, as bind_row's ROTATE 3
         rotate, vec = 3, input_vector(plan)
+    elif phased_input_rows(plan):
+        rotate = 4
     elif not misaligned_output_rows(plan):
         rotate = 0
     elif aligned_input_rows(plan):
@@ -247,7 +262,8 @@ def bind_lookback(family, plan) -> LaunchSpec:
     if plan.indexed and rotate in (1, 2):  # no rotated or lagged indices: chunks stored in place
         rotate = 0
     # positions a row cuts: windows reach up to a vector past the row's stored positions
-    windows = {2: positions + plan.total - shift + vec - 1, 3: positions + vec - 1}.get(rotate, positions)
+    windows = {2: positions + plan.total - shift + vec - 1, 3: positions + vec - 1,
+               4: positions + vec - 1}.get(rotate, positions)
     max_chunks = outer * ceil_div(windows, block)
     words = 1 if plan.accumulator == torch.float32 else 2  # look-back words per chunk (lookback/protocol.py)
     size = words * max_chunks + 2  # the words, the ticket counter, the finished-program counter

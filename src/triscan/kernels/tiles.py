@@ -337,6 +337,25 @@ def _load_window(origin, start, lag, offsets, bound, live, OPERATOR: tl.constexp
 
 
 @triton.jit
+def _load_window_vectors(origin, start, lag, offsets, bound, live, VEC: tl.constexpr, OPERATOR: tl.constexpr):
+    """_load_window's block in one load form: each 16-byte vector that holds any of the row's
+    positions loads whole (such a vector never crosses a page, so reading its other elements is
+    safe), and only a window that holds a row's first or last position sets the positions outside
+    the row to the identity, in registers, in the loaded type. Two load forms, or a select over
+    every window in the accumulator's type, held a 2-byte chunk in more registers than a cap of 128
+    leaves (benchmarks/NOTES.md 172)."""
+    identity = _identity(OPERATOR, origin.dtype.element_ty)
+    window = start + offsets  # [BLOCK]
+    vector_first = start + offsets // VEC * VEC  # [BLOCK]
+    touched = (vector_first + VEC > lag) & (vector_first < lag + bound) & live
+    values = _load_or(origin + window, touched, identity)
+    if (start < lag) | (start + offsets.shape[0] > lag + bound):
+        outside = tl.full([], identity, values.dtype)  # a select in the accumulator's type held more
+        values = tl.where((window >= lag) & (window < lag + bound), values, outside)
+    return values
+
+
+@triton.jit
 def _prefetch_l2(pointer, count, BLOCK: tl.constexpr):
     """Ask L2 for the `count` (>= 1, at most BLOCK) contiguous elements at `pointer` ahead of their
     load: one `prefetch.global.L2` per 128-byte line. Nothing is waited on and no register holds

@@ -13,7 +13,11 @@ window, its input loaded `phase` positions early; with ROTATE 1 (inputs in align
 then load and store whole vectors) a chunk is loaded aligned, its inclusive scan rotated by `phase`
 into its window, the last `phase` positions spilling into the next window. Rows of odd lengths
 whose input and output share their phase (ROTATE 3, as the row scan's, row.py) are cut into
-windows at 16-byte boundaries of both, loaded and stored as vectors, scanned in place.
+windows at 16-byte boundaries of both, loaded and stored as vectors, scanned in place. Input rows
+off 16-byte boundaries at another phase than the output's (ROTATE 4: 2-byte rows of odd lengths
+into the seed's aligned rows of L + 1, views whose rows are longer than the scan) are cut into
+windows of the input, as ROTATE 3's, and each window's scan is rotated into the output's windows
+by the phase between the two rows, as ROTATE 1's.
 """
 
 import triton
@@ -34,6 +38,7 @@ from ..tiles import (
     _load_lagged,
     _load_or,
     _load_window,
+    _load_window_vectors,
     _store_block,
     _store_span,
     _window_phase,
@@ -119,6 +124,20 @@ def _output_phase(row, stride_y_outer, SHIFT: tl.constexpr, ROTATE: tl.constexpr
 
 
 @triton.jit
+def _input_window(x_ptr, row, stride_x_outer, VEC: tl.constexpr):
+    """(Origin, phase) of a row's input windows (ROTATE 4): the 16-byte boundary `phase` positions
+    before the row's first input, from which windows are whole aligned vectors of the input. The
+    phase is the address's, so that a window's vectors are whole 16-byte words of memory whatever
+    the base's alignment: a vector holding any of the tensor's elements never crosses a page
+    (tiles._load_window_vectors reads all of it). The hint holds where x_ptr is 16-byte aligned,
+    the only case in which the compiler can make the loads vectors."""
+    ELEMENT_BYTES: tl.constexpr = x_ptr.dtype.element_ty.primitive_bitwidth // 8
+    base = x_ptr.to(tl.int64, bitcast=True) // ELEMENT_BYTES  # the base's address, in elements
+    phase = _window_phase(base + row * stride_x_outer, VEC)
+    return x_ptr + tl.multiple_of(row * stride_x_outer - phase, VEC), phase
+
+
+@triton.jit
 def _piece_origins(x_ptr, y_ptr, row, stride_x_outer, stride_y_outer, ROTATE: tl.constexpr,
                    VEC: tl.constexpr):
     """(Input origin, output origin, phase) of a row's windows (ROTATE 3 chunks, RELOAD pieces):
@@ -144,7 +163,8 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
     """The input of chunk `ticket` (all the identity past the last chunk), shaped as
     tiles._block_offsets; with ROTATE 2, of the positions `phase` before the chunk's window (the
     identity outside the row):
-    single-element loads, since the phase is not known to keep 16-byte vectors aligned."""
+    single-element loads, since the phase is not known to keep 16-byte vectors aligned; with
+    ROTATE 3 and 4, of the input's aligned window."""
     row = (ticket // chunks_per_row).to(tl.int64)
     start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
     offsets = _block_offsets(REVERSE, BLOCK, RUN)
@@ -155,6 +175,9 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
     elif ROTATE == 3:  # the input's window at the output's: the row's phase is both's (the plan checks it)
         x_origin, _, phase = _piece_origins(x_ptr, x_ptr, row, stride_x_outer, stride_y_outer, ROTATE, VEC)
         x = _load_window(x_origin, start, phase, offsets, length, live, OPERATOR)
+    elif ROTATE == 4:  # the input's own windows, rotated into the output's after the scan
+        x_origin, phase = _input_window(x_ptr, row, stride_x_outer, VEC)
+        x = _load_window_vectors(x_origin, start, phase, offsets, length, live, VEC, OPERATOR)
     else:
         x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
         x = _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT,
@@ -356,8 +379,12 @@ def lookback_scan_kernel(
     #                        1: the same windows from aligned input chunks, their scan rotated by the phase
     #                        (tl.gather), the last `phase` positions spilling into the next window;
     #                        3: input and output rows share their phase: windows of both, scanned in place;
+    #                        4: input rows off 16-byte boundaries at another phase than the output's
+    #                        (2-byte types): the input's windows (as 3's), their scan rotated (as 1's) by
+    #                        the phase between the rows; forward only;
     #                        0: chunks in place
-    VEC: tl.constexpr,  # output elements per 16 bytes (ROTATE 3: input elements, as many or more)
+    VEC: tl.constexpr,  # output elements per 16 bytes (ROTATE 3: input elements, as many or more;
+    #                     ROTATE 4: both's, elements of one size)
     SPLIT: tl.constexpr,  # `length` is not a multiple of 16: whole chunks load and store unmasked
     RUN: tl.constexpr,  # REVERSE: positions per run of a chunk (tiles._block_offsets)
     CLEAN: tl.constexpr,  # leave the workspace zeroed: it is kept for the next call (scan/launch.py)
@@ -390,8 +417,10 @@ def lookback_scan_kernel(
     HOLD_RUNS: tl.constexpr = (IN_PLACE and y_ptr.dtype.element_ty.primitive_bitwidth
                                > x_ptr.dtype.element_ty.primitive_bitwidth)
     # with ROTATE a row's windows hold its `stored` scanned positions after `phase` (< VEC) others
-    stored = length + TOTAL - SHIFT if ROTATE == 1 or ROTATE == 2 else length
-    chunks_per_row = tl.cdiv(stored + VEC - 1, BLOCK) if ROTATE >= 2 else tl.cdiv(length, BLOCK)
+    stored = length + TOTAL - SHIFT if ROTATE == 1 or ROTATE == 2 or ROTATE == 4 else length
+    # windows reach up to a vector past the positions they hold: the stored ones (2), the input's (3, 4)
+    windowed = stored if ROTATE == 2 else length
+    chunks_per_row = tl.cdiv(windowed + VEC - 1, BLOCK) if ROTATE >= 2 else tl.cdiv(length, BLOCK)
     # persistent: each program keeps drawing tickets until every chunk is taken
     total_chunks = outer * chunks_per_row
     offsets = _block_offsets(REVERSE, BLOCK, RUN)
@@ -527,9 +556,14 @@ def lookback_scan_kernel(
             # shift and the row total are in the windows; the leading zero is stored apart
             # (ROTATE 3: the scan of position j - phase, in place, exclusive in registers)
             out_first = _output_first(row, stride_y_outer, SHIFT, ROTATE)
-            phase = _window_phase(out_first, VEC)
+            if ROTATE == 4:  # the window's position 0 is the input's, `lag` positions before the row's
+                _, lag = _input_window(x_ptr, row, stride_x_outer, VEC)
+                out_first -= lag
+                phase = _window_phase(out_first + VEC, VEC)  # row 0's out_first may be under 0
+            else:
+                phase = _window_phase(out_first, VEC)
             y_window = y_ptr + tl.multiple_of(out_first - phase, VEC) + start
-            if ROTATE >= 2:
+            if ROTATE == 2 or ROTATE == 3:
                 if (start >= VEC) & (start + BLOCK <= stored):
                     tl.store(y_window + offsets, out)
                 else:
@@ -542,18 +576,33 @@ def lookback_scan_kernel(
                         _store_span(i_window + offsets, indices, offsets, phase - start,
                                     stored + phase - start, VEC)
             else:
-                # the scan of input start + k belongs at window position k + phase: the whole
-                # vectors of [VEC, high) as vectors; the edges (the head [phase, VEC), a short
-                # chunk's tail, the spill [BLOCK, BLOCK + phase) into the next window) element by
-                # element, from one [4 * VEC] gather of the scan
-                high = stored + phase - start  # window positions at and past `high` are not the row's
-                inner_high = tl.multiple_of(tl.maximum(tl.minimum(high, BLOCK) // VEC * VEC, VEC), VEC)
+                # the scan of chunk offset k (input position start + k - lag; ROTATE 1: lag 0)
+                # belongs at window position k + phase: the whole vectors of [VEC, high) as vectors;
+                # the edges (the head [phase, VEC), a short chunk's tail, the spill [BLOCK, BLOCK +
+                # phase) into the next window) element by element, from one [4 * VEC] gather of the
+                # scan. Window positions at and past `high` are not the row's; with ROTATE 4 neither
+                # are those under `low` (positive in a row's first window only, which holds `lag`
+                # positions before the row), and the head is the vector that holds position `low`
+                if ROTATE == 4:
+                    high = stored + lag + phase - start
+                    low = lag + phase - start
+                    inner_low = tl.multiple_of(tl.maximum(low + VEC - 1, VEC) // VEC * VEC, VEC)
+                    inner_high = tl.multiple_of(tl.maximum(tl.minimum(high, BLOCK) // VEC * VEC, inner_low),
+                                                VEC)
+                else:
+                    high = stored + phase - start
+                    inner_low = VEC
+                    inner_high = tl.multiple_of(tl.maximum(tl.minimum(high, BLOCK) // VEC * VEC, VEC), VEC)
                 rotated = tl.gather(out, tl.maximum(offsets - phase, 0), 0)  # [BLOCK]
-                tl.store(y_window + offsets, rotated, mask=(offsets >= VEC) & (offsets < inner_high))
+                tl.store(y_window + offsets, rotated, mask=(offsets >= inner_low) & (offsets < inner_high))
                 lanes = tl.arange(0, 4 * VEC)  # [4 * VEC]: head, tail, spill, unused
                 part, lane = lanes // VEC, lanes % VEC
-                position = tl.where(part == 0, lane, tl.where(part == 1, inner_high + lane, BLOCK + lane))
-                wanted = tl.where(part == 0, lane >= phase,
+                if ROTATE == 4:
+                    head, head_low = inner_low - VEC + lane, tl.maximum(low, phase)  # [4 * VEC], []
+                else:
+                    head, head_low = lane, phase
+                position = tl.where(part == 0, head, tl.where(part == 1, inner_high + lane, BLOCK + lane))
+                wanted = tl.where(part == 0, head >= head_low,
                                   tl.where(part == 1, position < BLOCK, lane < phase))
                 edges = tl.gather(out, tl.minimum(tl.maximum(position - phase, 0), BLOCK - 1), 0)  # [4 * VEC]
                 tl.store(y_window + position, edges, mask=wanted & (part < 3) & (position < high))
