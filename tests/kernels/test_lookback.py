@@ -422,11 +422,12 @@ def test_misaligned_output_rows_take_aligned_windows(op, dtype, rows, triton_lau
     lengths) are cut into aligned output windows. Where input and output rows share their phase
     (every op but the seed's here: the views' rows are 16 elements longer), the windows are the
     input's too and scans stay in place (ROTATE 3); for the seed's rows, inputs whose rows are
-    16-byte aligned scan aligned chunks and rotate the scan into the windows (ROTATE 1), other
-    2- and 8-byte inputs load each window's input lagged (ROTATE 2), other 4-byte inputs store
-    element by element (ROTATE 0). Each row's leading zero, exclusive shift and total land where
-    they belong, whatever the phase, and the chunks' edges (a window's head, the spill into the
-    next) land in place."""
+    16-byte aligned scan aligned chunks and rotate the scan into the windows (ROTATE 1); in
+    other rows 2-byte inputs rotate their own windows (ROTATE 4,
+    test_input_rows_at_another_phase_rotate_their_windows), 8-byte ones load each window's input
+    lagged (ROTATE 2), 4-byte ones store element by element (ROTATE 0). Each row's leading zero,
+    exclusive shift and total land where they belong, whatever the phase, and the chunks' edges
+    (a window's head, the spill into the next) land in place."""
     from triscan.explain import plan_of
     from triscan.tools.matrix import op_flags
 
@@ -438,7 +439,7 @@ def test_misaligned_output_rows_take_aligned_windows(op, dtype, rows, triton_lau
         x = random_input((9, length + 16), dtype)[:, :length]
     plan = plan_of(x, 1, **op_flags({"model": "ModelNew", "exclusive": "exclusive_cumsum"}.get(op, op)))[0]
     aligned_input = x.stride(0) % (16 // dtype.itemsize) == 0
-    expected = 1 if aligned_input else 0 if dtype.itemsize == 4 else 2
+    expected = 1 if aligned_input else {2: 4, 4: 0, 8: 2}[dtype.itemsize]
     if op != "model":
         expected = 3
     assert plan.launch.constexprs["ROTATE"] == expected
