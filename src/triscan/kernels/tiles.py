@@ -338,10 +338,12 @@ def _load_window(origin, start, lag, offsets, bound, live, OPERATOR: tl.constexp
 
 @triton.jit
 def _load_window_vectors(origin, start, lag, offsets, bound, live, VEC: tl.constexpr, OPERATOR: tl.constexpr):
-    """_load_window's block in one load form: each 16-byte vector that holds any of the row's
-    positions loads whole (such a vector never crosses a page, so reading its other elements is
-    safe), and only a window that holds a row's first or last position sets the positions outside
-    the row to the identity, in registers, in the loaded type. Two load forms, or a select over
+    """_load_window's block (forward offsets, an arange) in one load form: each VEC-element vector
+    that holds any of the row's positions loads whole, and only a window that holds a row's first
+    or last position sets the positions outside the row to the identity, in registers, in the
+    loaded type. The caller gives an `origin` whose vectors are 16-byte words of memory (as
+    lookback/row.py's _input_window does from the address): such a word never crosses a page, so
+    reading its other elements is safe. Two load forms, or a select over
     every window in the accumulator's type, held a 2-byte chunk in more registers than a cap of 128
     leaves (benchmarks/NOTES.md 172)."""
     identity = _identity(OPERATOR, origin.dtype.element_ty)
