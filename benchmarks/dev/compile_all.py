@@ -22,13 +22,17 @@ import torch
 from triscan.kernels.registry import FAMILIES, group_row_constexprs
 
 # kernel -> registers.py names and the flags fixed for the sweep (the seed's rotated rows and the
-# reversed runs; both look-back directions; odd rows sharing their phase, ROTATE 3)
+# reversed runs; both look-back directions; odd rows sharing their phase, ROTATE 3; input rows
+# at another phase than the output's, ROTATE 4)
 NAMES = {"row_scan_kernel": [("row", {}), ("reverse_row", {}), ("row", {"ROTATE": 3, "SPLIT": 1})],
          "column_scan_kernel": [("column", {})],
          "lookback_scan_kernel": [("lookback", {"REVERSE": 0}), ("lookback", {"REVERSE": 1}),
                                   ("lookback", {"REVERSE": 0, "SHIFT": 1, "TOTAL": 1, "ROTATE": 2}),
                                   ("lookback", {"REVERSE": 0, "SHIFT": 1, "TOTAL": 1, "ROTATE": 1}),
-                                  ("lookback", {"REVERSE": 0, "ROTATE": 3, "SPLIT": 1, "MISALIGNED_Y": 1})],
+                                  ("lookback", {"REVERSE": 0, "ROTATE": 3, "SPLIT": 1, "MISALIGNED_Y": 1}),
+                                  # 2-byte input rows at another phase than the output's (NOTES.md 172)
+                                  ("lookback", {"REVERSE": 0, "SHIFT": 1, "TOTAL": 1, "ROTATE": 4, "SPLIT": 1,
+                                                "MISALIGNED_X": 1})],
          "column_lookback_scan_kernel": [("column_lookback", {"WIDE_OFFSETS": 0})]}
 # element types whose autotune spaces differ (configs pruned by bytes): registers.py names, torch dtypes
 ELEMENTS = {"fp32": (torch.float32, torch.float32), "bf16": (torch.bfloat16, torch.bfloat16),
