@@ -582,7 +582,9 @@ def lookback_scan_kernel(
                 # phase) into the next window) element by element, from one [4 * VEC] gather of the
                 # scan. Window positions at and past `high` are not the row's; with ROTATE 4 neither
                 # are those under `low` (positive in a row's first window only, which holds `lag`
-                # positions before the row), and the head is the vector that holds position `low`
+                # positions before the row), and the head is the vector that holds position `low`.
+                # ROTATE 1 keeps its constant bounds in branches of its own: one form for both
+                # moved ROTATE 1's compiled code (NOTES.md 172)
                 if ROTATE == 4:
                     high = stored + lag + phase - start
                     low = lag + phase - start
