@@ -15,6 +15,7 @@ from triton.testing import do_bench
 
 from triscan.kernels.registry import WORKSPACE
 from triscan.scan.dispatch import entered
+from triscan.scan.launch import address_constexprs
 from triscan.scan.plan import plan_scan
 
 
@@ -54,8 +55,9 @@ def launch_fixed(plan, x: torch.Tensor, y: torch.Tensor, kernel=None, **meta):
     kernel = kernel if kernel is not None else spec.kernel
     if isinstance(kernel, triton.runtime.Autotuner):  # the jit function under it (the interpreter's plans
         kernel = kernel.fn                             # hold that function itself)
-    constexprs = {**spec.constexprs, **meta}
     x, y = entered(plan, x, y)  # reversed column scans enter the tensors as the library does
+    # what a library launch takes from the addresses (X_ALIGNED), then the meta-parameters
+    constexprs = {**spec.constexprs, **address_constexprs(kernel, (x,)), **meta}
     workspace = dict(zip(WORKSPACE, spec.workspace(x.device), strict=True)) if spec.workspace else {}
     # a kernel that takes indices gets the output again where the plan writes none (scan/launch.py)
     indices = {"i_ptr": y} if spec.takes_indices else {}

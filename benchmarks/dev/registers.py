@@ -35,7 +35,7 @@ KERNELS = {
                   "LENGTH_ALIGNED": "i32"},
                  {"stride_x_scan": 1, "SHIFT": 0, "ACC_DTYPE": tl.float32, "LOOKBACK": 32, "WORDS": 1,
                   "CARRY_ERROR": False, "REVERSE": False, "RUN": 4, "TOTAL": False, "SPLIT": False,
-                  "CLEAN": False, "ROTATE": 0, "VEC": 4},
+                  "CLEAN": False, "ROTATE": 0, "VEC": 4, "X_ALIGNED": True},
                  ("x_ptr", "y_ptr", "i_ptr", "status_ptr", "values_ptr", "length", "stride_x_outer",
                   "stride_y_outer")),
     "column_lookback": (column_lookback_scan_kernel.fn,
@@ -129,6 +129,10 @@ def compile_variant(name: str, arch: int, **meta):
     if meta.pop("MISALIGNED_STEPS", 0):  # steps off 16 bytes (odd dim 0: rows of 32767; with EVEN for its
         # 8192 steps, as Triton specializes them: NOTES.md 153)
         aligned = tuple(arg for arg in aligned if arg not in ("inner", "stride_x_scan", "stride_y_scan"))
+    if meta.pop("MISALIGNED_BASE", 0):  # the input's first element off 16-byte alignment (a view's
+        aligned = tuple(arg for arg in aligned if arg != "x_ptr")  # offset): as launches set X_ALIGNED
+        if "X_ALIGNED" in constexprs:
+            constexprs = dict(constexprs, X_ALIGNED=False)
     element = meta.pop("ELEMENT", None)  # e.g. "bf16": the input and output element type instead of fp32
     input_element = meta.pop("INPUT", None)  # e.g. "i32" with ELEMENT=i64: int32 inputs summed into int64
     if element is not None:  # the accumulator, look-back words and run length that element's plans get

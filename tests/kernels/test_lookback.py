@@ -480,6 +480,35 @@ def test_input_rows_at_another_phase_rotate_their_windows(dtype, op, longer, len
     assert triton_launches.counts == {"lookback_scan": 1}
 
 
+# guarded_reads.py's cases: ROTATE 4's windows, ROTATE 3's chunks, and (last: the meta stays)
+# ROTATE 3's RELOAD pieces forward and reversed, inclusive and exclusive
+GUARDED_CASES = ["ModelNew:bfloat16:4:1023", "exclusive_cumsum:bfloat16:3:1023",
+                 "cumsum:int32:3:1023:RELOAD=True,SUB_BLOCK=16,RELOAD_STAGES=4",
+                 "exclusive_cumsum reverse:int32:3:1023"]
+
+
+def test_whole_vector_loads_stay_in_the_tensor():
+    """Loads under whole-vector masks (ROTATE 4's windows, ROTATE 3's RELOAD pieces) read no byte
+    outside the 16-byte words of memory that hold the tensor's elements, for a view whose first
+    element is off 16-byte alignment and whose last one ends readable memory: under the
+    interpreter, in a process of its own (guarded_reads.py), where a read past the tensor is a
+    segmentation fault. Before X_ALIGNED the RELOAD case read up to 12 bytes past such a view.
+    On CUDA, compute-sanitizer's memcheck is the check (benchmarks/dev/rotate4_memcheck.py)."""
+    import os
+    import subprocess
+
+    script = os.path.join(os.path.dirname(__file__), "guarded_reads.py")
+    environment = dict(os.environ, TRITON_INTERPRET="1", CUDA_VISIBLE_DEVICES="")
+    finished = subprocess.run([sys.executable, script, *GUARDED_CASES], capture_output=True, text=True,
+                              env=environment, timeout=600)
+    assert finished.returncode == 0, finished.stdout + finished.stderr[-3000:]
+    lines = finished.stdout.splitlines()
+    assert len(lines) == len(GUARDED_CASES)
+    assert all(line.startswith(case + " ") for line, case in zip(lines, GUARDED_CASES, strict=True))
+    assert [line.split("ROTATE=")[1].split()[0] for line in lines] == ["4", "3", "3", "3"]
+    assert all("family=lookback" in line for line in lines)
+
+
 PHASE_DTYPES = [torch.float32, torch.bfloat16, torch.int64, torch.int32]
 
 

@@ -58,8 +58,9 @@ def launch_kernel(kernel, grid, args: tuple, constexprs: dict, compiled: dict | 
 
     Triton specializes integers (== 1, % 16) and pointers (16-byte alignment). The plan fixes
     the integers; the alignment of each tensor is checked on every call, and a change sends the
-    call through Triton again.
+    call through Triton again, with the constexprs taken from it (address_constexprs).
     """
+    constexprs = {**constexprs, **address_constexprs(kernel, args)}
     if compiled is None or HOOKS.launch_enter_hook.calls or HOOKS.launch_exit_hook.calls:
         kernel[grid](*args, **constexprs)  # the interpreter, or profiling hooks that want metadata
         return
@@ -69,6 +70,20 @@ def launch_kernel(kernel, grid, args: tuple, constexprs: dict, compiled: dict | 
         return
     binary = kernel[grid](*args, **constexprs)
     compiled[kernel] = Relaunch(kernel, grid, args, constexprs, binary)
+
+
+def address_constexprs(kernel, args: tuple) -> dict:
+    """The constexprs a launch takes from its tensors' addresses, which a plan (shapes and strides)
+    does not see: X_ALIGNED, whether the input (the first argument) is 16-byte aligned, for the
+    kernels that take it. Triton specializes pointers on that alignment already: no variant more
+    is compiled, and a relaunch (same alignment, Relaunch.aligned) keeps the value."""
+    takes = TAKES_X_ALIGNED.get(kernel)
+    if takes is None:
+        takes = TAKES_X_ALIGNED[kernel] = "X_ALIGNED" in kernel.arg_names
+    return {"X_ALIGNED": args[0].data_ptr() % 16 == 0} if takes else {}
+
+
+TAKES_X_ALIGNED: dict = {}  # kernel -> whether its signature has X_ALIGNED
 
 
 def launch_values(kernel, constexprs: dict) -> dict:

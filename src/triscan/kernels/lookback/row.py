@@ -207,20 +207,25 @@ def _scanned_chunk(x, ticket, total_chunks, chunks_per_row, length, stride_y_out
 
 @triton.jit
 def _load_piece(origin, first, offsets, phase, length, live, stride_x_scan, ROTATE: tl.constexpr,
-                VEC: tl.constexpr, OPERATOR: tl.constexpr):
+                VEC: tl.constexpr, X_ALIGNED: tl.constexpr, OPERATOR: tl.constexpr):
     """The piece at window positions `first + offsets` of a row (the identity outside the row's
     positions [phase, phase + length) and everywhere unless `live`), in one load form, so that
-    the compiler can pipeline it. With ROTATE 3 the mask is whole 16-byte vectors (any of the
-    row's positions in them: such a vector never crosses a page, so reading the others is safe)
-    and the positions outside the row are set to the identity in registers: a mask that splits a vector would
-    split every load into single elements."""
+    the compiler can pipeline it. With ROTATE 3 on an aligned input (X_ALIGNED) the mask is whole
+    16-byte vectors (any of the row's positions in them: such a vector is a 16-byte word of memory,
+    which never crosses a page, so reading the others is safe) and the positions outside the row
+    are set to the identity in registers: a mask that splits a vector would split every load into
+    single elements. On an input off 16-byte alignment the windows' vectors straddle words of
+    memory, a whole one could read past the tensor, and the loads are single elements anyway: the
+    mask is the row's positions."""
     window = first + offsets
     identity = _identity(OPERATOR, origin.dtype.element_ty)
-    if ROTATE == 3:
+    if ROTATE == 3 and X_ALIGNED:
         vector_first = first + offsets // VEC * VEC
         touched = (vector_first + VEC > phase) & (vector_first < phase + length) & live
         x = _load_or(origin + window, touched, identity)
         x = tl.where((window >= phase) & (window < phase + length), x, identity)
+    elif ROTATE == 3:
+        x = _load_or(origin + window, (window >= phase) & (window < phase + length) & live, identity)
     else:
         x = _load_or(origin + window * stride_x_scan, (window < length) & live, identity)
     return x
@@ -229,8 +234,8 @@ def _load_piece(origin, first, offsets, phase, length, live, stride_x_scan, ROTA
 @triton.jit
 def _reloaded_total(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
                     stride_y_outer, ACC_DTYPE: tl.constexpr, REVERSE: tl.constexpr, ROTATE: tl.constexpr,
-                    VEC: tl.constexpr, BLOCK: tl.constexpr, SUB_BLOCK: tl.constexpr, STAGES: tl.constexpr,
-                    OPERATOR: tl.constexpr):
+                    VEC: tl.constexpr, X_ALIGNED: tl.constexpr, BLOCK: tl.constexpr, SUB_BLOCK: tl.constexpr,
+                    STAGES: tl.constexpr, OPERATOR: tl.constexpr):
     """The total of chunk `ticket` (the identity past the last chunk), summed SUB_BLOCK positions
     at a time: the pieces' loads are pipelined STAGES deep and no piece outlives its addition."""
     row = (ticket // chunks_per_row).to(tl.int64)
@@ -241,7 +246,7 @@ def _reloaded_total(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
     partial = tl.full([SUB_BLOCK], identity, dtype=ACC_DTYPE)  # [SUB_BLOCK]
     for piece in tl.range(0, BLOCK // SUB_BLOCK, num_stages=STAGES):
         x = _load_piece(origin, start + piece * SUB_BLOCK, offsets, phase, length, ticket < total_chunks,
-                        stride_x_scan, ROTATE, VEC, OPERATOR)
+                        stride_x_scan, ROTATE, VEC, X_ALIGNED, OPERATOR)
         partial = _combine(partial, x.to(ACC_DTYPE), OPERATOR)
     return _total(partial, 0, OPERATOR)
 
@@ -250,8 +255,8 @@ def _reloaded_total(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
 def _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_scan, stride_y_outer, exclusive,
                    exclusive_error, ACC_DTYPE: tl.constexpr, SHIFT: tl.constexpr, REVERSE: tl.constexpr,
                    RUN: tl.constexpr, CARRY_ERROR: tl.constexpr, ROTATE: tl.constexpr, VEC: tl.constexpr,
-                   BLOCK: tl.constexpr, SUB_BLOCK: tl.constexpr, STAGES: tl.constexpr,
-                   OPERATOR: tl.constexpr):
+                   X_ALIGNED: tl.constexpr, BLOCK: tl.constexpr, SUB_BLOCK: tl.constexpr,
+                   STAGES: tl.constexpr, OPERATOR: tl.constexpr):
     """Scan the chunk at `start` of `row`, its prefix `exclusive` (and, CARRY_ERROR, that prefix's
     rounding error) known: SUB_BLOCK positions at a time in scan order, each piece read again
     (from L2, where the chunk's total left it) and stored in place. The sums before a piece within
@@ -266,7 +271,8 @@ def _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_sc
             first = start + (BLOCK // SUB_BLOCK - 1 - piece) * SUB_BLOCK
         else:
             first = start + piece * SUB_BLOCK
-        x = _load_piece(origin, first, offsets, phase, length, True, stride_x_scan, ROTATE, VEC, OPERATOR)
+        x = _load_piece(origin, first, offsets, phase, length, True, stride_x_scan, ROTATE, VEC, X_ALIGNED,
+                        OPERATOR)
         x = x.to(ACC_DTYPE)  # [SUB_BLOCK]
         # no HOLD_RUNS: pieces come through shared memory laid out for the scan (NOTES.md 171)
         sums = _combine(_block_scan(x, SHIFT == 1, REVERSE, RUN, OPERATOR), within, OPERATOR)
@@ -398,6 +404,8 @@ def lookback_scan_kernel(
     #                                      scan, which runs while the read is in flight
     TICKET_AHEAD: tl.constexpr = True,  # each ticket is drawn a round before its chunk is loaded, while
     #                                     the loads of the chunk before it are in flight (NOTES.md 103-104)
+    X_ALIGNED: tl.constexpr = False,  # x_ptr is 16-byte aligned: set at launch from its address
+    #                                   (scan/launch.py); ROTATE 3's RELOAD pieces then mask whole vectors
     INDICES: tl.constexpr = False,  # a max or min scan (inputs of at most 4 bytes, inclusive, in place)
     #                                 also writes each result's index, torch.cummax's, into i_ptr: chunks
     #                                 are scanned as int64 keys (operators._selection_keys; ACC_DTYPE
@@ -428,8 +436,8 @@ def lookback_scan_kernel(
     ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
     if RELOADED:
         total = _reloaded_total(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer,
-                                stride_x_scan, stride_y_outer, ACC_DTYPE, REVERSE, ROTATE, VEC, BLOCK,
-                                SUB_BLOCK, RELOAD_STAGES, OPERATOR)
+                                stride_x_scan, stride_y_outer, ACC_DTYPE, REVERSE, ROTATE, VEC, X_ALIGNED,
+                                BLOCK, SUB_BLOCK, RELOAD_STAGES, OPERATOR)
     else:
         x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer,
                             stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE, VEC, BLOCK, RUN,
@@ -460,7 +468,7 @@ def lookback_scan_kernel(
         if RELOADED:
             next_total = _reloaded_total(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
                                          stride_x_outer, stride_x_scan, stride_y_outer, ACC_DTYPE, REVERSE,
-                                         ROTATE, VEC, BLOCK, SUB_BLOCK, RELOAD_STAGES, OPERATOR)
+                                         ROTATE, VEC, X_ALIGNED, BLOCK, SUB_BLOCK, RELOAD_STAGES, OPERATOR)
         else:
             x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
                                      stride_x_outer, stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT,
@@ -550,7 +558,7 @@ def lookback_scan_kernel(
         if RELOADED:
             _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_scan, stride_y_outer,
                            exclusive, exclusive_error, ACC_DTYPE, SHIFT, REVERSE, RUN, CARRY_ERROR, ROTATE,
-                           VEC, BLOCK, SUB_BLOCK, RELOAD_STAGES, OPERATOR)
+                           VEC, X_ALIGNED, BLOCK, SUB_BLOCK, RELOAD_STAGES, OPERATOR)
         elif ROTATE:
             # window position j holds the inclusive scan of position j - phase: the exclusive
             # shift and the row total are in the windows; the leading zero is stored apart
