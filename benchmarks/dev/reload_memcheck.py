@@ -1,7 +1,8 @@
 """RELOAD pieces of ROTATE 3 (lookback/row.py's _load_piece, NOTES.md 175) under compute-sanitizer
 memcheck: int32 rows summed into int64, rows of odd length that share their phase with the
 output's, in views whose first element is off a 16-byte boundary (X_ALIGNED False: the rows'
-positions as the mask) or on one (whole-vector masks), each ending at its allocation's end. Fixed
+positions as the mask; the view ends its allocation) or on one (whole-vector masks; the allocation
+ends with the 16-byte word that holds the view's last element). Fixed
 launches (no autotuning under the sanitizer); outputs filled with a sentinel and checked exactly.
 Set PYTORCH_NO_CUDA_MEMORY_CACHING=1, so that each tensor is an allocation of its own and a read
 past one is outside every allocation:
@@ -24,9 +25,13 @@ failures = 0
 CASES = [(3, 40001, 1, 0, False), (3, 40001, 3, 1, False), (3, 40001, 2, 0, True), (3, 40001, 1, 1, True),
          (3, 40001, 4, 0, False), (3, 40001, 0, 0, True)]
 for rows, length, first, shift, reverse in CASES:
-    # a buffer exactly as long as the view needs: its last element is the allocation's last
-    storage = torch.randint(-1000, 1000, (first + rows * length,), dtype=torch.int32, device=DEVICE)
-    x = storage[first:].view(rows, length)
+    # a buffer exactly as long as the view needs, its last element the allocation's last; for a view
+    # on 16-byte alignment, to the end of the 16-byte word that holds that element (whole-vector
+    # masks read whole words: NOTES.md 175)
+    needed = first + rows * length
+    padding = -needed % 4 if first % 4 == 0 else 0
+    storage = torch.randint(-1000, 1000, (needed + padding,), dtype=torch.int32, device=DEVICE)
+    x = storage[first:first + rows * length].view(rows, length)
     # exclusive_cumsum's plan (shift 1: one position fewer scanned, the output x's shape)
     plan = plan_scan(tuple(x.shape), x.stride(), 1, length - shift, shift, reverse, tuple(x.shape), x.dtype,
                      torch.int64, x.device)

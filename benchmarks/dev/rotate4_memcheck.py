@@ -1,9 +1,12 @@
 """ROTATE 4 (lookback/row.py, NOTES.md 172) under compute-sanitizer memcheck: 2-byte input rows at
-another phase than the output's, one view starting off a 16-byte boundary and ending at its
-allocation's end, whose windows' whole vectors must stay inside 16-byte words of memory. Fixed
+another phase than the output's: views starting off a 16-byte boundary (X_ALIGNED False: the rows'
+positions as the mask), ending at their allocation's end, and one on it (whole-vector masks: the
+allocation ends with the 16-byte word that holds its last element). Run with
+PYTORCH_NO_CUDA_MEMORY_CACHING=1 (see reload_memcheck.py). Fixed
 launches (no autotuning under the sanitizer), outputs NaN-filled and checked against float64.
 
-    compute-sanitizer --tool memcheck python3 benchmarks/dev/rotate4_memcheck.py
+    PYTORCH_NO_CUDA_MEMORY_CACHING=1 compute-sanitizer --tool memcheck \
+        python3 benchmarks/dev/rotate4_memcheck.py
 """
 
 import torch
@@ -17,8 +20,11 @@ CASES = [(5, 40001, 40004, 1, 0, dict(BLOCK=8192, SPLIT=True, num_warps=4, num_s
          (5, 40001, 40004, 3, 1, dict(BLOCK=4096, SPLIT=True, num_warps=4, num_stages=1)),
          (3, 65535, 65537, 0, 1, dict(BLOCK=16384, SPLIT=True, num_warps=8, num_stages=1, maxnreg=128))]
 for rows, length, stride, first, shift, config in CASES:
-    # a buffer exactly as long as the view needs: its last element is the allocation's last
-    storage = torch.randn(first + (rows - 1) * stride + length, device=DEVICE).to(torch.bfloat16)
+    # a buffer exactly as long as the view needs, its last element the allocation's last; for a view
+    # on 16-byte alignment, to the end of the 16-byte word that holds that element (whole-vector
+    # masks read whole words: NOTES.md 175)
+    needed = first + (rows - 1) * stride + length
+    storage = torch.randn(needed + (-needed % 8 if first % 8 == 0 else 0), device=DEVICE).to(torch.bfloat16)
     x = storage[first:].as_strided((rows, length), (stride, 1))
     plan = plan_for_call(x, 1, shift=shift)
     y = output_for(plan, x)

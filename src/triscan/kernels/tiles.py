@@ -337,7 +337,8 @@ def _load_window(origin, start, lag, offsets, bound, live, OPERATOR: tl.constexp
 
 
 @triton.jit
-def _load_window_vectors(origin, start, lag, offsets, bound, live, VEC: tl.constexpr, OPERATOR: tl.constexpr):
+def _load_window_vectors(origin, start, lag, offsets, bound, live, VEC: tl.constexpr, X_ALIGNED: tl.constexpr,
+                         OPERATOR: tl.constexpr):
     """_load_window's block (forward offsets, an arange) in one load form: each VEC-element vector
     that holds any of the row's positions loads whole, and only a window that holds a row's first
     or last position sets the positions outside the row to the identity, in registers, in the
@@ -345,15 +346,24 @@ def _load_window_vectors(origin, start, lag, offsets, bound, live, VEC: tl.const
     lookback/row.py's _input_window does from the address): such a word never crosses a page, so
     reading its other elements is safe. Two load forms, or a select over
     every window in the accumulator's type, held a 2-byte chunk in more registers than a cap of 128
-    leaves (benchmarks/NOTES.md 172)."""
+    leaves (benchmarks/NOTES.md 172, 175). Off 16-byte alignment (not X_ALIGNED) the loads are single
+    elements whatever the mask: the row's positions, no byte outside the tensor."""
     identity = _identity(OPERATOR, origin.dtype.element_ty)
     window = start + offsets  # [BLOCK]
-    vector_first = start + offsets // VEC * VEC  # [BLOCK]
-    touched = (vector_first + VEC > lag) & (vector_first < lag + bound) & live
-    values = _load_or(origin + window, touched, identity)
-    if (start < lag) | (start + offsets.shape[0] > lag + bound):
-        outside = tl.full([], identity, values.dtype)  # a select in the accumulator's type held more
-        values = tl.where((window >= lag) & (window < lag + bound), values, outside)
+    # the row's positions through an opaque move: from the offsets themselves, LLVM packs the
+    # thread's positions into vectors that the chunk's later gathers then take their shared-memory
+    # addresses from, and their stores go element by element (NOTES.md 175)
+    if X_ALIGNED:
+        vector_first = start + offsets // VEC * VEC  # [BLOCK]
+        touched = (vector_first + VEC > lag) & (vector_first < lag + bound) & live
+        values = _load_or(origin + window, touched, identity)
+        if (start < lag) | (start + offsets.shape[0] > lag + bound):
+            outside = tl.full([], identity, values.dtype)  # a select in the accumulator's type held more
+            positions = start + _opaque(offsets)  # [BLOCK]
+            values = tl.where((positions >= lag) & (positions < lag + bound), values, outside)
+    else:
+        positions = start + _opaque(offsets)  # [BLOCK]
+        values = _load_or(origin + window, (positions >= lag) & (positions < lag + bound) & live, identity)
     return values
 
 

@@ -159,7 +159,7 @@ def _piece_origins(x_ptr, y_ptr, row, stride_x_outer, stride_y_outer, ROTATE: tl
 def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
                     stride_y_outer, SHIFT: tl.constexpr, REVERSE: tl.constexpr, SPLIT: tl.constexpr,
                     ROTATE: tl.constexpr, VEC: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr,
-                    OPERATOR: tl.constexpr):
+                    X_ALIGNED: tl.constexpr, OPERATOR: tl.constexpr):
     """The input of chunk `ticket` (all the identity past the last chunk), shaped as
     tiles._block_offsets; with ROTATE 2, of the positions `phase` before the chunk's window (the
     identity outside the row):
@@ -177,7 +177,7 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
         x = _load_window(x_origin, start, phase, offsets, length, live, OPERATOR)
     elif ROTATE == 4:  # the input's own windows, rotated into the output's after the scan
         x_origin, phase = _input_window(x_ptr, row, stride_x_outer, VEC)
-        x = _load_window_vectors(x_origin, start, phase, offsets, length, live, VEC, OPERATOR)
+        x = _load_window_vectors(x_origin, start, phase, offsets, length, live, VEC, X_ALIGNED, OPERATOR)
     else:
         x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
         x = _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT,
@@ -405,7 +405,8 @@ def lookback_scan_kernel(
     TICKET_AHEAD: tl.constexpr = True,  # each ticket is drawn a round before its chunk is loaded, while
     #                                     the loads of the chunk before it are in flight (NOTES.md 103-104)
     X_ALIGNED: tl.constexpr = False,  # x_ptr is 16-byte aligned: set at launch from its address
-    #                                   (scan/launch.py); ROTATE 3's RELOAD pieces then mask whole vectors
+    #                                   (scan/launch.py); ROTATE 3's RELOAD pieces and ROTATE 4's windows
+    #                                   then mask whole vectors, elsewhere the row's positions
     INDICES: tl.constexpr = False,  # a max or min scan (inputs of at most 4 bytes, inclusive, in place)
     #                                 also writes each result's index, torch.cummax's, into i_ptr: chunks
     #                                 are scanned as int64 keys (operators._selection_keys; ACC_DTYPE
@@ -441,7 +442,7 @@ def lookback_scan_kernel(
     else:
         x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer,
                             stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE, VEC, BLOCK, RUN,
-                            OPERATOR)
+                            X_ALIGNED, OPERATOR)
         scanned = _scanned_chunk(x, ticket, total_chunks, chunks_per_row, length, stride_y_outer, ACC_DTYPE,
                                  REVERSE, ROTATE, VEC, BLOCK, RUN, OPERATOR, INDICES)
         total = _total(scanned, 0, SCANNED)
@@ -472,7 +473,7 @@ def lookback_scan_kernel(
         else:
             x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
                                      stride_x_outer, stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT,
-                                     ROTATE, VEC, BLOCK, RUN, OPERATOR)
+                                     ROTATE, VEC, BLOCK, RUN, X_ALIGNED, OPERATOR)
         if TICKET_AHEAD:
             # the round after next's ticket: its round trip runs while the next chunk's loads are in
             # flight, not before they are issued. Its total is published at the start of the next
