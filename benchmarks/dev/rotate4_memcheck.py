@@ -2,7 +2,7 @@
 another phase than the output's: views starting off a 16-byte boundary (X_ALIGNED False: the rows'
 positions as the mask), ending at their allocation's end, and one on it (whole-vector masks: the
 allocation ends with the 16-byte word that holds its last element). Run with
-PYTORCH_NO_CUDA_MEMORY_CACHING=1 (see reload_memcheck.py). Fixed
+PYTORCH_NO_CUDA_MEMORY_CACHING=1 (see windows_memcheck.py). Fixed
 launches (no autotuning under the sanitizer), outputs NaN-filled and checked against float64.
 
     PYTORCH_NO_CUDA_MEMORY_CACHING=1 compute-sanitizer --tool memcheck \

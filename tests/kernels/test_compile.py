@@ -13,6 +13,17 @@ import pytest
 
 ROOT = pathlib.Path(__file__).parent.parent.parent
 
+# the H100's pick for the seed's 2-byte odd rows (ROTATE 4), and its 16 KiB neighbour
+ROTATE4_PICK = ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 SHIFT=1 TOTAL=1 ROTATE=4 SPLIT=1 "
+                            "ELEMENT=bf16 MISALIGNED_X=1")
+ROTATE4_WIDE = ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 SHIFT=0 ROTATE=4 SPLIT=1 ELEMENT=fp16 "
+                            "MISALIGNED_X=1 MISALIGNED_Y=1")
+# capped variants that may spill, by as many bytes as sm_90 spilled when they were timed: ROTATE 4's
+# gathers storing 16-byte vectors spill 4 and 24 bytes under 128, and its pick timed 5-6% faster
+# than without them, with none (NOTES.md 176)
+SPILL_ALLOWED = {ROTATE4_PICK: 4, ROTATE4_WIDE: 24}
+
+
 # kernel name in benchmarks/dev/registers.py, then constexpr and launch options
 VARIANTS = [
     ("row", "BLOCK=4096 num_warps=4"),
@@ -46,11 +57,9 @@ VARIANTS = [
     ("lookback", "BLOCK=2048 num_warps=4 SHIFT=0 ROTATE=2 ELEMENT=i64"),
     ("lookback", "BLOCK=2048 num_warps=4 SHIFT=1 TOTAL=1 ROTATE=1 ELEMENT=fp64"),
     # 2-byte input windows rotated into the output's, in input rows off alignment (NOTES.md 172):
-    # at 128 without spills
-    ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 SHIFT=1 TOTAL=1 ROTATE=4 SPLIT=1 ELEMENT=bf16 "
-                 "MISALIGNED_X=1"),
-    ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 SHIFT=0 ROTATE=4 SPLIT=1 ELEMENT=fp16 MISALIGNED_X=1 "
-                 "MISALIGNED_Y=1"),
+    # at 128 with the few bytes SPILL_ALLOWED gives them
+    ROTATE4_PICK,
+    ROTATE4_WIDE,
     ("lookback", "BLOCK=4096 num_warps=4 RELOAD=1 SUB_BLOCK=512 RELOAD_STAGES=8 REVERSE=1 SHIFT=1 "
                  "INPUT=i32 ELEMENT=i64"),
     # FLAT_INNER: 8 (the default) dense rows, 0 strided, 3 rows gathered into tiles of 4 lanes
@@ -243,13 +252,15 @@ def compile_lines(variants, archs) -> list[list[str]]:
 
 def test_every_variant_compiles_for_sm90():
     """Within the register and shared-memory limits; configs capped at 128 registers (maxnreg) also
-    without spills, for the element sizes their pruning keeps them for."""
+    without spills (but the bytes SPILL_ALLOWED gives), for the element sizes their pruning keeps
+    them for."""
     lines = compile_lines(VARIANTS, [90])
-    for (_kernel, options), line in zip(VARIANTS, lines, strict=True):
+    for variant, line in zip(VARIANTS, lines, strict=True):
+        options = variant[1]
         arch, kernel, used, spilled, shared, limit, prefetches, _fills = line
         assert 0 < int(used) <= 255 and int(shared) <= int(limit), (arch, kernel, used, shared)
         if "maxnreg" in options:
-            assert int(spilled) == 0, (kernel, options, spilled)
+            assert int(spilled) <= SPILL_ALLOWED.get(variant, 0), (kernel, options, spilled)
         # L2_AHEAD's prefetches are in the PTX, and only there
         assert (int(prefetches) > 0) == ("L2_AHEAD=1" in options), (kernel, options, prefetches)
 

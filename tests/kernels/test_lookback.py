@@ -490,7 +490,7 @@ GUARDED_CASES = ["ModelNew:bfloat16:4:1023", "exclusive_cumsum:bfloat16:3:1023",
 
 
 @pytest.mark.skipif(DEVICE != "cpu", reason="the interpreter's check; on CUDA compute-sanitizer's memcheck "
-                    "(benchmarks/dev/reload_memcheck.py, rotate4_memcheck.py)")
+                    "(benchmarks/dev/windows_memcheck.py, rotate4_memcheck.py)")
 def test_whole_vector_loads_stay_in_the_tensor():
     """Loads under whole-vector masks (ROTATE 4's windows, ROTATE 3's RELOAD pieces) read no byte
     outside the 16-byte words of memory that hold the tensor's elements, for a view whose first
