@@ -60,14 +60,15 @@ def launch_kernel(kernel, grid, args: tuple, constexprs: dict, compiled: dict | 
     the integers; the alignment of each tensor is checked on every call, and a change sends the
     call through Triton again, with the constexprs taken from it (address_constexprs).
     """
-    constexprs = {**constexprs, **address_constexprs(kernel, args)}
     if compiled is None or HOOKS.launch_enter_hook.calls or HOOKS.launch_exit_hook.calls:
-        kernel[grid](*args, **constexprs)  # the interpreter, or profiling hooks that want metadata
+        # the interpreter, or profiling hooks that want metadata
+        kernel[grid](*args, **constexprs, **address_constexprs(kernel, args))
         return
     relaunch = compiled.get(kernel)
     if relaunch is not None and relaunch.aligned(args):
         relaunch.launch(args)
         return
+    constexprs = {**constexprs, **address_constexprs(kernel, args)}
     binary = kernel[grid](*args, **constexprs)
     compiled[kernel] = Relaunch(kernel, grid, args, constexprs, binary)
 

@@ -175,8 +175,8 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
     elif ROTATE == 3:  # the input's window at the output's: the row's phase is both's (the plan checks it)
         x_origin, _, phase = _piece_origins(x_ptr, x_ptr, row, stride_x_outer, stride_y_outer, ROTATE, VEC)
         # forward chunks of inputs under 8 bytes in one load form (2-byte ones in two spilled 352
-        # bytes at a cap of 128); reversed ones (runs from the window's end) and 8-byte ones, whose
-        # pick timed 3% slower in one, in two (NOTES.md 177, 178)
+        # bytes at a cap of 128); in two, reversed ones (their runs hide the vectors from the mask)
+        # and 8-byte ones (float64's pick timed 3% slower in one) (NOTES.md 177, 178)
         if REVERSE or (x_ptr.dtype.element_ty.primitive_bitwidth == 64):
             x = _load_window(x_origin, start, phase, offsets, length, live, OPERATOR)
         else:
@@ -411,8 +411,9 @@ def lookback_scan_kernel(
     TICKET_AHEAD: tl.constexpr = True,  # each ticket is drawn a round before its chunk is loaded, while
     #                                     the loads of the chunk before it are in flight (NOTES.md 103-104)
     X_ALIGNED: tl.constexpr = False,  # x_ptr is 16-byte aligned: set at launch from its address
-    #                                   (scan/launch.py); ROTATE 3's RELOAD pieces and ROTATE 4's windows
-    #                                   then mask whole vectors, elsewhere the row's positions
+    #                                   (scan/launch.py); ROTATE 3's RELOAD pieces and forward chunks
+    #                                   and ROTATE 4's windows then mask whole vectors, elsewhere the
+    #                                   row's positions
     INDICES: tl.constexpr = False,  # a max or min scan (inputs of at most 4 bytes, inclusive, in place)
     #                                 also writes each result's index, torch.cummax's, into i_ptr: chunks
     #                                 are scanned as int64 keys (operators._selection_keys; ACC_DTYPE
