@@ -73,3 +73,36 @@ def test_launch_values_keep_defaults_no_config_names():
     counting = _CountingKernel(_tuned_with_defaults, {}, "with_defaults")
     values = launch.launch_values(counting, {})
     assert [values[name] for name in constexprs] == [32, 1, True]
+
+
+def test_address_constexprs_give_the_input_alignment_to_kernels_that_take_it():
+    """X_ALIGNED (the row look-back's whole-vector masks hang on it, NOTES.md 175) is the first
+    argument's 16-byte alignment, for kernels whose signature has it, through the tests' launch
+    counter too; others get nothing."""
+    from triscan.kernels.lookback.row import lookback_scan_kernel
+
+    x = torch.empty(64)
+    counting = _CountingKernel(lookback_scan_kernel, {}, "lookback_scan")
+    for kernel in (lookback_scan_kernel, counting):
+        assert launch.address_constexprs(kernel, (x, x)) == {"X_ALIGNED": True}
+        assert launch.address_constexprs(kernel, (x[1:], x)) == {"X_ALIGNED": False}
+        assert launch.address_constexprs(kernel, (x[4:], x)) == {"X_ALIGNED": True}
+    assert launch.address_constexprs(_with_defaults, (x[1:],)) == {}
+    assert launch.address_constexprs(_tuned_with_defaults, (x[1:],)) == {}
+
+
+def test_launches_pass_the_input_alignment(monkeypatch):
+    """A launch through Triton hands the kernel the X_ALIGNED of the tensor it is given, per call:
+    a view off 16-byte alignment gets False whatever the call before it had."""
+    seen = []
+
+    class Recording:
+        arg_names = ["x_ptr", "y_ptr", "X_ALIGNED"]
+
+        def __getitem__(self, grid):
+            return lambda *args, **kwargs: seen.append(kwargs["X_ALIGNED"])
+
+    x = torch.empty(68)
+    for view in (x[:64], x[1:65], x[4:68]):
+        launch.launch_kernel(Recording(), (1,), (view, view), {}, None)
+    assert seen == [True, False, True]
