@@ -41,6 +41,14 @@ def test_strided_family_is_a_view_of_every_other_lane_group():
     assert x.shape[1] == 8 and x.stride() == (16, 1) and dim == 0
 
 
+def test_offset_family_is_a_view_off_alignment():
+    """1-D x[1:]: every dtype's first element off 16-byte alignment (the row look-back's X_ALIGNED
+    False)."""
+    for dtype in matrix.DTYPES.values():
+        x, dim = matrix.make_input("1-D x[1:]", dtype, 1 << 20, device="cpu")
+        assert x.dim() == 1 and dim == 0 and x.storage_offset() == 1 and x.data_ptr() % 16 != 0
+
+
 def test_quick_and_full_cells():
     quick = matrix.cells_for(quick=True)
     assert len(quick) == len(matrix.OPS) * 3 * 3

@@ -12,7 +12,7 @@ FIELDS = ("family", "outer", "length", "positions", "inner", "stride_x_outer", "
           "backwards", "input_dtype", "output_dtype")
 
 
-@pytest.mark.parametrize("family", ["rows", "dim 0", "1-D", "narrow K=3", "strided narrow K=8"])
+@pytest.mark.parametrize("family", ["rows", "dim 0", "1-D", "narrow K=3", "strided narrow K=8", "1-D x[1:]"])
 @pytest.mark.parametrize("op", matrix.OPS)
 def test_cell_plan_is_the_calls_plan(op, family):
     input_bytes = 1 << 20  # small, so that the CPU builds real inputs too (dim 0: 8 rows of 32768)

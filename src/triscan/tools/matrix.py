@@ -34,7 +34,8 @@ OPERATOR_OPS = tuple(op for operator in OPERATORS.values() if operator is not SU
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16,
           "float64": torch.float64, "int32": torch.int32, "int64": torch.int64}
 SHAPES = ("rows", "odd rows", "dim 0", "odd dim 0", "middle dim", "1-D", "4 rows", "4 odd rows", "narrow K=2",
-          "narrow K=4", "narrow K=8", "narrow K=16", "narrow K=3", "narrow K=5", "strided narrow K=8")
+          "narrow K=4", "narrow K=8", "narrow K=16", "narrow K=3", "narrow K=5", "strided narrow K=8",
+          "1-D x[1:]")
 QUICK = {"ops": OPS, "dtypes": ("float32", "bfloat16", "int64"), "shapes": ("rows", "1-D", "narrow K=8")}
 SLOW_EAGER_MS = 1000.0  # eager calls estimated longer than this are skipped (torch's narrow dim-0 scans)
 # the eager estimate times a slice once, a 1/256-length one first, then, unless that one alone
@@ -45,7 +46,8 @@ FAR_PAST = 4.0
 
 def shape_for(family: str, elements: int) -> tuple[tuple, int, slice | None]:
     """(shape, dim, view) of a family for about `elements` input elements; `view` slices the last
-    dimension of the allocated tensor (the strided family reads 8 of every 16 lanes)."""
+    dimension of the allocated tensor (the strided family reads 8 of every 16 lanes, the 1-D view
+    all but the first element)."""
     if family == "rows":
         return (32768, elements // 32768), 1, None
     if family == "odd rows":  # rows one position longer: odd, so row starts pass every 16-byte phase
@@ -68,6 +70,8 @@ def shape_for(family: str, elements: int) -> tuple[tuple, int, slice | None]:
         return (elements // lanes, lanes), 0, None
     if family == "strided narrow K=8":
         return (elements // 8, 16), 0, slice(0, 8)
+    if family == "1-D x[1:]":  # a view one element in: its first element off 16-byte alignment
+        return (elements,), 0, slice(1, None)
     raise ValueError(f"unknown shape family {family!r}; known: {', '.join(SHAPES)}")
 
 
@@ -215,10 +219,11 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     buffer = torch.empty(cell["bytes"] // 2, dtype=torch.uint8, device="cuda")
     target = torch.empty_like(buffer)
     cell["ms"]["copy"] = measure(lambda: target.copy_(buffer), repeat_ms)
-    if output_dtype != x.dtype or not x.is_contiguous():
+    if output_dtype != x.dtype or not x.is_contiguous() or x.data_ptr() % 16:
         # torch's copy of the input as laid out into a contiguous tensor of the output's dtype: the
         # scan's traffic pattern alone, where the plain copy reads and writes alike (int32 -> int64
-        # reads 1 : writes 2; a strided view reads sectors that hold lanes it skips)
+        # reads 1 : writes 2; a strided view reads sectors that hold lanes it skips; a view off
+        # 16-byte alignment cannot load whole aligned vectors)
         copied = torch.empty(x.shape, dtype=output_dtype, device=x.device)
         cell["ms"][INPUT_COPY] = measure(lambda: copied.copy_(x), repeat_ms)
     return cell
@@ -375,8 +380,9 @@ def table_rows(cells: list[dict]) -> list[list[str]]:
     return rows
 
 
-# "input copy": torch's copy of the input as laid out into the output's dtype (int32 -> int64, and
-# strided views), as % of the plain copy of the same bytes: what the traffic pattern alone reaches
+# "input copy": torch's copy of the input as laid out into the output's dtype (int32 -> int64,
+# strided views and views off alignment), as % of the plain copy of the same bytes: what the
+# traffic pattern alone reaches
 COLUMNS = ["shape", "dtype", "op", "family", "triscan ms", "triscan", "torch eager", "torch.compile", "CUB",
            INPUT_COPY, "max rel. error"]
 

@@ -18,7 +18,7 @@ import time
 
 import torch
 
-from ..scan.launch import workspace_for
+from ..scan.launch import address_constexprs, workspace_for
 
 
 def warm_plan(plan) -> int:
@@ -32,8 +32,10 @@ def warm_plan(plan) -> int:
     # a kernel's indices output: int64 where the plan writes them, else the output again (run_launch)
     indices = ((torch.empty(16, dtype=torch.int64, device=plan.device) if plan.indexed else y,)
                if spec.takes_indices else ())
+    # and what a launch takes from the addresses (X_ALIGNED: fresh tensors are aligned, as the
+    # cells' inputs but a view off alignment)
     compiled = spec.kernel.warmup(x, y, *indices, *workspace, *spec.scalar_args, grid=(1,),
-                                  **spec.constexprs)
+                                  **spec.constexprs, **address_constexprs(spec.kernel, (x,)))
     return len(compiled) if isinstance(compiled, list) else 1
 
 
