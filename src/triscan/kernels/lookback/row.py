@@ -129,8 +129,9 @@ def _input_window(x_ptr, row, stride_x_outer, VEC: tl.constexpr):
     before the row's first input, from which windows are whole aligned vectors of the input. The
     phase is the address's, so that a window's vectors are whole 16-byte words of memory whatever
     the base's alignment: a vector holding any of the tensor's elements never crosses a page
-    (tiles._load_window_vectors reads all of it). The hint holds where x_ptr is 16-byte aligned,
-    the only case in which the compiler can make the loads vectors."""
+    (tiles._load_window_vectors reads all of it where X_ALIGNED, and the row's positions alone
+    elsewhere). The hint holds where x_ptr is 16-byte aligned, the only case in which the compiler
+    can make the loads vectors."""
     ELEMENT_BYTES: tl.constexpr = x_ptr.dtype.element_ty.primitive_bitwidth // 8
     base = x_ptr.to(tl.int64, bitcast=True) // ELEMENT_BYTES  # the base's address, in elements
     phase = _window_phase(base + row * stride_x_outer, VEC)
