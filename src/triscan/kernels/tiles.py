@@ -338,23 +338,30 @@ def _load_window(origin, start, lag, offsets, bound, live, OPERATOR: tl.constexp
 
 @triton.jit
 def _load_window_vectors(origin, start, lag, offsets, bound, live, VEC: tl.constexpr, X_ALIGNED: tl.constexpr,
-                         OPERATOR: tl.constexpr):
-    """_load_window's block (forward offsets, an arange) in one load form: each VEC-element vector
-    that holds any of the row's positions loads whole, and only a window that holds a row's first
-    or last position sets the positions outside the row to the identity, in registers, in the
-    loaded type. The caller gives an `origin` whose vectors are 16-byte words of memory (as
-    lookback/row.py's _input_window does from the address): such a word never crosses a page, so
-    reading its other elements is safe. Two load forms, or a select over
-    every window in the accumulator's type, held a 2-byte chunk in more registers than a cap of 128
-    leaves (benchmarks/NOTES.md 172, 175). Off 16-byte alignment (not X_ALIGNED) the loads are single
-    elements whatever the mask: the row's positions, no byte outside the tensor."""
+                         OPERATOR: tl.constexpr, REVERSE: tl.constexpr = False, RUN: tl.constexpr = 1):
+    """_load_window's block (forward offsets, an arange, or with REVERSE _block_offsets' runs of RUN
+    == VEC positions) in one load form: each VEC-element vector that holds any of the row's
+    positions loads whole, and only a window that holds a row's first or last position sets the
+    positions outside the row to the identity, in registers, in the loaded type. The caller gives
+    an `origin` whose vectors are 16-byte words of memory (as lookback/row.py's _input_window does
+    from the address): such a word never crosses a page, so reading its other elements is safe.
+    Two load forms, or a select over every window in the accumulator's type, held a 2-byte chunk
+    in more registers than a cap of 128 leaves (benchmarks/NOTES.md 172, 175, 180). Off 16-byte
+    alignment (not X_ALIGNED) the loads are single elements whatever the mask: the row's positions,
+    no byte outside the tensor."""
     identity = _identity(OPERATOR, origin.dtype.element_ty)
     window = start + offsets  # [BLOCK]
     # the row's positions through an opaque move: from the offsets themselves, LLVM packs the
     # thread's positions into vectors that the chunk's later gathers then take their shared-memory
     # addresses from, and their stores go element by element (NOTES.md 175)
     if X_ALIGNED:
-        vector_first = start + offsets // VEC * VEC  # [BLOCK]
+        if REVERSE:  # offsets in runs of one vector (_block_offsets' XOR): each run's first, from
+            # the arange, whose runs Triton's analysis sees (the XOR's it does not)
+            tl.static_assert(RUN == VEC, "reversed windows: runs of one vector")
+            BLOCK: tl.constexpr = offsets.shape[0]
+            vector_first = start + ((tl.arange(0, BLOCK) // VEC * VEC) ^ (BLOCK - RUN))  # [BLOCK]
+        else:
+            vector_first = start + offsets // VEC * VEC  # [BLOCK]
         touched = (vector_first + VEC > lag) & (vector_first < lag + bound) & live
         values = _load_or(origin + window, touched, identity)
         if (start < lag) | (start + offsets.shape[0] > lag + bound):

@@ -175,13 +175,13 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
         x = _load_lagged(x_ptr + row * stride_x_outer, start, phase, offsets, length, live, OPERATOR)
     elif ROTATE == 3:  # the input's window at the output's: the row's phase is both's (the plan checks it)
         x_origin, _, phase = _piece_origins(x_ptr, x_ptr, row, stride_x_outer, stride_y_outer, ROTATE, VEC)
-        # forward chunks of inputs under 8 bytes in one load form (2-byte ones in two spilled 352
-        # bytes at a cap of 128); in two, reversed ones (their runs hide the vectors from the mask)
-        # and 8-byte ones (float64's pick timed 3% slower in one) (NOTES.md 177, 178)
-        if REVERSE or (x_ptr.dtype.element_ty.primitive_bitwidth == 64):
+        # chunks of inputs under 8 bytes in one load form (2-byte ones in two spilled 352 bytes at a
+        # cap of 128); 8-byte ones in two (float64's pick timed 3% slower in one) (NOTES.md 177-180)
+        if x_ptr.dtype.element_ty.primitive_bitwidth == 64:
             x = _load_window(x_origin, start, phase, offsets, length, live, OPERATOR)
         else:
-            x = _load_window_vectors(x_origin, start, phase, offsets, length, live, VEC, X_ALIGNED, OPERATOR)
+            x = _load_window_vectors(x_origin, start, phase, offsets, length, live, VEC, X_ALIGNED, OPERATOR,
+                                     REVERSE, RUN)
     elif ROTATE == 4:  # the input's own windows, rotated into the output's after the scan
         x_origin, phase = _input_window(x_ptr, row, stride_x_outer, VEC)
         x = _load_window_vectors(x_origin, start, phase, offsets, length, live, VEC, X_ALIGNED, OPERATOR)
