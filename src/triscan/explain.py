@@ -6,7 +6,7 @@ from . import api
 from .kernels.operators import OPERATORS
 from .scan.dispatch import plan_for
 from .scan.launch import runs_triton
-from .scan.plan import plan_scan
+from .scan.plan import input_lead, plan_scan
 
 
 def autotune_key(plan) -> dict:
@@ -77,7 +77,8 @@ def planned_call(x: torch.Tensor, dim: int, device: torch.device, **flags):
     made without the plan cache (a meta tensor will do for `x`: shapes, strides and dtype only)."""
     _, source, out_shape, out_dtype, dim, length, shift, reverse = described_call(x, dim, **flags)
     return plan_scan(tuple(source.shape), source.stride(), dim, length, shift, reverse, tuple(out_shape),
-                     x.dtype, out_dtype, device, OPERATORS[flags.get("operator", "sum")])
+                     x.dtype, out_dtype, device, OPERATORS[flags.get("operator", "sum")],
+                     input_lead=input_lead(source))
 
 
 def plan_of(x: torch.Tensor, dim: int, *, exclusive: bool = False, reverse: bool = False,

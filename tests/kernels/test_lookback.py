@@ -482,9 +482,55 @@ def test_input_rows_at_another_phase_rotate_their_windows(dtype, op, longer, len
     assert triton_launches.counts == {"lookback_scan": 1}
 
 
-# guarded_reads.py's cases: ROTATE 4's windows, ROTATE 3's chunks, and (last: the meta stays)
-# ROTATE 3's RELOAD pieces forward and reversed, inclusive and exclusive
+# (dtype, op, shape of the allocation, the view's first position along the last dim): views whose
+# first element is off 16-byte alignment (x[1:], x[:, 3:]) while the output is aligned
+LEAD_CASES = [(torch.bfloat16, "cumsum", (3001 * SCALE,), 1),
+              (torch.float16, "exclusive", (2999 * SCALE,), 7),
+              (torch.bfloat16, "exclusive", (3, 1003 * SCALE), 3),
+              (torch.float16, "cumsum", (2, 1024 * SCALE), 5),
+              (torch.bfloat16, "model", (4, 999 * SCALE), 2)]
+
+
+@pytest.mark.parametrize("dtype,op,allocated,first", LEAD_CASES,
+                         ids=[f"{str(dtype)[6:]}-{op}-{'x'.join(map(str, allocated))}-from{first}"
+                              for dtype, op, allocated, first in LEAD_CASES])
+def test_views_off_alignment_load_from_the_boundary_before_them(dtype, op, allocated, first,
+                                                                triton_launches, poisoned_outputs):
+    """A 2-byte view whose first element sits `first` elements past a 16-byte boundary of its
+    storage is planned with that lead (input_lead) and scanned from the boundary: the launch
+    passes the view from there and the kernel counts the lead back in (ROTATE 4, X_LEAD), so that
+    its windows load whole vectors (benchmarks/NOTES.md 183). The kernel runs on the view moved
+    back, not on a copy."""
+    from triscan.explain import plan_of
+    from triscan.tools.matrix import op_flags
+
+    x = random_input(allocated, dtype)[..., first:]
+    assert x.data_ptr() % 16 == first * x.element_size()
+    dim = x.dim() - 1
+    plan = plan_of(x, dim, **op_flags({"model": "ModelNew", "exclusive": "exclusive_cumsum"}.get(op, op)))[0]
+    assert plan.input_lead == first
+    assert (plan.launch.constexprs["ROTATE"], plan.launch.constexprs["X_LEAD"]) == (4, first)
+    check_op(op, x.shape, dim, triton_launches, x=x)
+    assert triton_launches.counts == {"lookback_scan": 1}
+
+
+def test_a_prepared_call_replans_a_view_at_another_lead(triton_launches):
+    """The call cache keys on shapes and strides, not addresses: a call prepared on a view at one
+    lead and repeated on a view at another (same shape and strides) is planned again for the
+    second, never launched with the first's lead."""
+    base = random_input((4000 * SCALE,), torch.bfloat16)
+    for first in (1, 2, 0, 1):
+        x = base[first:first + 3000 * SCALE]
+        out = triton_launches.run(triscan.cumsum, x, 0)
+        assert_scan_close(out, cumsum_reference(x, 0), cumsum_reference(abs_of(x), 0), x.shape[0])
+    assert triton_launches.launched == {"lookback_scan": 4}
+
+
+# guarded_reads.py's cases: ROTATE 4's windows (2-byte views off alignment, loaded from the 16-byte
+# boundary before them, X_LEAD), ROTATE 3's chunks, and (last: the meta stays) ROTATE 3's RELOAD
+# pieces forward and reversed, inclusive and exclusive
 GUARDED_CASES = ["ModelNew:bfloat16:4:1023", "exclusive_cumsum:bfloat16:3:1023",
+                 "exclusive_cumsum:float32:3:1023",
                  "cumsum:int32:3:1023:RELOAD=True,SUB_BLOCK=16,RELOAD_STAGES=4",
                  "exclusive_cumsum reverse:int32:3:1023"]
 
@@ -509,7 +555,7 @@ def test_whole_vector_loads_stay_in_the_tensor():
     lines = finished.stdout.splitlines()
     assert len(lines) == len(GUARDED_CASES)
     assert all(line.startswith(case + " ") for line, case in zip(lines, GUARDED_CASES, strict=True))
-    assert [line.split("ROTATE=")[1].split()[0] for line in lines] == ["4", "3", "3", "3"]
+    assert [line.split("ROTATE=")[1].split()[0] for line in lines] == ["4", "4", "3", "3", "3"]
     assert all("family=lookback" in line for line in lines)
 
 

@@ -163,13 +163,15 @@ def shared_row_phase(plan) -> bool:
 def phased_input_rows(plan) -> bool:
     """Whether a forward walk of stride-1 rows of 2-byte elements, scanned into elements of the
     same size, finds its input rows off 16-byte boundaries at another phase than the output's
-    (the seed's rows of L + 1 over odd lengths; views of longer rows): the row look-back then cuts
-    the input's own windows and rotates their scans into the output's (lookback/row.py, ROTATE 4),
-    where its loads would otherwise take one element each (benchmarks/NOTES.md 172)."""
+    (the seed's rows of L + 1 over odd lengths; views of longer rows; views whose first element
+    is off alignment, as x[1:]): the row look-back then cuts the input's own windows and rotates
+    their scans into the output's (lookback/row.py, ROTATE 4), where its loads would otherwise
+    take one element each (benchmarks/NOTES.md 172, 183)."""
     vec = input_vector(plan)
-    return (not plan.reverse and vec == 8 and plan.outer > 1 and plan.stride_x_scan == 1
+    misaligned = plan.input_lead % vec != 0 or (plan.outer > 1 and plan.stride_x_outer % vec != 0)
+    return (not plan.reverse and vec == 8 and plan.stride_x_scan == 1 and misaligned
             and plan.output_dtype.itemsize == plan.input_dtype.itemsize and not plan.indexed
-            and plan.stride_x_outer % vec != 0 and not shared_row_phase(plan))
+            and (plan.input_lead != 0 or not shared_row_phase(plan)))
 
 
 def bind_row(family, plan) -> LaunchSpec:
@@ -245,12 +247,13 @@ def bind_lookback(family, plan) -> LaunchSpec:
     # from aligned input chunks, their scans rotated (1); in misaligned input rows, 4-byte inputs
     # keep their element stores, which timed faster than lagged loads, and others load lagged
     # into the windows (2, as bind_row's) (benchmarks/NOTES.md sections 64, 74); 2-byte input
-    # rows at another phase than the output's: the input's windows, their scans rotated (4)
+    # rows at another phase than the output's: the input's windows, their scans rotated (4), a
+    # view off alignment loaded from the boundary before it (X_LEAD)
     vec = output_vector(plan)
-    if shared_row_phase(plan):  # windows of input and output alike, as bind_row's ROTATE 3
-        rotate, vec = 3, input_vector(plan)
-    elif phased_input_rows(plan):
+    if phased_input_rows(plan):
         rotate = 4
+    elif shared_row_phase(plan):  # windows of input and output alike, as bind_row's ROTATE 3
+        rotate, vec = 3, input_vector(plan)
     elif not misaligned_output_rows(plan):
         rotate = 0
     elif aligned_input_rows(plan):
@@ -287,6 +290,8 @@ def bind_lookback(family, plan) -> LaunchSpec:
                       WORDS=words, CARRY_ERROR=carry_error,
                       REVERSE=plan.reverse, TOTAL=plan.total, ROTATE=rotate, VEC=vec,
                       RUN=run_length(plan.input_dtype), CLEAN=clean, INDICES=plan.indexed, **split, **meta)
+    if rotate == 4 and plan.input_lead:
+        constexprs["X_LEAD"] = plan.input_lead
     return launch_spec(kernel, grid, scalars, constexprs, workspace, size if clean else 0)
 
 

@@ -6,7 +6,7 @@ import torch
 from ..kernels.operators import SUM, ScanOperator
 from .fallback import torch_scan
 from .launch import LAUNCH_LOCK, DirectLaunch, launch_on_device, runs_triton
-from .plan import ScanPlan, plan_scan
+from .plan import ScanPlan, input_lead, plan_scan
 
 PLANS: dict = {}  # plan key (plan_key) -> ScanPlan
 MAX_PLANS = 4096  # many distinct shapes: start over rather than grow without bound
@@ -16,7 +16,7 @@ def plan_key(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: i
              operator: ScanOperator = SUM, indices: bool = False) -> tuple:
     """Everything a plan depends on."""
     return (x.shape, x.stride(), x.dtype, out.dtype, x.device, dim, length, shift, reverse, operator.name,
-            torch.are_deterministic_algorithms_enabled(), indices)
+            torch.are_deterministic_algorithms_enabled(), indices, input_lead(x))
 
 
 def plan_for(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: int,
@@ -28,7 +28,7 @@ def plan_for(x: torch.Tensor, out: torch.Tensor, dim: int, length: int, shift: i
         if len(PLANS) >= MAX_PLANS:
             PLANS.clear()
         plan = PLANS[key] = plan_scan(x.shape, x.stride(), dim, length, shift, reverse, out.shape, x.dtype,
-                                      out.dtype, x.device, operator, indices)
+                                      out.dtype, x.device, operator, indices, key[-1])
     return plan
 
 
@@ -73,6 +73,9 @@ def run_plan(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor, indices: torch.
     backwards (`entered`), the lock, the launch; `indices`, laid out as `out`, for an indexed plan."""
     if plan.copy_reason:
         x = x.contiguous()
+    elif led(plan) and input_lead(x) != plan.input_lead:  # a prepared call's plan, x at another lead
+        plan = plan_for(x, out, plan.dim, plan.length, plan.shift, plan.reverse, plan.operator,
+                        indices is not None)
     x, out = entered(plan, x, out)
     if indices is not None:
         _, indices = entered(plan, indices, indices)
@@ -82,7 +85,10 @@ def run_plan(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor, indices: torch.
 
 def entered(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """x and out as the plan's kernel takes them: a plan that walks backwards enters both at
-    their last position along `dim`, unless its kernel finds the end itself (FROM_START)."""
+    their last position along `dim`, unless its kernel finds the end itself (FROM_START); a plan
+    whose kernel takes the input's lead (X_LEAD) gets x from the 16-byte boundary before it."""
+    if led(plan):
+        x = x.as_strided(x.shape, x.stride(), x.storage_offset() - plan.input_lead)
     if plan.backwards and not plan.launch.constexprs.get("FROM_START", 0):
         dim = plan.dim
         x = x.narrow(dim, x.shape[dim] - 1, 1)
@@ -90,12 +96,18 @@ def entered(plan: ScanPlan, x: torch.Tensor, out: torch.Tensor) -> tuple[torch.T
     return x, out
 
 
+def led(plan: ScanPlan) -> bool:
+    """Whether the plan's kernel takes the input from the 16-byte boundary before it, with the
+    lead apart (X_LEAD)."""
+    return bool(plan.launch.constexprs.get("X_LEAD", 0))
+
+
 def direct_launch(plan: ScanPlan) -> DirectLaunch | None:
     """The plan's compiled kernel as a DirectLaunch, once it has launched through Triton, where
     the plan needs nothing but its input, its output and at most a kept workspace (no fresh
     workspace, no copy, no entry at the end)."""
     spec = plan.launch
-    if plan.compiled is None or plan.copy_reason or plan.backwards:
+    if plan.compiled is None or plan.copy_reason or plan.backwards or led(plan):
         return None
     if spec.workspace is not None and not spec.kept_words:
         return None

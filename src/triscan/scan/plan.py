@@ -1,6 +1,7 @@
-"""The scan plan: every decision of a scan that depends only on shapes, strides, dtypes and the
-device, made once and cached (scan/dispatch.py): the (M, L, K) view, the kernel family, the
-output strides, the accumulator, and the family's launch bound to all of it."""
+"""The scan plan: every decision of a scan that depends only on shapes, strides, dtypes, the
+device and where the input starts within a 16-byte word (input_lead), made once and cached
+(scan/dispatch.py): the (M, L, K) view, the kernel family, the output strides, the accumulator,
+and the family's launch bound to all of it."""
 
 from dataclasses import dataclass
 
@@ -11,6 +12,18 @@ from ..kernels.operators import SUM, ScanOperator
 from ..kernels.registry import COLUMN, COLUMN_LOOKBACK, LOOKBACK, ROW, KernelFamily, LaunchSpec, ceil_div
 from .launch import device_sms
 from .layout import contiguous_strides, scan_view
+
+
+def input_lead(x: torch.Tensor) -> int:
+    """How many elements past a 16-byte boundary x's first element sits, where that boundary is in
+    x's storage (a view off alignment, as x[1:]); else 0. A kernel given the boundary as its base
+    and the lead apart can load the view as aligned vectors (lookback/row.py, X_LEAD). A meta
+    tensor has no address: its storage is taken to start on a boundary, as allocations do."""
+    offset = (x.storage_offset() * x.element_size() if x.device.type == "meta" else x.data_ptr()) % 16
+    if not offset:
+        return 0
+    lead, rest = divmod(offset, x.element_size())
+    return lead if not rest and x.storage_offset() >= lead else 0
 
 
 def lookback_allowed(dtype: torch.dtype, exact: bool = False) -> bool:
@@ -102,6 +115,8 @@ class ScanPlan:
     launch: LaunchSpec  # the family bound to this plan (set by plan_scan)
     compiled: dict  # the compiled kernel for direct relaunches (scan/launch.py); None if interpreted
     indexed: bool = False  # a max or min scan whose kernel also writes each result's index (INDICES)
+    input_lead: int = 0  # the input's first element sits this many elements past a 16-byte boundary
+    #                      that its storage holds (input_lead()); 0 where it is aligned or copied
 
     @property
     def accumulator_tl(self):
@@ -111,8 +126,9 @@ class ScanPlan:
 
 def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, out_shape,
               input_dtype: torch.dtype, output_dtype: torch.dtype, device: torch.device,
-              operator: ScanOperator = SUM, indices: bool = False) -> ScanPlan:
-    """The plan for scanning a tensor of `shape` and `strides` into a contiguous `out_shape` with
+              operator: ScanOperator = SUM, indices: bool = False, input_lead: int = 0) -> ScanPlan:
+    """The plan for scanning a tensor of `shape` and `strides`, its first element `input_lead`
+    elements past a 16-byte boundary (input_lead()), into a contiguous `out_shape` with
     `operator` (a sum unless given). With `indices` (an inclusive max or min scan), the plan is
     `indexed` where its family writes each result's index in the same launch (the row and column
     kernels, positions that fit int32): the caller scans the indices itself where it is not."""
@@ -145,6 +161,7 @@ def plan_scan(shape, strides, dim: int, length: int, shift: int, reverse: bool, 
         stride_y_outer=stride_y_outer, stride_y_scan=stride_y_scan,
         copy_reason=copy_reason, backwards=backwards, family=family,
         programs=8 * device_sms(device) if family.persistent else 0, interpreted=interpreted,
-        launch=None, compiled=None if interpreted else {}, indexed=indexed)
+        launch=None, compiled=None if interpreted else {}, indexed=indexed,
+        input_lead=0 if copy_reason else input_lead)
     plan.launch = family.launch_spec(plan)
     return plan

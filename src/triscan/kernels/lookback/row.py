@@ -124,18 +124,20 @@ def _output_phase(row, stride_y_outer, SHIFT: tl.constexpr, ROTATE: tl.constexpr
 
 
 @triton.jit
-def _input_window(x_ptr, row, stride_x_outer, VEC: tl.constexpr):
+def _input_window(x_ptr, row, stride_x_outer, X_LEAD: tl.constexpr, VEC: tl.constexpr):
     """(Origin, phase) of a row's input windows (ROTATE 4): the 16-byte boundary `phase` positions
-    before the row's first input, from which windows are whole aligned vectors of the input. The
-    phase is the address's, so that a window's vectors are whole 16-byte words of memory whatever
-    the base's alignment: a vector holding any of the tensor's elements never crosses a page
-    (tiles._load_window_vectors reads all of it where X_ALIGNED, and the row's positions alone
-    elsewhere). The hint holds where x_ptr is 16-byte aligned, the only case in which the compiler
-    can make the loads vectors."""
+    before the row's first input (at X_LEAD + row * stride_x_outer), from which windows are whole
+    aligned vectors of the input. The phase is the address's, so that a window's vectors are whole
+    16-byte words of memory whatever the base's alignment: a vector holding any of the tensor's
+    elements never crosses a page (tiles._load_window_vectors reads all of it where X_ALIGNED, and
+    the row's positions alone elsewhere). The hint holds where x_ptr is 16-byte aligned, the only
+    case in which the compiler can make the loads vectors: a view off alignment comes with its base
+    moved back to the boundary before it and X_LEAD set (scan/dispatch.py)."""
     ELEMENT_BYTES: tl.constexpr = x_ptr.dtype.element_ty.primitive_bitwidth // 8
     base = x_ptr.to(tl.int64, bitcast=True) // ELEMENT_BYTES  # the base's address, in elements
-    phase = _window_phase(base + row * stride_x_outer, VEC)
-    return x_ptr + tl.multiple_of(row * stride_x_outer - phase, VEC), phase
+    first = X_LEAD + row * stride_x_outer  # the row's first input, from x_ptr
+    phase = _window_phase(base + first, VEC)
+    return x_ptr + tl.multiple_of(first - phase, VEC), phase
 
 
 @triton.jit
@@ -160,7 +162,7 @@ def _piece_origins(x_ptr, y_ptr, row, stride_x_outer, stride_y_outer, ROTATE: tl
 def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
                     stride_y_outer, SHIFT: tl.constexpr, REVERSE: tl.constexpr, SPLIT: tl.constexpr,
                     ROTATE: tl.constexpr, VEC: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr,
-                    X_ALIGNED: tl.constexpr, OPERATOR: tl.constexpr):
+                    X_ALIGNED: tl.constexpr, X_LEAD: tl.constexpr, OPERATOR: tl.constexpr):
     """The input of chunk `ticket` (all the identity past the last chunk), shaped as
     tiles._block_offsets; with ROTATE 2, of the positions `phase` before the chunk's window (the
     identity outside the row):
@@ -183,7 +185,7 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
             x = _load_window_vectors(x_origin, start, phase, offsets, length, live, VEC, X_ALIGNED, OPERATOR,
                                      REVERSE, RUN)
     elif ROTATE == 4:  # the input's own windows, rotated into the output's after the scan
-        x_origin, phase = _input_window(x_ptr, row, stride_x_outer, VEC)
+        x_origin, phase = _input_window(x_ptr, row, stride_x_outer, X_LEAD, VEC)
         x = _load_window_vectors(x_origin, start, phase, offsets, length, live, VEC, X_ALIGNED, OPERATOR)
     else:
         x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
@@ -415,6 +417,9 @@ def lookback_scan_kernel(
     #                                   (scan/launch.py); ROTATE 3's RELOAD pieces and forward chunks
     #                                   and ROTATE 4's windows then mask whole vectors, elsewhere the
     #                                   row's positions
+    X_LEAD: tl.constexpr = 0,  # ROTATE 4: the input's first element sits X_LEAD positions past x_ptr, a
+    #                            view off 16-byte alignment whose base the launch moved back to the
+    #                            boundary before it (scan/dispatch.py), so that its windows load vectors
     INDICES: tl.constexpr = False,  # a max or min scan (inputs of at most 4 bytes, inclusive, in place)
     #                                 also writes each result's index, torch.cummax's, into i_ptr: chunks
     #                                 are scanned as int64 keys (operators._selection_keys; ACC_DTYPE
@@ -450,7 +455,7 @@ def lookback_scan_kernel(
     else:
         x = _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer,
                             stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT, ROTATE, VEC, BLOCK, RUN,
-                            X_ALIGNED, OPERATOR)
+                            X_ALIGNED, X_LEAD, OPERATOR)
         scanned = _scanned_chunk(x, ticket, total_chunks, chunks_per_row, length, stride_y_outer, ACC_DTYPE,
                                  REVERSE, ROTATE, VEC, BLOCK, RUN, OPERATOR, INDICES)
         total = _total(scanned, 0, SCANNED)
@@ -481,7 +486,7 @@ def lookback_scan_kernel(
         else:
             x_next = _load_row_chunk(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
                                      stride_x_outer, stride_x_scan, stride_y_outer, SHIFT, REVERSE, SPLIT,
-                                     ROTATE, VEC, BLOCK, RUN, X_ALIGNED, OPERATOR)
+                                     ROTATE, VEC, BLOCK, RUN, X_ALIGNED, X_LEAD, OPERATOR)
         if TICKET_AHEAD:
             # the round after next's ticket: its round trip runs while the next chunk's loads are in
             # flight, not before they are issued. Its total is published at the start of the next
@@ -574,7 +579,7 @@ def lookback_scan_kernel(
             # (ROTATE 3: the scan of position j - phase, in place, exclusive in registers)
             out_first = _output_first(row, stride_y_outer, SHIFT, ROTATE)
             if ROTATE == 4:  # the window's position 0 is the input's, `lag` positions before the row's
-                _, lag = _input_window(x_ptr, row, stride_x_outer, VEC)
+                _, lag = _input_window(x_ptr, row, stride_x_outer, X_LEAD, VEC)
                 out_first -= lag
                 phase = _window_phase(out_first + VEC, VEC)  # row 0's out_first may be under 0
             else:
