@@ -38,7 +38,10 @@ def plan_text(plan, x: torch.Tensor, operation: str) -> str:
         f"inner) = ({plan.stride_x_outer}, {plan.stride_x_scan}, {plan.stride_x_inner}), of the output "
         f"(outer, scan) = ({plan.stride_y_outer}, {plan.stride_y_scan})"
         + (" (walked backwards)" if plan.backwards else ""),
-        "  input: " + (f"copied ({plan.copy_reason})" if plan.copy_reason else "read in place, no copy"),
+        "  input: " + (f"copied ({plan.copy_reason})" if plan.copy_reason else "read in place, no copy")
+        + (f"; its first element {plan.input_lead} past a 16-byte boundary"
+           + (", loaded from the boundary (X_LEAD)" if plan.launch.constexprs.get("X_LEAD") else
+              ": single-element loads") if plan.input_lead else ""),
         f"  output: {str(plan.output_dtype).removeprefix('torch.')}, shift {plan.shift}"
         f"{' (exclusive)' if plan.shift else ''}{', reversed' if plan.reverse else ''}; "
         f"{plan.operator.name}, accumulates in "
