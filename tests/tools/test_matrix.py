@@ -36,6 +36,25 @@ def test_every_dtype_moves_the_same_input_bytes():
         assert x.shape[1] % 2 == 1 and dim == 0 and x.shape[0] > 16000, (dtype, x.shape)
 
 
+# (op, dim, rows of a (4, 1023) input the call reads)
+MOVED_CASES = [("ModelNew", 1, 3), ("ModelNew", 0, 4), ("cumsum", 1, 4), ("exclusive reverse", 1, 4),
+               ("cummax", 1, 4)]
+
+
+@pytest.mark.parametrize("op,dim,read_rows", MOVED_CASES, ids=[f"{op}-dim{d}" for op, d, _ in MOVED_CASES])
+def test_the_copy_roofline_moves_the_bytes_the_call_moves(op, dim, read_rows):
+    """A cell's copy moves what the call reads and writes: the seed's ModelNew along dim != 0 reads
+    x without its last row (its output has one row fewer), so over 4 rows a copy of all of x read
+    7/6 high (benchmarks/NOTES.md 183); a max's int64 indices count as written."""
+    shape = (4, 1023)
+    x = torch.zeros(shape, dtype=torch.bfloat16)
+    out = matrix.reference_call(op, dim)(x.double()).to(torch.bfloat16)
+    if matrix.operator_of(op).selects:
+        out = out[0] if isinstance(out, tuple) else out
+    expected = read_rows * shape[1] * 2 + out.numel() * 2 + (out.numel() * 8 if op == "cummax" else 0)
+    assert matrix.moved_bytes(op, x, dim, out) == expected
+
+
 def test_strided_family_is_a_view_of_every_other_lane_group():
     x, dim = matrix.make_input("strided narrow K=8", torch.float32, 1 << 20, device="cpu")
     assert x.shape[1] == 8 and x.stride() == (16, 1) and dim == 0

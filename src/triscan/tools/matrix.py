@@ -169,10 +169,23 @@ def eager_estimate(eager, x: torch.Tensor, dim: int) -> tuple[float, int]:
     return estimate, fraction
 
 
+def moved_bytes(op: str, x: torch.Tensor, dim: int, out: torch.Tensor) -> int:
+    """The bytes a call must move, which its copy roofline copies: the input it reads (the seed's
+    semantics drop x's last row along dimension 0 for dim != 0, a quarter of 4 rows:
+    benchmarks/NOTES.md 183) and the output it writes, with a max or min scan's int64 indices."""
+    from ..explain import described_call
+
+    source = described_call(x, dim, **op_flags(op))[1]
+    moved = source.numel() * source.element_size() + out.numel() * out.element_size()
+    if operator_of(op).selects:  # the int64 indices are written beside the values
+        moved += out.numel() * 8
+    return moved
+
+
 def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms: int,
              with_compile: bool) -> dict:
     """Time one cell; every median in ms, with what was skipped and why."""
-    from ..explain import described_call, plan_of
+    from ..explain import plan_of
 
     dtype = DTYPES[dtype_name]
     x, dim = make_input(family, dtype, input_bytes)
@@ -189,12 +202,7 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     chosen = getattr(plan.launch.kernel, "best_config", None)  # the autotuner's pick for this call's key
     if chosen is not None:
         cell["config"] = str(chosen)
-    # the bytes the call must move: the input it reads (the seed's semantics drop x's last row
-    # along dimension 0 for dim != 0, a quarter of 4 rows) and the output it writes
-    source = described_call(x, dim, **op_flags(op))[1]
-    cell["bytes"] = source.numel() * source.element_size() + out.numel() * out.element_size()
-    if operator_of(op).selects:  # the int64 indices are written beside the values
-        cell["bytes"] += out.numel() * 8
+    cell["bytes"] = moved_bytes(op, x, dim, out)
     output_dtype = out.dtype
     reference = reference_call(op, dim)(x)
     cell["max_relative_error"] = relative_error(out, reference)
