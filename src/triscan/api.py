@@ -5,7 +5,7 @@ differentiable) scans the registered operators (_torch_ops.py) and the public fu
 import torch
 
 from .kernels.operators import LOGSUMEXP, MAXIMUM, MINIMUM, PRODUCT, SUM, ScanOperator
-from .scan.dispatch import direct_launch, plan_for, run_plan, scan_into, select_into
+from .scan.dispatch import direct_launch, led, plan_for, run_plan, scan_into, select_into
 from .scan.launch import runs_triton
 from .scan.plan import ScanPlan
 
@@ -241,8 +241,10 @@ def seed_exclusive_cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
     prepared = CALLS.get(key) if key is not None else None
     if prepared is not None:
         out = prepared.output(x)
-        # the plan was made for x[:-1]: the same pointer and strides as x, unless it is copied
-        prepared.run(x[:-1] if prepared.plan.copy_reason and prepared.plan.dim else x, out)
+        # the plan was made for x[:-1]: the same pointer and strides as x, unless it is copied or
+        # may be made again for another lead (dispatch.run_plan), which needs the rows it reads
+        plan = prepared.plan
+        prepared.run(x[:-1] if plan.dim and (plan.copy_reason or led(plan)) else x, out)
         return out
     source, out_shape, out_dtype, dim, length = seed_call(x, dim)
     out = torch.empty(out_shape, dtype=out_dtype, device=x.device)

@@ -1054,3 +1054,21 @@ def test_short_lookbacks_keep_a_workspace_they_leave_zeroed(dtype, triton_launch
         (kept,) = launch.KEPT.values()
         assert not kept.any(), "the last program left look-back words or counters behind"
     assert set(triton_launches.counts) == {"lookback_scan"}
+
+
+def test_a_prepared_seed_call_replans_the_rows_it_reads(triton_launches, poisoned_outputs):
+    """The seed's ModelNew over rows reads x without its last row, and its prepared call is
+    planned for that view: repeated on a view at another lead (same shape and strides), the plan
+    made again is for the rows it reads too, never for all of x (whose last row would be written
+    past the output)."""
+    from triscan.scan import dispatch
+
+    rows, length = 4, 999 * SCALE
+    base = random_input((rows * (length + 8),), torch.bfloat16)
+    model = triscan.ModelNew(1)
+    for first in (2, 5, 2):
+        x = base[first:first + rows * length].view(rows, length)
+        out = triton_launches.run(model, x)
+        assert_scan_close(out, seed_model_reference(x, 1), seed_model_reference(abs_of(x), 1), length)
+    assert {plan.outer for plan in dispatch.PLANS.values()} == {rows - 1}
+    assert {plan.input_lead for plan in dispatch.PLANS.values()} == {2, 5}
