@@ -20,7 +20,6 @@ import torch
 from triton.testing import do_bench
 
 import triscan
-from triscan.explain import described_call
 from triscan.tools import matrix
 from triscan.tools.environment import environment
 from triscan.tools.host import wall_us
@@ -65,10 +64,8 @@ def time_case(name, shape, dim, dtype, reverse, seed, old, rounds, rep, exclusiv
     # had published when a chunk looked), so the outputs are compared by their largest gap
     gap = (new_out.double() - old_out.double()).abs().max().item() if new_out.shape == old_out.shape \
         else float("inf")
-    # the bytes the call moves: the seed's semantics read x without its last row along dim 0
-    # for dim != 0 (a quarter of 4 rows; benchmarks/NOTES.md 183)
-    source = described_call(x, dim, exclusive=exclusive, reverse=reverse, seed=seed)[1]
-    moved = source.numel() * source.element_size() + new_out.numel() * new_out.element_size()
+    # the bytes the call moves, as the matrix counts them (the seed's rows drop x's last one)
+    moved = matrix.moved_bytes(x, dim, new_out, exclusive=exclusive, reverse=reverse, seed=seed)
     del new_out, old_out
     buffer = torch.empty(moved // 2, dtype=torch.uint8, device="cuda")
     target = torch.empty_like(buffer)

@@ -52,7 +52,7 @@ def test_the_copy_roofline_moves_the_bytes_the_call_moves(op, dim, read_rows):
     if matrix.operator_of(op).selects:
         out = out[0] if isinstance(out, tuple) else out
     expected = read_rows * shape[1] * 2 + out.numel() * 2 + (out.numel() * 8 if op == "cummax" else 0)
-    assert matrix.moved_bytes(op, x, dim, out) == expected
+    assert matrix.moved_bytes(x, dim, out, **matrix.op_flags(op)) == expected
 
 
 def test_strided_family_is_a_view_of_every_other_lane_group():

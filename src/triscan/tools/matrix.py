@@ -169,15 +169,16 @@ def eager_estimate(eager, x: torch.Tensor, dim: int) -> tuple[float, int]:
     return estimate, fraction
 
 
-def moved_bytes(op: str, x: torch.Tensor, dim: int, out: torch.Tensor) -> int:
-    """The bytes a call must move, which its copy roofline copies: the input it reads (the seed's
-    semantics drop x's last row along dimension 0 for dim != 0, a quarter of 4 rows:
-    benchmarks/NOTES.md 183) and the output it writes, with a max or min scan's int64 indices."""
+def moved_bytes(x: torch.Tensor, dim: int, out: torch.Tensor, **flags) -> int:
+    """The bytes a call (`flags` as op_flags gives them) must move, which its copy roofline copies:
+    the input it reads (the seed's semantics drop x's last row along dimension 0 for dim != 0, a
+    quarter of 4 rows: benchmarks/NOTES.md 183) and the output it writes, with a max or min scan's
+    int64 indices."""
     from ..explain import described_call
 
-    source = described_call(x, dim, **op_flags(op))[1]
+    source = described_call(x, dim, **flags)[1]
     moved = source.numel() * source.element_size() + out.numel() * out.element_size()
-    if operator_of(op).selects:  # the int64 indices are written beside the values
+    if OPERATORS[flags.get("operator", "sum")].selects:  # the int64 indices are written beside the values
         moved += out.numel() * 8
     return moved
 
@@ -202,7 +203,7 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     chosen = getattr(plan.launch.kernel, "best_config", None)  # the autotuner's pick for this call's key
     if chosen is not None:
         cell["config"] = str(chosen)
-    cell["bytes"] = moved_bytes(op, x, dim, out)
+    cell["bytes"] = moved_bytes(x, dim, out, **op_flags(op))
     output_dtype = out.dtype
     reference = reference_call(op, dim)(x)
     cell["max_relative_error"] = relative_error(out, reference)
