@@ -144,7 +144,7 @@ matrices)
 candidate)
     # e.g. CANDIDATE=benchmarks/dev/candidates/span-gather.patch, with .ab/triscan_old made
     # from the tree without it (benchmarks/dev/make_old_package.py HEAD .ab, or .ab/head with AB_DIR)
-    # CANDIDATE may name several patches that touch different files (one A/B, each judged by its cells)
+    # CANDIDATE may name several patches, applied in order (one A/B, each judged by its cells)
     for candidate in $CANDIDATE; do  # a patch that does not apply stops the run: nothing is timed without it
         git apply "$candidate" 2>/dev/null || patch -p1 < "$candidate" \
             || { echo "candidate $candidate does not apply" | tee "$OUT/candidate.txt"; exit 1; }
@@ -155,7 +155,8 @@ candidate)
         --gib 1 --rounds 2 --rep 50 \
         --cells ${CANDIDATE_CELLS:-${CELLS:-exclusive_cumsum/float32/1-D cumsum/float32/1-D exclusive_cumsum/bfloat16/1-D}} \
         --json "$OUT/candidate.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/candidate.txt"
-    for candidate in $CANDIDATE; do  # later steps time the tree itself
+    # later steps time the tree itself: patches come off last first, since a later one may sit on an earlier
+    for candidate in $(printf '%s\n' $CANDIDATE | tac); do
         git apply -R "$candidate" 2>/dev/null || patch -R -p1 < "$candidate"
     done
     ;;
