@@ -346,8 +346,9 @@ def test_reloaded_chunks(op, dtype, pieces, monkeypatch, triton_launches, poison
         # the kernel for every dtype; the tuning keeps RELOAD for widening outputs only
         monkeypatch.setattr(lookback_scan_kernel, "early_config_prune", None)
     # (shape, the ROTATE its plan takes)
-    # the seed's odd rows of 2-byte inputs take ROTATE 4, which has no RELOAD (its chunks run as usual)
-    seed_rotate = 4 if dtype.itemsize == 2 else 0
+    # the seed's odd rows of 2- and 4-byte inputs scanned into their own type take ROTATE 4, which has
+    # no RELOAD (its chunks run as usual); others stay in place here
+    seed_rotate = 4 if dtype.itemsize == 2 or dtype == torch.float32 else 0
     shapes = ([((3001 * SCALE,), 0), ((3, 1000 * SCALE - 1), seed_rotate)] if op == "ModelNew" else
               [((3001 * SCALE,), 0), ((3, 1000 * SCALE), 0), ((3, 1000 * SCALE - 1), 3)])
     for shape, rotate in shapes:
@@ -425,9 +426,10 @@ def test_misaligned_output_rows_take_aligned_windows(op, dtype, rows, triton_lau
     (every op but the seed's here: the views' rows are 16 elements longer), the windows are the
     input's too and scans stay in place (ROTATE 3); for the seed's rows, inputs whose rows are
     16-byte aligned scan aligned chunks and rotate the scan into the windows (ROTATE 1); in
-    other rows 2-byte inputs rotate their own windows (ROTATE 4,
-    test_input_rows_at_another_phase_rotate_their_windows), 8-byte ones load each window's input
-    lagged (ROTATE 2), 4-byte ones store element by element (ROTATE 0). Each row's leading zero,
+    other rows 2- and 4-byte inputs scanned into their own type rotate their own windows (ROTATE
+    4, test_input_rows_at_another_phase_rotate_their_windows), 8-byte ones load each window's
+    input lagged (ROTATE 2), int32 -> int64 stores element by element (ROTATE 0). Each row's
+    leading zero,
     exclusive shift and total land where they belong, whatever the phase, and the chunks' edges
     (a window's head, the spill into the next) land in place."""
     from triscan.explain import plan_of
@@ -441,7 +443,7 @@ def test_misaligned_output_rows_take_aligned_windows(op, dtype, rows, triton_lau
         x = random_input((9, length + 16), dtype)[:, :length]
     plan = plan_of(x, 1, **op_flags({"model": "ModelNew", "exclusive": "exclusive_cumsum"}.get(op, op)))[0]
     aligned_input = x.stride(0) % (16 // dtype.itemsize) == 0
-    expected = 1 if aligned_input else {2: 4, 4: 0, 8: 2}[dtype.itemsize]
+    expected = 1 if aligned_input else {torch.int32: 0, torch.float64: 2}.get(dtype, 4)
     if op != "model":
         expected = 3
     assert plan.launch.constexprs["ROTATE"] == expected
@@ -458,7 +460,8 @@ PHASED_CASES = [(torch.bfloat16, "model", 0, 560 * SCALE - 1, 0),
                 (torch.bfloat16, "cumsum", 3, 560 * SCALE, 0),
                 (torch.float16, "exclusive", 5, 560 * SCALE + 2, 0),
                 (torch.bfloat16, "exclusive", 1, 560 * SCALE + 1, 0),
-                (torch.bfloat16, "cumsum", 3, 560 * SCALE, 1)]
+                (torch.bfloat16, "cumsum", 3, 560 * SCALE, 1),
+                (torch.float32, "model", 0, 560 * SCALE - 1, 0)]
 
 
 @pytest.mark.parametrize("dtype,op,longer,length,first", PHASED_CASES,
@@ -466,8 +469,8 @@ PHASED_CASES = [(torch.bfloat16, "model", 0, 560 * SCALE - 1, 0),
                               for dtype, op, longer, length, first in PHASED_CASES])
 def test_input_rows_at_another_phase_rotate_their_windows(dtype, op, longer, length, first,
                                                           triton_launches, poisoned_outputs):
-    """2-byte input rows that start off 16-byte boundaries at another phase than their output
-    rows are cut into windows of the input, loaded as whole vectors, and each window's scan is
+    """2-byte input rows (and the seed's 4-byte ones) that start off 16-byte boundaries at another
+    phase than their output rows are cut into windows of the input, loaded as whole vectors, and each window's scan is
     rotated into the output's windows (ROTATE 4): a row's first window holds positions of the
     row before, which land nowhere; each row's leading zero and total land in place. A view
     whose first element is off a 16-byte boundary takes the address's phase."""
@@ -514,6 +517,37 @@ def test_views_off_alignment_load_from_the_boundary_before_them(dtype, op, alloc
     assert triton_launches.counts == {"lookback_scan": 1}
 
 
+# (dtype, op, shape of the allocation, the view's first position along the last dim, the allocation's
+# rows longer than the view's): reversed views whose input rows sit at another 16-byte phase than the
+# output's: off alignment from their first element, or rows of longer rows; 4- and 8-byte ones keep
+# their element loads (ROTATE 0: timed faster, benchmarks/NOTES.md 192), correct all the same
+REVERSED_PHASED_CASES = [(torch.bfloat16, "cumsum reverse", (3001 * SCALE,), 1, 0),
+                         (torch.float16, "exclusive reverse", (2999 * SCALE,), 7, 0),
+                         (torch.bfloat16, "exclusive reverse", (3, 1003 * SCALE), 3, 0),
+                         (torch.float16, "cumsum reverse", (9, 560 * SCALE + 3), 0, 3),
+                         (torch.float32, "exclusive reverse", (3001 * SCALE,), 1, 0),
+                         (torch.int64, "cumsum reverse", (3, 1003 * SCALE), 1, 0),
+                         (torch.float64, "exclusive reverse", (9, 560 * SCALE + 3), 0, 1)]
+
+
+@pytest.mark.parametrize("dtype,op,allocated,first,longer", REVERSED_PHASED_CASES,
+                         ids=[f"{str(dtype)[6:]}-{op.replace(' ', '-')}-{'x'.join(map(str, shape))}"
+                              f"-from{first}" for dtype, op, shape, first, _ in REVERSED_PHASED_CASES])
+def test_reversed_rows_at_another_phase_rotate_their_windows(dtype, op, allocated, first, longer,
+                                                             triton_launches, poisoned_outputs):
+    """Reversed scans of 2-byte inputs take the input's own windows too (ROTATE 4, X_LEAD where the
+    view starts off alignment): the windows are walked from the row's end, each run of a vector
+    turned around in registers, the exclusive shift made in registers (a trailing zero, not a
+    leading one), and each window's scan rotated into the output's windows by the phase between
+    the rows."""
+    x = random_input(allocated, dtype)[..., first:allocated[-1] - longer]
+    plan = lookback_scan_checked(op, x, triton_launches)
+    assert plan.input_lead == first
+    rotated = (4, first) if dtype.itemsize == 2 else (0, 0)
+    assert (plan.launch.constexprs["ROTATE"], plan.launch.constexprs.get("X_LEAD", 0)) == rotated
+    assert triton_launches.counts == {"lookback_scan": 1}
+
+
 def test_a_prepared_call_replans_a_view_at_another_lead(triton_launches):
     """The call cache keys on shapes and strides, not addresses: a call prepared on a view at one
     lead and repeated on a view at another (same shape and strides) is planned again for the
@@ -527,10 +561,10 @@ def test_a_prepared_call_replans_a_view_at_another_lead(triton_launches):
 
 
 # guarded_reads.py's cases: ROTATE 4's windows (2-byte views off alignment, loaded from the 16-byte
-# boundary before them, X_LEAD), ROTATE 3's chunks, and (last: the meta stays) ROTATE 3's RELOAD
-# pieces forward and reversed, inclusive and exclusive
+# boundary before them, X_LEAD; forward and reversed), ROTATE 3's chunks, and (last: the meta
+# stays) ROTATE 3's RELOAD pieces forward and reversed, inclusive and exclusive
 GUARDED_CASES = ["ModelNew:bfloat16:4:1023", "exclusive_cumsum:bfloat16:3:1023",
-                 "exclusive_cumsum:float32:3:1023",
+                 "exclusive_cumsum reverse:float16:3:1023", "exclusive_cumsum:int32:3:1023",
                  "cumsum:int32:3:1023:RELOAD=True,SUB_BLOCK=16,RELOAD_STAGES=4",
                  "exclusive_cumsum reverse:int32:3:1023"]
 
@@ -555,7 +589,7 @@ def test_whole_vector_loads_stay_in_the_tensor():
     lines = finished.stdout.splitlines()
     assert len(lines) == len(GUARDED_CASES)
     assert all(line.startswith(case + " ") for line, case in zip(lines, GUARDED_CASES, strict=True))
-    assert [line.split("ROTATE=")[1].split()[0] for line in lines] == ["4", "4", "3", "3", "3"]
+    assert [line.split("ROTATE=")[1].split()[0] for line in lines] == ["4", "4", "4", "3", "3", "3"]
     assert all("family=lookback" in line for line in lines)
 
 

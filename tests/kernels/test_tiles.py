@@ -14,6 +14,7 @@ import triscan
 from triscan.kernels import registry
 from triscan.kernels.lookback.protocol import _publish, _read
 from triscan.kernels.row import row_scan_kernel
+from triscan.kernels.tiles import _block_offsets, _rotated
 from triscan.testing.reference import scan_reference, seed_model_reference
 from triscan.tools import matrix
 
@@ -203,3 +204,30 @@ def _read_window(status, count, accumulator, carry_error=False):
     flags = torch.full((count,), -1, dtype=torch.int32, device=status.device)
     _read_only[(1,)](status, flags, COUNT=count, ACC_DTYPE=accumulator, CARRY_ERROR=carry_error)
     return flags.tolist()
+
+
+@triton.jit
+def _rotate_block(x_ptr, y_ptr, phase, BLOCK: tl.constexpr, VEC: tl.constexpr, REVERSE: tl.constexpr):
+    offsets = _block_offsets(REVERSE, BLOCK, VEC)  # [BLOCK]: a reversed block's vectors, as chunks hold them
+    tl.store(y_ptr + offsets, _rotated(tl.load(x_ptr + offsets), phase, VEC, REVERSE))
+
+
+ROTATIONS = [(torch.int8, 16), (torch.bfloat16, 8), (torch.float16, 8), (torch.float32, 4), (torch.int32, 4),
+             (torch.int64, 2), (torch.float64, 2)]
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reversed"])
+@pytest.mark.parametrize("dtype, vec", ROTATIONS, ids=[str(dtype)[6:] for dtype, _ in ROTATIONS])
+def test_blocks_rotate_by_every_phase(dtype, vec, reverse):
+    """tiles._rotated moves a block `phase` positions later for every phase of a 16-byte vector,
+    moving whole lanes (the look-back's rotated windows, ROTATE 1 and 4): position j holds
+    position j - phase of the block, and the first `phase` positions its last ones (a rotation: the
+    row scan carries them into its next window; the look-back stores its edges apart). A reversed
+    block (its vectors in reverse order, as a reversed chunk holds them) moves the same positions."""
+    block = 512 if DEVICE == "cpu" else 8192
+    x = random_input((block,), dtype)
+    for phase in range(vec):
+        y = torch.full_like(x, -1 if not dtype.is_floating_point else float("nan"))
+        _rotate_block[(1,)](x, y, phase, BLOCK=block, VEC=vec, REVERSE=reverse, num_warps=4)
+        assert torch.equal(y[phase:], x[:block - phase]), phase
+        assert torch.equal(y[:phase], x[block - phase:]), phase  # the row scan's next window takes these

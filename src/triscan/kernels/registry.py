@@ -161,15 +161,18 @@ def shared_row_phase(plan) -> bool:
 
 
 def phased_input_rows(plan) -> bool:
-    """Whether a forward walk of stride-1 rows of 2-byte elements, scanned into elements of the
-    same size, finds its input rows off 16-byte boundaries at another phase than the output's
-    (the seed's rows of L + 1 over odd lengths; views of longer rows; views whose first element
-    is off alignment, as x[1:]): the row look-back then cuts the input's own windows and rotates
-    their scans into the output's (lookback/row.py, ROTATE 4), where its loads would otherwise
-    take one element each (benchmarks/NOTES.md 172, 183)."""
+    """Whether a walk of stride-1 rows, scanned into elements of the input's size, finds its input
+    rows off 16-byte boundaries at another phase than the output's (the seed's rows of L + 1 over
+    odd lengths; views of longer rows; views whose first element is off alignment, as x[1:]): the
+    row look-back then cuts the input's own windows and rotates their scans into the output's by
+    whole lanes (lookback/row.py, ROTATE 4), where its loads would otherwise take one element each.
+    Timed on the H200 (benchmarks/NOTES.md 172, 183, 192): 2-byte inputs either way; 4-byte ones
+    forwards over rows that start at another phase (the seed's odd rows: 72% -> 80%), not views
+    off alignment (81% -> 79%); 8-byte ones not (lagged or element loads were 1-20% faster)."""
     vec = input_vector(plan)
     misaligned = plan.input_lead % vec != 0 or (plan.outer > 1 and plan.stride_x_outer % vec != 0)
-    return (not plan.reverse and vec == 8 and plan.stride_x_scan == 1 and misaligned
+    timed = vec == 8 or (vec == 4 and plan.input_lead == 0 and not plan.reverse)
+    return (timed and plan.stride_x_scan == 1 and misaligned
             and plan.output_dtype.itemsize == plan.input_dtype.itemsize and not plan.indexed
             and (plan.input_lead != 0 or not shared_row_phase(plan)))
 

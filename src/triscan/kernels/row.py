@@ -14,8 +14,9 @@ length not a multiple of 16) splits every access into single elements.
 The seed's output rows have L + 1 elements against the input's L, so output row starts move
 through all phases of a 16-byte word while input rows do not. For those (ROTATE) every store is a
 whole, 16-byte aligned window of the output, the exclusive shift folded in: either the scanned
-block is rotated in registers (`tl.gather`) by the output row's phase, the `phase` offsets at the
-front of a window coming from the previous block (ROTATE 1, benchmarks/NOTES.md section 2), or
+block is rotated in registers (by whole lanes, tiles._rotated) by the output row's phase, the
+`phase` offsets at the front of a window coming from the previous block (ROTATE 1,
+benchmarks/NOTES.md sections 2, 186, 191), or
 each window's input is loaded `phase` positions early, so that its scan is the window (ROTATE 2,
 for 2-byte outputs, whose rotation cost more shared-memory traffic per byte: section 36).
 
@@ -41,6 +42,7 @@ from .tiles import (
     _load_block,
     _load_lagged,
     _load_window,
+    _rotated,
     _store_span,
     _unselected,
     _window_phase,
@@ -159,8 +161,8 @@ def row_scan_kernel(
         # inclusive scans, stored SHIFT positions late in whole windows: window t covers
         # y_win[t * BLOCK : (t + 1) * BLOCK] and offset k holds the inclusive scan of position
         # t * BLOCK + k - phase; the positions below `stored` have an output position. ROTATE 1
-        # scans aligned input blocks and rotates each by `phase` (tl.gather, through shared
-        # memory); ROTATE 2 loads each window's input `phase` positions early instead
+        # scans aligned input blocks and rotates each by `phase` (by whole lanes, tiles._rotated);
+        # ROTATE 2 loads each window's input `phase` positions early instead
         out_first = y_first + SHIFT
         phase = _window_phase(out_first, VEC)
         y_win = y_ptr + tl.multiple_of(out_first - phase, VEC)
@@ -173,7 +175,6 @@ def row_scan_kernel(
         stored = length
     LAGGED: tl.constexpr = ROTATE == 2
     if ROTATE == 1:
-        rotation = (tl.arange(0, BLOCK) - phase + BLOCK) % BLOCK  # [BLOCK]
         previous = tl.zeros([BLOCK], dtype=ACC_DTYPE)  # the rotated scan of the previous block
     carry = tl.full([], _identity(OPERATOR, x_ptr.dtype.element_ty), dtype=ACC_DTYPE)
     if INDICES:  # the index of the latest selected position (none yet: the index scan's identity)
@@ -211,7 +212,7 @@ def row_scan_kernel(
             chosen, carry_index = _block_selections(values, scanned, start + offsets - phase, length,
                                                     carry_index, REVERSE, RUN)
         if ROTATE == 1:
-            rotated = tl.gather(scanned, rotation, 0)
+            rotated = _rotated(scanned, phase, VEC)  # [BLOCK]: the first `phase` are the block's last
             window = tl.where(offsets >= phase, rotated, previous)
             previous = rotated
             whole = (start >= VEC) & (start + BLOCK <= stored)

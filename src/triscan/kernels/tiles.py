@@ -254,6 +254,18 @@ def _block_offsets(REVERSE: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr
 
 
 @triton.jit
+def _block_index(offsets, REVERSE: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr):
+    """Where in a block laid out by _block_offsets (its BY_XOR form) the positions `offsets` sit: the
+    indices a gather of that block takes them from. Forwards the offsets themselves; with REVERSE
+    the run's number complemented again (the XOR is its own inverse)."""
+    if REVERSE:
+        index = offsets ^ (BLOCK - RUN)
+    else:
+        index = offsets
+    return index
+
+
+@triton.jit
 def _load_or(pointers, mask, other):
     """tl.load(pointers, mask=mask, other=other) for an `other` that is a constexpr. Triton 3.6
     fills the registers of a masked vector load of an integer type narrower than 32 bits with a
@@ -308,6 +320,106 @@ def _window_phase(out_first, VEC: tl.constexpr):
     """Where output element `out_first` (an offset from a 16-byte aligned base) sits in its 16-byte
     word: output windows that start `phase` elements before it are whole, aligned vectors."""
     return (out_first % VEC).to(tl.int32)
+
+
+@triton.jit
+def _rotated(values, phase, VEC: tl.constexpr, REVERSE: tl.constexpr = False):
+    """`values` [BLOCK] rotated `phase` (0 <= phase < VEC, the same in every thread) positions later,
+    as whole VEC-element vectors see it: position j holds values[(j - phase) mod BLOCK] (the row
+    scan keeps the first `phase`, the block's last values, for the next window; the look-back
+    stores them from its edges instead). With REVERSE the block is laid out as _block_offsets lays
+    a reversed one (vectors in reverse order, each in order): the positions are the offsets', and
+    the vector before a vector is the one after it in the block. One form per phase, each a move
+    of whole lanes (_rotated_by); the branch is uniform. Vectors of two elements (8-byte outputs)
+    take a gather of the whole block instead: there the lane moves timed 35% slower on the H200 for
+    int32 summed into int64, and no faster for float64 (benchmarks/NOTES.md 192)."""
+    if VEC == 2:
+        BLOCK: tl.constexpr = values.shape[0]
+        positions = (_block_offsets(REVERSE, BLOCK, VEC) + BLOCK - phase) % BLOCK  # [BLOCK]
+        rotated = tl.gather(values, _block_index(positions, REVERSE, BLOCK, VEC), 0)
+    else:
+        rotated = values
+        for moved in tl.static_range(1, VEC):
+            if phase == moved:
+                rotated = _rotated_by(values, moved, VEC, REVERSE)
+    return rotated
+
+
+@triton.jit
+def _rotated_by(values, PHASE: tl.constexpr, VEC: tl.constexpr, REVERSE: tl.constexpr = False):
+    """_rotated by a phase known at compile time. The block is split into its VEC lanes (vectors
+    as rows, [BLOCK // VEC] each, held a row a thread: the splits and joins are register moves);
+    a lane moved PHASE later comes from lane - PHASE of the same vector, or for the first PHASE
+    lanes from the vector before, which a gather of that lane brings one row down. A lane's
+    gather runs through shared memory a row a thread, consecutive rows in consecutive threads
+    (2-byte apart, no bank conflicts), where a gather of the whole block loads each element of a
+    thread's vector 16 bytes from its neighbour's (4-way conflicts, benchmarks/NOTES.md 184)."""
+    BLOCK: tl.constexpr = values.shape[0]
+    ROWS: tl.constexpr = BLOCK // VEC
+    if REVERSE:  # [ROWS]: each vector's predecessor in the positions' order, the first's the last
+        before = (tl.arange(0, ROWS) + 1) % ROWS
+    else:
+        before = (tl.arange(0, ROWS) + ROWS - 1) % ROWS
+    # the block as [ROWS, 2, ..., 2] (BITS twos: lane L's bits, highest first), split into its
+    # lanes by peeling the last axis BITS times: the piece at `index` holds the lane whose bits
+    # are index's reversed (_reversed_bits)
+    BITS: tl.constexpr = 1 if VEC == 2 else (2 if VEC == 4 else (3 if VEC == 8 else 4))
+    tl.static_assert(VEC == 1 << BITS, "rotations of 2, 4, 8 or 16 lanes")
+    if BITS == 1:
+        pieces = (tl.reshape(values, [ROWS, 2]),)
+    elif BITS == 2:
+        pieces = (tl.reshape(values, [ROWS, 2, 2]),)
+    elif BITS == 3:
+        pieces = (tl.reshape(values, [ROWS, 2, 2, 2]),)
+    else:
+        pieces = (tl.reshape(values, [ROWS, 2, 2, 2, 2]),)
+    for level in tl.static_range(BITS):
+        split = ()
+        for piece in tl.static_range(1 << level):
+            low, high = tl.split(pieces[piece])
+            split = split + (low, high)
+        pieces = split
+    # output lane L is lane L - PHASE, or for L < PHASE lane VEC - PHASE + L of the vector before
+    moved = ()
+    for index in tl.static_range(VEC):
+        if _carried_lane(index, PHASE, BITS):
+            moved = moved + (tl.gather(pieces[_source_piece(index, PHASE, BITS)], before, 0),)
+        else:
+            moved = moved + (pieces[_source_piece(index, PHASE, BITS)],)
+    # joined back in the splits' reverse order: the pieces that differ in a lane's lowest bit
+    # first, which makes the highest bits the leading axes again
+    for level in tl.static_range(BITS):
+        joined = ()
+        for pair in tl.static_range(VEC >> (level + 1)):
+            joined = joined + (tl.join(moved[2 * pair], moved[2 * pair + 1]),)
+        moved = joined
+    joined = moved[0]
+    return tl.reshape(joined, [BLOCK])
+
+
+@triton.constexpr_function
+def _reversed_bits(value, bits):
+    """`value`'s `bits` lowest bits in reverse order: the lane that _rotated_by's piece `value`
+    holds, and the piece that holds lane `value`."""
+    value, reversed_value = int(value), 0  # int(): the interpreter passes its static indices as scalars
+    for _ in range(int(bits)):
+        value, reversed_value = value // 2, reversed_value * 2 + value % 2
+    return reversed_value
+
+
+@triton.constexpr_function
+def _carried_lane(index, phase, bits):
+    """Whether _rotated_by's output piece `index` comes from the vector before (its lane under
+    `phase`), at compile time."""
+    return _reversed_bits(index, bits) < int(phase)
+
+
+@triton.constexpr_function
+def _source_piece(index, phase, bits):
+    """The piece whose lane _rotated_by moves into its output piece `index`: lane L - phase, or for
+    L under `phase` lane 2 ** bits - phase + L (of the vector before), at compile time."""
+    lane, phase = _reversed_bits(index, bits), int(phase)
+    return _reversed_bits(lane - phase if lane >= phase else (1 << int(bits)) - phase + lane, bits)
 
 
 @triton.jit

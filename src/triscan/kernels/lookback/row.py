@@ -32,6 +32,7 @@ from ..operators import (
     _total,
 )
 from ..tiles import (
+    _block_index,
     _block_offsets,
     _block_scan,
     _load_block,
@@ -39,6 +40,7 @@ from ..tiles import (
     _load_or,
     _load_window,
     _load_window_vectors,
+    _rotated,
     _store_block,
     _store_span,
     _window_phase,
@@ -186,7 +188,8 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
                                      REVERSE, RUN)
     elif ROTATE == 4:  # the input's own windows, rotated into the output's after the scan
         x_origin, phase = _input_window(x_ptr, row, stride_x_outer, X_LEAD, VEC)
-        x = _load_window_vectors(x_origin, start, phase, offsets, length, live, VEC, X_ALIGNED, OPERATOR)
+        x = _load_window_vectors(x_origin, start, phase, offsets, length, live, VEC, X_ALIGNED, OPERATOR,
+                                 REVERSE, RUN)
     else:
         x_chunk = x_ptr + row * stride_x_outer + (start + offsets) * stride_x_scan
         x = _load_block(x_chunk, start + offsets, length, live, live & (start + BLOCK <= length), SPLIT,
@@ -396,7 +399,7 @@ def lookback_scan_kernel(
     #                        3: input and output rows share their phase: windows of both, scanned in place;
     #                        4: input rows off 16-byte boundaries at another phase than the output's
     #                        (2-byte types): the input's windows (as 3's), their scan rotated (as 1's) by
-    #                        the phase between the rows; forward only;
+    #                        the phase between the rows; reversed, exclusive in registers (as 0's);
     #                        0: chunks in place
     VEC: tl.constexpr,  # output elements per 16 bytes (ROTATE 3: input elements, as many or more;
     #                     ROTATE 4: both's, elements of one size)
@@ -428,6 +431,10 @@ def lookback_scan_kernel(
     tl.static_assert(not INDICES or (SHIFT == 0 and not TOTAL and (ROTATE == 0 or ROTATE == 3)
                                      and not RELOAD), "INDICES: inclusive scans stored in place")
     IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
+    # the exclusive shift in the windows (the rotation moves position p's scan to output p + 1), or
+    # in registers (the block scan is exclusive): in place, and reversed ROTATE 4, whose shift would
+    # move each scan a position down, where the leading zero's place is a trailing one
+    WINDOW_SHIFT: tl.constexpr = 0 if IN_PLACE or (ROTATE == 4 and REVERSE) else SHIFT
     # what the chunks and the look-back combine: with INDICES a max of the keys
     SCANNED: tl.constexpr = "max" if INDICES else OPERATOR
     IDENTITY: tl.constexpr = _identity(SCANNED, ACC_DTYPE if INDICES else x_ptr.dtype.element_ty)
@@ -439,7 +446,7 @@ def lookback_scan_kernel(
     HOLD_RUNS: tl.constexpr = (IN_PLACE and y_ptr.dtype.element_ty.primitive_bitwidth
                                > x_ptr.dtype.element_ty.primitive_bitwidth)
     # with ROTATE a row's windows hold its `stored` scanned positions after `phase` (< VEC) others
-    stored = length + TOTAL - SHIFT if ROTATE == 1 or ROTATE == 2 or ROTATE == 4 else length
+    stored = length + TOTAL - WINDOW_SHIFT if ROTATE == 1 or ROTATE == 2 or ROTATE == 4 else length
     # windows reach up to a vector past the positions they hold: the stored ones (2), the input's (3, 4)
     windowed = stored if ROTATE == 2 else length
     chunks_per_row = tl.cdiv(windowed + VEC - 1, BLOCK) if ROTATE >= 2 else tl.cdiv(length, BLOCK)
@@ -509,7 +516,8 @@ def lookback_scan_kernel(
             if not RELOADED:
                 scanned = _scanned_chunk(x, ticket, total_chunks, chunks_per_row, length, stride_y_outer,
                                          ACC_DTYPE, REVERSE, ROTATE, VEC, BLOCK, RUN, OPERATOR, INDICES)
-                chunk_sums = _block_scan(scanned, (SHIFT == 1) and IN_PLACE, REVERSE, RUN, SCANNED, HOLD_RUNS)
+                chunk_sums = _block_scan(scanned, (SHIFT == 1) and (WINDOW_SHIFT == 0), REVERSE, RUN, SCANNED,
+                                         HOLD_RUNS)
         # the prefix before this chunk, carried in float64 for float32 sums (see protocol._pack),
         # with its rounding error for float64 sums (CARRY_ERROR)
         exclusive = tl.full([], IDENTITY, dtype=tl.float64 if WORDS == 1 else ACC_DTYPE)
@@ -560,7 +568,8 @@ def lookback_scan_kernel(
             if not OVERLAP_READ:
                 scanned = _scanned_chunk(x, ticket, total_chunks, chunks_per_row, length, stride_y_outer,
                                          ACC_DTYPE, REVERSE, ROTATE, VEC, BLOCK, RUN, OPERATOR, INDICES)
-                chunk_sums = _block_scan(scanned, (SHIFT == 1) and IN_PLACE, REVERSE, RUN, SCANNED, HOLD_RUNS)
+                chunk_sums = _block_scan(scanned, (SHIFT == 1) and (WINDOW_SHIFT == 0), REVERSE, RUN, SCANNED,
+                                         HOLD_RUNS)
             if CARRY_ERROR:  # the error joins the chunk's own sums first: one rounding at the prefix's size
                 chunk_sums += exclusive_error
             out = _combine(chunk_sums, exclusive.to(ACC_DTYPE), SCANNED)
@@ -577,7 +586,7 @@ def lookback_scan_kernel(
             # window position j holds the inclusive scan of position j - phase: the exclusive
             # shift and the row total are in the windows; the leading zero is stored apart
             # (ROTATE 3: the scan of position j - phase, in place, exclusive in registers)
-            out_first = _output_first(row, stride_y_outer, SHIFT, ROTATE)
+            out_first = _output_first(row, stride_y_outer, WINDOW_SHIFT, ROTATE)
             if ROTATE == 4:  # the window's position 0 is the input's, `lag` positions before the row's
                 _, lag = _input_window(x_ptr, row, stride_x_outer, X_LEAD, VEC)
                 out_first -= lag
@@ -617,7 +626,7 @@ def lookback_scan_kernel(
                     high = stored + phase - start
                     inner_low = VEC
                     inner_high = tl.multiple_of(tl.maximum(tl.minimum(high, BLOCK) // VEC * VEC, VEC), VEC)
-                rotated = tl.gather(out, tl.maximum(offsets - phase, 0), 0)  # [BLOCK]
+                rotated = _rotated(out, phase, VEC, REVERSE)  # [BLOCK]
                 tl.store(y_window + offsets, rotated, mask=(offsets >= inner_low) & (offsets < inner_high))
                 lanes = tl.arange(0, 4 * VEC)  # [4 * VEC]: head, tail, spill, unused
                 part, lane = lanes // VEC, lanes % VEC
@@ -628,9 +637,10 @@ def lookback_scan_kernel(
                 position = tl.where(part == 0, head, tl.where(part == 1, inner_high + lane, BLOCK + lane))
                 wanted = tl.where(part == 0, head >= head_low,
                                   tl.where(part == 1, position < BLOCK, lane < phase))
-                edges = tl.gather(out, tl.minimum(tl.maximum(position - phase, 0), BLOCK - 1), 0)  # [4 * VEC]
+                edges = tl.gather(out, _block_index(tl.minimum(tl.maximum(position - phase, 0), BLOCK - 1),
+                                                    REVERSE, BLOCK, RUN), 0)  # [4 * VEC]
                 tl.store(y_window + position, edges, mask=wanted & (part < 3) & (position < high))
-            if (SHIFT == 1) and (ROTATE != 3):
+            if WINDOW_SHIFT == 1:
                 if chunk == 0:
                     tl.store(y_row, tl.full([], IDENTITY, dtype=y_ptr.dtype.element_ty))
         else:
