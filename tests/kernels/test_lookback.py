@@ -470,10 +470,10 @@ PHASED_CASES = [(torch.bfloat16, "model", 0, 560 * SCALE - 1, 0),
 def test_input_rows_at_another_phase_rotate_their_windows(dtype, op, longer, length, first,
                                                           triton_launches, poisoned_outputs):
     """2-byte input rows (and the seed's 4-byte ones) that start off 16-byte boundaries at another
-    phase than their output rows are cut into windows of the input, loaded as whole vectors, and each window's scan is
-    rotated into the output's windows (ROTATE 4): a row's first window holds positions of the
-    row before, which land nowhere; each row's leading zero and total land in place. A view
-    whose first element is off a 16-byte boundary takes the address's phase."""
+    phase than their output rows are cut into windows of the input, loaded as whole vectors, and
+    each window's scan is rotated into the output's windows (ROTATE 4): a row's first window holds
+    positions of the row before, which land nowhere; each row's leading zero and total land in
+    place. A view whose first element is off a 16-byte boundary takes the address's phase."""
     from triscan.explain import plan_of
     from triscan.tools.matrix import op_flags
 
