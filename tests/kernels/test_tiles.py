@@ -219,8 +219,9 @@ ROTATIONS = [(torch.int8, 16), (torch.bfloat16, 8), (torch.float16, 8), (torch.f
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reversed"])
 @pytest.mark.parametrize("dtype, vec", ROTATIONS, ids=[str(dtype)[6:] for dtype, _ in ROTATIONS])
 def test_blocks_rotate_by_every_phase(dtype, vec, reverse):
-    """tiles._rotated moves a block `phase` positions later for every phase of a 16-byte vector,
-    moving whole lanes (the look-back's rotated windows, ROTATE 1 and 4): position j holds
+    """tiles._rotated moves a block `phase` positions later for every phase of a 16-byte vector
+    (the rotated windows: the look-back's ROTATE 1 and 4, the row kernel's ROTATE 1), moving whole
+    lanes of vectors of 4 and 8, gathering the block for vectors of 2 and 16: position j holds
     position j - phase of the block, and the first `phase` positions its last ones (a rotation: the
     row scan carries them into its next window; the look-back stores its edges apart). A reversed
     block (its vectors in reverse order, as a reversed chunk holds them) moves the same positions."""

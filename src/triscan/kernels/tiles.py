@@ -332,8 +332,9 @@ def _rotated(values, phase, VEC: tl.constexpr, REVERSE: tl.constexpr = False):
     the vector before a vector is the one after it in the block. One form per phase, each a move
     of whole lanes (_rotated_by); the branch is uniform. Vectors of two elements (8-byte outputs)
     take a gather of the whole block instead: there the lane moves timed 35% slower on the H200 for
-    int32 summed into int64, and no faster for float64 (benchmarks/NOTES.md 192)."""
-    if VEC == 2:
+    int32 summed into int64, and no faster for float64 (benchmarks/NOTES.md 192); so do 1-byte
+    vectors of 16, whose lane moves are untimed."""
+    if VEC == 2 or VEC == 16:
         BLOCK: tl.constexpr = values.shape[0]
         positions = (_block_offsets(REVERSE, BLOCK, VEC) + BLOCK - phase) % BLOCK  # [BLOCK]
         rotated = tl.gather(values, _block_index(positions, REVERSE, BLOCK, VEC), 0)

@@ -398,8 +398,9 @@ def lookback_scan_kernel(
     #                        (tl.gather), the last `phase` positions spilling into the next window;
     #                        3: input and output rows share their phase: windows of both, scanned in place;
     #                        4: input rows off 16-byte boundaries at another phase than the output's
-    #                        (2-byte types): the input's windows (as 3's), their scan rotated (as 1's) by
-    #                        the phase between the rows; reversed, exclusive in registers (as 0's);
+    #                        (2-byte types; 4-byte ones forwards with no lead: registry.phased_input_rows):
+    #                        the input's windows (as 3's), their scan rotated (as 1's) by the phase
+    #                        between the rows; reversed, exclusive in registers (as 0's);
     #                        0: chunks in place
     VEC: tl.constexpr,  # output elements per 16 bytes (ROTATE 3: input elements, as many or more;
     #                     ROTATE 4: both's, elements of one size)
