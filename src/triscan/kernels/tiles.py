@@ -362,8 +362,8 @@ def _rotated_by(values, PHASE: tl.constexpr, VEC: tl.constexpr, REVERSE: tl.cons
     else:
         before = (tl.arange(0, ROWS) + ROWS - 1) % ROWS
     # the block as [ROWS, 2, ..., 2] (BITS twos: lane L's bits, highest first), split into its
-    # lanes by peeling the last axis BITS times: the piece at `index` holds the lane whose bits
-    # are index's reversed (_reversed_bits)
+    # lanes by peeling the last axis BITS times, the pieces kept in lane order: at each level the
+    # pieces with the peeled bit 0, then those with it 1
     BITS: tl.constexpr = 1 if VEC == 2 else (2 if VEC == 4 else (3 if VEC == 8 else 4))
     tl.static_assert(VEC == 1 << BITS, "rotations of 2, 4, 8 or 16 lanes")
     if BITS == 1:
@@ -375,52 +375,28 @@ def _rotated_by(values, PHASE: tl.constexpr, VEC: tl.constexpr, REVERSE: tl.cons
     else:
         pieces = (tl.reshape(values, [ROWS, 2, 2, 2, 2]),)
     for level in tl.static_range(BITS):
-        split = ()
+        lows = ()
+        highs = ()
         for piece in tl.static_range(1 << level):
             low, high = tl.split(pieces[piece])
-            split = split + (low, high)
-        pieces = split
+            lows = lows + (low,)
+            highs = highs + (high,)
+        pieces = lows + highs
     # output lane L is lane L - PHASE, or for L < PHASE lane VEC - PHASE + L of the vector before
     moved = ()
-    for index in tl.static_range(VEC):
-        if _carried_lane(index, PHASE, BITS):
-            moved = moved + (tl.gather(pieces[_source_piece(index, PHASE, BITS)], before, 0),)
+    for lane in tl.static_range(VEC):
+        if lane >= PHASE:
+            moved = moved + (pieces[lane - PHASE],)
         else:
-            moved = moved + (pieces[_source_piece(index, PHASE, BITS)],)
-    # joined back in the splits' reverse order: the pieces that differ in a lane's lowest bit
-    # first, which makes the highest bits the leading axes again
+            moved = moved + (tl.gather(pieces[VEC - PHASE + lane], before, 0),)
+    # joined back highest bit first (tl.join appends an axis), so that the lowest is the last axis
     for level in tl.static_range(BITS):
         joined = ()
         for pair in tl.static_range(VEC >> (level + 1)):
-            joined = joined + (tl.join(moved[2 * pair], moved[2 * pair + 1]),)
+            joined = joined + (tl.join(moved[pair], moved[pair + (VEC >> (level + 1))]),)
         moved = joined
     joined = moved[0]
     return tl.reshape(joined, [BLOCK])
-
-
-@triton.constexpr_function
-def _reversed_bits(value, bits):
-    """`value`'s `bits` lowest bits in reverse order: the lane that _rotated_by's piece `value`
-    holds, and the piece that holds lane `value`."""
-    value, reversed_value = int(value), 0  # int(): the interpreter passes its static indices as scalars
-    for _ in range(int(bits)):
-        value, reversed_value = value // 2, reversed_value * 2 + value % 2
-    return reversed_value
-
-
-@triton.constexpr_function
-def _carried_lane(index, phase, bits):
-    """Whether _rotated_by's output piece `index` comes from the vector before (its lane under
-    `phase`), at compile time."""
-    return _reversed_bits(index, bits) < int(phase)
-
-
-@triton.constexpr_function
-def _source_piece(index, phase, bits):
-    """The piece whose lane _rotated_by moves into its output piece `index`: lane L - phase, or for
-    L under `phase` lane 2 ** bits - phase + L (of the vector before), at compile time."""
-    lane, phase = _reversed_bits(index, bits), int(phase)
-    return _reversed_bits(lane - phase if lane >= phase else (1 << int(bits)) - phase + lane, bits)
 
 
 @triton.jit
