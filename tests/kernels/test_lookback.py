@@ -429,9 +429,8 @@ def test_misaligned_output_rows_take_aligned_windows(op, dtype, rows, triton_lau
     other rows 2- and 4-byte inputs scanned into their own type rotate their own windows (ROTATE
     4, test_input_rows_at_another_phase_rotate_their_windows), 8-byte ones load each window's
     input lagged (ROTATE 2), int32 -> int64 stores element by element (ROTATE 0). Each row's
-    leading zero,
-    exclusive shift and total land where they belong, whatever the phase, and the chunks' edges
-    (a window's head, the spill into the next) land in place."""
+    leading zero, exclusive shift and total land where they belong, whatever the phase, and the
+    chunks' edges (a window's head, the spill into the next) land in place."""
     from triscan.explain import plan_of
     from triscan.tools.matrix import op_flags
 
