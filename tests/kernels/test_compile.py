@@ -18,10 +18,15 @@ ROTATE4_PICK = ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 SHIFT=1 TOTAL=1 
                             "ELEMENT=bf16 MISALIGNED_X=1")
 ROTATE4_WIDE = ("lookback", "BLOCK=16384 num_warps=8 maxnreg=128 SHIFT=0 ROTATE=4 SPLIT=1 ELEMENT=fp16 "
                             "MISALIGNED_X=1 MISALIGNED_Y=1")
+# the H200's pick for a reversed 2-byte view one element in (ROTATE 4 reversed, X_LEAD), and for the
+# seed's float32 odd rows (ROTATE 4 over 4-byte rows; NOTES.md 192)
+ROTATE4_REVERSED = ("lookback", "BLOCK=8192 num_warps=4 maxnreg=128 SHIFT=0 REVERSE=1 ROTATE=4 SPLIT=1 "
+                                "ELEMENT=bf16 X_LEAD=1")
+ROTATE4_FLOAT32 = ("lookback", "BLOCK=4096 num_warps=2 SHIFT=1 TOTAL=1 ROTATE=4 SPLIT=1 MISALIGNED_X=1")
 # capped variants that may spill, by as many bytes as sm_90 spilled when they were timed: ROTATE 4's
 # gathers storing 16-byte vectors spill 4 and 24 bytes under 128, and its pick timed 5-6% faster
-# than without them, with none (NOTES.md 176)
-SPILL_ALLOWED = {ROTATE4_PICK: 4, ROTATE4_WIDE: 24}
+# than without them, with none (NOTES.md 176); reversed, 4 bytes (NOTES.md 192)
+SPILL_ALLOWED = {ROTATE4_PICK: 4, ROTATE4_WIDE: 24, ROTATE4_REVERSED: 4}
 
 
 # kernel name in benchmarks/dev/registers.py, then constexpr and launch options
@@ -60,6 +65,8 @@ VARIANTS = [
     # at 128 with the few bytes SPILL_ALLOWED gives them
     ROTATE4_PICK,
     ROTATE4_WIDE,
+    ROTATE4_REVERSED,
+    ROTATE4_FLOAT32,
     ("lookback", "BLOCK=4096 num_warps=4 RELOAD=1 SUB_BLOCK=512 RELOAD_STAGES=8 REVERSE=1 SHIFT=1 "
                  "INPUT=i32 ELEMENT=i64"),
     # FLAT_INNER: 8 (the default) dense rows, 0 strided, 3 rows gathered into tiles of 4 lanes
