@@ -249,9 +249,10 @@ def bind_lookback(family, plan) -> LaunchSpec:
     # other misaligned output rows chunks store aligned output windows (lookback/row.py, ROTATE):
     # from aligned input chunks, their scans rotated (1); in misaligned input rows, 4-byte inputs
     # keep their element stores, which timed faster than lagged loads, and others load lagged
-    # into the windows (2, as bind_row's) (benchmarks/NOTES.md sections 64, 74); 2-byte input
-    # rows at another phase than the output's: the input's windows, their scans rotated (4), a
-    # view off alignment loaded from the boundary before it (X_LEAD)
+    # into the windows (2, as bind_row's) (benchmarks/NOTES.md sections 64, 74); input rows at
+    # another phase than the output's (phased_input_rows: 2-byte ones, the seed's 4-byte ones):
+    # the input's windows, their scans rotated (4), a view off alignment loaded from the boundary
+    # before it (X_LEAD)
     vec = output_vector(plan)
     if phased_input_rows(plan):
         rotate = 4

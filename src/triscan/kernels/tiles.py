@@ -363,17 +363,13 @@ def _rotated_by(values, PHASE: tl.constexpr, VEC: tl.constexpr, REVERSE: tl.cons
         before = (tl.arange(0, ROWS) + ROWS - 1) % ROWS
     # the block as [ROWS, 2, ..., 2] (BITS twos: lane L's bits, highest first), split into its
     # lanes by peeling the last axis BITS times, the pieces kept in lane order: at each level the
-    # pieces with the peeled bit 0, then those with it 1
-    BITS: tl.constexpr = 1 if VEC == 2 else (2 if VEC == 4 else (3 if VEC == 8 else 4))
-    tl.static_assert(VEC == 1 << BITS, "rotations of 2, 4, 8 or 16 lanes")
-    if BITS == 1:
-        pieces = (tl.reshape(values, [ROWS, 2]),)
-    elif BITS == 2:
+    # pieces with the peeled bit 0, then those with it 1 (_rotated takes 4 and 8 lanes here)
+    tl.static_assert(VEC == 4 or VEC == 8, "rotations of 4 or 8 lanes")
+    BITS: tl.constexpr = 2 if VEC == 4 else 3
+    if BITS == 2:
         pieces = (tl.reshape(values, [ROWS, 2, 2]),)
-    elif BITS == 3:
-        pieces = (tl.reshape(values, [ROWS, 2, 2, 2]),)
     else:
-        pieces = (tl.reshape(values, [ROWS, 2, 2, 2, 2]),)
+        pieces = (tl.reshape(values, [ROWS, 2, 2, 2]),)
     for level in tl.static_range(BITS):
         lows = ()
         highs = ()
