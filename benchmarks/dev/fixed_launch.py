@@ -59,9 +59,19 @@ def launch_fixed(plan, x: torch.Tensor, y: torch.Tensor, kernel=None, **meta):
     # what a library launch takes from the addresses (X_ALIGNED), then the meta-parameters
     constexprs = {**spec.constexprs, **address_constexprs(kernel, (x,)), **meta}
     workspace = dict(zip(WORKSPACE, spec.workspace(x.device), strict=True)) if spec.workspace else {}
+    scalars = dict(spec.scalars)
+    if plan.family.name == "lookback":
+        # the plan sizes the workspace for the autotune space's smallest chunks; smaller ones get one
+        # of their own (as many words per chunk, then the ticket and finished-program counters), where
+        # they overran it and read as wrong outputs (benchmarks/NOTES.md 155, 195)
+        reach = scalars["length"] + 2 * constexprs["VEC"]  # windows reach past the row's positions
+        needed = scalars["outer"] * (triton.cdiv(reach, constexprs["BLOCK"]) + 1)
+        if needed > scalars["max_chunks"]:
+            status = torch.zeros(constexprs["WORDS"] * needed + 2, dtype=torch.int64, device=x.device)
+            workspace, scalars["max_chunks"] = dict(status_ptr=status, values_ptr=status), needed
     # a kernel that takes indices gets the output again where the plan writes none (scan/launch.py)
     indices = {"i_ptr": y} if spec.takes_indices else {}
-    arguments = {"x_ptr": x, "y_ptr": y, **indices, **workspace, **spec.scalars}
+    arguments = {"x_ptr": x, "y_ptr": y, **indices, **workspace, **scalars}
     grid = spec.grid({**arguments, **constexprs}) if callable(spec.grid) else spec.grid
     return kernel[grid](**arguments, **constexprs)
 
