@@ -37,3 +37,20 @@ def test_reversed_narrow_fixed_launch_matches_the_call(steps, from_start, exclus
     meta = ({} if DEVICE == "cpu" else config_meta(plan.launch.kernel.best_config))
     launch_fixed(plan, x, y, **meta)
     torch.testing.assert_close(y, expected, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.int64], ids=["float64", "int64"])
+def test_lookback_chunks_smaller_than_the_planned_ones_get_their_own_workspace(dtype):
+    """The plan sizes a look-back's workspace for the smallest chunks its autotune space holds (on
+    the interpreter, its one BLOCK); a fixed launch of chunks four times smaller needs four times
+    the look-back words, and overran the plan's (sweeps read it as a wrong output, NOTES.md 195)."""
+    x = random_input((3001 * SCALE,), dtype)
+    expected = triscan.cumsum(x, 0)
+    plan = plan_for(x, expected, 0, x.shape[0], 0, False)
+    assert plan.family.name == "lookback"
+    block = (plan.launch.constexprs["BLOCK"] if DEVICE == "cpu"
+             else min(config.kwargs["BLOCK"] for config in plan.launch.kernel.configs))
+    y = torch.full_like(expected, float("nan") if dtype.is_floating_point else -1)
+    launch_fixed(plan, x, y, **({"BLOCK": block // 4} if DEVICE == "cpu" else
+                                {"BLOCK": block // 4, "SPLIT": True, "num_warps": 2, "num_stages": 1}))
+    torch.testing.assert_close(y, expected, rtol=1e-9, atol=1e-9)
