@@ -627,6 +627,8 @@ def lookback_scan_kernel(
                     high = stored + phase - start
                     inner_low = VEC
                     inner_high = tl.multiple_of(tl.maximum(tl.minimum(high, BLOCK) // VEC * VEC, VEC), VEC)
+                # reversed, _rotated takes runs of one vector: only ROTATE 4 walks back (one element size)
+                tl.static_assert(not REVERSE or RUN == VEC, "reversed rotations: runs of one vector")
                 rotated = _rotated(out, phase, VEC, REVERSE)  # [BLOCK]
                 tl.store(y_window + offsets, rotated, mask=(offsets >= inner_low) & (offsets < inner_high))
                 lanes = tl.arange(0, 4 * VEC)  # [4 * VEC]: head, tail, spill, unused
