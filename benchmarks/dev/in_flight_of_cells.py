@@ -6,8 +6,8 @@ printed beside the cell's % of copy (section 91's model, benchmarks/NOTES.md 197
     python benchmarks/dev/in_flight_of_cells.py benchmarks/results/.../matrix.json
 """
 
+import argparse
 import json
-import sys
 
 import registers
 
@@ -44,4 +44,6 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("matrix_json", help="a `triscan bench --matrix` JSON with 1-D cells")
+    main(parser.parse_args().matrix_json)
