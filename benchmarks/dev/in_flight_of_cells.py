@@ -11,12 +11,11 @@ import json
 
 import registers
 
+from triscan.tools import matrix
+
 # matrix dtype -> (registers.py ELEMENT, INPUT, input bytes); int32 cells sum into int64
 ELEMENTS = {"float32": ("fp32", None, 4), "bfloat16": ("bf16", None, 2), "float16": ("fp16", None, 2),
             "float64": ("fp64", None, 8), "int64": ("i64", None, 8), "int32": ("i64", "i32", 4)}
-# matrix op -> (SHIFT, REVERSE); the seed's ModelNew over 1-D is an exclusive scan
-OPS = {"cumsum": (0, 0), "exclusive_cumsum": (1, 0), "cumsum reverse": (0, 1), "exclusive reverse": (1, 1),
-       "ModelNew": (1, 0)}
 
 
 def main(path: str) -> None:
@@ -25,9 +24,10 @@ def main(path: str) -> None:
             continue
         config = dict(pair.split(": ") for pair in cell["config"].split(", "))
         element, input_element, size = ELEMENTS[cell["dtype"]]
-        shift, reverse = OPS[cell["op"]]
+        flags = matrix.op_flags(cell["op"])  # the seed's ModelNew over 1-D is an exclusive scan
         meta = dict(BLOCK=int(config["BLOCK"]), num_warps=int(config["num_warps"]), ELEMENT=element,
-                    SHIFT=shift, REVERSE=reverse, SPLIT=int(config["SPLIT"] == "True"), EVEN=1)
+                    SHIFT=int(flags.get("exclusive", False) or flags.get("seed", False)),
+                    REVERSE=int(flags.get("reverse", False)), SPLIT=int(config["SPLIT"] == "True"), EVEN=1)
         if input_element:
             meta["INPUT"] = input_element
         if config.get("OVERLAP_READ") == "True":
@@ -35,7 +35,7 @@ def main(path: str) -> None:
         if config.get("maxnreg", "None") != "None":
             meta["maxnreg"] = int(config["maxnreg"])
         used, spilled, _shared = registers.compile_info("lookback", 90, **meta)
-        programs = min(8, 65536 // ((used + 7) // 8 * 8 * 32 * meta["num_warps"]))
+        programs = registers.programs_per_sm(used, meta["num_warps"])
         in_flight = programs * meta["BLOCK"] * size / 1024
         percent = 100 * cell["ms"]["copy"] / cell["ms"]["triscan"]
         print(f"{cell['op']:18s} {cell['dtype']:9s} {percent:5.1f}%  registers {used:3d} "

@@ -103,6 +103,15 @@ def assemble(ptx: str, arch: int, folder: str, *options: str) -> tuple[str, str]
     return report, cubin
 
 
+def programs_per_sm(registers_used: int, num_warps: int, shared: int = 0, register_file: int = 65536,
+                    shared_per_sm: int = 228 * 1024) -> int:
+    """Resident programs per SM of a persistent look-back: the lesser of the grid's 8 (scan/plan.py
+    launches 8 per SM) and what the register file (allocated 8 registers a thread at a time) and
+    shared memory allow (NOTES.md 91's model)."""
+    allocated = (registers_used + 7) // 8 * 8 * 32 * num_warps
+    return min(8, register_file // allocated, shared_per_sm // max(shared, 1))
+
+
 def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
     """(registers per thread, bytes spilled, shared memory per block) of a variant compiled for
     sm_`arch` without a GPU."""

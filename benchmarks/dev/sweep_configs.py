@@ -17,6 +17,7 @@ import json
 
 import torch
 from fixed_launch import config_meta, copy_ms, launch_fixed
+from registers import programs_per_sm
 from triton.testing import do_bench
 
 import triscan
@@ -31,10 +32,9 @@ def in_flight(plan, x: torch.Tensor, meta: dict, compiled) -> str:
     if plan.family.name not in ("lookback", "column_lookback"):
         return ""
     properties = torch.cuda.get_device_properties(x.device)
-    registers = (compiled.n_regs + 7) // 8 * 8 * 32 * meta["num_warps"]
-    shared = getattr(compiled.metadata, "shared", 0) or 1
-    programs = min(8, getattr(properties, "regs_per_multiprocessor", 65536) // registers,
-                   getattr(properties, "shared_memory_per_multiprocessor", 228 * 1024) // shared)
+    programs = programs_per_sm(compiled.n_regs, meta["num_warps"], getattr(compiled.metadata, "shared", 0),
+                               getattr(properties, "regs_per_multiprocessor", 65536),
+                               getattr(properties, "shared_memory_per_multiprocessor", 228 * 1024))
     if plan.family.name == "column_lookback":
         loaded = meta["BLOCK_L"] * (plan.launch.constexprs["FLAT_INNER"] or meta["BLOCK_K"])
     elif meta.get("RELOAD"):
