@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 from conftest import DEVICE, crossed, random_input
-from test_operators import CASE_IDS, DTYPE_CASES, FAMILY_CASES, SCALE
+from test_operators import CASE_IDS, DTYPE_CASES, FAMILY_CASES, FLAT_STEPS, SCALE
 
 import triscan
 from triscan import api
@@ -135,7 +135,7 @@ def test_selection_keys_at_the_dtype_extremes(dtype, triton_launches, poisoned_o
         check_selection(name, x, 0, reverse, triton_launches)
 
 
-SPECIAL_CASES = [((3, 200), 1), ((3001 * SCALE,), 0), ((600 * SCALE, 8), 0), ((9, 130), 0)]
+SPECIAL_CASES = [((3, 200), 1), ((3001 * SCALE,), 0), ((FLAT_STEPS, 8), 0), ((9, 130), 0)]
 SPECIAL_IDS = [f"{'x'.join(map(str, s))}-dim{d}" for s, d in SPECIAL_CASES]
 
 
