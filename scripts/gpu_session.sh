@@ -156,7 +156,8 @@ candidate)
         --cells ${CANDIDATE_CELLS:-${CELLS:-exclusive_cumsum/float32/1-D cumsum/float32/1-D exclusive_cumsum/bfloat16/1-D}} \
         --json "$OUT/candidate.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/candidate.txt"
     # later steps time the tree itself: patches come off last first, since a later one may sit on an earlier
-    for candidate in $(printf '%s\n' $CANDIDATE | tac); do
+    # (KEEP_CANDIDATE=1 leaves them on, so that STEP="candidate tests" tests the patched tree)
+    [ "${KEEP_CANDIDATE:-0}" = 1 ] || for candidate in $(printf '%s\n' $CANDIDATE | tac); do
         git apply -R "$candidate" 2>/dev/null || patch -R -p1 < "$candidate"
     done
     ;;
