@@ -39,6 +39,15 @@ def assert_scan_close(out: torch.Tensor, ref: torch.Tensor, abs_running_sum: tor
     assert worst <= 0, f"error exceeds tolerance by {worst:.3e} ({out.dtype}, length {length})"
 
 
+def column_steps(interpreted: int, steps: int, scale: int) -> int:
+    """A column look-back case's steps: `steps` x `scale` on a GPU; under the interpreter, which runs
+    programs one after another so that no look-back waits, `interpreted`, fewer for CI's time: the
+    same modulo 16 as `steps` (the same 16-byte phases and chunk residues) and past one look-back
+    window of 32 of its 8-step chunks."""
+    assert interpreted % 16 == steps % 16 and interpreted > 32 * 8, (interpreted, steps)
+    return interpreted if DEVICE == "cpu" else steps * scale
+
+
 def random_input(shape, dtype, device=DEVICE):
     """Fresh random data on the test device (see triscan.testing.tolerance.random_input)."""
     return tolerance.random_input(shape, dtype, device)

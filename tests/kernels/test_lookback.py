@@ -5,7 +5,7 @@ import sys
 import pytest
 import torch
 import triton
-from conftest import DEVICE, abs_of, assert_scan_close, crossed, random_input
+from conftest import DEVICE, abs_of, assert_scan_close, column_steps, crossed, random_input
 
 import triscan
 from triscan.kernels import registry
@@ -613,14 +613,13 @@ def test_reversed_rows_sharing_a_phase(dtype, exclusive, triton_launches, poison
     assert triton_launches.counts == {"lookback_scan": 1}
 
 
-# column look-back lengths below: each the same modulo 16 as the round number it replaced (so the
-# same 16-byte phases and chunk residues) and past one look-back window of 32 of the interpreter's
-# 8-step chunks, at about half the steps (CI's time)
+# column look-back lengths below: conftest.column_steps, about half the steps under the interpreter
 # inner 8 (the interpreter's lane tile; a power of two on CUDA) takes the dense tile path; 3 and 5
 # lanes only on CUDA, where the autotuner may take a gathered tile (under the interpreter the plan
 # fixes the tile, GROUPED or gathered, as in test_grouped_lane_rows' cases, every op; CI's time)
 NARROW = ([((900 * SCALE, 3), 0), ((2, 300 * SCALE, 5), 1)] if DEVICE != "cpu" else []) + [
-    ((348 * SCALE, 2, 4), 0), ((452 * SCALE, 8), 0), ((3, 260 * SCALE, 8), 1)]
+    ((column_steps(348, 700, SCALE), 2, 4), 0), ((column_steps(452, 900, SCALE), 8), 0),
+    ((3, column_steps(260, 500, SCALE), 8), 1)]
 
 
 @pytest.mark.parametrize("op,shape,dim", crossed(list(OPS), NARROW, list(OPS),
@@ -633,9 +632,12 @@ def test_column_lookback_narrow_inner(op, shape, dim, triton_launches, poisoned_
 # (shape, dim, dtype, whether an exclusive scan's one-step shift would misalign its stores): flat
 # steps of 8 and 12 bytes, 2-byte steps of 8, and steps of 16 bytes, whose shifted store stays
 # aligned; lengths whose ends are 16-byte aligned (reversed scans enter at the start) and not
-IN_PLACE_CASES = [((452 * SCALE + 1, 2), 0, torch.float32, True), ((452 * SCALE, 2), 0, torch.float32, True),
-                  ((3, 348 * SCALE, 4), 1, torch.bfloat16, True), ((330 * SCALE, 3), 0, torch.float32, True),
-                  ((260 * SCALE, 4), 0, torch.float32, False), ((2, 272 * SCALE, 4), 1, torch.int32, False)]
+IN_PLACE_CASES = [((column_steps(452, 900, SCALE) + 1, 2), 0, torch.float32, True),
+                  ((column_steps(452, 900, SCALE), 2), 0, torch.float32, True),
+                  ((3, column_steps(348, 700, SCALE), 4), 1, torch.bfloat16, True),
+                  ((column_steps(330, 650, SCALE), 3), 0, torch.float32, True),
+                  ((column_steps(260, 500, SCALE), 4), 0, torch.float32, False),
+                  ((2, column_steps(272, 400, SCALE), 4), 1, torch.int32, False)]
 IN_PLACE_IDS = case_ids(IN_PLACE_CASES)
 
 
@@ -683,7 +685,8 @@ def test_narrow_flat_tiles_keep_16_byte_accesses(op, shape, dim, dtype, misalign
 # words, int32 -> int64 (rows of whole vectors of the input and sectors of the output: 3 loads and
 # 3 sector stores a row of 4 steps of 3 lanes) and 1-byte inputs into int64 (16 steps a row: more
 # than the interpreter's 8-step chunks); on CUDA also 2-byte inputs
-GROUPED_CASES = [((452 * SCALE + 1, 3), 0, torch.float32), ((2, 260 * SCALE, 5), 1, torch.float64),
+GROUPED_CASES = [((column_steps(452, 900, SCALE) + 1, 3), 0, torch.float32),
+                 ((2, column_steps(260, 500, SCALE), 5), 1, torch.float64),
                  ((400 * SCALE, 6), 0, torch.int64), ((400 * SCALE, 6), 0, torch.int32),
                  ((300 * SCALE, 7), 0, torch.float32), ((300 * SCALE + 3, 7), 0, torch.int64),
                  ((300 * SCALE + 5, 3), 0, torch.int8), ((2, 200 * SCALE, 5), 1, torch.bool)]
@@ -787,7 +790,8 @@ def test_strided_inputs_keep_contiguous_only_configs_out():
 
 
 # dim 0, where the seed's scan holds its outputs (along dim 1 it keeps the row total: not in place)
-GATHERED_CASES = [((452 * SCALE + 1, 3), 0, torch.float32), ((260 * SCALE, 5), 0, torch.float64)]
+GATHERED_CASES = [((column_steps(452, 900, SCALE) + 1, 3), 0, torch.float32),
+                  ((column_steps(260, 500, SCALE), 5), 0, torch.float64)]
 
 
 @pytest.mark.parametrize("shape,dim,dtype", GATHERED_CASES,

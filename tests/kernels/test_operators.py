@@ -5,7 +5,7 @@ operators were named (benchmarks/dev/ptx_snapshot.py, benchmarks/NOTES.md 128)."
 import pytest
 import torch
 import triton
-from conftest import DEVICE, assert_scan_close, crossed, random_input
+from conftest import DEVICE, assert_scan_close, column_steps, crossed, random_input
 
 import triscan
 from triscan import api
@@ -22,11 +22,8 @@ from triscan.testing.tolerance import random_factors
 SCALE = 1 if DEVICE == "cpu" else 128
 
 # (shape, dim, the family its scans take)
-# column look-back steps: on CUDA several look-back windows; under the interpreter, which runs
-# programs one after another so that no look-back waits, past one window of 32 chunks of its 8
-# steps, each the same modulo 16 as the 600 and 500 it had before (the same chunk and group
-# residues), at under half the steps (CI's time)
-FLAT_STEPS, GROUPED_STEPS = (264, 260) if DEVICE == "cpu" else (600 * SCALE, 500 * SCALE)
+# column look-back steps: on CUDA several look-back windows, under the interpreter past one
+FLAT_STEPS, GROUPED_STEPS = column_steps(264, 600, SCALE), column_steps(260, 500, SCALE)
 FAMILY_CASES = [
     ((3, 200), 1, "row"),
     ((9, 130), 0, "column"),
