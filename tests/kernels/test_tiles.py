@@ -96,11 +96,12 @@ def test_rows_of_other_phases_keep_their_paths():
 @pytest.mark.parametrize("prefetch", [0, 1, 2], ids=lambda depth: f"prefetch{depth}")
 @pytest.mark.parametrize("op,dtype", [("cumsum", torch.float32), ("exclusive reverse", torch.float32),
                                       ("ModelNew", torch.float32), ("ModelNew", torch.bfloat16)],
-                         ids=["cumsum", "exclusive-reverse", "ModelNew-rotated", "ModelNew-lagged"])
+                         ids=["cumsum", "exclusive-reverse", "ModelNew-float32", "ModelNew-bfloat16"])
 def test_row_blocks_loaded_ahead(op, dtype, prefetch, length, monkeypatch, triton_launches, poisoned_outputs):
     """The row walk with 0, 1 or 2 blocks loaded ahead of the one it scans (num_stages - 1 on
     CUDA): rows of one block, of whole blocks and of a partial last block, both directions; the
-    seed's misaligned output rows by rotated windows (float32) and by lagged loads (bfloat16)."""
+    seed's misaligned output rows by rotated windows (aligned input rows) and by lagged loads
+    (bfloat16 rows of other lengths)."""
     if DEVICE == "cpu":
         monkeypatch.setitem(registry.ROW.interpreter_meta, "PREFETCH", prefetch)
     else:  # one config: the autotuner launches it without timing others
@@ -109,7 +110,9 @@ def test_row_blocks_loaded_ahead(op, dtype, prefetch, length, monkeypatch, trito
     x = random_input((ROWS, length), dtype)
     if op == "ModelNew":  # the plan takes the misaligned-rows path this test means to cover
         rotate = sys.modules["triscan.explain"].plan_of(x, 1, seed=True)[0].launch.constexprs["ROTATE"]
-        assert rotate == (2 if dtype == torch.bfloat16 else int(length % 4 == 0))
+        # aligned input rows rotate their scans (ROTATE 1), others load lagged (2-byte, ROTATE 2)
+        aligned = length % (16 // dtype.itemsize) == 0
+        assert rotate == (1 if aligned else 2 if dtype == torch.bfloat16 else 0)
     out = triton_launches.run(matrix.triscan_call(op, 1), x)
     assert_scan_close(out, matrix.reference_call(op, 1)(x), bound_of(op, x, 1), length)
     assert triton_launches.counts == {"row_scan": 1}

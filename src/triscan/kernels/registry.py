@@ -187,13 +187,16 @@ def bind_row(family, plan) -> LaunchSpec:
         rotate, vec = 3, input_vector(plan)
     elif not misaligned_output_rows(plan):
         rotate = 0
+    elif aligned_input_rows(plan) and plan.output_dtype.itemsize >= 2:
+        # rotated windows, from aligned input blocks: whole lanes moved (tiles._rotated; 2-byte
+        # outputs since the lane moves, benchmarks/NOTES.md 197)
+        rotate = 1
     elif plan.output_dtype.itemsize <= 2:
-        # 2-byte outputs hold twice the elements per byte that the rotation's shared-memory round
-        # trip pays for: they load each window's input lagged instead, which needs no aligned
-        # input rows (benchmarks/NOTES.md section 36)
+        # lagged loads need no aligned input rows (benchmarks/NOTES.md section 36); 1-byte
+        # outputs, whose rotation is a whole-block gather, take them too
         rotate = 2
-    else:  # rotated windows, from aligned input blocks
-        rotate = 1 if aligned_input_rows(plan) else 0
+    else:
+        rotate = 0
     if plan.indexed and rotate in (1, 2):  # no rotated or lagged indices: their rows stored as they fall
         rotate = 0
     meta = family.interpreter_meta if plan.interpreted else {}

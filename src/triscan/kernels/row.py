@@ -18,7 +18,8 @@ block is rotated in registers (by whole lanes, tiles._rotated) by the output row
 `phase` offsets at the front of a window coming from the previous block (ROTATE 1,
 benchmarks/NOTES.md sections 2, 186, 191), or
 each window's input is loaded `phase` positions early, so that its scan is the window (ROTATE 2,
-for 2-byte outputs, whose rotation cost more shared-memory traffic per byte: section 36).
+for input rows off 16-byte alignment, and 1-byte outputs, whose rotation is a whole-block gather;
+2-byte rows took it before the lane moves: sections 36, 197).
 
 Rows of odd lengths (any row stride off 16 bytes) start at every phase of a 16-byte word in the
 input and the output alike. Where both phases agree row by row (ROTATE 3: same element size,
