@@ -54,6 +54,8 @@ from triscan.tools import matrix
 SHAPES = {  # name -> (shape, dim, view): `view` slices the last dimension of the allocated tensor
     "1-D 2^26": ((1 << 26,), 0, None),
     "rows (4096, 4099)": ((4096, 4099), 1, None),
+    # aligned rows: the seed's ModelNew rotates their scans into its rows of L + 1 (ROTATE 1)
+    "rows (4096, 4096)": ((4096, 4096), 1, None),
     "dim 0 (16384, 1024)": ((16384, 1024), 0, None),
     "odd dim 0 (2048, 32767)": ((2048, 32767), 0, None),
     "middle dim (64, 8192, 128)": ((64, 8192, 128), 1, None),
