@@ -17,6 +17,8 @@
 #   STEP=cells  bash scripts/gpu_session.sh   A/B of the working tree against .ab/triscan_old on CELLS
 #   STEP=candidate bash scripts/gpu_session.sh  A/B of a candidate patch (the working tree with it
 #                                              applied) against .ab/triscan_old, on the cells it targets
+#   STEP=candidates bash scripts/gpu_session.sh  several such A/Bs in one call, each with its own
+#                                              patches and cells (CANDIDATE_SETS: "PATCHES :: CELLS|...")
 #   STEP=paths bash scripts/gpu_session.sh    the host path's tests on CUDA (prepared calls, direct launches,
 #                                              kept workspaces, autograd Functions, graphs, threads)
 #   STEP=ncu   bash scripts/gpu_session.sh    Nsight Compute sections of the kernels of NCU_CELLS (or CELLS;
@@ -159,6 +161,31 @@ candidate)
     # (KEEP_CANDIDATE=1 leaves them on, so that STEP="candidate tests" tests the patched tree)
     [ "${KEEP_CANDIDATE:-0}" = 1 ] || for candidate in $(printf '%s\n' $CANDIDATE | tac); do
         git apply -R "$candidate" 2>/dev/null || patch -R -p1 < "$candidate"
+    done
+    ;;
+candidates)
+    # several candidate A/Bs in one call, each judged by its own cells: CANDIDATE_SETS holds
+    # "PATCHES :: CELLS" entries split by '|' (patches applied in order, taken off after their A/B),
+    # each at most CANDIDATE_LIMIT seconds, into candidate-N.json / .txt
+    IFS='|' read -ra sets <<< "${CANDIDATE_SETS:?CANDIDATE_SETS: PATCHES :: CELLS entries split by |}"
+    for index in "${!sets[@]}"; do
+        patches=$(echo ${sets[$index]%%::*}) cells=${sets[$index]#*::}
+        applied=()
+        for candidate in $patches; do
+            git apply "$candidate" || break  # no fuzzy fallback: a set that does not apply leaves no trace
+            applied=("$candidate" "${applied[@]}")
+        done
+        if (( ${#applied[@]} == $(wc -w <<< "$patches") )); then
+            echo "== candidate set $index: $patches" | tee "$OUT/candidate-$index.txt"
+            PYTHONPATH=${AB_DIR:-.ab} timeout ${CANDIDATE_LIMIT:-300} python3 benchmarks/dev/ab_packages.py \
+                --gib 1 --rounds 2 --rep 50 --cells $cells --json "$OUT/candidate-$index.json" 2>&1 \
+                | grep --line-buffered -v "Warning\|warn(" | tee -a "$OUT/candidate-$index.txt"
+        else
+            echo "candidate set $index: $patches does not apply" | tee "$OUT/candidate-$index.txt"
+        fi
+        for candidate in "${applied[@]}"; do  # last applied first
+            git apply -R "$candidate"
+        done
     done
     ;;
 ncu)
