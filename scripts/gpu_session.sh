@@ -47,6 +47,12 @@ install_cub() {  # CUB's column for the matrix's 1-D cells: cuda-cccl from .whl,
             .whl/cuda_cccl-*.whl && export PYTHONPATH=/tmp/site
     fi
 }
+candidate_ab() {  # the A/B of the tree as patched against $3's triscan_old on the cells $1, into
+    # $OUT/$2.json and (appended) $OUT/$2.txt, at most CANDIDATE_LIMIT seconds (default $4)
+    PYTHONPATH=$3 timeout ${CANDIDATE_LIMIT:-$4} python3 benchmarks/dev/ab_packages.py --gib 1 --rounds 2 \
+        --rep 50 --cells $1 --json "$OUT/$2.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" \
+        | tee -a "$OUT/$2.txt"
+}
 for step in ${STEP:-bench}; do  # STEP="host loop" runs both, in order
 case "$step" in
 bench)
@@ -153,10 +159,9 @@ candidate)
     done
     # CANDIDATE_AB_DIR (default AB_DIR): the old package for this step alone, so that one call can
     # run STEP="cells candidate" against two revisions; CANDIDATE_CELLS (default CELLS) likewise
-    PYTHONPATH=${CANDIDATE_AB_DIR:-${AB_DIR:-.ab}} timeout ${CANDIDATE_LIMIT:-500} python3 benchmarks/dev/ab_packages.py \
-        --gib 1 --rounds 2 --rep 50 \
-        --cells ${CANDIDATE_CELLS:-${CELLS:-exclusive_cumsum/float32/1-D cumsum/float32/1-D exclusive_cumsum/bfloat16/1-D}} \
-        --json "$OUT/candidate.json" 2>&1 | grep --line-buffered -v "Warning\|warn(" | tee "$OUT/candidate.txt"
+    : > "$OUT/candidate.txt"
+    candidate_ab "${CANDIDATE_CELLS:-${CELLS:-exclusive_cumsum/float32/1-D cumsum/float32/1-D exclusive_cumsum/bfloat16/1-D}}" \
+        candidate "${CANDIDATE_AB_DIR:-${AB_DIR:-.ab}}" 500
     # later steps time the tree itself: patches come off last first, since a later one may sit on an earlier
     # (KEEP_CANDIDATE=1 leaves them on, so that STEP="candidate tests" tests the patched tree)
     [ "${KEEP_CANDIDATE:-0}" = 1 ] || for candidate in $(printf '%s\n' $CANDIDATE | tac); do
@@ -177,9 +182,7 @@ candidates)
         done
         if (( ${#applied[@]} == $(wc -w <<< "$patches") )); then
             echo "== candidate set $index: $patches" | tee "$OUT/candidate-$index.txt"
-            PYTHONPATH=${AB_DIR:-.ab} timeout ${CANDIDATE_LIMIT:-300} python3 benchmarks/dev/ab_packages.py \
-                --gib 1 --rounds 2 --rep 50 --cells $cells --json "$OUT/candidate-$index.json" 2>&1 \
-                | grep --line-buffered -v "Warning\|warn(" | tee -a "$OUT/candidate-$index.txt"
+            candidate_ab "$cells" "candidate-$index" "${AB_DIR:-.ab}" 300
         else
             echo "candidate set $index: $patches does not apply" | tee "$OUT/candidate-$index.txt"
         fi

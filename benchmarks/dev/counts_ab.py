@@ -8,7 +8,7 @@ alone). Counts are static: a loop body counts once (benchmarks/NOTES.md 208 was 
         "column_lookback BLOCK_L=1024 BLOCK_K=8 SUB=8 TRANSPOSE=1 FLAT_INNER=5 ..." [...] [--arch 90]
 
 A variant is registers.py's kernel name and KEY=VALUE constexprs and launch options, as
-tests/kernels/test_compile.py writes them (ELEMENT and INPUT take type names, the rest integers).
+tests/kernels/test_compile.py writes them (registers.parse_options).
 """
 
 import argparse
@@ -30,10 +30,8 @@ import registers
 arch, variants = int(sys.argv[1]), json.loads(sys.argv[2])
 for spec in variants:
     name, *pairs = spec.split()
-    meta = {key: value if key in ("ELEMENT", "INPUT") else int(value)
-            for key, value in (pair.split("=") for pair in pairs)}
     try:
-        used, spilled, shared = registers.compile_info(name, arch, **meta)
+        used, spilled, shared = registers.compile_info(name, arch, **registers.parse_options(pairs))
         row = {"registers": used, "spilled": spilled, "shared": shared,
                **registers.instruction_counts(registers.LAST_PTX[0])}
     except Exception as error:  # a variant one tree cannot compile is a reading, not a crash

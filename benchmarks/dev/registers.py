@@ -192,6 +192,13 @@ LAST_TTGIR = [""]  # and its Triton GPU IR
 COUNTED = ("shfl.sync", "st.shared", "ld.shared", "bar.sync", "ld.global", "st.global")
 
 
+def parse_options(pairs) -> dict:
+    """KEY=VALUE words (as tests/kernels/test_compile.py writes a variant) as compile_variant's
+    `meta`: ELEMENT, INPUT and OPERATOR keep their names, every other value is an integer."""
+    return {key: value if key in ("ELEMENT", "INPUT", "OPERATOR") else int(value)
+            for key, value in (pair.split("=") for pair in pairs)}
+
+
 def instruction_counts(ptx: str) -> dict[str, int]:
     """Static counts of the PTX instructions that decide a scan's cost (per thread and program)."""
     return {name: len(re.findall(r"^\s*(?:@%p\d+\s+)?" + re.escape(name), ptx, re.M)) for name in COUNTED}
@@ -199,8 +206,7 @@ def instruction_counts(ptx: str) -> dict[str, int]:
 
 if __name__ == "__main__":
     kernel, *pairs = sys.argv[1:]
-    meta = {key: value if key in ("ELEMENT", "INPUT") else int(value)
-            for key, value in (pair.split("=") for pair in pairs)}
+    meta = parse_options(pairs)
     used, spilled = registers(kernel, **meta)
     print(f"{kernel} {meta}: {used} registers, {spilled} bytes spilled")
     print("  PTX:", ", ".join(f"{name} {count}" for name, count in instruction_counts(LAST_PTX[0]).items()))

@@ -40,8 +40,7 @@ def main() -> int:
     parser.add_argument("--arch", type=int, default=90)
     parser.add_argument("--top", type=int, default=14)
     args = parser.parse_args()
-    meta = {key: value if key in ("ELEMENT", "INPUT", "OPERATOR") else int(value)
-            for key, value in (option.split("=") for option in args.options)}
+    meta = registers.parse_options(args.options)
     counts = sass_counts(args.kernel, args.arch, **meta)
     print(f"SASS {sum(counts.values())}: " + ", ".join(f"{op} {n}" for op, n in counts.most_common(args.top)))
     return 0

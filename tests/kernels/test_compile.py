@@ -238,8 +238,7 @@ sys.path.insert(0, {benchmarks!r})
 import registers
 for arch in {archs!r}:
     for kernel, options in {variants!r}:
-        meta = {{key: value if key in ("ELEMENT", "INPUT", "OPERATOR") else int(value)
-                for key, value in (pair.split("=") for pair in options.split())}}
+        meta = registers.parse_options(options.split())
         used, spilled, shared = registers.compile_info(kernel, arch, **meta)
         prefetches = registers.LAST_PTX[0].count("prefetch.global.L2")
         fills = len(re.findall(r"mov\\.[bu]32 %r\\d+, 0x[0-9a-f]{{9,}};", registers.LAST_PTX[0]))
