@@ -354,6 +354,20 @@ def test_reversed_windows_hold_their_runs_without_spills():
         assert int(line[3]) == 0, (options, line[3])
 
 
+def test_reversed_8_byte_element_loads_fit_the_96_register_cap():
+    """8-byte inputs off 16-byte alignment (1-D x[1:]) load element by element (ROTATE 0); their
+    reversed chunks, [2048] capped at 96 as tuned, spill 12-20 bytes with the arithmetic offsets
+    (lookback/row.py _chunk_offsets) where the XOR form spilled 188-220 and timed 8-15% slower
+    (NOTES.md 211); within 4 bytes of the forward chunk's spills."""
+    variants = [("lookback", f"BLOCK=2048 num_warps=4 maxnreg=96 SPLIT=1 MISALIGNED_BASE=1 MISALIGNED_X=1 "
+                             f"ELEMENT={element} SHIFT={shift} REVERSE={reverse}")
+                for element in ("i64", "fp64") for shift in (0, 1) for reverse in (1, 0)]
+    lines = compile_lines(variants, [90])
+    for index in range(0, len(variants), 2):
+        backwards, forwards = int(lines[index][3]), int(lines[index + 1][3])
+        assert backwards <= forwards + 4, (variants[index][1], backwards, forwards)
+
+
 # a max scan's indices beside its values (INDICES, NOTES.md 135): per element type, the config of
 # most elements per thread and most blocks (tiles) ahead that the pruning keeps for them
 INDEXED = [

@@ -161,6 +161,16 @@ def _piece_origins(x_ptr, y_ptr, row, stride_x_outer, stride_y_outer, ROTATE: tl
 
 
 @triton.jit
+def _chunk_offsets(REVERSE: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr, ROTATE: tl.constexpr,
+                   X_ALIGNED: tl.constexpr):
+    """tiles._block_offsets of a chunk (or piece) of BLOCK positions: reversed runs as one XOR,
+    except for 8-byte inputs (runs of 2) loaded element by element (ROTATE 0 off 16-byte
+    alignment), where the XOR form spilled 188-220 bytes at the 96-register cap and the arithmetic
+    form 12-20; narrower element loads spill less in the XOR form (NOTES.md 211)."""
+    return _block_offsets(REVERSE, BLOCK, RUN, BY_XOR=X_ALIGNED or ROTATE != 0 or RUN > 2)  # [BLOCK]
+
+
+@triton.jit
 def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_x_outer, stride_x_scan,
                     stride_y_outer, SHIFT: tl.constexpr, REVERSE: tl.constexpr, SPLIT: tl.constexpr,
                     ROTATE: tl.constexpr, VEC: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr,
@@ -172,7 +182,7 @@ def _load_row_chunk(x_ptr, ticket, total_chunks, chunks_per_row, length, stride_
     ROTATE 3 and 4, of the input's aligned window."""
     row = (ticket // chunks_per_row).to(tl.int64)
     start = _row_chunk_start(ticket, chunks_per_row, REVERSE, BLOCK)
-    offsets = _block_offsets(REVERSE, BLOCK, RUN)
+    offsets = _chunk_offsets(REVERSE, BLOCK, RUN, ROTATE, X_ALIGNED)
     live = ticket < total_chunks
     if ROTATE == 2:  # rows walked with stride 1 only; nothing loaded past the last chunk
         phase = _output_phase(row, stride_y_outer, SHIFT, ROTATE, VEC)
@@ -276,7 +286,7 @@ def _scan_reloaded(x_ptr, y_ptr, row, start, length, stride_x_outer, stride_x_sc
     scan, one rounding at the prefix's size per position. With ROTATE 3, the pieces that hold a
     row's first or last position store the row's part of their vectors element by element."""
     origin, y_origin, phase = _piece_origins(x_ptr, y_ptr, row, stride_x_outer, stride_y_outer, ROTATE, VEC)
-    offsets = _block_offsets(REVERSE, SUB_BLOCK, RUN)  # [SUB_BLOCK]
+    offsets = _chunk_offsets(REVERSE, SUB_BLOCK, RUN, ROTATE, X_ALIGNED)  # [SUB_BLOCK]
     within = tl.full([], _identity(OPERATOR, x_ptr.dtype.element_ty), dtype=ACC_DTYPE)
     for piece in tl.range(0, BLOCK // SUB_BLOCK, num_stages=STAGES):
         if REVERSE:  # pieces from the chunk's end
@@ -453,7 +463,7 @@ def lookback_scan_kernel(
     chunks_per_row = tl.cdiv(windowed + VEC - 1, BLOCK) if ROTATE >= 2 else tl.cdiv(length, BLOCK)
     # persistent: each program keeps drawing tickets until every chunk is taken
     total_chunks = outer * chunks_per_row
-    offsets = _block_offsets(REVERSE, BLOCK, RUN)
+    offsets = _chunk_offsets(REVERSE, BLOCK, RUN, ROTATE, X_ALIGNED)
     counter_ptr = status_ptr + WORDS * max_chunks
     ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
     if RELOADED:
