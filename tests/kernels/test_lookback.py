@@ -547,6 +547,29 @@ def test_reversed_rows_at_another_phase_rotate_their_windows(dtype, op, allocate
     assert triton_launches.counts == {"lookback_scan": 1}
 
 
+# (input dtype, op, shape of the allocation, the view's first position along the last dim): sums
+# widened to int64 from views off 16-byte alignment, which load element by element in place
+WIDENED_VIEW_CASES = [(torch.int32, "cumsum", (3001 * SCALE,), 1),
+                      (torch.int32, "cumsum reverse", (3001 * SCALE,), 3),
+                      (torch.int16, "exclusive reverse", (3, 1003 * SCALE), 5),
+                      (torch.int8, "exclusive_cumsum", (2999 * SCALE,), 9)]
+
+
+@pytest.mark.parametrize("dtype,op,allocated,first", WIDENED_VIEW_CASES,
+                         ids=[f"{str(dtype)[6:]}-{op.replace(' ', '-')}-{'x'.join(map(str, shape))}"
+                              f"-from{first}" for dtype, op, shape, first in WIDENED_VIEW_CASES])
+def test_widened_views_off_alignment_scan_in_the_stores_runs(dtype, op, allocated, first,
+                                                             triton_launches, poisoned_outputs):
+    """Integer views off 16-byte alignment summed into int64 keep their element loads in place
+    (ROTATE 0), their blocks held in runs of the output's vector (registry.block_run: 2) rather
+    than the input's, both directions (benchmarks/NOTES.md 213)."""
+    x = random_input(allocated, dtype)[..., first:]
+    plan = lookback_scan_checked(op, x, triton_launches)
+    assert plan.input_lead == first % (16 // dtype.itemsize)
+    assert (plan.launch.constexprs["ROTATE"], plan.launch.constexprs["RUN"]) == (0, 2)
+    assert triton_launches.counts == {"lookback_scan": 1}
+
+
 def test_a_prepared_call_replans_a_view_at_another_lead(triton_launches):
     """The call cache keys on shapes and strides, not addresses: a call prepared on a view at one
     lead and repeated on a view at another (same shape and strides) is planned again for the

@@ -108,6 +108,25 @@ def run_length(dtype: torch.dtype) -> int:
     return vector_length(dtype)
 
 
+def element_input_loads(plan) -> bool:
+    """Whether blocks and chunks that stay in place (ROTATE 0) load the input element by element:
+    its first element off 16-byte alignment (x[1:]), its rows starting off it, or a strided scan."""
+    vec = input_vector(plan)
+    return (plan.input_lead % vec != 0 or plan.stride_x_scan != 1
+            or (plan.outer > 1 and plan.stride_x_outer % vec != 0))
+
+
+def block_run(plan, rotate: int) -> int:
+    """RUN of a row or look-back block (tiles._block_offsets, tiles._block_scan): the input's
+    16-byte vector, or, where ROTATE 0 loads the input element by element, the output's if
+    shorter (int32 summed into int64: 2), since the stores are then the only vector accesses and
+    runs of the input's vector cost shuffles to turn around in the stores' pairs and held 34 more
+    registers (benchmarks/NOTES.md 213)."""
+    if rotate == 0 and element_input_loads(plan):
+        return min(input_vector(plan), output_vector(plan))
+    return run_length(plan.input_dtype)
+
+
 def output_vector(plan) -> int:
     """Output elements per 16 bytes (VEC)."""
     return vector_length(plan.output_dtype)
@@ -204,7 +223,7 @@ def bind_row(family, plan) -> LaunchSpec:
                    stride_x_scan=plan.stride_x_scan, stride_y_outer=plan.stride_y_outer,
                    LENGTH_BUCKET=power_of_two_at_least(plan.positions))
     constexprs = dict(SHIFT=plan.shift, REVERSE=plan.reverse, TOTAL=plan.total, ROTATE=rotate,
-                      SPLIT=plan.positions % 16 != 0, VEC=vec, RUN=run_length(plan.input_dtype),
+                      SPLIT=plan.positions % 16 != 0, VEC=vec, RUN=block_run(plan, rotate),
                       ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name, INDICES=plan.indexed,
                       **meta)
     return launch_spec(family.kernel_for(plan), (plan.outer,), scalars, constexprs)
@@ -296,7 +315,7 @@ def bind_lookback(family, plan) -> LaunchSpec:
     constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name, LOOKBACK=32,
                       WORDS=words, CARRY_ERROR=carry_error,
                       REVERSE=plan.reverse, TOTAL=plan.total, ROTATE=rotate, VEC=vec,
-                      RUN=run_length(plan.input_dtype), CLEAN=clean, INDICES=plan.indexed, **split, **meta)
+                      RUN=block_run(plan, rotate), CLEAN=clean, INDICES=plan.indexed, **split, **meta)
     if rotate == 4 and plan.input_lead:
         constexprs["X_LEAD"] = plan.input_lead
     return launch_spec(kernel, grid, scalars, constexprs, workspace, size if clean else 0)
