@@ -164,7 +164,7 @@ def _piece_origins(x_ptr, y_ptr, row, stride_x_outer, stride_y_outer, ROTATE: tl
 def _chunk_offsets(REVERSE: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr, ROTATE: tl.constexpr,
                    X_ALIGNED: tl.constexpr):
     """tiles._block_offsets of a chunk (or piece) of BLOCK positions: reversed runs as one XOR,
-    except for runs of 2 loaded element by element (ROTATE 0 off 16-byte alignment: 8-byte inputs,
+    but for runs of 2 loaded element by element (ROTATE 0 off 16-byte alignment: 8-byte inputs,
     and int32 summed into int64, registry.block_run), where the XOR form spilled 188-220 bytes at
     the 96-register cap and the arithmetic form 12-20; longer runs spill less in the XOR form
     (NOTES.md 211, 213)."""
