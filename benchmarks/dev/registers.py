@@ -112,10 +112,10 @@ def programs_per_sm(registers_used: int, num_warps: int, shared: int = 0, regist
     return min(8, register_file // allocated, shared_per_sm // max(shared, 1))
 
 
-def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
+def compile_info(name: str, arch: int, aligned_args=None, **meta) -> tuple[int, int, int]:
     """(registers per thread, bytes spilled, shared memory per block) of a variant compiled for
     sm_`arch` without a GPU."""
-    compiled = compile_variant(name, arch, **meta)
+    compiled = compile_variant(name, arch, aligned_args, **meta)
     with tempfile.TemporaryDirectory() as folder:
         report, _ = assemble(compiled.asm["ptx"], arch, folder)
     used = int(re.search(r"Used (\d+) registers", report).group(1))
@@ -123,9 +123,11 @@ def compile_info(name: str, arch: int, **meta) -> tuple[int, int, int]:
     return used, int(spills.group(1)) if spills else 0, compiled.metadata.shared
 
 
-def compile_variant(name: str, arch: int, **meta):
+def compile_variant(name: str, arch: int, aligned_args=None, **meta):
     """A variant (KERNELS' name, constexprs and launch options in `meta`) compiled for sm_`arch`
-    without a GPU; its PTX and Triton GPU IR also in LAST_PTX and LAST_TTGIR."""
+    without a GPU; its PTX and Triton GPU IR also in LAST_PTX and LAST_TTGIR. `aligned_args`: the
+    arguments Triton would find 16-byte aligned (or divisible by 16), instead of the defaults and
+    the MISALIGNED_* flags (spill_audit.py sets them from a plan's tensors and scalars)."""
     fn, signature, constexprs, aligned = KERNELS[name]
     options = {key: meta.pop(key) for key in ("num_warps", "num_stages", "maxnreg") if key in meta}
     if meta.pop("EVEN", 0):  # the length and row strides divisible by 16, as Triton specializes them
@@ -142,6 +144,8 @@ def compile_variant(name: str, arch: int, **meta):
         aligned = tuple(arg for arg in aligned if arg != "x_ptr")  # offset): as launches set X_ALIGNED
         if "X_ALIGNED" in constexprs:
             constexprs = dict(constexprs, X_ALIGNED=False)
+    if aligned_args is not None:
+        aligned = tuple(aligned_args)
     element = meta.pop("ELEMENT", None)  # e.g. "bf16": the input and output element type instead of fp32
     input_element = meta.pop("INPUT", None)  # e.g. "i32" with ELEMENT=i64: int32 inputs summed into int64
     if element is not None:  # the accumulator, look-back words and run length that element's plans get
