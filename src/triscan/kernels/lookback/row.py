@@ -165,9 +165,9 @@ def _chunk_offsets(REVERSE: tl.constexpr, BLOCK: tl.constexpr, RUN: tl.constexpr
                    X_ALIGNED: tl.constexpr):
     """tiles._block_offsets of a chunk (or piece) of BLOCK positions: reversed runs as one XOR,
     but for runs of 2 loaded element by element (ROTATE 0 off 16-byte alignment: 8-byte inputs,
-    and int32 summed into int64, registry.block_run), where the XOR form spilled 188-220 bytes at
-    the 96-register cap and the arithmetic form 12-20; longer runs spill less in the XOR form
-    (NOTES.md 211, 213)."""
+    and narrower ones summed into 8 bytes, registry.block_run), where the XOR form spilled 188-220
+    bytes at the 96-register cap and the arithmetic form 12-20; longer runs spill less in the XOR
+    form (NOTES.md 211, 213)."""
     return _block_offsets(REVERSE, BLOCK, RUN, BY_XOR=X_ALIGNED or ROTATE != 0 or RUN > 2)  # [BLOCK]
 
 
