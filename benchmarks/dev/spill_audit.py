@@ -2,8 +2,9 @@
 a GPU (dev tool): each cell's plan is made again on the CPU (the interpreter's planner, on an
 uninitialised tensor of the cell's shape, strides and offset), its pick taken from the matrix
 JSON's `config`, and the variant compiled with the alignment Triton would specialize from the
-cell's tensors and integers. Sessions 44's two landings came from reversed picks that spilled
-where the forward ones did not (benchmarks/NOTES.md 211, 213); this lists such cells at once.
+cell's tensors and integers. Session 44's two landings came from reading a reversed pick's
+registers and spills against the forward one's (benchmarks/NOTES.md 211, 213); this reads every
+such cell at once.
 
     python benchmarks/dev/spill_audit.py benchmarks/results/.../h100-matrix-full.json --below 90
 
