@@ -94,10 +94,10 @@ def variant_of(cell: dict, input_bytes: int) -> dict | None:
     pointers = {"x_ptr": x_entered.data_ptr(), "y_ptr": out_entered.data_ptr(),
                 "i_ptr": out_entered.data_ptr()}
     aligned += [name for name in POINTERS if pointers.get(name, 0) % 16 == 0]
-    strided = {name: value for name, value in plan.launch.scalars.items()
-               if name in ("stride_x_scan",) and value != 1}
-    constexprs.update(strided)
-    return {"kernel": cell["family"], "constexprs": constexprs, "aligned": aligned, "strided": bool(strided)}
+    stride = plan.launch.scalars.get("stride_x_scan", 1)
+    if stride != 1:
+        constexprs["stride_x_scan"] = stride
+    return {"kernel": cell["family"], "constexprs": constexprs, "aligned": aligned, "strided": stride != 1}
 
 
 def plan_variants(cells: list[dict], input_bytes: int) -> list:

@@ -108,12 +108,17 @@ def run_length(dtype: torch.dtype) -> int:
     return vector_length(dtype)
 
 
+def input_off_alignment(plan) -> bool:
+    """Whether the input's first element (a view's lead, as x[1:]) or the start of one of its
+    rows sits off a 16-byte boundary."""
+    vec = input_vector(plan)
+    return plan.input_lead % vec != 0 or (plan.outer > 1 and plan.stride_x_outer % vec != 0)
+
+
 def element_input_loads(plan) -> bool:
     """Whether blocks and chunks that stay in place (ROTATE 0) load the input element by element:
-    its first element off 16-byte alignment (x[1:]), its rows starting off it, or a strided scan."""
-    vec = input_vector(plan)
-    return (plan.input_lead % vec != 0 or plan.stride_x_scan != 1
-            or (plan.outer > 1 and plan.stride_x_outer % vec != 0))
+    an input off 16-byte alignment (input_off_alignment), or a strided scan."""
+    return input_off_alignment(plan) or plan.stride_x_scan != 1
 
 
 def block_run(plan, rotate: int) -> int:
@@ -124,7 +129,7 @@ def block_run(plan, rotate: int) -> int:
     registers (benchmarks/NOTES.md 213)."""
     if rotate == 0 and element_input_loads(plan):
         return min(input_vector(plan), output_vector(plan))
-    return run_length(plan.input_dtype)
+    return input_vector(plan)
 
 
 def output_vector(plan) -> int:
@@ -189,9 +194,8 @@ def phased_input_rows(plan) -> bool:
     forwards over rows that start at another phase (the seed's odd rows: 72% -> 80%), not views
     off alignment (81% -> 79%); 8-byte ones not (lagged or element loads were 1-20% faster)."""
     vec = input_vector(plan)
-    misaligned = plan.input_lead % vec != 0 or (plan.outer > 1 and plan.stride_x_outer % vec != 0)
     timed = vec == 8 or (vec == 4 and plan.input_lead == 0 and not plan.reverse)
-    return (timed and plan.stride_x_scan == 1 and misaligned
+    return (timed and plan.stride_x_scan == 1 and input_off_alignment(plan)
             and plan.output_dtype.itemsize == plan.input_dtype.itemsize and not plan.indexed
             and (plan.input_lead != 0 or not shared_row_phase(plan)))
 
