@@ -4,7 +4,8 @@ uninitialised tensor of the cell's shape, strides and offset), its pick taken fr
 JSON's `config`, and the variant compiled with the alignment Triton would specialize from the
 cell's tensors and integers. Session 44's two landings came from reading a reversed pick's
 registers and spills against the forward one's (benchmarks/NOTES.md 211, 213); this reads every
-such cell at once.
+such cell at once, with the programs an SM holds and the KiB of input their chunks hold (NOTES.md
+217: what the H200 needs more of).
 
     python benchmarks/dev/spill_audit.py benchmarks/results/.../h100-matrix-full.json --below 90
 
@@ -97,7 +98,26 @@ def variant_of(cell: dict, input_bytes: int) -> dict | None:
     stride = plan.launch.scalars.get("stride_x_scan", 1)
     if stride != 1:
         constexprs["stride_x_scan"] = stride
-    return {"kernel": cell["family"], "constexprs": constexprs, "aligned": aligned, "strided": stride != 1}
+    return {"kernel": cell["family"], "constexprs": constexprs, "aligned": aligned, "strided": stride != 1,
+            "input_bytes": plan.input_dtype.itemsize}
+
+
+def residency(registers: int, num_warps: int, shared: int) -> int:
+    """Programs an sm_90 SM holds at once (as the occupancy calculator counts them): 64 K
+    registers allocated per warp in units of 256, 64 warps, 32 blocks, 228 KiB of shared memory
+    with 1 KiB reserved per block."""
+    per_warp = -(-registers * 32 // 256) * 256
+    by_registers = 65536 // (per_warp * num_warps)
+    by_shared = 233472 // (shared + 1024)
+    return min(by_registers, 64 // num_warps, 32, by_shared)
+
+
+def held_per_sm(variant: dict, count: dict) -> tuple[int, float]:
+    """(programs per SM, KiB of input per SM in their chunks): the bytes a chunk's loads hold in
+    flight, which the H200 needs more of than the H100 (benchmarks/NOTES.md 217)."""
+    meta = variant["constexprs"]
+    programs = residency(count["registers"], meta.get("num_warps", 4), count["shared"])
+    return programs, programs * meta.get("BLOCK", 0) * variant["input_bytes"] / 1024
 
 
 def plan_variants(cells: list[dict], input_bytes: int) -> list:
@@ -152,13 +172,19 @@ def main() -> int:
     for (cell, variant), count in zip(kept, counts, strict=True):
         share = 100 * cell["ms"]["copy"] / cell["ms"]["triscan"]
         strided = " (strided)" if variant["strided"] else ""
-        reading = (count["error"] if "error" in count
-                   else f"{count['registers']} / {count['spilled']}{strided}")
-        rows.append([cell["op"], cell["dtype"], cell["shape"], f"{share:.1f}%", cell["config"], reading])
+        if "error" in count:
+            reading, held = count["error"], ""
+        else:
+            programs, kib = held_per_sm(variant, count)
+            count.update(programs_per_sm=programs, held_kib_per_sm=kib)
+            reading, held = f"{count['registers']} / {count['spilled']}{strided}", f"{programs} / {kib:.0f}"
+        rows.append([cell["op"], cell["dtype"], cell["shape"], f"{share:.1f}%", cell["config"], reading,
+                     held])
         records.append({"cell": {key: cell[key] for key in ("op", "dtype", "shape", "config")},
                         "percent_of_copy": share, "variant": variant, **count})
     show_table(f"{os.path.basename(args.matrix)}: sm_90 registers / bytes spilled of each cell's pick",
-               ["op", "dtype", "shape", "% of copy", "pick", "registers / spilled"], rows)
+               ["op", "dtype", "shape", "% of copy", "pick", "registers / spilled", "programs / KiB per SM"],
+               rows)
     if args.json:
         with open(args.json, "w") as file:
             json.dump(records, file, indent=1)

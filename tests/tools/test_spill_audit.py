@@ -28,3 +28,16 @@ def test_a_view_off_alignment_compiles_as_its_launch_would(shape, aligned):
     assert variant["constexprs"]["ROTATE"] == 0 and ("x_ptr" in variant["aligned"]) == aligned
     counts, = spill_audit.compile_variants([variant], 1)
     assert counts["registers"] <= 96 and counts["spilled"] <= 16, counts
+
+
+@pytest.mark.parametrize("registers,num_warps,shared,programs", [
+    (160, 2, 0, 6),  # float32 1-D's pick: six programs of 64 threads (96 KiB of 16 KiB chunks)
+    (128, 4, 0, 4),
+    (96, 4, 0, 5),
+    (80, 4, 0, 6),
+    (54, 4, 0, 9),  # 56 registers a thread allocated (units of 256 a warp)
+    (32, 1, 100 * 1024, 2),  # shared memory bounds it
+    (16, 1, 0, 32),  # at most 32 blocks
+])
+def test_programs_per_sm_count_as_the_occupancy_calculator(registers, num_warps, shared, programs):
+    assert spill_audit.residency(registers, num_warps, shared) == programs
