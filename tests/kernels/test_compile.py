@@ -368,6 +368,18 @@ def test_reversed_8_byte_element_loads_fit_the_96_register_cap():
         assert backwards <= forwards + 4, (variants[index][1], backwards, forwards)
 
 
+def test_reversed_widened_chunks_in_the_stores_runs_fit_the_80_register_cap():
+    """Reversed int32 -> int64 chunks in place, [2048] split at the cap of 80 as tuned, are held in
+    runs of the output's pairs (registry.block_run): 0 and 32 bytes spilled (inclusive, exclusive)
+    where runs of the input's 4 spilled 52 and 68 (NOTES.md 214, 219)."""
+    variants = [("lookback", f"BLOCK=2048 num_warps=4 maxnreg=80 SPLIT=1 ELEMENT=i64 INPUT=i32 REVERSE=1 "
+                             f"RUN={run} SHIFT={shift}") for shift in (0, 1) for run in (2, 4)]
+    lines = compile_lines(variants, [90])
+    for index in range(0, len(variants), 2):
+        pairs, fours = int(lines[index][3]), int(lines[index + 1][3])
+        assert pairs <= 32 and pairs < fours, (variants[index][1], pairs, fours)
+
+
 # a max scan's indices beside its values (INDICES, NOTES.md 135): per element type, the config of
 # most elements per thread and most blocks (tiles) ahead that the pruning keeps for them
 INDEXED = [

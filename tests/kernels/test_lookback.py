@@ -570,6 +570,30 @@ def test_widened_views_off_alignment_scan_in_the_stores_runs(dtype, op, allocate
     assert triton_launches.counts == {"lookback_scan": 1}
 
 
+@pytest.mark.parametrize("op", ["cumsum reverse", "exclusive reverse", "cumsum"],
+                         ids=lambda op: op.replace(" ", "-"))
+@pytest.mark.parametrize("shape", [(3000 * SCALE,), (3, 1000 * SCALE)],
+                         ids=lambda shape: "x".join(map(str, shape)))
+def test_reversed_widened_chunks_scan_in_the_stores_runs(op, shape, triton_launches, poisoned_outputs):
+    """Aligned int32 inputs summed into int64: the look-back's reversed chunks in place are held in
+    runs of the output's pairs (registry.block_run), forward ones in the input's runs of 4 (their
+    loads are vectors of 4; NOTES.md 219)."""
+    x = random_input(shape, torch.int32)
+    plan = lookback_scan_checked(op, x, triton_launches)
+    runs = 2 if "reverse" in op else 4
+    assert (plan.launch.constexprs["ROTATE"], plan.launch.constexprs["RUN"]) == (0, runs)
+    assert triton_launches.counts == {"lookback_scan": 1}
+
+
+def test_the_row_kernels_reversed_widened_blocks_keep_the_inputs_runs():
+    """The row kernel's reversed int32 -> int64 blocks keep runs of the input's 4, which timed 1.5-2.3
+    points faster there than the output's pairs (NOTES.md 219)."""
+    x = random_input((64, 4096), torch.int32)
+    plan = sys.modules["triscan.explain"].plan_of(x, 1, reverse=True)[0]
+    assert plan.family.name == "row"
+    assert (plan.launch.constexprs["ROTATE"], plan.launch.constexprs["RUN"]) == (0, 4)
+
+
 def test_a_prepared_call_replans_a_view_at_another_lead(triton_launches):
     """The call cache keys on shapes and strides, not addresses: a call prepared on a view at one
     lead and repeated on a view at another (same shape and strides) is planned again for the

@@ -121,13 +121,15 @@ def element_input_loads(plan) -> bool:
     return input_off_alignment(plan) or plan.stride_x_scan != 1
 
 
-def block_run(plan, rotate: int) -> int:
+def block_run(plan, rotate: int, lookback: bool = False) -> int:
     """RUN of a row or look-back block (tiles._block_offsets, tiles._block_scan): the input's
     16-byte vector, or, where ROTATE 0 loads the input element by element, the output's if
     shorter (int32 summed into int64: 2), since the stores are then the only vector accesses and
     runs of the input's vector cost shuffles to turn around in the stores' pairs and held 34 more
-    registers (benchmarks/NOTES.md 213)."""
-    if rotate == 0 and element_input_loads(plan):
+    registers (benchmarks/NOTES.md 213). Reversed look-back chunks (`lookback`) in place take the
+    output's too: their runs of the input's vector spilled 52-68 bytes at the cap of 80 (NOTES.md
+    214, 219); the row kernel's reversed blocks keep the input's, which timed faster there."""
+    if rotate == 0 and (element_input_loads(plan) or lookback and plan.reverse):
         return min(input_vector(plan), output_vector(plan))
     return input_vector(plan)
 
@@ -319,7 +321,8 @@ def bind_lookback(family, plan) -> LaunchSpec:
     constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name, LOOKBACK=32,
                       WORDS=words, CARRY_ERROR=carry_error,
                       REVERSE=plan.reverse, TOTAL=plan.total, ROTATE=rotate, VEC=vec,
-                      RUN=block_run(plan, rotate), CLEAN=clean, INDICES=plan.indexed, **split, **meta)
+                      RUN=block_run(plan, rotate, lookback=True), CLEAN=clean, INDICES=plan.indexed, **split,
+                      **meta)
     if rotate == 4 and plan.input_lead:
         constexprs["X_LEAD"] = plan.input_lead
     return launch_spec(kernel, grid, scalars, constexprs, workspace, size if clean else 0)

@@ -9,6 +9,7 @@ import triton.language as tl
 from ..operators import _combine, _identity, _total
 from ..tiles import (
     _flat_offsets,
+    _join_columns,
     _lane_sums_along_rows,
     _load_or,
     _load_row_group,
@@ -16,6 +17,7 @@ from ..tiles import (
     _other_runs,
     _prefetch_l2,
     _run_steps,
+    _split_columns,
     _store_row_group,
     _tile_elements,
     _tile_offsets,
@@ -480,6 +482,9 @@ def column_lookback_scan_kernel(
     tl.static_assert(INPUT_STEP == 0 or (DENSE and not GROUPED and FROM_START == 0 and L2_AHEAD == 0))
     # GROUPED chunks: rows per chunk
     GROUP_ROWS: tl.constexpr = BLOCK_L * FLAT_INNER // GROUP_ROW if GROUPED else 1
+    # GROUPED 8-byte sums: the lanes' row totals as one [GROUP_ROWS, BLOCK_K] tile (2-byte ones
+    # lost with it; NOTES.md 212, 219)
+    JOINED_LANES: tl.constexpr = GROUPED and ACC_DTYPE.primitive_bitwidth == 64
     tl.static_assert(GROUP_ROWS >= 1, "GROUPED: a chunk holds a whole row of GROUP_ROW elements at least")
     x_start = x_ptr  # the first step (read by GROUPED chunks; other paths enter at the last step)
     y_start = y_ptr
@@ -534,11 +539,23 @@ def column_lookback_scan_kernel(
                                        GROUP_ROW // GROUP_LOAD_VECTOR, OPERATOR)
             through = _lane_sums_along_rows(elements, FLAT_INNER, GROUP_ROW, BACKWARDS, OPERATOR)
             row_totals = ()  # per lane [GROUP_ROWS]: the sum through its last position in a row
-            total = tl.full([BLOCK_K], IDENTITY, dtype=ACC_DTYPE)
-            for lane in tl.static_range(FLAT_INNER):
-                row_total = through[lane] if BACKWARDS else through[GROUP_ROW - FLAT_INNER + lane]
-                row_totals = row_totals + (row_total,)
-                total = tl.where(lanes == lane, _total(row_total, 0, OPERATOR), total)
+            if JOINED_LANES:
+                # the lanes joined as columns (the identity past FLAT_INNER), so that the chunk's
+                # totals are one reduction and the rows before each row one scan (NOTES.md 208, 219)
+                for lane in tl.static_range(BLOCK_K):
+                    if lane < FLAT_INNER:
+                        row_totals = row_totals + (through[lane] if BACKWARDS
+                                                   else through[GROUP_ROW - FLAT_INNER + lane],)
+                    else:
+                        row_totals = row_totals + (tl.full([GROUP_ROWS], IDENTITY, dtype=ACC_DTYPE),)
+                row_totals = _join_columns(row_totals, GROUP_ROWS, BLOCK_K)  # [GROUP_ROWS, BLOCK_K]
+                total = _total(row_totals, 0, OPERATOR)  # [BLOCK_K]
+            else:
+                total = tl.full([BLOCK_K], IDENTITY, dtype=ACC_DTYPE)
+                for lane in tl.static_range(FLAT_INNER):
+                    row_total = through[lane] if BACKWARDS else through[GROUP_ROW - FLAT_INNER + lane]
+                    row_totals = row_totals + (row_total,)
+                    total = tl.where(lanes == lane, _total(row_total, 0, OPERATOR), total)
             _publish_column_total(status_ptr, values_ptr, max_chunks, slot, ticket, total, chunk == 0, PACKED,
                                   BLOCK_K)
         elif PARTS > 1:
@@ -588,9 +605,12 @@ def column_lookback_scan_kernel(
         elif GROUPED:
             # each lane's rows before (after, walking backwards) each row, scanned while the
             # window read is in flight, as the tiles above
-            rows_other = ()  # per lane [GROUP_ROWS]
-            for lane in tl.static_range(FLAT_INNER):
-                rows_other = rows_other + (_other_runs(row_totals[lane], BACKWARDS, OPERATOR),)
+            if JOINED_LANES:
+                rows_other = _other_runs(row_totals, BACKWARDS, OPERATOR)  # [GROUP_ROWS, BLOCK_K]
+            else:
+                rows_other = ()  # per lane [GROUP_ROWS]
+                for lane in tl.static_range(FLAT_INNER):
+                    rows_other = rows_other + (_other_runs(row_totals[lane], BACKWARDS, OPERATOR),)
         # the prefixes before this chunk, carried in float64 when PACKED (see _pack)
         exclusive = tl.full([BLOCK_K], IDENTITY, dtype=tl.float64 if PACKED else ACC_DTYPE)
         if chunk == 0:
@@ -650,12 +670,16 @@ def column_lookback_scan_kernel(
                 tl.atomic_xchg(status_ptr + ticket, 2, sem="release")
         if GROUPED:
             # each lane's rows before (after, walking backwards) each row, plus the chunk's prefix
-            lane_prefixes = exclusive.to(ACC_DTYPE)
-            bases = ()
-            for lane in tl.static_range(FLAT_INNER):
-                prefix = tl.sum(tl.where(lanes == lane, lane_prefixes, 0), 0)
-                base = _combine(rows_other[lane], prefix, OPERATOR)
-                bases = bases + (base,)
+            if JOINED_LANES:
+                bases = _split_columns(_combine(rows_other, exclusive.to(ACC_DTYPE)[None, :], OPERATOR),
+                                       GROUP_ROWS, BLOCK_K)  # per lane [GROUP_ROWS]
+            else:
+                lane_prefixes = exclusive.to(ACC_DTYPE)
+                bases = ()
+                for lane in tl.static_range(FLAT_INNER):
+                    prefix = tl.sum(tl.where(lanes == lane, lane_prefixes, 0), 0)
+                    base = _combine(rows_other[lane], prefix, OPERATOR)
+                    bases = bases + (base,)
             outputs = ()
             for position in tl.static_range(GROUP_ROW):
                 if IN_PLACE:  # the sum before (after) the position in its lane, by additions only
