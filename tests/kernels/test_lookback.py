@@ -594,6 +594,16 @@ def test_the_row_kernels_reversed_widened_blocks_keep_the_inputs_runs():
     assert (plan.launch.constexprs["ROTATE"], plan.launch.constexprs["RUN"]) == (0, 4)
 
 
+@pytest.mark.parametrize("dtype", [torch.int16, torch.int8, torch.bool], ids=str)
+def test_reversed_narrower_inputs_keep_their_vector_runs(dtype, triton_launches, poisoned_outputs):
+    """Aligned 1- and 2-byte inputs summed into int64 keep runs of their own 16-byte vector when
+    reversed: pairs would split their vector loads (NOTES.md 219; not timed)."""
+    x = random_input((3000 * SCALE,), dtype)
+    plan = lookback_scan_checked("exclusive reverse", x, triton_launches)
+    assert (plan.launch.constexprs["ROTATE"], plan.launch.constexprs["RUN"]) == (0, 16 // dtype.itemsize)
+    assert triton_launches.counts == {"lookback_scan": 1}
+
+
 def test_a_prepared_call_replans_a_view_at_another_lead(triton_launches):
     """The call cache keys on shapes and strides, not addresses: a call prepared on a view at one
     lead and repeated on a view at another (same shape and strides) is planned again for the

@@ -126,10 +126,12 @@ def block_run(plan, rotate: int, lookback: bool = False) -> int:
     16-byte vector, or, where ROTATE 0 loads the input element by element, the output's if
     shorter (int32 summed into int64: 2), since the stores are then the only vector accesses and
     runs of the input's vector cost shuffles to turn around in the stores' pairs and held 34 more
-    registers (benchmarks/NOTES.md 213). Reversed look-back chunks (`lookback`) in place take the
-    output's too: their runs of the input's vector spilled 52-68 bytes at the cap of 80 (NOTES.md
-    214, 219); the row kernel's reversed blocks keep the input's, which timed faster there."""
-    if rotate == 0 and (element_input_loads(plan) or lookback and plan.reverse):
+    registers (benchmarks/NOTES.md 213). Reversed look-back chunks (`lookback`) in place of 4-byte
+    inputs summed into 8 bytes take the output's pairs too: their runs of 4 spilled 52-68 bytes at
+    the cap of 80 (NOTES.md 214, 219). Not the row kernel's reversed blocks, which timed faster in
+    runs of 4, nor narrower inputs, whose vector loads pairs would split (not timed)."""
+    widened_pairs = lookback and plan.reverse and input_vector(plan) == 2 * output_vector(plan) == 4
+    if rotate == 0 and (element_input_loads(plan) or widened_pairs):
         return min(input_vector(plan), output_vector(plan))
     return input_vector(plan)
 
