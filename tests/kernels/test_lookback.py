@@ -784,6 +784,34 @@ def test_grouped_lane_rows(op, shape, dim, dtype, monkeypatch, triton_launches, 
         assert column_lookback_scan_kernel.best_config.kwargs["GROUPED"]
 
 
+# the other operators over GROUPED rows of 5 lanes whose accumulators are 64 bits (the lanes
+# joined in one tile, lookback/column.py JOINED_LANES): name -> (operator, dtype, call, reference)
+JOINED_OPERATORS = {
+    "cumprod": ("product", torch.float64, triscan.cumprod, torch.cumprod),
+    "cummax": ("max", torch.int64, lambda x, dim, reverse: triscan.cummax(x, dim, reverse=reverse).values,
+               lambda x, dim: torch.cummax(x, dim).values),
+    "logcumsumexp": ("logsumexp", torch.float64, triscan.logcumsumexp, torch.logcumsumexp),
+}
+
+
+@pytest.mark.parametrize("name", list(JOINED_OPERATORS))
+@pytest.mark.parametrize("reverse", [False, True], ids=["forwards", "reversed"])
+def test_grouped_joined_lanes_under_every_operator(name, reverse, triton_launches, poisoned_outputs):
+    """Products, maxima and log-sum-exps of 64 bits over rows of 5 lanes take GROUPED chunks with
+    the lanes joined in one tile, as sums do: the padding lanes hold each operator's identity
+    (NOTES.md 219). Their float64 and int64 inputs are their own references."""
+    operator, dtype, call, reference = JOINED_OPERATORS[name]
+    x = random_input((column_steps(260, 500, SCALE), 5), dtype)
+    if name == "cumprod":
+        x = 1 + x / 100  # products stay finite over thousands of steps
+    plan = sys.modules["triscan.explain"].plan_of(x, 0, reverse=reverse, operator=operator)[0]
+    assert plan.family.name == "column_lookback" and plan.launch.constexprs["GROUPED_OK"]
+    out = triton_launches.run(lambda t, dim: call(t, dim, reverse=reverse), x, 0)
+    expected = reference(x.flip(0), 0).flip(0) if reverse else reference(x, 0)
+    assert torch.allclose(out, expected, rtol=1e-9, atol=0), (out - expected).abs().max()
+    assert "column_lookback_scan" in triton_launches.counts
+
+
 # strided inputs whose steps lie further apart than their 8 lanes (the interpreter's lane tile):
 # every other group of 8 lanes along dim 0, 8 of every 24 over a middle dim, and 8 of 16 lanes
 # reversed with a partial last chunk; (base shape, dim, dtype)
