@@ -104,12 +104,16 @@ def assemble(ptx: str, arch: int, folder: str, *options: str) -> tuple[str, str]
 
 
 def programs_per_sm(registers_used: int, num_warps: int, shared: int = 0, register_file: int = 65536,
-                    shared_per_sm: int = 228 * 1024) -> int:
-    """Resident programs per SM of a persistent look-back: the lesser of the grid's 8 (scan/plan.py
-    launches 8 per SM) and what the register file (allocated 8 registers a thread at a time) and
-    shared memory allow (NOTES.md 91's model)."""
-    allocated = (registers_used + 7) // 8 * 8 * 32 * num_warps
-    return min(8, register_file // allocated, shared_per_sm // max(shared, 1))
+                    shared_per_sm: int = 228 * 1024, *, grid_cap: int | None = 8) -> int:
+    """Programs an SM holds at once, as the occupancy calculator counts them: registers allocated
+    per warp in units of 256, at most 64 warps and 32 blocks, shared memory with 1 KiB reserved per
+    block (NOTES.md 91's model, 217). `grid_cap`: the grid's own limit, 8 for the persistent
+    look-backs (scan/plan.py launches 8 per SM); None for grids of a program per block (the row
+    kernel)."""
+    per_warp = -(-registers_used * 32 // 256) * 256
+    programs = min(register_file // (per_warp * num_warps), 64 // num_warps, 32,
+                   shared_per_sm // (shared + 1024))
+    return programs if grid_cap is None else min(grid_cap, programs)
 
 
 def compile_info(name: str, arch: int, aligned_args=None, **meta) -> tuple[int, int, int]:

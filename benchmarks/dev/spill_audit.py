@@ -41,7 +41,10 @@ for variant in json.loads(sys.stdin.read()):
         meta["X_ALIGNED"] = "x_ptr" in aligned
     try:
         used, spilled, shared = registers.compile_info(variant["kernel"], 90, aligned, **meta)
-        row = {"registers": used, "spilled": spilled, "shared": shared,
+        # the persistent look-back's grid holds at most 8 programs per SM; the row kernel's, what fits
+        programs = registers.programs_per_sm(used, meta.get("num_warps", 4), shared,
+                                             grid_cap=8 if variant["kernel"] == "lookback" else None)
+        row = {"registers": used, "spilled": spilled, "shared": shared, "programs_per_sm": programs,
                **registers.instruction_counts(registers.LAST_PTX[0])}
     except Exception as error:  # a variant that does not compile is a reading, not a crash
         row = {"error": f"{type(error).__name__}: {(str(error).splitlines() or [''])[-1][:80]}"}
@@ -102,22 +105,10 @@ def variant_of(cell: dict, input_bytes: int) -> dict | None:
             "input_bytes": plan.input_dtype.itemsize}
 
 
-def residency(registers: int, num_warps: int, shared: int) -> int:
-    """Programs an sm_90 SM holds at once (as the occupancy calculator counts them): 64 K
-    registers allocated per warp in units of 256, 64 warps, 32 blocks, 228 KiB of shared memory
-    with 1 KiB reserved per block."""
-    per_warp = -(-registers * 32 // 256) * 256
-    by_registers = 65536 // (per_warp * num_warps)
-    by_shared = 233472 // (shared + 1024)
-    return min(by_registers, 64 // num_warps, 32, by_shared)
-
-
-def held_per_sm(variant: dict, count: dict) -> tuple[int, float]:
-    """(programs per SM, KiB of input per SM in their chunks): the bytes a chunk's loads hold in
-    flight, which the H200 needs more of than the H100 (benchmarks/NOTES.md 217)."""
-    meta = variant["constexprs"]
-    programs = residency(count["registers"], meta.get("num_warps", 4), count["shared"])
-    return programs, programs * meta.get("BLOCK", 0) * variant["input_bytes"] / 1024
+def held_per_sm(variant: dict, count: dict) -> float:
+    """KiB of input per SM in the chunks of the programs it holds (`count`'s programs_per_sm): the
+    bytes in flight, which the H200 needs more of than the H100 (benchmarks/NOTES.md 217)."""
+    return count["programs_per_sm"] * variant["constexprs"].get("BLOCK", 0) * variant["input_bytes"] / 1024
 
 
 def plan_variants(cells: list[dict], input_bytes: int) -> list:
@@ -175,9 +166,9 @@ def main() -> int:
         if "error" in count:
             reading, held = count["error"], ""
         else:
-            programs, kib = held_per_sm(variant, count)
-            count.update(programs_per_sm=programs, held_kib_per_sm=kib)
-            reading, held = f"{count['registers']} / {count['spilled']}{strided}", f"{programs} / {kib:.0f}"
+            kib = count["held_kib_per_sm"] = held_per_sm(variant, count)
+            reading = f"{count['registers']} / {count['spilled']}{strided}"
+            held = f"{count['programs_per_sm']} / {kib:.0f}"
         rows.append([cell["op"], cell["dtype"], cell["shape"], f"{share:.1f}%", cell["config"], reading,
                      held])
         records.append({"cell": {key: cell[key] for key in ("op", "dtype", "shape", "config")},

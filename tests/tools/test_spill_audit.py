@@ -30,14 +30,32 @@ def test_a_view_off_alignment_compiles_as_its_launch_would(shape, aligned):
     assert counts["registers"] <= 96 and counts["spilled"] <= 16, counts
 
 
-@pytest.mark.parametrize("registers,num_warps,shared,programs", [
-    (160, 2, 0, 6),  # float32 1-D's pick: six programs of 64 threads (96 KiB of 16 KiB chunks)
-    (128, 4, 0, 4),
-    (96, 4, 0, 5),
-    (80, 4, 0, 6),
-    (54, 4, 0, 9),  # 56 registers a thread allocated (units of 256 a warp)
-    (32, 1, 100 * 1024, 2),  # shared memory bounds it
-    (16, 1, 0, 32),  # at most 32 blocks
+@pytest.mark.parametrize("registers_used,num_warps,shared,grid_cap,programs", [
+    (160, 2, 0, 8, 6),  # float32 1-D's pick: six programs of 64 threads (96 KiB of 16 KiB chunks)
+    (128, 4, 0, 8, 4),
+    (96, 4, 0, 8, 5),
+    (80, 4, 0, 8, 6),
+    (54, 4, 0, None, 9),  # 56 registers a thread allocated (units of 256 a warp)
+    (54, 4, 0, 8, 8),  # the persistent look-back's grid: 8 per SM
+    (32, 1, 100 * 1024, None, 2),  # shared memory bounds it, with 1 KiB reserved per block
+    (32, 1, 113 * 1024, None, 2),
+    (32, 1, 113 * 1024 + 1, None, 1),
+    (16, 1, 0, None, 32),  # at most 32 blocks
+    (16, 2, 0, None, 32),
+    (24, 4, 0, None, 16),  # at most 64 warps
 ])
-def test_programs_per_sm_count_as_the_occupancy_calculator(registers, num_warps, shared, programs):
-    assert spill_audit.residency(registers, num_warps, shared) == programs
+def test_programs_per_sm_count_as_the_occupancy_calculator(registers_used, num_warps, shared, grid_cap,
+                                                           programs):
+    import registers  # the one count spill_audit's compiling processes use
+
+    assert registers.programs_per_sm(registers_used, num_warps, shared, grid_cap=grid_cap) == programs
+
+
+def test_the_audit_holds_each_family_s_programs():
+    """A look-back pick holds at most the grid's 8 programs per SM, a row kernel pick what fits."""
+    rows = spill_audit.compile_variants([
+        {"kernel": family, "constexprs": {"BLOCK": 1024, "num_warps": 4}, "aligned": [], "input_bytes": 4}
+        for family in ("lookback", "row")], 1)
+    assert rows[0]["programs_per_sm"] <= 8 and rows[1]["programs_per_sm"] > 8, rows
+    assert spill_audit.held_per_sm({"constexprs": {"BLOCK": 1024}, "input_bytes": 4}, rows[0]) \
+        == rows[0]["programs_per_sm"] * 4
