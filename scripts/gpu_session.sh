@@ -33,6 +33,8 @@
 #   STEP=loop  bash scripts/gpu_session.sh    the staged loop on the seed task: triscan profile of the
 #                                              emitted answer per stage (ncu), then triscan optimize
 #                                              from the seed's three-pass code with a scripted agent
+# STEP_H200 replaces STEP when the GPU is an H200: a call that names nvidia-h200 may get an H100, so
+# one call carries both plans (e.g. STEP=ncu STEP_H200=candidates, each step's variables beside it).
 # Everything lands under $OUT (or ./gpu_out). Set TRISCAN_COMMIT when the checkout has no .git.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +43,10 @@ mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1
 python3 -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | tail -2
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv | tee "$OUT/gpu.txt"
+if [ -n "${STEP_H200:-}" ] && grep -q H200 "$OUT/gpu.txt"; then
+    STEP=$STEP_H200
+fi
+echo "steps: ${STEP:-bench}" | tee -a "$OUT/gpu.txt"
 install_cub() {  # CUB's column for the matrix's 1-D cells: cuda-cccl from .whl, when carried
     if ls .whl/cuda_cccl-*.whl >/dev/null 2>&1; then
         python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
