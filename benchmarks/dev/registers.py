@@ -116,6 +116,17 @@ def programs_per_sm(registers_used: int, num_warps: int, shared: int = 0, regist
     return programs if grid_cap is None else min(grid_cap, programs)
 
 
+def held_elements(family: str, meta: dict) -> int:
+    """Input elements one program holds in flight (NOTES.md 91's and 123's model): a look-back's chunk
+    (with RELOAD, all but one of its pieces), a column look-back's BLOCK_L steps of its lanes
+    (FLAT_INNER of them where the plan set it, else BLOCK_K), a row kernel's BLOCK."""
+    if family == "column_lookback":
+        return meta["BLOCK_L"] * (meta.get("FLAT_INNER") or meta["BLOCK_K"])
+    if meta.get("RELOAD"):
+        return (meta["RELOAD_STAGES"] - 1) * meta["SUB_BLOCK"]
+    return meta.get("BLOCK", 0)
+
+
 def compile_info(name: str, arch: int, aligned_args=None, **meta) -> tuple[int, int, int]:
     """(registers per thread, bytes spilled, shared memory per block) of a variant compiled for
     sm_`arch` without a GPU."""

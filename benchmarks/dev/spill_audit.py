@@ -108,7 +108,10 @@ def variant_of(cell: dict, input_bytes: int) -> dict | None:
 def held_per_sm(variant: dict, count: dict) -> float:
     """KiB of input per SM in the chunks of the programs it holds (`count`'s programs_per_sm): the
     bytes in flight, which the H200 needs more of than the H100 (benchmarks/NOTES.md 217)."""
-    return count["programs_per_sm"] * variant["constexprs"].get("BLOCK", 0) * variant["input_bytes"] / 1024
+    from registers import held_elements  # here, not above: the planning child imports this module
+
+    held = held_elements(variant["kernel"], variant["constexprs"])
+    return count["programs_per_sm"] * held * variant["input_bytes"] / 1024
 
 
 def plan_variants(cells: list[dict], input_bytes: int) -> list:

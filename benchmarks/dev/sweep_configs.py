@@ -17,7 +17,7 @@ import json
 
 import torch
 from fixed_launch import config_meta, copy_ms, launch_fixed
-from registers import programs_per_sm
+from registers import held_elements, programs_per_sm
 from triton.testing import do_bench
 
 import triscan
@@ -27,20 +27,14 @@ from triscan.scan.dispatch import plan_for
 def in_flight(plan, x: torch.Tensor, meta: dict, compiled) -> str:
     """For the look-backs (NOTES.md 91's and 123's model): resident programs per SM, the lesser of
     the grid's 8 and what this GPU's registers and shared memory per SM allow, and the input bytes
-    they have in flight: a chunk each (the column look-back's: BLOCK_L steps of its lanes), or with
-    RELOAD all but one piece."""
+    they have in flight (`registers.held_elements` each)."""
     if plan.family.name not in ("lookback", "column_lookback"):
         return ""
     properties = torch.cuda.get_device_properties(x.device)
     programs = programs_per_sm(compiled.n_regs, meta["num_warps"], getattr(compiled.metadata, "shared", 0),
                                getattr(properties, "regs_per_multiprocessor", 65536),
                                getattr(properties, "shared_memory_per_multiprocessor", 228 * 1024))
-    if plan.family.name == "column_lookback":
-        loaded = meta["BLOCK_L"] * (plan.launch.constexprs["FLAT_INNER"] or meta["BLOCK_K"])
-    elif meta.get("RELOAD"):
-        loaded = (meta["RELOAD_STAGES"] - 1) * meta["SUB_BLOCK"]
-    else:
-        loaded = meta["BLOCK"]
+    loaded = held_elements(plan.family.name, {**plan.launch.constexprs, **meta})
     return f" programs/SM {programs} input KiB in flight/SM {programs * loaded * x.element_size() / 1024:.0f}"
 
 

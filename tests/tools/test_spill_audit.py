@@ -57,5 +57,21 @@ def test_the_audit_holds_each_family_s_programs():
         {"kernel": family, "constexprs": {"BLOCK": 1024, "num_warps": 4}, "aligned": [], "input_bytes": 4}
         for family in ("lookback", "row")], 1)
     assert rows[0]["programs_per_sm"] <= 8 and rows[1]["programs_per_sm"] > 8, rows
-    assert spill_audit.held_per_sm({"constexprs": {"BLOCK": 1024}, "input_bytes": 4}, rows[0]) \
-        == rows[0]["programs_per_sm"] * 4
+    variant = {"kernel": "lookback", "constexprs": {"BLOCK": 1024}, "input_bytes": 4}
+    assert spill_audit.held_per_sm(variant, rows[0]) == rows[0]["programs_per_sm"] * 4
+
+
+@pytest.mark.parametrize("family, meta, held", [
+    ("lookback", {"BLOCK": 4096}, 4096),
+    ("lookback", {"BLOCK": 4096, "RELOAD": True, "RELOAD_STAGES": 4, "SUB_BLOCK": 1024}, 3 * 1024),
+    ("row", {"BLOCK": 2048}, 2048),
+    ("column_lookback", {"BLOCK_L": 64, "BLOCK_K": 32, "FLAT_INNER": 0}, 64 * 32),
+    ("column_lookback", {"BLOCK_L": 64, "BLOCK_K": 32, "FLAT_INNER": 8}, 64 * 8),
+], ids=["chunk", "reloaded-pieces", "row-block", "column-lanes", "column-flat-lanes"])
+def test_held_elements_one_count_for_both_tools(family, meta, held):
+    """spill_audit's KiB per SM and sweep_configs' bytes in flight count the same elements."""
+    import registers
+
+    assert registers.held_elements(family, meta) == held
+    assert spill_audit.held_per_sm({"kernel": family, "constexprs": meta, "input_bytes": 2},
+                                   {"programs_per_sm": 3}) == 3 * held * 2 / 1024
