@@ -119,6 +119,26 @@ def test_relative_error_expects_the_overflow_torch_gives():
         assert relative_error(out, exact) == math.inf, (index, value)
 
 
+@pytest.mark.parametrize("piece", [1, 7, 64, 1 << 26], ids=lambda piece: f"piece-{piece}")
+def test_relative_error_piece_by_piece_finds_the_same_worst(piece):
+    """The error is compared piece by piece (a 4 GiB output's float64 temporaries at once ran an
+    H200 out of memory): any piece size finds the largest error, wherever it sits, and the
+    overflow rule holds in every piece."""
+    exact = torch.rand(5, 23, dtype=torch.float64).cumsum(1) + 1.0
+    out = exact.float()
+    whole = relative_error(out, exact)
+    assert 0 < relative_error(out, exact, piece=piece) == whole
+    for index in (0, 57, 5 * 23 - 1):  # the first piece, one inside, the last
+        worse = out.clone()
+        worse.view(-1)[index] *= 1.5
+        assert relative_error(worse, exact, piece=piece) == pytest.approx(0.5, rel=1e-6), index
+        worse.view(-1)[index] = math.nan
+        assert relative_error(worse, exact, piece=piece) == math.inf, index
+    overflowing = torch.ones(70000, dtype=torch.float64).cumsum(0)
+    assert relative_error(overflowing.half(), overflowing, piece=piece) < 1e-3
+    assert relative_error(torch.empty(0, 4), torch.empty(0, 4, dtype=torch.float64), piece=piece) == 0.0
+
+
 def synthetic_report():
     cells = []
     for op, dtype, shape in matrix.cells_for(quick=True):

@@ -62,20 +62,29 @@ def scan_error_excess(out: torch.Tensor, reference: torch.Tensor, abs_running_su
     return torch.where(overflow, -1.0, error - allowed).max().item()
 
 
-def relative_error(out: torch.Tensor, expected: torch.Tensor) -> float:
+def relative_error(out: torch.Tensor, expected: torch.Tensor, piece: int = 1 << 26) -> float:
     """Largest |out - expected| / max(|expected|, 1), the benchmarks' sanity check of a timed
     result (0 for equal integers; inf for unequal integers or a wrong shape). Where the exact
     value rounds past the largest finite value of out's type, the expected result is that
     infinity, as torch.cumsum's (a float16 sum of 65536 values near 1); a finite result there,
-    or an infinity elsewhere, is an infinite error."""
+    or an infinity elsewhere, is an infinite error. Floats are compared `piece` elements at a
+    time: the float64 temporaries of a whole 4 GiB bfloat16 output took 80 GiB at once and ran
+    an H200 out of memory (benchmarks/NOTES.md 224)."""
     if out.shape != expected.shape:
         return math.inf
     if not out.dtype.is_floating_point:
         return 0.0 if torch.equal(out, expected) else math.inf
+    out, expected = out.reshape(-1), expected.reshape(-1)
+    return max((_relative_error_of_piece(out[start:start + piece], expected[start:start + piece])
+                for start in range(0, out.numel(), piece)), default=0.0)
+
+
+def _relative_error_of_piece(out: torch.Tensor, expected: torch.Tensor) -> float:
+    """relative_error of one flat piece of floats."""
     expected = torch.where(expected.to(out.dtype).isinf(), expected.sign() * math.inf, expected.double())
     out = out.double()
     error = torch.where(out == expected, 0.0, (out - expected).abs() / expected.abs().clamp_min(1.0))
-    return torch.nan_to_num(error, nan=math.inf, posinf=math.inf).max().item() if error.numel() else 0.0
+    return torch.nan_to_num(error, nan=math.inf, posinf=math.inf).max().item()
 
 
 def abs_of(x: torch.Tensor) -> torch.Tensor:
