@@ -107,7 +107,8 @@ def variant_of(cell: dict, input_bytes: int) -> dict | None:
 
 def held_per_sm(variant: dict, count: dict) -> float:
     """KiB of input per SM in the chunks of the programs it holds (`count`'s programs_per_sm): the
-    bytes in flight, which the H200 needs more of than the H100 (benchmarks/NOTES.md 217)."""
+    bytes in flight, which section 217 of benchmarks/NOTES.md read as the H200's need (section 224:
+    more of them did not speed up float64 there)."""
     from registers import held_elements  # here, not above: the planning child imports this module
 
     held = held_elements(variant["kernel"], variant["constexprs"])

@@ -68,8 +68,8 @@ def relative_error(out: torch.Tensor, expected: torch.Tensor, piece: int = 1 << 
     value rounds past the largest finite value of out's type, the expected result is that
     infinity, as torch.cumsum's (a float16 sum of 65536 values near 1); a finite result there,
     or an infinity elsewhere, is an infinite error. Floats are compared `piece` elements at a
-    time: the float64 temporaries of a whole 4 GiB bfloat16 output took 80 GiB at once and ran
-    an H200 out of memory (benchmarks/NOTES.md 224)."""
+    time: the float64 temporaries of a whole 4 GiB bfloat16 output, 16 GiB each, ran an H200
+    out of memory (benchmarks/NOTES.md 224)."""
     if out.shape != expected.shape:
         return math.inf
     if not out.dtype.is_floating_point:
