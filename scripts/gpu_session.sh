@@ -3,7 +3,8 @@
 #   STEP=bench  bash scripts/gpu_session.sh   headline + suite benchmark, emitted file timed
 #   STEP=check  bash scripts/gpu_session.sh   triscan check at real sizes
 #   STEP=accuracy bash scripts/gpu_session.sh  accuracy vs torch against float64 / long double, ACC_DTYPES
-#   STEP=tests  bash scripts/gpu_session.sh   the GPU tests of the files TESTS names, TESTS_LIMIT seconds
+#   STEP=tests  bash scripts/gpu_session.sh   the GPU tests of the files TESTS names, TESTS_LIMIT seconds,
+#                                              with the candidate patches TESTS_PATCHES applied (optional)
 #   STEP=verify bash scripts/gpu_session.sh   gpu tests, threads, autograd/compile, properties, host cost
 #   STEP=competitors bash scripts/gpu_session.sh   bench --case $CASES with CUB and FlagGems (.whl)
 #   STEP=profile bash scripts/gpu_session.sh  triscan profile (ncu) of headline, 1-D, rows, narrow K
@@ -99,11 +100,25 @@ tests)
     # TESTS is read as shell words, so a quoted -k expression stays one argument. TESTS_WORKERS
     # processes (pytest-xdist; 0: one) share the GPU: each new shape compiles and autotunes its family's
     # configs on the CPU first, which is most of a correctness test's time there
-    # each failure's traceback goes to failures.txt as it happens (tests/conftest.py)
-    TRISCAN_FAILURES="$OUT/failures.txt" \
-    eval "timeout ${TESTS_LIMIT:-540} python3 -m pytest -v -rf -p no:cacheprovider -n ${TESTS_WORKERS:-0} \
-        ${TESTS:-tests/kernels/test_column.py}" \
-        2>&1 | grep --line-buffered -v "Warning\|warn(" > "$OUT/tests.txt"; tail -25 "$OUT/tests.txt"
+    # each failure's traceback goes to failures.txt as it happens (tests/conftest.py). TESTS_PATCHES:
+    # candidate patches applied first and taken off after; if one does not apply, no test runs
+    applied=()
+    for candidate in ${TESTS_PATCHES:-}; do
+        git apply "$candidate" || break
+        applied=("$candidate" "${applied[@]}")
+    done
+    if (( ${#applied[@]} == $(wc -w <<< "${TESTS_PATCHES:-}") )); then
+        echo "tests with patches: ${TESTS_PATCHES:-none}" > "$OUT/tests.txt"
+        TRISCAN_FAILURES="$OUT/failures.txt" \
+        eval "timeout ${TESTS_LIMIT:-540} python3 -m pytest -v -rf -p no:cacheprovider -n ${TESTS_WORKERS:-0} \
+            ${TESTS:-tests/kernels/test_column.py}" \
+            2>&1 | grep --line-buffered -v "Warning\|warn(" >> "$OUT/tests.txt"; tail -25 "$OUT/tests.txt"
+    else
+        echo "TESTS_PATCHES: ${TESTS_PATCHES} do not apply; no test ran" | tee "$OUT/tests.txt"
+    fi
+    for candidate in "${applied[@]}"; do  # last applied first
+        git apply -R "$candidate"
+    done
     ;;
 verify)
     # issue 5 on CUDA: graphs, streams, threads, autograd, torch.compile (inductor), properties
