@@ -48,6 +48,20 @@ if [ -n "${STEP_H200:-}" ] && grep -q H200 "$OUT/gpu.txt"; then
     STEP=$STEP_H200
 fi
 echo "steps: ${STEP:-bench}" | tee -a "$OUT/gpu.txt"
+apply_patches() {  # apply the patches $1 in order into `applied` (last applied first); true when all
+    # applied. No fuzzy fallback: a set that does not apply is taken off whole by take_off_patches
+    applied=()
+    for candidate in $1; do
+        git apply "$candidate" || break
+        applied=("$candidate" "${applied[@]}")
+    done
+    (( ${#applied[@]} == $(wc -w <<< "$1") ))
+}
+take_off_patches() {  # what apply_patches applied, last applied first
+    for candidate in "${applied[@]}"; do
+        git apply -R "$candidate"
+    done
+}
 install_cub() {  # CUB's column for the matrix's 1-D cells: cuda-cccl from .whl, when carried
     if ls .whl/cuda_cccl-*.whl >/dev/null 2>&1; then
         python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
@@ -102,12 +116,7 @@ tests)
     # configs on the CPU first, which is most of a correctness test's time there
     # each failure's traceback goes to failures.txt as it happens (tests/conftest.py). TESTS_PATCHES:
     # candidate patches applied first and taken off after; if one does not apply, no test runs
-    applied=()
-    for candidate in ${TESTS_PATCHES:-}; do
-        git apply "$candidate" || break
-        applied=("$candidate" "${applied[@]}")
-    done
-    if (( ${#applied[@]} == $(wc -w <<< "${TESTS_PATCHES:-}") )); then
+    if apply_patches "${TESTS_PATCHES:-}"; then
         echo "tests with patches: ${TESTS_PATCHES:-none}" > "$OUT/tests.txt"
         TRISCAN_FAILURES="$OUT/failures.txt" \
         eval "timeout ${TESTS_LIMIT:-540} python3 -m pytest -v -rf -p no:cacheprovider -n ${TESTS_WORKERS:-0} \
@@ -116,9 +125,7 @@ tests)
     else
         echo "TESTS_PATCHES: ${TESTS_PATCHES} do not apply; no test ran" | tee "$OUT/tests.txt"
     fi
-    for candidate in "${applied[@]}"; do  # last applied first
-        git apply -R "$candidate"
-    done
+    take_off_patches
     ;;
 verify)
     # issue 5 on CUDA: graphs, streams, threads, autograd, torch.compile (inductor), properties
@@ -196,20 +203,13 @@ candidates)
     IFS='|' read -ra sets <<< "${CANDIDATE_SETS:?CANDIDATE_SETS: PATCHES :: CELLS entries split by |}"
     for index in "${!sets[@]}"; do
         patches=$(echo ${sets[$index]%%::*}) cells=${sets[$index]#*::}
-        applied=()
-        for candidate in $patches; do
-            git apply "$candidate" || break  # no fuzzy fallback: a set that does not apply leaves no trace
-            applied=("$candidate" "${applied[@]}")
-        done
-        if (( ${#applied[@]} == $(wc -w <<< "$patches") )); then
+        if apply_patches "$patches"; then
             echo "== candidate set $index: $patches" | tee "$OUT/candidate-$index.txt"
             candidate_ab "$cells" "candidate-$index" "${AB_DIR:-.ab}" 300
         else
             echo "candidate set $index: $patches does not apply" | tee "$OUT/candidate-$index.txt"
         fi
-        for candidate in "${applied[@]}"; do  # last applied first
-            git apply -R "$candidate"
-        done
+        take_off_patches
     done
     ;;
 ncu)
