@@ -60,3 +60,53 @@ def test_reversed_exclusive_reference_keeps_infinities():
     y = torch.tensor([1.0, float("inf"), 2.0])
     torch.testing.assert_close(reference.reversed_cumsum_reference(y, 0, exclusive=True),
                                torch.tensor([float("inf"), 2.0, 0.0], dtype=torch.float64))
+
+
+LAYOUTS = [("contiguous", lambda x: x), ("transposed", lambda x: x.t()),
+           ("every-other-row", lambda x: x[::2])]
+
+
+@pytest.mark.parametrize("layout", [layout for _, layout in LAYOUTS], ids=[name for name, _ in LAYOUTS])
+@pytest.mark.parametrize("dim", [0, 1], ids=["dim0", "dim1"])
+def test_references_without_gradients_are_written_in_one_tensor(dim, layout, monkeypatch):
+    """A reference that carries no gradients is scanned into one tensor (the pieces and the
+    exclusive shift with no concatenation, whose two copies of a 4 GiB bfloat16 input's float64
+    result ran an 80 GB GPU out of memory), and equals one torch.cumsum on any strides."""
+    x = layout(random_input((22, 9), torch.bfloat16).cpu())
+    exact = x.to(torch.float64)
+    inclusive = torch.cumsum(exact, dim)
+    backwards = torch.cumsum(exact.flip(dim), dim).flip(dim)
+    monkeypatch.setattr(reference, "PIECE", 4)
+    monkeypatch.setattr(reference, "LONG_LANE", 4)
+
+    def no_cat(*args, **kwargs):
+        raise AssertionError("a reference without gradients concatenated its result")
+
+    monkeypatch.setattr(torch, "cat", no_cat)
+    length = x.shape[dim]
+    results = {
+        "cumsum": (reference.scan_reference(x, dim), inclusive),
+        "exclusive": (reference.scan_reference(x, dim, exclusive=True),
+                      torch.nn.functional.pad(inclusive.narrow(dim, 0, length - 1).movedim(dim, -1), (1, 0))
+                      .movedim(-1, dim)),
+        "reversed": (reference.scan_reference(x, dim, reverse=True), backwards),
+        "exclusive reversed": (reference.scan_reference(x, dim, exclusive=True, reverse=True),
+                               torch.nn.functional.pad(backwards.narrow(dim, 1, length - 1).movedim(dim, -1),
+                                                       (0, 1)).movedim(-1, dim)),
+    }
+    for name, (result, expected) in results.items():
+        assert result.dtype == torch.float64, name
+        torch.testing.assert_close(result, expected, rtol=1e-12, atol=1e-12, msg=name)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int32, torch.bool], ids=str)
+@pytest.mark.parametrize("shape", [(), (0,), (3, 0), (1,)], ids=["0-d", "empty", "3x0", "one"])
+def test_references_of_empty_and_0d_inputs(shape, dtype):
+    x = random_input(shape, dtype).cpu() if dtype is not torch.bool else torch.ones(shape, dtype=dtype)
+    dim = -1 if shape else 0
+    exact = x.to(reference.exact_dtype(dtype))
+    assert torch.equal(reference.cumsum_reference(x, dim), torch.cumsum(exact, dim))
+    exclusive = reference.exclusive_cumsum_reference(x, dim)
+    assert exclusive.shape == x.shape and exclusive.dtype == exact.dtype
+    assert not exclusive.any()  # one position or none: the identity alone
+    assert torch.equal(reference.reversed_cumsum_reference(x, dim), torch.cumsum(exact, dim))

@@ -5,6 +5,8 @@ concatenated in front of x along `dim`, then ``[:-1]`` drops the last index of
 dimension 0 (whatever `dim` is), then an inclusive cumsum runs along `dim`.
 """
 
+import itertools
+
 import torch
 
 from ..kernels.operators import SUM, ScanOperator
@@ -43,8 +45,12 @@ LONG_LANE = 1 << 16
 
 def cumsum_in_pieces(x: torch.Tensor, dim: int) -> torch.Tensor:
     """torch.cumsum(x, dim), each call seeing at most PIECE positions along dim: each piece's
-    scan plus the last sum of the piece before it (differentiable, as torch.cumsum); a few long
-    lanes one at a time, each contiguous."""
+    scan plus the last sum of the piece before it; a few long lanes one at a time, each
+    contiguous. Differentiable, as torch.cumsum, where x takes gradients; otherwise written
+    into one new tensor (_scan_into)."""
+    if not _differentiable(x):  # in torch.cumsum's result type: integers and bool sum as int64
+        summed = x.dtype if x.dtype.is_floating_point or x.dtype.is_complex else torch.int64
+        return _scan_into(x, dim, torch.empty_like(x, dtype=summed))
     if x.dim() > 1 and x.shape[dim] > LONG_LANE and x.numel() // x.shape[dim] <= FEW_LANES:
         lanes_last = x.movedim(dim, -1)
         lanes = lanes_last.reshape(-1, lanes_last.shape[-1])  # [lanes, positions]
@@ -61,6 +67,33 @@ def cumsum_in_pieces(x: torch.Tensor, dim: int) -> torch.Tensor:
     return torch.cat(pieces, dim)
 
 
+def _differentiable(x: torch.Tensor) -> bool:
+    """Whether a reference of x must carry gradients. One that need not is written into one
+    tensor: pieces and their concatenation (and an inclusive scan beside its shifted copy) hold
+    the result twice, and a 4 GiB bfloat16 input's float64 reference is 16 GiB, which ran an
+    80 GB GPU out of memory (benchmarks/NOTES.md 229)."""
+    return x.requires_grad and torch.is_grad_enabled()
+
+
+def _scan_into(x: torch.Tensor, dim: int, out: torch.Tensor) -> torch.Tensor:
+    """torch.cumsum(x, dim) written into `out` (x's shape, any strides), as cumsum_in_pieces
+    cuts it: at most PIECE positions a call, a few long lanes one at a time. Returns `out`."""
+    if x.dim() > 1 and x.shape[dim] > LONG_LANE and x.numel() // x.shape[dim] <= FEW_LANES:
+        lanes_x, lanes_out = x.movedim(dim, -1), out.movedim(dim, -1)
+        for lane in itertools.product(*(range(size) for size in lanes_x.shape[:-1])):
+            _scan_into(lanes_x[lane].contiguous(), 0, lanes_out[lane])
+        return out
+    if x.dim() == 0 or x.shape[dim] <= PIECE:
+        return torch.cumsum(x, dim, out=out)
+    for start in range(0, x.shape[dim], PIECE):
+        size = min(PIECE, x.shape[dim] - start)
+        piece = out.narrow(dim, start, size)
+        torch.cumsum(x.narrow(dim, start, size), dim, out=piece)
+        if start:
+            piece += out.narrow(dim, start - 1, 1)  # the last sum of the piece before
+    return out
+
+
 def seed_model_reference(x: torch.Tensor, dim: int) -> torch.Tensor:
     """`seed_model` computed exactly enough to judge others: float64 / int64."""
     return cumsum_in_pieces(seed_shifted(x.to(exact_dtype(x.dtype)), dim), dim)
@@ -73,6 +106,13 @@ def cumsum_reference(x: torch.Tensor, dim: int) -> torch.Tensor:
 
 def exclusive_cumsum_reference(x: torch.Tensor, dim: int) -> torch.Tensor:
     """Textbook exclusive cumsum (same shape as x, first element 0) in float64 / int64."""
+    if not _differentiable(x) and x.dim() > 0 and x.shape[dim] > 0:
+        # scanned straight into the shifted positions: no inclusive scan beside the result
+        exact = x.to(exact_dtype(x.dtype))
+        out = torch.empty_like(exact)
+        out.narrow(dim, 0, 1).zero_()
+        _scan_into(exact.narrow(dim, 0, x.shape[dim] - 1), dim, out.narrow(dim, 1, x.shape[dim] - 1))
+        return out
     inclusive = cumsum_reference(x, dim)
     if x.dim() == 0 or x.shape[dim] == 0:
         return torch.zeros_like(inclusive)
@@ -86,6 +126,7 @@ def reversed_cumsum_reference(x: torch.Tensor, dim: int, exclusive: bool = False
     x` would turn an Inf into NaN."""
     exact = x.to(exact_dtype(x.dtype)).flip(dim)
     scanned = exclusive_cumsum_reference(exact, dim) if exclusive else cumsum_in_pieces(exact, dim)
+    del exact  # before the flip back: two float64 copies of x at a time, not three
     return scanned.flip(dim)
 
 
