@@ -273,3 +273,14 @@ def test_eager_estimate_stops_at_the_first_slice_far_past_the_limit(ms_per_posit
     assert used == fraction
     assert calls == ([2**12] * 2 if fraction == 256 else [2**12] * 2 + [2**16] * 2)  # each slice warmed up
     assert math.isclose(estimate, 2**20 * ms_per_position)
+
+
+@pytest.mark.parametrize("positions,unsafe", [(1, False), (2**30, False), (2**30 + 1, True), (2**31, True)],
+                         ids=["one", "2^30", "2^30+1", "2^31"])
+def test_torch_scans_past_2_30_positions_are_not_run(positions, unsafe):
+    """torch's CUDA scan reads past its input beyond 2^30 positions (pytorch issue 196624): the
+    matrix does not run torch eager there, and says why, where it took the whole run down."""
+    reason = matrix.torch_scan_unsafe(positions)
+    assert (reason is not None) == unsafe
+    if unsafe:
+        assert "196624" in reason and str(positions) in reason

@@ -42,6 +42,10 @@ SLOW_EAGER_MS = 1000.0  # eager calls estimated longer than this are skipped (to
 # puts the call far past SLOW_EAGER_MS, a 1/16-length one (each slice warmed up first)
 PROBES = (256, 16)
 FAR_PAST = 4.0
+# torch's CUDA scan reads past its input beyond 2^30 positions (pytorch issue 196624), an illegal
+# access or not as the memory after the input happens to lie: a 4 GiB bfloat16 ModelNew cell's eager
+# timing took the whole matrix down with it (benchmarks/NOTES.md 87, 229)
+TORCH_SCAN_POSITIONS = 1 << 30
 
 
 def shape_for(family: str, elements: int) -> tuple[tuple, int, slice | None]:
@@ -155,6 +159,14 @@ def reference_call(op: str, dim: int):
     return lambda x: scan_reference(x, dim, flags["exclusive"], flags["reverse"], operator)
 
 
+def torch_scan_unsafe(positions: int) -> str | None:
+    """Why torch's eager scan of `positions` positions is not run, or None where it may be."""
+    if positions > TORCH_SCAN_POSITIONS:
+        return (f"torch's CUDA scan of over 2^30 positions ({positions}) may read past its input "
+                f"(pytorch issue 196624) and end the process: not run")
+    return None
+
+
 def eager_estimate(eager, x: torch.Tensor, dim: int) -> tuple[float, int]:
     """(The ms one eager call on x would take, scaled from slices of x along dim, the fraction of
     the slice that decided it): a narrow dim-0 scan takes torch seconds a call, so a cell times a
@@ -212,8 +224,11 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     del reference
     cell["ms"]["triscan"] = measure(lambda: ours(x), repeat_ms)
     eager = torch_call(op, dim)
-    estimate, fraction = eager_estimate(eager, x, dim)
-    if estimate > SLOW_EAGER_MS:
+    unsafe = torch_scan_unsafe(x.shape[dim] if x.dim() else 1)
+    estimate, fraction = (0.0, 1) if unsafe else eager_estimate(eager, x, dim)
+    if unsafe:
+        cell["skipped"]["torch eager"] = unsafe
+    elif estimate > SLOW_EAGER_MS:
         cell["skipped"]["torch eager"] = (f"one call would take about {estimate / 1000:.1f} s "
                                           f"(a 1/{fraction}-length slice, scaled): not timed")
     else:
