@@ -43,7 +43,7 @@ SLOW_EAGER_MS = 1000.0  # eager calls estimated longer than this are skipped (to
 PROBES = (256, 16)
 FAR_PAST = 4.0
 # torch's CUDA scan reads past its input beyond 2^30 positions (pytorch issue 196624), an illegal
-# access or not as the memory after the input happens to lie: a 4 GiB bfloat16 ModelNew cell's eager
+# access or not as the memory after the input happens to lie: a 4 GiB bfloat16 reversed cell's eager
 # timing took the whole matrix down with it (benchmarks/NOTES.md 87, 229)
 TORCH_SCAN_POSITIONS = 1 << 30
 
