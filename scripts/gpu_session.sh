@@ -25,7 +25,9 @@
 #   STEP=ncu   bash scripts/gpu_session.sh    Nsight Compute sections of the kernels of NCU_CELLS (or CELLS;
 #                                              matrix cells, benchmarks/dev/ncu_cells.py), NCU_LIMIT seconds
 #   STEP=ncu_metrics bash scripts/gpu_session.sh  ncu counters NCU_METRICS (and NCU_METRICS_MORE, a second
-#                                              run) of NCU_CELLS (op `copy`: the cell's bytes moved, the baseline)
+#                                              run) of NCU_CELLS (op `copy`: the cell's bytes moved, the baseline);
+#                                              NCU_METRICS=stalls: the warp stall reasons per issue, cycles,
+#                                              instructions and duration
 #   STEP=host  bash scripts/gpu_session.sh    small calls: triscan bench --host (wall and device time per call)
 #   STEP=sweeps bash scripts/gpu_session.sh  fixed-launch sweeps, one per line of SWEEPS (sweep_configs.py
 #                                              arguments; default benchmarks/dev/next_sweeps.txt)
@@ -221,8 +223,13 @@ ncu_metrics)
     # Nsight Compute counters (NCU_METRICS, comma-separated) of the kernels of NCU_CELLS; op `copy`
     # profiles a kernel moving the cell's bytes as the baseline. NCU_METRICS_MORE: a second run's
     # counters, into ncu_metrics_more.txt (a name this ncu does not know fails only that run)
+    stalls=$(for reason in long_scoreboard short_scoreboard barrier membar wait lg_throttle mio_throttle \
+        math_pipe_throttle no_instruction branch_resolving drain selected not_selected; do
+        printf 'smsp__average_warps_issue_stalled_%s_per_issue_active.ratio,' "$reason"; done)
+    stalls+=smsp__cycles_active.avg,smsp__inst_executed.sum,gpu__time_duration.sum
     for run in metrics metrics_more; do
         [ "$run" = metrics ] && metrics=${NCU_METRICS:?NCU_METRICS} || metrics=${NCU_METRICS_MORE:-}
+        [ "$metrics" = stalls ] && metrics=$stalls
         [ -n "$metrics" ] || continue
         timeout ${NCU_LIMIT:-240} ncu --clock-control none --profile-from-start off --metrics "$metrics" \
             python3 benchmarks/dev/ncu_cells.py ${NCU_CELLS:-$CELLS} 2>&1 | grep -v "Warning\|warn(" \
