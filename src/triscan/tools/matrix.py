@@ -224,15 +224,16 @@ def run_cell(op: str, dtype_name: str, family: str, input_bytes: int, repeat_ms:
     del reference
     cell["ms"]["triscan"] = measure(lambda: ours(x), repeat_ms)
     eager = torch_call(op, dim)
-    unsafe = torch_scan_unsafe(x.shape[dim] if x.dim() else 1)
-    estimate, fraction = (0.0, 1) if unsafe else eager_estimate(eager, x, dim)
+    unsafe = torch_scan_unsafe(x.shape[dim])
     if unsafe:
         cell["skipped"]["torch eager"] = unsafe
-    elif estimate > SLOW_EAGER_MS:
-        cell["skipped"]["torch eager"] = (f"one call would take about {estimate / 1000:.1f} s "
-                                          f"(a 1/{fraction}-length slice, scaled): not timed")
     else:
-        cell["ms"]["torch eager"] = measure(lambda: eager(x), repeat_ms)
+        estimate, fraction = eager_estimate(eager, x, dim)
+        if estimate > SLOW_EAGER_MS:
+            cell["skipped"]["torch eager"] = (f"one call would take about {estimate / 1000:.1f} s "
+                                              f"(a 1/{fraction}-length slice, scaled): not timed")
+        else:
+            cell["ms"]["torch eager"] = measure(lambda: eager(x), repeat_ms)
     if with_compile:
         compiled = fresh_compile(eager)
         compiled(x)
