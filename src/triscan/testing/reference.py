@@ -51,7 +51,7 @@ def cumsum_in_pieces(x: torch.Tensor, dim: int) -> torch.Tensor:
     if not _differentiable(x):  # in torch.cumsum's result type: integers and bool sum as int64
         summed = x.dtype if x.dtype.is_floating_point or x.dtype.is_complex else torch.int64
         return _scan_into(x, dim, torch.empty_like(x, dtype=summed))
-    if x.dim() > 1 and x.shape[dim] > LONG_LANE and x.numel() // x.shape[dim] <= FEW_LANES:
+    if _few_long_lanes(x, dim):
         lanes_last = x.movedim(dim, -1)
         lanes = lanes_last.reshape(-1, lanes_last.shape[-1])  # [lanes, positions]
         scanned = torch.stack([cumsum_in_pieces(lane.contiguous(), 0) for lane in lanes])
@@ -67,6 +67,12 @@ def cumsum_in_pieces(x: torch.Tensor, dim: int) -> torch.Tensor:
     return torch.cat(pieces, dim)
 
 
+def _few_long_lanes(x: torch.Tensor, dim: int) -> bool:
+    """Whether x has at most FEW_LANES lanes beside dim, each longer than LONG_LANE: such a
+    reference is scanned one contiguous lane at a time."""
+    return x.dim() > 1 and x.shape[dim] > LONG_LANE and x.numel() // x.shape[dim] <= FEW_LANES
+
+
 def _differentiable(x: torch.Tensor) -> bool:
     """Whether a reference of x must carry gradients. One that need not is written into one
     tensor: pieces and their concatenation (and an inclusive scan beside its shifted copy) hold
@@ -78,7 +84,7 @@ def _differentiable(x: torch.Tensor) -> bool:
 def _scan_into(x: torch.Tensor, dim: int, out: torch.Tensor) -> torch.Tensor:
     """torch.cumsum(x, dim) written into `out` (x's shape, any strides), as cumsum_in_pieces
     cuts it: at most PIECE positions a call, a few long lanes one at a time. Returns `out`."""
-    if x.dim() > 1 and x.shape[dim] > LONG_LANE and x.numel() // x.shape[dim] <= FEW_LANES:
+    if _few_long_lanes(x, dim):
         lanes_x, lanes_out = x.movedim(dim, -1), out.movedim(dim, -1)
         for lane in itertools.product(*(range(size) for size in lanes_x.shape[:-1])):
             _scan_into(lanes_x[lane].contiguous(), 0, lanes_out[lane])
