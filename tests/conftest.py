@@ -29,6 +29,14 @@ if DEVICE == "cpu":
     settings.register_profile("interpreter", derandomize=True, database=None, deadline=None, print_blob=True)
     settings.load_profile("interpreter")
 
+    # whole-array combines and one language patch per kernel (same results, a fraction of the
+    # time), here and in the Python processes that tests start (interpreter_site/sitecustomize.py)
+    from triscan.testing.interpreter import speed_up_interpreter
+
+    speed_up_interpreter()
+    _site = os.path.join(os.path.dirname(__file__), "interpreter_site")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (_site, os.environ.get("PYTHONPATH"))))
+
 
 def assert_scan_close(out: torch.Tensor, ref: torch.Tensor, abs_running_sum: torch.Tensor, length: int):
     """Compare a scan against its float64 / int64 reference by triscan's tolerance rule."""
