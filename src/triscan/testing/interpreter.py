@@ -66,7 +66,7 @@ def _tree_reduce(self, input):
     dtypes = [arg.dtype for arg in input]
     input_shape = input[0].handle.data.shape
     arrays = [np.moveaxis(arg.handle.data, axis, 0) for arg in input]  # [n, ...]
-    while arrays[0].shape[0] > 1:  # a power of two: block shapes are
+    while arrays[0].shape[0] > 1:  # a power of two (block shapes are): the halves pair up exactly
         arrays = _combined(self, [a[0::2] for a in arrays], [a[1::2] for a in arrays], dtypes)
     ret = []
     for data, dtype in zip(arrays, dtypes, strict=True):
@@ -99,7 +99,6 @@ def _doubling_scan(self, input):
         distance *= 2
     return [self.to_tensor(np.moveaxis(a, 0, self.axis), dtype)
             for a, dtype in zip(arrays, dtypes, strict=True)]
-
 
 
 class _NoScope:
