@@ -1,7 +1,7 @@
 """The Triton interpreter made faster for the tests, with the same results.
 
-Triton 3.6's interpreter spends most of a look-back test's time in two places that are not the
-kernel's own work (a 300 x 8 column look-back logcumsumexp: 10 s a call):
+Triton 3.6's interpreter spends most of a look-back test's time in places that are not the
+kernel's own work (a 300 x 8 column look-back logcumsumexp: 10 s a call; benchmarks/NOTES.md 233):
 
 - a reduction or scan with a user combine function (a product, a max, a log-sum-exp, a tuple of
   them) runs one element at a time, a Python call per element. `speed_up_interpreter` makes it
@@ -15,7 +15,8 @@ kernel's own work (a 300 x 8 column look-back logcumsumexp: 10 s a call):
   still in place; that is skipped. And the numpy dtype of a Triton dtype is looked up once, not
   through a dict built anew per call.
 
-Tests call it under the interpreter (tests/conftest.py); nothing in the library does.
+Tests call it under the interpreter (tests/conftest.py, and tests/interpreter_site/sitecustomize.py
+in the processes they start); nothing in the library does.
 """
 
 import numpy as np
