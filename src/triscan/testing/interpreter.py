@@ -39,7 +39,7 @@ def speed_up_interpreter() -> None:
     if not all(hasattr(interpreter, name) for name in needed):  # another Triton: left as it is
         return
     ORIGINALS.update(generic_reduce=interpreter.ReduceOps.generic_reduce,
-                     generic_scan=interpreter.ScanOps.generic_scan, patch_lang=interpreter._patch_lang)
+                     generic_scan=interpreter.ScanOps.generic_scan)
     interpreter.ReduceOps.generic_reduce = _tree_reduce
     interpreter.ScanOps.generic_scan = _doubling_scan
     interpreter._patch_lang = _patch_lang_once(interpreter._patch_lang)
