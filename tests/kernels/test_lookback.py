@@ -5,11 +5,18 @@ import sys
 import pytest
 import torch
 import triton
+import triton.language as tl
 from conftest import DEVICE, abs_of, assert_scan_close, column_steps, crossed, random_input
 
 import triscan
 from triscan.kernels import registry
-from triscan.kernels.lookback.row import lookback_scan_kernel
+from triscan.kernels.lookback.protocol import _halves, _pack
+from triscan.kernels.lookback.row import (
+    _read_window,
+    _window_nearest,
+    _window_taken,
+    lookback_scan_kernel,
+)
 from triscan.testing.reference import (
     cumsum_reference,
     exclusive_cumsum_reference,
@@ -392,6 +399,155 @@ def test_round_options(options, op, dtype, monkeypatch, triton_launches, poisone
     for shape in shapes:
         lookback_scan_checked(op, random_input(shape, dtype), triton_launches)
     assert triton_launches.counts == {"lookback_scan": len(shapes)}
+
+
+WINDOW_PART_CASES = [("cumsum", torch.float32, True), ("exclusive reverse", torch.float64, False),
+                     ("ModelNew", torch.int64, True), ("cumsum", torch.int32, False)]
+
+
+@pytest.mark.parametrize("lookback", [64, 128], ids=lambda lookback: f"window{lookback}")
+@pytest.mark.parametrize("op,dtype,overlap_read", WINDOW_PART_CASES,
+                         ids=[f"{op}-{dtype}-{'overlap' if overlap else 'plain'}"
+                              for op, dtype, overlap in WINDOW_PART_CASES])
+def test_windows_in_parts(op, dtype, overlap_read, lookback, monkeypatch, triton_launches, poisoned_outputs):
+    """The row look-back with windows of more than a warp's 32 predecessors, read and reduced in
+    parts of 32 (lookback/row.py's PART): one-word and two-word look-backs, float64 with its
+    carried error, OVERLAP_READ's first window in hand, on 1-D and on rows. test_window_step
+    checks one step's decisions on crafted words; this, the kernel around it."""
+    # plans bind it when they are made (triton_launches starts their cache empty)
+    monkeypatch.setattr(registry, "ROW_LOOKBACK", lookback)
+    if DEVICE == "cpu":
+        monkeypatch.setitem(registry.LOOKBACK.interpreter_meta, "OVERLAP_READ", overlap_read)
+    else:  # one config: the autotuner launches it without timing others
+        config = triton.Config({"BLOCK": 16384 // dtype.itemsize, "SPLIT": True,
+                                "OVERLAP_READ": overlap_read}, num_warps=4, num_stages=1)
+        monkeypatch.setattr(lookback_scan_kernel, "configs", [config])
+        monkeypatch.setattr(lookback_scan_kernel, "early_config_prune", None)
+    shapes = [(3001 * SCALE,), (3, 1000 * SCALE - 1)]
+    for shape in shapes:
+        plan = lookback_scan_checked(op, random_input(shape, dtype), triton_launches)
+        assert plan.launch.constexprs["LOOKBACK"] == lookback
+    assert triton_launches.counts == {"lookback_scan": len(shapes)}
+
+
+@triton.jit
+def _publish_trials(status_ptr, values_ptr, errors_ptr, flags_ptr, CHUNKS: tl.constexpr, WORDS: tl.constexpr,
+                    CARRY_ERROR: tl.constexpr):
+    """Write each trial's CHUNKS look-back words as _publish does (a trial a program, its own
+    workspace), all at once: the values with their statuses, none where the status is 0."""
+    trial = tl.program_id(0).to(tl.int64)
+    chunks = tl.arange(0, CHUNKS)  # [CHUNKS]
+    statuses = tl.load(flags_ptr + trial * CHUNKS + chunks).to(tl.int64)
+    values = tl.load(values_ptr + trial * CHUNKS + chunks)
+    words_ptr = status_ptr + trial * (WORDS * CHUNKS)
+    if WORDS == 1:
+        tl.store(words_ptr + chunks, _pack(values, statuses), mask=statuses != 0)
+    else:
+        errors = tl.load(errors_ptr + trial * CHUNKS + chunks)
+        halves = tl.arange(0, 2)[None, :]
+        words = _halves(values[:, None], statuses[:, None], errors[:, None], CARRY_ERROR)  # [CHUNKS, 2]
+        tl.store(words_ptr + 2 * chunks[:, None] + halves, words, mask=(statuses != 0)[:, None])
+
+
+@triton.jit
+def _window_step(status_ptr, window_ends_ptr, row_firsts_ptr, nearest_ptr, ready_ptr, taken_ptr, prefix_ptr,
+                 prefix_error_ptr, CHUNKS: tl.constexpr, WORDS: tl.constexpr, ACC_DTYPE: tl.constexpr,
+                 CARRY_ERROR: tl.constexpr, LOOKBACK: tl.constexpr, PART: tl.constexpr, PARTS: tl.constexpr,
+                 SCANNED: tl.constexpr):
+    """One look-back step of the row look-back (lookback/row.py) over each trial's window."""
+    trial = tl.program_id(0).to(tl.int64)
+    window_end = tl.load(window_ends_ptr + trial)
+    row_first = tl.load(row_firsts_ptr + trial)
+    window = _read_window(status_ptr + trial * (WORDS * CHUNKS), window_end, row_first, WORDS, ACC_DTYPE,
+                          CARRY_ERROR, PART, PARTS)
+    nearest, ready = _window_nearest(window, LOOKBACK, PART, PARTS)
+    taken, prefix, prefix_error = _window_taken(window, window_end, row_first, nearest, SCANNED, ACC_DTYPE,
+                                                CARRY_ERROR, PART, PARTS)
+    tl.store(nearest_ptr + trial, nearest)
+    tl.store(ready_ptr + trial, ready.to(tl.int32))
+    tl.store(taken_ptr + trial, taken.to(taken_ptr.dtype.element_ty))
+    tl.store(prefix_ptr + trial, prefix.to(prefix_ptr.dtype.element_ty))
+    tl.store(prefix_error_ptr + trial, prefix_error)
+
+
+# (look-back words, their sums' dtype, the combine): one word per chunk for float32 sums, two for
+# 64-bit ones, a float64 sum with its carried error, a max's int64 keys (cummax's)
+WINDOW_WORDS = {"float32": (1, torch.float32, "sum"), "int64": (2, torch.int64, "sum"),
+                "float64-carried": (2, torch.float64, "sum"), "int64-max": (2, torch.int64, "max")}
+
+
+@pytest.mark.parametrize("lookback", [16, 32, 64, 128], ids=lambda lookback: f"window{lookback}")
+@pytest.mark.parametrize("words", list(WINDOW_WORDS))
+def test_window_step(words, lookback):
+    """One step of the row look-back's walk back, on published words drawn to put the nearest
+    inclusive prefix in every part of a window read in warp-wide parts (LOOKBACK over 32), or in
+    none of it; an unpublished word before it, after it or nowhere; windows that reach past the
+    row's first chunk. nearest, ready and what the step takes are those of a plain walk over the
+    same statuses (under the interpreter a kernel's look-back always finds its predecessor's
+    prefix at once: this is where its waiting paths run there)."""
+    word_count, dtype, scanned = WINDOW_WORDS[words]
+    carry_error = words == "float64-carried"
+    part = min(lookback, 32)
+    generator = torch.Generator().manual_seed(lookback * 7 + word_count)
+    trials, chunks = 48, 2 * lookback
+    flags = torch.randint(1, 3, (trials, chunks), generator=generator, dtype=torch.int32)
+    window_ends = torch.randint(1, chunks + 1, (trials,), generator=generator)
+    row_firsts = torch.zeros(trials, dtype=torch.int64)
+    for trial in range(trials):
+        end = int(window_ends[trial])
+        row_firsts[trial] = int(torch.randint(0, end, (1,), generator=generator)) if trial % 3 == 0 else 0
+        # the nearest prefix at a drawn step, one window further (none in it) for every fourth trial
+        nearest = trial % (lookback + 1) if trial % 4 else lookback
+        steps = torch.arange(lookback)
+        in_window = (end - 1 - steps >= 0)
+        chunk_of = (end - 1 - steps)[in_window]
+        flags[trial, chunk_of] = torch.where(steps[in_window] == nearest, 2, 1).to(torch.int32)
+        if trial % 5 == 1:  # an unpublished word before the nearest prefix (or anywhere, where none)
+            hole = int(torch.randint(0, max(1, min(nearest, lookback)), (1,), generator=generator))
+            if end - 1 - hole >= 0:
+                flags[trial, end - 1 - hole] = 0
+        elif trial % 5 == 2:  # one after it: the step is still ready
+            hole = nearest + 1 + int(torch.randint(0, lookback, (1,), generator=generator))
+            if hole < lookback and end - 1 - hole >= 0:
+                flags[trial, end - 1 - hole] = 0
+    if dtype.is_floating_point:  # whole numbers: every order of addition is exact
+        values = torch.randint(-1000, 1000, (trials, chunks), generator=generator).to(dtype)
+    else:
+        values = torch.randint(-(1 << 40), 1 << 40, (trials, chunks), generator=generator, dtype=dtype)
+    errors = torch.randint(-(1 << 20), 1 << 20, (trials, chunks), generator=generator).double() * 2.0**-80
+    status = torch.zeros(trials * word_count * chunks, dtype=torch.int64)
+    accumulator = {torch.float32: tl.float32, torch.float64: tl.float64, torch.int64: tl.int64}[dtype]
+    on_device = [tensor.to(DEVICE) for tensor in (status, values, errors, flags, window_ends, row_firsts)]
+    status, values_d, errors_d, flags_d, window_ends_d, row_firsts_d = on_device
+    _publish_trials[(trials,)](status, values_d, errors_d, flags_d, CHUNKS=chunks, WORDS=word_count,
+                               CARRY_ERROR=carry_error)
+    sums_dtype = torch.float64 if dtype.is_floating_point else torch.int64
+    outputs = [torch.full((trials,), -7, dtype=torch.int32, device=DEVICE) for _ in range(2)]
+    outputs += [torch.full((trials,), float("nan") if sums_dtype.is_floating_point else -7, dtype=sums_dtype,
+                           device=DEVICE) for _ in range(2)]
+    outputs += [torch.full((trials,), float("nan"), dtype=torch.float64, device=DEVICE)]
+    _window_step[(trials,)](status, window_ends_d, row_firsts_d, *outputs, CHUNKS=chunks, WORDS=word_count,
+                            ACC_DTYPE=accumulator, CARRY_ERROR=carry_error, LOOKBACK=lookback, PART=part,
+                            PARTS=lookback // part, SCANNED=scanned)
+    nearest_out, ready_out, taken_out, prefix_out, error_out = (output.cpu() for output in outputs)
+    identity = torch.iinfo(torch.int64).min if scanned == "max" else 0
+    for trial in range(trials):
+        end, first = int(window_ends[trial]), int(row_firsts[trial])
+        steps = [step for step in range(lookback)]
+        valid = [end - 1 - step >= first for step in steps]
+        status_at = [int(flags[trial, end - 1 - step]) if valid[step] else 2 for step in steps]
+        nearest = next((step for step in steps if status_at[step] == 2), lookback)
+        ready = all(status_at[step] > 0 for step in steps[:nearest])
+        assert (int(nearest_out[trial]), bool(ready_out[trial])) == (nearest, ready), (trial, end, first)
+        if not ready:
+            continue
+        taken_steps = [step for step in steps[:nearest + (0 if carry_error else 1)] if valid[step]]
+        taken_values = [values[trial, end - 1 - step].item() for step in taken_steps]
+        taken = max(taken_values, default=identity) if scanned == "max" else sum(taken_values)
+        assert taken_out[trial].item() == taken, (trial, taken_steps)
+        at_nearest = carry_error and nearest < lookback and valid[nearest]
+        assert prefix_out[trial].item() == (values[trial, end - 1 - nearest].item() if at_nearest else 0)
+        assert error_out[trial].item() == (errors[trial, end - 1 - nearest].item() if at_nearest else 0.0)
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.bool],

@@ -45,6 +45,7 @@ class LaunchSpec:
 
 
 KEPT_WORDS = 1 << 14  # int64 workspaces up to this size are kept between calls, cleaned by their kernel
+ROW_LOOKBACK = 32  # predecessors the row look-back examines at once (lookback/row.py's LOOKBACK)
 TENSORS = ("x_ptr", "y_ptr")  # every kernel's leading parameters: input and output
 INDICES = ("i_ptr",)  # then, for the row, column and row look-back kernels, a max or min scan's indices
 WORKSPACE = ("status_ptr", "values_ptr")  # then, for the look-back kernels, their workspace
@@ -320,8 +321,8 @@ def bind_lookback(family, plan) -> LaunchSpec:
     # SPLIT is a tuned meta-parameter (lookback/row.py); the interpreter's fixed one follows the length
     split = dict(SPLIT=positions % 16 != 0) if plan.interpreted else {}
     carry_error = plan.operator.carries_error and plan.accumulator == torch.float64
-    constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name, LOOKBACK=32,
-                      WORDS=words, CARRY_ERROR=carry_error,
+    constexprs = dict(SHIFT=shift, ACC_DTYPE=plan.accumulator_tl, OPERATOR=plan.operator.name,
+                      LOOKBACK=ROW_LOOKBACK, WORDS=words, CARRY_ERROR=carry_error,
                       REVERSE=plan.reverse, TOTAL=plan.total, ROTATE=rotate, VEC=vec,
                       RUN=block_run(plan, rotate, lookback=True), CLEAN=clean, INDICES=plan.indexed, **split,
                       **meta)

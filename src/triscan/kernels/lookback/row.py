@@ -99,6 +99,78 @@ def _row_chunk_start(ticket, chunks_per_row, REVERSE: tl.constexpr, BLOCK: tl.co
 
 
 @triton.jit
+def _read_window(status_ptr, window_end, row_first, WORDS: tl.constexpr, ACC_DTYPE: tl.constexpr,
+                 CARRY_ERROR: tl.constexpr, WARP_WINDOW: tl.constexpr, WARP_WINDOWS: tl.constexpr):
+    """The look-back words of chunks window_end - 1, window_end - 2, ... (LOOKBACK of them, nearest
+    first; none before row_first) as WARP_WINDOWS warp windows: (flags, sums, errors) of
+    [WARP_WINDOW] each (protocol._read), each laid out in one warp and reduced there."""
+    steps = tl.arange(0, WARP_WINDOW)
+    window = ()
+    for warp in tl.static_range(WARP_WINDOWS):
+        index = window_end - 1 - warp * WARP_WINDOW - steps  # [WARP_WINDOW]
+        window = window + (_read(status_ptr, index, index >= row_first, WORDS, ACC_DTYPE, CARRY_ERROR),)
+    return window
+
+
+@triton.jit
+def _window_nearest(window, LOOKBACK: tl.constexpr, WARP_WINDOW: tl.constexpr, WARP_WINDOWS: tl.constexpr):
+    """(nearest, ready) of a window from _read_window: the step of the nearest predecessor that has
+    published its inclusive prefix (LOOKBACK where none has), and whether every nearer one has
+    published at least its total, so that the words up to `nearest` make this chunk's prefix (all
+    of the window's, then the window before it next)."""
+    steps = tl.arange(0, WARP_WINDOW)
+    for warp in tl.static_range(WARP_WINDOWS):
+        warp_nearest = tl.min(tl.where(window[warp][0] == 2, warp * WARP_WINDOW + steps, LOOKBACK), 0)
+        if warp == 0:
+            nearest = warp_nearest
+        else:
+            nearest = tl.minimum(nearest, warp_nearest)
+    for warp in tl.static_range(WARP_WINDOWS):
+        warp_ready = tl.min(tl.where(warp * WARP_WINDOW + steps < nearest, window[warp][0], 2), 0)
+        if warp == 0:
+            ready = warp_ready
+        else:
+            ready = tl.minimum(ready, warp_ready)
+    return nearest, ready > 0
+
+
+@triton.jit
+def _window_taken(window, window_end, row_first, nearest, SCANNED: tl.constexpr, IDENTITY_DTYPE: tl.constexpr,
+                  CARRY_ERROR: tl.constexpr, WARP_WINDOW: tl.constexpr, WARP_WINDOWS: tl.constexpr):
+    """(taken, prefix, prefix_error) of a ready window from _read_window (_window_nearest): the
+    words of the predecessors nearer than `nearest` combined (SCANNED), and the word at `nearest`
+    with its carried error apart with CARRY_ERROR (the carried addition takes them: the nearer
+    totals round at their own size, NOTES.md 86); without CARRY_ERROR `taken` holds that word
+    too, and prefix and prefix_error are 0. IDENTITY_DTYPE: whose identity stands for the
+    predecessors before the row's first chunk (the kernel's IDENTITY)."""
+    IDENTITY: tl.constexpr = _identity(SCANNED, IDENTITY_DTYPE)
+    steps = tl.arange(0, WARP_WINDOW)
+    for warp in tl.static_range(WARP_WINDOWS):
+        _, sums, errors = window[warp]
+        warp_steps = warp * WARP_WINDOW + steps  # [WARP_WINDOW]
+        valid = window_end - 1 - warp_steps >= row_first
+        if CARRY_ERROR:
+            warp_taken = tl.sum(tl.where(valid & (warp_steps < nearest), sums, 0.0), 0)
+            # one nonzero term at most: exact
+            at_nearest = valid & (warp_steps == nearest)  # [WARP_WINDOW]
+            warp_prefix = tl.sum(tl.where(at_nearest, sums, 0.0), 0)
+            warp_error = tl.sum(tl.where(at_nearest, errors, 0.0), 0)
+        else:
+            warp_taken = _total(tl.where(valid & (warp_steps <= nearest), sums, IDENTITY), 0, SCANNED)
+            warp_prefix = tl.zeros([], dtype=sums.dtype)
+            warp_error = tl.zeros([], dtype=tl.float64)
+        if warp == 0:
+            taken = warp_taken
+            prefix = warp_prefix
+            prefix_error = warp_error
+        else:
+            taken = _combine(taken, warp_taken, SCANNED)
+            prefix += warp_prefix
+            prefix_error += warp_error
+    return taken, prefix, prefix_error
+
+
+@triton.jit
 def _publish_total(status_ptr, ticket, total, first_in_row, WORDS: tl.constexpr, CARRY_ERROR: tl.constexpr):
     """Publish a chunk's total (status 1); the first chunk of a row publishes it as its
     inclusive prefix (status 2), since nothing comes before it."""
@@ -442,6 +514,11 @@ def lookback_scan_kernel(
 ):
     tl.static_assert(not INDICES or (SHIFT == 0 and not TOTAL and (ROTATE == 0 or ROTATE == 3)
                                      and not RELOAD), "INDICES: inclusive scans stored in place")
+    # a window of more than a warp's 32 predecessors is read and reduced as warp windows of 32, each
+    # within one warp: a [LOOKBACK] tensor would span warps, its reductions joined through shared
+    # memory (two barriers each) on the path from a predecessor's word to this chunk's (NOTES.md 238)
+    WARP_WINDOW: tl.constexpr = 32 if LOOKBACK > 32 else LOOKBACK
+    WARP_WINDOWS: tl.constexpr = LOOKBACK // WARP_WINDOW
     IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
     # the exclusive shift in the windows (the rotation moves position p's scan to output p + 1), or
     # in registers (the block scan is exclusive): in place, and reversed ROTATE 4, whose shift would
@@ -449,7 +526,8 @@ def lookback_scan_kernel(
     WINDOW_SHIFT: tl.constexpr = 0 if IN_PLACE or (ROTATE == 4 and REVERSE) else SHIFT
     # what the chunks and the look-back combine: with INDICES a max of the keys
     SCANNED: tl.constexpr = "max" if INDICES else OPERATOR
-    IDENTITY: tl.constexpr = _identity(SCANNED, ACC_DTYPE if INDICES else x_ptr.dtype.element_ty)
+    IDENTITY_DTYPE: tl.constexpr = ACC_DTYPE if INDICES else x_ptr.dtype.element_ty
+    IDENTITY: tl.constexpr = _identity(SCANNED, IDENTITY_DTYPE)
     # RELOAD where chunks are in place (the interpreter runs its meta on every plan)
     RELOADED: tl.constexpr = RELOAD and (ROTATE == 0 or ROTATE == 3)
     # a forward chunk of inputs narrower than their sums (int32 into int64), stored in place or in
@@ -496,7 +574,6 @@ def lookback_scan_kernel(
             next_ticket = drawn
         else:
             next_ticket = tl.atomic_add(counter_ptr, 1, sem="relaxed")
-        steps = tl.arange(0, LOOKBACK)
         row_first = ticket - chunk  # ticket of this row's chunk 0
         if RELOADED:
             next_total = _reloaded_total(x_ptr, next_ticket, total_chunks, chunks_per_row, length,
@@ -522,9 +599,8 @@ def lookback_scan_kernel(
         if OVERLAP_READ:
             # this chunk's first window, read before its scan, which runs while the read is in
             # flight (read any earlier, before the next total, it rarely holds the prefix: NOTES.md 101)
-            index = ticket - 1 - steps  # [LOOKBACK], nearest predecessor first
-            flags, sums, errors = _read(status_ptr, index, (index >= row_first) & (chunk != 0), WORDS,
-                                        ACC_DTYPE, CARRY_ERROR)
+            window = _read_window(status_ptr, ticket, row_first, WORDS, ACC_DTYPE, CARRY_ERROR, WARP_WINDOW,
+                                  WARP_WINDOWS)
             if not RELOADED:
                 scanned = _scanned_chunk(x, ticket, total_chunks, chunks_per_row, length, stride_y_outer,
                                          ACC_DTYPE, REVERSE, ROTATE, VEC, BLOCK, RUN, OPERATOR, INDICES)
@@ -546,27 +622,25 @@ def lookback_scan_kernel(
             prefix_error = tl.zeros([], dtype=tl.float64)
             unread = tl.zeros([], dtype=tl.int32)  # OVERLAP_READ: the first window is in hand
             while done == 0:
-                index = window_end - 1 - steps  # [LOOKBACK], nearest predecessor first
-                valid = index >= row_first
                 if OVERLAP_READ:
                     if unread != 0:
-                        flags, sums, errors = _read(status_ptr, index, valid, WORDS, ACC_DTYPE, CARRY_ERROR)
+                        window = _read_window(status_ptr, window_end, row_first, WORDS, ACC_DTYPE,
+                                              CARRY_ERROR, WARP_WINDOW, WARP_WINDOWS)
                     unread = tl.full([], 1, dtype=tl.int32)
                 else:
-                    flags, sums, errors = _read(status_ptr, index, valid, WORDS, ACC_DTYPE, CARRY_ERROR)
-                # nearest predecessor that has published its inclusive prefix
-                nearest = tl.min(tl.where(flags == 2, steps, LOOKBACK), 0)
-                ready = tl.min(tl.where(steps < nearest, flags, 2), 0) > 0
+                    window = _read_window(status_ptr, window_end, row_first, WORDS, ACC_DTYPE, CARRY_ERROR,
+                                          WARP_WINDOW, WARP_WINDOWS)
+                nearest, ready = _window_nearest(window, LOOKBACK, WARP_WINDOW, WARP_WINDOWS)
                 if ready:
+                    taken, taken_prefix, taken_error = _window_taken(window, window_end, row_first, nearest,
+                                                                     SCANNED, IDENTITY_DTYPE, CARRY_ERROR,
+                                                                     WARP_WINDOW, WARP_WINDOWS)
                     if CARRY_ERROR:
-                        between += tl.sum(tl.where(valid & (steps < nearest), sums, 0.0), 0)
-                        # one nonzero term at most: exact
-                        nearest_valid = valid & (steps == nearest)  # [LOOKBACK]
-                        prefix += tl.sum(tl.where(nearest_valid, sums, 0.0), 0)
-                        prefix_error += tl.sum(tl.where(nearest_valid, errors, 0.0), 0)
+                        between += taken
+                        prefix += taken_prefix
+                        prefix_error += taken_error
                     else:
-                        taken = tl.where(valid & (steps <= nearest), sums, IDENTITY)
-                        exclusive = _combine(exclusive, _total(taken, 0, SCANNED), SCANNED)
+                        exclusive = _combine(exclusive, taken, SCANNED)
                     done = (nearest < LOOKBACK).to(tl.int32)
                     window_end -= LOOKBACK
             if CARRY_ERROR:
