@@ -10,7 +10,8 @@ from conftest import DEVICE, abs_of, assert_scan_close, column_steps, crossed, r
 
 import triscan
 from triscan.kernels import registry
-from triscan.kernels.lookback.protocol import _halves, _pack
+from triscan.kernels.lookback.column import _lanes_nearest, _lanes_taken
+from triscan.kernels.lookback.protocol import _halves, _pack, _window_words
 from triscan.kernels.lookback.row import (
     _read_window,
     _window_nearest,
@@ -548,6 +549,86 @@ def test_window_step(words, lookback):
         at_nearest = carry_error and nearest < lookback and valid[nearest]
         assert prefix_out[trial].item() == (values[trial, end - 1 - nearest].item() if at_nearest else 0)
         assert error_out[trial].item() == (errors[trial, end - 1 - nearest].item() if at_nearest else 0.0)
+
+
+@triton.jit
+def _lanes_window_step(values_ptr, sums_ptr, flags_ptr, window_ends_ptr, group_firsts_ptr, lanes_done_ptr,
+                       nearest_ptr, ready_ptr, taken_ptr, CHUNKS: tl.constexpr, BLOCK_K: tl.constexpr,
+                       LOOKBACK: tl.constexpr, OPERATOR: tl.constexpr):
+    """Each trial's packed words (a word per chunk and lane, `_pack`, none where the status is 0),
+    then one step of the column look-back's walk back over them (lookback/column.py)."""
+    trial = tl.program_id(0).to(tl.int64)
+    lanes = tl.arange(0, BLOCK_K)
+    slots = (trial * CHUNKS + tl.arange(0, CHUNKS))[:, None] * BLOCK_K + lanes[None, :]  # [CHUNKS, BLOCK_K]
+    statuses = tl.load(flags_ptr + slots).to(tl.int64)
+    tl.store(values_ptr + slots, _pack(tl.load(sums_ptr + slots), statuses), mask=statuses != 0)
+    window_end = tl.load(window_ends_ptr + trial)
+    group_first = tl.load(group_firsts_ptr + trial)
+    lane_done = tl.load(lanes_done_ptr + trial * BLOCK_K + lanes)
+    words = _window_words(values_ptr + trial * (CHUNKS * BLOCK_K), window_end, group_first, BLOCK_K, LOOKBACK,
+                          BLOCK_K)  # [LOOKBACK, BLOCK_K]
+    nearest, ready = _lanes_nearest(words, window_end, group_first, lane_done, LOOKBACK)
+    taken = _lanes_taken(words, window_end, group_first, lane_done, nearest, OPERATOR, tl.float32, LOOKBACK)
+    tl.store(nearest_ptr + trial * BLOCK_K + lanes, nearest)
+    tl.store(ready_ptr + trial * BLOCK_K + lanes, ready.to(tl.int32))
+    tl.store(taken_ptr + trial * BLOCK_K + lanes, taken)
+
+
+@pytest.mark.parametrize("lookback", [32, 64], ids=lambda lookback: f"window{lookback}")
+@pytest.mark.parametrize("operator", ["sum", "max"])
+def test_lanes_window_step(operator, lookback):
+    """One step of the column look-back's walk back (PACKED words, a word per chunk and lane), per
+    lane: the nearest prefix drawn anywhere in the window or in none of it, at another step in each
+    lane; an unpublished word before it, after it or nowhere; lanes already done; windows reaching
+    past the group's first chunk. nearest, ready and what each lane takes are those of a plain walk
+    over the same statuses (the interpreter never waits: this is where these paths run there)."""
+    lanes, trials, chunks = 8, 32, 2 * lookback
+    generator = torch.Generator().manual_seed(lookback + (operator == "max"))
+    flags = torch.randint(1, 3, (trials, chunks, lanes), generator=generator, dtype=torch.int32)
+    window_ends = torch.randint(1, chunks + 1, (trials,), generator=generator)
+    group_firsts = torch.zeros(trials, dtype=torch.int64)
+    lanes_done = (torch.rand(trials, lanes, generator=generator) < 0.2).to(torch.int32)
+    steps = torch.arange(lookback)
+    for trial in range(trials):
+        end = int(window_ends[trial])
+        if trial % 3 == 0:
+            group_firsts[trial] = int(torch.randint(0, end, (1,), generator=generator))
+        for lane in range(lanes):
+            nearest = int(torch.randint(0, lookback + 1, (1,), generator=generator))  # lookback: none
+            in_window = end - 1 - steps >= 0
+            flags[trial, (end - 1 - steps)[in_window], lane] = torch.where(steps[in_window] == nearest, 2,
+                                                                           1).to(torch.int32)
+            kind = (trial + lane) % 4
+            hole = int(torch.randint(0, lookback, (1,), generator=generator))
+            if kind == 1:  # before the nearest prefix (or anywhere, where none)
+                hole = hole % max(1, nearest)
+            if kind in (1, 2) and end - 1 - hole >= 0 and hole != nearest:
+                flags[trial, end - 1 - hole, lane] = 0
+    sums = torch.randint(-1000, 1000, (trials, chunks, lanes), generator=generator).float()
+    values = torch.zeros(trials * chunks * lanes, dtype=torch.int64, device=DEVICE)
+    outputs = [torch.full((trials, lanes), -7, dtype=torch.int32, device=DEVICE) for _ in range(2)]
+    outputs.append(torch.full((trials, lanes), float("nan"), dtype=torch.float64, device=DEVICE))
+    inputs = [tensor.to(DEVICE) for tensor in (sums, flags, window_ends, group_firsts, lanes_done)]
+    _lanes_window_step[(trials,)](values, *inputs, *outputs, CHUNKS=chunks, BLOCK_K=lanes, LOOKBACK=lookback,
+                                  OPERATOR=operator)
+    nearest_out, ready_out, taken_out = (output.cpu() for output in outputs)
+    for trial in range(trials):
+        end, first = int(window_ends[trial]), int(group_firsts[trial])
+        valid = [end - 1 - step >= first for step in range(lookback)]
+        for lane in range(lanes):
+            done = bool(lanes_done[trial, lane])
+            status = [int(flags[trial, end - 1 - step, lane]) if valid[step] and not done else 2
+                      for step in range(lookback)]
+            nearest = next((step for step in range(lookback) if status[step] == 2), lookback)
+            ready = all(flag > 0 for flag in status[:nearest])
+            assert (int(nearest_out[trial, lane]), bool(ready_out[trial, lane])) == (nearest, ready), \
+                (trial, lane)
+            if not ready:
+                continue
+            taken = [sums[trial, end - 1 - step, lane].item() for step in range(min(nearest + 1, lookback))
+                     if valid[step] and not done]
+            expected = max(taken, default=float("-inf")) if operator == "max" else sum(taken)
+            assert taken_out[trial, lane].item() == expected, (trial, lane)
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.bool],

@@ -371,6 +371,34 @@ def _prefetch_column_tile(x_ptr, ticket, total_chunks, chunks_per_group, tiles_k
                      BLOCK_L * BLOCK_K)
 
 
+@triton.jit
+def _lanes_nearest(words, window_end, group_first, lane_done, LOOKBACK: tl.constexpr):
+    """(nearest, ready) per lane of a window of packed words (protocol._window_words: chunks
+    window_end - 1, window_end - 2, ..., [LOOKBACK, BLOCK_K]): the step of the nearest chunk that has
+    published the lane's inclusive prefix (LOOKBACK where none has), and whether every nearer one has
+    published at least its total. Chunks before group_first count as prefixes, and so does every
+    word of a lane already done (`lane_done` 1): it waits for nothing more. Both minimums in one
+    reduction: one pass through shared memory, not two."""
+    window = tl.arange(0, LOOKBACK)
+    valid = (window_end - 1 - window >= group_first)[:, None]  # [LOOKBACK, 1]
+    flags = tl.where(valid & (lane_done == 0)[None, :], _status(words), 2)  # [LOOKBACK, BLOCK_K]
+    nearest, missing = tl.reduce((tl.where(flags == 2, window[:, None], LOOKBACK),
+                                  tl.where(flags == 0, window[:, None], LOOKBACK + 1)), 0, _minimum2)
+    return nearest, missing > nearest
+
+
+@triton.jit
+def _lanes_taken(words, window_end, group_first, lane_done, nearest, OPERATOR: tl.constexpr,
+                 IDENTITY_DTYPE: tl.constexpr, LOOKBACK: tl.constexpr):
+    """Per lane, the sums of the window's words up to and with `nearest` combined (_lanes_nearest;
+    [BLOCK_K], float64): none for a lane already done, none before group_first. IDENTITY_DTYPE: whose
+    identity stands for the words not taken (the kernel's IDENTITY)."""
+    window = tl.arange(0, LOOKBACK)
+    valid = (window_end - 1 - window >= group_first)[:, None]  # [LOOKBACK, 1]
+    take = valid & (window[:, None] <= nearest[None, :]) & (lane_done == 0)[None, :]
+    return _total(tl.where(take, _sum(words), _identity(OPERATOR, IDENTITY_DTYPE)), 0, OPERATOR)
+
+
 @triton.autotune(
     configs=COLUMN_LOOKBACK_SCAN_CONFIGS,
     key=["LENGTH_BUCKET", "INNER_BUCKET", "SHIFT", "FLAT_INNER", "BACKWARDS", "WIDE_OFFSETS", "PACKED",
@@ -624,20 +652,11 @@ def column_lookback_scan_kernel(
                 # per lane: a lane whose nearest prefix lies further back keeps looking
                 lane_done = tl.zeros([BLOCK_K], dtype=tl.int32)
                 while done == 0:
-                    index = window_end - 1 - window  # [LOOKBACK]
-                    valid = (index >= group_first)[:, None]  # [LOOKBACK, 1]
-                    # lanes already done count as found: they wait for nothing more
-                    flags = tl.where(valid & (lane_done == 0)[None, :], _status(words), 2)
-                    # per lane, the nearest inclusive prefix and the nearest chunk with nothing
-                    # published, in one reduction (one pass through shared memory, not two)
-                    nearest, missing = tl.reduce((tl.where(flags == 2, window[:, None], LOOKBACK),
-                                                  tl.where(flags == 0, window[:, None], LOOKBACK + 1)), 0,
-                                                 _minimum2)
-                    ready = missing > nearest  # [BLOCK_K]
+                    nearest, ready = _lanes_nearest(words, window_end, group_first, lane_done, LOOKBACK)
                     if tl.min(ready.to(tl.int32), 0) > 0:
-                        take = valid & (window[:, None] <= nearest[None, :]) & (lane_done == 0)[None, :]
-                        taken = tl.where(take, _sum(words), IDENTITY)
-                        exclusive = _combine(exclusive, _total(taken, 0, OPERATOR), OPERATOR)
+                        taken = _lanes_taken(words, window_end, group_first, lane_done, nearest, OPERATOR,
+                                             x_ptr.dtype.element_ty, LOOKBACK)
+                        exclusive = _combine(exclusive, taken, OPERATOR)
                         lane_done = tl.where(nearest < LOOKBACK, 1, lane_done)
                         done = tl.min(lane_done, 0)
                         window_end -= LOOKBACK
