@@ -273,6 +273,39 @@ def test_every_variant_compiles_for_sm90():
         assert (int(prefetches) > 0) == ("L2_AHEAD=1" in options), (kernel, options, prefetches)
 
 
+# the row look-back's picks for one-word (float32) and two-word (float64) sums, with windows of 32 and
+# more predecessors (NOTES.md 238)
+HOP_VARIANTS = [("lookback", f"BLOCK=4096 num_warps=2 maxnreg=160 OVERLAP_READ=1 LOOKBACK={lookback}")
+                for lookback in (32, 64, 128)]
+HOP_VARIANTS += [("lookback", f"BLOCK=2048 num_warps=4 ELEMENT=fp64 LOOKBACK={lookback}")
+                 for lookback in (32, 64)]
+
+HOP_SCRIPT = """
+import sys
+sys.path.insert(0, {benchmarks!r})
+import hop_counts, registers
+for kernel, options in {variants!r}:
+    compiled = registers.compile_variant(kernel, 90, **registers.parse_options(options.split()))
+    print(hop_counts.hop_counts(compiled.asm["ptx"])["bar.sync"], flush=True)
+"""
+
+
+def test_lookback_windows_stay_within_warps():
+    """The row look-back's hop (a window's read to the chunk's publish) takes no more barriers for a
+    window of 64 or 128 predecessors than for one of 32, and none for one-word sums: each warp
+    window of 32 is reduced within its warp (lookback/row.py's WARP_WINDOW, NOTES.md 238)."""
+    env = {key: value for key, value in os.environ.items() if key != "TRITON_INTERPRET"}
+    script = HOP_SCRIPT.format(benchmarks=str(ROOT / "benchmarks" / "dev"), variants=HOP_VARIANTS)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
+                            env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    barriers = dict(zip(HOP_VARIANTS, map(int, result.stdout.split()), strict=True))
+    one_word = [barriers[variant] for variant in HOP_VARIANTS[:3]]
+    two_words = [barriers[variant] for variant in HOP_VARIANTS[3:]]
+    assert one_word == [0, 0, 0], one_word
+    assert two_words[1] <= two_words[0], two_words
+
+
 @pytest.mark.parametrize("operator", ["product", "logsumexp", "max"])
 def test_every_operator_compiles_for_sm90(operator):
     """Products, log-sum-exps and maxima (int8 ones too) compile on every family, within the
