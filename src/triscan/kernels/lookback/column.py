@@ -378,7 +378,7 @@ def _lanes_nearest(words, window_end, group_first, lane_done, LOOKBACK: tl.const
     published the lane's inclusive prefix (LOOKBACK where none has), and whether every nearer one has
     published at least its total. Chunks before group_first count as prefixes, and so does every
     word of a lane already done (`lane_done` 1): it waits for nothing more. Both minimums in one
-    reduction: one pass through shared memory, not two."""
+    reduction: one round trip through shared memory, not two."""
     window = tl.arange(0, LOOKBACK)
     valid = (window_end - 1 - window >= group_first)[:, None]  # [LOOKBACK, 1]
     flags = tl.where(valid & (lane_done == 0)[None, :], _status(words), 2)  # [LOOKBACK, BLOCK_K]
