@@ -101,9 +101,9 @@ def _row_chunk_start(ticket, chunks_per_row, REVERSE: tl.constexpr, BLOCK: tl.co
 @triton.jit
 def _read_window(status_ptr, window_end, row_first, WORDS: tl.constexpr, ACC_DTYPE: tl.constexpr,
                  CARRY_ERROR: tl.constexpr, WARP_WINDOW: tl.constexpr, WARP_WINDOWS: tl.constexpr):
-    """The look-back words of chunks window_end - 1, window_end - 2, ... (LOOKBACK of them, nearest
-    first; none before row_first) as WARP_WINDOWS warp windows: (flags, sums, errors) of
-    [WARP_WINDOW] each (protocol._read), each laid out in one warp and reduced there."""
+    """The look-back words of chunks window_end - 1, window_end - 2, ... (the kernel's LOOKBACK of
+    them, nearest first; none before row_first) as WARP_WINDOWS warp windows: (flags, sums, errors)
+    of [WARP_WINDOW] each (protocol._read), each laid out in one warp and reduced there."""
     steps = tl.arange(0, WARP_WINDOW)
     window = ()
     for warp in tl.static_range(WARP_WINDOWS):
