@@ -519,6 +519,7 @@ def lookback_scan_kernel(
     # memory (two barriers each) on the path from a predecessor's word to this chunk's (NOTES.md 238)
     WARP_WINDOW: tl.constexpr = 32 if LOOKBACK > 32 else LOOKBACK
     WARP_WINDOWS: tl.constexpr = LOOKBACK // WARP_WINDOW
+    tl.static_assert(WARP_WINDOW * WARP_WINDOWS == LOOKBACK, "LOOKBACK: at most 32, or a multiple of 32")
     IN_PLACE: tl.constexpr = ROTATE == 0 or ROTATE == 3  # output position p holds the scan at input p
     # the exclusive shift in the windows (the rotation moves position p's scan to output p + 1), or
     # in registers (the block scan is exclusive): in place, and reversed ROTATE 4, whose shift would
