@@ -402,19 +402,19 @@ def test_round_options(options, op, dtype, monkeypatch, triton_launches, poisone
     assert triton_launches.counts == {"lookback_scan": len(shapes)}
 
 
-WINDOW_PART_CASES = [("cumsum", torch.float32, True), ("exclusive reverse", torch.float64, False),
+WARP_WINDOW_CASES = [("cumsum", torch.float32, True), ("exclusive reverse", torch.float64, False),
                      ("ModelNew", torch.int64, True), ("cumsum", torch.int32, False)]
 
 
 @pytest.mark.parametrize("lookback", [64, 128], ids=lambda lookback: f"window{lookback}")
-@pytest.mark.parametrize("op,dtype,overlap_read", WINDOW_PART_CASES,
+@pytest.mark.parametrize("op,dtype,overlap_read", WARP_WINDOW_CASES,
                          ids=[f"{op}-{dtype}-{'overlap' if overlap else 'plain'}"
-                              for op, dtype, overlap in WINDOW_PART_CASES])
+                              for op, dtype, overlap in WARP_WINDOW_CASES])
 def test_windows_in_parts(op, dtype, overlap_read, lookback, monkeypatch, triton_launches, poisoned_outputs):
-    """The row look-back with windows of more than a warp's 32 predecessors, read and reduced in
-    parts of 32 (lookback/row.py's PART): one-word and two-word look-backs, float64 with its
-    carried error, OVERLAP_READ's first window in hand, on 1-D and on rows. test_window_step
-    checks one step's decisions on crafted words; this, the kernel around it."""
+    """The row look-back with windows of more than a warp's 32 predecessors, read and reduced as
+    warp windows of 32 (lookback/row.py's WARP_WINDOW): one-word and two-word look-backs, float64
+    with its carried error, OVERLAP_READ's first window in hand, on 1-D and on rows.
+    test_window_step checks one step's decisions on crafted words; this, the kernel around it."""
     # plans bind it when they are made (triton_launches starts their cache empty)
     monkeypatch.setattr(registry, "ROW_LOOKBACK", lookback)
     if DEVICE == "cpu":
@@ -453,17 +453,17 @@ def _publish_trials(status_ptr, values_ptr, errors_ptr, flags_ptr, CHUNKS: tl.co
 @triton.jit
 def _window_step(status_ptr, window_ends_ptr, row_firsts_ptr, nearest_ptr, ready_ptr, taken_ptr, prefix_ptr,
                  prefix_error_ptr, CHUNKS: tl.constexpr, WORDS: tl.constexpr, ACC_DTYPE: tl.constexpr,
-                 CARRY_ERROR: tl.constexpr, LOOKBACK: tl.constexpr, PART: tl.constexpr, PARTS: tl.constexpr,
-                 SCANNED: tl.constexpr):
+                 CARRY_ERROR: tl.constexpr, LOOKBACK: tl.constexpr, WARP_WINDOW: tl.constexpr,
+                 WARP_WINDOWS: tl.constexpr, SCANNED: tl.constexpr):
     """One look-back step of the row look-back (lookback/row.py) over each trial's window."""
     trial = tl.program_id(0).to(tl.int64)
     window_end = tl.load(window_ends_ptr + trial)
     row_first = tl.load(row_firsts_ptr + trial)
     window = _read_window(status_ptr + trial * (WORDS * CHUNKS), window_end, row_first, WORDS, ACC_DTYPE,
-                          CARRY_ERROR, PART, PARTS)
-    nearest, ready = _window_nearest(window, LOOKBACK, PART, PARTS)
+                          CARRY_ERROR, WARP_WINDOW, WARP_WINDOWS)
+    nearest, ready = _window_nearest(window, LOOKBACK, WARP_WINDOW, WARP_WINDOWS)
     taken, prefix, prefix_error = _window_taken(window, window_end, row_first, nearest, SCANNED, ACC_DTYPE,
-                                                CARRY_ERROR, PART, PARTS)
+                                                CARRY_ERROR, WARP_WINDOW, WARP_WINDOWS)
     tl.store(nearest_ptr + trial, nearest)
     tl.store(ready_ptr + trial, ready.to(tl.int32))
     tl.store(taken_ptr + trial, taken.to(taken_ptr.dtype.element_ty))
@@ -481,14 +481,14 @@ WINDOW_WORDS = {"float32": (1, torch.float32, "sum"), "int64": (2, torch.int64, 
 @pytest.mark.parametrize("words", list(WINDOW_WORDS))
 def test_window_step(words, lookback):
     """One step of the row look-back's walk back, on published words drawn to put the nearest
-    inclusive prefix in every part of a window read in warp-wide parts (LOOKBACK over 32), or in
+    inclusive prefix in every warp window of a window read as several (LOOKBACK over 32), or in
     none of it; an unpublished word before it, after it or nowhere; windows that reach past the
     row's first chunk. nearest, ready and what the step takes are those of a plain walk over the
     same statuses (under the interpreter a kernel's look-back always finds its predecessor's
     prefix at once: this is where its waiting paths run there)."""
     word_count, dtype, scanned = WINDOW_WORDS[words]
     carry_error = words == "float64-carried"
-    part = min(lookback, 32)
+    warp_window = min(lookback, 32)
     generator = torch.Generator().manual_seed(lookback * 7 + word_count)
     trials, chunks = 48, 2 * lookback
     flags = torch.randint(1, 3, (trials, chunks), generator=generator, dtype=torch.int32)
@@ -528,8 +528,8 @@ def test_window_step(words, lookback):
                            device=DEVICE) for _ in range(2)]
     outputs += [torch.full((trials,), float("nan"), dtype=torch.float64, device=DEVICE)]
     _window_step[(trials,)](status, window_ends_d, row_firsts_d, *outputs, CHUNKS=chunks, WORDS=word_count,
-                            ACC_DTYPE=accumulator, CARRY_ERROR=carry_error, LOOKBACK=lookback, PART=part,
-                            PARTS=lookback // part, SCANNED=scanned)
+                            ACC_DTYPE=accumulator, CARRY_ERROR=carry_error, LOOKBACK=lookback,
+                            WARP_WINDOW=warp_window, WARP_WINDOWS=lookback // warp_window, SCANNED=scanned)
     nearest_out, ready_out, taken_out, prefix_out, error_out = (output.cpu() for output in outputs)
     identity = torch.iinfo(torch.int64).min if scanned == "max" else 0
     for trial in range(trials):
