@@ -247,13 +247,19 @@ for arch in {archs!r}:
 """
 
 
-def compile_lines(variants, archs) -> list[list[str]]:
+def run_compiling(script: str) -> str:
+    """The standard output of `script` run in a child process without TRITON_INTERPRET, so that
+    Triton compiles (benchmarks/dev on its path, through the scripts' own insert)."""
     env = {key: value for key, value in os.environ.items() if key != "TRITON_INTERPRET"}
-    script = SCRIPT.format(benchmarks=str(ROOT / "benchmarks" / "dev"), variants=variants, archs=archs)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
                             env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-    lines = [line.split() for line in result.stdout.splitlines()]
+    return result.stdout
+
+
+def compile_lines(variants, archs) -> list[list[str]]:
+    script = SCRIPT.format(benchmarks=str(ROOT / "benchmarks" / "dev"), variants=variants, archs=archs)
+    lines = [line.split() for line in run_compiling(script).splitlines()]
     assert len(lines) == len(variants) * len(archs)
     return lines
 
@@ -294,12 +300,8 @@ def test_lookback_windows_stay_within_warps():
     """The row look-back's hop (a window's read to the chunk's publish) takes no more barriers for a
     window of 64 or 128 predecessors than for one of 32, and none for one-word sums: each warp
     window of 32 is reduced within its warp (lookback/row.py's WARP_WINDOW, NOTES.md 238)."""
-    env = {key: value for key, value in os.environ.items() if key != "TRITON_INTERPRET"}
     script = HOP_SCRIPT.format(benchmarks=str(ROOT / "benchmarks" / "dev"), variants=HOP_VARIANTS)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
-                            env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    barriers = dict(zip(HOP_VARIANTS, map(int, result.stdout.split()), strict=True))
+    barriers = dict(zip(HOP_VARIANTS, map(int, run_compiling(script).split()), strict=True))
     one_word = [barriers[variant] for variant in HOP_VARIANTS[:3]]
     two_words = [barriers[variant] for variant in HOP_VARIANTS[3:]]
     assert one_word == [0, 0, 0], one_word
